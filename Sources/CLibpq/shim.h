@@ -1,0 +1,2 @@
+// libpq, imported as is: its API has no macros or variadics that Swift needs.
+#include <libpq-fe.h>

@@ -1,0 +1,162 @@
+import Foundation
+import LifeboatPostgres
+import LifeboatStreams
+
+/// Takes one backup: pg_dump → row counts → gzip → OpenPGP → SHA-256 → atomic file → manifest.
+/// Every failure removes the partial file, so a failed backup leaves nothing that looks like one.
+public struct BackupCreator {
+    public struct Options: Sendable {
+        public var type: BackupType
+        public var compress: Bool
+        public var encrypt: Bool
+        public init(type: BackupType, compress: Bool, encrypt: Bool) {
+            self.type = type
+            self.compress = compress
+            self.encrypt = encrypt
+        }
+    }
+
+    public struct Result: Sendable {
+        public let path: URL
+        public let manifest: BackupManifest
+    }
+
+    public let configuration: LifeboatConfiguration
+    public var progress: ((Int64) -> Void)?
+    public var cancellation: CancellationFlag?
+    public var clock: @Sendable () -> Date = { Date() }
+
+    public init(configuration: LifeboatConfiguration) {
+        self.configuration = configuration
+    }
+
+    public func run(_ options: Options) throws -> Result {
+        let directory = configuration.backupDirectory
+        try prepareDirectory(directory)
+
+        // Everything that can be checked before pg_dump starts is checked first.
+        let target = ConnectionString.redacted(configuration.databaseURL ?? "the database named by the PG* variables")
+        let connection: Connection
+        do { connection = try Connection(configuration.databaseURL ?? "") }
+        catch { throw LifeboatError(connecting: error, target: target) }
+        let serverVersion = (try? connection.query("show server_version").scalar)
+            .map { String($0.prefix { !$0.isWhitespace }) } ?? "\(connection.serverMajorVersion)"
+        let database = connection.databaseName
+        let serverMajor = connection.serverMajorVersion
+        connection.close()
+        let pgDump = try PgDumpLocator(override: configuration.pgDumpPath).locate(serverMajor: serverMajor)
+
+        var recipient: OpenPGP.Key?
+        if options.encrypt {
+            guard let pattern = configuration.encryptionKey else {
+                throw LifeboatError(stage: "encrypt", message: "encryption is on but BACKUP_ENCRYPTION_KEY is not set",
+                                    hint: "set BACKUP_ENCRYPTION_KEY to a key id or fingerprint from `gpg --list-keys`, or use --no-encrypt",
+                                    category: .configuration)
+            }
+            do { recipient = try OpenPGP.encryptionKey(matching: pattern, homeDirectory: configuration.gnupgHome) }
+            catch let error as StreamError { throw LifeboatError(error) }
+        }
+
+        let startedAt = clock()
+        let (name, sink) = try reserveName(options: options, startedAt: startedAt, in: directory)
+        do {
+            let dump = try DumpProcess(executable: pgDump.path, arguments: ["--no-password", "--format=plain"],
+                                       environment: dumpEnvironment())
+            cancellation?.onCancel { [pid = dump.processIdentifier] in kill(pid, SIGTERM) }
+            defer { cancellation?.onCancel(nil) }
+            let progressTap = ProgressTap(upstream: dump.source, cancellation: cancellation, report: progress)
+            let rowCounts = RowCountTap(upstream: progressTap)
+            let encoded: any ByteSource = options.compress ? try GzipCompressor(upstream: rowCounts) : rowCounts
+            let hashing = SHA256Tap(downstream: sink)
+            do {
+                if let recipient {
+                    try OpenPGP.encrypt(encoded, to: hashing, recipient: recipient, homeDirectory: configuration.gnupgHome)
+                } else {
+                    try encoded.pipe(to: hashing)
+                }
+                // A cancelled pg_dump ends its output early; that must not pass for a whole dump.
+                if let cancellation, cancellation.isCancelled { _ = try progressTap.next() }
+            } catch {
+                dump.terminate()
+                try? dump.waitForSuccess()
+                throw error
+            }
+            try dump.waitForSuccess()
+            guard rowCounts.byteCount > 0 else {
+                throw LifeboatError(stage: "pg_dump", message: "pg_dump produced an empty dump",
+                                    hint: "inspect pg_dump's output by hand: \(pgDump.path) --schema-only")
+            }
+            try sink.commit()
+            let manifest = BackupManifest(
+                toolVersion: LifeboatVersion.current, fileName: name.fileName, type: options.type, database: database,
+                serverVersion: serverVersion, pgDumpVersion: pgDump.version, pgDumpPath: pgDump.path,
+                startedAt: startedAt, finishedAt: clock(), dumpBytes: rowCounts.byteCount, fileBytes: hashing.byteCount,
+                sha256: hashing.finalize(), compression: options.compress ? "gzip" : nil,
+                encryption: recipient.map { .init(recipient: $0.fingerprint, userId: $0.userID) },
+                tables: rowCounts.tables, verification: nil)
+            let path = directory.appendingPathComponent(name.fileName)
+            do {
+                try manifest.write(to: directory.appendingPathComponent(name.manifestName))
+            } catch {
+                // A backup without its manifest cannot be verified: do not leave it looking complete.
+                unlink(path.path)
+                throw error
+            }
+            return Result(path: path, manifest: manifest)
+        } catch {
+            sink.abort()
+            throw LifeboatError.wrap(error, stage: "backup")
+        }
+    }
+
+    private func prepareDirectory(_ directory: URL) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else {
+                throw LifeboatError(stage: "backup folder", message: "BACKUP_DIR \(directory.path) is not a folder",
+                                    hint: "set BACKUP_DIR to a folder", category: .configuration)
+            }
+            return
+        }
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw LifeboatError(stage: "backup folder", message: "cannot create BACKUP_DIR \(directory.path): \(error.localizedDescription)",
+                                hint: "create it with the right owner, or set BACKUP_DIR to a writable folder")
+        }
+    }
+
+    /// Takes the name for this start time; if another backup took it in the same second, the
+    /// next free second is used, so two backups never overwrite each other.
+    private func reserveName(options: Options, startedAt: Date, in directory: URL) throws -> (BackupName, AtomicFileSink) {
+        for offset in 0..<60 {
+            let name = BackupName(type: options.type, timestamp: startedAt.addingTimeInterval(Double(offset)),
+                                  compressed: options.compress, encrypted: options.encrypt)
+            do {
+                return (name, try AtomicFileSink(directory: directory, finalName: name.fileName))
+            } catch let error as StreamError where error.errno == EEXIST {
+                continue
+            } catch let error as StreamError {
+                throw LifeboatError(stage: "backup folder", message: error.message,
+                                    hint: error.hint ?? "check that BACKUP_DIR \(directory.path) is writable")
+            }
+        }
+        throw LifeboatError(stage: "backup folder", message: "no free backup name in \(directory.path) for the next minute",
+                            hint: "too many backups are starting at once; wait and retry")
+    }
+
+    /// pg_dump reaches the database through PG* variables, so the password is never in its arguments.
+    private func dumpEnvironment() throws -> [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        if let url = configuration.databaseURL {
+            do {
+                for (name, value) in try ConnectionString(url).environment { environment[name] = value }
+            } catch {
+                throw LifeboatError(stage: "configuration", message: "DATABASE_URL is not a valid connection string: \(error.message)",
+                                    hint: "use postgresql://user:password@host:port/dbname", category: .configuration)
+            }
+        }
+        return environment
+    }
+}

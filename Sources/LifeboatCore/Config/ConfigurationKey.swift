@@ -1,0 +1,85 @@
+/// Every setting Lifeboat reads: the seed's names with their meaning, and the names SPEC §7 adds.
+/// One table serves loading, defaults, redaction and `lifeboat config`.
+public struct ConfigurationKey: Sendable, Hashable {
+    public let name: String
+    public let defaultValue: String?
+    /// Secrets are never printed, logged or put in errors.
+    public let isSecret: Bool
+    public let summary: String
+
+    init(_ name: String, _ defaultValue: String?, secret: Bool = false, _ summary: String) {
+        self.name = name
+        self.defaultValue = defaultValue
+        self.isSecret = secret
+        self.summary = summary
+    }
+
+    public static let backupEnabled = Self("BACKUP_ENABLED", "true", "scheduler runs backup jobs")
+    public static let dailySchedule = Self("BACKUP_DAILY_SCHEDULE", "0 3 * * *", "cron expression of the daily backup")
+    public static let weeklySchedule = Self("BACKUP_WEEKLY_SCHEDULE", "0 4 * * 0", "cron expression of the weekly backup")
+    public static let monthlySchedule = Self("BACKUP_MONTHLY_SCHEDULE", "0 5 1 * *", "cron expression of the monthly backup")
+    public static let verificationSchedule = Self("BACKUP_VERIFICATION_SCHEDULE", "0 6 * * 0", "cron expression of the verification job")
+    public static let cleanupSchedule = Self("BACKUP_CLEANUP_SCHEDULE", "0 7 * * 0", "cron expression of the cleanup job")
+    public static let retentionDaily = Self("BACKUP_RETENTION_DAILY", "7", "daily backups kept")
+    public static let retentionWeekly = Self("BACKUP_RETENTION_WEEKLY", "4", "weekly backups kept")
+    public static let retentionMonthly = Self("BACKUP_RETENTION_MONTHLY", "12", "monthly backups kept")
+    public static let retentionManual = Self("BACKUP_RETENTION_MANUAL", nil, "manual backups kept (unset: all)")
+    public static let compressionEnabled = Self("BACKUP_COMPRESSION_ENABLED", "true", "default of --compress")
+    public static let encryptionEnabled = Self("BACKUP_ENCRYPTION_ENABLED", "false", "default of --encrypt")
+    // The key id is not key material, but it is treated as a secret so that no output ever
+    // carries whatever an operator pasted into it.
+    public static let encryptionKey = Self("BACKUP_ENCRYPTION_KEY", nil, secret: true, "OpenPGP recipient (key id, fingerprint or user id)")
+    public static let verificationEnabled = Self("BACKUP_VERIFICATION_ENABLED", "true", "verify after scheduled weekly backups")
+    public static let backupDir = Self("BACKUP_DIR", "/backups", "local backup folder")
+    public static let databaseURL = Self("DATABASE_URL", nil, secret: false, "database to protect (libpq URL or key=value; unset: PG* variables)")
+    public static let pgDumpPath = Self("PG_DUMP_PATH", nil, "pg_dump to use (default: the one matching the server)")
+    public static let gnupgHome = Self("GNUPGHOME", nil, "GnuPG keyring folder (default: ~/.gnupg)")
+    public static let cloudSyncEnabled = Self("BACKUP_CLOUD_SYNC_ENABLED", "false", "upload after each backup")
+    public static let cloudProvider = Self("BACKUP_CLOUD_PROVIDER", "s3", "s3, gcs or azure")
+    public static let cloudBucket = Self("BACKUP_CLOUD_BUCKET", nil, "bucket or container")
+    public static let cloudPrefix = Self("BACKUP_CLOUD_PREFIX", "", "objects at <prefix>/backups/<name>")
+    public static let cloudEndpoint = Self("BACKUP_CLOUD_ENDPOINT", nil, "S3-compatible endpoint override (or AWS_ENDPOINT_URL)")
+    public static let awsAccessKeyID = Self("AWS_ACCESS_KEY_ID", nil, secret: true, "S3 access key (GCS: HMAC key id)")
+    public static let awsSecretAccessKey = Self("AWS_SECRET_ACCESS_KEY", nil, secret: true, "S3 secret (GCS: HMAC secret)")
+    public static let awsSessionToken = Self("AWS_SESSION_TOKEN", nil, secret: true, "S3 session token")
+    public static let awsRegion = Self("AWS_REGION", nil, "S3 region")
+    public static let azureAccount = Self("AZURE_STORAGE_ACCOUNT", nil, "Azure storage account")
+    public static let azureKey = Self("AZURE_STORAGE_KEY", nil, secret: true, "Azure storage key")
+    public static let azureContainer = Self("AZURE_STORAGE_CONTAINER", nil, "Azure container")
+    public static let azureEndpoint = Self("AZURE_STORAGE_ENDPOINT", nil, "Azure endpoint override")
+    public static let webhookURL = Self("BACKUP_WEBHOOK_URL", nil, secret: true, "webhook URLs, comma-separated (may embed tokens)")
+    public static let webhookSecret = Self("BACKUP_WEBHOOK_SECRET", nil, secret: true, "HMAC-SHA256 key for webhooks")
+    public static let smtpURL = Self("BACKUP_SMTP_URL", nil, "SMTP server for email alerts")
+    public static let smtpFrom = Self("BACKUP_SMTP_FROM", nil, "alert sender")
+    public static let smtpTo = Self("BACKUP_SMTP_TO", nil, "alert recipients")
+    public static let smtpUser = Self("BACKUP_SMTP_USER", nil, "SMTP user")
+    public static let smtpPassword = Self("BACKUP_SMTP_PASSWORD", nil, secret: true, "SMTP password")
+    public static let diskMinFreeGB = Self("BACKUP_DISK_MIN_FREE_GB", "10", "low-disk warning threshold (GB)")
+    public static let stateDir = Self("LIFEBOAT_STATE_DIR", "/var/lib/lifeboat", "run journals and locks")
+    public static let servicesProvider = Self("LIFEBOAT_SERVICES_PROVIDER", nil, "compose, systemd or command")
+    public static let composeFile = Self("LIFEBOAT_COMPOSE_FILE", nil, "compose file")
+    public static let services = Self("LIFEBOAT_SERVICES", nil, "services or units, space-separated")
+    public static let stopCommand = Self("LIFEBOAT_STOP_COMMAND", nil, "command provider: stop")
+    public static let startCommand = Self("LIFEBOAT_START_COMMAND", nil, "command provider: start")
+    public static let healthCommand = Self("LIFEBOAT_HEALTH_COMMAND", nil, "command provider: health check")
+    public static let poolSize = Self("DB_POOL_SIZE", "20", "connection pool size")
+    public static let poolMaxOverflow = Self("DB_MAX_OVERFLOW", "40", "connections beyond the pool")
+    public static let poolTimeout = Self("DB_POOL_TIMEOUT", "30", "seconds to wait for a connection")
+    public static let poolRecycle = Self("DB_POOL_RECYCLE", "3600", "seconds before a connection is replaced")
+    public static let connectTimeout = Self("DB_CONNECT_TIMEOUT", "10", "connection timeout (seconds)")
+    public static let poolPrePing = Self("DB_POOL_PRE_PING", "true", "check connections before use")
+
+    public static let all: [ConfigurationKey] = [
+        backupEnabled, dailySchedule, weeklySchedule, monthlySchedule, verificationSchedule, cleanupSchedule,
+        retentionDaily, retentionWeekly, retentionMonthly, retentionManual,
+        compressionEnabled, encryptionEnabled, encryptionKey, verificationEnabled,
+        backupDir, databaseURL, pgDumpPath, gnupgHome,
+        cloudSyncEnabled, cloudProvider, cloudBucket, cloudPrefix, cloudEndpoint,
+        awsAccessKeyID, awsSecretAccessKey, awsSessionToken, awsRegion,
+        azureAccount, azureKey, azureContainer, azureEndpoint,
+        webhookURL, webhookSecret, smtpURL, smtpFrom, smtpTo, smtpUser, smtpPassword,
+        diskMinFreeGB, stateDir, servicesProvider, composeFile, services,
+        stopCommand, startCommand, healthCommand,
+        poolSize, poolMaxOverflow, poolTimeout, poolRecycle, connectTimeout, poolPrePing,
+    ]
+}

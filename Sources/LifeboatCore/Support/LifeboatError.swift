@@ -1,0 +1,63 @@
+import Foundation
+import LifeboatPostgres
+import LifeboatStreams
+
+/// The error every Lifeboat operation throws: what failed (the stage), why, and what to do.
+/// Lower-level errors (libpq, pipeline stages) are translated into it at the edge of Core.
+public struct LifeboatError: Error, CustomStringConvertible, Sendable {
+    /// How a failure ends the process; the README documents these numbers.
+    public enum Category: Int32, Sendable {
+        /// The operation failed (database, disk, pg_dump, encryption, ...).
+        case failed = 1
+        /// The configuration or an argument is wrong; nothing was attempted.
+        case configuration = 2
+    }
+
+    public let stage: String
+    public let message: String
+    public let hint: String?
+    public let category: Category
+
+    public init(stage: String, message: String, hint: String? = nil, category: Category = .failed) {
+        self.stage = stage
+        self.message = message
+        self.hint = hint
+        self.category = category
+    }
+
+    public var description: String {
+        var text = "\(stage): \(message)"
+        if let hint { text += "\n  → \(hint)" }
+        return text
+    }
+
+    public init(_ error: StreamError) {
+        self.init(stage: error.stage.rawValue, message: error.message, hint: error.hint)
+    }
+
+    /// Translates a libpq failure, recognising the causes an operator meets most.
+    public init(connecting error: PostgresError, target: String) {
+        let text = error.message.lowercased()
+        let hint: String
+        if text.contains("does not exist") && text.contains("database") {
+            hint = "check the database name in DATABASE_URL (or PGDATABASE); `psql -l` lists the databases"
+        } else if text.contains("password authentication failed") || text.contains("no password supplied") {
+            hint = "check the user and password in DATABASE_URL (or PGUSER/PGPASSWORD, ~/.pgpass)"
+        } else if text.contains("connection refused") || text.contains("could not connect") || text.contains("no such file") {
+            hint = "is PostgreSQL running and reachable at that host and port? `pg_isready` tells"
+        } else {
+            hint = "check DATABASE_URL (or the PG* variables)"
+        }
+        self.init(stage: "connect", message: "cannot connect to \(target): \(error.message)", hint: hint)
+    }
+
+    /// Wraps any error, keeping Lifeboat and stream errors as they are.
+    public static func wrap(_ error: any Error, stage: String) -> LifeboatError {
+        switch error {
+        case let error as LifeboatError: return error
+        case let error as StreamError: return LifeboatError(error)
+        case let error as PostgresError: return LifeboatError(stage: stage, message: error.description)
+        default: return LifeboatError(stage: stage, message: String(describing: error))
+        }
+    }
+}

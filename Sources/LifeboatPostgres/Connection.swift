@@ -1,0 +1,89 @@
+import CLibpq
+import Foundation
+
+/// One libpq connection. Owns its `PGconn*`: `close()` ends it, `deinit` is the safety net.
+/// Not Sendable: a connection is used by one task at a time, as libpq requires.
+public final class Connection {
+    private var handle: OpaquePointer?
+
+    /// Connects with a libpq connection string (URL or key=value); an empty string means the
+    /// PG* environment variables and libpq's defaults.
+    public init(_ conninfo: String = "") throws(PostgresError) {
+        let conn = PQconnectdb(conninfo)
+        guard let conn, PQstatus(conn) == CONNECTION_OK else {
+            let message = conn.map { String(cString: PQerrorMessage($0)) } ?? "out of memory"
+            if let conn { PQfinish(conn) }
+            throw PostgresError(code: .connectionFailed, message: message)
+        }
+        handle = conn
+        // Keep server notices (e.g. "NOTICE: database does not exist, skipping") off stderr.
+        PQsetNoticeProcessor(conn, { _, _ in }, nil)
+    }
+
+    deinit { close() }
+
+    public func close() {
+        if let handle { PQfinish(handle) }
+        handle = nil
+    }
+
+    private func live() throws(PostgresError) -> OpaquePointer {
+        guard let handle else { throw PostgresError(code: .connectionFailed, message: "connection already closed") }
+        return handle
+    }
+
+    /// The server version as libpq reports it, e.g. 150018 for 15.18.
+    public var serverVersionNumber: Int {
+        handle.map { Int(PQserverVersion($0)) } ?? 0
+    }
+
+    /// The server's major version (15 for 150018; 9.6 servers report 9).
+    public var serverMajorVersion: Int { serverVersionNumber / 10000 }
+
+    public var databaseName: String {
+        handle.flatMap { PQdb($0) }.map { String(cString: $0) } ?? ""
+    }
+
+    /// Runs one statement with text parameters ($1, $2, ...) and returns its rows as text.
+    @discardableResult
+    public func query(_ sql: String, _ parameters: [String?] = []) throws(PostgresError) -> QueryResult {
+        let conn = try live()
+        let result: OpaquePointer?
+        if parameters.isEmpty {
+            result = PQexec(conn, sql)
+        } else {
+            result = withCStringArray(parameters) { values in
+                PQexecParams(conn, sql, Int32(parameters.count), nil, values, nil, nil, 0)
+            }
+        }
+        guard let result else {
+            throw PostgresError(code: .queryFailed, message: String(cString: PQerrorMessage(conn)))
+        }
+        defer { PQclear(result) }
+        let status = PQresultStatus(result)
+        guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK else {
+            let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
+            throw PostgresError(
+                code: .queryFailed, message: String(cString: PQresultErrorMessage(result)), sqlState: state)
+        }
+        return QueryResult(copying: result)
+    }
+
+    /// Quotes an identifier for SQL text (schema, table or database names).
+    public static func quoteIdentifier(_ name: String) -> String {
+        "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// Quotes a string literal for SQL text where parameters cannot be used (utility statements).
+    public static func quoteLiteral(_ value: String) -> String {
+        "'" + value.replacingOccurrences(of: "'", with: "''") + "'"
+    }
+}
+
+/// Lends libpq a `const char * const *` built from Swift strings for the duration of `body`.
+private func withCStringArray<R>(_ strings: [String?], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
+    let pointers: [UnsafeMutablePointer<CChar>?] = strings.map { $0.flatMap { strdup($0) } }
+    defer { pointers.forEach { free($0) } }
+    let constPointers = pointers.map { UnsafePointer($0) }
+    return constPointers.withUnsafeBufferPointer { body($0.baseAddress!) }
+}

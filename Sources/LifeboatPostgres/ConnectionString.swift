@@ -1,0 +1,70 @@
+import CLibpq
+import Foundation
+
+/// A parsed libpq connection string (URL or key=value form), parsed by libpq itself so that
+/// every form libpq accepts is accepted here and nothing is guessed.
+public struct ConnectionString: Sendable {
+    /// One setting: libpq's keyword, the PG* environment variable libpq reads for it, its value.
+    public struct Setting: Sendable, Equatable {
+        public let keyword: String
+        public let environmentVariable: String?
+        public let value: String
+    }
+
+    /// The settings that were given explicitly (defaults are left to libpq and the environment).
+    public let settings: [Setting]
+    public let raw: String
+
+    public init(_ raw: String) throws(PostgresError) {
+        self.raw = raw
+        var errorMessage: UnsafeMutablePointer<CChar>?
+        guard let options = PQconninfoParse(raw, &errorMessage) else {
+            let message = errorMessage.map { String(cString: $0) } ?? "out of memory"
+            if let errorMessage { PQfreemem(errorMessage) }
+            throw PostgresError(code: .invalidConnectionString, message: message)
+        }
+        defer { PQconninfoFree(options) }
+        var parsed: [Setting] = []
+        var cursor = options
+        while let keyword = cursor.pointee.keyword {
+            if let value = cursor.pointee.val {
+                parsed.append(Setting(
+                    keyword: String(cString: keyword),
+                    environmentVariable: cursor.pointee.envvar.map { String(cString: $0) },
+                    value: String(cString: value)))
+            }
+            cursor += 1
+        }
+        settings = parsed
+    }
+
+    public subscript(keyword: String) -> String? {
+        settings.first { $0.keyword == keyword }?.value
+    }
+
+    /// The settings as PG* environment variables, so that child programs (pg_dump, psql) reach the
+    /// database without the password ever appearing in their argument list.
+    public var environment: [String: String] {
+        var env: [String: String] = [:]
+        for setting in settings {
+            if let name = setting.environmentVariable { env[name] = setting.value }
+        }
+        return env
+    }
+
+    /// The same string with the password replaced, safe to print or log.
+    public static func redacted(_ raw: String) -> String {
+        var text = raw
+        // URL form: scheme://user:password@host
+        if let regex = try? NSRegularExpression(pattern: #"(://[^:/@]*:)[^@]*@"#) {
+            text = regex.stringByReplacingMatches(
+                in: text, range: NSRange(text.startIndex..., in: text), withTemplate: "$1***@")
+        }
+        // key=value form and URL query parameters: password=secret
+        if let regex = try? NSRegularExpression(pattern: #"(password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&]+)"#, options: [.caseInsensitive]) {
+            text = regex.stringByReplacingMatches(
+                in: text, range: NSRange(text.startIndex..., in: text), withTemplate: "$1***")
+        }
+        return text
+    }
+}

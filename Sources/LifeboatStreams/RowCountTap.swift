@@ -1,0 +1,139 @@
+import Foundation
+
+/// Counts the data rows of each `COPY table (...) FROM stdin;` block of a plain-format dump as
+/// it streams past, so the manifest records what the dump really holds without a second pass.
+///
+/// In COPY text format every row is one line (newlines inside values are escaped as `\n`) and
+/// a block ends with a line holding only `\.`, which makes a line scanner exact.
+public final class RowCountTap: ByteSource {
+    public struct TableCount: Sendable, Equatable, Codable {
+        public let schema: String
+        public let name: String
+        public var rows: Int64
+        public init(schema: String, name: String, rows: Int64) {
+            self.schema = schema
+            self.name = name
+            self.rows = rows
+        }
+        public var qualifiedName: String { "\(schema).\(name)" }
+    }
+
+    private let upstream: any ByteSource
+    public private(set) var tables: [TableCount] = []
+    public private(set) var byteCount: Int64 = 0
+
+    private var inCopy = false
+    private var rows: Int64 = 0
+    /// The start of the current line, kept only as far as needed to recognise it.
+    private var lineHead: [UInt8] = []
+    private var lineLength = 0
+    private static let headLimit = 4096
+
+    public init(upstream: any ByteSource) {
+        self.upstream = upstream
+        lineHead.reserveCapacity(Self.headLimit)
+    }
+
+    public func next() throws -> [UInt8]? {
+        guard let chunk = try upstream.next() else {
+            if lineLength > 0 { endLine() }
+            return nil
+        }
+        byteCount += Int64(chunk.count)
+        scan(chunk)
+        return chunk
+    }
+
+    /// Feeds bytes directly (for callers that own the loop, and for tests).
+    public func scan(_ chunk: [UInt8]) {
+        chunk.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            var start = 0
+            let count = buffer.count
+            while start < count {
+                let found = memchr(base + start, Int32(UInt8(ascii: "\n")), count - start)
+                let end = found.map { UnsafePointer($0.assumingMemoryBound(to: UInt8.self)) - base } ?? count
+                appendToLine(UnsafeBufferPointer(rebasing: buffer[start..<end]))
+                if found != nil { endLine() }
+                start = end + 1
+            }
+        }
+    }
+
+    /// Closes an unterminated last line; call when the stream is done if you used `scan` directly.
+    public func finish() {
+        if lineLength > 0 { endLine() }
+    }
+
+    private func appendToLine(_ bytes: UnsafeBufferPointer<UInt8>) {
+        // Inside a COPY block only "\." matters, so three bytes tell it apart from a data row.
+        let limit = inCopy ? 3 : Self.headLimit
+        if lineHead.count < limit {
+            lineHead.append(contentsOf: bytes.prefix(limit - lineHead.count))
+        }
+        lineLength += bytes.count
+    }
+
+    private func endLine() {
+        defer {
+            lineHead.removeAll(keepingCapacity: true)
+            lineLength = 0
+        }
+        if inCopy {
+            if lineLength == 2 && lineHead == [UInt8(ascii: "\\"), UInt8(ascii: ".")] {
+                inCopy = false
+                tables[tables.count - 1].rows = rows
+            } else {
+                rows += 1
+            }
+            return
+        }
+        guard lineLength < Self.headLimit, lineHead.starts(with: Self.copyPrefix),
+              lineHead.reversed().starts(with: Self.copySuffix.reversed()),
+              let name = Self.parseTableName(lineHead.dropFirst(Self.copyPrefix.count))
+        else { return }
+        tables.append(TableCount(schema: name.schema, name: name.table, rows: 0))
+        inCopy = true
+        rows = 0
+    }
+
+    private static let copyPrefix = Array("COPY ".utf8)
+    private static let copySuffix = Array(" FROM stdin;".utf8)
+
+    /// Parses `schema.table` where either part may be double-quoted (with `""` for a quote).
+    static func parseTableName(_ bytes: ArraySlice<UInt8>) -> (schema: String, table: String)? {
+        var parts: [String] = []
+        var current: [UInt8] = []
+        var quoted = false
+        var index = bytes.startIndex
+        while index < bytes.endIndex {
+            let byte = bytes[index]
+            if quoted {
+                if byte == UInt8(ascii: "\"") {
+                    let nextIndex = bytes.index(after: index)
+                    if nextIndex < bytes.endIndex && bytes[nextIndex] == UInt8(ascii: "\"") {
+                        current.append(byte)
+                        index = nextIndex
+                    } else {
+                        quoted = false
+                    }
+                } else {
+                    current.append(byte)
+                }
+            } else if byte == UInt8(ascii: "\"") {
+                quoted = true
+            } else if byte == UInt8(ascii: ".") {
+                parts.append(String(decoding: current, as: UTF8.self))
+                current = []
+            } else if byte == UInt8(ascii: " ") {
+                break
+            } else {
+                current.append(byte)
+            }
+            index = bytes.index(after: index)
+        }
+        parts.append(String(decoding: current, as: UTF8.self))
+        guard parts.count == 2, !parts[1].isEmpty else { return nil }
+        return (parts[0], parts[1])
+    }
+}

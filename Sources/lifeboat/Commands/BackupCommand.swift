@@ -1,0 +1,89 @@
+import ArgumentParser
+import Foundation
+import LifeboatCore
+
+struct BackupCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backup",
+        abstract: "Take a backup: pg_dump, gzip, OpenPGP, SHA-256, written atomically with a manifest.",
+        discussion: """
+            Writes backup_{type}_{YYYYMMDDTHHMMSSZ}.sql[.gz][.gpg] and its .manifest.json in BACKUP_DIR.
+            A failed backup leaves nothing that looks like a backup.
+
+            Examples:
+              lifeboat backup --type daily --compress --cleanup
+              lifeboat backup --type weekly --compress --encrypt --cleanup
+              lifeboat backup --type manual --no-compress --json
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: "daily, weekly, monthly or manual.")
+    var type: BackupType = .manual
+
+    @Flag(inversion: .prefixedNo, help: "gzip the dump (default: BACKUP_COMPRESSION_ENABLED, true).")
+    var compress: Bool?
+
+    @Flag(inversion: .prefixedNo, help: "Encrypt to BACKUP_ENCRYPTION_KEY (default: BACKUP_ENCRYPTION_ENABLED, false).")
+    var encrypt: Bool?
+
+    @Flag(help: "Apply the retention policy after a successful backup.")
+    var cleanup = false
+
+    func run() async throws {
+        try await reportingErrors {
+            var overrides: [String: String] = [:]
+            if let compress { overrides[ConfigurationKey.compressionEnabled.name] = String(compress) }
+            if let encrypt { overrides[ConfigurationKey.encryptionEnabled.name] = String(encrypt) }
+            let configuration = try await global.loadConfiguration(overrides)
+            let options = BackupCreator.Options(
+                type: type,
+                compress: try configuration.bool(.compressionEnabled),
+                encrypt: try configuration.bool(.encryptionEnabled))
+            let policy = try configuration.retentionLimits()
+
+            let cancellation = CancellationFlag()
+            Signals.install(cancellation)
+            let progress = ProgressLine(label: "backup \(type.rawValue)")
+            var creator = BackupCreator(configuration: configuration)
+            creator.cancellation = cancellation
+            creator.progress = progress.update
+            let result: BackupCreator.Result
+            do {
+                result = try creator.run(options)
+                progress.finish()
+            } catch {
+                progress.finish()
+                throw error
+            }
+
+            var pruned: [String] = []
+            if cleanup {
+                pruned = try BackupPruner(policy: policy).prune(configuration.backupDirectory, dryRun: false)
+                    .removed.map(\.name.fileName)
+            }
+            if global.json {
+                try Terminal.printJSON(BackupReport(path: result.path.path, manifest: result.manifest, pruned: pruned))
+            } else {
+                let manifest = result.manifest
+                Terminal.note("""
+                    backup written: \(result.path.path)
+                      \(Terminal.bytes(manifest.fileBytes)) from \(Terminal.bytes(manifest.dumpBytes)) of SQL, \
+                    \(manifest.tables.count) tables, \(manifest.totalRows) rows, \
+                    \(String(format: "%.1f", manifest.finishedAt.timeIntervalSince(manifest.startedAt)))s
+                      sha256 \(manifest.sha256)
+                    """)
+                for name in pruned { Terminal.note("pruned: \(name)") }
+            }
+        }
+    }
+}
+
+extension BackupType: ExpressibleByArgument {}
+
+struct BackupReport: Encodable {
+    let path: String
+    let manifest: BackupManifest
+    let pruned: [String]
+}

@@ -1,0 +1,88 @@
+import ArgumentParser
+import Foundation
+import LifeboatCore
+
+struct ListCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list",
+        abstract: "List the backups in BACKUP_DIR, newest first.",
+        discussion: """
+            Shows type, time, age, size, compression, encryption and verified state from each manifest.
+            Files that do not follow the backup naming pattern are not shown and never touched.
+
+            Examples:
+              lifeboat list
+              lifeboat list --json | jq '.[0].path'
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        try await reportingErrors {
+            let configuration = try await global.loadConfiguration()
+            let inventory = try BackupInventory.scan(configuration.backupDirectory)
+            if global.json {
+                try Terminal.printJSON(inventory.entries.map(ListedBackup.init))
+                return
+            }
+            guard !inventory.entries.isEmpty else {
+                Terminal.note("no backups in \(configuration.backupDirectory.path)")
+                return
+            }
+            let now = Date()
+            var rows = [["NAME", "TYPE", "TIME (UTC)", "AGE", "SIZE", "GZIP", "GPG", "VERIFIED"]]
+            for entry in inventory.entries {
+                rows.append([
+                    entry.name.fileName, entry.name.type.rawValue, BackupName.format(entry.name.timestamp),
+                    Terminal.age(since: entry.name.timestamp, now: now), Terminal.bytes(entry.size),
+                    entry.name.compressed ? "yes" : "no", entry.name.encrypted ? "yes" : "no",
+                    ListedBackup.verifiedState(entry),
+                ])
+            }
+            let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+            for row in rows {
+                print(zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }
+                    .joined(separator: "  ").trimmingCharacters(in: .whitespaces))
+            }
+        }
+    }
+}
+
+/// One backup as `list --json` prints it.
+struct ListedBackup: Encodable {
+    let name: String
+    let path: String
+    let type: BackupType
+    let time: Date
+    let ageSeconds: Int
+    let size: Int64
+    let compressed: Bool
+    let encrypted: Bool
+    let verified: String
+    let hasManifest: Bool
+    let database: String?
+    let sha256: String?
+
+    init(_ entry: BackupInventory.Entry) {
+        name = entry.name.fileName
+        path = entry.path.path
+        type = entry.name.type
+        time = entry.name.timestamp
+        ageSeconds = max(0, Int(Date().timeIntervalSince(entry.name.timestamp)))
+        size = entry.size
+        compressed = entry.name.compressed
+        encrypted = entry.name.encrypted
+        verified = Self.verifiedState(entry)
+        hasManifest = entry.manifest != nil
+        database = entry.manifest?.database
+        sha256 = entry.manifest?.sha256
+    }
+
+    static func verifiedState(_ entry: BackupInventory.Entry) -> String {
+        if entry.manifestProblem != nil { return "bad manifest" }
+        guard let manifest = entry.manifest else { return "no manifest" }
+        guard let verification = manifest.verification else { return "never" }
+        return "\(verification.state) \(BackupName.format(verification.at))"
+    }
+}

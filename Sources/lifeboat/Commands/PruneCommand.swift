@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+import LifeboatCore
+
+struct PruneCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "prune",
+        abstract: "Apply the retention policy: keep the newest N backups of each type.",
+        discussion: """
+            Limits come from BACKUP_RETENTION_DAILY (7), _WEEKLY (4), _MONTHLY (12) and _MANUAL (unset: keep all).
+            A backup is deleted together with its manifest; files not named like backups are never touched.
+
+            Examples:
+              lifeboat prune --dry-run
+              BACKUP_RETENTION_DAILY=14 lifeboat prune
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Flag(help: "Print what would be deleted, delete nothing.")
+    var dryRun = false
+
+    func run() async throws {
+        try await reportingErrors {
+            let configuration = try await global.loadConfiguration()
+            let outcome = try BackupPruner(policy: try configuration.retentionLimits())
+                .prune(configuration.backupDirectory, dryRun: dryRun)
+            if global.json {
+                try Terminal.printJSON(PruneReport(
+                    dryRun: dryRun, kept: outcome.kept.map(\.name.fileName), removed: outcome.removed.map(\.name.fileName)))
+                return
+            }
+            let verb = dryRun ? "would delete" : "deleted"
+            for entry in outcome.removed { print("\(verb): \(entry.name.fileName)") }
+            Terminal.note("\(outcome.removed.count) \(dryRun ? "would be deleted" : "deleted"), \(outcome.kept.count) kept")
+        }
+    }
+}
+
+struct PruneReport: Encodable {
+    let dryRun: Bool
+    let kept: [String]
+    let removed: [String]
+}

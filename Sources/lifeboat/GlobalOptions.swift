@@ -1,0 +1,33 @@
+import ArgumentParser
+import Foundation
+import LifeboatCore
+
+/// Options every command shares: where configuration comes from and how results are printed.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .customLong("env-file"), help: "A .env file to read (default: ./.env, or LIFEBOAT_ENV_FILE).")
+    var environmentFile: String?
+
+    @Option(name: .customLong("backup-dir"), help: "Backup folder (overrides BACKUP_DIR).")
+    var backupDirectory: String?
+
+    @Flag(name: .long, help: "Print the result as JSON on stdout.")
+    var json = false
+
+    /// Loads the configuration with `overrides` (flag values under their variable names) on top.
+    func loadConfiguration(_ overrides: [String: String] = [:]) async throws -> LifeboatConfiguration {
+        var overrides = overrides
+        if let backupDirectory { overrides[ConfigurationKey.backupDir.name] = backupDirectory }
+        return try await LifeboatConfiguration.load(overrides: overrides, environmentFile: environmentFile)
+    }
+}
+
+/// Runs a command body, turning Lifeboat's errors into a clear message on stderr and the
+/// documented exit code instead of ArgumentParser's generic report.
+func reportingErrors<T>(_ body: () async throws -> T) async throws -> T {
+    do {
+        return try await body()
+    } catch let error as LifeboatError {
+        Terminal.error(error.description)
+        throw ExitCode(error.category.rawValue)
+    }
+}

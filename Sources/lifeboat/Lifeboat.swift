@@ -1,0 +1,17 @@
+import ArgumentParser
+import Foundation
+import LifeboatCore
+
+@main
+struct Lifeboat: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lifeboat",
+        abstract: "PostgreSQL backups that restore, and disaster-recovery runbooks that run.",
+        discussion: """
+            Configuration comes from flags, then the environment, then a .env file, then defaults; \
+            `lifeboat config` shows the effective values.
+            """,
+        version: LifeboatVersion.current,
+        subcommands: [BackupCommand.self, ListCommand.self, PruneCommand.self, ConfigCommand.self]
+    )
+}

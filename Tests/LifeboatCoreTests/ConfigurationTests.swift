@@ -1,0 +1,75 @@
+import Foundation
+import Testing
+@testable import LifeboatCore
+
+@Suite struct ConfigurationTests {
+    func dotenv(_ text: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("lifeboat-\(UUID().uuidString).env").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func precedenceIsFlagThenEnvironmentThenDotenvThenDefault() async throws {
+        let file = try dotenv("""
+            BACKUP_DIR=/from/dotenv
+            BACKUP_RETENTION_DAILY=9
+            BACKUP_RETENTION_WEEKLY=5
+            BACKUP_COMPRESSION_ENABLED=False
+            """)
+        defer { unlink(file) }
+        let environment = ["BACKUP_DIR": "/from/env", "BACKUP_RETENTION_DAILY": "8"]
+        let configuration = try await LifeboatConfiguration.load(
+            overrides: ["BACKUP_DIR": "/from/flag"], environment: environment, environmentFile: file)
+        #expect(configuration.string(.backupDir) == "/from/flag")
+        #expect(configuration.resolved["BACKUP_DIR"]?.origin == .flag)
+        #expect(try configuration.int(.retentionDaily) == 8)
+        #expect(configuration.resolved["BACKUP_RETENTION_DAILY"]?.origin == .environment)
+        #expect(try configuration.int(.retentionWeekly) == 5)
+        #expect(configuration.resolved["BACKUP_RETENTION_WEEKLY"]?.origin == .dotenv)
+        #expect(try configuration.bool(.compressionEnabled) == false)  // the seed writes "False"
+        #expect(try configuration.int(.retentionMonthly) == 12)
+        #expect(configuration.resolved["BACKUP_RETENTION_MONTHLY"]?.origin == .default)
+        #expect(try configuration.int(.retentionManual) == nil)
+        #expect(try configuration.retentionLimits() == RetentionPolicy(limits: [.daily: 8, .weekly: 5, .monthly: 12, .manual: nil]))
+    }
+
+    @Test func missingDotenvIsFineUnlessNamed() async throws {
+        let configuration = try await LifeboatConfiguration.load(environment: ["LIFEBOAT_ENV_FILE": "/nonexistent/.env"])
+        #expect(configuration.string(.backupDir) == "/backups")
+        await #expect(throws: LifeboatError.self) {
+            _ = try await LifeboatConfiguration.load(environment: [:], environmentFile: "/nonexistent/.env")
+        }
+    }
+
+    @Test func badValuesNameTheVariable() async throws {
+        let configuration = try await LifeboatConfiguration.load(
+            environment: ["BACKUP_RETENTION_DAILY": "seven", "BACKUP_ENCRYPTION_ENABLED": "maybe"], environmentFile: nil)
+        #expect(throws: LifeboatError.self) { try configuration.retentionLimits() }
+        do {
+            _ = try configuration.bool(.encryptionEnabled)
+            Issue.record("expected an error")
+        } catch let error as LifeboatError {
+            #expect(error.description.contains("BACKUP_ENCRYPTION_ENABLED"))
+            #expect(error.category == .configuration)
+        }
+    }
+
+    @Test func redactionHidesEverySecret() async throws {
+        let secrets = [
+            "BACKUP_ENCRYPTION_KEY": "0A4C32B313F2BEF69E7AB011CC3D03FD8A679665",
+            "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY",
+            "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
+            "AWS_SESSION_TOKEN": "FQoGZXIvYXdzEXAMPLETOKEN",
+            "AZURE_STORAGE_KEY": "azureSecretKeyMaterial==",
+            "BACKUP_WEBHOOK_SECRET": "hmac-secret-value",
+            "BACKUP_SMTP_PASSWORD": "smtp-password-value",
+        ]
+        var environment = secrets
+        environment["DATABASE_URL"] = "postgresql://app:s3cr%40t-pw@db.example:5432/prod?sslmode=require"
+        let configuration = try await LifeboatConfiguration.load(environment: environment, environmentFile: nil)
+        let printed = configuration.redactedEntries().map { "\($0.key.name)=\($0.value)" }.joined(separator: "\n")
+        for secret in secrets.values { #expect(!printed.contains(secret)) }
+        #expect(!printed.contains("s3cr"))
+        #expect(printed.contains("DATABASE_URL=postgresql://app:***@db.example:5432/prod?sslmode=require"))
+    }
+}
