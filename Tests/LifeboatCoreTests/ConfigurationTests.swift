@@ -34,11 +34,37 @@ import Testing
     }
 
     @Test func missingDotenvIsFineUnlessNamed() async throws {
-        let configuration = try await LifeboatConfiguration.load(environment: ["LIFEBOAT_ENV_FILE": "/nonexistent/.env"])
+        // ./.env is optional (the tests do not run where one exists).
+        let configuration = try await LifeboatConfiguration.load(environment: [:])
         #expect(configuration.string(.backupDir) == "/backups")
         await #expect(throws: LifeboatError.self) {
             _ = try await LifeboatConfiguration.load(environment: [:], environmentFile: "/nonexistent/.env")
         }
+        await #expect(throws: LifeboatError.self) {
+            _ = try await LifeboatConfiguration.load(environment: ["LIFEBOAT_ENV_FILE": "/nonexistent/.env"])
+        }
+    }
+
+    @Test func dotenvReadsTheSeedsExamplesAsOperatorsWriteThem() async throws {
+        let file = try dotenv("""
+            # In .env
+            BACKUP_ENABLED=True
+            BACKUP_COMPRESSION_ENABLED=True   # Reduces size by 5-10x
+            export BACKUP_DAILY_SCHEDULE="0 3 * * *"
+            BACKUP_CLOUD_BUCKET='kr-scraper-backups-prod'
+            BACKUP_CLOUD_PREFIX="a \\"quoted\\" # not a comment"
+            BACKUP_DIR = /srv/backups
+            not a setting line
+            """)
+        defer { unlink(file) }
+        let configuration = try await LifeboatConfiguration.load(environment: [:], environmentFile: file)
+        #expect(try configuration.bool(.backupEnabled))
+        #expect(try configuration.bool(.compressionEnabled))
+        #expect(configuration.string(.dailySchedule) == "0 3 * * *")
+        #expect(configuration.string(.cloudBucket) == "kr-scraper-backups-prod")
+        #expect(configuration.string(.cloudPrefix) == "a \"quoted\" # not a comment")
+        #expect(configuration.string(.backupDir) == "/srv/backups")
+        #expect(configuration.resolved["BACKUP_DIR"]?.origin == .dotenv)
     }
 
     @Test func badValuesNameTheVariable() async throws {

@@ -49,7 +49,7 @@ public struct ConfigurationKey: Sendable, Hashable {
     public static let azureEndpoint = Self("AZURE_STORAGE_ENDPOINT", nil, "Azure endpoint override")
     public static let webhookURL = Self("BACKUP_WEBHOOK_URL", nil, secret: true, "webhook URLs, comma-separated (may embed tokens)")
     public static let webhookSecret = Self("BACKUP_WEBHOOK_SECRET", nil, secret: true, "HMAC-SHA256 key for webhooks")
-    public static let smtpURL = Self("BACKUP_SMTP_URL", nil, "SMTP server for email alerts")
+    public static let smtpURL = Self("BACKUP_SMTP_URL", nil, secret: true, "SMTP server for email alerts (may embed credentials)")
     public static let smtpFrom = Self("BACKUP_SMTP_FROM", nil, "alert sender")
     public static let smtpTo = Self("BACKUP_SMTP_TO", nil, "alert recipients")
     public static let smtpUser = Self("BACKUP_SMTP_USER", nil, "SMTP user")

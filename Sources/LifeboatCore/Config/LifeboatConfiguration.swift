@@ -1,7 +1,6 @@
 import Configuration
 import Foundation
 import LifeboatPostgres
-import SystemPackage
 
 /// The effective configuration: for every key, its value and where it came from.
 /// Precedence: command-line flag > environment > `.env` file > built-in default.
@@ -26,20 +25,37 @@ public struct LifeboatConfiguration: Sendable {
         environment: [String: String] = ProcessInfo.processInfo.environment,
         environmentFile: String? = nil
     ) async throws -> LifeboatConfiguration {
-        let path = environmentFile ?? environment["LIFEBOAT_ENV_FILE"] ?? ".env"
-        let dotenv: EnvironmentVariablesProvider
+        // A file named explicitly (flag or LIFEBOAT_ENV_FILE) must exist; ./.env is optional.
+        let named = environmentFile ?? environment["LIFEBOAT_ENV_FILE"]
+        let path = named ?? ".env"
+        let fileValues: [String: String]
         do {
-            dotenv = try await EnvironmentVariablesProvider(
-                environmentFilePath: FilePath(path), allowMissing: environmentFile == nil)
+            guard let loaded = try DotenvFile.load(path) else {
+                if named != nil {
+                    throw LifeboatError(stage: "configuration", message: "the .env file \(path) does not exist",
+                                        hint: "check the path given with --env-file or LIFEBOAT_ENV_FILE",
+                                        category: .configuration)
+                }
+                return try resolve(layers: overrides, environment, [:], environmentFile: nil)
+            }
+            fileValues = loaded
+        } catch let error as LifeboatError {
+            throw error
         } catch {
-            throw LifeboatError(stage: "configuration", message: "cannot read the .env file \(path): \(error)",
-                                hint: "check the path given with --env-file or LIFEBOAT_ENV_FILE",
-                                category: .configuration)
+            throw LifeboatError(stage: "configuration", message: "cannot read the .env file \(path): \(error.localizedDescription)",
+                                hint: "check its permissions and that it is UTF-8 text", category: .configuration)
         }
+        return try resolve(layers: overrides, environment, fileValues, environmentFile: path)
+    }
+
+    private static func resolve(
+        layers overrides: [String: String], _ environment: [String: String], _ dotenv: [String: String],
+        environmentFile: String?
+    ) throws -> LifeboatConfiguration {
         let layers: [(Origin, EnvironmentVariablesProvider)] = [
             (.flag, EnvironmentVariablesProvider(environmentVariables: overrides)),
             (.environment, EnvironmentVariablesProvider(environmentVariables: environment)),
-            (.dotenv, dotenv),
+            (.dotenv, EnvironmentVariablesProvider(environmentVariables: dotenv)),
         ]
         let reader = ConfigReader(providers: layers.map(\.1))
         var resolved: [String: Resolved] = [:]
@@ -54,8 +70,7 @@ public struct LifeboatConfiguration: Sendable {
         if resolved[ConfigurationKey.cloudEndpoint.name]?.value == nil, let endpoint = reader.string(forKey: "AWS_ENDPOINT_URL") {
             resolved[ConfigurationKey.cloudEndpoint.name] = Resolved(key: .cloudEndpoint, value: endpoint, origin: .environment)
         }
-        let dotenvPath = FileManager.default.fileExists(atPath: path) ? path : nil
-        return LifeboatConfiguration(resolved: resolved, environmentFile: dotenvPath)
+        return LifeboatConfiguration(resolved: resolved, environmentFile: environmentFile)
     }
 
     public func string(_ key: ConfigurationKey) -> String? {

@@ -28,7 +28,7 @@ final class DumpProcess {
         process.standardError = handle
         source = FileDescriptorSource(fileDescriptor: stdout.fileHandleForReading.fileDescriptor, stage: StreamError.Stage("pg_dump"))
         do {
-            try process.run()
+            try ChildProcess.start(process)
         } catch {
             try? FileManager.default.removeItem(at: stderrFile)
             throw LifeboatError(stage: "pg_dump", message: "cannot start \(executable): \(error.localizedDescription)")
@@ -36,7 +36,7 @@ final class DumpProcess {
     }
 
     deinit {
-        if process.isRunning { process.terminate() }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         try? stderrHandle.close()
         try? FileManager.default.removeItem(at: stderrFile)
     }
@@ -45,7 +45,7 @@ final class DumpProcess {
 
     /// Stops pg_dump early (the pipeline failed or was interrupted).
     func terminate() {
-        if process.isRunning { kill(process.processIdentifier, SIGTERM) }
+        ChildProcess.stop(process)
     }
 
     /// Waits for pg_dump and throws when it did not finish cleanly, with the end of its stderr.
