@@ -8,8 +8,25 @@ public final class Connection {
 
     /// Connects with a libpq connection string (URL or key=value); an empty string means the
     /// PG* environment variables and libpq's defaults.
-    public init(_ conninfo: String = "") throws(PostgresError) {
-        let conn = PQconnectdb(conninfo)
+    public convenience init(_ conninfo: String = "") throws(PostgresError) {
+        try self.init(conninfo, database: nil)
+    }
+
+    /// Connects as `conninfo` says, but to `database` when given: the same server, user and
+    /// password reach the maintenance database or a scratch database.
+    public init(_ conninfo: String, database: String?) throws(PostgresError) {
+        // libpq expands the first "dbname" as a whole connection string; a later one overrides it.
+        var keywords = ["dbname"]
+        var values = [conninfo]
+        if let database {
+            keywords.append("dbname")
+            values.append(database)
+        }
+        let conn = withCStringArray(keywords) { keywordPointers in
+            withCStringArray(values) { valuePointers in
+                PQconnectdbParams(keywordPointers, valuePointers, 1)
+            }
+        }
         guard let conn, PQstatus(conn) == CONNECTION_OK else {
             let message = conn.map { String(cString: PQerrorMessage($0)) } ?? "out of memory"
             if let conn { PQfinish(conn) }
@@ -80,9 +97,10 @@ public final class Connection {
     }
 }
 
-/// Lends libpq a `const char * const *` built from Swift strings for the duration of `body`.
+/// Lends libpq a NULL-terminated `const char * const *` built from Swift strings for the
+/// duration of `body` (the terminator serves PQconnectdbParams; PQexecParams ignores it).
 private func withCStringArray<R>(_ strings: [String?], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
-    let pointers: [UnsafeMutablePointer<CChar>?] = strings.map { $0.flatMap { strdup($0) } }
+    let pointers: [UnsafeMutablePointer<CChar>?] = strings.map { $0.flatMap { strdup($0) } } + [nil]
     defer { pointers.forEach { free($0) } }
     let constPointers = pointers.map { UnsafePointer($0) }
     return constPointers.withUnsafeBufferPointer { body($0.baseAddress!) }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Errors from libpq, carrying libpq's own message so the user sees what the server said.
 public struct PostgresError: Error, CustomStringConvertible, Sendable {
     /// Extensible error kind: new codes do not break callers that switch on known ones.
@@ -29,5 +31,3 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
         return "\(code): \(message)"
     }
 }
-
-import Foundation

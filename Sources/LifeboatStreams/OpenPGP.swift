@@ -93,12 +93,14 @@ public enum OpenPGP {
         let status = gpgme_op_decrypt(context.handle, cipher.handle, plain.handle)
         if let error = cipher.failure ?? plain.failure { throw error }
         if status != 0 {
-            let code = gpgme_err_code(status)
-            let hint: String? = code == GPG_ERR_NO_SECKEY
-                ? "the secret key for this backup is not in the keyring: import it with `gpg --import` or set GNUPGHOME"
-                : (code == GPG_ERR_BAD_DATA || code == GPG_ERR_DECRYPT_FAILED
-                    ? "the file is damaged or was not encrypted for a key in this keyring" : nil)
-            throw StreamError(stage: .decrypt, message: "decryption failed: \(describe(status))", hint: hint)
+            if gpgme_err_code(status) == GPG_ERR_NO_SECKEY {
+                let keyring = homeDirectory ?? ProcessInfo.processInfo.environment["GNUPGHOME"] ?? "~/.gnupg"
+                throw StreamError(stage: .decrypt, message: "no secret key in keyring \(keyring) can decrypt this file",
+                                  hint: "import the backup key's secret part with `gpg --import`, or set GNUPGHOME to the keyring that has it")
+            }
+            throw StreamError(stage: .decrypt, message: "decryption failed: \(describe(status))",
+                              hint: "the file is damaged (OpenPGP integrity check failed or data cut short): use another backup",
+                              damagedData: true)
         }
     }
 

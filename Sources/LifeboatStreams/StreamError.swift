@@ -21,12 +21,16 @@ public struct StreamError: Error, CustomStringConvertible, Sendable {
     public let hint: String?
     /// The errno behind the failure, when a system call failed.
     public let errno: Int32?
+    /// True when the data itself is damaged (bad CRC, failed integrity check, truncation),
+    /// as opposed to the environment failing (missing key, full disk).
+    public let damagedData: Bool
 
-    public init(stage: Stage, message: String, hint: String? = nil, errno: Int32? = nil) {
+    public init(stage: Stage, message: String, hint: String? = nil, errno: Int32? = nil, damagedData: Bool = false) {
         self.stage = stage
         self.message = message
         self.hint = hint
         self.errno = errno
+        self.damagedData = damagedData
     }
 
     public var description: String {

@@ -2,15 +2,17 @@ import Dispatch
 import Foundation
 import LifeboatCore
 
-/// Turns SIGINT/SIGTERM into a cancellation the pipeline sees between chunks, so interrupted
-/// work cleans up after itself. Also ignores SIGPIPE and SIGXFSZ, so a closed pipe or a file
-/// size limit becomes an error with a message instead of a silent death.
+/// Turns SIGINT/SIGTERM into a cancellation the pipelines see between chunks, so interrupted
+/// work cleans up after itself (partial files, temporary databases). Also ignores SIGPIPE and
+/// SIGXFSZ, so a closed pipe or a file size limit becomes an error with a message instead of
+/// a silent death.
 enum Signals {
-    nonisolated(unsafe) private static var sources: [any DispatchSourceSignal] = []
-
-    static func install(_ flag: CancellationFlag) {
+    /// One flag for the whole process: every operation of a command run shares it.
+    static let cancellation: CancellationFlag = {
+        let flag = CancellationFlag()
         signal(SIGPIPE, SIG_IGN)
         signal(SIGXFSZ, SIG_IGN)
+        var sources: [any DispatchSourceSignal] = []
         for (number, name) in [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM")] {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
@@ -18,5 +20,15 @@ enum Signals {
             source.resume()
             sources.append(source)
         }
+        retainedSources = SignalSources(sources)
+        return flag
+    }()
+
+    /// Keeps the dispatch sources alive for the life of the process.
+    nonisolated(unsafe) private static var retainedSources: SignalSources?
+
+    private final class SignalSources {
+        let sources: [any DispatchSourceSignal]
+        init(_ sources: [any DispatchSourceSignal]) { self.sources = sources }
     }
 }

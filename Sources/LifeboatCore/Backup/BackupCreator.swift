@@ -44,7 +44,7 @@ public struct BackupCreator {
         let database = connection.databaseName
         let serverMajor = connection.serverMajorVersion
         connection.close()
-        let pgDump = try PgDumpLocator(override: configuration.pgDumpPath).locate(serverMajor: serverMajor)
+        let pgDump = try ClientProgramLocator.pgDump(configuration).locate(serverMajor: serverMajor)
 
         var recipient: OpenPGP.Key?
         if options.encrypt {
@@ -60,11 +60,11 @@ public struct BackupCreator {
         let startedAt = clock()
         let (name, sink) = try reserveName(options: options, startedAt: startedAt, in: directory)
         do {
-            let dump = try DumpProcess(executable: pgDump.path, arguments: ["--no-password", "--format=plain"],
-                                       environment: dumpEnvironment())
+            let dump = try PipedProcess(program: "pg_dump", executable: pgDump.path, arguments: ["--no-password", "--format=plain"],
+                                        environment: try ClientEnvironment.make(configuration), direction: .fromChild)
             cancellation?.onCancel { [pid = dump.processIdentifier] in kill(pid, SIGTERM) }
             defer { cancellation?.onCancel(nil) }
-            let progressTap = ProgressTap(upstream: dump.source, cancellation: cancellation, report: progress)
+            let progressTap = WatchedSource(upstream: dump.source, cancellation: cancellation, report: progress)
             let rowCounts = RowCountTap(upstream: progressTap)
             let encoded: any ByteSource = options.compress ? try GzipCompressor(upstream: rowCounts) : rowCounts
             let hashing = SHA256Tap(downstream: sink)
@@ -144,19 +144,5 @@ public struct BackupCreator {
         }
         throw LifeboatError(stage: "backup folder", message: "no free backup name in \(directory.path) for the next minute",
                             hint: "too many backups are starting at once; wait and retry")
-    }
-
-    /// pg_dump reaches the database through PG* variables, so the password is never in its arguments.
-    private func dumpEnvironment() throws -> [String: String] {
-        var environment = ProcessInfo.processInfo.environment
-        if let url = configuration.databaseURL {
-            do {
-                for (name, value) in try ConnectionString(url).environment { environment[name] = value }
-            } catch {
-                throw LifeboatError(stage: "configuration", message: "DATABASE_URL is not a valid connection string: \(error.message)",
-                                    hint: "use postgresql://user:password@host:port/dbname", category: .configuration)
-            }
-        }
-        return environment
     }
 }

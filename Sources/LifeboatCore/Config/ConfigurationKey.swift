@@ -33,6 +33,7 @@ public struct ConfigurationKey: Sendable, Hashable {
     public static let backupDir = Self("BACKUP_DIR", "/backups", "local backup folder")
     public static let databaseURL = Self("DATABASE_URL", nil, secret: false, "database to protect (libpq URL or key=value; unset: PG* variables)")
     public static let pgDumpPath = Self("PG_DUMP_PATH", nil, "pg_dump to use (default: the one matching the server)")
+    public static let psqlPath = Self("PSQL_PATH", nil, "psql to use for restores (default: the one matching the server)")
     public static let gnupgHome = Self("GNUPGHOME", nil, "GnuPG keyring folder (default: ~/.gnupg)")
     public static let cloudSyncEnabled = Self("BACKUP_CLOUD_SYNC_ENABLED", "false", "upload after each backup")
     public static let cloudProvider = Self("BACKUP_CLOUD_PROVIDER", "s3", "s3, gcs or azure")
@@ -73,7 +74,7 @@ public struct ConfigurationKey: Sendable, Hashable {
         backupEnabled, dailySchedule, weeklySchedule, monthlySchedule, verificationSchedule, cleanupSchedule,
         retentionDaily, retentionWeekly, retentionMonthly, retentionManual,
         compressionEnabled, encryptionEnabled, encryptionKey, verificationEnabled,
-        backupDir, databaseURL, pgDumpPath, gnupgHome,
+        backupDir, databaseURL, pgDumpPath, psqlPath, gnupgHome,
         cloudSyncEnabled, cloudProvider, cloudBucket, cloudPrefix, cloudEndpoint,
         awsAccessKeyID, awsSecretAccessKey, awsSessionToken, awsRegion,
         azureAccount, azureKey, azureContainer, azureEndpoint,

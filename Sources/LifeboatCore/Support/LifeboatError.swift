@@ -11,6 +11,8 @@ public struct LifeboatError: Error, CustomStringConvertible, Sendable {
         case failed = 1
         /// The configuration or an argument is wrong; nothing was attempted.
         case configuration = 2
+        /// The backup itself is bad (hash, gzip, OpenPGP, row counts): use another one.
+        case badBackup = 3
     }
 
     public let stage: String

@@ -31,20 +31,37 @@ struct BackupCommand: AsyncParsableCommand {
     @Flag(help: "Apply the retention policy after a successful backup.")
     var cleanup = false
 
+    @Flag(help: "Verify the new backup (restore into a temporary database) right after taking it.")
+    var verify = false
+
+    @Flag(help: "Take no backup; verify --backup-file instead (the seed's spelling of `lifeboat verify FILE`).")
+    var verifyOnly = false
+
+    @Option(help: "With --verify-only: the backup to verify.")
+    var backupFile: String?
+
+    func validate() throws {
+        if verifyOnly && backupFile == nil { throw ValidationError("--verify-only needs --backup-file FILE") }
+        if backupFile != nil && !verifyOnly { throw ValidationError("--backup-file goes with --verify-only (to restore a file, use `lifeboat restore --backup-file`)") }
+    }
+
     func run() async throws {
         try await reportingErrors {
             var overrides: [String: String] = [:]
             if let compress { overrides[ConfigurationKey.compressionEnabled.name] = String(compress) }
             if let encrypt { overrides[ConfigurationKey.encryptionEnabled.name] = String(encrypt) }
             let configuration = try await global.loadConfiguration(overrides)
+            if verifyOnly, let backupFile {
+                try await VerifyCommand.verify(URL(fileURLWithPath: backupFile), configuration: configuration, json: global.json)
+                return
+            }
             let options = BackupCreator.Options(
                 type: type,
                 compress: try configuration.bool(.compressionEnabled),
                 encrypt: try configuration.bool(.encryptionEnabled))
             let policy = try configuration.retentionLimits()
 
-            let cancellation = CancellationFlag()
-            Signals.install(cancellation)
+            let cancellation = Signals.cancellation
             let progress = ProgressLine(label: "backup \(type.rawValue)")
             var creator = BackupCreator(configuration: configuration)
             creator.cancellation = cancellation
@@ -75,6 +92,9 @@ struct BackupCommand: AsyncParsableCommand {
                       sha256 \(manifest.sha256)
                     """)
                 for name in pruned { Terminal.note("pruned: \(name)") }
+            }
+            if verify {
+                try await VerifyCommand.verify(result.path, configuration: configuration, json: global.json)
             }
         }
     }

@@ -2,7 +2,7 @@ import LifeboatStreams
 
 /// Reports bytes read so far, and stops the pipeline between chunks when cancelled
 /// (SIGINT/SIGTERM), so that the partial file is removed instead of left behind.
-final class ProgressTap: ByteSource {
+final class WatchedSource: ByteSource {
     private let upstream: any ByteSource
     private let report: ((Int64) -> Void)?
     private let cancellation: CancellationFlag?
@@ -16,8 +16,8 @@ final class ProgressTap: ByteSource {
 
     func next() throws -> [UInt8]? {
         if let cancellation, cancellation.isCancelled {
-            throw LifeboatError(stage: "interrupted", message: "stopped by \(cancellation.reason) before the backup finished",
-                                hint: "nothing was kept; run the backup again")
+            throw LifeboatError(stage: "interrupted", message: "stopped by \(cancellation.reason) before the work finished",
+                                hint: "nothing half-done was kept; run the command again")
         }
         guard let chunk = try upstream.next() else { return nil }
         bytes += Int64(chunk.count)

@@ -1,0 +1,127 @@
+import Foundation
+import LifeboatStreams
+
+/// The reverse pipeline: backup file → SHA-256 → OpenPGP decrypt → gunzip → plain SQL into a
+/// sink, in one streaming pass with constant memory. The file's encoding comes from its name.
+/// Damage is reported as `.badBackup`, so callers can tell "the backup is bad" from "could not check".
+public struct BackupReader {
+    public let file: URL
+    public let manifest: BackupManifest?
+    public var gnupgHome: String?
+    public var cancellation: CancellationFlag?
+    public var progress: ((Int64) -> Void)?
+
+    public var encrypted: Bool { file.lastPathComponent.hasSuffix(".gpg") }
+    public var compressed: Bool {
+        let name = file.lastPathComponent
+        return (encrypted ? String(name.dropLast(4)) : name).hasSuffix(".gz")
+    }
+
+    public init(file: URL, manifest: BackupManifest?) {
+        self.file = file
+        self.manifest = manifest
+    }
+
+    /// Opens `file` with the manifest beside it, if there is one.
+    public static func open(_ file: URL) throws -> BackupReader {
+        guard FileManager.default.fileExists(atPath: file.path) else {
+            throw LifeboatError(stage: "backup file", message: "\(file.path) does not exist",
+                                hint: "`lifeboat list` shows the backups in BACKUP_DIR", category: .configuration)
+        }
+        let manifestURL = URL(fileURLWithPath: file.path + ".manifest.json")
+        var manifest: BackupManifest?
+        if FileManager.default.fileExists(atPath: manifestURL.path) {
+            do { manifest = try BackupManifest.read(from: manifestURL) }
+            catch {
+                throw LifeboatError(stage: "manifest", message: "\(manifestURL.path) cannot be read: \(error)",
+                                    hint: "restore the manifest, or move it away to treat the file as one without a manifest",
+                                    category: .badBackup)
+            }
+        }
+        return BackupReader(file: file, manifest: manifest)
+    }
+
+    public struct Outcome: Sendable {
+        public let fileBytes: Int64
+        public let sqlBytes: Int64
+        public let sha256: String
+        /// nil when there is no manifest to compare with.
+        public let sha256Matches: Bool?
+    }
+
+    /// Streams the plain SQL into `sink`. Throws `.badBackup` errors for damage it detects.
+    public func stream(to sink: any ByteSink) throws -> Outcome {
+        let source = try openSource()
+        let hashing = SHA256SourceTap(upstream: source)
+        let watched = WatchedSource(upstream: hashing, cancellation: cancellation, report: progress)
+        let counting = CountingSink(downstream: sink)
+        let gunzip = compressed ? try GunzipSink(downstream: counting) : nil
+        let plain: any ByteSink = gunzip ?? counting
+        do {
+            if encrypted {
+                try OpenPGP.decrypt(watched, to: plain, homeDirectory: gnupgHome)
+            } else {
+                try watched.pipe(to: plain)
+            }
+            try gunzip?.finish()
+        } catch let error as StreamError where error.stage == .decrypt || error.stage == .gunzip {
+            // Damage in the file explains the failure better when the hash says so too.
+            try checkHashAfterFailure()
+            throw LifeboatError(stage: error.stage.rawValue, message: error.message, hint: error.hint,
+                                category: error.damagedData ? .badBackup : .failed)
+        }
+        let digest = hashing.finalize()
+        let matches = manifest.map { $0.sha256 == digest }
+        if matches == false {
+            throw hashMismatch(digest, size: hashing.byteCount)
+        }
+        return Outcome(fileBytes: hashing.byteCount, sqlBytes: counting.byteCount, sha256: digest, sha256Matches: matches)
+    }
+
+    /// Checks only the SHA-256 of the file against the manifest (no decryption).
+    public func checkHash() throws -> String? {
+        guard let manifest else { return nil }
+        let hashing = SHA256SourceTap(upstream: try openSource())
+        while try hashing.next() != nil {}
+        let digest = hashing.finalize()
+        if digest != manifest.sha256 { throw hashMismatch(digest, size: hashing.byteCount) }
+        return digest
+    }
+
+    /// After a failure further down, says "hash mismatch" when that is the cause.
+    public func checkHashAfterFailure() throws {
+        _ = try checkHash()
+    }
+
+    private func hashMismatch(_ digest: String, size: Int64) -> LifeboatError {
+        var message = "\(file.lastPathComponent) has SHA-256 \(digest), the manifest says \(manifest?.sha256 ?? "?")"
+        if let expected = manifest?.fileBytes, expected != size {
+            message += "; the file is \(size) bytes, the manifest says \(expected)" + (size < expected ? " (truncated)" : "")
+        }
+        return LifeboatError(stage: "sha256", message: message,
+                             hint: "the file changed after it was written: use another backup (or another copy of this one)",
+                             category: .badBackup)
+    }
+
+    private func openSource() throws -> FileSource {
+        do { return try FileSource(path: file.path) }
+        catch let error as StreamError { throw LifeboatError(error) }
+    }
+}
+
+/// Counts bytes on their way to the next sink.
+final class CountingSink: ByteSink {
+    private let downstream: any ByteSink
+    private(set) var byteCount: Int64 = 0
+    init(downstream: any ByteSink) { self.downstream = downstream }
+    func write(_ chunk: [UInt8]) throws {
+        byteCount += Int64(chunk.count)
+        try downstream.write(chunk)
+    }
+}
+
+/// Discards bytes: for integrity passes that only need the checks along the way.
+public final class NullSink: ByteSink {
+    public init() {}
+    public func write(_ chunk: [UInt8]) throws {}
+}

@@ -1,0 +1,106 @@
+import Foundation
+import LifeboatPostgres
+
+/// Database-level operations (create, drop, rename, sessions) run from the maintenance
+/// database of the same server, since a database cannot be dropped or renamed from inside.
+public final class DatabaseAdmin {
+    private let connection: Connection
+    public let serverMajor: Int
+
+    /// Connects to `maintenanceDatabase` with the server, user and password of `conninfo`.
+    public init(conninfo: String, maintenanceDatabase: String = "postgres") throws {
+        do {
+            connection = try Connection(conninfo, database: maintenanceDatabase)
+        } catch {
+            throw LifeboatError(connecting: error, target: "the maintenance database '\(maintenanceDatabase)'")
+        }
+        serverMajor = connection.serverMajorVersion
+    }
+
+    public func close() { connection.close() }
+
+    private func run(_ sql: String, _ parameters: [String?] = [], stage: String) throws -> QueryResult {
+        do { return try connection.query(sql, parameters) }
+        catch { throw LifeboatError(stage: stage, message: error.message, hint: Self.hint(for: error)) }
+    }
+
+    private static func hint(for error: PostgresError) -> String? {
+        switch error.sqlState {
+        case "42501": return "the database user needs the CREATEDB privilege (or to own the database) for restores"
+        case "55006": return "the database is in use: stop the application or let Lifeboat terminate its sessions"
+        case "53100": return "the server is out of disk space: free space or use a smaller restore"
+        default: return nil
+        }
+    }
+
+    public func exists(_ database: String) throws -> Bool {
+        try run("SELECT 1 FROM pg_database WHERE datname = $1", [database], stage: "restore").rows.count == 1
+    }
+
+    /// Owner, encoding and locale of `database`, so that a replacement is made like it.
+    public struct Shape: Sendable {
+        public let owner: String
+        public let encoding: String
+        public let collate: String
+        public let ctype: String
+    }
+
+    public func shape(of database: String) throws -> Shape? {
+        let rows = try run("""
+            SELECT pg_get_userbyid(datdba), pg_encoding_to_char(encoding), datcollate, datctype
+            FROM pg_database WHERE datname = $1
+            """, [database], stage: "restore").rows
+        guard let row = rows.first else { return nil }
+        return Shape(owner: row[0] ?? "", encoding: row[1] ?? "UTF8", collate: row[2] ?? "C", ctype: row[3] ?? "C")
+    }
+
+    /// Creates an empty database, shaped like `like` when given (encoding, locale, and the owner
+    /// unless `withOwner` is false: scratch databases stay ours).
+    public func create(_ database: String, like shape: Shape? = nil, withOwner: Bool = true) throws {
+        var sql = "CREATE DATABASE \(Connection.quoteIdentifier(database)) TEMPLATE template0"
+        if let shape {
+            if withOwner && !shape.owner.isEmpty { sql += " OWNER \(Connection.quoteIdentifier(shape.owner))" }
+            sql += " ENCODING \(Connection.quoteLiteral(shape.encoding))"
+            sql += " LC_COLLATE \(Connection.quoteLiteral(shape.collate)) LC_CTYPE \(Connection.quoteLiteral(shape.ctype))"
+        }
+        _ = try run(sql, stage: "create database")
+    }
+
+    /// Drops a database, ending its sessions first (PostgreSQL 13+ does this in one statement).
+    public func drop(_ database: String) throws {
+        let name = Connection.quoteIdentifier(database)
+        if serverMajor >= 13 {
+            _ = try run("DROP DATABASE IF EXISTS \(name) WITH (FORCE)", stage: "drop database")
+        } else {
+            _ = try terminateSessions(on: database)
+            _ = try run("DROP DATABASE IF EXISTS \(name)", stage: "drop database")
+        }
+    }
+
+    public func rename(_ database: String, to newName: String) throws {
+        _ = try run("ALTER DATABASE \(Connection.quoteIdentifier(database)) RENAME TO \(Connection.quoteIdentifier(newName))",
+                    stage: "rename database")
+    }
+
+    /// Blocks or allows new connections; used around the swap so no client slips in.
+    public func allowConnections(_ database: String, _ allow: Bool) throws {
+        _ = try run("ALTER DATABASE \(Connection.quoteIdentifier(database)) ALLOW_CONNECTIONS \(allow)",
+                    stage: "restore")
+    }
+
+    /// Ends every other session on `database`; returns how many were ended.
+    @discardableResult
+    public func terminateSessions(on database: String) throws -> Int {
+        let rows = try run("""
+            SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+            WHERE datname = $1 AND pid <> pg_backend_pid()
+            """, [database], stage: "terminate sessions").rows
+        return rows.count
+    }
+
+    /// Names of databases starting with `prefix`, newest-looking last (sorted by name).
+    public func databases(withPrefix prefix: String) throws -> [String] {
+        try run("SELECT datname FROM pg_database WHERE starts_with(datname, $1) ORDER BY datname", [prefix], stage: "restore")
+            .rows.compactMap { $0[0] }
+    }
+}

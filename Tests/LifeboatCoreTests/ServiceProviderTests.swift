@@ -1,0 +1,244 @@
+import Foundation
+import Testing
+@testable import LifeboatCore
+
+/// A folder with recording `docker` and `systemctl` executables. Tests pass its PATH to the
+/// providers (never to this process: tests run in parallel) and read what was run from the log.
+private struct FakeBin {
+    let directory: URL
+    var log: URL { directory.appendingPathComponent("calls.log") }
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("lifeboat-services-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let script = """
+            #!/bin/bash
+            echo "$(basename "$0") $*" >> "$FAKE_LOG"
+            echo "fake $(basename "$0") says: $*"
+            echo "fake error line" >&2
+            exit "${FAKE_EXIT:-0}"
+            """
+        for name in ["docker", "systemctl"] {
+            let path = directory.appendingPathComponent(name).path
+            try script.write(toFile: path, atomically: true, encoding: .utf8)
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
+        }
+    }
+
+    func environment(exit status: Int32 = 0) -> [String: String] {
+        ["PATH": "\(directory.path):/usr/bin:/bin", "FAKE_LOG": log.path, "FAKE_EXIT": String(status)]
+    }
+
+    func calls() -> [String] {
+        ((try? String(contentsOf: log, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+    }
+
+    func remove() { try? FileManager.default.removeItem(at: directory) }
+}
+
+@Suite struct ServiceProviderTests {
+    @Test func composeRunsDockerComposeWithTheFile() throws {
+        let bin = try FakeBin()
+        defer { bin.remove() }
+        let services = ["app-blue", "app-green", "worker-1", "worker-2"]
+        let provider = try ComposeServiceProvider(composeFile: "docker-compose.prod.yml", services: services,
+                                                  environment: bin.environment())
+        #expect(provider.commands(for: .stop) == [["docker", "compose", "-f", "docker-compose.prod.yml", "stop"] + services])
+        let stopped = try provider.stop()
+        let started = try provider.start()
+        let health = try provider.health()
+        #expect(bin.calls() == [
+            "docker compose -f docker-compose.prod.yml stop app-blue app-green worker-1 worker-2",
+            "docker compose -f docker-compose.prod.yml start app-blue app-green worker-1 worker-2",
+        ])
+        #expect(stopped.succeeded && !stopped.skipped && stopped.exitStatus == 0)
+        #expect(stopped.outputTail.contains("fake docker says: compose -f docker-compose.prod.yml stop"))
+        #expect(stopped.outputTail.contains("fake error line"))  // stderr joins stdout
+        #expect(started.succeeded && started.action == .start)
+        #expect(health.skipped && health.succeeded && provider.commands(for: .health).isEmpty)
+    }
+
+    @Test func composeWithoutFileLetsComposeFindIt() throws {
+        let bin = try FakeBin()
+        defer { bin.remove() }
+        let provider = try ComposeServiceProvider(composeFile: nil, services: ["app"], environment: bin.environment())
+        _ = try provider.stop()
+        _ = try provider.start()
+        #expect(bin.calls() == ["docker compose stop app", "docker compose start app"])
+    }
+
+    @Test func composeHealthRunsTheConfiguredCommand() throws {
+        let bin = try FakeBin()
+        defer { bin.remove() }
+        let provider = try ComposeServiceProvider(composeFile: nil, services: ["app"], healthCommand: "docker compose ps app",
+                                                  environment: bin.environment())
+        #expect(provider.commands(for: .health) == [["/bin/sh", "-c", "docker compose ps app"]])
+        let health = try provider.health()
+        #expect(health.succeeded && !health.skipped)
+        #expect(bin.calls() == ["docker compose ps app"])
+    }
+
+    @Test func systemdStopsStartsAndChecksEachUnit() throws {
+        let bin = try FakeBin()
+        defer { bin.remove() }
+        let provider = try SystemdServiceProvider(units: ["app.service", "worker@1.service"], environment: bin.environment())
+        _ = try provider.stop()
+        _ = try provider.start()
+        let health = try provider.health()
+        #expect(bin.calls() == [
+            "systemctl stop app.service worker@1.service",
+            "systemctl start app.service worker@1.service",
+            "systemctl is-active app.service",
+            "systemctl is-active worker@1.service",
+        ])
+        #expect(health.succeeded && health.command == ["systemctl", "is-active", "worker@1.service"])
+    }
+
+    @Test func systemdHealthFailsOnTheFirstInactiveUnit() throws {
+        let bin = try FakeBin()
+        defer { bin.remove() }
+        let provider = try SystemdServiceProvider(units: ["a", "b"], environment: bin.environment(exit: 3))
+        let health = try provider.health()
+        #expect(!health.succeeded && health.exitStatus == 3)
+        #expect(health.command == ["systemctl", "is-active", "a"])
+        #expect(bin.calls() == ["systemctl is-active a"])
+    }
+
+    @Test func failingStopThrowsWithStatusAndOutput() throws {
+        let bin = try FakeBin()
+        defer { bin.remove() }
+        let provider = try ComposeServiceProvider(composeFile: "prod.yml", services: ["app"], environment: bin.environment(exit: 17))
+        do {
+            _ = try provider.stop()
+            Issue.record("stop should have thrown")
+        } catch let error as LifeboatError {
+            #expect(error.stage == "services")
+            #expect(error.message.contains("`docker compose -f prod.yml stop app` exited with status 17"))
+            #expect(error.message.contains("fake error line"))
+            #expect(error.hint?.contains("LIFEBOAT_SERVICES_PROVIDER") == true)
+        }
+    }
+
+    @Test func failingStartIsReportedNotThrown() throws {
+        let bin = try FakeBin()
+        defer { bin.remove() }
+        let provider = try SystemdServiceProvider(units: ["app"], environment: bin.environment(exit: 5))
+        let started = try provider.start()
+        #expect(!started.succeeded && !started.skipped && started.exitStatus == 5)
+        #expect(started.summary == "`systemctl start app` exited with status 5")
+        #expect(bin.calls() == ["systemctl start app"])
+    }
+
+    @Test func missingExecutableIsNamed() throws {
+        let empty = try FakeBin()
+        defer { empty.remove() }
+        let provider = try ComposeServiceProvider(composeFile: nil, services: ["app"], environment: ["PATH": empty.log.path])
+        #expect {
+            _ = try provider.stop()
+        } throws: { error in
+            let error = try #require(error as? LifeboatError)
+            return error.category == .configuration && error.message.contains("docker was not found on PATH")
+                && error.hint?.contains("compose plugin") == true
+        }
+    }
+
+    @Test func commandProviderRunsRealShellCommandsInOrder() throws {
+        let bin = try FakeBin()
+        defer { bin.remove() }
+        let file = bin.directory.appendingPathComponent("effects").path
+        let provider = try CommandServiceProvider(
+            stopCommand: "echo stopped >> '\(file)'", startCommand: "echo started >> '\(file)' && echo up",
+            healthCommand: "grep -q started '\(file)' && echo healthy >> '\(file)'", environment: bin.environment())
+        _ = try provider.stop()
+        let started = try provider.start()
+        let health = try provider.health()
+        #expect(try String(contentsOfFile: file, encoding: .utf8) == "stopped\nstarted\nhealthy\n")
+        #expect(started.outputTail == "up" && started.command == ["/bin/sh", "-c", "echo started >> '\(file)' && echo up"])
+        #expect(health.succeeded && !health.skipped)
+    }
+
+    @Test func commandProviderWithoutHealthSkipsIt() throws {
+        let provider = try CommandServiceProvider(stopCommand: "true", startCommand: "true", healthCommand: "  ")
+        #expect(try provider.health().skipped)
+        #expect(provider.commands(for: .health).isEmpty)
+    }
+
+    @Test func outputTailKeepsTheLastTwentyLines() throws {
+        let provider = try CommandServiceProvider(stopCommand: "true", startCommand: "seq 1 50; exit 2")
+        let started = try provider.start()
+        #expect(started.outputTail.split(separator: "\n") == (31...50).map { Substring(String($0)) })
+        #expect(!started.succeeded && started.exitStatus == 2)
+    }
+
+    @Test func aHungCommandTimesOutAndItsChildrenAreStopped() throws {
+        let bin = try FakeBin()
+        defer { bin.remove() }
+        let marker = bin.directory.appendingPathComponent("survived").path
+        // Two commands, so the shell forks `sleep` instead of exec'ing it: the group must die.
+        let provider = try CommandServiceProvider(stopCommand: "sleep 1; touch '\(marker)'", startCommand: "true", timeout: 0.3)
+        let began = Date()
+        #expect(throws: LifeboatError.self) { _ = try provider.stop() }
+        #expect(Date().timeIntervalSince(began) < 1)
+        Thread.sleep(forTimeInterval: 1.2)
+        #expect(!FileManager.default.fileExists(atPath: marker))
+    }
+
+    @Test func timedOutOutcomeSaysSo() throws {
+        let provider = try CommandServiceProvider(stopCommand: "true", startCommand: "sleep 5", timeout: 0.3)
+        let started = try provider.start()
+        #expect(started.timedOut && !started.succeeded && started.exitStatus == nil && started.signal == SIGTERM)
+        #expect(started.summary.contains("timed out"))
+    }
+
+    // MARK: factory
+
+    private func configuration(_ values: [String: String]) async throws -> LifeboatConfiguration {
+        try await LifeboatConfiguration.load(environment: values)
+    }
+
+    @Test(arguments: [[:], ["LIFEBOAT_SERVICES_PROVIDER": "none"], ["LIFEBOAT_SERVICES_PROVIDER": ""]])
+    func noProviderMeansNil(values: [String: String]) async throws {
+        #expect(try ServiceProviders.make(from: try await configuration(values)) == nil)
+    }
+
+    @Test func factoryBuildsEachProvider() async throws {
+        let compose = try ServiceProviders.make(from: try await configuration([
+            "LIFEBOAT_SERVICES_PROVIDER": "Compose", "LIFEBOAT_COMPOSE_FILE": "prod.yml",
+            "LIFEBOAT_SERVICES": "app-blue  app-green worker-1 worker-2",
+        ]))
+        #expect(compose?.name == "compose")
+        #expect(compose?.commands(for: .start) == [["docker", "compose", "-f", "prod.yml", "start", "app-blue", "app-green", "worker-1", "worker-2"]])
+        let systemd = try ServiceProviders.make(from: try await configuration([
+            "LIFEBOAT_SERVICES_PROVIDER": "systemd", "LIFEBOAT_SERVICES": "app", "LIFEBOAT_HEALTH_COMMAND": "curl -fs localhost",
+        ]))
+        #expect(systemd?.commands(for: .health) == [["systemctl", "is-active", "app"], ["/bin/sh", "-c", "curl -fs localhost"]])
+        let command = try ServiceProviders.make(from: try await configuration([
+            "LIFEBOAT_SERVICES_PROVIDER": "command", "LIFEBOAT_STOP_COMMAND": "a", "LIFEBOAT_START_COMMAND": "b",
+        ]))
+        #expect(command?.commands(for: .stop) == [["/bin/sh", "-c", "a"]])
+        #expect(command?.commands(for: .health) == [])
+    }
+
+    @Test(arguments: [
+        (["LIFEBOAT_SERVICES_PROVIDER": "kubernetes"], "not a provider"),
+        (["LIFEBOAT_SERVICES_PROVIDER": "compose"], "LIFEBOAT_SERVICES is empty"),
+        (["LIFEBOAT_SERVICES_PROVIDER": "systemd", "LIFEBOAT_SERVICES": " "], "LIFEBOAT_SERVICES is empty"),
+        (["LIFEBOAT_SERVICES_PROVIDER": "compose", "LIFEBOAT_SERVICES": "app --all"], "read as an option"),
+        (["LIFEBOAT_SERVICES_PROVIDER": "command", "LIFEBOAT_START_COMMAND": "b"], "LIFEBOAT_STOP_COMMAND is not set"),
+        (["LIFEBOAT_SERVICES_PROVIDER": "command", "LIFEBOAT_STOP_COMMAND": "a"], "LIFEBOAT_START_COMMAND is not set"),
+    ])
+    func factoryRejectsBadConfiguration(values: [String: String], expected: String) async throws {
+        let configuration = try await configuration(values)
+        #expect {
+            _ = try ServiceProviders.make(from: configuration)
+        } throws: { error in
+            let error = try #require(error as? LifeboatError)
+            return error.category == .configuration && error.message.contains(expected)
+        }
+    }
+
+    @Test func commandLineQuotesWhatAShellWouldSplit() {
+        #expect(ServiceProviders.commandLine(["/bin/sh", "-c", "echo it's"]) == #"/bin/sh -c 'echo it'\''s'"#)
+        #expect(ServiceProviders.commandLine(["docker", "compose", "-f", "a.yml", "stop", "app"]) == "docker compose -f a.yml stop app")
+    }
+}
