@@ -44,7 +44,7 @@ public final class Connection {
         handle = nil
     }
 
-    private func live() throws(PostgresError) -> OpaquePointer {
+    func liveHandle() throws(PostgresError) -> OpaquePointer {
         guard let handle else { throw PostgresError(code: .connectionFailed, message: "connection already closed") }
         return handle
     }
@@ -64,7 +64,7 @@ public final class Connection {
     /// Runs one statement with text parameters ($1, $2, ...) and returns its rows as text.
     @discardableResult
     public func query(_ sql: String, _ parameters: [String?] = []) throws(PostgresError) -> QueryResult {
-        let conn = try live()
+        let conn = try liveHandle()
         let result: OpaquePointer?
         if parameters.isEmpty {
             result = PQexec(conn, sql)

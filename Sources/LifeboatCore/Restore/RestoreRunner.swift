@@ -1,0 +1,232 @@
+import Foundation
+import LifeboatPostgres
+import LifeboatStreams
+
+/// Restores a backup into the database DATABASE_URL names, in one of three modes, keeping the
+/// live database as it was whenever the mode allows: safe and table restores change nothing
+/// live until the restored copy has been validated.
+public struct RestoreRunner {
+    public let configuration: LifeboatConfiguration
+    public var services: (any ServiceProvider)?
+    public var cancellation: CancellationFlag?
+    public var progress: ((Int64) -> Void)?
+    /// Step-by-step notes for the responder (stderr in the CLI).
+    public var note: (String) -> Void = { _ in }
+    public var clock: @Sendable () -> Date = { Date() }
+
+    public init(configuration: LifeboatConfiguration) {
+        self.configuration = configuration
+    }
+
+    public struct Result: Sendable, Codable {
+        public let plan: RestorePlan
+        public let keptAs: String?
+        public let terminatedSessions: Int
+        public let tablesRestored: [String]
+        public let services: [ServiceOutcome]
+        public let startedAt: Date
+        public let finishedAt: Date
+    }
+
+    /// The database DATABASE_URL (or PGDATABASE) names.
+    public func targetDatabase() throws -> String {
+        if let url = configuration.databaseURL, let name = try? ConnectionString(url)["dbname"], !name.isEmpty { return name }
+        if let name = ProcessInfo.processInfo.environment["PGDATABASE"], !name.isEmpty { return name }
+        throw LifeboatError(stage: "restore", message: "no target database: DATABASE_URL names none",
+                            hint: "set DATABASE_URL=postgresql://user:password@host:port/DBNAME", category: .configuration)
+    }
+
+    public func plan(backup file: URL, mode: RestorePlan.Mode, tables: [String] = []) throws -> RestorePlan {
+        let reader = try BackupReader.open(file)
+        let target = try targetDatabase()
+        if mode == .tables {
+            guard !tables.isEmpty else {
+                throw LifeboatError(stage: "restore", message: "no table named", hint: "use --table NAME", category: .configuration)
+            }
+            if let manifest = reader.manifest {
+                let missing = tables.filter { !Self.backupHolds($0, manifest) }
+                if !missing.isEmpty {
+                    throw LifeboatError(stage: "restore", message: "not in this backup: \(missing.joined(separator: ", "))",
+                                        hint: "the backup holds: \(manifest.tables.map(\.qualifiedName).joined(separator: ", "))",
+                                        category: .configuration)
+                }
+            }
+        }
+        let admin = try DatabaseAdmin(conninfo: configuration.databaseURL ?? "")
+        defer { admin.close() }
+        let now = clock()
+        return RestorePlan(
+            mode: mode, backup: file.path, target: target,
+            scratch: mode == .inPlace ? nil : DatabaseNames.derived(target, mode == .tables ? "tables" : "restore", now),
+            keptAs: mode == .safe ? DatabaseNames.derived(target, "before", now) : nil,
+            tables: tables, targetExists: try admin.exists(target), hasManifest: reader.manifest != nil,
+            servicesProvider: services?.name,
+            serviceCommands: services.map { provider in
+                ServiceAction.allCases.flatMap { action in
+                    provider.commands(for: action).map { "\(action.rawValue): \(ServiceProviders.commandLine($0))" }
+                }
+            } ?? [])
+    }
+
+    /// Whether the manifest has the table, by plain or qualified name; a partitioned parent
+    /// (whose rows pg_dump writes under its partitions, `payment_p2022_01`) counts too. The
+    /// scratch restore checks again against the real catalog before anything is copied.
+    static func backupHolds(_ table: String, _ manifest: BackupManifest) -> Bool {
+        manifest.tables.contains { entry in
+            entry.name == table || entry.qualifiedName == table
+                || entry.name.hasPrefix(table + "_") || entry.qualifiedName.hasPrefix(table + "_")
+        }
+    }
+
+    public func run(_ plan: RestorePlan) throws -> Result {
+        let startedAt = clock()
+        let reader = try BackupReader.open(URL(fileURLWithPath: plan.backup))
+        let admin = try DatabaseAdmin(conninfo: configuration.databaseURL ?? "")
+        defer { admin.close() }
+        var outcomes: [ServiceOutcome] = []
+        var terminated = 0
+        switch plan.mode {
+        case .safe:
+            let scratch = plan.scratch!
+            try restoreValidated(reader, into: scratch, like: try admin.shape(of: plan.target), admin: admin)
+            outcomes += try stopServices()
+            terminated = try swap(plan, admin: admin)
+        case .inPlace:
+            note("checking the backup end to end before dropping anything")
+            var checking = reader
+            checking.gnupgHome = configuration.gnupgHome
+            checking.cancellation = cancellation
+            _ = try checking.stream(to: NullSink())
+            outcomes += try stopServices()
+            let shape = try admin.shape(of: plan.target)
+            if plan.targetExists {
+                try admin.allowConnections(plan.target, false)
+                terminated = try admin.terminateSessions(on: plan.target)
+                note("dropping \(plan.target) (\(terminated) sessions terminated)")
+                try admin.drop(plan.target)
+            }
+            do {
+                try restoreValidated(reader, into: plan.target, like: shape, admin: admin, dropOnFailure: false)
+            } catch {
+                note("the in-place restore failed after \(plan.target) was dropped: restore another backup now")
+                throw error
+            }
+        case .tables:
+            let scratch = plan.scratch!
+            try restoreValidated(reader, into: scratch, like: try admin.shape(of: plan.target), admin: admin, ownerFromShape: false)
+            defer { try? admin.drop(scratch) }
+            outcomes += try stopServices()
+            try TableCopier(configuration: configuration).copy(plan.tables, from: scratch, to: plan.target)
+            note("tables \(plan.tables.joined(separator: ", ")) copied back into \(plan.target); \(scratch) dropped")
+        }
+        outcomes += startServices()
+        return Result(plan: plan, keptAs: plan.mode == .safe && plan.targetExists ? plan.keptAs : nil,
+                      terminatedSessions: terminated, tablesRestored: plan.tables, services: outcomes,
+                      startedAt: startedAt, finishedAt: clock())
+    }
+
+    /// Restores into `database` (created here) and validates row counts against the manifest;
+    /// on any failure the database is dropped, so nothing half-restored remains.
+    private func restoreValidated(_ reader: BackupReader, into database: String, like shape: DatabaseAdmin.Shape?,
+                                  admin: DatabaseAdmin, dropOnFailure: Bool = true, ownerFromShape: Bool = true) throws {
+        note("restoring \(reader.file.lastPathComponent) into \(database)")
+        try admin.create(database, like: shape, withOwner: ownerFromShape)
+        do {
+            var restorer = SQLRestorer(configuration: configuration)
+            restorer.cancellation = cancellation
+            restorer.progress = progress
+            _ = try restorer.restore(reader, into: database, serverMajor: admin.serverMajor)
+            if let manifest = reader.manifest {
+                let connection = try Connection(configuration.databaseURL ?? "", database: database)
+                defer { connection.close() }
+                let mismatches = try RowCountValidator.compare(manifest.tables, in: connection)
+                guard mismatches.isEmpty else {
+                    throw LifeboatError(stage: "validate", message: "row counts differ from the manifest: \(mismatches.prefix(5).map(\.description).joined(separator: "; "))",
+                                        hint: "the live database was not changed; use another backup", category: .badBackup)
+                }
+                note("validated: \(manifest.tables.count) tables, \(manifest.totalRows) rows match the manifest")
+            }
+        } catch {
+            if dropOnFailure { try? admin.drop(database) }
+            throw LifeboatError.wrap(error, stage: "restore")
+        }
+    }
+
+    /// The short step: block connections, end sessions, rename live → before, restored → live.
+    private func swap(_ plan: RestorePlan, admin: DatabaseAdmin) throws -> Int {
+        let scratch = plan.scratch!
+        guard plan.targetExists, let keptAs = plan.keptAs else {
+            try admin.rename(scratch, to: plan.target)
+            note("\(scratch) renamed to \(plan.target)")
+            return 0
+        }
+        try admin.allowConnections(plan.target, false)
+        var terminated = 0
+        do {
+            terminated = try admin.terminateSessions(on: plan.target)
+            try admin.rename(plan.target, to: keptAs)
+        } catch {
+            try? admin.allowConnections(plan.target, true)
+            try? admin.drop(scratch)
+            throw error
+        }
+        do {
+            try admin.rename(scratch, to: plan.target)
+        } catch {
+            // Put the live database back where it was before reporting.
+            try? admin.rename(keptAs, to: plan.target)
+            try? admin.allowConnections(plan.target, true)
+            throw error
+        }
+        try? admin.allowConnections(keptAs, true)
+        note("swapped: \(plan.target) is the restored copy, the previous one is \(keptAs) (\(terminated) sessions terminated)")
+        return terminated
+    }
+
+    /// Swaps the newest `<db>_before_<ts>` back in; the current one is kept as `<db>_rolledback_<ts>`.
+    public func rollback() throws -> (restored: String, keptAs: String) {
+        let target = try targetDatabase()
+        let admin = try DatabaseAdmin(conninfo: configuration.databaseURL ?? "")
+        defer { admin.close() }
+        let prefix = String(DatabaseNames.derived(target, "before", clock()).dropLast(16))
+        guard let newest = try admin.databases(withPrefix: prefix).last else {
+            throw LifeboatError(stage: "rollback", message: "no \(prefix)<time> database to roll back to",
+                                hint: "rollback undoes a safe restore, which keeps the old database under that name", category: .configuration)
+        }
+        let keptAs = DatabaseNames.derived(target, "rolledback", clock())
+        _ = try stopServices()
+        if try admin.exists(target) {
+            try admin.allowConnections(target, false)
+            try admin.terminateSessions(on: target)
+            try admin.rename(target, to: keptAs)
+            try? admin.allowConnections(keptAs, true)
+        }
+        try admin.rename(newest, to: target)
+        try admin.allowConnections(target, true)
+        _ = startServices()
+        return (newest, keptAs)
+    }
+
+    private func stopServices() throws -> [ServiceOutcome] {
+        guard let services else { return [] }
+        note("stopping services (\(services.name))")
+        return [try services.stop()]
+    }
+
+    /// A failing start or health check is reported loudly but does not undo a good restore.
+    private func startServices() -> [ServiceOutcome] {
+        guard let services else { return [] }
+        note("starting services (\(services.name))")
+        var outcomes: [ServiceOutcome] = []
+        for action in [services.start, services.health] {
+            do {
+                let outcome = try action()
+                outcomes.append(outcome)
+                if !outcome.succeeded { note("WARNING: \(outcome.summary) — the restore itself succeeded; start the services by hand") }
+            } catch {
+                note("WARNING: \(error) — the restore itself succeeded; start the services by hand")
+            }
+        }
+        return outcomes
+    }
+}

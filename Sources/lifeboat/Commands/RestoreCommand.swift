@@ -1,0 +1,138 @@
+import ArgumentParser
+import Foundation
+import LifeboatCore
+
+struct RestoreCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "restore",
+        abstract: "Restore a backup into the database DATABASE_URL names.",
+        discussion: """
+            Safe by default: the backup is restored into <db>_restore_<time>, validated against its \
+            manifest, and only then swapped in; the previous database is kept as <db>_before_<time> \
+            (undo with --rollback). Without --backup-file the command asks which backup to use; \
+            without --force it shows the plan and asks you to type the database name.
+
+            Examples:
+              lifeboat restore                                   # interactive
+              lifeboat restore --backup-file /backups/backup_daily_20250118T030000Z.sql.gz
+              lifeboat restore --backup-file F --test-only       # never touches the live database
+              lifeboat restore --backup-file F --table payment --table rental
+              lifeboat restore --backup-file F --in-place --force
+              lifeboat restore --rollback
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: "The backup to restore (default: choose interactively).")
+    var backupFile: String?
+
+    @Flag(help: "Restore into a temporary database, validate, drop it; the live database is untouched.")
+    var testOnly = false
+
+    @Flag(help: "No confirmation prompt (automation and emergencies).")
+    var force = false
+
+    @Flag(help: "Drop and recreate the live database instead of swapping (when space is short).")
+    var inPlace = false
+
+    @Option(name: .customLong("table"), help: "Restore only this table (repeatable); other tables are untouched.")
+    var tables: [String] = []
+
+    @Flag(help: "Swap the newest <db>_before_<time> database back in.")
+    var rollback = false
+
+    func validate() throws {
+        let modes = [testOnly, inPlace, !tables.isEmpty, rollback].filter { $0 }.count
+        if modes > 1 { throw ValidationError("--test-only, --in-place, --table and --rollback exclude each other") }
+        if rollback && backupFile != nil { throw ValidationError("--rollback takes no --backup-file") }
+    }
+
+    func run() async throws {
+        try await reportingErrors {
+            let configuration = try await global.loadConfiguration()
+            let cancellation = Signals.cancellation
+            var runner = RestoreRunner(configuration: configuration)
+            runner.services = try ServiceProviders.make(from: configuration)
+            runner.cancellation = cancellation
+            runner.note = { Terminal.note($0) }
+
+            if rollback {
+                if !force { try Prompt.confirmDatabaseName(try runner.targetDatabase(), action: "roll back") }
+                let (restored, keptAs) = try runner.rollback()
+                Terminal.note("rolled back: \(restored) is live again; the database it replaced is kept as \(keptAs)")
+                return
+            }
+            let file = try backupFile.map { URL(fileURLWithPath: $0) } ?? Prompt.chooseBackup(in: configuration.backupDirectory)
+            if testOnly {
+                try await VerifyCommand.verify(file, configuration: configuration, json: global.json)
+                return
+            }
+            let mode: RestorePlan.Mode = inPlace ? .inPlace : (tables.isEmpty ? .safe : .tables)
+            let plan = try runner.plan(backup: file, mode: mode, tables: tables)
+            for line in plan.summary { Terminal.note(line) }
+            if !force { try Prompt.confirmDatabaseName(plan.target, action: "restore") }
+
+            let progress = ProgressLine(label: "restore")
+            runner.progress = progress.update
+            let result: RestoreRunner.Result
+            do {
+                result = try runner.run(plan)
+                progress.finish()
+            } catch {
+                progress.finish()
+                throw error
+            }
+            if global.json { try Terminal.printJSON(result) }
+            Terminal.note("restore of \(plan.target) finished in \(String(format: "%.1f", result.finishedAt.timeIntervalSince(result.startedAt)))s")
+            if result.services.contains(where: { !$0.succeeded }) {
+                Terminal.error("services did not come back cleanly: see the warnings above")
+                throw ExitCode(4)
+            }
+        }
+    }
+}
+
+/// The interactive parts of restore: they need a person at a terminal, and refuse otherwise.
+enum Prompt {
+    static func requireTerminal(_ what: String) throws {
+        guard isatty(STDIN_FILENO) == 1 else {
+            throw LifeboatError(stage: "restore", message: "\(what) needs a terminal, and standard input is not one",
+                                hint: "name the backup with --backup-file and add --force to run without prompts",
+                                category: .configuration)
+        }
+    }
+
+    static func chooseBackup(in directory: URL) throws -> URL {
+        try requireTerminal("choosing a backup")
+        let entries = try BackupInventory.scan(directory).entries
+        guard !entries.isEmpty else {
+            throw LifeboatError(stage: "restore", message: "no backups in \(directory.path)",
+                                hint: "set BACKUP_DIR, or fetch one and use --backup-file", category: .configuration)
+        }
+        Terminal.note("Backups in \(directory.path), newest first:")
+        for (index, entry) in entries.enumerated() {
+            let verified = entry.manifest?.verification.map { "\($0.state) \(Terminal.age(since: $0.at)) ago" } ?? "never verified"
+            Terminal.note(String(format: "%3d) ", index + 1) + "\(entry.name.fileName)  \(entry.name.type.rawValue)  "
+                          + "\(Terminal.age(since: entry.name.timestamp)) old  \(Terminal.bytes(entry.size))  \(verified)")
+        }
+        while true {
+            FileHandle.standardError.write(Data("Restore which backup? [1-\(entries.count), q to quit]: ".utf8))
+            guard let answer = readLine()?.trimmingCharacters(in: .whitespaces) else { throw ExitCode(1) }
+            if answer == "q" { throw ExitCode(1) }
+            if let number = Int(answer), (1...entries.count).contains(number) { return entries[number - 1].path }
+            Terminal.note("type a number from 1 to \(entries.count)")
+        }
+    }
+
+    /// The confirmation that cannot be fat-fingered: the user types the database name.
+    static func confirmDatabaseName(_ database: String, action: String) throws {
+        try requireTerminal("the confirmation")
+        FileHandle.standardError.write(Data("Type the database name (\(database)) to \(action) it: ".utf8))
+        let answer = readLine()?.trimmingCharacters(in: .whitespaces)
+        guard answer == database else {
+            throw LifeboatError(stage: "restore", message: "the name typed does not match \(database): nothing was changed",
+                                category: .configuration)
+        }
+    }
+}
