@@ -50,6 +50,12 @@ final class ScratchDatabase {
         try admin.query("CREATE DATABASE \(Connection.quoteIdentifier(name))\(template)")
     }
 
+    /// Adopts a database that already exists; it is dropped with this object.
+    init(existing name: String) throws {
+        self.name = name
+        url = try TestEnvironment.url(for: name)
+    }
+
     deinit { try? Self.drop(name) }
 
     static func drop(_ name: String) throws {
