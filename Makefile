@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 LIFEBOAT = "$$(swift build --show-bin-path)/lifeboat"
 
-.PHONY: build test demo bench memcheck backup-db backup-list env-start env-stop
+.PHONY: build test demo bench memcheck backup-db backup-list backup-verify restore-db restore-test test-backup-restore env-start env-stop
 
 build:
 	scripts/install-deps
@@ -28,6 +28,23 @@ backup-db:
 backup-list:
 	swift build -q
 	$(LIFEBOAT) list
+
+# The seed's verification and restore targets, on the environment's configuration.
+backup-verify:
+	swift build -q
+	$(LIFEBOAT) verify --latest
+
+restore-db:
+	swift build -q
+	$(LIFEBOAT) restore
+
+restore-test:
+	swift build -q
+	$(LIFEBOAT) restore --test-only --backup-file "$$($(LIFEBOAT) list --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["path"])')"
+
+# The seed's automated backup/restore test: the integration suites against throwaway services.
+test-backup-restore:
+	LIFEBOAT_SKIP_MEMCHECK=1 scripts/run-tests --filter LifeboatIntegrationTests
 
 env-start:
 	scripts/test-env start
