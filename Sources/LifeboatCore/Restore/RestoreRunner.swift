@@ -89,7 +89,13 @@ public struct RestoreRunner {
         case .safe:
             let scratch = plan.scratch!
             try restoreValidated(reader, into: scratch, like: try admin.shape(of: plan.target), admin: admin)
-            outcomes += try stopServices()
+            do {
+                outcomes += try stopServices()
+            } catch {
+                // Nothing live changed; do not leave the validated copy behind either.
+                try? admin.drop(scratch)
+                throw error
+            }
             terminated = try swap(plan, admin: admin)
         case .inPlace:
             note("checking the backup end to end before dropping anything")
@@ -184,7 +190,7 @@ public struct RestoreRunner {
     }
 
     /// Swaps the newest `<db>_before_<ts>` back in; the current one is kept as `<db>_rolledback_<ts>`.
-    public func rollback() throws -> (restored: String, keptAs: String) {
+    public func rollback() throws -> (restored: String, keptAs: String, services: [ServiceOutcome]) {
         let target = try targetDatabase()
         let admin = try DatabaseAdmin(conninfo: configuration.databaseURL ?? "")
         defer { admin.close() }
@@ -203,8 +209,7 @@ public struct RestoreRunner {
         }
         try admin.rename(newest, to: target)
         try admin.allowConnections(target, true)
-        _ = startServices()
-        return (newest, keptAs)
+        return (newest, keptAs, startServices())
     }
 
     private func stopServices() throws -> [ServiceOutcome] {

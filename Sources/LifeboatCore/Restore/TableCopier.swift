@@ -19,7 +19,7 @@ struct TableCopier {
                 WHERE c.oid = to_regclass($1) AND c.relkind IN ('r', 'p')
                 """, [name]).rows.first, let schema = row[0], let table = row[1] else {
                 throw LifeboatError(stage: "restore", message: "table \(name) is not in this backup",
-                                    hint: "name a table the backup holds (`lifeboat diff` lists them)", category: .configuration)
+                                    hint: "name a table the backup holds (its .manifest.json lists them)", category: .configuration)
             }
             return ("\(Connection.quoteIdentifier(schema)).\(Connection.quoteIdentifier(table))", "\(schema).\(table)")
         }

@@ -59,8 +59,12 @@ struct RestoreCommand: AsyncParsableCommand {
 
             if rollback {
                 if !force { try Prompt.confirmDatabaseName(try runner.targetDatabase(), action: "roll back") }
-                let (restored, keptAs) = try runner.rollback()
+                let (restored, keptAs, services) = try runner.rollback()
                 Terminal.note("rolled back: \(restored) is live again; the database it replaced is kept as \(keptAs)")
+                if services.contains(where: { !$0.succeeded }) {
+                    Terminal.error("services did not come back cleanly: see the warnings above")
+                    throw ExitCode(4)
+                }
                 return
             }
             let file = try backupFile.map { URL(fileURLWithPath: $0) } ?? Prompt.chooseBackup(in: configuration.backupDirectory)

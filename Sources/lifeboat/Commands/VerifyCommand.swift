@@ -75,6 +75,10 @@ struct VerifyCommand: AsyncParsableCommand {
             Terminal.error("\(file.lastPathComponent) is BAD: \(report.failure ?? "verification failed")")
             throw ExitCode(LifeboatError.Category.badBackup.rawValue)
         }
-        if !json { Terminal.note("\(file.lastPathComponent) verified: it restores and matches its manifest") }
+        if !json {
+            let matched = report.checks.contains { $0.name == "row counts" && $0.result == "passed" }
+            Terminal.note("\(file.lastPathComponent) verified: it restores" + (matched
+                ? " and matches its manifest" : " (no manifest: its SHA-256 and row counts could not be checked)"))
+        }
     }
 }
