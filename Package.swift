@@ -29,9 +29,13 @@ let package = Package(
             ]
         ),
         .target(
+            name: "LifeboatCloud",
+            dependencies: ["CCurl", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .target(
             name: "LifeboatCore",
             dependencies: [
-                "LifeboatPostgres", "LifeboatStreams",
+                "LifeboatPostgres", "LifeboatStreams", "LifeboatCloud",
                 .product(name: "Configuration", package: "swift-configuration"),
             ]
         ),

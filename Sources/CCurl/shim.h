@@ -13,7 +13,17 @@ static inline CURLcode lifeboat_curl_setopt_pointer(CURL *handle, CURLoption opt
 static inline CURLcode lifeboat_curl_setopt_offset(CURL *handle, CURLoption option, curl_off_t value) {
     return curl_easy_setopt(handle, option, value);
 }
+// Callbacks: the same variadic call with a function pointer argument.
+static inline CURLcode lifeboat_curl_setopt_write_function(CURL *handle, CURLoption option, curl_write_callback callback) {
+    return curl_easy_setopt(handle, option, callback);
+}
+static inline CURLcode lifeboat_curl_setopt_read_function(CURL *handle, CURLoption option, curl_read_callback callback) {
+    return curl_easy_setopt(handle, option, callback);
+}
 // curl_easy_getinfo is variadic too.
 static inline CURLcode lifeboat_curl_getinfo_long(CURL *handle, CURLINFO info, long *value) {
+    return curl_easy_getinfo(handle, info, value);
+}
+static inline CURLcode lifeboat_curl_getinfo_offset(CURL *handle, CURLINFO info, curl_off_t *value) {
     return curl_easy_getinfo(handle, info, value);
 }

@@ -40,6 +40,9 @@ public struct ConfigurationKey: Sendable, Hashable {
     public static let cloudBucket = Self("BACKUP_CLOUD_BUCKET", nil, "bucket or container")
     public static let cloudPrefix = Self("BACKUP_CLOUD_PREFIX", "", "objects at <prefix>/backups/<name>")
     public static let cloudEndpoint = Self("BACKUP_CLOUD_ENDPOINT", nil, "S3-compatible endpoint override (or AWS_ENDPOINT_URL)")
+    public static let multipartThresholdMB = Self("BACKUP_CLOUD_MULTIPART_THRESHOLD_MB", "64", "files larger than this (MiB) go up in parts")
+    public static let partSizeMB = Self("BACKUP_CLOUD_PART_SIZE_MB", "16", "multipart part size (MiB, at least 5)")
+    public static let cloudMaxRateKBps = Self("BACKUP_CLOUD_MAX_RATE_KBPS", nil, "bandwidth cap for uploads and downloads (KiB/s; unset: none)")
     public static let awsAccessKeyID = Self("AWS_ACCESS_KEY_ID", nil, secret: true, "S3 access key (GCS: HMAC key id)")
     public static let awsSecretAccessKey = Self("AWS_SECRET_ACCESS_KEY", nil, secret: true, "S3 secret (GCS: HMAC secret)")
     public static let awsSessionToken = Self("AWS_SESSION_TOKEN", nil, secret: true, "S3 session token")
@@ -75,7 +78,7 @@ public struct ConfigurationKey: Sendable, Hashable {
         retentionDaily, retentionWeekly, retentionMonthly, retentionManual,
         compressionEnabled, encryptionEnabled, encryptionKey, verificationEnabled,
         backupDir, databaseURL, pgDumpPath, psqlPath, gnupgHome,
-        cloudSyncEnabled, cloudProvider, cloudBucket, cloudPrefix, cloudEndpoint,
+        cloudSyncEnabled, cloudProvider, cloudBucket, cloudPrefix, cloudEndpoint, multipartThresholdMB, partSizeMB, cloudMaxRateKBps,
         awsAccessKeyID, awsSecretAccessKey, awsSessionToken, awsRegion,
         azureAccount, azureKey, azureContainer, azureEndpoint,
         webhookURL, webhookSecret, smtpURL, smtpFrom, smtpTo, smtpUser, smtpPassword,

@@ -31,6 +31,9 @@ struct BackupCommand: AsyncParsableCommand {
     @Flag(help: "Apply the retention policy after a successful backup.")
     var cleanup = false
 
+    @Flag(inversion: .prefixedNo, help: "Upload the backup to the cloud (default: BACKUP_CLOUD_SYNC_ENABLED, false).")
+    var upload: Bool?
+
     @Flag(help: "Verify the new backup (restore into a temporary database) right after taking it.")
     var verify = false
 
@@ -50,6 +53,7 @@ struct BackupCommand: AsyncParsableCommand {
             var overrides: [String: String] = [:]
             if let compress { overrides[ConfigurationKey.compressionEnabled.name] = String(compress) }
             if let encrypt { overrides[ConfigurationKey.encryptionEnabled.name] = String(encrypt) }
+            if let upload { overrides[ConfigurationKey.cloudSyncEnabled.name] = String(upload) }
             let configuration = try await global.loadConfiguration(overrides)
             if verifyOnly, let backupFile {
                 try await VerifyCommand.verify(URL(fileURLWithPath: backupFile), configuration: configuration, json: global.json)
@@ -75,14 +79,7 @@ struct BackupCommand: AsyncParsableCommand {
                 throw error
             }
 
-            var pruned: [String] = []
-            if cleanup {
-                pruned = try BackupPruner(policy: policy).prune(configuration.backupDirectory, dryRun: false)
-                    .removed.map(\.name.fileName)
-            }
-            if global.json {
-                try Terminal.printJSON(BackupReport(path: result.path.path, manifest: result.manifest, pruned: pruned))
-            } else {
+            if !global.json {
                 let manifest = result.manifest
                 Terminal.note("""
                     backup written: \(result.path.path)
@@ -91,6 +88,32 @@ struct BackupCommand: AsyncParsableCommand {
                     \(String(format: "%.1f", manifest.finishedAt.timeIntervalSince(manifest.startedAt)))s
                       sha256 \(manifest.sha256)
                     """)
+            }
+
+            // Off-site copy first: a failed upload keeps the local backup and says so.
+            var uploaded: [String] = []
+            let syncEnabled = try configuration.bool(.cloudSyncEnabled)
+            if syncEnabled {
+                do {
+                    let sync = try CloudSync(configuration: configuration)
+                    uploaded = try sync.upload(result.path).map(\.key)
+                    Terminal.note("uploaded to \(sync.store.location)/\(sync.key(for: result.path.lastPathComponent))")
+                } catch let error as LifeboatError {
+                    throw LifeboatError(stage: error.stage, message: error.message + " — the local backup \(result.path.path) is kept",
+                                        hint: error.hint ?? "fix the cause; until then this backup exists only locally", category: error.category)
+                }
+            }
+            var pruned: [String] = []
+            if cleanup {
+                pruned = try BackupPruner(policy: policy).prune(configuration.backupDirectory, dryRun: false)
+                    .removed.map(\.name.fileName)
+                if syncEnabled {
+                    pruned += try CloudSync(configuration: configuration).prune(policy, dryRun: false)
+                }
+            }
+            if global.json {
+                try Terminal.printJSON(BackupReport(path: result.path.path, manifest: result.manifest, pruned: pruned, uploaded: uploaded))
+            } else {
                 for name in pruned { Terminal.note("pruned: \(name)") }
             }
             if verify {
@@ -106,4 +129,5 @@ struct BackupReport: Encodable {
     let path: String
     let manifest: BackupManifest
     let pruned: [String]
+    let uploaded: [String]
 }

@@ -18,9 +18,16 @@ struct ListCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
+    @Flag(help: "List the backups in the cloud bucket instead of BACKUP_DIR.")
+    var remote = false
+
     func run() async throws {
         try await reportingErrors {
             let configuration = try await global.loadConfiguration()
+            if remote {
+                try listRemote(configuration)
+                return
+            }
             let inventory = try BackupInventory.scan(configuration.backupDirectory)
             if global.json {
                 try Terminal.printJSON(inventory.entries.map(ListedBackup.init))
@@ -47,6 +54,38 @@ struct ListCommand: AsyncParsableCommand {
             }
         }
     }
+}
+
+extension ListCommand {
+    func listRemote(_ configuration: LifeboatConfiguration) throws {
+        let sync = try CloudSync(configuration: configuration)
+        let backups = try sync.remoteBackups()
+        if global.json {
+            try Terminal.printJSON(backups.map {
+                RemoteListedBackup(name: $0.name.fileName, key: $0.object.key, type: $0.name.type, time: $0.name.timestamp,
+                                   size: $0.object.size, hasManifest: $0.hasManifest)
+            })
+            return
+        }
+        guard !backups.isEmpty else {
+            Terminal.note("no backups in \(sync.store.location)/\(sync.folder)")
+            return
+        }
+        print("NAME  TYPE  TIME (UTC)  SIZE  MANIFEST")
+        for backup in backups {
+            print("\(backup.name.fileName)  \(backup.name.type.rawValue)  \(BackupName.format(backup.name.timestamp))  "
+                  + "\(Terminal.bytes(backup.object.size))  \(backup.hasManifest ? "yes" : "no")")
+        }
+    }
+}
+
+struct RemoteListedBackup: Encodable {
+    let name: String
+    let key: String
+    let type: BackupType
+    let time: Date
+    let size: Int64
+    let hasManifest: Bool
 }
 
 /// One backup as `list --json` prints it.

@@ -24,15 +24,20 @@ struct PruneCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let configuration = try await global.loadConfiguration()
-            let outcome = try BackupPruner(policy: try configuration.retentionLimits())
-                .prune(configuration.backupDirectory, dryRun: dryRun)
+            let policy = try configuration.retentionLimits()
+            let outcome = try BackupPruner(policy: policy).prune(configuration.backupDirectory, dryRun: dryRun)
+            // The same policy applies to the cloud copy when sync is on.
+            let remote = try configuration.bool(.cloudSyncEnabled)
+                ? try CloudSync(configuration: configuration).prune(policy, dryRun: dryRun) : []
             if global.json {
                 try Terminal.printJSON(PruneReport(
-                    dryRun: dryRun, kept: outcome.kept.map(\.name.fileName), removed: outcome.removed.map(\.name.fileName)))
+                    dryRun: dryRun, kept: outcome.kept.map(\.name.fileName), removed: outcome.removed.map(\.name.fileName),
+                    removedRemote: remote))
                 return
             }
             let verb = dryRun ? "would delete" : "deleted"
             for entry in outcome.removed { print("\(verb): \(entry.name.fileName)") }
+            for key in remote { print("\(verb) (cloud): \(key)") }
             Terminal.note("\(outcome.removed.count) \(dryRun ? "would be deleted" : "deleted"), \(outcome.kept.count) kept")
         }
     }
@@ -42,4 +47,5 @@ struct PruneReport: Encodable {
     let dryRun: Bool
     let kept: [String]
     let removed: [String]
+    let removedRemote: [String]
 }

@@ -1,0 +1,222 @@
+import CCurl
+import Foundation
+
+/// HTTP over libcurl: one easy handle per request, owned here and freed on every path;
+/// bodies stream from files and into sinks through libcurl's callbacks. TLS verification is on
+/// and never turned off; transient failures (timeouts, 5xx) are retried with backoff.
+public struct CurlTransport: Sendable {
+    public var connectTimeout: Int = 15
+    /// A transfer slower than 1 KiB/s for this long is abandoned (then retried).
+    public var stallTimeout: Int = 60
+    public var attempts: Int = 4
+    /// Bandwidth caps in bytes per second (0: none), so a backup upload does not starve the
+    /// application's own traffic.
+    public var maxSendRate: Int64 = 0
+    public var maxReceiveRate: Int64 = 0
+    public var initialBackoff: TimeInterval = 0.5
+
+    public init() {}
+
+    private static let globalInit: Bool = {
+        curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK
+    }()
+
+    /// Sends `request`; the response body goes to `sink` when given (only for 2xx responses),
+    /// else it is collected. `restart` is called before a retry so a sink can rewind.
+    public func send(_ request: HTTPRequest, operation: String,
+                     sink: ((UnsafeRawBufferPointer) throws -> Void)? = nil,
+                     restart: (() throws -> Void)? = nil) throws -> HTTPResponse {
+        var delay = initialBackoff
+        var attempt = 1
+        while true {
+            let isLast = attempt >= attempts
+            do {
+                let response = try perform(request, operation: operation, sink: sink)
+                if response.status < 500 || isLast { return response }
+            } catch let error as CloudError where error.code == "transport" && !isLast {
+                // A timeout or dropped connection: worth another try.
+            }
+            attempt += 1
+            try restart?()
+            Thread.sleep(forTimeInterval: delay)
+            delay *= 2
+        }
+    }
+
+    private func perform(_ request: HTTPRequest, operation: String,
+                         sink: ((UnsafeRawBufferPointer) throws -> Void)?) throws -> HTTPResponse {
+        _ = Self.globalInit
+        guard let handle = curl_easy_init() else {
+            throw CloudError(operation: operation, message: "libcurl could not start")
+        }
+        defer { curl_easy_cleanup(handle) }
+        let context = TransferContext(sink: sink)
+        if case .file(let path, let offset, let length) = request.body {
+            try context.openUpload(path: path, offset: offset, length: length, operation: operation)
+        } else if case .bytes(let bytes) = request.body {
+            context.uploadBytes = bytes
+        }
+        let opaque = Unmanaged.passUnretained(context).toOpaque()
+
+        var headerList: UnsafeMutablePointer<curl_slist>?
+        defer { curl_slist_free_all(headerList) }
+        var headers = request.headers
+        // libcurl's SigV4 does not add the payload hash header S3 requires: send it ourselves.
+        if request.sigV4 != nil && !headers.contains(where: { $0.0.lowercased() == "x-amz-content-sha256" }) {
+            headers.append(("x-amz-content-sha256", "UNSIGNED-PAYLOAD"))
+        }
+        headers.append(("Expect", ""))  // no 100-continue round trip
+        for (name, value) in headers {
+            headerList = curl_slist_append(headerList, "\(name): \(value)")
+        }
+
+        try check(lifeboat_curl_setopt_string(handle, CURLOPT_URL, request.url), operation)
+        try check(lifeboat_curl_setopt_long(handle, CURLOPT_NOSIGNAL, 1), operation)
+        try check(lifeboat_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT, connectTimeout), operation)
+        try check(lifeboat_curl_setopt_long(handle, CURLOPT_LOW_SPEED_LIMIT, 1024), operation)
+        try check(lifeboat_curl_setopt_long(handle, CURLOPT_LOW_SPEED_TIME, stallTimeout), operation)
+        try check(lifeboat_curl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1), operation)
+        try check(lifeboat_curl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2), operation)
+        if maxSendRate > 0 {
+            try check(lifeboat_curl_setopt_offset(handle, CURLOPT_MAX_SEND_SPEED_LARGE, curl_off_t(maxSendRate)), operation)
+        }
+        if maxReceiveRate > 0 {
+            try check(lifeboat_curl_setopt_offset(handle, CURLOPT_MAX_RECV_SPEED_LARGE, curl_off_t(maxReceiveRate)), operation)
+        }
+        try check(lifeboat_curl_setopt_pointer(handle, CURLOPT_HTTPHEADER, UnsafeMutableRawPointer(headerList)), operation)
+        try check(lifeboat_curl_setopt_write_function(handle, CURLOPT_WRITEFUNCTION, { data, size, count, user in
+            Unmanaged<TransferContext>.fromOpaque(user!).takeUnretainedValue().receive(data!, size * count)
+        }), operation)
+        try check(lifeboat_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, opaque), operation)
+        try check(lifeboat_curl_setopt_write_function(handle, CURLOPT_HEADERFUNCTION, { data, size, count, user in
+            Unmanaged<TransferContext>.fromOpaque(user!).takeUnretainedValue().header(data!, size * count)
+        }), operation)
+        try check(lifeboat_curl_setopt_pointer(handle, CURLOPT_HEADERDATA, opaque), operation)
+
+        switch request.method {
+        case "GET":
+            break
+        case "HEAD":
+            try check(lifeboat_curl_setopt_long(handle, CURLOPT_NOBODY, 1), operation)
+        case "PUT":
+            try check(lifeboat_curl_setopt_long(handle, CURLOPT_UPLOAD, 1), operation)
+            try check(lifeboat_curl_setopt_offset(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(context.uploadLength)), operation)
+        default:
+            try check(lifeboat_curl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, request.method), operation)
+            if context.uploadLength > 0 || request.method == "POST" {
+                try check(lifeboat_curl_setopt_long(handle, CURLOPT_UPLOAD, 1), operation)
+                try check(lifeboat_curl_setopt_offset(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(context.uploadLength)), operation)
+                try check(lifeboat_curl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, request.method), operation)
+            }
+        }
+        if request.method == "PUT" || context.uploadLength > 0 || request.method == "POST" {
+            try check(lifeboat_curl_setopt_read_function(handle, CURLOPT_READFUNCTION, { buffer, size, count, user in
+                Unmanaged<TransferContext>.fromOpaque(user!).takeUnretainedValue().send(buffer!, size * count)
+            }), operation)
+            try check(lifeboat_curl_setopt_pointer(handle, CURLOPT_READDATA, opaque), operation)
+        }
+        if let sigV4 = request.sigV4 {
+            try check(lifeboat_curl_setopt_string(handle, CURLOPT_AWS_SIGV4, "aws:amz:\(sigV4.region):\(sigV4.service)"), operation)
+            try check(lifeboat_curl_setopt_string(handle, CURLOPT_USERNAME, sigV4.accessKey), operation)
+            try check(lifeboat_curl_setopt_string(handle, CURLOPT_PASSWORD, sigV4.secretKey), operation)
+        }
+
+        let result = curl_easy_perform(handle)
+        if let failure = context.failure { throw failure }
+        guard result == CURLE_OK else {
+            throw CloudError(operation: operation, code: "transport", message: String(cString: curl_easy_strerror(result)),
+                             hint: "check the endpoint, the network and BACKUP_CLOUD_ENDPOINT")
+        }
+        var status = 0
+        _ = lifeboat_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+        return HTTPResponse(status: status, headers: context.headers, body: context.collected)
+    }
+
+    private func check(_ code: CURLcode, _ operation: String) throws {
+        guard code == CURLE_OK else {
+            throw CloudError(operation: operation, message: "libcurl option refused: \(String(cString: curl_easy_strerror(code)))")
+        }
+    }
+}
+
+/// The state libcurl's callbacks work on during one transfer.
+private final class TransferContext {
+    let sink: ((UnsafeRawBufferPointer) throws -> Void)?
+    var headers: [String: String] = [:]
+    var collected: [UInt8] = []
+    var status = 0
+    var failure: (any Error)?
+    var uploadBytes: [UInt8] = [] {
+        didSet { uploadLength = Int64(uploadBytes.count) }
+    }
+    var uploadOffset = 0
+    var uploadLength: Int64 = 0
+    private var uploadFile: FileHandle?
+    private var uploadRemaining: Int64 = 0
+
+    init(sink: ((UnsafeRawBufferPointer) throws -> Void)?) {
+        self.sink = sink
+    }
+
+    deinit { try? uploadFile?.close() }
+
+    func openUpload(path: String, offset: Int64, length: Int64, operation: String) throws {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw CloudError(operation: operation, message: "cannot open \(path) for upload")
+        }
+        try handle.seek(toOffset: UInt64(offset))
+        uploadFile = handle
+        uploadRemaining = length
+        uploadLength = length
+    }
+
+    func header(_ data: UnsafeMutablePointer<CChar>, _ count: Int) -> Int {
+        let line = String(decoding: UnsafeRawBufferPointer(start: data, count: count), as: UTF8.self)
+        if line.hasPrefix("HTTP/") {
+            headers = [:]  // a new response (after a redirect or 100 Continue)
+            status = Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
+        } else if let colon = line.firstIndex(of: ":") {
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        return count
+    }
+
+    func receive(_ data: UnsafeMutablePointer<CChar>, _ count: Int) -> Int {
+        let buffer = UnsafeRawBufferPointer(start: data, count: count)
+        // Error bodies (XML with the provider's code) are always collected, never streamed.
+        guard let sink, (200..<300).contains(status) else {
+            collected.append(contentsOf: buffer)
+            return count
+        }
+        do {
+            try sink(buffer)
+            return count
+        } catch {
+            failure = error
+            return 0  // makes libcurl stop with a write error
+        }
+    }
+
+    func send(_ buffer: UnsafeMutablePointer<CChar>, _ capacity: Int) -> Int {
+        if let uploadFile {
+            let wanted = Int(min(Int64(capacity), uploadRemaining))
+            guard wanted > 0 else { return 0 }
+            do {
+                let data = try uploadFile.read(upToCount: wanted) ?? Data()
+                data.copyBytes(to: UnsafeMutableRawBufferPointer(start: buffer, count: data.count))
+                uploadRemaining -= Int64(data.count)
+                return data.count
+            } catch {
+                failure = error
+                return Int(CURL_READFUNC_ABORT)
+            }
+        }
+        let count = min(capacity, uploadBytes.count - uploadOffset)
+        guard count > 0 else { return 0 }
+        uploadBytes.withUnsafeBytes { bytes in
+            UnsafeMutableRawPointer(buffer).copyMemory(from: bytes.baseAddress! + uploadOffset, byteCount: count)
+        }
+        uploadOffset += count
+        return count
+    }
+}

@@ -1,0 +1,157 @@
+import Foundation
+import LifeboatCloud
+import LifeboatStreams
+
+/// Backups off-site: objects at `<prefix>/backups/<name>` with the manifest beside them.
+public struct CloudSync {
+    public let store: any ObjectStore
+    public let prefix: String
+
+    public init(store: any ObjectStore, prefix: String?) {
+        self.store = store
+        self.prefix = (prefix ?? "").trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+    }
+
+    public init(configuration: LifeboatConfiguration) throws {
+        self.init(store: try CloudStores.make(configuration), prefix: configuration.string(.cloudPrefix))
+    }
+
+    public var folder: String { prefix.isEmpty ? "backups/" : "\(prefix)/backups/" }
+    public func key(for name: String) -> String { folder + name }
+
+    /// Uploads a backup, then its manifest (so a listed manifest always has its backup).
+    @discardableResult
+    public func upload(_ backup: URL) throws -> [RemoteObject] {
+        var uploaded = [try cloud { try store.upload(backup, to: key(for: backup.lastPathComponent)) }]
+        let manifest = URL(fileURLWithPath: backup.path + ".manifest.json")
+        if FileManager.default.fileExists(atPath: manifest.path) {
+            uploaded.append(try cloud { try store.upload(manifest, to: key(for: manifest.lastPathComponent)) })
+        }
+        return uploaded
+    }
+
+    public struct RemoteBackup: Sendable {
+        public let name: BackupName
+        public let object: RemoteObject
+        public let hasManifest: Bool
+    }
+
+    /// The backups in the bucket, newest first; keys that do not follow the pattern are ignored.
+    public func remoteBackups() throws -> [RemoteBackup] {
+        let objects = try cloud { try store.list(prefix: folder) }
+        let keys = Set(objects.map(\.key))
+        return objects.compactMap { object -> RemoteBackup? in
+            let file = String(object.key.dropFirst(folder.count))
+            guard !file.contains("/"), let name = BackupName(fileName: file) else { return nil }
+            return RemoteBackup(name: name, object: object, hasManifest: keys.contains(object.key + ".manifest.json"))
+        }.sorted { $0.name > $1.name }
+    }
+
+    /// Applies retention to the bucket: deletes backups beyond each type's limit with their
+    /// manifests, and never a key that does not follow the backup pattern.
+    public func prune(_ policy: RetentionPolicy, dryRun: Bool) throws -> [String] {
+        let remote = try remoteBackups()
+        let doomed = Set(policy.plan(remote.map(\.name)).remove)
+        var removed: [String] = []
+        for backup in remote where doomed.contains(backup.name) {
+            removed.append(backup.object.key)
+            guard !dryRun else { continue }
+            do {
+                try store.delete(backup.object.key)
+                if backup.hasManifest { try store.delete(backup.object.key + ".manifest.json") }
+            } catch let error as CloudError where error.status == 403 {
+                throw LifeboatError(stage: "cloud prune", message: error.description,
+                                    hint: "these credentials may not delete (the seed's policy allows PutObject and ListBucket only): "
+                                        + "use a bucket lifecycle rule to expire old backups instead")
+            }
+        }
+        return removed
+    }
+
+    /// Downloads a backup into `directory` through `.NAME.partial`, resuming a partial file
+    /// left by an interrupted download; the result must match the manifest's SHA-256.
+    public struct Fetched: Sendable, Codable {
+        public let path: String
+        /// Bytes already on disk from an earlier, interrupted fetch.
+        public let resumedFrom: Int64
+        public let downloaded: Int64
+    }
+
+    public func fetch(_ name: String, into directory: URL, progress: ((Int64) -> Void)? = nil) throws -> Fetched {
+        let final = directory.appendingPathComponent(name)
+        guard !FileManager.default.fileExists(atPath: final.path) else {
+            throw LifeboatError(stage: "fetch", message: "\(final.path) already exists", hint: "verify it with `lifeboat verify`, or move it away", category: .configuration)
+        }
+        guard let remote = try cloud({ try store.head(key(for: name)) }) else {
+            throw LifeboatError(stage: "fetch", message: "\(store.location)/\(key(for: name)) does not exist",
+                                hint: "`lifeboat list --remote` shows what the bucket holds", category: .configuration)
+        }
+        var manifest: BackupManifest?
+        var manifestBytes: [UInt8] = []
+        if try cloud({ try store.head(key(for: name + ".manifest.json")) }) != nil {
+            try cloud { try store.download(key(for: name + ".manifest.json"), from: 0) { manifestBytes += $0 } }
+            manifest = try? BackupManifest.decoder.decode(BackupManifest.self, from: Data(manifestBytes))
+        }
+
+        let partial = directory.appendingPathComponent(".\(name).partial")
+        var offset = (try? FileManager.default.attributesOfItem(atPath: partial.path)[.size] as? NSNumber)?.int64Value ?? 0
+        if offset > remote.size { offset = 0 }  // not a prefix of this object: start over
+        let fd = open(partial.path, O_WRONLY | O_CREAT | O_CLOEXEC | (offset == 0 ? O_TRUNC : O_APPEND), 0o600)
+        guard fd >= 0 else {
+            throw LifeboatError(stage: "fetch", message: "cannot write \(partial.path): \(String(cString: strerror(errno)))",
+                                hint: "check that BACKUP_DIR is writable")
+        }
+        var written = offset
+        do {
+            defer { close(fd) }
+            if offset < remote.size {
+                try cloud {
+                    try store.download(key(for: name), from: offset) { buffer in
+                        var done = 0
+                        while done < buffer.count {
+                            let count = write(fd, buffer.baseAddress! + done, buffer.count - done)
+                            if count < 0 {
+                                if errno == EINTR { continue }
+                                throw LifeboatError(stage: "fetch", message: "writing \(partial.path) failed: \(String(cString: strerror(errno)))",
+                                                    hint: "free disk space; the partial download is kept and resumes next time")
+                            }
+                            done += count
+                        }
+                        written += Int64(buffer.count)
+                        progress?(written)
+                    }
+                }
+            }
+            guard fsync(fd) == 0 else { throw LifeboatError(stage: "fetch", message: "fsync of \(partial.path) failed") }
+        }
+        guard written == remote.size else {
+            throw LifeboatError(stage: "fetch", message: "got \(written) of \(remote.size) bytes; run fetch again to resume")
+        }
+        if let manifest {
+            let hashing = SHA256SourceTap(upstream: try FileSource(path: partial.path))
+            while try hashing.next() != nil {}
+            let digest = hashing.finalize()
+            guard digest == manifest.sha256 else {
+                unlink(partial.path)
+                throw LifeboatError(stage: "fetch", message: "the downloaded file has SHA-256 \(digest), the manifest says \(manifest.sha256); the download was removed",
+                                    hint: "run fetch again; if it fails the same way, the cloud copy is damaged: use another backup",
+                                    category: .badBackup)
+            }
+            try AtomicFileSink.writeReplacing(manifestBytes, to: URL(fileURLWithPath: final.path + ".manifest.json"))
+        }
+        guard link(partial.path, final.path) == 0 else {
+            throw LifeboatError(stage: "fetch", message: "cannot name the file \(final.path): \(String(cString: strerror(errno)))")
+        }
+        unlink(partial.path)
+        try AtomicFileSink.syncDirectory(directory)
+        return Fetched(path: final.path, resumedFrom: offset, downloaded: written - offset)
+    }
+
+    /// Runs a cloud call, translating its errors.
+    private func cloud<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() }
+        catch let error as CloudError {
+            throw LifeboatError(stage: "cloud", message: "\(store.location): \(error.description)", hint: error.hint)
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import LifeboatCore
+
+struct FetchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fetch",
+        abstract: "Download a backup from the cloud into BACKUP_DIR, resuming an interrupted download.",
+        discussion: """
+            Downloads through a hidden .NAME.partial file; run it again after an interruption and it \
+            continues from where it stopped (HTTP Range). The result must match the manifest's SHA-256, \
+            otherwise it is removed.
+
+            Examples:
+              lifeboat fetch --latest
+              lifeboat fetch --latest --type weekly
+              lifeboat fetch backup_weekly_20250118T040000Z.sql.gz.gpg
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The backup's file name in the bucket.")
+    var name: String?
+
+    @Flag(help: "Fetch the newest backup in the bucket.")
+    var latest = false
+
+    @Option(help: "With --latest: only backups of this type.")
+    var type: BackupType?
+
+    func validate() throws {
+        if (name == nil) == !latest { throw ValidationError("name one backup, or use --latest") }
+        if type != nil && !latest { throw ValidationError("--type goes with --latest") }
+    }
+
+    func run() async throws {
+        try await reportingErrors {
+            let configuration = try await global.loadConfiguration()
+            let sync = try CloudSync(configuration: configuration)
+            let chosen: String
+            if let name {
+                chosen = name
+            } else {
+                guard let newest = try sync.remoteBackups().first(where: { type == nil || $0.name.type == type }) else {
+                    throw LifeboatError(stage: "fetch", message: "no \(type.map { "\($0.rawValue) " } ?? "")backups in \(sync.store.location)/\(sync.folder)",
+                                        hint: "check BACKUP_CLOUD_BUCKET and BACKUP_CLOUD_PREFIX", category: .configuration)
+                }
+                chosen = newest.name.fileName
+            }
+            let directory = configuration.backupDirectory
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            let progress = ProgressLine(label: "fetch")
+            let fetched: CloudSync.Fetched
+            do {
+                fetched = try sync.fetch(chosen, into: directory, progress: progress.update)
+                progress.finish()
+            } catch {
+                progress.finish()
+                throw error
+            }
+            if global.json { try Terminal.printJSON(fetched) }
+            else {
+                Terminal.note("fetched: \(fetched.path)" + (fetched.resumedFrom > 0
+                    ? " (resumed at byte \(fetched.resumedFrom), \(fetched.downloaded) bytes downloaded now)" : ""))
+            }
+        }
+    }
+}
