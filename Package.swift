@@ -12,6 +12,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // C libraries: a module map and a shim header each, nothing else.
@@ -39,14 +40,19 @@ let package = Package(
                 .product(name: "Configuration", package: "swift-configuration"),
             ]
         ),
+        .target(
+            name: "LifeboatRunbooks",
+            dependencies: ["LifeboatCore", .product(name: "Yams", package: "Yams")]
+        ),
         .executableTarget(
             name: "lifeboat",
             dependencies: [
-                "LifeboatCore",
+                "LifeboatCore", "LifeboatRunbooks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "LifeboatCoreTests", dependencies: ["LifeboatCore", "LifeboatPostgres", "LifeboatStreams"]),
+        .testTarget(name: "LifeboatCoreTests", dependencies: ["LifeboatCore", "LifeboatPostgres", "LifeboatStreams", "LifeboatCloud"]),
+        .testTarget(name: "LifeboatRunbooksTests", dependencies: ["LifeboatRunbooks"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "LifeboatIntegrationTests",
             dependencies: ["LifeboatCore", "LifeboatPostgres", "LifeboatStreams"]

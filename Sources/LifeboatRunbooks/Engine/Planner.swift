@@ -1,0 +1,112 @@
+import Foundation
+import LifeboatCore
+
+/// Turns a validated runbook and the responder's inputs into the ordered list of what will
+/// happen, with every value that can be known before the run filled in. Changes nothing.
+public struct Planner {
+    public struct PlannedStep: Sendable {
+        public let step: Step
+        public let spec: ActionSpec
+        /// Parameters with inputs, env and run id filled in; step outputs shown as <step.output>.
+        public let parameters: [(String, String)]
+        public let needs: [String]
+    }
+
+    public struct Plan: Sendable {
+        public let runbook: Runbook
+        public let inputs: [(String, String)]
+        public let steps: [PlannedStep]
+    }
+
+    public let environment: [String: String]
+
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.environment = environment
+    }
+
+    /// Resolves inputs: given values, then defaults; each checked against its declared type.
+    public func inputs(for runbook: Runbook, given: [String: String]) throws -> [(String, String)] {
+        var problems: [String] = []
+        for name in given.keys where !runbook.inputs.contains(where: { $0.name == name }) {
+            problems.append("unknown input '\(name)' (declared: \(runbook.inputs.map(\.name).joined(separator: ", ")))")
+        }
+        var resolved: [(String, String)] = []
+        for input in runbook.inputs {
+            guard let value = given[input.name] ?? input.defaultValue else {
+                if input.required { problems.append("input '\(input.name)' is required: --input \(input.name)=VALUE") }
+                continue
+            }
+            if let problem = InputValues.problem(value, for: input.kind) {
+                problems.append("input '\(input.name)': \(problem)")
+            }
+            resolved.append((input.name, value))
+        }
+        guard problems.isEmpty else {
+            throw LifeboatError(stage: "runbook inputs", message: problems.joined(separator: "; "), category: .configuration)
+        }
+        return resolved
+    }
+
+    public func plan(_ runbook: Runbook, inputs given: [String: String], runID: String = "<run id>") throws -> Plan {
+        let inputs = try inputs(for: runbook, given: given)
+        let inputValues = Dictionary(inputs, uniquingKeysWith: { first, _ in first })
+        let order = StepGraph(runbook.steps).topologicalOrder()
+        let steps = order.compactMap { id -> PlannedStep? in
+            guard let step = runbook.step(id), let spec = ActionCatalog.spec(step.action) else { return nil }
+            let parameters = step.parameters.sorted { $0.key < $1.key }.map { name, value in
+                (name, value.texts.map { text in
+                    (try? Template.parse(text).render { reference in
+                        switch reference {
+                        case .input(let name): inputValues[name] ?? ""
+                        case .stepOutput(let step, let output): "<\(step).\(output)>"
+                        case .env(let name): environment[name].map { _ in "$\(name)" } ?? "<unset \(name)>"
+                        case .runID: runID
+                        }
+                    }) ?? text
+                }.joined(separator: ", "))
+            }
+            return PlannedStep(step: step, spec: spec, parameters: parameters, needs: step.needs)
+        }
+        return Plan(runbook: runbook, inputs: inputs, steps: steps)
+    }
+}
+
+extension Planner.Plan {
+    /// The plan as a responder reads it: numbered steps, what each does and touches, gates.
+    /// - Parameter serviceCommands: what each services.* action runs with the configured
+    ///   provider ("stop", "start", "health" → command lines), so the plan shows every command.
+    public func render(target: String, services: String?, serviceCommands: [String: [String]] = [:]) -> String {
+        var lines = ["runbook: \(runbook.name) — \(runbook.description.split(separator: "\n").first.map(String.init) ?? "")",
+                     "target:  database \(target); services: \(services ?? "none configured")"]
+        if !inputs.isEmpty { lines.append("inputs:  " + inputs.map { "\($0.0)=\($0.1)" }.joined(separator: " ")) }
+        for (index, planned) in steps.enumerated() {
+            let step = planned.step
+            var head = "\(index + 1). \(step.id) [\(step.action)]"
+            if planned.spec.changesLiveSystems { head += "  CHANGES LIVE SYSTEMS" }
+            lines.append(head)
+            lines.append("     \(planned.spec.summary)")
+            for (name, value) in planned.parameters { lines.append("     \(name): \(value)") }
+            if step.action.hasPrefix("services.") {
+                let commands = serviceCommands[String(step.action.dropFirst("services.".count))] ?? []
+                if commands.isEmpty { lines.append("     runs: nothing (no services provider configured, or none for this action)") }
+                for command in commands { lines.append("     runs: \(command)") }
+            }
+            if ["restore.database", "restore.tables", "sessions.terminate"].contains(step.action),
+               !planned.parameters.contains(where: { $0.0 == "database" }) {
+                lines.append("     database: \(target)")
+            }
+            if !planned.needs.isEmpty { lines.append("     after: \(planned.needs.joined(separator: ", "))") }
+            if let when = step.when { lines.append("     only when: \(when)") }
+            if let approval = step.approval { lines.append("     waits for approval: \(approval)") }
+            if let retry = step.retry { lines.append("     retries: \(retry.attempts) attempts, backoff \(DurationValue(seconds: retry.initialDelay)) ×\(retry.factor)") }
+            if let timeout = step.timeout { lines.append("     timeout: \(DurationValue(seconds: timeout))") }
+            switch step.onFailure {
+            case .abort: break
+            case .continue: lines.append("     on failure: continue")
+            case .compensate(let other): lines.append("     on failure: run \(other), then stop")
+            }
+        }
+        lines.append("nothing has been changed: this is a plan")
+        return lines.joined(separator: "\n")
+    }
+}

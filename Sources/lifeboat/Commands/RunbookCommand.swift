@@ -1,0 +1,133 @@
+import ArgumentParser
+import Foundation
+import LifeboatCore
+import LifeboatRunbooks
+
+struct RunbookCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "runbook",
+        abstract: "Disaster-recovery runbooks: list, validate and plan the scenarios in runbooks/.",
+        subcommands: [List.self, Validate.self, Plan.self]
+    )
+
+    /// Where the runbooks are: --dir, LIFEBOAT_RUNBOOKS_DIR, or ./runbooks.
+    struct Location: ParsableArguments {
+        @Option(help: "The runbook folder (default: LIFEBOAT_RUNBOOKS_DIR or ./runbooks).")
+        var dir: String?
+
+        var library: RunbookLibrary {
+            RunbookLibrary(directory: URL(fileURLWithPath: dir ?? ProcessInfo.processInfo.environment["LIFEBOAT_RUNBOOKS_DIR"] ?? "runbooks"))
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List the runbooks with their descriptions.",
+            discussion: "Example:\n  lifeboat runbook list")
+
+        @OptionGroup var location: Location
+
+        func run() async throws {
+            try await runbookErrors {
+                for file in try location.library.files() {
+                    do {
+                        let runbook = try RunbookLoader().load(file)
+                        print("\(runbook.name)\n    \(runbook.description.split(separator: "\n").joined(separator: "\n    "))")
+                    } catch {
+                        print("\(file.lastPathComponent)\n    (does not load: run `lifeboat runbook validate \(file.path)`)")
+                    }
+                }
+            }
+        }
+    }
+
+    struct Validate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check runbooks: YAML, keys, actions, parameters, references, cycles, expressions.",
+            discussion: """
+                Every problem is reported as FILE:LINE:COLUMN: step 'ID': message, all in one pass.
+
+                Examples:
+                  lifeboat runbook validate                      # every runbook in the folder
+                  lifeboat runbook validate runbooks/total-loss.yaml
+                """)
+
+        @OptionGroup var location: Location
+
+        @Argument(help: "Runbook files or names (default: all in the folder).")
+        var runbooks: [String] = []
+
+        func run() async throws {
+            try await runbookErrors {
+                let urls = runbooks.isEmpty ? try location.library.files() : runbooks.map { location.library.url(for: $0) }
+                var issues: [RunbookIssue] = []
+                for url in urls {
+                    do {
+                        _ = try RunbookLibrary.loadValidated(url)
+                        Terminal.note("ok: \(url.path)")
+                    } catch let invalid as RunbookInvalid {
+                        issues += invalid.issues
+                    }
+                }
+                guard issues.isEmpty else { throw RunbookInvalid(issues: issues) }
+            }
+        }
+    }
+
+    struct Plan: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show what a runbook would do, step by step, with every value it can know; changes nothing.",
+            discussion: """
+                Examples:
+                  lifeboat runbook plan recent-corruption
+                  lifeboat runbook plan accidental-deletion --input tables=payment --input deleted_at=2025-01-18T10:00:00Z
+                """)
+
+        @OptionGroup var location: Location
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: "The runbook's name or file.")
+        var name: String
+
+        @Option(name: .customLong("input"), help: "An input as NAME=VALUE (repeatable).")
+        var inputs: [String] = []
+
+        func run() async throws {
+            try await runbookErrors {
+                let configuration = try await global.loadConfiguration()
+                let runbook = try location.library.load(name)
+                let plan = try Planner().plan(runbook, inputs: try parseInputs(inputs))
+                let target = (try? RestoreRunner(configuration: configuration).targetDatabase()) ?? "(DATABASE_URL names none)"
+                let provider = try ServiceProviders.make(from: configuration)
+                var commands: [String: [String]] = [:]
+                for action in ServiceAction.allCases {
+                    commands[action.rawValue] = provider?.commands(for: action).map(ServiceProviders.commandLine) ?? []
+                }
+                print(plan.render(target: target, services: provider?.name, serviceCommands: commands))
+            }
+        }
+    }
+}
+
+/// `NAME=VALUE` pairs from repeated --input options.
+func parseInputs(_ pairs: [String]) throws -> [String: String] {
+    var result: [String: String] = [:]
+    for pair in pairs {
+        guard let equals = pair.firstIndex(of: "="), equals != pair.startIndex else {
+            throw ValidationError("--input takes NAME=VALUE, not '\(pair)'")
+        }
+        result[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
+    }
+    return result
+}
+
+/// Runbook problems print one per line (file:line:column) and exit 2.
+func runbookErrors(_ body: () async throws -> Void) async throws {
+    do {
+        try await reportingErrors(body)
+    } catch let invalid as RunbookInvalid {
+        for issue in invalid.issues { FileHandle.standardError.write(Data("\(issue)\n".utf8)) }
+        Terminal.error("\(invalid.issues.count) problem\(invalid.issues.count == 1 ? "" : "s") found")
+        throw ExitCode(2)
+    }
+}
