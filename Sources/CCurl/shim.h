@@ -20,6 +20,9 @@ static inline CURLcode lifeboat_curl_setopt_write_function(CURL *handle, CURLopt
 static inline CURLcode lifeboat_curl_setopt_read_function(CURL *handle, CURLoption option, curl_read_callback callback) {
     return curl_easy_setopt(handle, option, callback);
 }
+static inline CURLcode lifeboat_curl_setopt_xferinfo_function(CURL *handle, CURLoption option, curl_xferinfo_callback callback) {
+    return curl_easy_setopt(handle, option, callback);
+}
 // curl_easy_getinfo is variadic too.
 static inline CURLcode lifeboat_curl_getinfo_long(CURL *handle, CURLINFO info, long *value) {
     return curl_easy_getinfo(handle, info, value);

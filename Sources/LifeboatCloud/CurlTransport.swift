@@ -13,6 +13,8 @@ public struct CurlTransport: Sendable {
     /// application's own traffic.
     public var maxSendRate: Int64 = 0
     public var maxReceiveRate: Int64 = 0
+    /// Asked during transfers; true stops the transfer (Ctrl-C, SIGTERM).
+    public var shouldAbort: (@Sendable () -> Bool)?
     public var initialBackoff: TimeInterval = 0.5
 
     public init() {}
@@ -28,12 +30,21 @@ public struct CurlTransport: Sendable {
                      restart: (() throws -> Void)? = nil) throws -> HTTPResponse {
         var delay = initialBackoff
         var attempt = 1
+        // Once body bytes reached the sink, a retry would deliver them again: the caller
+        // (a resumable download) starts over from what it has instead.
+        let delivered = DeliveredFlag()
+        let watchedSink = sink.map { sink in
+            { (buffer: UnsafeRawBufferPointer) throws in
+                delivered.value = true
+                try sink(buffer)
+            }
+        }
         while true {
             let isLast = attempt >= attempts
             do {
-                let response = try perform(request, operation: operation, sink: sink)
-                if response.status < 500 || isLast { return response }
-            } catch let error as CloudError where error.code == "transport" && !isLast {
+                let response = try perform(request, operation: operation, sink: watchedSink)
+                if response.status < 500 || isLast || (delivered.value && restart == nil) { return response }
+            } catch let error as CloudError where error.code == "transport" && !isLast && !(delivered.value && restart == nil) {
                 // A timeout or dropped connection: worth another try.
             }
             attempt += 1
@@ -122,8 +133,20 @@ public struct CurlTransport: Sendable {
             try check(lifeboat_curl_setopt_string(handle, CURLOPT_PASSWORD, sigV4.secretKey), operation)
         }
 
+        if shouldAbort != nil {
+            context.shouldAbort = shouldAbort
+            try check(lifeboat_curl_setopt_long(handle, CURLOPT_NOPROGRESS, 0), operation)
+            try check(lifeboat_curl_setopt_xferinfo_function(handle, CURLOPT_XFERINFOFUNCTION, { user, _, _, _, _ in
+                Unmanaged<TransferContext>.fromOpaque(user!).takeUnretainedValue().shouldAbort?() == true ? 1 : 0
+            }), operation)
+            try check(lifeboat_curl_setopt_pointer(handle, CURLOPT_XFERINFODATA, opaque), operation)
+        }
         let result = curl_easy_perform(handle)
         if let failure = context.failure { throw failure }
+        if result == CURLE_ABORTED_BY_CALLBACK {
+            throw CloudError(operation: operation, code: "interrupted", message: "stopped by a signal before the transfer finished",
+                             hint: "run the command again; a fetch resumes where it stopped")
+        }
         guard result == CURLE_OK else {
             throw CloudError(operation: operation, code: "transport", message: String(cString: curl_easy_strerror(result)),
                              hint: "check the endpoint, the network and BACKUP_CLOUD_ENDPOINT")
@@ -132,6 +155,8 @@ public struct CurlTransport: Sendable {
         _ = lifeboat_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
         return HTTPResponse(status: status, headers: context.headers, body: context.collected)
     }
+
+    private final class DeliveredFlag: @unchecked Sendable { var value = false }
 
     private func check(_ code: CURLcode, _ operation: String) throws {
         guard code == CURLE_OK else {
@@ -147,6 +172,7 @@ private final class TransferContext {
     var collected: [UInt8] = []
     var status = 0
     var failure: (any Error)?
+    var shouldAbort: (@Sendable () -> Bool)?
     var uploadBytes: [UInt8] = [] {
         didSet { uploadLength = Int64(uploadBytes.count) }
     }

@@ -31,6 +31,9 @@ public protocol ObjectStore: Sendable {
 /// as SigV4 and SharedKey canonicalisation expect.
 enum URLEncoding {
     private static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+    /// libcurl 7.88's SigV4 signs the query as sent, and a signature-checking server refused
+    /// `prefix=backups%2F` but accepted `prefix=backups/` (seen with moto): keep "/" as is.
+    private static let queryValue = unreserved.union(CharacterSet(charactersIn: "/"))
 
     static func component(_ text: String) -> String {
         text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? text
@@ -40,7 +43,10 @@ enum URLEncoding {
         key.split(separator: "/", omittingEmptySubsequences: false).map { component(String($0)) }.joined(separator: "/")
     }
 
+    /// Parameters sorted by name, as SigV4's canonical query string requires.
     static func query(_ items: [(String, String)]) -> String {
-        items.map { "\(component($0.0))=\(component($0.1))" }.joined(separator: "&")
+        items.sorted { $0.0 < $1.0 }.map {
+            "\(component($0.0))=\($0.1.addingPercentEncoding(withAllowedCharacters: queryValue) ?? $0.1)"
+        }.joined(separator: "&")
     }
 }

@@ -95,7 +95,7 @@ public struct S3Store: ObjectStore {
                              body: .file(path: file.path, offset: 0, length: size)), "upload \(key)")
             expectedETag = FileDigest.hex(md5)
         }
-        guard let stored = try head(key) else {
+        guard let stored = try storedObject(key) else {
             throw CloudError(operation: "upload \(key)", message: "the object is missing right after the upload")
         }
         guard stored.size == size, stored.etag == nil || stored.etag == expectedETag else {
@@ -157,6 +157,16 @@ public struct S3Store: ObjectStore {
                 throw CloudError(operation: "download \(key)", status: response.status,
                                  message: "the server ignored the Range request; cannot resume")
             }
+        }
+    }
+
+    /// The object as stored, by HEAD, or by listing when the credentials may not read objects
+    /// (the seed's IAM policy grants s3:PutObject and s3:ListBucket only).
+    private func storedObject(_ key: String) throws -> RemoteObject? {
+        do {
+            return try head(key)
+        } catch let error as CloudError where error.status == 403 {
+            return try list(prefix: key).first { $0.key == key }
         }
     }
 

@@ -75,6 +75,34 @@ struct CloudAuthTests {
         #expect(good.succeeded, "a correctly signed upload is accepted: \(good.stderr)")
         let listed = try moto.aws(["s3api", "list-objects-v2", "--bucket", "signed"], key: accessKey, secret: secret)
         #expect(listed.stdout.contains("backups/backup_daily_"))
+        // Signed listings (with a "/" in the prefix) and a signed ranged download work too.
+        let remote = try Command.lifeboat(["list", "--remote", "--json"], environment: environment)
+        #expect(remote.succeeded, "\(remote.stderr)")
+        #expect(remote.stdout.contains("backup_daily_"))
+        let elsewhere = try ScratchFolder()
+        var fetchEnvironment = environment
+        fetchEnvironment["BACKUP_DIR"] = elsewhere.path
+        let fetched = try Command.lifeboat(["fetch", "--latest"], environment: fetchEnvironment)
+        #expect(fetched.succeeded, "\(fetched.stderr)")
+
+        // The seed's IAM policy: PutObject and ListBucket only. Uploads work; pruning the
+        // bucket cannot delete and says what to do instead.
+        let seedPolicy = #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:PutObject","s3:ListBucket"],"Resource":"*"}]}"#
+        #expect(try moto.aws(["iam", "create-user", "--user-name", "uploader"], key: accessKey, secret: secret).succeeded)
+        #expect(try moto.aws(["iam", "put-user-policy", "--user-name", "uploader", "--policy-name", "seed", "--policy-document", seedPolicy],
+                             key: accessKey, secret: secret).succeeded)
+        let uploaderKey = try moto.aws(["iam", "create-access-key", "--user-name", "uploader"], key: accessKey, secret: secret)
+        let uploader = (try JSONSerialization.jsonObject(with: Data(uploaderKey.stdout.utf8)) as? [String: Any])?["AccessKey"] as? [String: Any]
+        var seedEnvironment = environment
+        seedEnvironment["AWS_ACCESS_KEY_ID"] = uploader?["AccessKeyId"] as? String
+        seedEnvironment["AWS_SECRET_ACCESS_KEY"] = uploader?["SecretAccessKey"] as? String
+        let seedUpload = try Command.lifeboat(["backup", "--type", "manual", "--upload"], environment: seedEnvironment)
+        #expect(seedUpload.succeeded, "upload with PutObject + ListBucket only: \(seedUpload.stderr)")
+        seedEnvironment["BACKUP_CLOUD_SYNC_ENABLED"] = "true"
+        seedEnvironment["BACKUP_RETENTION_MANUAL"] = "0"
+        let seedPrune = try Command.lifeboat(["prune"], environment: seedEnvironment)
+        #expect(seedPrune.status == 1)
+        #expect(seedPrune.stderr.contains("lifecycle"), "\(seedPrune.stderr)")
 
         let wrongSecret = "wrong-" + String(secret.reversed())
         environment["AWS_SECRET_ACCESS_KEY"] = wrongSecret

@@ -4,14 +4,15 @@ import LifeboatCloud
 /// Builds the configured object store. Credentials come from the usual variables and are
 /// handed to libcurl only: they never appear in messages.
 public enum CloudStores {
-    public static func make(_ configuration: LifeboatConfiguration) throws -> any ObjectStore {
+    public static func make(_ configuration: LifeboatConfiguration, cancellation: CancellationFlag? = nil) throws -> any ObjectStore {
         let provider = (configuration.string(.cloudProvider) ?? "s3").lowercased()
-        guard let bucket = configuration.string(.cloudBucket) else {
-            throw LifeboatError(stage: "cloud", message: "BACKUP_CLOUD_BUCKET is not set",
-                                hint: "set BACKUP_CLOUD_BUCKET (and BACKUP_CLOUD_PROVIDER, credentials)", category: .configuration)
-        }
+        let bucket = configuration.string(.cloudBucket)
         switch provider {
         case "s3", "gcs":
+            guard let bucket else {
+                throw LifeboatError(stage: "cloud", message: "BACKUP_CLOUD_BUCKET is not set",
+                                    hint: "set BACKUP_CLOUD_BUCKET (and BACKUP_CLOUD_PROVIDER, credentials)", category: .configuration)
+            }
             guard let accessKey = configuration.string(.awsAccessKeyID), let secret = configuration.string(.awsSecretAccessKey) else {
                 throw LifeboatError(stage: "cloud", message: "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set for \(provider)",
                                     hint: provider == "gcs" ? "use a GCS HMAC key pair in these two variables" : "export the access key pair",
@@ -31,14 +32,43 @@ public enum CloudStores {
             settings.multipartThreshold = Int64(threshold) << 20
             settings.partSize = Int64(part) << 20
             var transport = CurlTransport()
+            if let cancellation { transport.shouldAbort = { cancellation.isCancelled } }
             if let rate = try configuration.int(.cloudMaxRateKBps), rate > 0 {
                 transport.maxSendRate = Int64(rate) * 1024
                 transport.maxReceiveRate = Int64(rate) * 1024
             }
             return S3Store(settings: settings, transport: transport)
         case "azure":
-            throw LifeboatError(stage: "cloud", message: "the azure provider is not available in this version",
-                                hint: "use s3 or gcs for now", category: .configuration)
+            guard let account = configuration.string(.azureAccount), let key = configuration.string(.azureKey) else {
+                throw LifeboatError(stage: "cloud", message: "AZURE_STORAGE_ACCOUNT and AZURE_STORAGE_KEY must be set for azure",
+                                    hint: "use the storage account's name and key1 or key2 from its \"Access keys\" page",
+                                    category: .configuration)
+            }
+            guard let container = configuration.string(.azureContainer) ?? bucket else {
+                throw LifeboatError(stage: "cloud", message: "AZURE_STORAGE_CONTAINER is not set",
+                                    hint: "set AZURE_STORAGE_CONTAINER (or BACKUP_CLOUD_BUCKET) to the blob container", category: .configuration)
+            }
+            var settings = AzureBlobStore.Settings(account: account, container: container,
+                                                   endpoint: configuration.string(.azureEndpoint))
+            let threshold = try configuration.int(.multipartThresholdMB) ?? 64
+            let block = try configuration.int(.partSizeMB) ?? 16
+            guard (1...4000).contains(block) else {
+                throw LifeboatError(stage: "cloud", message: "BACKUP_CLOUD_PART_SIZE_MB is \(block); Azure blocks are 1 to 4000 MiB",
+                                    hint: "set BACKUP_CLOUD_PART_SIZE_MB between 1 and 4000", category: .configuration)
+            }
+            settings.blockThreshold = Int64(threshold) << 20
+            settings.blockSize = Int64(block) << 20
+            var transport = CurlTransport()
+            if let cancellation { transport.shouldAbort = { cancellation.isCancelled } }
+            if let rate = try configuration.int(.cloudMaxRateKBps), rate > 0 {
+                transport.maxSendRate = Int64(rate) * 1024
+                transport.maxReceiveRate = Int64(rate) * 1024
+            }
+            do {
+                return try AzureBlobStore(settings: settings, key: key, transport: transport)
+            } catch let error as CloudError {
+                throw LifeboatError(stage: "cloud", message: error.message, hint: error.hint, category: .configuration)
+            }
         default:
             throw LifeboatError(stage: "cloud", message: "unknown BACKUP_CLOUD_PROVIDER '\(provider)'",
                                 hint: "use s3, gcs or azure", category: .configuration)

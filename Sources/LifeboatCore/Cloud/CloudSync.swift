@@ -12,8 +12,8 @@ public struct CloudSync {
         self.prefix = (prefix ?? "").trimmingCharacters(in: CharacterSet(charactersIn: "/"))
     }
 
-    public init(configuration: LifeboatConfiguration) throws {
-        self.init(store: try CloudStores.make(configuration), prefix: configuration.string(.cloudPrefix))
+    public init(configuration: LifeboatConfiguration, cancellation: CancellationFlag? = nil) throws {
+        self.init(store: try CloudStores.make(configuration, cancellation: cancellation), prefix: configuration.string(.cloudPrefix))
     }
 
     public var folder: String { prefix.isEmpty ? "backups/" : "\(prefix)/backups/" }
@@ -83,6 +83,8 @@ public struct CloudSync {
             throw LifeboatError(stage: "fetch", message: "\(final.path) already exists", hint: "verify it with `lifeboat verify`, or move it away", category: .configuration)
         }
         guard let remote = try cloud({ try store.head(key(for: name)) }) else {
+            // HEAD answers a bare 404 for a missing bucket too: a listing names the real cause.
+            _ = try cloud { try store.list(prefix: key(for: name)) }
             throw LifeboatError(stage: "fetch", message: "\(store.location)/\(key(for: name)) does not exist",
                                 hint: "`lifeboat list --remote` shows what the bucket holds", category: .configuration)
         }

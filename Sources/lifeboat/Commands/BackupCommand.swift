@@ -95,7 +95,7 @@ struct BackupCommand: AsyncParsableCommand {
             let syncEnabled = try configuration.bool(.cloudSyncEnabled)
             if syncEnabled {
                 do {
-                    let sync = try CloudSync(configuration: configuration)
+                    let sync = try CloudSync(configuration: configuration, cancellation: Signals.cancellation)
                     uploaded = try sync.upload(result.path).map(\.key)
                     Terminal.note("uploaded to \(sync.store.location)/\(sync.key(for: result.path.lastPathComponent))")
                 } catch let error as LifeboatError {
@@ -108,7 +108,7 @@ struct BackupCommand: AsyncParsableCommand {
                 pruned = try BackupPruner(policy: policy).prune(configuration.backupDirectory, dryRun: false)
                     .removed.map(\.name.fileName)
                 if syncEnabled {
-                    pruned += try CloudSync(configuration: configuration).prune(policy, dryRun: false)
+                    pruned += try CloudSync(configuration: configuration, cancellation: Signals.cancellation).prune(policy, dryRun: false)
                 }
             }
             if global.json {

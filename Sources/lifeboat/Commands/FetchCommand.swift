@@ -37,7 +37,7 @@ struct FetchCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let configuration = try await global.loadConfiguration()
-            let sync = try CloudSync(configuration: configuration)
+            let sync = try CloudSync(configuration: configuration, cancellation: Signals.cancellation)
             let chosen: String
             if let name {
                 chosen = name
