@@ -1,0 +1,45 @@
+import Foundation
+import Testing
+@testable import LifeboatCloud
+@testable import LifeboatCore
+
+@Suite struct CloudStoresTests {
+    func configuration(_ values: [String: String]) async throws -> LifeboatConfiguration {
+        try await LifeboatConfiguration.load(environment: values.merging(["LIFEBOAT_ENV_FILE": "/dev/null"]) { $1 })
+    }
+
+    @Test func gcsIsS3InteroperabilityWithHMACKeys() async throws {
+        let store = try CloudStores.make(try await configuration([
+            "BACKUP_CLOUD_PROVIDER": "gcs", "BACKUP_CLOUD_BUCKET": "acme", "AWS_ACCESS_KEY_ID": "GOOG1E", "AWS_SECRET_ACCESS_KEY": "s",
+        ]))
+        let s3 = try #require(store as? S3Store)
+        #expect(s3.settings.endpoint == "https://storage.googleapis.com")
+        #expect(s3.settings.region == "auto")
+        #expect(s3.url("backups/x.sql.gz") == "https://storage.googleapis.com/acme/backups/x.sql.gz")
+    }
+
+    @Test func awsUsesVirtualHostedURLsAndCustomEndpointsPathStyle() async throws {
+        let aws = try #require(try CloudStores.make(try await configuration([
+            "BACKUP_CLOUD_BUCKET": "acme", "AWS_ACCESS_KEY_ID": "AKIA", "AWS_SECRET_ACCESS_KEY": "s", "AWS_REGION": "eu-west-1",
+        ])) as? S3Store)
+        #expect(aws.url("backups/a b.sql") == "https://acme.s3.eu-west-1.amazonaws.com/backups/a%20b.sql")
+        let custom = try #require(try CloudStores.make(try await configuration([
+            "BACKUP_CLOUD_BUCKET": "acme", "AWS_ACCESS_KEY_ID": "AKIA", "AWS_SECRET_ACCESS_KEY": "s", "AWS_ENDPOINT_URL": "http://127.0.0.1:9000/",
+        ])) as? S3Store)
+        #expect(custom.url("backups/x", query: [("prefix", "backups/"), ("list-type", "2")])
+                == "http://127.0.0.1:9000/acme/backups/x?list-type=2&prefix=backups/")
+    }
+
+    @Test func missingSettingsAreConfigurationErrors() async throws {
+        for values in [["AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "s"], ["BACKUP_CLOUD_BUCKET": "b"],
+                       ["BACKUP_CLOUD_PROVIDER": "dropbox", "BACKUP_CLOUD_BUCKET": "b"],
+                       ["BACKUP_CLOUD_BUCKET": "b", "AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "s", "BACKUP_CLOUD_PART_SIZE_MB": "2"]] {
+            do {
+                _ = try CloudStores.make(try await configuration(values))
+                Issue.record("expected a configuration error for \(values)")
+            } catch let error as LifeboatError {
+                #expect(error.category == .configuration)
+            }
+        }
+    }
+}
