@@ -69,4 +69,10 @@ final class ProgressLine: @unchecked Sendable {
     func finish() {
         if drew { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
     }
+
+    /// Runs long work with this line showing, and clears it on every path.
+    func showing<T>(_ body: () throws -> T) rethrows -> T {
+        defer { finish() }
+        return try body()
+    }
 }

@@ -70,14 +70,7 @@ struct BackupCommand: AsyncParsableCommand {
             var creator = BackupCreator(configuration: configuration)
             creator.cancellation = cancellation
             creator.progress = progress.update
-            let result: BackupCreator.Result
-            do {
-                result = try creator.run(options)
-                progress.finish()
-            } catch {
-                progress.finish()
-                throw error
-            }
+            let result = try progress.showing { try creator.run(options) }
 
             if !global.json {
                 let manifest = result.manifest

@@ -51,14 +51,7 @@ struct FetchCommand: AsyncParsableCommand {
             let directory = configuration.backupDirectory
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             let progress = ProgressLine(label: "fetch")
-            let fetched: CloudSync.Fetched
-            do {
-                fetched = try sync.fetch(chosen, into: directory, progress: progress.update)
-                progress.finish()
-            } catch {
-                progress.finish()
-                throw error
-            }
+            let fetched = try progress.showing { try sync.fetch(chosen, into: directory, progress: progress.update) }
             if global.json { try Terminal.printJSON(fetched) }
             else {
                 Terminal.note("fetched: \(fetched.path)" + (fetched.resumedFrom > 0

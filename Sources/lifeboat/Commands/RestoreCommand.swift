@@ -79,14 +79,7 @@ struct RestoreCommand: AsyncParsableCommand {
 
             let progress = ProgressLine(label: "restore")
             runner.progress = progress.update
-            let result: RestoreRunner.Result
-            do {
-                result = try runner.run(plan)
-                progress.finish()
-            } catch {
-                progress.finish()
-                throw error
-            }
+            let result = try progress.showing { try runner.run(plan) }
             if global.json { try Terminal.printJSON(result) }
             Terminal.note("restore of \(plan.target) finished in \(String(format: "%.1f", result.finishedAt.timeIntervalSince(result.startedAt)))s")
             if result.services.contains(where: { !$0.succeeded }) {

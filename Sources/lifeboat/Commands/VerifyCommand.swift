@@ -55,14 +55,7 @@ struct VerifyCommand: AsyncParsableCommand {
         var verifier = BackupVerifier(configuration: configuration)
         verifier.cancellation = cancellation
         verifier.progress = progress.update
-        let report: BackupVerifier.Report
-        do {
-            report = try verifier.verify(file)
-            progress.finish()
-        } catch {
-            progress.finish()
-            throw error
-        }
+        let report = try progress.showing { try verifier.verify(file) }
         if json {
             try Terminal.printJSON(report)
         } else {
