@@ -55,7 +55,7 @@ let package = Package(
         .testTarget(name: "LifeboatRunbooksTests", dependencies: ["LifeboatRunbooks"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "LifeboatIntegrationTests",
-            dependencies: ["LifeboatCore", "LifeboatPostgres", "LifeboatStreams"]
+            dependencies: ["LifeboatCore", "LifeboatPostgres", "LifeboatStreams", "LifeboatRunbooks"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -13,6 +13,9 @@ public struct RestoreRunner {
     /// Step-by-step notes for the responder (stderr in the CLI).
     public var note: (String) -> Void = { _ in }
     public var clock: @Sendable () -> Date = { Date() }
+    /// Restore into this database instead of the one DATABASE_URL names (runbook scratch
+    /// targets and drills); same server and credentials.
+    public var targetOverride: String?
 
     public init(configuration: LifeboatConfiguration) {
         self.configuration = configuration
@@ -30,6 +33,7 @@ public struct RestoreRunner {
 
     /// The database DATABASE_URL (or PGDATABASE) names.
     public func targetDatabase() throws -> String {
+        if let targetOverride { return targetOverride }
         if let url = configuration.databaseURL, let name = try? ConnectionString(url)["dbname"], !name.isEmpty { return name }
         if let name = ProcessInfo.processInfo.environment["PGDATABASE"], !name.isEmpty { return name }
         throw LifeboatError(stage: "restore", message: "no target database: DATABASE_URL names none",

@@ -7,7 +7,7 @@ struct RunbookCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "runbook",
         abstract: "Disaster-recovery runbooks: list, validate and plan the scenarios in runbooks/.",
-        subcommands: [List.self, Validate.self, Plan.self]
+        subcommands: [List.self, Validate.self, Plan.self, Run.self, Resume.self, Status.self]
     )
 
     /// Where the runbooks are: --dir, LIFEBOAT_RUNBOOKS_DIR, or ./runbooks.
@@ -65,7 +65,10 @@ struct RunbookCommand: AsyncParsableCommand {
                     do {
                         _ = try RunbookLibrary.loadValidated(url)
                         Terminal.note("ok: \(url.path)")
-                    } catch let invalid as RunbookInvalid {
+                    } catch let error as RunbookRunError {
+        Terminal.error(error.description)
+        throw ExitCode(1)
+    } catch let invalid as RunbookInvalid {
                         issues += invalid.issues
                     }
                 }
@@ -125,6 +128,9 @@ func parseInputs(_ pairs: [String]) throws -> [String: String] {
 func runbookErrors(_ body: () async throws -> Void) async throws {
     do {
         try await reportingErrors(body)
+    } catch let error as RunbookRunError {
+        Terminal.error(error.description)
+        throw ExitCode(1)
     } catch let invalid as RunbookInvalid {
         for issue in invalid.issues { FileHandle.standardError.write(Data("\(issue)\n".utf8)) }
         Terminal.error("\(invalid.issues.count) problem\(invalid.issues.count == 1 ? "" : "s") found")

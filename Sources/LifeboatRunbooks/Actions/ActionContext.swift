@@ -1,0 +1,34 @@
+import Foundation
+import LifeboatCore
+
+/// What an action may use while it runs: configuration, the run's folder for artifacts, the
+/// target database (a scratch one in drills), the services provider, and cancellation.
+public struct ActionContext {
+    public let configuration: LifeboatConfiguration
+    public let runID: String
+    public let runDirectory: URL
+    public let target: String
+    public let drill: Bool
+    public let services: (any ServiceProvider)?
+    public let cancellation: CancellationFlag?
+    public let note: (String) -> Void
+
+    public var artifacts: URL { runDirectory.appendingPathComponent("artifacts") }
+}
+
+/// A step's parameters with every reference filled in.
+public struct ResolvedParameters: Sendable {
+    public let values: [String: [String]]
+
+    public func string(_ name: String) -> String? { values[name]?.first }
+
+    public func required(_ name: String) throws -> String {
+        guard let value = string(name), !value.isEmpty else { throw RunbookRunError("parameter '\(name)' is empty") }
+        return value
+    }
+
+    /// A list parameter; items written "a,b" count as two.
+    public func list(_ name: String) -> [String] {
+        (values[name] ?? []).flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+}

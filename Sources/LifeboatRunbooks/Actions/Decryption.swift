@@ -1,0 +1,36 @@
+import Foundation
+import LifeboatCore
+import LifeboatStreams
+
+/// `backup.decrypt`: a `.gpg` backup becomes a 0600 artifact in the run folder, with a
+/// manifest of its own (same tables, the decrypted file's size and SHA-256), so the restore
+/// that follows still validates against the backup's row counts.
+enum Decryption {
+    static func run(_ parameters: ResolvedParameters, _ context: ActionContext) throws -> [String: String] {
+        let source = URL(fileURLWithPath: try parameters.required("backup"))
+        guard source.lastPathComponent.hasSuffix(".gpg") else { return ["path": source.path] }
+        try FileManager.default.createDirectory(at: context.artifacts, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let name = String(source.lastPathComponent.dropLast(4))
+        let output = context.artifacts.appendingPathComponent(name)
+        if FileManager.default.fileExists(atPath: output.path) { try FileManager.default.removeItem(at: output) }
+        let reader = try BackupReader.open(source)
+        if reader.manifest != nil { _ = try reader.checkHash() }
+        let sink = try AtomicFileSink(directory: context.artifacts, finalName: name)
+        let hashing = SHA256Tap(downstream: sink)
+        do {
+            try OpenPGP.decrypt(FileSource(path: source.path), to: hashing, homeDirectory: context.configuration.gnupgHome)
+            try sink.commit()
+        } catch let error as StreamError {
+            sink.abort()
+            throw LifeboatError(error)
+        }
+        if var manifest = reader.manifest {
+            manifest.fileName = name
+            manifest.fileBytes = hashing.byteCount
+            manifest.sha256 = hashing.finalize()
+            manifest.encryption = nil
+            try manifest.write(to: URL(fileURLWithPath: output.path + ".manifest.json"))
+        }
+        return ["path": output.path]
+    }
+}

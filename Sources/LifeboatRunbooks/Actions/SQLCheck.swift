@@ -1,0 +1,41 @@
+import Foundation
+import LifeboatCore
+import LifeboatPostgres
+
+/// `sql.check`: one value from a query, compared with an expectation such as `> 0`, `= 42`,
+/// `!= 0` or `>= 10` (numbers compare as numbers, anything else as text).
+enum SQLCheck {
+    static func run(_ parameters: ResolvedParameters, _ context: ActionContext) throws -> [String: String] {
+        let database = parameters.string("database") ?? context.target
+        let connection = try Connection(context.configuration.databaseURL ?? "", database: database)
+        defer { connection.close() }
+        let value = try connection.query(try parameters.required("query")).scalar ?? ""
+        let expectation = try parameters.required("expect")
+        guard try holds(value, expectation) else {
+            throw RunbookRunError("the check failed: the query gave \(value.isEmpty ? "nothing" : value), expected \(expectation)")
+        }
+        return ["value": value]
+    }
+
+    static func holds(_ value: String, _ expectation: String) throws -> Bool {
+        let text = expectation.trimmingCharacters(in: .whitespaces)
+        for op in [">=", "<=", "!=", "==", ">", "<", "="] where text.hasPrefix(op) {
+            let expected = text.dropFirst(op.count).trimmingCharacters(in: .whitespaces)
+            let order: ComparisonResult
+            if let left = Double(value), let right = Double(expected) {
+                order = left < right ? .orderedAscending : (left > right ? .orderedDescending : .orderedSame)
+            } else {
+                order = value < expected ? .orderedAscending : (value > expected ? .orderedDescending : .orderedSame)
+            }
+            switch op {
+            case ">=": return order != .orderedAscending
+            case "<=": return order != .orderedDescending
+            case "!=": return order != .orderedSame
+            case ">": return order == .orderedDescending
+            case "<": return order == .orderedAscending
+            default: return order == .orderedSame
+            }
+        }
+        throw RunbookRunError("expectation '\(expectation)' must start with >, <, >=, <=, =, == or !=")
+    }
+}

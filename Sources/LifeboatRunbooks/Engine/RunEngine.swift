@@ -1,0 +1,237 @@
+import Foundation
+import LifeboatCore
+
+/// Executes a validated runbook step by step, writing every start, attempt, approval, output
+/// and end to the run's journal before going on, so a run killed at any point resumes from the
+/// journal alone: finished steps are not repeated, an interrupted one is repeated only when its
+/// action is safe to repeat.
+public struct RunEngine {
+    public struct Options {
+        public var autoApprove = false
+        public var drill = false
+        /// Decide an interrupted step that is not safe to repeat.
+        public var retryInterruptedStep = false
+        public var skipInterruptedStep = false
+        public init() {}
+    }
+
+    public let configuration: LifeboatConfiguration
+    public let stateDirectory: URL
+    public var services: (any ServiceProvider)?
+    public var cancellation: CancellationFlag?
+    public var note: (String) -> Void = { _ in }
+    /// Asks a person to approve a gate; returns who approved, or throws to refuse.
+    public var approve: (Step, String) throws -> String = { step, _ in
+        throw RunbookRunError("step '\(step.id)' needs approval", hint: "run with --yes, or answer at a terminal")
+    }
+    public var environment = ProcessInfo.processInfo.environment
+
+    public init(configuration: LifeboatConfiguration, stateDirectory: URL) {
+        self.configuration = configuration
+        self.stateDirectory = stateDirectory
+    }
+
+    public func runDirectory(_ runID: String) -> URL {
+        stateDirectory.appendingPathComponent("runs").appendingPathComponent(runID)
+    }
+
+    public static func newRunID(_ date: Date = Date()) -> String {
+        BackupName.format(date).lowercased() + "-" + String(UInt16.random(in: 0...UInt16.max), radix: 16)
+    }
+
+    /// Starts a new run; returns its id and final state.
+    public func start(_ runbook: Runbook, inputs given: [String: String], target: String, options: Options) throws -> (String, RunState) {
+        let inputs = Dictionary(try Planner(environment: environment).inputs(for: runbook, given: given), uniquingKeysWith: { a, _ in a })
+        let runID = Self.newRunID()
+        let journal = try RunJournal(directory: runDirectory(runID))
+        var event = JournalEvent(kind: .runStarted)
+        event.runbook = runbook.file
+        event.runbookSha256 = runbook.sha256
+        event.inputs = inputs
+        event.user = environment["SUDO_USER"] ?? environment["USER"] ?? NSUserName()
+        event.host = ProcessInfo.processInfo.hostName
+        event.target = target
+        event.drill = options.drill
+        try journal.append(event)
+        note("run \(runID) started: \(runID) — journal \(journal.url.path)")
+        return (runID, try execute(runbook, runID: runID, journal: journal, options: options))
+    }
+
+    /// Continues a run from its journal.
+    public func resume(_ runID: String, runbook: Runbook, acceptChangedRunbook: Bool, options: Options) throws -> RunState {
+        let directory = runDirectory(runID)
+        let journalURL = directory.appendingPathComponent("journal.jsonl")
+        guard FileManager.default.fileExists(atPath: journalURL.path) else {
+            throw RunbookRunError("no run \(runID) in \(stateDirectory.path)/runs", hint: "copy the run's folder here, or set LIFEBOAT_STATE_DIR")
+        }
+        let state = RunState(events: try RunJournal.read(journalURL))
+        if state.finished == .succeeded { return state }
+        if state.runbookSha256 != runbook.sha256 && !acceptChangedRunbook {
+            throw RunbookRunError("the runbook changed since run \(runID) started",
+                                  hint: "resume with --accept-changed-runbook if the change is intended")
+        }
+        var options = options
+        options.drill = state.drill
+        return try execute(runbook, runID: runID, journal: try RunJournal(directory: directory), options: options)
+    }
+
+    private func execute(_ runbook: Runbook, runID: String, journal: RunJournal, options: Options) throws -> RunState {
+        var state = RunState(events: try RunJournal.read(journal.url))
+        let target = state.target ?? ""
+        let lock = try RunLock(stateDirectory: stateDirectory, target: target, runID: runID)
+        defer { lock.release() }
+        let context = ActionContext(configuration: configuration, runID: runID, runDirectory: runDirectory(runID), target: target,
+                                    drill: options.drill, services: options.drill ? nil : services, cancellation: cancellation, note: note)
+
+        func record(_ event: JournalEvent) throws {
+            try journal.append(event)
+            state.apply(event)
+        }
+        func finishRun(_ status: JournalEvent.Status, _ message: String? = nil) throws {
+            var event = JournalEvent(kind: .runFinished)
+            event.status = status
+            event.message = message
+            try record(event)
+        }
+
+        for id in StepGraph(runbook.steps).topologicalOrder() {
+            guard let step = runbook.step(id), let spec = ActionCatalog.spec(step.action) else { continue }
+            if state.isDone(id) { continue }
+            if state.inFlight.contains(id) && !spec.safeToRepeat && !options.retryInterruptedStep {
+                if options.skipInterruptedStep {
+                    var skipped = JournalEvent(kind: .stepFinished, step: id)
+                    skipped.status = .skipped
+                    skipped.message = "skipped on resume by the operator"
+                    try record(skipped)
+                    continue
+                }
+                throw RunbookRunError("step '\(id)' (\(step.action)) was interrupted and is not safe to repeat",
+                                      hint: "check its effect, then resume with --retry-step or --skip-step")
+            }
+            let resolver = References(state: state, runID: runID, environment: environment)
+            if let when = step.when, try !Expression.parse(when).evaluate(resolve: resolver.value) {
+                var skipped = JournalEvent(kind: .stepFinished, step: id)
+                skipped.status = .skipped
+                skipped.message = "when: \(when) is false"
+                try record(skipped)
+                continue
+            }
+            let behaviour = options.drill ? (step.drill ?? (step.action.hasPrefix("services.") ? .record : .run)) : .run
+            if behaviour != .run {
+                var event = JournalEvent(kind: .stepFinished, step: id)
+                event.status = behaviour == .record ? .recorded : .skipped
+                event.message = "drill: \(behaviour.rawValue)"
+                try record(event)
+                note("\(id): \(behaviour == .record ? "recorded, not run (drill)" : "skipped (drill)")")
+                continue
+            }
+            if let message = step.approval, state.steps[id]?.approvedBy == nil {
+                let text = try Template.parse(message).render(resolve: resolver.text)
+                let who = options.drill ? "auto (drill)" : (options.autoApprove ? "auto (--yes)" : try approve(step, text))
+                var event = JournalEvent(kind: .approval, step: id)
+                event.by = who
+                event.message = text
+                try record(event)
+            }
+            let parameters = ResolvedParameters(values: try step.parameters.mapValues { value in
+                try value.texts.map { try Template.parse($0).render(resolve: resolver.text) }
+            })
+            do {
+                let outputs = try attempt(step, parameters: parameters, context: context, record: record)
+                var event = JournalEvent(kind: .stepFinished, step: id)
+                event.status = .succeeded
+                event.outputs = outputs
+                event.durationSeconds = state.steps[id]?.startedAt.map { Date().timeIntervalSince($0) }
+                try record(event)
+            } catch {
+                if cancellation?.isCancelled == true {
+                    var event = JournalEvent(kind: .stepFinished, step: id)
+                    event.status = .interrupted
+                    event.message = "\(error)"
+                    try record(event)
+                    throw RunbookRunError("run \(runID) interrupted during step '\(id)'", hint: "resume it with `lifeboat runbook resume \(runID)`")
+                }
+                var event = JournalEvent(kind: .stepFinished, step: id)
+                event.status = .failed
+                event.message = "\(error)"
+                try record(event)
+                note("\(id) FAILED: \(error)")
+                switch step.onFailure {
+                case .continue:
+                    continue
+                case .compensate(let other):
+                    if let compensation = runbook.step(other) {
+                        let compensationParameters = ResolvedParameters(values: try compensation.parameters.mapValues { value in
+                            try value.texts.map { try Template.parse($0).render(resolve: resolver.text) }
+                        })
+                        let outputs = try? attempt(compensation, parameters: compensationParameters, context: context, record: record)
+                        var done = JournalEvent(kind: .stepFinished, step: other)
+                        done.status = outputs == nil ? .failed : .succeeded
+                        done.outputs = outputs
+                        done.message = "compensation for \(id)"
+                        try record(done)
+                    }
+                    try finishRun(.failed, "step \(id) failed; compensation \(other) ran")
+                    throw RunbookRunError("run \(runID) stopped: step '\(id)' failed: \(error)")
+                case .abort:
+                    try finishRun(.failed, "step \(id) failed")
+                    throw RunbookRunError("run \(runID) stopped: step '\(id)' failed: \(error)",
+                                          hint: "fix the cause and resume with `lifeboat runbook resume \(runID) --retry-step`")
+                }
+            }
+        }
+        try finishRun(.succeeded)
+        return state
+    }
+
+    /// Runs a step with its retry policy, journaling each attempt.
+    private func attempt(_ step: Step, parameters: ResolvedParameters, context: ActionContext,
+                         record: (JournalEvent) throws -> Void) throws -> [String: String] {
+        let attempts = step.retry?.attempts ?? 1
+        var delay = step.retry?.initialDelay ?? 0
+        for number in 1...attempts {
+            var started = JournalEvent(kind: .stepStarted, step: step.id)
+            started.attempt = number
+            try record(started)
+            note("\(step.id) [\(step.action)]" + (number > 1 ? " attempt \(number)/\(attempts)" : ""))
+            do {
+                return try ActionExecutor.run(step.action, parameters, context)
+            } catch {
+                if number == attempts || cancellation?.isCancelled == true { throw error }
+                note("\(step.id): \(error) — retrying in \(DurationValue(seconds: delay))")
+                Thread.sleep(forTimeInterval: delay)
+                delay *= step.retry?.factor ?? 2
+            }
+        }
+        throw RunbookRunError("no attempt ran")
+    }
+}
+
+/// Resolves `${...}` references during a run from the journal's state.
+struct References {
+    let state: RunState
+    let runID: String
+    let environment: [String: String]
+
+    func text(_ reference: Reference) throws -> String {
+        switch reference {
+        case .input(let name):
+            guard let value = state.inputs[name] else { throw RunbookRunError("input '\(name)' has no value") }
+            return value
+        case .stepOutput(let step, let output):
+            guard let record = state.steps[step] else { throw RunbookRunError("step '\(step)' has not run") }
+            return record.outputs[output] ?? ""
+        case .env(let name):
+            return environment[name] ?? ""
+        case .runID:
+            return runID
+        }
+    }
+
+    func value(_ reference: Reference) throws -> Expression.Value {
+        let text = try text(reference)
+        if let number = Double(text) { return .number(number) }
+        if text == "true" || text == "false" { return .bool(text == "true") }
+        return .string(text)
+    }
+}

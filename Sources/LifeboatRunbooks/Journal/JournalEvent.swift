@@ -1,0 +1,42 @@
+import Foundation
+
+/// One line of a run's `journal.jsonl`. The journal alone is enough to resume a run and to
+/// write its report, so every fact a report needs is recorded here as it happens.
+public struct JournalEvent: Codable, Sendable, Equatable {
+    public enum Kind: String, Codable, Sendable {
+        case runStarted = "run_started"
+        case stepStarted = "step_started"
+        case stepFinished = "step_finished"
+        case approval
+        case runFinished = "run_finished"
+    }
+
+    public enum Status: String, Codable, Sendable {
+        case succeeded, failed, skipped, recorded, interrupted, aborted
+    }
+
+    public var kind: Kind
+    public var at: Date
+    public var step: String?
+    public var attempt: Int?
+    public var status: Status?
+    public var outputs: [String: String]?
+    public var message: String?
+    /// run_started: the runbook, its SHA-256, inputs, who and where.
+    public var runbook: String?
+    public var runbookSha256: String?
+    public var inputs: [String: String]?
+    public var user: String?
+    public var host: String?
+    public var target: String?
+    public var drill: Bool?
+    /// approval: who approved.
+    public var by: String?
+    public var durationSeconds: Double?
+
+    public init(kind: Kind, at: Date = Date(), step: String? = nil) {
+        self.kind = kind
+        self.at = at
+        self.step = step
+    }
+}

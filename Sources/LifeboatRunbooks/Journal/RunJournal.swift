@@ -1,0 +1,71 @@
+import Foundation
+
+/// The append-only, fsync'd log of one run. Each event is one JSON line, written and synced
+/// before the work it announces goes on, so a crash loses at most the step in flight.
+public final class RunJournal {
+    public let url: URL
+    private let handle: FileHandle
+
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        return encoder
+    }()
+
+    static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return decoder
+    }()
+
+    /// Opens (creating if needed) the journal of the run in `directory`.
+    public init(directory: URL) throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        url = directory.appendingPathComponent("journal.jsonl")
+        if !FileManager.default.fileExists(atPath: url.path) {
+            guard FileManager.default.createFile(atPath: url.path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+                throw RunbookRunError("cannot create \(url.path)", hint: "check LIFEBOAT_STATE_DIR is writable")
+            }
+        }
+        handle = try FileHandle(forUpdating: url)
+        try handle.seekToEnd()
+    }
+
+    deinit { try? handle.close() }
+
+    public func append(_ event: JournalEvent) throws {
+        var line = try Self.encoder.encode(event)
+        line.append(UInt8(ascii: "\n"))
+        try handle.write(contentsOf: line)
+        try handle.synchronize()
+    }
+
+    /// Every event of a journal file, in order. A torn last line (a crash mid-write) is ignored.
+    public static func read(_ url: URL) throws -> [JournalEvent] {
+        let text = String(decoding: try Data(contentsOf: url), as: UTF8.self)
+        var events: [JournalEvent] = []
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: true)
+        for (index, line) in lines.enumerated() {
+            do {
+                events.append(try decoder.decode(JournalEvent.self, from: Data(line.utf8)))
+            } catch where index == lines.count - 1 {
+                break
+            }
+        }
+        return events
+    }
+}
+
+/// A run could not go on: what happened and what to do.
+public struct RunbookRunError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public let hint: String?
+    public init(_ message: String, hint: String? = nil) {
+        self.message = message
+        self.hint = hint
+    }
+    public var description: String { message + (hint.map { "\n  → \($0)" } ?? "") }
+}

@@ -1,0 +1,71 @@
+import Foundation
+
+/// Where a run stands, rebuilt from its journal alone: which steps finished (with outputs),
+/// which one was in flight when the process died, and whether the run ended.
+public struct RunState: Sendable {
+    public struct StepRecord: Sendable {
+        public var status: JournalEvent.Status?
+        public var outputs: [String: String] = [:]
+        public var attempts = 0
+        public var startedAt: Date?
+        public var finishedAt: Date?
+        public var message: String?
+        public var approvedBy: String?
+    }
+
+    public private(set) var runbook: String?
+    public private(set) var runbookSha256: String?
+    public private(set) var inputs: [String: String] = [:]
+    public private(set) var target: String?
+    public private(set) var drill = false
+    public private(set) var startedAt: Date?
+    public private(set) var finished: JournalEvent.Status?
+    public private(set) var steps: [String: StepRecord] = [:]
+    public private(set) var order: [String] = []
+
+    public init(events: [JournalEvent]) {
+        for event in events { apply(event) }
+    }
+
+    public mutating func apply(_ event: JournalEvent) {
+        switch event.kind {
+        case .runStarted:
+            runbook = event.runbook
+            runbookSha256 = event.runbookSha256
+            inputs = event.inputs ?? [:]
+            target = event.target
+            drill = event.drill ?? false
+            startedAt = startedAt ?? event.at
+        case .stepStarted:
+            guard let id = event.step else { return }
+            if !order.contains(id) { order.append(id) }
+            steps[id, default: StepRecord()].attempts = max(steps[id]?.attempts ?? 0, event.attempt ?? 1)
+            steps[id, default: StepRecord()].startedAt = steps[id]?.startedAt ?? event.at
+            steps[id]?.status = nil
+        case .stepFinished:
+            guard let id = event.step else { return }
+            if !order.contains(id) { order.append(id) }
+            steps[id, default: StepRecord()].status = event.status
+            steps[id]?.outputs = event.outputs ?? [:]
+            steps[id]?.finishedAt = event.at
+            steps[id]?.message = event.message
+        case .approval:
+            guard let id = event.step else { return }
+            if !order.contains(id) { order.append(id) }
+            steps[id, default: StepRecord()].approvedBy = event.by
+        case .runFinished:
+            finished = event.status
+        }
+    }
+
+    /// Steps that ended (succeeded, skipped, recorded, or failed and continued past).
+    public func isDone(_ step: String) -> Bool {
+        guard let status = steps[step]?.status else { return false }
+        return status != .interrupted && status != .aborted
+    }
+
+    /// The step that started but never finished: the one the crash interrupted.
+    public var inFlight: [String] {
+        order.filter { steps[$0]?.startedAt != nil && (steps[$0]?.status == nil || steps[$0]?.status == .interrupted) }
+    }
+}

@@ -1,0 +1,139 @@
+import ArgumentParser
+import Foundation
+import LifeboatCore
+import LifeboatRunbooks
+
+/// Options shared by run and resume.
+struct RunOptions: ParsableArguments {
+    @Flag(help: "Approve every gate without asking (automation and emergencies).")
+    var yes = false
+
+    func engine(_ configuration: LifeboatConfiguration) throws -> RunEngine {
+        var engine = RunEngine(configuration: configuration,
+                               stateDirectory: URL(fileURLWithPath: configuration.string(.stateDir) ?? "/var/lib/lifeboat"))
+        engine.services = try ServiceProviders.make(from: configuration)
+        engine.cancellation = Signals.cancellation
+        engine.note = { Terminal.note($0) }
+        engine.approve = { step, message in
+            try Prompt.requireTerminal("approving step '\(step.id)'")
+            FileHandle.standardError.write(Data("APPROVAL \(step.id): \(message)\nType yes to approve: ".utf8))
+            guard readLine()?.trimmingCharacters(in: .whitespaces).lowercased() == "yes" else {
+                throw RunbookRunError("step '\(step.id)' was not approved: the run stops here", hint: "resume it later to be asked again")
+            }
+            return ProcessInfo.processInfo.environment["SUDO_USER"] ?? ProcessInfo.processInfo.environment["USER"] ?? "operator"
+        }
+        return engine
+    }
+}
+
+extension RunbookCommand {
+    struct Run: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run a runbook against the target database, journaling every step so it can be resumed.",
+            discussion: """
+                Examples:
+                  lifeboat runbook run recent-corruption
+                  lifeboat runbook run accidental-deletion --input tables=payment --input deleted_at=2025-01-18T10:00:00Z --yes
+                """)
+
+        @OptionGroup var location: Location
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var options: RunOptions
+
+        @Argument(help: "The runbook's name or file.")
+        var name: String
+
+        @Option(name: .customLong("input"), help: "An input as NAME=VALUE (repeatable).")
+        var inputs: [String] = []
+
+        func run() async throws {
+            try await runbookErrors {
+                let configuration = try await global.loadConfiguration()
+                let runbook = try location.library.load(name)
+                let target = try RestoreRunner(configuration: configuration).targetDatabase()
+                var engineOptions = RunEngine.Options()
+                engineOptions.autoApprove = options.yes
+                let (runID, state) = try options.engine(configuration).start(runbook, inputs: try parseInputs(inputs), target: target, options: engineOptions)
+                if global.json { try Terminal.printJSON(["run_id": runID, "status": state.finished?.rawValue ?? "open"]) }
+                else { RunbookCommand.printStatus(runID, state) }
+            }
+        }
+    }
+
+    struct Resume: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Continue an interrupted run from its journal without repeating finished steps.",
+            discussion: "Example:\n  lifeboat runbook resume 20250118t030000z-3fa2")
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var options: RunOptions
+
+        @Argument(help: "The run id.")
+        var runID: String
+
+        @Flag(help: "Resume even though the runbook file changed since the run started.")
+        var acceptChangedRunbook = false
+
+        @Flag(help: "Run an interrupted step again even though its action is not safe to repeat.")
+        var retryStep = false
+
+        @Flag(help: "Skip an interrupted step that is not safe to repeat (you checked its effect).")
+        var skipStep = false
+
+        func run() async throws {
+            try await runbookErrors {
+                let configuration = try await global.loadConfiguration()
+                let engine = try options.engine(configuration)
+                let journal = engine.runDirectory(runID).appendingPathComponent("journal.jsonl")
+                guard FileManager.default.fileExists(atPath: journal.path) else {
+                    throw RunbookRunError("no run \(runID) in \(engine.stateDirectory.path)/runs", hint: "check LIFEBOAT_STATE_DIR")
+                }
+                let started = RunState(events: try RunJournal.read(journal))
+                guard let file = started.runbook else { throw RunbookRunError("the journal of \(runID) names no runbook") }
+                let runbook = try RunbookLibrary.loadValidated(URL(fileURLWithPath: file))
+                var engineOptions = RunEngine.Options()
+                engineOptions.autoApprove = options.yes
+                engineOptions.retryInterruptedStep = retryStep
+                engineOptions.skipInterruptedStep = skipStep
+                let state = try engine.resume(runID, runbook: runbook, acceptChangedRunbook: acceptChangedRunbook, options: engineOptions)
+                RunbookCommand.printStatus(runID, state)
+            }
+        }
+    }
+
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show where a run stands, from its journal.",
+            discussion: "Example:\n  lifeboat runbook status 20250118t030000z-3fa2")
+
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: "The run id.")
+        var runID: String
+
+        func run() async throws {
+            try await runbookErrors {
+                let configuration = try await global.loadConfiguration()
+                let directory = URL(fileURLWithPath: configuration.string(.stateDir) ?? "/var/lib/lifeboat")
+                    .appendingPathComponent("runs").appendingPathComponent(runID)
+                let journal = directory.appendingPathComponent("journal.jsonl")
+                guard FileManager.default.fileExists(atPath: journal.path) else {
+                    throw RunbookRunError("no run \(runID) in \(directory.deletingLastPathComponent().path)", hint: "check LIFEBOAT_STATE_DIR")
+                }
+                RunbookCommand.printStatus(runID, RunState(events: try RunJournal.read(journal)))
+            }
+        }
+    }
+
+    static func printStatus(_ runID: String, _ state: RunState) {
+        print("run \(runID): \(state.finished?.rawValue ?? "not finished") — \(state.runbook ?? "?") on \(state.target ?? "?")\(state.drill ? " (drill)" : "")")
+        for id in state.order {
+            guard let step = state.steps[id] else { continue }
+            var line = "  \(id): \(step.status?.rawValue ?? "in progress")"
+            if step.attempts > 1 { line += " after \(step.attempts) attempts" }
+            if let by = step.approvedBy { line += ", approved by \(by)" }
+            if let message = step.message, step.status != .succeeded { line += " — \(message)" }
+            print(line)
+        }
+    }
+}

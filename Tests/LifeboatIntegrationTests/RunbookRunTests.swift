@@ -1,0 +1,149 @@
+import Foundation
+import Testing
+import LifeboatCore
+import LifeboatRunbooks
+
+/// Runbooks run for real: the shipped recent-corruption scenario end to end, and a run killed
+/// mid-step that resumes from its journal without repeating finished steps.
+@Suite(.enabled(if: TestEnvironment.shouldRun))
+struct RunbookRunTests {
+    static let runbooks = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("runbooks").path
+
+    static func environment(_ database: ScratchDatabase, _ folder: ScratchFolder, state: ScratchFolder, log: String) throws -> [String: String?] {
+        var environment = try BackupRoundTripTests.environment(database, folder)
+        environment["LIFEBOAT_STATE_DIR"] = state.path
+        environment["LIFEBOAT_RUNBOOKS_DIR"] = runbooks
+        environment["LIFEBOAT_SERVICES_PROVIDER"] = "command"
+        environment["LIFEBOAT_STOP_COMMAND"] = "echo stop >> \(shellQuote(log))"
+        environment["LIFEBOAT_START_COMMAND"] = "echo start >> \(shellQuote(log))"
+        environment["LIFEBOAT_HEALTH_COMMAND"] = "echo health >> \(shellQuote(log))"
+        return environment
+    }
+
+    static func journal(_ state: ScratchFolder, _ runID: String) throws -> [JournalEvent] {
+        try RunJournal.read(state.url.appendingPathComponent("runs/\(runID)/journal.jsonl"))
+    }
+
+    @Test func recentCorruptionRunsEndToEnd() throws {
+        let database = try ScratchDatabase()
+        let folder = try ScratchFolder()
+        let state = try ScratchFolder()
+        defer { RestoreTests.dropAll(like: "\(database.name)_%") }
+        let log = folder.url.appendingPathComponent("services.log").path
+        let environment = try Self.environment(database, folder, state: state, log: log)
+        let (_, _) = try BackupRoundTripTests.backup(["--type", "daily", "--compress", "--encrypt"], environment)
+        let original = try RestoreTests.checksums(database)
+        try database.connect().query("DELETE FROM payment WHERE payment_id % 2 = 0")
+
+        let result = try Command.lifeboat(["runbook", "run", "recent-corruption", "--yes", "--json"], environment: environment)
+        try #require(result.succeeded, "\(result.stderr)")
+        #expect(try RestoreTests.checksums(database) == original, "the data is back")
+        #expect(try String(contentsOfFile: log, encoding: .utf8) == "stop\nstart\nhealth\n")
+        let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: String]
+        let runID = try #require(report?["run_id"])
+        let events = try Self.journal(state, runID)
+        #expect(events.first?.kind == .runStarted)
+        #expect(events.last?.kind == .runFinished && events.last?.status == .succeeded)
+        #expect(events.contains { $0.kind == .approval && $0.step == "stop" && $0.by == "auto (--yes)" })
+        let finished = events.filter { $0.kind == .stepFinished && $0.status == .succeeded }.compactMap(\.step)
+        #expect(finished == ["pick", "verify", "stop", "restore", "check", "start", "health"])
+
+        let status = try Command.lifeboat(["runbook", "status", runID], environment: environment)
+        #expect(status.stdout.contains("succeeded"))
+        #expect(status.stdout.contains("stop: succeeded, approved by auto (--yes)"))
+    }
+
+    @Test func killedDuringRestoreResumesWithoutRepeatingFinishedSteps() throws {
+        let database = try ScratchDatabase()
+        let folder = try ScratchFolder()
+        let state = try ScratchFolder()
+        defer { RestoreTests.dropAll(like: "\(database.name)_%") }
+        let log = folder.url.appendingPathComponent("services.log").path
+        var environment = try Self.environment(database, folder, state: state, log: log)
+        let (_, _) = try BackupRoundTripTests.backup(["--type", "daily", "--compress", "--no-encrypt"], environment)
+        let original = try RestoreTests.checksums(database)
+        try database.connect().query("UPDATE customer SET email = 'damaged@example.invalid'")
+
+        // A psql that sleeps before it reads the dump: the restore step is then in flight for long.
+        let tools = try ScratchFolder()
+        let real = try TestEnvironment.pgBin + "/psql"
+        let slow = tools.url.appendingPathComponent("psql").path
+        try """
+            #!/bin/bash
+            if [ "${1:-}" = --version ]; then exec \(real) --version; fi
+            if [ -f \(shellQuote(tools.url.appendingPathComponent("slow").path)) ] && [[ "$PGDATABASE" == *_restore_* ]]; then
+                exec \(real) "$@" -c "SELECT pg_sleep(60)" -f -
+            fi
+            exec \(real) "$@"
+            """.write(toFile: slow, atomically: true, encoding: .utf8)
+        chmod(slow, 0o755)
+        environment["PSQL_PATH"] = slow
+        try Data().write(to: tools.url.appendingPathComponent("slow"))
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Command.lifeboatPath)
+        process.arguments = ["runbook", "run", "recent-corruption", "--yes"]
+        var merged = ProcessInfo.processInfo.environment
+        for (key, value) in environment { merged[key] = value ?? nil }
+        merged["LIFEBOAT_ENV_FILE"] = "/dev/null"
+        process.environment = merged
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Wait until the restore step is journaled as started (after pick, verify, stop finished).
+        var runID: String?
+        var restoring = false
+        for _ in 0..<600 where !restoring {
+            usleep(100_000)
+            runID = (try? FileManager.default.contentsOfDirectory(atPath: state.url.appendingPathComponent("runs").path))?.first
+            if let runID, let events = try? Self.journal(state, runID) {
+                restoring = events.contains { $0.kind == .stepStarted && $0.step == "restore" }
+            }
+        }
+        #expect(restoring, "the run reached the restore step")
+        usleep(500_000)
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        try FileManager.default.removeItem(at: tools.url.appendingPathComponent("slow"))
+        let id = try #require(runID)
+        #expect(try String(contentsOfFile: log, encoding: .utf8) == "stop\n", "only stop ran before the kill")
+
+        // restore.database is not safe to repeat: resume asks the operator to decide.
+        let refused = try Command.lifeboat(["runbook", "resume", id, "--yes"], environment: environment)
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("not safe to repeat"), "\(refused.stderr)")
+        // The half-done scratch restore is gone with its psql session; the live one is intact.
+        RestoreTests.dropAll(like: "\(database.name)_restore_%")
+        let resumed = try Command.lifeboat(["runbook", "resume", id, "--yes", "--retry-step"], environment: environment)
+        try #require(resumed.succeeded, "\(resumed.stderr)")
+        #expect(try RestoreTests.checksums(database) == original)
+        #expect(try String(contentsOfFile: log, encoding: .utf8) == "stop\nstart\nhealth\n", "stop was not run again")
+        let events = try Self.journal(state, id)
+        #expect(events.filter { $0.kind == .stepStarted && $0.step == "verify" }.count == 1, "verify ran once")
+        #expect(events.filter { $0.kind == .stepStarted && $0.step == "restore" }.count == 2, "restore ran again")
+        #expect(events.last?.status == .succeeded)
+    }
+
+    @Test func aSecondRunOnTheSameTargetIsRefusedWhileTheLockIsHeld() throws {
+        let database = try ScratchDatabase()
+        let folder = try ScratchFolder()
+        let state = try ScratchFolder()
+        let environment = try Self.environment(database, folder, state: state, log: folder.url.appendingPathComponent("log").path)
+        _ = try BackupRoundTripTests.backup(["--type", "daily", "--compress", "--no-encrypt"], environment)
+        let locks = state.url.appendingPathComponent("locks")
+        try FileManager.default.createDirectory(at: locks, withIntermediateDirectories: true)
+        // A live holder: this test process's own pid.
+        try "20250101t000000z-beef \(ProcessInfo.processInfo.hostName) \(getpid())\n"
+            .write(to: locks.appendingPathComponent("\(database.name).lock"), atomically: true, encoding: .utf8)
+        let refused = try Command.lifeboat(["runbook", "run", "recent-corruption", "--yes"], environment: environment)
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("locked by run 20250101t000000z-beef"), "\(refused.stderr)")
+        // A dead holder's lock is recovered.
+        try "20250101t000000z-dead \(ProcessInfo.processInfo.hostName) 999999\n"
+            .write(to: locks.appendingPathComponent("\(database.name).lock"), atomically: true, encoding: .utf8)
+        let recovered = try Command.lifeboat(["runbook", "run", "recent-corruption", "--yes"], environment: environment)
+        #expect(recovered.succeeded, "\(recovered.stderr)")
+        RestoreTests.dropAll(like: "\(database.name)_%")
+    }
+}
