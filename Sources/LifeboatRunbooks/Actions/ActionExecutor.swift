@@ -85,6 +85,17 @@ public enum ActionExecutor {
     private static func restoreTables(_ parameters: ResolvedParameters, _ context: ActionContext) throws -> [String: String] {
         let tables = parameters.list("tables")
         let runner = runner(context, database: nil)
+        if context.drill {
+            // A drill's target starts empty: restore the whole backup there first, so the
+            // table copy that follows is rehearsed against real tables.
+            let admin = try DatabaseAdmin(conninfo: context.configuration.databaseURL ?? "")
+            let exists = try admin.exists(context.target)
+            admin.close()
+            if !exists {
+                let full = try runner.plan(backup: URL(fileURLWithPath: try parameters.required("backup")), mode: .safe)
+                _ = try runner.run(full)
+            }
+        }
         let plan = try runner.plan(backup: URL(fileURLWithPath: try parameters.required("backup")), mode: .tables, tables: tables)
         _ = try runner.run(plan)
         return ["tables": tables.joined(separator: ",")]

@@ -53,7 +53,7 @@ public struct RunEngine {
         event.target = target
         event.drill = options.drill
         try journal.append(event)
-        note("run \(runID) started: \(runID) — journal \(journal.url.path)")
+        note("run \(runID) started — journal \(journal.url.path)")
         return (runID, try execute(runbook, runID: runID, journal: journal, options: options))
     }
 

@@ -1,0 +1,32 @@
+import Foundation
+
+/// What a drill measured, from its journal: RTO, from the start of the run to the moment the
+/// restored data was validated; RPO, the target time (the `target_time` input, else the
+/// run's start) minus the snapshot time of the backup the run chose.
+public struct DrillMeasures: Sendable, Codable, Equatable {
+    public let rtoSeconds: Double?
+    public let rpoSeconds: Double?
+    public let backup: String?
+
+    static let validationActions = ["restore.database", "restore.tables", "validate.row_counts", "sql.check"]
+
+    public init(state: RunState, runbook: Runbook) {
+        let validated = state.order.compactMap { id -> Date? in
+            guard let step = runbook.step(id), Self.validationActions.contains(step.action),
+                  state.steps[id]?.status == .succeeded else { return nil }
+            return state.steps[id]?.finishedAt
+        }.max()
+        rtoSeconds = zip(state.startedAt, validated).map { $1.timeIntervalSince($0) }
+        let selection = state.order.first { runbook.step($0)?.action == "backup.select" && state.steps[$0]?.status == .succeeded }
+        let outputs = selection.flatMap { state.steps[$0]?.outputs } ?? [:]
+        backup = outputs["name"]
+        let snapshot = outputs["timestamp"].flatMap { ISO8601DateFormatter().date(from: $0) }
+        let targetTime = state.inputs["target_time"].flatMap(InputValues.timestamp) ?? state.startedAt
+        rpoSeconds = zip(targetTime, snapshot).map { $0.timeIntervalSince($1) }
+    }
+}
+
+private func zip<A, B>(_ a: A?, _ b: B?) -> (A, B)? {
+    guard let a, let b else { return nil }
+    return (a, b)
+}
