@@ -55,7 +55,9 @@ let package = Package(
         .testTarget(name: "LifeboatRunbooksTests", dependencies: ["LifeboatRunbooks"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "LifeboatIntegrationTests",
-            dependencies: ["LifeboatCore", "LifeboatPostgres", "LifeboatStreams", "LifeboatRunbooks"]
+            dependencies: ["LifeboatCore", "LifeboatPostgres", "LifeboatStreams", "LifeboatRunbooks"],
+            // Test runbooks, read from the source tree by path.
+            exclude: ["Runbooks"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -10,8 +10,10 @@ public struct ActionContext {
     public let target: String
     public let drill: Bool
     public let services: (any ServiceProvider)?
-    public let cancellation: CancellationFlag?
+    public var cancellation: CancellationFlag?
     public let note: (String) -> Void
+    /// The running step's `timeout`, for actions that wait on something outside (shell).
+    public var stepTimeout: TimeInterval?
 
     public var artifacts: URL { runDirectory.appendingPathComponent("artifacts") }
 }

@@ -122,7 +122,7 @@ public enum ActionExecutor {
     }
 
     private static func shell(_ parameters: ResolvedParameters, _ context: ActionContext) throws -> [String: String] {
-        let outcome = try ShellCommand.run(try parameters.required("command"))
+        let outcome = try ShellCommand.run(try parameters.required("command"), timeout: context.stepTimeout ?? 600)
         guard outcome.succeeded else { throw RunbookRunError(outcome.summary, hint: outcome.outputTail.isEmpty ? nil : outcome.outputTail) }
         return ["exit_status": String(outcome.exitStatus ?? 0), "output": outcome.outputTail]
     }

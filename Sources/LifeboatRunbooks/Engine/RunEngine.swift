@@ -94,7 +94,12 @@ public struct RunEngine {
             try record(event)
         }
 
-        for id in StepGraph(runbook.steps).topologicalOrder() {
+        // Compensation steps run only when the step naming them fails, never in the main flow.
+        let compensations = Set(runbook.steps.compactMap { step -> String? in
+            if case .compensate(let other) = step.onFailure { return other }
+            return nil
+        })
+        for id in StepGraph(runbook.steps).topologicalOrder() where !compensations.contains(id) {
             guard let step = runbook.step(id), let spec = ActionCatalog.spec(step.action) else { continue }
             if state.isDone(id) { continue }
             if state.inFlight.contains(id) && !spec.safeToRepeat && !options.retryInterruptedStep {
@@ -195,7 +200,7 @@ public struct RunEngine {
             try record(started)
             note("\(step.id) [\(step.action)]" + (number > 1 ? " attempt \(number)/\(attempts)" : ""))
             do {
-                return try ActionExecutor.run(step.action, parameters, context)
+                return try withTimeout(step, context) { try ActionExecutor.run(step.action, parameters, $0) }
             } catch {
                 if number == attempts || cancellation?.isCancelled == true { throw error }
                 note("\(step.id): \(error) — retrying in \(DurationValue(seconds: delay))")
@@ -204,6 +209,36 @@ public struct RunEngine {
             }
         }
         throw RunbookRunError("no attempt ran")
+    }
+}
+
+extension RunEngine {
+    /// Runs one attempt with the step's own cancellation: a signal to the process or the
+    /// step's timeout stops it the same way (children killed, temporary databases dropped).
+    func withTimeout<T>(_ step: Step, _ context: ActionContext, _ body: (ActionContext) throws -> T) throws -> T {
+        let stepFlag = CancellationFlag()
+        cancellation?.onCancel { stepFlag.cancel(reason: "a signal") }
+        defer { cancellation?.onCancel(nil) }
+        var context = context
+        context.cancellation = stepFlag
+        context.stepTimeout = step.timeout
+        if let timeout = step.timeout {
+            DispatchQueue.global().asyncAfter(deadline: .now() + timeout) {
+                stepFlag.cancel(reason: "its \(DurationValue(seconds: timeout)) timeout")
+            }
+        }
+        do {
+            let result = try body(context)
+            if stepFlag.isCancelled && cancellation?.isCancelled != true, let timeout = step.timeout {
+                throw RunbookRunError("step '\(step.id)' timed out after \(DurationValue(seconds: timeout))")
+            }
+            return result
+        } catch {
+            if stepFlag.isCancelled && cancellation?.isCancelled != true, let timeout = step.timeout {
+                throw RunbookRunError("step '\(step.id)' timed out after \(DurationValue(seconds: timeout)): \(error)")
+            }
+            throw error
+        }
     }
 }
 

@@ -1,0 +1,59 @@
+import Foundation
+import Testing
+import LifeboatCore
+import LifeboatRunbooks
+
+/// Retries with backoff, timeouts, `on_failure: continue` and compensation, each exercised by
+/// a small runbook of shell steps run through the real binary.
+@Suite(.enabled(if: TestEnvironment.shouldRun))
+struct RunbookBehaviourTests {
+    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Runbooks")
+
+    static func run(_ name: String) throws -> (CommandResult, [JournalEvent], String, ScratchFolder) {
+        let work = try ScratchFolder()
+        let state = try ScratchFolder()
+        let database = try ScratchDatabase(fromPagila: false)
+        let result = try Command.lifeboat(["runbook", "run", directory.appendingPathComponent("\(name).yaml").path, "--json"], environment: [
+            "DATABASE_URL": database.url, "LIFEBOAT_STATE_DIR": state.path, "LB_WORK": work.path,
+        ])
+        let runID = (try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: String])?["run_id"]
+            ?? ((try? FileManager.default.contentsOfDirectory(atPath: state.url.appendingPathComponent("runs").path))?.first ?? "")
+        let events = (try? RunJournal.read(state.url.appendingPathComponent("runs/\(runID)/journal.jsonl"))) ?? []
+        let log = (try? String(contentsOf: work.url.appendingPathComponent("log"), encoding: .utf8)) ?? ""
+        return (result, events, log, work)
+    }
+
+    @Test func retriesWithBackoff() throws {
+        let (result, events, log, _) = try Self.run("retry-backoff")
+        #expect(result.succeeded, "\(result.stderr)")
+        let attempts = events.filter { $0.kind == .stepStarted && $0.step == "flaky" }
+        #expect(attempts.compactMap(\.attempt) == [1, 2, 3])
+        if attempts.count == 3 {
+            let first = attempts[1].at.timeIntervalSince(attempts[0].at)
+            let second = attempts[2].at.timeIntervalSince(attempts[1].at)
+            #expect(first >= 0.9, "first backoff about 1s: \(first)")
+            #expect(second >= 1.9, "second backoff doubled: \(second)")
+        }
+        #expect(log == "after\n")
+    }
+
+    @Test func timeoutFailsTheStepAndContinueGoesOn() throws {
+        let started = Date()
+        let (result, events, log, _) = try Self.run("timeout-continue")
+        #expect(result.succeeded, "\(result.stderr)")
+        #expect(Date().timeIntervalSince(started) < 20, "the 30 s step was cut at its timeout")
+        let slow = events.first { $0.kind == .stepFinished && $0.step == "slow" }
+        #expect(slow?.status == .failed)
+        #expect(slow?.message?.contains("timed out") == true, "\(slow?.message ?? "")")
+        #expect(log == "after\n", "the slow command never finished, the next step ran")
+        #expect(events.last?.status == .succeeded)
+    }
+
+    @Test func compensationRunsThenTheRunStops() throws {
+        let (result, events, log, _) = try Self.run("compensation")
+        #expect(result.status == 1)
+        #expect(log == "prepare\nbreak\nundo\n", "compensation ran, the step after the failure did not: \(log)")
+        #expect(events.contains { $0.kind == .stepFinished && $0.step == "undo" && $0.status == .succeeded })
+        #expect(events.last?.kind == .runFinished && events.last?.status == .failed)
+    }
+}
