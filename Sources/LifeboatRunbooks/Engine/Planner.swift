@@ -10,6 +10,8 @@ public struct Planner {
         /// Parameters with inputs, env and run id filled in; step outputs shown as <step.output>.
         public let parameters: [(String, String)]
         public let needs: [String]
+        /// The approval message, filled in the same way.
+        public let approval: String?
     }
 
     public struct Plan: Sendable {
@@ -53,19 +55,20 @@ public struct Planner {
         let order = StepGraph(runbook.steps).topologicalOrder()
         let steps = order.compactMap { id -> PlannedStep? in
             guard let step = runbook.step(id), let spec = ActionCatalog.spec(step.action) else { return nil }
-            let parameters = step.parameters.sorted { $0.key < $1.key }.map { name, value in
-                (name, value.texts.map { text in
-                    (try? Template.parse(text).render { reference in
-                        switch reference {
-                        case .input(let name): inputValues[name] ?? ""
-                        case .stepOutput(let step, let output): "<\(step).\(output)>"
-                        case .env(let name): environment[name].map { _ in "$\(name)" } ?? "<unset \(name)>"
-                        case .runID: runID
-                        }
-                    }) ?? text
-                }.joined(separator: ", "))
+            let fill = { (text: String) -> String in
+                (try? Template.parse(text).render { reference in
+                    switch reference {
+                    case .input(let name): inputValues[name] ?? ""
+                    case .stepOutput(let step, let output): "<\(step).\(output)>"
+                    case .env(let name): environment[name].map { _ in "$\(name)" } ?? "<unset \(name)>"
+                    case .runID: runID
+                    }
+                }) ?? text
             }
-            return PlannedStep(step: step, spec: spec, parameters: parameters, needs: step.needs)
+            let parameters = step.parameters.sorted { $0.key < $1.key }.map { name, value in
+                (name, value.texts.map(fill).joined(separator: ", "))
+            }
+            return PlannedStep(step: step, spec: spec, parameters: parameters, needs: step.needs, approval: step.approval.map(fill))
         }
         return Plan(runbook: runbook, inputs: inputs, steps: steps)
     }
@@ -76,7 +79,9 @@ extension Planner.Plan {
     /// - Parameter serviceCommands: what each services.* action runs with the configured
     ///   provider ("stop", "start", "health" → command lines), so the plan shows every command.
     public func render(target: String, services: String?, serviceCommands: [String: [String]] = [:]) -> String {
-        var lines = ["runbook: \(runbook.name) — \(runbook.description.split(separator: "\n").first.map(String.init) ?? "")",
+        let summary = runbook.description.components(separatedBy: "\n\n").first?
+            .split(separator: "\n").joined(separator: " ") ?? ""
+        var lines = ["runbook: \(runbook.name)", "         \(summary)",
                      "target:  database \(target); services: \(services ?? "none configured")"]
         if !inputs.isEmpty { lines.append("inputs:  " + inputs.map { "\($0.0)=\($0.1)" }.joined(separator: " ")) }
         for (index, planned) in steps.enumerated() {
@@ -97,7 +102,7 @@ extension Planner.Plan {
             }
             if !planned.needs.isEmpty { lines.append("     after: \(planned.needs.joined(separator: ", "))") }
             if let when = step.when { lines.append("     only when: \(when)") }
-            if let approval = step.approval { lines.append("     waits for approval: \(approval)") }
+            if let approval = planned.approval { lines.append("     waits for approval: \(approval)") }
             if let retry = step.retry { lines.append("     retries: \(retry.attempts) attempts, backoff \(DurationValue(seconds: retry.initialDelay)) ×\(retry.factor)") }
             if let timeout = step.timeout { lines.append("     timeout: \(DurationValue(seconds: timeout))") }
             switch step.onFailure {
