@@ -186,7 +186,18 @@ public struct RunEngine {
             }
         }
         try finishRun(.succeeded)
+        removeDecryptedArtifacts(runbook, state)
         return state
+    }
+
+    /// Plaintext copies made by `backup.decrypt` live only as long as the run needs them: a
+    /// finished run removes them (a failed one keeps them, 0600, for its resume).
+    private func removeDecryptedArtifacts(_ runbook: Runbook, _ state: RunState) {
+        for step in runbook.steps where step.action == "backup.decrypt" {
+            guard let path = state.steps[step.id]?.outputs["path"], path.hasPrefix(runDirectory("").path) else { continue }
+            try? FileManager.default.removeItem(atPath: path)
+            try? FileManager.default.removeItem(atPath: path + ".manifest.json")
+        }
     }
 
     /// Runs a step with its retry policy, journaling each attempt.
