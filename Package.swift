@@ -42,7 +42,7 @@ let package = Package(
         ),
         .target(
             name: "LifeboatRunbooks",
-            dependencies: ["LifeboatCore", .product(name: "Yams", package: "Yams")]
+            dependencies: ["LifeboatCore", "LifeboatPostgres", "LifeboatStreams", "LifeboatCloud", .product(name: "Yams", package: "Yams")]
         ),
         .executableTarget(
             name: "lifeboat",

@@ -147,3 +147,66 @@ struct RunbookRunTests {
         RestoreTests.dropAll(like: "\(database.name)_%")
     }
 }
+
+extension RunbookRunTests {
+    /// A run waiting at an approval gate is killed; the resumed run waits again, and an
+    /// approval given from another terminal lets it finish without repeating earlier steps.
+    @Test func killedWhileWaitingForApprovalResumesAndIsApprovedFromElsewhere() throws {
+        let database = try ScratchDatabase()
+        let folder = try ScratchFolder()
+        let state = try ScratchFolder()
+        defer { RestoreTests.dropAll(like: "\(database.name)_%") }
+        let log = folder.url.appendingPathComponent("services.log").path
+        let environment = try Self.environment(database, folder, state: state, log: log)
+        _ = try BackupRoundTripTests.backup(["--type", "daily", "--compress", "--no-encrypt"], environment)
+        let original = try RestoreTests.checksums(database)
+        try database.connect().query("UPDATE film SET title = 'DAMAGED'")
+
+        func start(_ arguments: [String]) throws -> Process {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: Command.lifeboatPath)
+            process.arguments = arguments
+            var merged = ProcessInfo.processInfo.environment
+            for (key, value) in environment { merged[key] = value ?? nil }
+            merged["LIFEBOAT_ENV_FILE"] = "/dev/null"
+            process.environment = merged
+            process.standardInput = FileHandle.nullDevice  // no terminal: the run waits for `approve`
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            return process
+        }
+        func waitForApprovalWait(_ runID: String?) -> String? {
+            for _ in 0..<600 {
+                if let id = runID ?? (try? FileManager.default.contentsOfDirectory(atPath: state.url.appendingPathComponent("runs").path))?.first,
+                   let events = try? Self.journal(state, id),
+                   events.contains(where: { $0.kind == .stepFinished && $0.step == "verify" && $0.status == .succeeded }) {
+                    usleep(300_000)
+                    return id
+                }
+                usleep(100_000)
+            }
+            return nil
+        }
+
+        let first = try start(["runbook", "run", "recent-corruption"])
+        let runID = try #require(waitForApprovalWait(nil), "the run reached the approval gate")
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+        #expect(!FileManager.default.fileExists(atPath: log), "nothing was stopped before approval")
+
+        let resumed = try start(["runbook", "resume", runID])
+        _ = waitForApprovalWait(runID)
+        let approve = try Command.lifeboat(["runbook", "approve", runID, "stop", "--by", "alice"], environment: environment)
+        #expect(approve.succeeded, "\(approve.stderr)")
+        for _ in 0..<600 where resumed.isRunning { usleep(100_000) }
+        if resumed.isRunning { kill(resumed.processIdentifier, SIGKILL); Issue.record("the resumed run did not finish") }
+        resumed.waitUntilExit()
+        #expect(resumed.terminationStatus == 0)
+        #expect(try RestoreTests.checksums(database) == original)
+        let events = try Self.journal(state, runID)
+        #expect(events.contains { $0.kind == .approval && $0.step == "stop" && $0.by == "alice" })
+        #expect(events.filter { $0.kind == .stepStarted && $0.step == "verify" }.count == 1, "verify was not repeated")
+        #expect(events.last?.status == .succeeded)
+    }
+}

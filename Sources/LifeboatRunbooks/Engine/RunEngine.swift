@@ -1,5 +1,6 @@
 import Foundation
 import LifeboatCore
+import LifeboatStreams
 
 /// Executes a validated runbook step by step, writing every start, attempt, approval, output
 /// and end to the run's journal before going on, so a run killed at any point resumes from the
@@ -20,10 +21,12 @@ public struct RunEngine {
     public var services: (any ServiceProvider)?
     public var cancellation: CancellationFlag?
     public var note: (String) -> Void = { _ in }
-    /// Asks a person to approve a gate; returns who approved, or throws to refuse.
-    public var approve: (Step, String) throws -> String = { step, _ in
-        throw RunbookRunError("step '\(step.id)' needs approval", hint: "run with --yes, or answer at a terminal")
-    }
+    /// Asks a person at this terminal to approve a gate: returns who approved, throws to
+    /// refuse, or returns nil when there is no terminal (the run then waits for
+    /// `lifeboat runbook approve RUN_ID STEP` from elsewhere).
+    public var approve: (Step, String) throws -> String? = { _, _ in nil }
+    /// How often a run waiting for an approval looks for one.
+    public var approvalPollInterval: TimeInterval = 0.5
     public var environment = ProcessInfo.processInfo.environment
 
     public init(configuration: LifeboatConfiguration, stateDirectory: URL) {
@@ -132,7 +135,8 @@ public struct RunEngine {
             }
             if let message = step.approval, state.steps[id]?.approvedBy == nil {
                 let text = try Template.parse(message).render(resolve: resolver.text)
-                let who = options.drill ? "auto (drill)" : (options.autoApprove ? "auto (--yes)" : try approve(step, text))
+                let who = options.drill ? "auto (drill)"
+                    : (options.autoApprove ? "auto (--yes)" : try awaitApproval(step, text, runID: runID))
                 var event = JournalEvent(kind: .approval, step: id)
                 event.by = who
                 event.message = text
@@ -197,6 +201,37 @@ public struct RunEngine {
             guard let path = state.steps[step.id]?.outputs["path"], path.hasPrefix(runDirectory("").path) else { continue }
             try? FileManager.default.removeItem(atPath: path)
             try? FileManager.default.removeItem(atPath: path + ".manifest.json")
+        }
+    }
+
+    /// The file `lifeboat runbook approve` writes for a step of a run.
+    public func approvalFile(runID: String, step: String) -> URL {
+        runDirectory(runID).appendingPathComponent("approvals").appendingPathComponent(step)
+    }
+
+    /// Records an approval given from another terminal (or ahead of time).
+    public func recordApproval(runID: String, step: String, by: String) throws {
+        let file = approvalFile(runID: runID, step: step)
+        try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        try AtomicFileSink.writeReplacing(Array(by.utf8), to: file)
+    }
+
+    /// An approval already given, the person at this terminal, or one given later with
+    /// `lifeboat runbook approve`, waited for here (Ctrl-C leaves the run resumable).
+    private func awaitApproval(_ step: Step, _ message: String, runID: String) throws -> String {
+        let file = approvalFile(runID: runID, step: step.id)
+        func given() -> String? { (try? String(contentsOf: file, encoding: .utf8)).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) } }
+        if let who = given() { return who }
+        if let who = try approve(step, message) { return who }
+        note("step '\(step.id)' waits for approval: \(message)\n  approve it with: lifeboat runbook approve \(runID) \(step.id) --by NAME")
+        while true {
+            if let who = given() { return who }
+            if cancellation?.isCancelled == true {
+                throw RunbookRunError("stopped while waiting for approval of '\(step.id)'",
+                                      hint: "resume with `lifeboat runbook resume \(runID)`")
+            }
+            Thread.sleep(forTimeInterval: approvalPollInterval)
         }
     }
 

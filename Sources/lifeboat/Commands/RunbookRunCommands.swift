@@ -15,7 +15,7 @@ struct RunOptions: ParsableArguments {
         engine.cancellation = Signals.cancellation
         engine.note = { Terminal.note($0) }
         engine.approve = { step, message in
-            try Prompt.requireTerminal("approving step '\(step.id)'")
+            guard isatty(STDIN_FILENO) == 1 else { return nil }
             FileHandle.standardError.write(Data("APPROVAL \(step.id): \(message)\nType yes to approve: ".utf8))
             guard readLine()?.trimmingCharacters(in: .whitespaces).lowercased() == "yes" else {
                 throw RunbookRunError("step '\(step.id)' was not approved: the run stops here", hint: "resume it later to be asked again")
@@ -97,6 +97,37 @@ extension RunbookCommand {
                 engineOptions.skipInterruptedStep = skipStep
                 let state = try engine.resume(runID, runbook: runbook, acceptChangedRunbook: acceptChangedRunbook, options: engineOptions)
                 RunbookCommand.printStatus(runID, state)
+            }
+        }
+    }
+
+    struct Approve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Approve a waiting step of a run, from any terminal.",
+            discussion: "Example:\n  lifeboat runbook approve 20250118t030000z-3fa2 stop --by alice")
+
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: "The run id.")
+        var runID: String
+
+        @Argument(help: "The step id.")
+        var step: String
+
+        @Option(help: "Who approves (default: $USER).")
+        var by: String?
+
+        func run() async throws {
+            try await runbookErrors {
+                let configuration = try await global.loadConfiguration()
+                let engine = RunEngine(configuration: configuration,
+                                       stateDirectory: URL(fileURLWithPath: configuration.string(.stateDir) ?? "/var/lib/lifeboat"))
+                guard FileManager.default.fileExists(atPath: engine.runDirectory(runID).appendingPathComponent("journal.jsonl").path) else {
+                    throw RunbookRunError("no run \(runID) in \(engine.stateDirectory.path)/runs", hint: "check LIFEBOAT_STATE_DIR")
+                }
+                let who = by ?? ProcessInfo.processInfo.environment["SUDO_USER"] ?? ProcessInfo.processInfo.environment["USER"] ?? "operator"
+                try engine.recordApproval(runID: runID, step: step, by: who)
+                Terminal.note("approved step '\(step)' of run \(runID) as \(who)")
             }
         }
     }
