@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import LifeboatCore
+import LifeboatPostgres
 import LifeboatRunbooks
 
 /// Runbooks run for real: the shipped recent-corruption scenario end to end, and a run killed
@@ -144,6 +145,18 @@ struct RunbookRunTests {
             .write(to: locks.appendingPathComponent("\(database.name).lock"), atomically: true, encoding: .utf8)
         let recovered = try Command.lifeboat(["runbook", "run", "recent-corruption", "--yes"], environment: environment)
         #expect(recovered.succeeded, "\(recovered.stderr)")
+        RestoreTests.dropAll(like: "\(database.name)_%")
+
+        // Across machines: another host's run holds the advisory lock on the server.
+        let otherHost = try Connection(try TestEnvironment.adminURL)
+        try otherHost.query("SELECT set_config('application_name', 'lifeboat run 20250101t000000z-0ther db-host-2', false)")
+        try otherHost.query("SELECT pg_advisory_lock(hashtextextended($1, 0))", ["lifeboat:run:\(database.name)"])
+        let elsewhere = try Command.lifeboat(["runbook", "run", "recent-corruption", "--yes"], environment: environment)
+        #expect(elsewhere.status == 1)
+        #expect(elsewhere.stderr.contains("locked on its server by 'lifeboat run 20250101t000000z-0ther db-host-2'"), "\(elsewhere.stderr)")
+        otherHost.close()  // the holder dies: its lock goes with its session
+        let afterwards = try Command.lifeboat(["runbook", "run", "recent-corruption", "--yes"], environment: environment)
+        #expect(afterwards.succeeded, "\(afterwards.stderr)")
         RestoreTests.dropAll(like: "\(database.name)_%")
     }
 }

@@ -81,7 +81,7 @@ public struct RunEngine {
     private func execute(_ runbook: Runbook, runID: String, journal: RunJournal, options: Options) throws -> RunState {
         var state = RunState(events: try RunJournal.read(journal.url))
         let target = state.target ?? ""
-        let lock = try RunLock(stateDirectory: stateDirectory, target: target, runID: runID)
+        let lock = try RunLock(stateDirectory: stateDirectory, target: target, runID: runID, conninfo: configuration.databaseURL ?? "")
         defer { lock.release() }
         let context = ActionContext(configuration: configuration, runID: runID, runDirectory: runDirectory(runID), target: target,
                                     drill: options.drill, services: options.drill ? nil : services, cancellation: cancellation, note: note)

@@ -1,16 +1,54 @@
 import Foundation
+import LifeboatPostgres
 
-/// One run per target at a time: a lock file in the state directory holding the run id,
-/// host and pid. A lock whose process is gone (same host) is taken over; a live one is refused
-/// with the holder named.
+/// One run per target at a time, on two levels: a lock file in the state directory (run id,
+/// host, pid; taken over when its process is gone), and a PostgreSQL advisory lock on the
+/// target's server, held by a session named after the run, so runs from two machines with
+/// different state directories still exclude each other. The server drops the advisory lock
+/// with the session when its holder dies, so it is always recoverable.
 final class RunLock {
     let url: URL
     private var held = false
+    private var session: Connection?
 
-    init(stateDirectory: URL, target: String, runID: String) throws {
+    /// The advisory lock key for a target database.
+    static func key(_ target: String) -> String { "lifeboat:run:" + target }
+
+    init(stateDirectory: URL, target: String, runID: String, conninfo: String?) throws {
         let locks = stateDirectory.appendingPathComponent("locks")
         try FileManager.default.createDirectory(at: locks, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         url = locks.appendingPathComponent(target.map { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" ? $0 : "_" } + ".lock")
+        try takeFile(target: target, runID: runID)
+        guard let conninfo else { return }
+        do {
+            try takeServerLock(conninfo: conninfo, target: target, runID: runID)
+        } catch {
+            release()
+            throw error
+        }
+    }
+
+    private func takeServerLock(conninfo: String, target: String, runID: String) throws {
+        let connection: Connection
+        do { connection = try Connection(conninfo, database: "postgres") }
+        catch { return }  // no server to lock on (yet): the lock file still guards this machine
+        let name = "lifeboat run \(runID) \(ProcessInfo.processInfo.hostName)"
+        try connection.query("SELECT set_config('application_name', $1, false)", [String(name.prefix(63))])
+        let got = try connection.query("SELECT pg_try_advisory_lock(hashtextextended($1, 0))", [Self.key(target)]).scalar == "t"
+        guard got else {
+            let holder = (try? connection.query("""
+                SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+                WHERE l.locktype = 'advisory' AND l.granted
+                  AND ((l.classid::bigint << 32) | l.objid::bigint) = hashtextextended($1, 0)
+                """, [Self.key(target)]).scalar) ?? nil
+            connection.close()
+            throw RunbookRunError("target \(target) is locked on its server by \(holder.map { "'\($0)'" } ?? "another session")",
+                                  hint: "wait for that run to end; the lock goes away with its session if it dies")
+        }
+        session = connection
+    }
+
+    private func takeFile(target: String, runID: String) throws {
         let host = ProcessInfo.processInfo.hostName
         let content = "\(runID) \(host) \(getpid())\n"
         for _ in 0..<2 {
@@ -39,6 +77,8 @@ final class RunLock {
     func release() {
         if held { unlink(url.path) }
         held = false
+        session?.close()
+        session = nil
     }
 
     deinit { release() }
