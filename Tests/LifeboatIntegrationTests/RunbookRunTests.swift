@@ -223,3 +223,58 @@ extension RunbookRunTests {
         #expect(events.last?.status == .succeeded)
     }
 }
+
+extension RunbookRunTests {
+    /// total-loss killed during a slow cloud.fetch: resume continues the download from the
+    /// partial file in the run folder and finishes; the selection is not repeated.
+    @Test func killedDuringCloudFetchResumesTheDownload() throws {
+        let database = try ScratchDatabase(fromPagila: false)
+        let pgbench = try Command.run(try TestEnvironment.pgBin + "/pgbench", ["-i", "-q", "-s", "1", "-d", database.url])
+        try #require(pgbench.succeeded, "\(pgbench.stderr)")
+        let folder = try ScratchFolder()
+        let state = try ScratchFolder()
+        defer { RestoreTests.dropAll(like: "\(database.name)_%") }
+        let bucket = try CloudTests.bucket()
+        var environment = try Self.environment(database, folder, state: state, log: folder.url.appendingPathComponent("log").path)
+        for (key, value) in try CloudTests.environment(database, folder, bucket: bucket) where key.hasPrefix("AWS_") || key.hasPrefix("BACKUP_CLOUD") {
+            environment[key] = value
+        }
+        let (file, _) = try BackupRoundTripTests.backup(["--type", "daily", "--no-compress", "--no-encrypt", "--upload"], environment)
+        let accounts = try database.connect().query("SELECT count(*) FROM pgbench_accounts").scalar
+        try database.connect().query("DELETE FROM pgbench_accounts WHERE aid % 2 = 0")
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Command.lifeboatPath)
+        process.arguments = ["runbook", "run", "total-loss", "--yes"]
+        var merged = ProcessInfo.processInfo.environment
+        for (key, value) in environment { merged[key] = value ?? nil }
+        merged["LIFEBOAT_ENV_FILE"] = "/dev/null"
+        merged["BACKUP_CLOUD_MAX_RATE_KBPS"] = "1024"  // slow enough to kill part way
+        process.environment = merged
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var runID: String?
+        var partialSize = 0
+        for _ in 0..<300 where partialSize < 2 << 20 {
+            usleep(100_000)
+            runID = runID ?? (try? FileManager.default.contentsOfDirectory(atPath: state.url.appendingPathComponent("runs").path))?.first
+            if let runID {
+                let partial = state.url.appendingPathComponent("runs/\(runID)/artifacts/.\(file.lastPathComponent).partial")
+                partialSize = (try? FileManager.default.attributesOfItem(atPath: partial.path)[.size] as? NSNumber)?.intValue ?? 0
+            }
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let id = try #require(runID)
+        #expect(partialSize > 0, "the download had started")
+
+        let resumed = try Command.lifeboat(["runbook", "resume", id, "--yes"], environment: environment)
+        try #require(resumed.succeeded, "\(resumed.stderr)")
+        #expect(try database.connect().query("SELECT count(*) FROM pgbench_accounts").scalar == accounts, "the data is back")
+        let events = try Self.journal(state, id)
+        #expect(events.filter { $0.kind == .stepStarted && $0.step == "pick" }.count == 1, "the selection was not repeated")
+        #expect(events.filter { $0.kind == .stepStarted && $0.step == "fetch" }.count == 2, "the fetch ran again")
+        #expect(events.last?.status == .succeeded)
+    }
+}
