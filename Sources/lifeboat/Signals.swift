@@ -16,7 +16,15 @@ enum Signals {
         for (number, name) in [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM")] {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { flag.cancel(reason: name) }
+            source.setEventHandler {
+                // A second signal means "now": the first one's clean-up is abandoned.
+                if flag.isCancelled {
+                    FileHandle.standardError.write(Data("\nerror: \(name) again: exiting at once\n".utf8))
+                    exit(130)
+                }
+                Terminal.note("\n\(name): stopping cleanly (send it again to exit at once)")
+                flag.cancel(reason: name)
+            }
             source.resume()
             sources.append(source)
         }
