@@ -278,3 +278,62 @@ extension RunbookRunTests {
         #expect(events.last?.status == .succeeded)
     }
 }
+
+extension RunbookRunTests {
+    /// `abort` stops a run waiting at a gate and marks it so it cannot be resumed.
+    @Test func abortStopsTheRunAndForbidsResume() throws {
+        let database = try ScratchDatabase()
+        let folder = try ScratchFolder()
+        let state = try ScratchFolder()
+        let log = folder.url.appendingPathComponent("services.log").path
+        let environment = try Self.environment(database, folder, state: state, log: log)
+        _ = try BackupRoundTripTests.backup(["--type", "daily", "--compress", "--no-encrypt"], environment)
+        let before = try RestoreTests.checksums(database)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Command.lifeboatPath)
+        process.arguments = ["runbook", "run", "recent-corruption"]
+        var merged = ProcessInfo.processInfo.environment
+        for (key, value) in environment { merged[key] = value ?? nil }
+        merged["LIFEBOAT_ENV_FILE"] = "/dev/null"
+        process.environment = merged
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try ChildSpawn.start(process)
+        var runID: String?
+        for _ in 0..<600 where runID == nil {
+            usleep(100_000)
+            if let id = (try? FileManager.default.contentsOfDirectory(atPath: state.url.appendingPathComponent("runs").path))?.first,
+               let events = try? Self.journal(state, id),
+               events.contains(where: { $0.kind == .stepFinished && $0.step == "verify" }) {
+                runID = id
+            }
+        }
+        let id = try #require(runID, "the run reached the approval gate")
+        usleep(300_000)
+        let abort = try Command.lifeboat(["runbook", "abort", id], environment: environment)
+        #expect(abort.succeeded, "\(abort.stderr)")
+        for _ in 0..<100 where process.isRunning { usleep(100_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL); Issue.record("the run did not stop") }
+        process.waitUntilExit()
+        #expect(try Self.journal(state, id).last?.status == .aborted)
+        let resume = try Command.lifeboat(["runbook", "resume", id, "--yes"], environment: environment)
+        #expect(resume.status == 1)
+        #expect(resume.stderr.contains("was aborted"))
+        #expect(try RestoreTests.checksums(database) == before, "nothing changed")
+        #expect(!FileManager.default.fileExists(atPath: log))
+    }
+}
+
+/// Starts a child with an empty signal mask (the test runner's threads block SIGTERM, and
+/// Foundation passes that on), so the child can be stopped with SIGTERM like a real process.
+enum ChildSpawn {
+    static func start(_ process: Process) throws {
+        var empty = sigset_t()
+        var previous = sigset_t()
+        sigemptyset(&empty)
+        pthread_sigmask(SIG_SETMASK, &empty, &previous)
+        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
+        try process.run()
+    }
+}

@@ -69,6 +69,9 @@ public struct RunEngine {
         }
         let state = RunState(events: try RunJournal.read(journalURL))
         if state.finished == .succeeded { return state }
+        if state.finished == .aborted {
+            throw RunbookRunError("run \(runID) was aborted", hint: "start a new run with `lifeboat runbook run`")
+        }
         if state.runbookSha256 != runbook.sha256 && !acceptChangedRunbook {
             throw RunbookRunError("the runbook changed since run \(runID) started",
                                   hint: "resume with --accept-changed-runbook if the change is intended")
@@ -202,6 +205,28 @@ public struct RunEngine {
             try? FileManager.default.removeItem(atPath: path)
             try? FileManager.default.removeItem(atPath: path + ".manifest.json")
         }
+    }
+
+    /// Ends a run for good: a live process holding it (on this host) is asked to stop first,
+    /// then the journal records the abort, so the run can no longer be resumed.
+    public func abort(_ runID: String, by: String) throws {
+        let journalURL = runDirectory(runID).appendingPathComponent("journal.jsonl")
+        guard FileManager.default.fileExists(atPath: journalURL.path) else {
+            throw RunbookRunError("no run \(runID) in \(stateDirectory.path)/runs", hint: "check LIFEBOAT_STATE_DIR")
+        }
+        let state = RunState(events: try RunJournal.read(journalURL))
+        if let finished = state.finished, finished != .failed {
+            throw RunbookRunError("run \(runID) already ended (\(finished.rawValue))")
+        }
+        if let pid = RunLock.holder(stateDirectory: stateDirectory, target: state.target ?? "", runID: runID) {
+            note("asking run \(runID) (pid \(pid)) to stop")
+            kill(pid, SIGTERM)
+            for _ in 0..<300 where kill(pid, 0) == 0 { Thread.sleep(forTimeInterval: 0.1) }
+        }
+        var event = JournalEvent(kind: .runFinished)
+        event.status = .aborted
+        event.message = "aborted by \(by)"
+        try RunJournal(directory: runDirectory(runID)).append(event)
     }
 
     /// The file `lifeboat runbook approve` writes for a step of a run.

@@ -74,6 +74,16 @@ final class RunLock {
         throw RunbookRunError("could not take the lock \(url.path)")
     }
 
+    /// The pid of a live process on this host holding `target` for `runID`, if any.
+    static func holder(stateDirectory: URL, target: String, runID: String) -> pid_t? {
+        let url = stateDirectory.appendingPathComponent("locks")
+            .appendingPathComponent(target.map { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" ? $0 : "_" } + ".lock")
+        let parts = ((try? String(contentsOf: url, encoding: .utf8)) ?? "").split(whereSeparator: { $0.isWhitespace }).map(String.init)
+        guard parts.count == 3, parts[0] == runID, parts[1] == ProcessInfo.processInfo.hostName,
+              let pid = pid_t(parts[2]), kill(pid, 0) == 0 else { return nil }
+        return pid
+    }
+
     func release() {
         if held { unlink(url.path) }
         held = false

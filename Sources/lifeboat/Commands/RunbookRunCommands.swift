@@ -96,7 +96,31 @@ extension RunbookCommand {
                 engineOptions.retryInterruptedStep = retryStep
                 engineOptions.skipInterruptedStep = skipStep
                 let state = try engine.resume(runID, runbook: runbook, acceptChangedRunbook: acceptChangedRunbook, options: engineOptions)
-                RunbookCommand.printStatus(runID, state)
+                if global.json { try Terminal.printJSON(["run_id": runID, "status": state.finished?.rawValue ?? "open"]) }
+                else { RunbookCommand.printStatus(runID, state) }
+            }
+        }
+    }
+
+    struct Abort: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "End a run for good: stop it if it is running here, and mark it aborted so it is not resumed.",
+            discussion: "Example:\n  lifeboat runbook abort 20250118t030000z-3fa2")
+
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: "The run id.")
+        var runID: String
+
+        func run() async throws {
+            try await runbookErrors {
+                let configuration = try await global.loadConfiguration()
+                var engine = RunEngine(configuration: configuration,
+                                       stateDirectory: URL(fileURLWithPath: configuration.string(.stateDir) ?? "/var/lib/lifeboat"))
+                engine.note = { Terminal.note($0) }
+                let who = ProcessInfo.processInfo.environment["SUDO_USER"] ?? ProcessInfo.processInfo.environment["USER"] ?? "operator"
+                try engine.abort(runID, by: who)
+                Terminal.note("run \(runID) aborted")
             }
         }
     }
