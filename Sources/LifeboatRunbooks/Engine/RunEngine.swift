@@ -38,6 +38,16 @@ public struct RunEngine {
         stateDirectory.appendingPathComponent("runs").appendingPathComponent(runID)
     }
 
+    /// The journal of an existing run, or a clear error when this state directory has none.
+    public func existingJournal(_ runID: String) throws -> URL {
+        let url = runDirectory(runID).appendingPathComponent("journal.jsonl")
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw RunbookRunError("no run \(runID) in \(stateDirectory.path)/runs",
+                                  hint: "copy the run's folder here, or set LIFEBOAT_STATE_DIR")
+        }
+        return url
+    }
+
     public static func newRunID(_ date: Date = Date()) -> String {
         BackupName.format(date).lowercased() + "-" + String(UInt16.random(in: 0...UInt16.max), radix: 16)
     }
@@ -63,11 +73,7 @@ public struct RunEngine {
     /// Continues a run from its journal.
     public func resume(_ runID: String, runbook: Runbook, acceptChangedRunbook: Bool, options: Options) throws -> RunState {
         let directory = runDirectory(runID)
-        let journalURL = directory.appendingPathComponent("journal.jsonl")
-        guard FileManager.default.fileExists(atPath: journalURL.path) else {
-            throw RunbookRunError("no run \(runID) in \(stateDirectory.path)/runs", hint: "copy the run's folder here, or set LIFEBOAT_STATE_DIR")
-        }
-        let state = RunState(events: try RunJournal.read(journalURL))
+        let state = RunState(events: try RunJournal.read(try existingJournal(runID)))
         if state.finished == .succeeded { return state }
         if state.finished == .aborted {
             throw RunbookRunError("run \(runID) was aborted", hint: "start a new run with `lifeboat runbook run`")
@@ -210,11 +216,7 @@ public struct RunEngine {
     /// Ends a run for good: a live process holding it (on this host) is asked to stop first,
     /// then the journal records the abort, so the run can no longer be resumed.
     public func abort(_ runID: String, by: String) throws {
-        let journalURL = runDirectory(runID).appendingPathComponent("journal.jsonl")
-        guard FileManager.default.fileExists(atPath: journalURL.path) else {
-            throw RunbookRunError("no run \(runID) in \(stateDirectory.path)/runs", hint: "check LIFEBOAT_STATE_DIR")
-        }
-        let state = RunState(events: try RunJournal.read(journalURL))
+        let state = RunState(events: try RunJournal.read(try existingJournal(runID)))
         if let finished = state.finished, finished != .failed {
             throw RunbookRunError("run \(runID) already ended (\(finished.rawValue))")
         }

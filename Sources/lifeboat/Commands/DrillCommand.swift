@@ -37,8 +37,7 @@ struct DrillCommand: AsyncParsableCommand {
             let runbook = try location.library.load(name)
             let live = try RestoreRunner(configuration: configuration).targetDatabase()
             let scratch = Self.scratchName(live)
-            var engine = RunEngine(configuration: configuration,
-                                   stateDirectory: URL(fileURLWithPath: configuration.string(.stateDir) ?? "/var/lib/lifeboat"))
+            var engine = runEngine(configuration)
             engine.cancellation = Signals.cancellation
             engine.note = { Terminal.note($0) }
             var options = RunEngine.Options()

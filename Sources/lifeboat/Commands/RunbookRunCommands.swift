@@ -3,14 +3,18 @@ import Foundation
 import LifeboatCore
 import LifeboatRunbooks
 
+/// An engine over the configured state directory (LIFEBOAT_STATE_DIR).
+func runEngine(_ configuration: LifeboatConfiguration) -> RunEngine {
+    RunEngine(configuration: configuration, stateDirectory: URL(fileURLWithPath: configuration.string(.stateDir) ?? "/var/lib/lifeboat"))
+}
+
 /// Options shared by run and resume.
 struct RunOptions: ParsableArguments {
     @Flag(help: "Approve every gate without asking (automation and emergencies).")
     var yes = false
 
     func engine(_ configuration: LifeboatConfiguration) throws -> RunEngine {
-        var engine = RunEngine(configuration: configuration,
-                               stateDirectory: URL(fileURLWithPath: configuration.string(.stateDir) ?? "/var/lib/lifeboat"))
+        var engine = runEngine(configuration)
         engine.services = try ServiceProviders.make(from: configuration)
         engine.cancellation = Signals.cancellation
         engine.note = { Terminal.note($0) }
@@ -84,11 +88,7 @@ extension RunbookCommand {
             try await runbookErrors {
                 let configuration = try await global.loadConfiguration()
                 let engine = try options.engine(configuration)
-                let journal = engine.runDirectory(runID).appendingPathComponent("journal.jsonl")
-                guard FileManager.default.fileExists(atPath: journal.path) else {
-                    throw RunbookRunError("no run \(runID) in \(engine.stateDirectory.path)/runs", hint: "check LIFEBOAT_STATE_DIR")
-                }
-                let started = RunState(events: try RunJournal.read(journal))
+                let started = RunState(events: try RunJournal.read(try engine.existingJournal(runID)))
                 guard let file = started.runbook else { throw RunbookRunError("the journal of \(runID) names no runbook") }
                 let runbook = try RunbookLibrary.loadValidated(URL(fileURLWithPath: file))
                 var engineOptions = RunEngine.Options()
@@ -115,8 +115,7 @@ extension RunbookCommand {
         func run() async throws {
             try await runbookErrors {
                 let configuration = try await global.loadConfiguration()
-                var engine = RunEngine(configuration: configuration,
-                                       stateDirectory: URL(fileURLWithPath: configuration.string(.stateDir) ?? "/var/lib/lifeboat"))
+                var engine = runEngine(configuration)
                 engine.note = { Terminal.note($0) }
                 let who = ProcessInfo.processInfo.environment["SUDO_USER"] ?? ProcessInfo.processInfo.environment["USER"] ?? "operator"
                 try engine.abort(runID, by: who)
@@ -144,11 +143,8 @@ extension RunbookCommand {
         func run() async throws {
             try await runbookErrors {
                 let configuration = try await global.loadConfiguration()
-                let engine = RunEngine(configuration: configuration,
-                                       stateDirectory: URL(fileURLWithPath: configuration.string(.stateDir) ?? "/var/lib/lifeboat"))
-                guard FileManager.default.fileExists(atPath: engine.runDirectory(runID).appendingPathComponent("journal.jsonl").path) else {
-                    throw RunbookRunError("no run \(runID) in \(engine.stateDirectory.path)/runs", hint: "check LIFEBOAT_STATE_DIR")
-                }
+                let engine = runEngine(configuration)
+                _ = try engine.existingJournal(runID)
                 let who = by ?? ProcessInfo.processInfo.environment["SUDO_USER"] ?? ProcessInfo.processInfo.environment["USER"] ?? "operator"
                 try engine.recordApproval(runID: runID, step: step, by: who)
                 Terminal.note("approved step '\(step)' of run \(runID) as \(who)")
@@ -169,13 +165,7 @@ extension RunbookCommand {
         func run() async throws {
             try await runbookErrors {
                 let configuration = try await global.loadConfiguration()
-                let directory = URL(fileURLWithPath: configuration.string(.stateDir) ?? "/var/lib/lifeboat")
-                    .appendingPathComponent("runs").appendingPathComponent(runID)
-                let journal = directory.appendingPathComponent("journal.jsonl")
-                guard FileManager.default.fileExists(atPath: journal.path) else {
-                    throw RunbookRunError("no run \(runID) in \(directory.deletingLastPathComponent().path)", hint: "check LIFEBOAT_STATE_DIR")
-                }
-                RunbookCommand.printStatus(runID, RunState(events: try RunJournal.read(journal)))
+                RunbookCommand.printStatus(runID, RunState(events: try RunJournal.read(try runEngine(configuration).existingJournal(runID))))
             }
         }
     }
