@@ -48,6 +48,11 @@ public struct RunEngine {
         return url
     }
 
+    /// Who is at the keyboard, for journals and approvals: the sudo caller first.
+    public static func operatorName(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        environment["SUDO_USER"] ?? environment["USER"] ?? NSUserName()
+    }
+
     public static func newRunID(_ date: Date = Date()) -> String {
         BackupName.format(date).lowercased() + "-" + String(UInt16.random(in: 0...UInt16.max), radix: 16)
     }
@@ -61,7 +66,7 @@ public struct RunEngine {
         event.runbook = runbook.file
         event.runbookSha256 = runbook.sha256
         event.inputs = inputs
-        event.user = environment["SUDO_USER"] ?? environment["USER"] ?? NSUserName()
+        event.user = Self.operatorName(environment)
         event.host = ProcessInfo.processInfo.hostName
         event.target = target
         event.drill = options.drill

@@ -22,11 +22,7 @@ struct DrillCommand: AsyncParsableCommand {
     @OptionGroup var location: RunbookCommand.Location
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The runbook's name or file.")
-    var name: String
-
-    @Option(name: .customLong("input"), help: "An input as NAME=VALUE (repeatable).")
-    var inputs: [String] = []
+    @OptionGroup var selection: RunbookSelection
 
     @Flag(help: "Keep the scratch databases for inspection.")
     var keep = false
@@ -34,7 +30,7 @@ struct DrillCommand: AsyncParsableCommand {
     func run() async throws {
         try await runbookErrors {
             let configuration = try await global.loadConfiguration()
-            let runbook = try location.library.load(name)
+            let runbook = try location.library.load(selection.name)
             let live = try RestoreRunner(configuration: configuration).targetDatabase()
             let scratch = Self.scratchName(live)
             var engine = runEngine(configuration)
@@ -45,7 +41,7 @@ struct DrillCommand: AsyncParsableCommand {
             options.autoApprove = true
             var outcome: (String, RunState)?
             defer { if !keep { Self.dropScratch(scratch, state: outcome?.1, configuration: configuration) } }
-            outcome = try engine.start(runbook, inputs: try parseInputs(inputs), target: scratch, options: options)
+            outcome = try engine.start(runbook, inputs: try selection.parsedInputs(), target: scratch, options: options)
             let (runID, state) = outcome!
             let measures = DrillMeasures(state: state, runbook: runbook)
             if global.json {

@@ -89,17 +89,13 @@ struct RunbookCommand: AsyncParsableCommand {
         @OptionGroup var location: Location
         @OptionGroup var global: GlobalOptions
 
-        @Argument(help: "The runbook's name or file.")
-        var name: String
-
-        @Option(name: .customLong("input"), help: "An input as NAME=VALUE (repeatable).")
-        var inputs: [String] = []
+        @OptionGroup var selection: RunbookSelection
 
         func run() async throws {
             try await runbookErrors {
                 let configuration = try await global.loadConfiguration()
-                let runbook = try location.library.load(name)
-                let plan = try Planner().plan(runbook, inputs: try parseInputs(inputs))
+                let runbook = try location.library.load(selection.name)
+                let plan = try Planner().plan(runbook, inputs: try selection.parsedInputs())
                 let target = (try? RestoreRunner(configuration: configuration).targetDatabase()) ?? "(DATABASE_URL names none)"
                 let provider = try ServiceProviders.make(from: configuration)
                 var commands: [String: [String]] = [:]
@@ -112,16 +108,25 @@ struct RunbookCommand: AsyncParsableCommand {
     }
 }
 
-/// `NAME=VALUE` pairs from repeated --input options.
-func parseInputs(_ pairs: [String]) throws -> [String: String] {
-    var result: [String: String] = [:]
-    for pair in pairs {
-        guard let equals = pair.firstIndex(of: "="), equals != pair.startIndex else {
-            throw ValidationError("--input takes NAME=VALUE, not '\(pair)'")
+/// Which runbook, and its inputs: shared by plan, run and drill.
+struct RunbookSelection: ParsableArguments {
+    @Argument(help: "The runbook's name or file.")
+    var name: String
+
+    @Option(name: .customLong("input"), help: "An input as NAME=VALUE (repeatable).")
+    var inputs: [String] = []
+
+    /// The `NAME=VALUE` pairs of the repeated --input options.
+    func parsedInputs() throws -> [String: String] {
+        var result: [String: String] = [:]
+        for pair in inputs {
+            guard let equals = pair.firstIndex(of: "="), equals != pair.startIndex else {
+                throw ValidationError("--input takes NAME=VALUE, not '\(pair)'")
+            }
+            result[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
         }
-        result[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
+        return result
     }
-    return result
 }
 
 /// Runbook problems print one per line (file:line:column) and exit 2.

@@ -24,7 +24,7 @@ struct RunOptions: ParsableArguments {
             guard readLine()?.trimmingCharacters(in: .whitespaces).lowercased() == "yes" else {
                 throw RunbookRunError("step '\(step.id)' was not approved: the run stops here", hint: "resume it later to be asked again")
             }
-            return ProcessInfo.processInfo.environment["SUDO_USER"] ?? ProcessInfo.processInfo.environment["USER"] ?? "operator"
+            return RunEngine.operatorName()
         }
         return engine
     }
@@ -44,22 +44,17 @@ extension RunbookCommand {
         @OptionGroup var global: GlobalOptions
         @OptionGroup var options: RunOptions
 
-        @Argument(help: "The runbook's name or file.")
-        var name: String
-
-        @Option(name: .customLong("input"), help: "An input as NAME=VALUE (repeatable).")
-        var inputs: [String] = []
+        @OptionGroup var selection: RunbookSelection
 
         func run() async throws {
             try await runbookErrors {
                 let configuration = try await global.loadConfiguration()
-                let runbook = try location.library.load(name)
+                let runbook = try location.library.load(selection.name)
                 let target = try RestoreRunner(configuration: configuration).targetDatabase()
                 var engineOptions = RunEngine.Options()
                 engineOptions.autoApprove = options.yes
-                let (runID, state) = try options.engine(configuration).start(runbook, inputs: try parseInputs(inputs), target: target, options: engineOptions)
-                if global.json { try Terminal.printJSON(["run_id": runID, "status": state.finished?.rawValue ?? "open"]) }
-                else { RunbookCommand.printStatus(runID, state) }
+                let (runID, state) = try options.engine(configuration).start(runbook, inputs: try selection.parsedInputs(), target: target, options: engineOptions)
+                try RunbookCommand.printResult(runID, state, json: global.json)
             }
         }
     }
@@ -96,8 +91,7 @@ extension RunbookCommand {
                 engineOptions.retryInterruptedStep = retryStep
                 engineOptions.skipInterruptedStep = skipStep
                 let state = try engine.resume(runID, runbook: runbook, acceptChangedRunbook: acceptChangedRunbook, options: engineOptions)
-                if global.json { try Terminal.printJSON(["run_id": runID, "status": state.finished?.rawValue ?? "open"]) }
-                else { RunbookCommand.printStatus(runID, state) }
+                try RunbookCommand.printResult(runID, state, json: global.json)
             }
         }
     }
@@ -117,7 +111,7 @@ extension RunbookCommand {
                 let configuration = try await global.loadConfiguration()
                 var engine = runEngine(configuration)
                 engine.note = { Terminal.note($0) }
-                let who = ProcessInfo.processInfo.environment["SUDO_USER"] ?? ProcessInfo.processInfo.environment["USER"] ?? "operator"
+                let who = RunEngine.operatorName()
                 try engine.abort(runID, by: who)
                 Terminal.note("run \(runID) aborted")
             }
@@ -145,7 +139,7 @@ extension RunbookCommand {
                 let configuration = try await global.loadConfiguration()
                 let engine = runEngine(configuration)
                 _ = try engine.existingJournal(runID)
-                let who = by ?? ProcessInfo.processInfo.environment["SUDO_USER"] ?? ProcessInfo.processInfo.environment["USER"] ?? "operator"
+                let who = by ?? RunEngine.operatorName()
                 try engine.recordApproval(runID: runID, step: step, by: who)
                 Terminal.note("approved step '\(step)' of run \(runID) as \(who)")
             }
@@ -168,6 +162,12 @@ extension RunbookCommand {
                 RunbookCommand.printStatus(runID, RunState(events: try RunJournal.read(try runEngine(configuration).existingJournal(runID))))
             }
         }
+    }
+
+    /// The end of `run` and `resume`: the status table, or the run id and status as JSON.
+    static func printResult(_ runID: String, _ state: RunState, json: Bool) throws {
+        if json { try Terminal.printJSON(["run_id": runID, "status": state.finished?.rawValue ?? "open"]) }
+        else { printStatus(runID, state) }
     }
 
     static func printStatus(_ runID: String, _ state: RunState) {
