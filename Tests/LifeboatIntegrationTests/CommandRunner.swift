@@ -71,3 +71,28 @@ enum Command {
 func shellQuote(_ text: String) -> String {
     "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
 }
+
+extension Command {
+    /// Starts `lifeboat` in the background as an operator's shell would: no .env, no terminal,
+    /// output discarded, and an empty signal mask (the test runner's threads block SIGTERM and
+    /// Foundation passes that on) so that SIGTERM reaches it like any real process.
+    static func spawnLifeboat(_ arguments: [String], environment: [String: String?]) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: lifeboatPath)
+        process.arguments = arguments
+        var merged = ProcessInfo.processInfo.environment
+        for (key, value) in environment { merged[key] = value }
+        if environment["LIFEBOAT_ENV_FILE"] == nil { merged["LIFEBOAT_ENV_FILE"] = "/dev/null" }
+        process.environment = merged
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        var empty = sigset_t()
+        var previous = sigset_t()
+        sigemptyset(&empty)
+        pthread_sigmask(SIG_SETMASK, &empty, &previous)
+        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
+        try process.run()
+        return process
+    }
+}

@@ -82,16 +82,7 @@ struct RunbookRunTests {
         environment["PSQL_PATH"] = slow
         try Data().write(to: tools.url.appendingPathComponent("slow"))
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Command.lifeboatPath)
-        process.arguments = ["runbook", "run", "recent-corruption", "--yes"]
-        var merged = ProcessInfo.processInfo.environment
-        for (key, value) in environment { merged[key] = value ?? nil }
-        merged["LIFEBOAT_ENV_FILE"] = "/dev/null"
-        process.environment = merged
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try Command.spawnLifeboat(["runbook", "run", "recent-corruption", "--yes"], environment: environment)
         // Wait until the restore step is journaled as started (after pick, verify, stop finished).
         var runID: String?
         var restoring = false
@@ -176,18 +167,7 @@ extension RunbookRunTests {
         try database.connect().query("UPDATE film SET title = 'DAMAGED'")
 
         func start(_ arguments: [String]) throws -> Process {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: Command.lifeboatPath)
-            process.arguments = arguments
-            var merged = ProcessInfo.processInfo.environment
-            for (key, value) in environment { merged[key] = value ?? nil }
-            merged["LIFEBOAT_ENV_FILE"] = "/dev/null"
-            process.environment = merged
-            process.standardInput = FileHandle.nullDevice  // no terminal: the run waits for `approve`
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            return process
+            try Command.spawnLifeboat(arguments, environment: environment)
         }
         func waitForApprovalWait(_ runID: String?) -> String? {
             for _ in 0..<600 {
@@ -243,17 +223,9 @@ extension RunbookRunTests {
         let accounts = try database.connect().query("SELECT count(*) FROM pgbench_accounts").scalar
         try database.connect().query("DELETE FROM pgbench_accounts WHERE aid % 2 = 0")
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Command.lifeboatPath)
-        process.arguments = ["runbook", "run", "total-loss", "--yes"]
-        var merged = ProcessInfo.processInfo.environment
-        for (key, value) in environment { merged[key] = value ?? nil }
-        merged["LIFEBOAT_ENV_FILE"] = "/dev/null"
-        merged["BACKUP_CLOUD_MAX_RATE_KBPS"] = "1024"  // slow enough to kill part way
-        process.environment = merged
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        // 1 MiB/s: slow enough to kill the download part way.
+        let process = try Command.spawnLifeboat(["runbook", "run", "total-loss", "--yes"],
+                                                environment: environment.merging(["BACKUP_CLOUD_MAX_RATE_KBPS": "1024"]) { $1 })
         var runID: String?
         var partialSize = 0
         for _ in 0..<300 where partialSize < 2 << 20 {
@@ -289,17 +261,7 @@ extension RunbookRunTests {
         let environment = try Self.environment(database, folder, state: state, log: log)
         _ = try BackupRoundTripTests.backup(["--type", "daily", "--compress", "--no-encrypt"], environment)
         let before = try RestoreTests.checksums(database)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Command.lifeboatPath)
-        process.arguments = ["runbook", "run", "recent-corruption"]
-        var merged = ProcessInfo.processInfo.environment
-        for (key, value) in environment { merged[key] = value ?? nil }
-        merged["LIFEBOAT_ENV_FILE"] = "/dev/null"
-        process.environment = merged
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try ChildSpawn.start(process)
+        let process = try Command.spawnLifeboat(["runbook", "run", "recent-corruption"], environment: environment)
         var runID: String?
         for _ in 0..<600 where runID == nil {
             usleep(100_000)
@@ -322,18 +284,5 @@ extension RunbookRunTests {
         #expect(resume.stderr.contains("was aborted"))
         #expect(try RestoreTests.checksums(database) == before, "nothing changed")
         #expect(!FileManager.default.fileExists(atPath: log))
-    }
-}
-
-/// Starts a child with an empty signal mask (the test runner's threads block SIGTERM, and
-/// Foundation passes that on), so the child can be stopped with SIGTERM like a real process.
-enum ChildSpawn {
-    static func start(_ process: Process) throws {
-        var empty = sigset_t()
-        var previous = sigset_t()
-        sigemptyset(&empty)
-        pthread_sigmask(SIG_SETMASK, &empty, &previous)
-        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
-        try process.run()
     }
 }
