@@ -66,6 +66,9 @@ public struct ConfigurationKey: Sendable, Hashable {
     public static let stopCommand = Self("LIFEBOAT_STOP_COMMAND", nil, "command provider: stop")
     public static let startCommand = Self("LIFEBOAT_START_COMMAND", nil, "command provider: start")
     public static let healthCommand = Self("LIFEBOAT_HEALTH_COMMAND", nil, "command provider: health check")
+    public static let drillStopCommand = Self("LIFEBOAT_DRILL_STOP_COMMAND", nil, "drills: command run for services.stop (unset: recorded only)")
+    public static let drillStartCommand = Self("LIFEBOAT_DRILL_START_COMMAND", nil, "drills: command run for services.start (unset: recorded only)")
+    public static let drillHealthCommand = Self("LIFEBOAT_DRILL_HEALTH_COMMAND", nil, "drills: command run for services.health (unset: recorded only)")
     public static let poolSize = Self("DB_POOL_SIZE", "20", "connection pool size")
     public static let poolMaxOverflow = Self("DB_MAX_OVERFLOW", "40", "connections beyond the pool")
     public static let poolTimeout = Self("DB_POOL_TIMEOUT", "30", "seconds to wait for a connection")
@@ -83,7 +86,7 @@ public struct ConfigurationKey: Sendable, Hashable {
         azureAccount, azureKey, azureContainer, azureEndpoint,
         webhookURL, webhookSecret, smtpURL, smtpFrom, smtpTo, smtpUser, smtpPassword,
         diskMinFreeGB, stateDir, servicesProvider, composeFile, services,
-        stopCommand, startCommand, healthCommand,
+        stopCommand, startCommand, healthCommand, drillStopCommand, drillStartCommand, drillHealthCommand,
         poolSize, poolMaxOverflow, poolTimeout, poolRecycle, connectTimeout, poolPrePing,
     ]
 }

@@ -1,69 +1,14 @@
 /// Every action a runbook step may name, with its parameters and outputs.
 public enum ActionCatalog {
-    public static let all: [ActionSpec] = [
-        ActionSpec(name: "services.stop", summary: "stop the application services (configured provider)",
-                   parameters: [], outputs: ["provider"], safeToRepeat: true, changesLiveSystems: true),
-        ActionSpec(name: "services.start", summary: "start the application services",
-                   parameters: [], outputs: ["provider"], safeToRepeat: true, changesLiveSystems: true),
-        ActionSpec(name: "services.health", summary: "run the services' health check",
-                   parameters: [], outputs: ["healthy"], safeToRepeat: true, changesLiveSystems: false),
-        ActionSpec(name: "backup.select", summary: "choose a backup: the latest of a type, the closest not after a time, or by name",
-                   parameters: [
-                       .optional("type", .choice(["daily", "weekly", "monthly", "manual", "any"]), "backup type (default any)"),
-                       .optional("which", .choice(["latest", "closest", "name"]), "how to choose (default latest)"),
-                       .optional("before", .timestamp, "with which: closest — the newest backup not after this time"),
-                       .optional("name", .string, "with which: name — the file name"),
-                       .optional("source", .choice(["local", "cloud"]), "where to look (default local)"),
-                   ],
-                   outputs: ["name", "path", "timestamp", "type", "source"], safeToRepeat: true, changesLiveSystems: false),
-        ActionSpec(name: "cloud.fetch", summary: "download a backup from the cloud into the run folder (resumable)",
-                   parameters: [.required("name", .string, "backup file name")],
-                   outputs: ["path"], safeToRepeat: true, changesLiveSystems: false),
-        ActionSpec(name: "backup.decrypt", summary: "decrypt a backup into a 0600 artifact in the run folder",
-                   parameters: [.required("backup", .string, "path of the .gpg backup")],
-                   outputs: ["path"], safeToRepeat: true, changesLiveSystems: false),
-        ActionSpec(name: "backup.verify", summary: "verify a backup: integrity and a restore into a temporary database",
-                   parameters: [.required("backup", .string, "path of the backup")],
-                   outputs: ["passed", "tables", "rows"], safeToRepeat: true, changesLiveSystems: false),
-        ActionSpec(name: "restore.database", summary: "restore a backup into the target database",
-                   parameters: [
-                       .required("backup", .string, "path of the backup"),
-                       .optional("mode", .choice(["safe", "in-place", "scratch"]), "safe (default), in-place, or scratch (a new database)"),
-                       .optional("database", .string, "target database (default: the runbook target)"),
-                   ],
-                   outputs: ["database", "kept_as"], safeToRepeat: false, changesLiveSystems: true),
-        ActionSpec(name: "restore.tables", summary: "restore named tables only, leaving all others untouched",
-                   parameters: [
-                       .required("backup", .string, "path of the backup"),
-                       .required("tables", .stringList, "tables to restore"),
-                   ],
-                   outputs: ["tables"], safeToRepeat: true, changesLiveSystems: true),
-        ActionSpec(name: "sessions.terminate", summary: "terminate every session on a database",
-                   parameters: [.optional("database", .string, "database (default: the target)")],
-                   outputs: ["terminated"], safeToRepeat: true, changesLiveSystems: true),
-        ActionSpec(name: "sql.check", summary: "run a query and compare its result with an expectation",
-                   parameters: [
-                       .required("query", .string, "SQL returning one value"),
-                       .required("expect", .string, "expectation: '> 0', '= 42', '!= 0', '>= 10'"),
-                       .optional("database", .string, "database (default: the target)"),
-                   ],
-                   outputs: ["value"], safeToRepeat: true, changesLiveSystems: false),
-        ActionSpec(name: "validate.row_counts", summary: "compare per-table row counts with the backup's manifest",
-                   parameters: [
-                       .required("backup", .string, "path of the backup whose manifest to compare with"),
-                       .optional("database", .string, "database (default: the target)"),
-                   ],
-                   outputs: ["tables", "mismatches"], safeToRepeat: true, changesLiveSystems: false),
-        ActionSpec(name: "notify", summary: "send an event to the configured webhooks",
-                   parameters: [.required("event", .string, "event name"), .optional("message", .string, "text")],
-                   outputs: [], safeToRepeat: true, changesLiveSystems: false),
-        ActionSpec(name: "shell", summary: "run a shell command with a timeout",
-                   parameters: [.required("command", .string, "command for /bin/sh -c")],
-                   outputs: ["exit_status", "output"], safeToRepeat: false, changesLiveSystems: true),
-        ActionSpec(name: "wait", summary: "wait for a while",
-                   parameters: [.required("duration", .duration, "how long")],
-                   outputs: [], safeToRepeat: true, changesLiveSystems: false),
-    ]
+    static var actions: [any RunbookAction.Type] {
+        [ServicesStop.self, ServicesStart.self, ServicesHealth.self, BackupSelect.self, CloudFetch.self, BackupDecrypt.self,
+         BackupVerify.self, RestoreDatabase.self, RestoreTables.self, SessionsTerminate.self, SQLCheck.self,
+         ValidateRowCounts.self, Notify.self, Shell.self, Wait.self]
+    }
+
+    public static let all: [ActionSpec] = actions.map { $0.spec }
 
     public static func spec(_ name: String) -> ActionSpec? { all.first { $0.name == name } }
+
+    static func action(_ name: String) -> (any RunbookAction.Type)? { actions.first { $0.spec.name == name } }
 }

@@ -14,6 +14,8 @@ public struct ActionContext {
     public let note: (String) -> Void
     /// The running step's `timeout`, for actions that wait on something outside (shell).
     public var stepTimeout: TimeInterval?
+    /// Bytes moved so far by a transfer (cloud.fetch), for the progress line.
+    public var progress: ((Int64) -> Void)?
 
     public var artifacts: URL { runDirectory.appendingPathComponent("artifacts") }
 }

@@ -5,7 +5,11 @@ import LifeboatStreams
 /// `backup.decrypt`: a `.gpg` backup becomes a 0600 artifact in the run folder, with a
 /// manifest of its own (same tables, the decrypted file's size and SHA-256), so the restore
 /// that follows still validates against the backup's row counts.
-enum Decryption {
+enum BackupDecrypt: RunbookAction {
+    static let spec = ActionSpec(name: "backup.decrypt", summary: "decrypt a backup into a 0600 artifact in the run folder",
+                                 parameters: [.required("backup", .string, "path of the .gpg backup")],
+                                 outputs: ["path"], safeToRepeat: true, changesLiveSystems: false)
+
     static func run(_ parameters: ResolvedParameters, _ context: ActionContext) throws -> [String: String] {
         let source = URL(fileURLWithPath: try parameters.required("backup"))
         guard source.lastPathComponent.hasSuffix(".gpg") else { return ["path": source.path] }

@@ -4,7 +4,16 @@ import LifeboatPostgres
 
 /// `sql.check`: one value from a query, compared with an expectation such as `> 0`, `= 42`,
 /// `!= 0` or `>= 10` (numbers compare as numbers, anything else as text).
-enum SQLCheck {
+enum SQLCheck: RunbookAction {
+    static let spec = ActionSpec(
+        name: "sql.check", summary: "run a query and compare its result with an expectation",
+        parameters: [
+            .required("query", .string, "SQL returning one value"),
+            .required("expect", .string, "expectation: '> 0', '= 42', '!= 0', '>= 10'"),
+            .optional("database", .string, "database (default: the target)"),
+        ],
+        outputs: ["value"], safeToRepeat: true, changesLiveSystems: false)
+
     static func run(_ parameters: ResolvedParameters, _ context: ActionContext) throws -> [String: String] {
         let database = parameters.string("database") ?? context.target
         let connection = try Connection(context.configuration.databaseURL ?? "", database: database)

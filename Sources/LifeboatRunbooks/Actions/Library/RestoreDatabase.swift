@@ -1,0 +1,41 @@
+import Foundation
+import LifeboatCore
+
+/// `restore.database`: a whole backup into the target: `safe` builds it beside the live
+/// database and swaps (the old one kept), `in-place` replaces it after a full integrity pass,
+/// `scratch` creates a new database and refuses one that exists.
+enum RestoreDatabase: RunbookAction {
+    static let spec = ActionSpec(
+        name: "restore.database", summary: "restore a backup into the target database",
+        parameters: [
+            .required("backup", .string, "path of the backup"),
+            .optional("mode", .choice(["safe", "in-place", "scratch"]), "safe (default), in-place, or scratch (a new database)"),
+            .optional("database", .string, "target database (default: the runbook target)"),
+        ],
+        outputs: ["database", "kept_as"], safeToRepeat: false, changesLiveSystems: true)
+
+    static func run(_ parameters: ResolvedParameters, _ context: ActionContext) throws -> [String: String] {
+        let backup = URL(fileURLWithPath: try parameters.required("backup"))
+        let mode = parameters.string("mode") ?? "safe"
+        let runner = context.restoreRunner(database: parameters.string("database"))
+        let plan = try runner.plan(backup: backup, mode: mode == "in-place" ? .inPlace : .safe)
+        if mode == "scratch" && plan.targetExists {
+            throw RunbookRunError("scratch restore target \(plan.target) already exists", hint: "name a new database")
+        }
+        let result = try runner.run(plan)
+        return ["database": plan.target, "kept_as": result.keptAs ?? ""]
+    }
+}
+
+extension ActionContext {
+    /// A restore runner aimed at `database` (default: the run's target). Services are left
+    /// alone: stopping and starting them are the runbook's own steps.
+    func restoreRunner(database: String?) -> RestoreRunner {
+        var runner = RestoreRunner(configuration: configuration)
+        runner.targetOverride = database ?? target
+        runner.services = nil
+        runner.cancellation = cancellation
+        runner.note = note
+        return runner
+    }
+}
