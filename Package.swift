@@ -13,6 +13,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // C libraries: a module map and a shim header each, nothing else.
@@ -38,24 +40,31 @@ let package = Package(
             dependencies: [
                 "LifeboatPostgres", "LifeboatStreams", "LifeboatCloud",
                 .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         .target(
             name: "LifeboatRunbooks",
             dependencies: ["LifeboatCore", "LifeboatPostgres", "LifeboatStreams", "LifeboatCloud", .product(name: "Yams", package: "Yams")]
         ),
+        .target(
+            name: "LifeboatReports",
+            dependencies: ["LifeboatRunbooks", "LifeboatCore", .product(name: "Mustache", package: "swift-mustache")]
+        ),
         .executableTarget(
             name: "lifeboat",
             dependencies: [
-                "LifeboatCore", "LifeboatRunbooks",
+                "LifeboatCore", "LifeboatRunbooks", "LifeboatReports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "LifeboatCoreTests", dependencies: ["LifeboatCore", "LifeboatPostgres", "LifeboatStreams", "LifeboatCloud"]),
         .testTarget(name: "LifeboatRunbooksTests", dependencies: ["LifeboatRunbooks"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "LifeboatReportsTests", dependencies: ["LifeboatReports", "LifeboatRunbooks"]),
         .testTarget(
             name: "LifeboatIntegrationTests",
-            dependencies: ["LifeboatCore", "LifeboatPostgres", "LifeboatStreams", "LifeboatRunbooks"],
+            dependencies: ["LifeboatCore", "LifeboatPostgres", "LifeboatStreams", "LifeboatRunbooks", "LifeboatReports"],
             // Test runbooks, read from the source tree by path.
             exclude: ["Runbooks"]
         ),
