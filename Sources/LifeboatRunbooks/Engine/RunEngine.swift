@@ -65,6 +65,8 @@ public struct RunEngine {
         var event = JournalEvent(kind: .runStarted)
         event.runbook = runbook.file
         event.runbookSha256 = runbook.sha256
+        event.runbookName = runbook.name
+        event.runbookDescription = runbook.description
         event.inputs = inputs
         event.user = Self.operatorName(environment)
         event.host = ProcessInfo.processInfo.hostName

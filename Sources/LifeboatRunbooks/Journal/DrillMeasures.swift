@@ -10,14 +10,17 @@ public struct DrillMeasures: Sendable, Codable, Equatable {
 
     static let validationActions = ["restore.database", "restore.tables", "validate.row_counts", "sql.check"]
 
-    public init(state: RunState, runbook: Runbook) {
+    /// From the journal alone (it records each step's action); `runbook` fills in journals
+    /// written before actions were recorded.
+    public init(state: RunState, runbook: Runbook? = nil) {
+        func action(_ id: String) -> String? { state.steps[id]?.action ?? runbook?.step(id)?.action }
         let validated = state.order.compactMap { id -> Date? in
-            guard let step = runbook.step(id), Self.validationActions.contains(step.action),
+            guard let name = action(id), Self.validationActions.contains(name),
                   state.steps[id]?.status == .succeeded else { return nil }
             return state.steps[id]?.finishedAt
         }.max()
         rtoSeconds = zip(state.startedAt, validated).map { $1.timeIntervalSince($0) }
-        let selection = state.order.first { runbook.step($0)?.action == "backup.select" && state.steps[$0]?.status == .succeeded }
+        let selection = state.order.first { action($0) == "backup.select" && state.steps[$0]?.status == .succeeded }
         let outputs = selection.flatMap { state.steps[$0]?.outputs } ?? [:]
         backup = outputs["name"]
         let snapshot = outputs["timestamp"].flatMap { ISO8601DateFormatter().date(from: $0) }

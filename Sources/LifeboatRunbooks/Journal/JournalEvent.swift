@@ -7,6 +7,8 @@ public struct JournalEvent: Codable, Sendable, Equatable {
         case runStarted = "run_started"
         case stepStarted = "step_started"
         case stepFinished = "step_finished"
+        /// A gate started waiting: with `approval`, how long it held the run.
+        case approvalRequested = "approval_requested"
         case approval
         case runFinished = "run_finished"
     }
@@ -18,6 +20,8 @@ public struct JournalEvent: Codable, Sendable, Equatable {
     public var kind: Kind
     public var at: Date
     public var step: String?
+    /// step events: the step's action, so a report needs no runbook file.
+    public var action: String?
     public var attempt: Int?
     public var status: Status?
     public var outputs: [String: String]?
@@ -25,6 +29,8 @@ public struct JournalEvent: Codable, Sendable, Equatable {
     /// run_started: the runbook, its SHA-256, inputs, who and where.
     public var runbook: String?
     public var runbookSha256: String?
+    public var runbookName: String?
+    public var runbookDescription: String?
     public var inputs: [String: String]?
     public var user: String?
     public var host: String?

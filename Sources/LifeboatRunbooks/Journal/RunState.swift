@@ -11,10 +11,20 @@ public struct RunState: Sendable {
         public var finishedAt: Date?
         public var message: String?
         public var approvedBy: String?
+        public var action: String?
+        public var approvalRequestedAt: Date?
+        public var approvedAt: Date?
+        public var approvalMessage: String?
     }
 
     public private(set) var runbook: String?
     public private(set) var runbookSha256: String?
+    public private(set) var runbookName: String?
+    public private(set) var runbookDescription: String?
+    public private(set) var user: String?
+    public private(set) var host: String?
+    public private(set) var finishedAt: Date?
+    public private(set) var finishMessage: String?
     public private(set) var inputs: [String: String] = [:]
     public private(set) var target: String?
     public private(set) var drill = false
@@ -32,6 +42,10 @@ public struct RunState: Sendable {
         case .runStarted:
             runbook = event.runbook
             runbookSha256 = event.runbookSha256
+            runbookName = event.runbookName
+            runbookDescription = event.runbookDescription
+            user = event.user
+            host = event.host
             inputs = event.inputs ?? [:]
             target = event.target
             drill = event.drill ?? false
@@ -42,6 +56,7 @@ public struct RunState: Sendable {
             steps[id, default: StepRecord()].attempts = max(steps[id]?.attempts ?? 0, event.attempt ?? 1)
             steps[id, default: StepRecord()].startedAt = steps[id]?.startedAt ?? event.at
             steps[id]?.status = nil
+            if let action = event.action { steps[id]?.action = action }
         case .stepFinished:
             guard let id = event.step else { return }
             if !order.contains(id) { order.append(id) }
@@ -49,12 +64,24 @@ public struct RunState: Sendable {
             steps[id]?.outputs = event.outputs ?? [:]
             steps[id]?.finishedAt = event.at
             steps[id]?.message = event.message
+            if let action = event.action { steps[id]?.action = action }
         case .approval:
             guard let id = event.step else { return }
             if !order.contains(id) { order.append(id) }
             steps[id, default: StepRecord()].approvedBy = event.by
+            steps[id]?.approvedAt = event.at
+            steps[id]?.approvalMessage = event.message
+        case .approvalRequested:
+            guard let id = event.step else { return }
+            if !order.contains(id) { order.append(id) }
+            var record = steps[id, default: StepRecord()]
+            record.approvalRequestedAt = record.approvalRequestedAt ?? event.at
+            if let action = event.action { record.action = action }
+            steps[id] = record
         case .runFinished:
             finished = event.status
+            finishedAt = event.at
+            finishMessage = event.message
         }
     }
 
