@@ -56,4 +56,29 @@ struct RunbookBehaviourTests {
         #expect(events.contains { $0.kind == .stepFinished && $0.step == "undo" && $0.status == .succeeded })
         #expect(events.last?.kind == .runFinished && events.last?.status == .failed)
     }
+
+    @Test func independentBranchesRunAtTheSameTime() throws {
+        let (result, events, log, work) = try Self.run("parallel-branches")
+        #expect(result.succeeded, "\(result.stderr)")
+        func at(_ kind: JournalEvent.Kind, _ step: String) -> Date? { events.first { $0.kind == kind && $0.step == step }?.at }
+        let leftStart = try #require(at(.stepStarted, "left")), rightStart = try #require(at(.stepStarted, "right"))
+        let leftEnd = try #require(at(.stepFinished, "left")), rightEnd = try #require(at(.stepFinished, "right"))
+        #expect(leftStart < rightEnd && rightStart < leftEnd, "each branch started before the other finished")
+        let joinStart = try #require(at(.stepStarted, "join"))
+        #expect(joinStart >= max(leftEnd, rightEnd), "the join waited for both")
+        #expect(log == "begin\njoin\n")
+        let branches = try String(contentsOf: work.url.appendingPathComponent("branches"), encoding: .utf8)
+        #expect(branches.split(separator: "\n").sorted() == ["left", "right"])
+    }
+
+    @Test func aFailedBranchLetsItsRunningSiblingFinishAndStartsNothingNew() throws {
+        let (result, events, log, _) = try Self.run("parallel-failure")
+        #expect(result.status == 1)
+        #expect(log == "sibling\n", "the sibling finished; the step after both never started: \(log)")
+        #expect(events.contains { $0.kind == .stepFinished && $0.step == "sibling" && $0.status == .succeeded })
+        #expect(events.contains { $0.kind == .stepFinished && $0.step == "broken" && $0.status == .failed })
+        #expect(!events.contains { $0.step == "after" })
+        #expect(events.last?.kind == .runFinished && events.last?.status == .failed)
+        #expect(result.stderr.contains("broken"), "\(result.stderr)")
+    }
 }

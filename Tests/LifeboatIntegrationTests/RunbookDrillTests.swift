@@ -49,4 +49,44 @@ struct RunbookDrillTests {
         if let expected { #expect(abs(rpo - expected) < 2, "RPO is target time minus snapshot") }
         #expect(rpo >= 0)
     }
+
+    @Test func drillRunsServiceStepsOnlyWhereADrillCommandIsConfigured() throws {
+        let database = try ScratchDatabase()
+        let folder = try ScratchFolder()
+        let state = try ScratchFolder()
+        let log = folder.url.appendingPathComponent("services.log").path
+        let drillLog = folder.url.appendingPathComponent("drill-services.log").path
+        var environment = try RunbookRunTests.environment(database, folder, state: state, log: log)
+        environment["LIFEBOAT_DRILL_STOP_COMMAND"] = "echo drill-stop >> \(shellQuote(drillLog))"
+        environment["LIFEBOAT_DRILL_START_COMMAND"] = "echo drill-start >> \(shellQuote(drillLog))"
+        _ = try BackupRoundTripTests.backup(["--type", "daily", "--compress"], environment)
+
+        let result = try Command.lifeboat(["drill", "recent-corruption", "--json"], environment: environment)
+        try #require(result.succeeded, "\(result.stderr)")
+        #expect(try String(contentsOfFile: drillLog, encoding: .utf8) == "drill-stop\ndrill-start\n", "configured drill commands ran")
+        #expect(!FileManager.default.fileExists(atPath: log), "the live service commands never ran")
+        let runID = try #require(RunbookScenarioTests.runIDs(state).first)
+        let events = try RunbookRunTests.journal(state, runID)
+        #expect(events.contains { $0.kind == .stepFinished && $0.step == "health" && $0.status == .recorded }, "no drill health command: recorded")
+        #expect(events.contains { $0.kind == .stepFinished && $0.step == "stop" && $0.status == .succeeded })
+    }
+
+    @Test func drillRefusesAStepThatNamesTheLiveDatabase() throws {
+        let database = try ScratchDatabase()
+        let folder = try ScratchFolder()
+        let state = try ScratchFolder()
+        var environment = try RunbookRunTests.environment(database, folder, state: state, log: folder.url.appendingPathComponent("s.log").path)
+        environment["LB_LIVE_DB"] = database.name
+        let holder = try database.connect()  // a live session the step would terminate
+        defer { holder.close() }
+        let runbook = RunbookBehaviourTests.directory.appendingPathComponent("drill-names-live.yaml").path
+
+        let result = try Command.lifeboat(["drill", runbook], environment: environment)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("names the live database \(database.name)"), "\(result.stderr)")
+        #expect(try holder.query("select 1").scalar == "1", "the live session was not terminated")
+        let events = try RunbookRunTests.journal(state, try #require(RunbookScenarioTests.runIDs(state).first))
+        #expect(events.contains { $0.step == "count" && $0.status == .succeeded }, "the drill ran up to the refused step")
+        #expect(events.contains { $0.step == "touch-live" && $0.status == .failed })
+    }
 }

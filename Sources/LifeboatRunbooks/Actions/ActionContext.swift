@@ -3,7 +3,7 @@ import LifeboatCore
 
 /// What an action may use while it runs: configuration, the run's folder for artifacts, the
 /// target database (a scratch one in drills), the services provider, and cancellation.
-public struct ActionContext {
+public struct ActionContext: Sendable {
     public let configuration: LifeboatConfiguration
     public let runID: String
     public let runDirectory: URL
@@ -11,11 +11,11 @@ public struct ActionContext {
     public let drill: Bool
     public let services: (any ServiceProvider)?
     public var cancellation: CancellationFlag?
-    public let note: (String) -> Void
+    public let note: @Sendable (String) -> Void
     /// The running step's `timeout`, for actions that wait on something outside (shell).
     public var stepTimeout: TimeInterval?
     /// Bytes moved so far by a transfer (cloud.fetch), for the progress line.
-    public var progress: ((Int64) -> Void)?
+    public var progress: (@Sendable (Int64) -> Void)?
 
     public var artifacts: URL { runDirectory.appendingPathComponent("artifacts") }
 }

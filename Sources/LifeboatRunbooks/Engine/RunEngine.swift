@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import LifeboatCore
 import LifeboatStreams
 
@@ -6,8 +7,8 @@ import LifeboatStreams
 /// and end to the run's journal before going on, so a run killed at any point resumes from the
 /// journal alone: finished steps are not repeated, an interrupted one is repeated only when its
 /// action is safe to repeat.
-public struct RunEngine {
-    public struct Options {
+public struct RunEngine: Sendable {
+    public struct Options: Sendable {
         public var autoApprove = false
         public var drill = false
         /// Decide an interrupted step that is not safe to repeat.
@@ -20,11 +21,16 @@ public struct RunEngine {
     public let stateDirectory: URL
     public var services: (any ServiceProvider)?
     public var cancellation: CancellationFlag?
-    public var note: (String) -> Void = { _ in }
+    /// Where human messages go; called from step threads, so it must be safe to call concurrently.
+    public var note: @Sendable (String) -> Void = { _ in }
+    /// Called about once a second (and when a step starts) with the steps running now.
+    public var progress: (@Sendable ([StepProgress]) -> Void)?
+    /// Run events for webhooks.
+    public var onEvent: (@Sendable (RunEvent) -> Void)?
     /// Asks a person at this terminal to approve a gate: returns who approved, throws to
     /// refuse, or returns nil when there is no terminal (the run then waits for
     /// `lifeboat runbook approve RUN_ID STEP` from elsewhere).
-    public var approve: (Step, String) throws -> String? = { _, _ in nil }
+    public var approve: @Sendable (Step, String) throws -> String? = { _, _ in nil }
     /// How often a run waiting for an approval looks for one.
     public var approvalPollInterval: TimeInterval = 0.5
     public var environment = ProcessInfo.processInfo.environment
@@ -74,6 +80,8 @@ public struct RunEngine {
         event.drill = options.drill
         try journal.append(event)
         note("run \(runID) started — journal \(journal.url.path)")
+        onEvent?(RunEvent(name: "runbook.started", details: ["run_id": runID, "runbook": runbook.name, "target": target,
+                                                             "drill": String(options.drill), "user": event.user ?? ""]))
         return (runID, try execute(runbook, runID: runID, journal: journal, options: options))
     }
 
@@ -94,125 +102,9 @@ public struct RunEngine {
         return try execute(runbook, runID: runID, journal: try RunJournal(directory: directory), options: options)
     }
 
-    private func execute(_ runbook: Runbook, runID: String, journal: RunJournal, options: Options) throws -> RunState {
-        var state = RunState(events: try RunJournal.read(journal.url))
-        let target = state.target ?? ""
-        let lock = try RunLock(stateDirectory: stateDirectory, target: target, runID: runID, conninfo: configuration.databaseURL ?? "")
-        defer { lock.release() }
-        let context = ActionContext(configuration: configuration, runID: runID, runDirectory: runDirectory(runID), target: target,
-                                    drill: options.drill, services: options.drill ? nil : services, cancellation: cancellation, note: note)
-
-        func record(_ event: JournalEvent) throws {
-            try journal.append(event)
-            state.apply(event)
-        }
-        func finishRun(_ status: JournalEvent.Status, _ message: String? = nil) throws {
-            var event = JournalEvent(kind: .runFinished)
-            event.status = status
-            event.message = message
-            try record(event)
-        }
-
-        // Compensation steps run only when the step naming them fails, never in the main flow.
-        let compensations = Set(runbook.steps.compactMap { step -> String? in
-            if case .compensate(let other) = step.onFailure { return other }
-            return nil
-        })
-        for id in StepGraph(runbook.steps).topologicalOrder() where !compensations.contains(id) {
-            guard let step = runbook.step(id), let spec = ActionCatalog.spec(step.action) else { continue }
-            if state.isDone(id) { continue }
-            if state.inFlight.contains(id) && !spec.safeToRepeat && !options.retryInterruptedStep {
-                if options.skipInterruptedStep {
-                    var skipped = JournalEvent(kind: .stepFinished, step: id)
-                    skipped.status = .skipped
-                    skipped.message = "skipped on resume by the operator"
-                    try record(skipped)
-                    continue
-                }
-                throw RunbookRunError("step '\(id)' (\(step.action)) was interrupted and is not safe to repeat",
-                                      hint: "check its effect, then resume with --retry-step or --skip-step")
-            }
-            let resolver = References(state: state, runID: runID, environment: environment)
-            if let when = step.when, try !Expression.parse(when).evaluate(resolve: resolver.value) {
-                var skipped = JournalEvent(kind: .stepFinished, step: id)
-                skipped.status = .skipped
-                skipped.message = "when: \(when) is false"
-                try record(skipped)
-                continue
-            }
-            let behaviour = options.drill ? (step.drill ?? (step.action.hasPrefix("services.") ? .record : .run)) : .run
-            if behaviour != .run {
-                var event = JournalEvent(kind: .stepFinished, step: id)
-                event.status = behaviour == .record ? .recorded : .skipped
-                event.message = "drill: \(behaviour.rawValue)"
-                try record(event)
-                note("\(id): \(behaviour == .record ? "recorded, not run (drill)" : "skipped (drill)")")
-                continue
-            }
-            if let message = step.approval, state.steps[id]?.approvedBy == nil {
-                let text = try Template.parse(message).render(resolve: resolver.text)
-                let who = options.drill ? "auto (drill)"
-                    : (options.autoApprove ? "auto (--yes)" : try awaitApproval(step, text, runID: runID))
-                var event = JournalEvent(kind: .approval, step: id)
-                event.by = who
-                event.message = text
-                try record(event)
-            }
-            let parameters = ResolvedParameters(values: try step.parameters.mapValues { value in
-                try value.texts.map { try Template.parse($0).render(resolve: resolver.text) }
-            })
-            do {
-                let outputs = try attempt(step, parameters: parameters, context: context, record: record)
-                var event = JournalEvent(kind: .stepFinished, step: id)
-                event.status = .succeeded
-                event.outputs = outputs
-                event.durationSeconds = state.steps[id]?.startedAt.map { Date().timeIntervalSince($0) }
-                try record(event)
-            } catch {
-                if cancellation?.isCancelled == true {
-                    var event = JournalEvent(kind: .stepFinished, step: id)
-                    event.status = .interrupted
-                    event.message = "\(error)"
-                    try record(event)
-                    throw RunbookRunError("run \(runID) interrupted during step '\(id)'", hint: "resume it with `lifeboat runbook resume \(runID)`")
-                }
-                var event = JournalEvent(kind: .stepFinished, step: id)
-                event.status = .failed
-                event.message = "\(error)"
-                try record(event)
-                note("\(id) FAILED: \(error)")
-                switch step.onFailure {
-                case .continue:
-                    continue
-                case .compensate(let other):
-                    if let compensation = runbook.step(other) {
-                        let compensationParameters = ResolvedParameters(values: try compensation.parameters.mapValues { value in
-                            try value.texts.map { try Template.parse($0).render(resolve: resolver.text) }
-                        })
-                        let outputs = try? attempt(compensation, parameters: compensationParameters, context: context, record: record)
-                        var done = JournalEvent(kind: .stepFinished, step: other)
-                        done.status = outputs == nil ? .failed : .succeeded
-                        done.outputs = outputs
-                        done.message = "compensation for \(id)"
-                        try record(done)
-                    }
-                    try finishRun(.failed, "step \(id) failed; compensation \(other) ran")
-                    throw RunbookRunError("run \(runID) stopped: step '\(id)' failed: \(error)")
-                case .abort:
-                    try finishRun(.failed, "step \(id) failed")
-                    throw RunbookRunError("run \(runID) stopped: step '\(id)' failed: \(error)",
-                                          hint: "fix the cause and resume with `lifeboat runbook resume \(runID) --retry-step`")
-                }
-            }
-        }
-        try finishRun(.succeeded)
-        removeDecryptedArtifacts(runbook, state)
-        return state
-    }
-
     /// Plaintext copies made by `backup.decrypt` live only as long as the run needs them: a
     /// finished run removes them (a failed one keeps them, 0600, for its resume).
-    private func removeDecryptedArtifacts(_ runbook: Runbook, _ state: RunState) {
+    func removeDecryptedArtifacts(_ runbook: Runbook, _ state: RunState) {
         for step in runbook.steps where step.action == "backup.decrypt" {
             guard let path = state.steps[step.id]?.outputs["path"], path.hasPrefix(runDirectory("").path) else { continue }
             try? FileManager.default.removeItem(atPath: path)
@@ -253,11 +145,14 @@ public struct RunEngine {
 
     /// An approval already given, the person at this terminal, or one given later with
     /// `lifeboat runbook approve`, waited for here (Ctrl-C leaves the run resumable).
-    private func awaitApproval(_ step: Step, _ message: String, runID: String) throws -> String {
+    private static let promptLock = Mutex(())
+
+    func awaitApproval(_ step: Step, _ message: String, runID: String) throws -> String {
         let file = approvalFile(runID: runID, step: step.id)
         func given() -> String? { (try? String(contentsOf: file, encoding: .utf8)).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) } }
         if let who = given() { return who }
-        if let who = try approve(step, message) { return who }
+        // Concurrent branches may reach gates together: one question at a time at the terminal.
+        if let who = try Self.promptLock.withLock({ _ in try approve(step, message) }) { return who }
         note("step '\(step.id)' waits for approval: \(message)\n  approve it with: lifeboat runbook approve \(runID) \(step.id) --by NAME")
         while true {
             if let who = given() { return who }
@@ -267,86 +162,5 @@ public struct RunEngine {
             }
             Thread.sleep(forTimeInterval: approvalPollInterval)
         }
-    }
-
-    /// Runs a step with its retry policy, journaling each attempt.
-    private func attempt(_ step: Step, parameters: ResolvedParameters, context: ActionContext,
-                         record: (JournalEvent) throws -> Void) throws -> [String: String] {
-        let attempts = step.retry?.attempts ?? 1
-        var delay = step.retry?.initialDelay ?? 0
-        for number in 1...attempts {
-            var started = JournalEvent(kind: .stepStarted, step: step.id)
-            started.attempt = number
-            try record(started)
-            note("\(step.id) [\(step.action)]" + (number > 1 ? " attempt \(number)/\(attempts)" : ""))
-            do {
-                return try withTimeout(step, context) { try ActionExecutor.run(step.action, parameters, $0) }
-            } catch {
-                if number == attempts || cancellation?.isCancelled == true { throw error }
-                note("\(step.id): \(error) — retrying in \(DurationValue(seconds: delay))")
-                Thread.sleep(forTimeInterval: delay)
-                delay *= step.retry?.factor ?? 2
-            }
-        }
-        throw RunbookRunError("no attempt ran")
-    }
-}
-
-extension RunEngine {
-    /// Runs one attempt with the step's own cancellation: a signal to the process or the
-    /// step's timeout stops it the same way (children killed, temporary databases dropped).
-    func withTimeout<T>(_ step: Step, _ context: ActionContext, _ body: (ActionContext) throws -> T) throws -> T {
-        let stepFlag = CancellationFlag()
-        cancellation?.onCancel { stepFlag.cancel(reason: "a signal") }
-        defer { cancellation?.onCancel(nil) }
-        var context = context
-        context.cancellation = stepFlag
-        context.stepTimeout = step.timeout
-        if let timeout = step.timeout {
-            DispatchQueue.global().asyncAfter(deadline: .now() + timeout) {
-                stepFlag.cancel(reason: "its \(DurationValue(seconds: timeout)) timeout")
-            }
-        }
-        do {
-            let result = try body(context)
-            if stepFlag.isCancelled && cancellation?.isCancelled != true, let timeout = step.timeout {
-                throw RunbookRunError("step '\(step.id)' timed out after \(DurationValue(seconds: timeout))")
-            }
-            return result
-        } catch {
-            if stepFlag.isCancelled && cancellation?.isCancelled != true, let timeout = step.timeout {
-                throw RunbookRunError("step '\(step.id)' timed out after \(DurationValue(seconds: timeout)): \(error)")
-            }
-            throw error
-        }
-    }
-}
-
-/// Resolves `${...}` references during a run from the journal's state.
-struct References {
-    let state: RunState
-    let runID: String
-    let environment: [String: String]
-
-    func text(_ reference: Reference) throws -> String {
-        switch reference {
-        case .input(let name):
-            guard let value = state.inputs[name] else { throw RunbookRunError("input '\(name)' has no value") }
-            return value
-        case .stepOutput(let step, let output):
-            guard let record = state.steps[step] else { throw RunbookRunError("step '\(step)' has not run") }
-            return record.outputs[output] ?? ""
-        case .env(let name):
-            return environment[name] ?? ""
-        case .runID:
-            return runID
-        }
-    }
-
-    func value(_ reference: Reference) throws -> Expression.Value {
-        let text = try text(reference)
-        if let number = Double(text) { return .number(number) }
-        if text == "true" || text == "false" { return .bool(text == "true") }
-        return .string(text)
     }
 }

@@ -1,10 +1,12 @@
 import Foundation
+import Synchronization
 
 /// The append-only, fsync'd log of one run. Each event is one JSON line, written and synced
-/// before the work it announces goes on, so a crash loses at most the step in flight.
-public final class RunJournal {
+/// before the work it announces goes on, so a crash loses at most the step in flight. Steps
+/// running at the same time append through one lock, so lines never interleave.
+public final class RunJournal: Sendable {
     public let url: URL
-    private let handle: FileHandle
+    private let handle: Mutex<FileHandle>
 
     static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
@@ -30,17 +32,20 @@ public final class RunJournal {
                 throw RunbookRunError("cannot create \(url.path)", hint: "check LIFEBOAT_STATE_DIR is writable")
             }
         }
-        handle = try FileHandle(forUpdating: url)
-        try handle.seekToEnd()
+        let file = try FileHandle(forUpdating: url)
+        try file.seekToEnd()
+        handle = Mutex(file)
     }
 
-    deinit { try? handle.close() }
+    deinit { handle.withLock { try? $0.close() } }
 
     public func append(_ event: JournalEvent) throws {
         var line = try Self.encoder.encode(event)
         line.append(UInt8(ascii: "\n"))
-        try handle.write(contentsOf: line)
-        try handle.synchronize()
+        try handle.withLock { file in
+            try file.write(contentsOf: line)
+            try file.synchronize()
+        }
     }
 
     /// Every event of a journal file, in order. A torn last line (a crash mid-write) is ignored.

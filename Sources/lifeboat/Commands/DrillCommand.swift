@@ -35,7 +35,7 @@ struct DrillCommand: AsyncParsableCommand {
             let scratch = Self.scratchName(live)
             var engine = runEngine(configuration)
             engine.cancellation = Signals.cancellation
-            engine.note = { Terminal.note($0) }
+            engine.reportToTerminal()
             var options = RunEngine.Options()
             options.drill = true
             options.autoApprove = true

@@ -17,7 +17,7 @@ struct RunOptions: ParsableArguments {
         var engine = runEngine(configuration)
         engine.services = try ServiceProviders.make(from: configuration)
         engine.cancellation = Signals.cancellation
-        engine.note = { Terminal.note($0) }
+        engine.reportToTerminal()
         engine.approve = { step, message in
             guard isatty(STDIN_FILENO) == 1 else { return nil }
             FileHandle.standardError.write(Data("APPROVAL \(step.id): \(message)\nType yes to approve: ".utf8))
@@ -110,7 +110,7 @@ extension RunbookCommand {
             try await runbookErrors {
                 let configuration = try await global.loadConfiguration()
                 var engine = runEngine(configuration)
-                engine.note = { Terminal.note($0) }
+                engine.reportToTerminal()
                 let who = RunEngine.operatorName()
                 try engine.abort(runID, by: who)
                 Terminal.note("run \(runID) aborted")

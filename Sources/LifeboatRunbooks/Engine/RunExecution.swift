@@ -1,0 +1,305 @@
+import Foundation
+import LifeboatCore
+import Synchronization
+
+/// How a step ended, as the scheduler sees it.
+enum StepEnd: Sendable {
+    /// Finished (succeeded, skipped, recorded, or failed with `on_failure: continue`).
+    case done
+    /// Failed with `on_failure: abort` or after its compensation: the run ends failed.
+    case failed(RunbookRunError)
+    /// Interrupted by a signal, or not safe to repeat: the run stays resumable.
+    case halted(any Error)
+}
+
+extension RunEngine {
+    /// Runs every step whose `needs` are done, each on its own thread, so independent branches
+    /// (fetching from the cloud while services stop, say) overlap. A step that ends the run
+    /// stops new steps from starting; the ones already running finish and are journaled.
+    func execute(_ runbook: Runbook, runID: String, journal: RunJournal, options: Options) throws -> RunState {
+        let recorder = try RunRecorder(journal: journal)
+        let target = recorder.state.target ?? ""
+        let lock = try RunLock(stateDirectory: stateDirectory, target: target, runID: runID, conninfo: configuration.databaseURL ?? "")
+        defer { lock.release() }
+        let live = options.drill ? try? RestoreRunner(configuration: configuration).targetDatabase() : nil
+        let context = ActionContext(configuration: configuration, runID: runID, runDirectory: runDirectory(runID), target: target,
+                                    drill: options.drill, services: options.drill ? nil : services, cancellation: cancellation, note: note)
+        // Compensation steps run only when the step naming them fails, never in the main flow.
+        let compensations = Set(runbook.steps.compactMap { step -> String? in
+            if case .compensate(let other) = step.onFailure { return other }
+            return nil
+        })
+        let order = StepGraph(runbook.steps).topologicalOrder().filter { !compensations.contains($0) }
+        let board = ProgressBoard()
+        let ended = Completions()
+        let ticker = progress.map { report in Ticker(every: 1) { report(board.snapshot()) } }
+        defer {
+            ticker?.stop()
+            progress?([])  // nothing runs any more: the status line goes away
+        }
+
+        var running = Set<String>()
+        var launched = Set<String>()
+        var stop: StepEnd?
+        while true {
+            if stop == nil {
+                let state = recorder.state
+                for id in order where !launched.contains(id) && !state.isDone(id) {
+                    guard let step = runbook.step(id), step.needs.allSatisfy(state.isDone) else { continue }
+                    launched.insert(id)
+                    running.insert(id)
+                    let parameters = StepLaunch(step: step, runbook: runbook, runID: runID, options: options, live: live, context: context)
+                    Thread.detachNewThread {
+                        let end = self.run(parameters, recorder: recorder, board: board)
+                        ended.push(id, end)
+                    }
+                }
+            }
+            if running.isEmpty { break }
+            let (id, end) = ended.pop()
+            running.remove(id)
+            if case .done = end { continue }
+            if stop == nil { stop = end }
+        }
+
+        switch stop {
+        case .failed(let error)?:
+            var event = JournalEvent(kind: .runFinished)
+            event.status = .failed
+            event.message = error.message
+            try recorder.record(event)
+            onEvent?(RunEvent(name: "runbook.failed", details: ["run_id": runID, "runbook": runbook.name, "error": error.message]))
+            throw error
+        case .halted(let error)?:
+            throw error
+        case .done?, nil:
+            break
+        }
+        let unfinished = order.filter { !recorder.state.isDone($0) }
+        guard unfinished.isEmpty else {
+            throw RunbookRunError("run \(runID) stopped with steps not run: \(unfinished.joined(separator: ", "))",
+                                  hint: "resume it with `lifeboat runbook resume \(runID)`")
+        }
+        var finished = JournalEvent(kind: .runFinished)
+        finished.status = .succeeded
+        try recorder.record(finished)
+        onEvent?(RunEvent(name: "runbook.completed", details: ["run_id": runID, "runbook": runbook.name, "drill": String(options.drill)]))
+        let state = recorder.state
+        removeDecryptedArtifacts(runbook, state)
+        return state
+    }
+
+    /// One step from its `when` to its end: drill behaviour, approval gate, attempts with
+    /// retries and timeout, and what its `on_failure` says when it fails.
+    func run(_ launch: StepLaunch, recorder: RunRecorder, board: ProgressBoard) -> StepEnd {
+        let step = launch.step
+        let id = step.id
+        func finish(_ status: JournalEvent.Status, _ message: String? = nil, outputs: [String: String]? = nil, step other: Step? = nil) throws {
+            let which = other ?? step
+            var event = JournalEvent(kind: .stepFinished, step: which.id)
+            event.action = which.action
+            event.status = status
+            event.message = message
+            event.outputs = outputs
+            event.durationSeconds = recorder.state.steps[which.id]?.startedAt.map { Date().timeIntervalSince($0) }
+            try recorder.record(event)
+        }
+        do {
+            guard let spec = ActionCatalog.spec(step.action) else { throw RunbookRunError("unknown action \(step.action)") }
+            let state = recorder.state
+            if state.inFlight.contains(id) && !spec.safeToRepeat && !launch.options.retryInterruptedStep {
+                if launch.options.skipInterruptedStep {
+                    try finish(.skipped, "skipped on resume by the operator")
+                    return .done
+                }
+                return .halted(RunbookRunError("step '\(id)' (\(step.action)) was interrupted and is not safe to repeat",
+                                               hint: "check its effect, then resume with --retry-step or --skip-step"))
+            }
+            let resolver = References(state: state, runID: launch.runID, environment: environment)
+            if let when = step.when, try !Expression.parse(when).evaluate(resolve: resolver.value) {
+                try finish(.skipped, "when: \(when) is false")
+                return .done
+            }
+            let behaviour = launch.options.drill ? drillBehaviour(step) : .run
+            if behaviour != .run {
+                try finish(behaviour == .record ? .recorded : .skipped, "drill: \(behaviour.rawValue)")
+                note("\(id): \(behaviour == .record ? "recorded, not run (drill)" : "skipped (drill)")")
+                return .done
+            }
+            if let message = step.approval, state.steps[id]?.approvedBy == nil {
+                let text = try Template.parse(message).render(resolve: resolver.text)
+                var requested = JournalEvent(kind: .approvalRequested, step: id)
+                requested.action = step.action
+                requested.message = text
+                try recorder.record(requested)
+                let who: String
+                if launch.options.drill {
+                    who = "auto (drill)"
+                } else if launch.options.autoApprove {
+                    who = "auto (--yes)"
+                } else {
+                    onEvent?(RunEvent(name: "runbook.approval_needed", details: ["run_id": launch.runID, "step": id, "message": text]))
+                    who = try awaitApproval(step, text, runID: launch.runID)
+                }
+                var event = JournalEvent(kind: .approval, step: id)
+                event.by = who
+                event.message = text
+                try recorder.record(event)
+            }
+            let parameters = try resolver.parameters(of: step)
+            do {
+                if let live = launch.live { try guardLiveDatabase(step, parameters, live: live) }
+                board.begin(id, action: step.action)
+                defer { board.end(id) }
+                progress?(board.snapshot())
+                var context = launch.context
+                context.progress = { [progress] bytes in
+                    board.bytes(id, bytes)
+                    if let progress, board.reportDue() { progress(board.snapshot()) }
+                }
+                let outputs = try attempt(step, parameters: parameters, context: context, recorder: recorder)
+                try finish(.succeeded, outputs: outputs)
+                return .done
+            } catch {
+                if cancellation?.isCancelled == true {
+                    try finish(.interrupted, "\(error)")
+                    return .halted(RunbookRunError("run \(launch.runID) interrupted during step '\(id)'",
+                                                   hint: "resume it with `lifeboat runbook resume \(launch.runID)`"))
+                }
+                try finish(.failed, "\(error)")
+                note("\(id) FAILED: \(error)")
+                onEvent?(RunEvent(name: "runbook.step_failed", details: ["run_id": launch.runID, "step": id, "action": step.action, "error": "\(error)"]))
+                switch step.onFailure {
+                case .continue:
+                    return .done
+                case .compensate(let other):
+                    if let compensation = launch.runbook.step(other) {
+                        let outputs = try? attempt(compensation, parameters: try resolver.parameters(of: compensation),
+                                                   context: launch.context, recorder: recorder)
+                        try finish(outputs == nil ? .failed : .succeeded, "compensation for \(id)", outputs: outputs, step: compensation)
+                    }
+                    return .failed(RunbookRunError("run \(launch.runID) stopped: step '\(id)' failed: \(error); compensation \(other) ran"))
+                case .abort:
+                    return .failed(RunbookRunError("run \(launch.runID) stopped: step '\(id)' failed: \(error)",
+                                                   hint: "fix the cause and resume with `lifeboat runbook resume \(launch.runID) --retry-step`"))
+                }
+            }
+        } catch {
+            // The journal could not be written, or a reference could not be resolved: the
+            // run cannot go on safely, and stays resumable.
+            return .halted(error)
+        }
+    }
+
+    /// In a drill, service steps run only where a drill command is configured; everything
+    /// else runs against the scratch target unless the step says otherwise.
+    func drillBehaviour(_ step: Step) -> Step.DrillBehaviour {
+        if let explicit = step.drill { return explicit }
+        guard step.action.hasPrefix("services.") else { return .run }
+        let kind = ServiceStep.Kind(rawValue: String(step.action.dropFirst("services.".count)))
+        return kind.flatMap { ServiceStep.drillCommand($0, configuration) } == nil ? .record : .run
+    }
+
+    /// A drill never touches the live database, even when a step names it explicitly.
+    func guardLiveDatabase(_ step: Step, _ parameters: ResolvedParameters, live: String) throws {
+        if parameters.string("database") == live {
+            throw RunbookRunError("drill step '\(step.id)' names the live database \(live)",
+                                  hint: "drills run against a scratch database; leave `database:` out so the drill's target is used")
+        }
+    }
+
+    /// Runs a step with its retry policy, journaling each attempt.
+    func attempt(_ step: Step, parameters: ResolvedParameters, context: ActionContext, recorder: RunRecorder) throws -> [String: String] {
+        let attempts = step.retry?.attempts ?? 1
+        var delay = step.retry?.initialDelay ?? 0
+        for number in 1...attempts {
+            var started = JournalEvent(kind: .stepStarted, step: step.id)
+            started.action = step.action
+            started.attempt = number
+            try recorder.record(started)
+            note("\(step.id) [\(step.action)]" + (number > 1 ? " attempt \(number)/\(attempts)" : ""))
+            do {
+                return try withTimeout(step, context) { try ActionExecutor.run(step.action, parameters, $0) }
+            } catch {
+                if number == attempts || cancellation?.isCancelled == true { throw error }
+                note("\(step.id): \(error) — retrying in \(DurationValue(seconds: delay))")
+                Thread.sleep(forTimeInterval: delay)
+                delay *= step.retry?.factor ?? 2
+            }
+        }
+        throw RunbookRunError("no attempt ran")
+    }
+
+    /// Runs one attempt with the step's own cancellation: a signal to the process or the
+    /// step's timeout stops it the same way (children killed, temporary databases dropped).
+    func withTimeout<T>(_ step: Step, _ context: ActionContext, _ body: (ActionContext) throws -> T) throws -> T {
+        let stepFlag = cancellation?.makeChild() ?? CancellationFlag()
+        defer { cancellation?.removeChild(stepFlag) }
+        var context = context
+        context.cancellation = stepFlag
+        context.stepTimeout = step.timeout
+        if let timeout = step.timeout {
+            DispatchQueue.global().asyncAfter(deadline: .now() + timeout) {
+                stepFlag.cancel(reason: "its \(DurationValue(seconds: timeout)) timeout")
+            }
+        }
+        let timedOut = { stepFlag.isCancelled && self.cancellation?.isCancelled != true && step.timeout != nil }
+        do {
+            let result = try body(context)
+            if timedOut(), let timeout = step.timeout {
+                throw RunbookRunError("step '\(step.id)' timed out after \(DurationValue(seconds: timeout))")
+            }
+            return result
+        } catch {
+            if timedOut(), let timeout = step.timeout {
+                throw RunbookRunError("step '\(step.id)' timed out after \(DurationValue(seconds: timeout)): \(error)")
+            }
+            throw error
+        }
+    }
+}
+
+/// What a step thread needs from the scheduler.
+struct StepLaunch: Sendable {
+    let step: Step
+    let runbook: Runbook
+    let runID: String
+    let options: RunEngine.Options
+    /// In a drill: the live database, which no step may name.
+    let live: String?
+    let context: ActionContext
+}
+
+/// Step ends handed from step threads to the scheduler, in the order they happen.
+final class Completions: Sendable {
+    private let queue = Mutex<[(String, StepEnd)]>([])
+    private let signal = DispatchSemaphore(value: 0)
+
+    func push(_ id: String, _ end: StepEnd) {
+        queue.withLock { $0.append((id, end)) }
+        signal.signal()
+    }
+
+    func pop() -> (String, StepEnd) {
+        signal.wait()
+        return queue.withLock { $0.removeFirst() }
+    }
+}
+
+/// Calls `body` every `interval` seconds on a background thread until stopped.
+final class Ticker: Sendable {
+    private let stopped = Mutex(false)
+
+    init(every interval: TimeInterval, _ body: @escaping @Sendable () -> Void) {
+        Thread.detachNewThread { [self] in
+            while !isStopped {
+                Thread.sleep(forTimeInterval: interval)
+                if !isStopped { body() }
+            }
+        }
+    }
+
+    private var isStopped: Bool { stopped.withLock { $0 } }
+
+    func stop() { stopped.withLock { $0 = true } }
+}

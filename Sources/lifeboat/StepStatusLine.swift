@@ -1,0 +1,39 @@
+import Foundation
+import LifeboatRunbooks
+import Synchronization
+
+/// The line under a runbook's log showing what runs now: each step, how long it has run, and
+/// bytes moved for transfers ("fetch [cloud.fetch] 12s 48.0 MiB · stop [services.stop] 3s").
+/// Drawn only when stderr is a terminal; a note clears it first so the log stays readable.
+enum StepStatusLine {
+    private static let shown = Mutex(false)
+
+    static func draw(_ steps: [StepProgress]) {
+        guard Terminal.stderrIsTerminal else { return }
+        let text = steps.map { step in
+            "\(step.step) [\(step.action)] \(Terminal.age(since: Date().addingTimeInterval(-step.elapsed)))"
+                + (step.bytes.map { " " + Terminal.bytes($0) } ?? "")
+        }.joined(separator: " · ")
+        shown.withLock { shown in
+            FileHandle.standardError.write(Data("\r\u{1B}[K".utf8) + Data((text.isEmpty ? "" : "▸ " + text).utf8))
+            shown = !text.isEmpty
+        }
+    }
+
+    /// A log line, with the status line cleared first.
+    static func note(_ text: String) {
+        shown.withLock { shown in
+            if shown { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+            shown = false
+            FileHandle.standardError.write(Data("\(text)\n".utf8))
+        }
+    }
+}
+
+extension RunEngine {
+    /// Log lines and the live status line on this terminal.
+    mutating func reportToTerminal() {
+        note = { StepStatusLine.note($0) }
+        progress = { StepStatusLine.draw($0) }
+    }
+}
