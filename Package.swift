@@ -64,7 +64,8 @@ let package = Package(
         .testTarget(name: "LifeboatReportsTests", dependencies: ["LifeboatReports", "LifeboatRunbooks"]),
         .testTarget(
             name: "LifeboatIntegrationTests",
-            dependencies: ["LifeboatCore", "LifeboatPostgres", "LifeboatStreams", "LifeboatRunbooks", "LifeboatReports"],
+            dependencies: ["LifeboatCore", "LifeboatPostgres", "LifeboatStreams", "LifeboatRunbooks", "LifeboatReports",
+                           .product(name: "Crypto", package: "swift-crypto")],
             // Test runbooks, read from the source tree by path.
             exclude: ["Runbooks"]
         ),

@@ -3,9 +3,14 @@ import Foundation
 
 /// HTTP over libcurl: one easy handle per request, owned here and freed on every path;
 /// bodies stream from files and into sinks through libcurl's callbacks. TLS verification is on
-/// and never turned off; transient failures (timeouts, 5xx) are retried with backoff.
+/// and never turned off; transient failures (timeouts, 5xx) are retried with backoff. A 4xx is
+/// returned at once, never retried: the request itself is wrong and would fail the same way
+/// (webhook delivery relies on this).
 public struct CurlTransport: Sendable {
     public var connectTimeout: Int = 15
+    /// A limit on each attempt as a whole, in seconds (0: none; stalls still end at `stallTimeout`).
+    /// Small requests such as webhooks set it so a receiver that hangs cannot hold a backup up.
+    public var timeout: TimeInterval = 0
     /// A transfer slower than 1 KiB/s for this long is abandoned (then retried).
     public var stallTimeout: Int = 60
     public var attempts: Int = 4
@@ -87,6 +92,9 @@ public struct CurlTransport: Sendable {
         try check(lifeboat_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT, connectTimeout), operation)
         try check(lifeboat_curl_setopt_long(handle, CURLOPT_LOW_SPEED_LIMIT, 1024), operation)
         try check(lifeboat_curl_setopt_long(handle, CURLOPT_LOW_SPEED_TIME, stallTimeout), operation)
+        if timeout > 0 {
+            try check(lifeboat_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, max(1, Int((timeout * 1000).rounded()))), operation)
+        }
         try check(lifeboat_curl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1), operation)
         try check(lifeboat_curl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2), operation)
         if maxSendRate > 0 {

@@ -25,12 +25,31 @@ public struct BackupCreator {
     public var progress: ((Int64) -> Void)?
     public var cancellation: CancellationFlag?
     public var clock: @Sendable () -> Date = { Date() }
+    /// Receives backup.completed, backup.failed and disk.low.
+    public var notifier: EventNotifier = .disabled
+    /// False skips the refusal when the estimated size exceeds the free space (the low-space
+    /// warning still shows): for an operator who knows the estimate is wrong.
+    public var checkDiskSpace = true
+    /// Where the low-space warning goes.
+    public var warn: (String) -> Void = { StandardError.warning($0) }
 
     public init(configuration: LifeboatConfiguration) {
         self.configuration = configuration
     }
 
+    /// Takes the backup and announces the outcome; a failed delivery never changes it.
     public func run(_ options: Options) throws -> Result {
+        do {
+            let result = try take(options)
+            notifier.emit(.backupCompleted, details: BackupEvents.completed(result))
+            return result
+        } catch {
+            notifier.emit(.backupFailed, details: BackupEvents.failed(type: options.type, error: LifeboatError.wrap(error, stage: "backup")))
+            throw error
+        }
+    }
+
+    private func take(_ options: Options) throws -> Result {
         let directory = configuration.backupDirectory
         try prepareDirectory(directory)
 
@@ -43,6 +62,8 @@ public struct BackupCreator {
             .map { String($0.prefix { !$0.isWhitespace }) } ?? "\(connection.serverMajorVersion)"
         let database = connection.databaseName
         let serverMajor = connection.serverMajorVersion
+        // Only an estimate of last resort (see DiskSpaceCheck), so a refusal to tell is no failure.
+        let databaseSize = (try? connection.query("SELECT pg_database_size(current_database())").scalar).flatMap { Int64($0) }
         connection.close()
         let pgDump = try ClientProgramLocator.pgDump(configuration).locate(serverMajor: serverMajor)
 
@@ -56,6 +77,8 @@ public struct BackupCreator {
             do { recipient = try OpenPGP.encryptionKey(matching: pattern, homeDirectory: configuration.gnupgHome) }
             catch let error as StreamError { throw LifeboatError(error) }
         }
+
+        try checkSpace(options, in: directory, databaseSize: databaseSize)
 
         let startedAt = clock()
         let (name, sink) = try reserveName(options: options, startedAt: startedAt, in: directory)
@@ -107,6 +130,24 @@ public struct BackupCreator {
             sink.abort()
             throw LifeboatError.wrap(error, stage: "backup")
         }
+    }
+
+    /// Warns (and emits disk.low) below the threshold; refuses a backup that would not fit.
+    private func checkSpace(_ options: Options, in directory: URL, databaseSize: Int64?) throws {
+        let check = try DiskSpaceCheck(configuration: configuration)
+        let estimate = DiskSpaceCheck.estimate(type: options.type, compressed: options.compress, in: directory, databaseSize: databaseSize)
+        let outcome: DiskSpaceCheck.Outcome
+        do { outcome = try check.assess(estimate: estimate) }
+        catch let error as LifeboatError {
+            // Advisory: if the filesystem cannot say, the write itself will tell.
+            warn("\(error.message); the disk space check is skipped")
+            return
+        }
+        if outcome.isLow {
+            warn(DiskSpaceCheck.warning(outcome))
+            notifier.emit(.diskLow, details: BackupEvents.diskLow(outcome))
+        }
+        if checkDiskSpace, let refusal = DiskSpaceCheck.refusal(outcome, type: options.type) { throw refusal }
     }
 
     private func prepareDirectory(_ directory: URL) throws {

@@ -30,6 +30,9 @@ public struct BackupVerifier {
     public var cancellation: CancellationFlag?
     public var progress: ((Int64) -> Void)?
     public var clock: @Sendable () -> Date = { Date() }
+    /// Receives backup.verified, or backup.verification_failed (a bad backup, or one that could
+    /// not be checked).
+    public var notifier: EventNotifier = .disabled
 
     public init(configuration: LifeboatConfiguration) {
         self.configuration = configuration
@@ -37,6 +40,22 @@ public struct BackupVerifier {
 
     /// Returns the report for a good or a bad backup; throws only when it could not check.
     public func verify(_ file: URL) throws -> Report {
+        let report: Report
+        do {
+            report = try check(file)
+        } catch {
+            notifier.emit(.backupVerificationFailed, details: BackupEvents.verificationFailed(file: file, error: LifeboatError.wrap(error, stage: "verify")))
+            throw error
+        }
+        if report.passed {
+            notifier.emit(.backupVerified, details: BackupEvents.verified(report))
+        } else {
+            notifier.emit(.backupVerificationFailed, details: BackupEvents.verificationFailed(report))
+        }
+        return report
+    }
+
+    private func check(_ file: URL) throws -> Report {
         let startedAt = clock()
         var report = Report(file: file.path, passed: false, checks: [], mismatches: [], temporaryDatabase: "",
                             startedAt: startedAt, finishedAt: startedAt, failure: nil)

@@ -53,12 +53,16 @@ public struct ConfigurationKey: Sendable, Hashable {
     public static let azureEndpoint = Self("AZURE_STORAGE_ENDPOINT", nil, "Azure endpoint override")
     public static let webhookURL = Self("BACKUP_WEBHOOK_URL", nil, secret: true, "webhook URLs, comma-separated (may embed tokens)")
     public static let webhookSecret = Self("BACKUP_WEBHOOK_SECRET", nil, secret: true, "HMAC-SHA256 key for webhooks")
+    public static let webhookFormat = Self("BACKUP_WEBHOOK_FORMAT", "json", "webhook body: json, or slack (adds a `text` line)")
+    public static let webhookTimeout = Self("BACKUP_WEBHOOK_TIMEOUT", "10", "seconds allowed for each webhook attempt")
+    public static let webhookAttempts = Self("BACKUP_WEBHOOK_ATTEMPTS", "4", "tries per webhook delivery (network errors and 5xx only)")
+    public static let webhookBackoff = Self("BACKUP_WEBHOOK_BACKOFF", "1", "seconds before the first webhook retry, doubled each time")
     public static let smtpURL = Self("BACKUP_SMTP_URL", nil, secret: true, "SMTP server for email alerts (may embed credentials)")
     public static let smtpFrom = Self("BACKUP_SMTP_FROM", nil, "alert sender")
     public static let smtpTo = Self("BACKUP_SMTP_TO", nil, "alert recipients")
     public static let smtpUser = Self("BACKUP_SMTP_USER", nil, "SMTP user")
     public static let smtpPassword = Self("BACKUP_SMTP_PASSWORD", nil, secret: true, "SMTP password")
-    public static let diskMinFreeGB = Self("BACKUP_DISK_MIN_FREE_GB", "10", "low-disk warning threshold (GB)")
+    public static let diskMinFreeGB = Self("BACKUP_DISK_MIN_FREE_GB", "10", "free space in BACKUP_DIR below which backups warn (GB, decimals allowed)")
     public static let stateDir = Self("LIFEBOAT_STATE_DIR", "/var/lib/lifeboat", "run journals and locks")
     public static let servicesProvider = Self("LIFEBOAT_SERVICES_PROVIDER", nil, "compose, systemd or command")
     public static let composeFile = Self("LIFEBOAT_COMPOSE_FILE", nil, "compose file")
@@ -69,6 +73,7 @@ public struct ConfigurationKey: Sendable, Hashable {
     public static let drillStopCommand = Self("LIFEBOAT_DRILL_STOP_COMMAND", nil, "drills: command run for services.stop (unset: recorded only)")
     public static let drillStartCommand = Self("LIFEBOAT_DRILL_START_COMMAND", nil, "drills: command run for services.start (unset: recorded only)")
     public static let drillHealthCommand = Self("LIFEBOAT_DRILL_HEALTH_COMMAND", nil, "drills: command run for services.health (unset: recorded only)")
+    public static let metricsFile = Self("LIFEBOAT_METRICS_FILE", nil, "node_exporter textfile written after each job (e.g. /var/lib/node_exporter/textfile/lifeboat.prom)")
     public static let poolSize = Self("DB_POOL_SIZE", "20", "connection pool size")
     public static let poolMaxOverflow = Self("DB_MAX_OVERFLOW", "40", "connections beyond the pool")
     public static let poolTimeout = Self("DB_POOL_TIMEOUT", "30", "seconds to wait for a connection")
@@ -84,9 +89,9 @@ public struct ConfigurationKey: Sendable, Hashable {
         cloudSyncEnabled, cloudProvider, cloudBucket, cloudPrefix, cloudEndpoint, multipartThresholdMB, partSizeMB, cloudMaxRateKBps,
         awsAccessKeyID, awsSecretAccessKey, awsSessionToken, awsRegion,
         azureAccount, azureKey, azureContainer, azureEndpoint,
-        webhookURL, webhookSecret, smtpURL, smtpFrom, smtpTo, smtpUser, smtpPassword,
+        webhookURL, webhookSecret, webhookFormat, webhookTimeout, webhookAttempts, webhookBackoff, smtpURL, smtpFrom, smtpTo, smtpUser, smtpPassword,
         diskMinFreeGB, stateDir, servicesProvider, composeFile, services,
-        stopCommand, startCommand, healthCommand, drillStopCommand, drillStartCommand, drillHealthCommand,
+        stopCommand, startCommand, healthCommand, drillStopCommand, drillStartCommand, drillHealthCommand, metricsFile,
         poolSize, poolMaxOverflow, poolTimeout, poolRecycle, connectTimeout, poolPrePing,
     ]
 }

@@ -94,7 +94,17 @@ public struct LifeboatConfiguration: Sendable {
         return value
     }
 
-    private func invalid(_ key: ConfigurationKey, _ raw: String, _ expected: String) -> LifeboatError {
+    /// A number that may have decimals (`0.5` GB, `0.05` s), 0 or more.
+    public func decimal(_ key: ConfigurationKey) throws -> Double? {
+        guard let raw = string(key) else { return nil }
+        guard let value = Double(raw.trimmingCharacters(in: .whitespaces)), value.isFinite, value >= 0 else {
+            throw invalid(key, raw, "a number, 0 or more (decimals allowed, e.g. 0.5)")
+        }
+        return value
+    }
+
+    /// The error for a value that does not parse, naming where it came from (secrets not shown).
+    func invalid(_ key: ConfigurationKey, _ raw: String, _ expected: String) -> LifeboatError {
         let origin = resolved[key.name]?.origin ?? .default
         let shown = key.isSecret ? "(redacted)" : "'\(raw)'"
         return LifeboatError(stage: "configuration", message: "\(key.name) is \(shown) (from \(origin.rawValue)), expected \(expected)",

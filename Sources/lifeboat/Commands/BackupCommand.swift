@@ -9,6 +9,10 @@ struct BackupCommand: AsyncParsableCommand {
         discussion: """
             Writes backup_{type}_{YYYYMMDDTHHMMSSZ}.sql[.gz][.gpg] and its .manifest.json in BACKUP_DIR.
             A failed backup leaves nothing that looks like a backup.
+            Before pg_dump starts, free space in BACKUP_DIR is checked: below BACKUP_DISK_MIN_FREE_GB it \
+            warns; a backup estimated larger than the free space is refused (--skip-disk-check overrides).
+            backup.completed, backup.failed, disk.low and cloud_sync.failed go to BACKUP_WEBHOOK_URL; \
+            a webhook that cannot be delivered is logged and never changes the exit status.
 
             Examples:
               lifeboat backup --type daily --compress --cleanup
@@ -43,6 +47,9 @@ struct BackupCommand: AsyncParsableCommand {
     @Option(help: "With --verify-only: the backup to verify.")
     var backupFile: String?
 
+    @Flag(help: "Start even when the estimated backup size exceeds the free space in BACKUP_DIR (a full disk still fails cleanly).")
+    var skipDiskCheck = false
+
     func validate() throws {
         if verifyOnly && backupFile == nil { throw ValidationError("--verify-only needs --backup-file FILE") }
         if backupFile != nil && !verifyOnly { throw ValidationError("--backup-file goes with --verify-only (to restore a file, use `lifeboat restore --backup-file`)") }
@@ -64,12 +71,15 @@ struct BackupCommand: AsyncParsableCommand {
                 compress: try configuration.bool(.compressionEnabled),
                 encrypt: try configuration.bool(.encryptionEnabled))
             let policy = try configuration.retentionLimits()
+            let notifier = try EventNotifier(configuration: configuration)
 
             let cancellation = Signals.cancellation
             let progress = ProgressLine(label: "backup \(type.rawValue)")
             var creator = BackupCreator(configuration: configuration)
             creator.cancellation = cancellation
             creator.progress = progress.update
+            creator.notifier = notifier
+            creator.checkDiskSpace = !skipDiskCheck
             let result = try progress.showing { try creator.run(options) }
 
             if !global.json {
@@ -91,7 +101,9 @@ struct BackupCommand: AsyncParsableCommand {
                     let sync = try CloudSync(configuration: configuration, cancellation: Signals.cancellation)
                     uploaded = try sync.upload(result.path).map(\.key)
                     Terminal.note("uploaded to \(sync.store.location)/\(sync.key(for: result.path.lastPathComponent))")
-                } catch let error as LifeboatError {
+                } catch {
+                    let error = LifeboatError.wrap(error, stage: "cloud")
+                    notifier.emit(.cloudSyncFailed, details: BackupEvents.cloudSyncFailed(file: result.path, error: error))
                     throw LifeboatError(stage: error.stage, message: error.message + " — the local backup \(result.path.path) is kept",
                                         hint: error.hint ?? "fix the cause; until then this backup exists only locally", category: error.category)
                 }

@@ -54,6 +54,7 @@ struct VerifyCommand: AsyncParsableCommand {
         let progress = ProgressLine(label: "verify")
         var verifier = BackupVerifier(configuration: configuration)
         verifier.cancellation = cancellation
+        verifier.notifier = try EventNotifier(configuration: configuration)
         verifier.progress = progress.update
         let report = try progress.showing { try verifier.verify(file) }
         if json {

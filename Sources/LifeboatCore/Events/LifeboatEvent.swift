@@ -1,0 +1,37 @@
+import Foundation
+
+/// Something an operator should hear about without watching a terminal: a backup that
+/// finished or failed, a verification verdict, low disk, a failed upload, a runbook's progress.
+/// Webhooks carry it; its `details` are plain JSON so any receiver can read them.
+public struct LifeboatEvent: Sendable, Equatable {
+    /// The event names receivers filter on. They are part of the public contract (README,
+    /// `X-Lifeboat-Event`): add new ones, never rename.
+    public enum Name: String, CaseIterable, Sendable, Codable {
+        case backupCompleted = "backup.completed"
+        case backupFailed = "backup.failed"
+        case backupVerified = "backup.verified"
+        case backupVerificationFailed = "backup.verification_failed"
+        case diskLow = "disk.low"
+        case cloudSyncFailed = "cloud_sync.failed"
+        case runbookStarted = "runbook.started"
+        case runbookStepFailed = "runbook.step_failed"
+        case runbookApprovalNeeded = "runbook.approval_needed"
+        case runbookCompleted = "runbook.completed"
+        case runbookFailed = "runbook.failed"
+    }
+
+    public let name: Name
+    public let time: Date
+    /// The machine the event happened on, so one channel can serve several hosts.
+    public let host: String
+    public var details: [String: EventValue]
+
+    public init(_ name: Name, details: [String: EventValue] = [:], time: Date = Date(), host: String = LifeboatEvent.localHost) {
+        self.name = name
+        self.time = time
+        self.host = host
+        self.details = details
+    }
+
+    public static let localHost: String = ProcessInfo.processInfo.hostName
+}
