@@ -13,10 +13,14 @@ struct GlobalOptions: ParsableArguments {
     @Flag(name: .long, help: "Print the result as JSON on stdout.")
     var json = false
 
+    @Option(name: .customLong("metrics-file"), help: "Prometheus textfile to update after the job (overrides LIFEBOAT_METRICS_FILE).")
+    var metricsFile: String?
+
     /// Loads the configuration with `overrides` (flag values under their variable names) on top.
     func loadConfiguration(_ overrides: [String: String] = [:]) async throws -> LifeboatConfiguration {
         var overrides = overrides
         if let backupDirectory { overrides[ConfigurationKey.backupDir.name] = backupDirectory }
+        if let metricsFile { overrides[ConfigurationKey.metricsFile.name] = metricsFile }
         return try await LifeboatConfiguration.load(overrides: overrides, environmentFile: environmentFile)
     }
 }

@@ -21,6 +21,7 @@ public enum EventText {
         case .diskLow: return ":warning:"
         case .runbookStarted: return ":arrow_forward:"
         case .runbookApprovalNeeded: return ":raised_hand:"
+        case .runbookNotice: return ":loudspeaker:"
         }
     }
 
@@ -46,8 +47,9 @@ public enum EventText {
             return "\(text("directory") ?? "BACKUP_DIR") has \(ByteSize.decimal(free)) free, below \(ByteSize.decimal(threshold))"
         case .cloudSyncFailed:
             return "\(file) not uploaded: " + (text("error") ?? "upload failed")
-        case .runbookStarted, .runbookStepFailed, .runbookApprovalNeeded, .runbookCompleted, .runbookFailed:
+        case .runbookStarted, .runbookStepFailed, .runbookApprovalNeeded, .runbookCompleted, .runbookFailed, .runbookNotice:
             var parts = [text("runbook") ?? "runbook"]
+            if let name = text("event") { parts[0] += " \(name)" }
             if let run = text("run_id") { parts[0] += " (run \(run))" }
             if let step = text("step") { parts.append("step \(step)") }
             if let message = text("error") ?? text("message") { parts.append(message) }

@@ -18,6 +18,8 @@ public struct LifeboatEvent: Sendable, Equatable {
         case runbookApprovalNeeded = "runbook.approval_needed"
         case runbookCompleted = "runbook.completed"
         case runbookFailed = "runbook.failed"
+        /// A runbook's own `notify` step; `details.event` holds the name the runbook gave.
+        case runbookNotice = "runbook.notice"
     }
 
     public let name: Name

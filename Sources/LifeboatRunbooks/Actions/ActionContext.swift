@@ -16,6 +16,8 @@ public struct ActionContext: Sendable {
     public var stepTimeout: TimeInterval?
     /// Bytes moved so far by a transfer (cloud.fetch), for the progress line.
     public var progress: (@Sendable (Int64) -> Void)?
+    /// Sends a run event to the webhooks (the `notify` action).
+    public var emit: (@Sendable (RunEvent) -> Void)?
 
     public var artifacts: URL { runDirectory.appendingPathComponent("artifacts") }
 }

@@ -22,8 +22,16 @@ extension RunEngine {
         let lock = try RunLock(stateDirectory: stateDirectory, target: target, runID: runID, conninfo: configuration.databaseURL ?? "")
         defer { lock.release() }
         let live = options.drill ? try? RestoreRunner(configuration: configuration).targetDatabase() : nil
-        let context = ActionContext(configuration: configuration, runID: runID, runDirectory: runDirectory(runID), target: target,
+        var context = ActionContext(configuration: configuration, runID: runID, runDirectory: runDirectory(runID), target: target,
                                     drill: options.drill, services: options.drill ? nil : services, cancellation: cancellation, note: note)
+        if let onEvent {
+            let name = runbook.name
+            context.emit = { @Sendable event in
+                var details = event.details
+                details["runbook"] = details["runbook"] ?? name
+                onEvent(RunEvent(name: event.name, details: details))
+            }
+        }
         // Compensation steps run only when the step naming them fails, never in the main flow.
         let compensations = Set(runbook.steps.compactMap { step -> String? in
             if case .compensate(let other) = step.onFailure { return other }
@@ -68,7 +76,7 @@ extension RunEngine {
             event.status = .failed
             event.message = error.message
             try recorder.record(event)
-            onEvent?(RunEvent(name: "runbook.failed", details: ["run_id": runID, "runbook": runbook.name, "error": error.message]))
+            onEvent?(RunEvent(name: "runbook.failed", details: ["run_id": runID, "runbook": runbook.name, "drill": String(options.drill), "error": error.message]))
             throw error
         case .halted(let error)?:
             throw error
@@ -138,7 +146,8 @@ extension RunEngine {
                 } else if launch.options.autoApprove {
                     who = "auto (--yes)"
                 } else {
-                    onEvent?(RunEvent(name: "runbook.approval_needed", details: ["run_id": launch.runID, "step": id, "message": text]))
+                    onEvent?(RunEvent(name: "runbook.approval_needed", details: ["run_id": launch.runID, "runbook": launch.runbook.name, "step": id, "message": text,
+                                                                                  "approve_with": "lifeboat runbook approve \(launch.runID) \(id) --by NAME"]))
                     who = try awaitApproval(step, text, runID: launch.runID)
                 }
                 var event = JournalEvent(kind: .approval, step: id)
@@ -168,7 +177,8 @@ extension RunEngine {
                 }
                 try finish(.failed, "\(error)")
                 note("\(id) FAILED: \(error)")
-                onEvent?(RunEvent(name: "runbook.step_failed", details: ["run_id": launch.runID, "step": id, "action": step.action, "error": "\(error)"]))
+                onEvent?(RunEvent(name: "runbook.step_failed", details: ["run_id": launch.runID, "runbook": launch.runbook.name, "step": id,
+                                                                        "action": step.action, "error": "\(error)"]))
                 switch step.onFailure {
                 case .continue:
                     return .done

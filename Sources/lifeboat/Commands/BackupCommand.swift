@@ -80,7 +80,21 @@ struct BackupCommand: AsyncParsableCommand {
             creator.progress = progress.update
             creator.notifier = notifier
             creator.checkDiskSpace = !skipDiskCheck
-            let result = try progress.showing { try creator.run(options) }
+            let result: BackupCreator.Result
+            do {
+                result = try progress.showing { try creator.run(options) }
+            } catch {
+                JobMetrics.record(configuration) {
+                    $0.backup(type: type.rawValue, succeeded: false, durationSeconds: nil, sizeBytes: nil)
+                    JobMetrics.diskFree(configuration, into: &$0)
+                }
+                throw error
+            }
+            JobMetrics.record(configuration) {
+                $0.backup(type: type.rawValue, succeeded: true,
+                          durationSeconds: result.manifest.finishedAt.timeIntervalSince(result.manifest.startedAt), sizeBytes: result.manifest.fileBytes)
+                JobMetrics.diskFree(configuration, into: &$0)
+            }
 
             if !global.json {
                 let manifest = result.manifest
@@ -97,11 +111,16 @@ struct BackupCommand: AsyncParsableCommand {
             var uploaded: [String] = []
             let syncEnabled = try configuration.bool(.cloudSyncEnabled)
             if syncEnabled {
+                let started = Date()
                 do {
                     let sync = try CloudSync(configuration: configuration, cancellation: Signals.cancellation)
                     uploaded = try sync.upload(result.path).map(\.key)
                     Terminal.note("uploaded to \(sync.store.location)/\(sync.key(for: result.path.lastPathComponent))")
+                    JobMetrics.record(configuration) {
+                        $0.upload(succeeded: true, bytes: result.manifest.fileBytes, durationSeconds: Date().timeIntervalSince(started))
+                    }
                 } catch {
+                    JobMetrics.record(configuration) { $0.upload(succeeded: false, bytes: 0, durationSeconds: nil) }
                     let error = LifeboatError.wrap(error, stage: "cloud")
                     notifier.emit(.cloudSyncFailed, details: BackupEvents.cloudSyncFailed(file: result.path, error: error))
                     throw LifeboatError(stage: error.stage, message: error.message + " — the local backup \(result.path.path) is kept",

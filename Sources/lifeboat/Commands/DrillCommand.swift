@@ -36,6 +36,7 @@ struct DrillCommand: AsyncParsableCommand {
             var engine = runEngine(configuration)
             engine.cancellation = Signals.cancellation
             engine.reportToTerminal()
+            try engine.announce(configuration)
             var options = RunEngine.Options()
             options.drill = true
             options.autoApprove = true

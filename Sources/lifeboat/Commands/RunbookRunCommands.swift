@@ -18,6 +18,7 @@ struct RunOptions: ParsableArguments {
         engine.services = try ServiceProviders.make(from: configuration)
         engine.cancellation = Signals.cancellation
         engine.reportToTerminal()
+        try engine.announce(configuration)
         engine.approve = { step, message in
             guard isatty(STDIN_FILENO) == 1 else { return nil }
             FileHandle.standardError.write(Data("APPROVAL \(step.id): \(message)\nType yes to approve: ".utf8))

@@ -56,7 +56,14 @@ struct VerifyCommand: AsyncParsableCommand {
         verifier.cancellation = cancellation
         verifier.notifier = try EventNotifier(configuration: configuration)
         verifier.progress = progress.update
-        let report = try progress.showing { try verifier.verify(file) }
+        let report: BackupVerifier.Report
+        do {
+            report = try progress.showing { try verifier.verify(file) }
+        } catch {
+            JobMetrics.record(configuration) { $0.verification("error") }
+            throw error
+        }
+        JobMetrics.record(configuration) { $0.verification(report.passed ? "passed" : "failed") }
         if json {
             try Terminal.printJSON(report)
         } else {
