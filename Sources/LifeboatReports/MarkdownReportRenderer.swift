@@ -1,0 +1,135 @@
+import Foundation
+
+/// The report as Markdown: for the incident ticket, the post-mortem document, or a terminal.
+enum MarkdownReportRenderer {
+    static func render(_ report: RunReport) -> String {
+        var lines: [String] = []
+        let start = report.startedAt
+        lines.append("# Run report: \(text(report.scenario.name)) — \(ReportText.outcome(report.outcome))")
+        lines.append("")
+        if let description = report.scenario.description?.trimmingCharacters(in: .whitespacesAndNewlines), !description.isEmpty {
+            lines += description.split(separator: "\n", omittingEmptySubsequences: false).map { "> " + text(String($0)) }
+            lines.append("")
+        }
+
+        lines += ["| | |", "|---|---|"]
+        var summary: [(String, String)] = [
+            ("Run", "`\(report.runID)`"),
+            ("Outcome", "**\(ReportText.outcome(report.outcome))**" + (report.outcomeMessage.map { " — " + cell($0) } ?? "")),
+            ("Scenario", cell(report.scenario.name) + (report.scenario.file.map { " (" + cell($0) + ")" } ?? "")),
+            ("Runbook SHA-256", cell(report.scenario.sha256 ?? "—")),
+            ("Kind", report.drill ? "drill (scratch database, services recorded)" : "real run"),
+            ("Target", cell(report.target ?? "—")),
+            ("Ran by", cell(report.user ?? "?") + " on " + cell(report.host ?? "?")),
+            ("Started", ReportText.timestamp(report.startedAt)),
+            ("Finished", report.finishedAt.map { ReportText.timestamp($0) } ?? "— (last event \(ReportText.timestamp(report.lastEventAt)))"),
+            ("Duration", ReportText.duration(report.durationSeconds)),
+            ("RTO", report.measures.rtoSeconds.map { "\(ReportText.duration($0)) (\(ReportText.rtoMeaning))" } ?? "not reached"),
+            ("RPO", report.measures.rpoSeconds.map { "\(ReportText.duration($0)) (\(ReportText.rpoMeaning(report.measures)))" } ?? "unknown (no backup chosen)"),
+            ("Inputs", cell(ReportText.pairs(report.inputs))),
+        ]
+        if let failed = report.failedStep { summary.insert(("Failed step", cell(failed)), at: 2) }
+        if !report.interruptedSteps.isEmpty {
+            summary.insert(("Interrupted step", cell(report.interruptedSteps.joined(separator: ", "))), at: 2)
+        }
+        lines += summary.map { "| \($0.0) | \($0.1) |" }
+        lines.append("")
+
+        lines += ["## Timeline", "", "Times are UTC\(start.map { ", on \(dayFormatter.string(from: $0))" } ?? "").", ""]
+        lines += ["| step | action | status | start | end | duration | attempts |", "|---|---|---|---|---|---|---|"]
+        for step in report.steps {
+            let status = step.status == .failed || step.status == .interrupted ? "**\(ReportText.status(step.status))**" : ReportText.status(step.status)
+            lines.append("| \(cell(step.id)) | \(cell(step.actionLabel)) | \(status) | \(ReportText.clock(step.startedAt, runStart: start)) | "
+                + "\(ReportText.clock(step.finishedAt, runStart: start)) | \(ReportText.duration(step.durationSeconds)) | \(step.attempts) |")
+        }
+        lines.append("")
+        let details = report.steps.filter { !$0.outputs.isEmpty || $0.message != nil }
+        if !details.isEmpty {
+            lines += ["### Step details", ""]
+            for step in details {
+                var line = "- **\(text(step.id))** (\(text(ReportText.status(step.status))))"
+                if let message = step.message { line += ": " + text(message) }
+                lines.append(line)
+                if !step.outputs.isEmpty { lines.append("  - outputs: " + text(ReportText.pairs(step.outputs))) }
+            }
+            lines.append("")
+        }
+
+        let gated = report.steps.filter { $0.approval != nil }
+        lines += ["## Approvals", ""]
+        if gated.isEmpty {
+            lines += ["No step of this run had an approval gate.", ""]
+        } else {
+            lines += ["| step | requested | approved | by | waited | message |", "|---|---|---|---|---|---|"]
+            for step in gated {
+                guard let approval = step.approval else { continue }
+                lines.append("| \(cell(step.id)) | \(ReportText.clock(approval.requestedAt, runStart: start)) | "
+                    + "\(approval.approvedAt == nil ? "**not yet**" : ReportText.clock(approval.approvedAt, runStart: start)) | "
+                    + "\(cell(approval.approvedBy ?? "—")) | \(ReportText.duration(approval.waitSeconds)) | \(cell(approval.message ?? "—")) |")
+            }
+            lines.append("")
+        }
+
+        lines += ["## Validation", ""]
+        if report.validations.isEmpty {
+            lines += ["No validation step ran (backup.verify, validate.row_counts, sql.check).", ""]
+        } else {
+            lines += ["| step | action | checks | status | result |", "|---|---|---|---|---|"]
+            for check in report.validations {
+                let result = check.status == .succeeded ? ReportText.pairs(check.outputs) : (check.message ?? ReportText.pairs(check.outputs))
+                lines.append("| \(cell(check.step)) | \(cell(check.action)) | \(cell(check.checks)) | \(ReportText.status(check.status)) | \(cell(result)) |")
+            }
+            lines.append("")
+        }
+
+        lines += ["## Backup", ""]
+        if let backup = report.backup {
+            lines += ["| | |", "|---|---|"]
+            var rows: [(String, String)] = [
+                ("Name", cell(backup.name)), ("Type", cell(backup.type ?? "—")),
+                ("Snapshot", ReportText.timestamp(backup.snapshotAt)),
+                ("Size", backup.bytes.map { "\(ReportText.bytes($0)) (\($0) bytes)" } ?? "—"),
+                ("SHA-256", cell(backup.sha256 ?? "—")),
+                ("Source", cell([backup.source, backup.path].compactMap { $0 }.joined(separator: ": "))),
+                ("Chosen by step", cell(backup.step)),
+            ]
+            if let fetched = backup.fetchedPath { rows.append(("Fetched to", cell(fetched))) }
+            if let decrypted = backup.decryptedPath { rows.append(("Decrypted to", cell(decrypted))) }
+            lines += rows.map { "| \($0.0) | \($0.1) |" }
+        } else {
+            lines.append("The run chose no backup (no backup.select step succeeded).")
+        }
+        lines.append("")
+
+        if !report.nextSteps.isEmpty {
+            lines += ["## Next steps", ""]
+            lines += report.nextSteps.enumerated().map { "\($0.offset + 1). \(text($0.element))" }
+            lines.append("")
+        }
+        lines.append("---")
+        lines.append("Written by Lifeboat from the run's journal alone, \(ReportText.timestamp(report.generatedAt)).")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    private static var dayFormatter: DateFormatter {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd"
+        return formatter
+    }
+
+    /// Journal text is untrusted: it must not open HTML or an entity in renderers that allow
+    /// them, nor break a line in two. Backslash escapes do that and still read well as plain
+    /// text in a terminal (`\<db>`), unlike `&lt;db&gt;`.
+    static func text(_ value: String) -> String {
+        value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "<", with: "\\<")
+            .replacingOccurrences(of: "&", with: "\\&").replacingOccurrences(of: "\r", with: "")
+            .replacingOccurrences(of: "\n", with: " ")
+    }
+
+    /// Text for a table cell: a `|` would end the cell.
+    static func cell(_ value: String) -> String {
+        text(value).replacingOccurrences(of: "|", with: "\\|")
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+
+/// Everything a post-incident report says about one run, built from the run's journal alone
+/// (see `RunReport+Journal.swift`), so a report can be written for a run that crashed, on a
+/// machine that never saw the runbook file. The renderers only format this value; the JSON
+/// renderer encodes it as it is, documented by `docs/report.schema.json`.
+public struct RunReport: Codable, Sendable, Equatable {
+    /// Bumped when a key changes meaning or goes away; new keys do not bump it.
+    public static let schemaVersion = 1
+
+    public var schemaVersion: Int
+    public var generatedAt: Date
+    public var runID: String
+    public var scenario: ReportScenario
+    public var inputs: [String: String]
+    /// Who ran it (the sudo caller first) and on which machine.
+    public var user: String?
+    public var host: String?
+    /// The database the run acted on (a drill's scratch database for drills).
+    public var target: String?
+    public var drill: Bool
+    public var startedAt: Date?
+    /// When the run ended; nil when the journal has no end.
+    public var finishedAt: Date?
+    /// The newest event of the journal: where an unfinished run's story stops.
+    public var lastEventAt: Date?
+    /// Start to end, or to the last event for a run that never ended.
+    public var durationSeconds: Double?
+    public var outcome: RunOutcome
+    /// The run end's message, or for a run without an end, what that means.
+    public var outcomeMessage: String?
+    /// The step that stopped a failed run.
+    public var failedStep: String?
+    /// Steps that started and never finished: what a crash interrupted.
+    public var interruptedSteps: [String]
+    public var measures: ReportMeasures
+    public var backup: ReportBackup?
+    public var steps: [ReportStep]
+    public var validations: [ReportValidation]
+    /// What to do now, for a run that did not succeed.
+    public var nextSteps: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case schemaVersion = "schema_version", generatedAt = "generated_at", runID = "run_id", scenario, inputs, user, host
+        case target, drill, startedAt = "started_at", finishedAt = "finished_at", lastEventAt = "last_event_at"
+        case durationSeconds = "duration_seconds", outcome, outcomeMessage = "outcome_message", failedStep = "failed_step"
+        case interruptedSteps = "interrupted_steps", measures, backup, steps, validations, nextSteps = "next_steps"
+    }
+
+    /// Unknown values are written as null rather than left out, so every report has every key.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(schemaVersion, forKey: .schemaVersion)
+        try container.encode(generatedAt, forKey: .generatedAt)
+        try container.encode(runID, forKey: .runID)
+        try container.encode(scenario, forKey: .scenario)
+        try container.encode(inputs, forKey: .inputs)
+        try container.encode(user, forKey: .user)
+        try container.encode(host, forKey: .host)
+        try container.encode(target, forKey: .target)
+        try container.encode(drill, forKey: .drill)
+        try container.encode(startedAt, forKey: .startedAt)
+        try container.encode(finishedAt, forKey: .finishedAt)
+        try container.encode(lastEventAt, forKey: .lastEventAt)
+        try container.encode(durationSeconds, forKey: .durationSeconds)
+        try container.encode(outcome, forKey: .outcome)
+        try container.encode(outcomeMessage, forKey: .outcomeMessage)
+        try container.encode(failedStep, forKey: .failedStep)
+        try container.encode(interruptedSteps, forKey: .interruptedSteps)
+        try container.encode(measures, forKey: .measures)
+        try container.encode(backup, forKey: .backup)
+        try container.encode(steps, forKey: .steps)
+        try container.encode(validations, forKey: .validations)
+        try container.encode(nextSteps, forKey: .nextSteps)
+    }
+
+    public func step(_ id: String) -> ReportStep? { steps.first { $0.id == id } }
+}
