@@ -81,4 +81,26 @@ struct RunbookBehaviourTests {
         #expect(events.last?.kind == .runFinished && events.last?.status == .failed)
         #expect(result.stderr.contains("broken"), "\(result.stderr)")
     }
+
+    @Test func resumeRunsTheStepThatFailedAgainAndNotTheOnesBefore() throws {
+        let work = try ScratchFolder()
+        let state = try ScratchFolder()
+        let database = try ScratchDatabase(fromPagila: false)
+        let environment: [String: String?] = ["DATABASE_URL": database.url, "LIFEBOAT_STATE_DIR": state.path, "LB_WORK": work.path]
+        let runbook = Self.directory.appendingPathComponent("fails-until-fixed.yaml").path
+        let failed = try Command.lifeboat(["runbook", "run", runbook], environment: environment)
+        #expect(failed.status == 1)
+        let runID = try #require(RunbookScenarioTests.runIDs(state).first)
+        try Data().write(to: work.url.appendingPathComponent("fixed"))
+        let resumed = try Command.lifeboat(["runbook", "resume", runID], environment: environment)
+        #expect(resumed.succeeded, "\(resumed.stderr)")
+        let log = try String(contentsOf: work.url.appendingPathComponent("log"), encoding: .utf8)
+        #expect(log == "prepare\nafter\n", "prepare ran once, after ran once the check passed: \(log)")
+        let events = try RunJournal.read(state.url.appendingPathComponent("runs/\(runID)/journal.jsonl"))
+        #expect(events.filter { $0.kind == .stepFinished && $0.step == "check" }.map(\.status) == [.failed, .succeeded])
+        #expect(events.last?.kind == .runFinished && events.last?.status == .succeeded)
+        let status = try Command.lifeboat(["runbook", "status", runID, "--json"], environment: environment)
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any], "\(status.stderr)")
+        #expect(report["outcome"] as? String == "succeeded", "status --json is the report: \(status.stdout.prefix(400))")
+    }
 }

@@ -46,14 +46,21 @@ extension RunEngine {
             progress?([])  // nothing runs any more: the status line goes away
         }
 
+        // A step that failed and stopped the run is not done: resuming runs it again. Only a
+        // failure the runbook chose to continue past counts as an end.
+        func settled(_ state: RunState, _ id: String) -> Bool {
+            guard state.isDone(id) else { return false }
+            if state.steps[id]?.status == .failed, let step = runbook.step(id), step.onFailure != .continue { return false }
+            return true
+        }
         var running = Set<String>()
         var launched = Set<String>()
         var stop: StepEnd?
         while true {
             if stop == nil {
                 let state = recorder.state
-                for id in order where !launched.contains(id) && !state.isDone(id) {
-                    guard let step = runbook.step(id), step.needs.allSatisfy(state.isDone) else { continue }
+                for id in order where !launched.contains(id) && !settled(state, id) {
+                    guard let step = runbook.step(id), step.needs.allSatisfy({ settled(state, $0) }) else { continue }
                     launched.insert(id)
                     running.insert(id)
                     let parameters = StepLaunch(step: step, runbook: runbook, runID: runID, options: options, live: live, context: context)
@@ -83,7 +90,7 @@ extension RunEngine {
         case .done?, nil:
             break
         }
-        let unfinished = order.filter { !recorder.state.isDone($0) }
+        let unfinished = order.filter { !settled(recorder.state, $0) }
         guard unfinished.isEmpty else {
             throw RunbookRunError("run \(runID) stopped with steps not run: \(unfinished.joined(separator: ", "))",
                                   hint: "resume it with `lifeboat runbook resume \(runID)`")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LifeboatCore
+import LifeboatReports
 import LifeboatRunbooks
 
 /// An engine over the configured state directory (LIFEBOAT_STATE_DIR).
@@ -150,7 +151,14 @@ extension RunbookCommand {
     struct Status: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show where a run stands, from its journal.",
-            discussion: "Example:\n  lifeboat runbook status 20250118t030000z-3fa2")
+            discussion: """
+                With --json, prints the run as `lifeboat report RUN_ID --format json` does (docs/report.schema.json),
+                so status and report always agree.
+
+                Examples:
+                  lifeboat runbook status 20250118t030000z-3fa2
+                  lifeboat runbook status 20250118t030000z-3fa2 --json
+                """)
 
         @OptionGroup var global: GlobalOptions
 
@@ -160,7 +168,12 @@ extension RunbookCommand {
         func run() async throws {
             try await runbookErrors {
                 let configuration = try await global.loadConfiguration()
-                RunbookCommand.printStatus(runID, RunState(events: try RunJournal.read(try runEngine(configuration).existingJournal(runID))))
+                let events = try RunJournal.read(try runEngine(configuration).existingJournal(runID))
+                if global.json {
+                    print(try RunReport(runID: runID, events: events).render(.json))
+                } else {
+                    RunbookCommand.printStatus(runID, RunState(events: events))
+                }
             }
         }
     }
