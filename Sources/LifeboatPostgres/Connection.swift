@@ -13,14 +13,20 @@ public final class Connection {
     }
 
     /// Connects as `conninfo` says, but to `database` when given: the same server, user and
-    /// password reach the maintenance database or a scratch database.
-    public init(_ conninfo: String, database: String?) throws(PostgresError) {
-        // libpq expands the first "dbname" as a whole connection string; a later one overrides it.
+    /// password reach the maintenance database or a scratch database. `connectTimeout` becomes
+    /// libpq's `connect_timeout` (whole seconds, rounded up; zero waits forever) and wins over one
+    /// in `conninfo`, so that DB_CONNECT_TIMEOUT means what the configuration says.
+    public init(_ conninfo: String, database: String?, connectTimeout: Duration? = nil) throws(PostgresError) {
+        // libpq expands the first "dbname" as a whole connection string; later keywords override it.
         var keywords = ["dbname"]
         var values = [conninfo]
         if let database {
             keywords.append("dbname")
             values.append(database)
+        }
+        if let connectTimeout {
+            keywords.append("connect_timeout")
+            values.append(String(connectTimeout.wholeSecondsRoundedUp))
         }
         let conn = withCStringArray(keywords) { keywordPointers in
             withCStringArray(values) { valuePointers in

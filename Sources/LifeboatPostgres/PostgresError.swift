@@ -12,6 +12,10 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
         public static let queryFailed = Code("query failed")
         public static let copyFailed = Code("COPY failed")
         public static let invalidConnectionString = Code("invalid connection string")
+        /// Every connection the pool may open was checked out for the whole wait.
+        public static let poolExhausted = Code("pool exhausted")
+        /// The pool was closed; it lends no more connections.
+        public static let poolClosed = Code("pool closed")
     }
 
     public let code: Code
