@@ -28,6 +28,7 @@ struct GlobalOptions: ParsableArguments {
 /// Runs a command body, turning Lifeboat's errors into a clear message on stderr and the
 /// documented exit code instead of ArgumentParser's generic report.
 func reportingErrors<T>(_ body: () async throws -> T) async throws -> T {
+    ParentWatch.startIfAsked()
     do {
         return try await body()
     } catch let error as LifeboatError {

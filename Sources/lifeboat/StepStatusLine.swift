@@ -15,7 +15,7 @@ enum StepStatusLine {
                 + (step.bytes.map { " " + Terminal.bytes($0) } ?? "")
         }.joined(separator: " · ")
         shown.withLock { shown in
-            FileHandle.standardError.write(Data("\r\u{1B}[K".utf8) + Data((text.isEmpty ? "" : "▸ " + text).utf8))
+            try? FileHandle.standardError.write(contentsOf: Data("\r\u{1B}[K".utf8) + Data((text.isEmpty ? "" : "▸ " + text).utf8))
             shown = !text.isEmpty
         }
     }
@@ -23,9 +23,9 @@ enum StepStatusLine {
     /// A log line, with the status line cleared first.
     static func note(_ text: String) {
         shown.withLock { shown in
-            if shown { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+            if shown { try? FileHandle.standardError.write(contentsOf: Data("\r\u{1B}[K".utf8)) }
             shown = false
-            FileHandle.standardError.write(Data("\(text)\n".utf8))
+            try? FileHandle.standardError.write(contentsOf: Data("\(text)\n".utf8))
         }
     }
 }

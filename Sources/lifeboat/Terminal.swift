@@ -1,16 +1,17 @@
 import Foundation
 import LifeboatCore
 
-/// Human output on stderr, machine output (JSON) on stdout.
+/// Human output on stderr, machine output (JSON) on stdout. Writes never trap: a job whose
+/// worker died (its stderr pipe closed) must still clean up after itself.
 enum Terminal {
     static let stderrIsTerminal = isatty(STDERR_FILENO) == 1
 
     static func error(_ text: String) {
-        FileHandle.standardError.write(Data("error: \(text)\n".utf8))
+        try? FileHandle.standardError.write(contentsOf: Data("error: \(text)\n".utf8))
     }
 
     static func note(_ text: String) {
-        FileHandle.standardError.write(Data("\(text)\n".utf8))
+        try? FileHandle.standardError.write(contentsOf: Data("\(text)\n".utf8))
     }
 
     static func printJSON(_ value: some Encodable) throws {
@@ -18,7 +19,8 @@ enum Terminal {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
         encoder.keyEncodingStrategy = .convertToSnakeCase
-        FileHandle.standardOutput.write(try encoder.encode(value) + Data("\n".utf8))
+        let data = try encoder.encode(value) + Data("\n".utf8)
+        try? FileHandle.standardOutput.write(contentsOf: data)  // a closed pipe is the reader's choice
     }
 
     /// Sizes as people read them: 1.4 MiB.
@@ -63,11 +65,11 @@ final class ProgressLine: @unchecked Sendable {
         drew = true
         let rate = Double(bytes) / max(now.timeIntervalSince(started), 0.001)
         let line = "\r\(label): \(Terminal.bytes(bytes)) at \(Terminal.bytes(Int64(rate)))/s   "
-        FileHandle.standardError.write(Data(line.utf8))
+        try? FileHandle.standardError.write(contentsOf: Data(line.utf8))
     }
 
     func finish() {
-        if drew { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        if drew { try? FileHandle.standardError.write(contentsOf: Data("\r\u{1B}[K".utf8)) }
     }
 
     /// Runs long work with this line showing, and clears it on every path.

@@ -123,3 +123,28 @@ import Testing
         #expect(fires == 365)
     }
 }
+
+@Suite struct ScheduledJobTests {
+    @Test func slotsMissedDuringDowntimeCollapseIntoTheNewest() throws {
+        let job = ScheduledJob(name: "every-minute", schedule: try CronExpression("* * * * *"), arguments: [], summary: "", queue: ScheduledJob.queue)
+        let utc = TimeZone(identifier: "UTC")!
+        let lastRun = CronExpressionTests.date("2025-01-18T03:00:00Z")
+        #expect(job.latestSlot(after: lastRun, notAfter: CronExpressionTests.date("2025-01-18T03:10:30Z"), in: utc)
+                == CronExpressionTests.date("2025-01-18T03:10:00Z"), "ten missed slots, one run")
+        #expect(job.latestSlot(after: lastRun, notAfter: CronExpressionTests.date("2025-01-18T03:00:59Z"), in: utc) == nil, "nothing due yet")
+    }
+
+    @Test func theSeedJobTableWithItsDefaults() async throws {
+        let configuration = try await LifeboatConfiguration.load(environment: [:], environmentFile: "/dev/null")
+        let jobs = try ScheduledJob.configured(configuration)
+        #expect(jobs.map(\.name) == ["database-backup-daily", "database-backup-weekly", "database-backup-monthly",
+                                     "database-backup-verification", "database-backup-cleanup"])
+        #expect(jobs.map(\.schedule.text) == ["0 3 * * *", "0 4 * * 0", "0 5 1 * *", "0 6 * * 0", "0 7 * * 0"])
+        #expect(jobs.allSatisfy { $0.queue == "maintenance" })
+        let off = try await LifeboatConfiguration.load(environment: ["BACKUP_ENABLED": "false", "LIFEBOAT_DRILL_SCHEDULE": "0 2 * * 6"],
+                                                       environmentFile: "/dev/null")
+        #expect(try ScheduledJob.configured(off).map(\.name) == ["runbook-drill"])
+        let bad = try await LifeboatConfiguration.load(environment: ["BACKUP_DAILY_SCHEDULE": "0 25 * * *"], environmentFile: "/dev/null")
+        #expect(throws: LifeboatError.self) { try ScheduledJob.configured(bad) }
+    }
+}

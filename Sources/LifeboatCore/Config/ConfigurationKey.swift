@@ -74,6 +74,12 @@ public struct ConfigurationKey: Sendable, Hashable {
     public static let drillStartCommand = Self("LIFEBOAT_DRILL_START_COMMAND", nil, "drills: command run for services.start (unset: recorded only)")
     public static let drillHealthCommand = Self("LIFEBOAT_DRILL_HEALTH_COMMAND", nil, "drills: command run for services.health (unset: recorded only)")
     public static let metricsFile = Self("LIFEBOAT_METRICS_FILE", nil, "node_exporter textfile written after each job (e.g. /var/lib/node_exporter/textfile/lifeboat.prom)")
+    public static let scheduleTimeZone = Self("LIFEBOAT_SCHEDULE_TIMEZONE", "UTC", "time zone the cron schedules are read in (IANA name)")
+    public static let drillSchedule = Self("LIFEBOAT_DRILL_SCHEDULE", nil, "cron expression of the scheduled drill (unset: no scheduled drill)")
+    public static let drillRunbook = Self("LIFEBOAT_DRILL_RUNBOOK", "weekly-drill", "runbook the scheduled drill rehearses")
+    public static let coordinationURL = Self("LIFEBOAT_COORDINATION_URL", nil, "database holding the workers' schedule table (unset: DATABASE_URL)")
+    public static let workerLease = Self("LIFEBOAT_WORKER_LEASE_SECONDS", "60", "a worker's claim on a running job lasts this long without a heartbeat")
+    public static let metricsPort = Self("LIFEBOAT_METRICS_PORT", nil, "lifeboat worker serves /metrics on this port (unset: not served)")
     public static let poolSize = Self("DB_POOL_SIZE", "20", "connection pool size")
     public static let poolMaxOverflow = Self("DB_MAX_OVERFLOW", "40", "connections beyond the pool")
     public static let poolTimeout = Self("DB_POOL_TIMEOUT", "30", "seconds to wait for a connection")
@@ -92,6 +98,7 @@ public struct ConfigurationKey: Sendable, Hashable {
         webhookURL, webhookSecret, webhookFormat, webhookTimeout, webhookAttempts, webhookBackoff, smtpURL, smtpFrom, smtpTo, smtpUser, smtpPassword,
         diskMinFreeGB, stateDir, servicesProvider, composeFile, services,
         stopCommand, startCommand, healthCommand, drillStopCommand, drillStartCommand, drillHealthCommand, metricsFile,
+        scheduleTimeZone, drillSchedule, drillRunbook, coordinationURL, workerLease, metricsPort,
         poolSize, poolMaxOverflow, poolTimeout, poolRecycle, connectTimeout, poolPrePing,
     ]
 }

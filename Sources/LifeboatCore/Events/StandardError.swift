@@ -4,7 +4,7 @@ import Foundation
 /// webhook is configured, and failed deliveries); the CLI prints its own the same way.
 public enum StandardError {
     public static func write(_ line: String) {
-        FileHandle.standardError.write(Data((line + "\n").utf8))
+        try? FileHandle.standardError.write(contentsOf: Data((line + "\n").utf8))
     }
 
     public static func warning(_ text: String) {

@@ -26,7 +26,7 @@ public struct MetricsTextfile: Sendable {
 
     /// Applies `change` to the ledger and rewrites the textfile. Metrics never fail a job: a
     /// problem is reported through `warn` and the job's own result stands.
-    public func update(warn: (String) -> Void = { FileHandle.standardError.write(Data("warning: \($0)\n".utf8)) },
+    public func update(warn: (String) -> Void = { try? FileHandle.standardError.write(contentsOf: Data("warning: \($0)\n".utf8)) },
                        _ change: (inout MetricsLedger) -> Void) {
         do {
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -113,7 +113,7 @@ public struct MetricsTextfile: Sendable {
         return encoder
     }()
 
-    static let decoder: JSONDecoder = {
+    public static let decoder: JSONDecoder = {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         return decoder

@@ -5,8 +5,8 @@ import Foundation
 /// Foundation's `Process` spawns with the calling thread's signal mask, and Swift's worker
 /// threads block nearly every signal; a pg_dump or psql started from one would ignore SIGTERM
 /// and SIGINT forever (seen here). So the mask is cleared around the spawn.
-enum ChildProcess {
-    static func start(_ process: Process) throws {
+public enum ChildProcess {
+    public static func start(_ process: Process) throws {
         var empty = sigset_t()
         var previous = sigset_t()
         sigemptyset(&empty)
@@ -16,7 +16,7 @@ enum ChildProcess {
     }
 
     /// Asks `process` to stop with SIGTERM, and kills it if it has not stopped within `grace`.
-    static func stop(_ process: Process, grace: TimeInterval = 5) {
+    public static func stop(_ process: Process, grace: TimeInterval = 5) {
         guard process.isRunning else { return }
         kill(process.processIdentifier, SIGTERM)
         let deadline = Date().addingTimeInterval(grace)

@@ -51,7 +51,7 @@ struct ReportCommand: AsyncParsableCommand {
                 Terminal.error(error.description)
                 throw ExitCode(1)
             }
-            if output == nil { FileHandle.standardOutput.write(Data(text.utf8)) }
+            if output == nil { try? FileHandle.standardOutput.write(contentsOf: Data(text.utf8)) }
         }
     }
 

@@ -114,7 +114,7 @@ enum Prompt {
                           + "\(Terminal.age(since: entry.name.timestamp)) old  \(Terminal.bytes(entry.size))  \(verified)")
         }
         while true {
-            FileHandle.standardError.write(Data("Restore which backup? [1-\(entries.count), q to quit]: ".utf8))
+            try? FileHandle.standardError.write(contentsOf: Data("Restore which backup? [1-\(entries.count), q to quit]: ".utf8))
             guard let answer = readLine()?.trimmingCharacters(in: .whitespaces) else { throw ExitCode(1) }
             if answer == "q" { throw ExitCode(1) }
             if let number = Int(answer), (1...entries.count).contains(number) { return entries[number - 1].path }
@@ -125,7 +125,7 @@ enum Prompt {
     /// The confirmation that cannot be fat-fingered: the user types the database name.
     static func confirmDatabaseName(_ database: String, action: String) throws {
         try requireTerminal("the confirmation")
-        FileHandle.standardError.write(Data("Type the database name (\(database)) to \(action) it: ".utf8))
+        try? FileHandle.standardError.write(contentsOf: Data("Type the database name (\(database)) to \(action) it: ".utf8))
         let answer = readLine()?.trimmingCharacters(in: .whitespaces)
         guard answer == database else {
             throw LifeboatError(stage: "restore", message: "the name typed does not match \(database): nothing was changed",

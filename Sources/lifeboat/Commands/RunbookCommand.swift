@@ -137,7 +137,7 @@ func runbookErrors(_ body: () async throws -> Void) async throws {
         Terminal.error(error.description)
         throw ExitCode(1)
     } catch let invalid as RunbookInvalid {
-        for issue in invalid.issues { FileHandle.standardError.write(Data("\(issue)\n".utf8)) }
+        for issue in invalid.issues { try? FileHandle.standardError.write(contentsOf: Data("\(issue)\n".utf8)) }
         Terminal.error("\(invalid.issues.count) problem\(invalid.issues.count == 1 ? "" : "s") found")
         throw ExitCode(2)
     }

@@ -22,7 +22,7 @@ struct RunOptions: ParsableArguments {
         try engine.announce(configuration)
         engine.approve = { step, message in
             guard isatty(STDIN_FILENO) == 1 else { return nil }
-            FileHandle.standardError.write(Data("APPROVAL \(step.id): \(message)\nType yes to approve: ".utf8))
+            try? FileHandle.standardError.write(contentsOf: Data("APPROVAL \(step.id): \(message)\nType yes to approve: ".utf8))
             guard readLine()?.trimmingCharacters(in: .whitespaces).lowercased() == "yes" else {
                 throw RunbookRunError("step '\(step.id)' was not approved: the run stops here", hint: "resume it later to be asked again")
             }

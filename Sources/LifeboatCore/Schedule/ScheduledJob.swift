@@ -1,0 +1,67 @@
+import Foundation
+
+/// One entry of the job table, with the seed's names: what runs, when, and on which queue.
+/// Each job is the same `lifeboat` command the cron fallback runs, so a worker and a crontab
+/// do exactly the same thing.
+public struct ScheduledJob: Sendable, Equatable {
+    public let name: String
+    public let schedule: CronExpression
+    /// The `lifeboat` arguments the job runs.
+    public let arguments: [String]
+    public let summary: String
+    public let queue: String
+
+    public static let queue = "maintenance"
+
+    /// The jobs the configuration enables: none of the backup jobs when BACKUP_ENABLED is
+    /// false; the drill only when LIFEBOAT_DRILL_SCHEDULE is set. A schedule that is not a
+    /// valid cron expression is a configuration error naming the variable.
+    public static func configured(_ configuration: LifeboatConfiguration) throws -> [ScheduledJob] {
+        func job(_ name: String, _ key: ConfigurationKey, _ arguments: [String], _ summary: String) throws -> ScheduledJob {
+            let text = configuration.string(key) ?? key.defaultValue ?? ""
+            do {
+                return ScheduledJob(name: name, schedule: try CronExpression(text), arguments: arguments, summary: summary, queue: queue)
+            } catch {
+                throw LifeboatError(stage: "configuration", message: "\(key.name): \(error)",
+                                    hint: "use five cron fields, e.g. \"0 3 * * *\" for 03:00 every day", category: .configuration)
+            }
+        }
+        var jobs: [ScheduledJob] = []
+        if try configuration.bool(.backupEnabled) {
+            jobs += [
+                try job("database-backup-daily", .dailySchedule, ["backup", "--type", "daily", "--cleanup"], "daily backup, then retention"),
+                try job("database-backup-weekly", .weeklySchedule, ["backup", "--type", "weekly", "--cleanup"], "weekly backup, then retention"),
+                try job("database-backup-monthly", .monthlySchedule, ["backup", "--type", "monthly", "--cleanup"], "monthly archive, then retention"),
+                try job("database-backup-verification", .verificationSchedule, ["verify", "--latest"], "verification restore of the newest backup"),
+                try job("database-backup-cleanup", .cleanupSchedule, ["prune"], "retention cleanup (local and cloud)"),
+            ]
+        }
+        if configuration.string(.drillSchedule).map({ !$0.isEmpty }) == true {
+            let runbook = configuration.string(.drillRunbook) ?? "weekly-drill"
+            jobs.append(try job("runbook-drill", .drillSchedule, ["drill", runbook], "drill of \(runbook): RTO and RPO measured"))
+        }
+        return jobs
+    }
+
+    /// The time zone schedules are read in (LIFEBOAT_SCHEDULE_TIMEZONE, UTC by default).
+    public static func timeZone(_ configuration: LifeboatConfiguration) throws -> TimeZone {
+        let name = configuration.string(.scheduleTimeZone) ?? "UTC"
+        guard let zone = TimeZone(identifier: name) else {
+            throw LifeboatError(stage: "configuration", message: "LIFEBOAT_SCHEDULE_TIMEZONE is '\(name)', which is not a time zone",
+                                hint: "use an IANA name such as UTC, Europe/Berlin or America/New_York", category: .configuration)
+        }
+        return zone
+    }
+
+    /// The newest slot not after `now` and after `since`: after downtime, the slots missed
+    /// collapse into this one, so a job runs once, not once per missed slot.
+    public func latestSlot(after since: Date, notAfter now: Date, in zone: TimeZone) -> Date? {
+        var latest: Date?
+        var cursor = since
+        while let next = schedule.next(after: cursor, in: zone), next <= now {
+            latest = next
+            cursor = next
+        }
+        return latest
+    }
+}

@@ -1,0 +1,187 @@
+import Foundation
+import Testing
+import LifeboatCore
+import LifeboatPostgres
+
+/// Several `lifeboat worker` processes on a fast schedule clock against the real PostgreSQL:
+/// every slot runs once across them (the schedule table and the backups produced agree), a
+/// worker killed mid-job has its slot taken over once its lease runs out, and a worker serves
+/// `/metrics`.
+@Suite(.enabled(if: TestEnvironment.shouldRun), .serialized)
+struct WorkerTests {
+    struct Row {
+        let slot: Double
+        let worker: String
+        let attempts: Int
+        let finished: Bool
+        let outcome: String?
+    }
+
+    static func rows(_ database: ScratchDatabase) throws -> [Row] {
+        let connection = try database.connect()
+        defer { connection.close() }
+        let exists = try connection.query("SELECT to_regclass('lifeboat_schedule_runs') IS NOT NULL").scalar == "t"
+        guard exists else { return [] }
+        return try connection.query("""
+            SELECT extract(epoch FROM scheduled_for), worker, attempts, finished_at IS NOT NULL, outcome
+            FROM lifeboat_schedule_runs WHERE job = 'database-backup-daily' ORDER BY scheduled_for
+            """).rows.map { Row(slot: Double($0[0]!)!, worker: $0[1]!, attempts: Int($0[2]!)!, finished: $0[3] == "t", outcome: $0[4]) }
+    }
+
+    /// Every job but the daily one is put far out of reach of the test's few virtual minutes.
+    static func environment(_ database: ScratchDatabase, _ folder: ScratchFolder, _ state: ScratchFolder) throws -> [String: String?] {
+        var environment = try BackupRoundTripTests.environment(database, folder)
+        environment["LIFEBOAT_STATE_DIR"] = state.path
+        environment["BACKUP_DAILY_SCHEDULE"] = "* * * * *"
+        for key in ["BACKUP_WEEKLY_SCHEDULE", "BACKUP_MONTHLY_SCHEDULE", "BACKUP_VERIFICATION_SCHEDULE", "BACKUP_CLEANUP_SCHEDULE"] {
+            environment[key] = "0 0 29 2 *"
+        }
+        environment["BACKUP_RETENTION_DAILY"] = "1000"
+        environment["BACKUP_DISK_MIN_FREE_GB"] = "0"
+        return environment
+    }
+
+    static func backups(_ folder: ScratchFolder) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasPrefix("backup_daily_") && !$0.hasSuffix(".manifest.json") }
+    }
+
+    static func workers(_ count: Int, scale: Double, lease: Double, _ environment: [String: String?]) throws -> [Process] {
+        let origin = ISO8601DateFormatter().string(from: Date())
+        return try (0..<count).map { _ in
+            try Command.spawnLifeboat(["worker", "--with-scheduler", "--time-scale", String(scale), "--time-origin", origin,
+                                       "--tick", "0.2", "--lease", String(lease)], environment: environment)
+        }
+    }
+
+    static func stop(_ processes: [Process]) {
+        for process in processes where process.isRunning { kill(process.processIdentifier, SIGTERM) }
+        for process in processes {
+            let deadline = Date().addingTimeInterval(20)
+            while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        }
+    }
+
+    static func wait(_ seconds: TimeInterval, until condition: () throws -> Bool) rethrows -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if try condition() { return true }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        return try condition()
+    }
+
+    @Test func threeWorkersRunEachSlotOnce() throws {
+        let database = try ScratchDatabase(fromPagila: false)
+        let folder = try ScratchFolder()
+        let state = try ScratchFolder()
+        let workers = try Self.workers(3, scale: 20, lease: 5, try Self.environment(database, folder, state))
+        defer { Self.stop(workers) }
+        let enough = try Self.wait(90) { try Self.rows(database).filter(\.finished).count >= 5 }
+        Self.stop(workers)
+        let count = try Self.rows(database).count
+        try #require(enough, "five slots ran within 90 s: \(count) rows")
+
+        let rows = try Self.rows(database)
+        let finished = rows.filter(\.finished)
+        #expect(finished.allSatisfy { $0.outcome == "succeeded" }, "\(finished.map { $0.outcome ?? "-" })")
+        #expect(Set(rows.map(\.slot)).count == rows.count, "each slot has one row")
+        let slots = rows.map(\.slot)
+        #expect(zip(slots, slots.dropFirst()).allSatisfy { $1 - $0 == 60 }, "consecutive minutes, none skipped, none twice: \(slots)")
+        let produced = try Self.backups(folder)
+        #expect(produced.count == finished.count, "one backup per finished slot: \(produced)")
+    }
+
+    @Test func aKilledWorkersSlotIsTakenOverOnceItsLeaseRunsOut() throws {
+        let database = try ScratchDatabase(fromPagila: false)
+        let folder = try ScratchFolder()
+        let state = try ScratchFolder()
+        // A pg_dump that takes three seconds, so the kill lands mid-job.
+        let slowDump = folder.url.deletingLastPathComponent().appendingPathComponent("slow-pg_dump-\(UUID().uuidString)")
+        try """
+            #!/bin/sh
+            case "$1" in --version) ;; *) sleep 3 ;; esac
+            exec \(shellQuote(try TestEnvironment.pgBin + "/pg_dump")) "$@"
+            """.write(to: slowDump, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: slowDump.path)
+        defer { try? FileManager.default.removeItem(at: slowDump) }
+        var environment = try Self.environment(database, folder, state)
+        environment["PG_DUMP_PATH"] = slowDump.path
+        let workers = try Self.workers(2, scale: 6, lease: 2, environment)
+        defer { Self.stop(workers) }
+
+        var claimed: Row?
+        _ = try Self.wait(60) {
+            claimed = try Self.rows(database).first { !$0.finished }
+            return claimed != nil
+        }
+        let victim = try #require(claimed, "a worker claimed a slot")
+        let pid = try #require(Int32(victim.worker.split(separator: ":").last ?? ""))
+        let killed = try #require(workers.first { $0.processIdentifier == pid }, "the claim names one of our workers: \(victim.worker)")
+        kill(pid, SIGKILL)
+        killed.waitUntilExit()
+
+        let takenOver = try Self.wait(60) { try Self.rows(database).first { $0.slot == victim.slot }?.finished == true }
+        Self.stop(workers)
+        try #require(takenOver, "the slot was finished by the other worker")
+        let row = try #require(try Self.rows(database).first { $0.slot == victim.slot })
+        #expect(row.outcome == "succeeded")
+        #expect(row.attempts == 2, "taken over once")
+        #expect(row.worker != victim.worker)
+        let finished = try Self.rows(database).filter { $0.finished && $0.outcome == "succeeded" }
+        let produced = try Self.backups(folder)
+        #expect(produced.count == finished.count, "the killed attempt left no backup: \(produced)")
+        let hidden = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasPrefix(".") }
+        #expect(hidden.isEmpty, "no partial file left behind: \(hidden)")
+    }
+
+    @Test func workerServesMetricsAndStopsCleanlyOnSigterm() throws {
+        let database = try ScratchDatabase(fromPagila: false)
+        let folder = try ScratchFolder()
+        let state = try ScratchFolder()
+        var environment = try Self.environment(database, folder, state)
+        let port = Int.random(in: 20_000...40_000)
+        environment["LIFEBOAT_METRICS_PORT"] = String(port)
+        environment["LIFEBOAT_METRICS_FILE"] = folder.url.appendingPathComponent("metrics/lifeboat.prom").path
+        let workers = try Self.workers(1, scale: 30, lease: 5, environment)
+        defer { Self.stop(workers) }
+        let ran = try Self.wait(60) { try Self.rows(database).filter(\.finished).count >= 1 }
+        try #require(ran)
+        let scraped = try Command.run("/usr/bin/env", ["curl", "-fsS", "http://127.0.0.1:\(port)/metrics"])
+        try #require(scraped.succeeded, "\(scraped.stderr)")
+        #expect(scraped.stdout.contains("# TYPE lifeboat_backups_total counter"))
+        #expect(scraped.stdout.contains(#"lifeboat_backups_total{type="daily",result="success"}"#), "\(scraped.stdout)")
+        kill(workers[0].processIdentifier, SIGTERM)
+        workers[0].waitUntilExit()
+        #expect(workers[0].terminationStatus == 0, "a SIGTERM stops the worker cleanly")
+        #expect(try Self.rows(database).allSatisfy { $0.finished || $0.attempts >= 1 })
+    }
+
+    @Test func crontabLinesParseAndMatchTheSchedules() throws {
+        let database = try ScratchDatabase(fromPagila: false)
+        let folder = try ScratchFolder()
+        let state = try ScratchFolder()
+        var environment = try BackupRoundTripTests.environment(database, folder)
+        environment["LIFEBOAT_STATE_DIR"] = state.path
+        environment["BACKUP_DAILY_SCHEDULE"] = "15 2 * * *"
+        environment["LIFEBOAT_DRILL_SCHEDULE"] = "0 9 * * mon"
+        let result = try Command.lifeboat(["schedule", "crontab"], environment: environment)
+        try #require(result.succeeded, "\(result.stderr)")
+        let entries = result.stdout.split(separator: "\n").map(String.init).filter { !$0.hasPrefix("#") && !$0.isEmpty && !$0.contains("=") }
+        var seen: [String: String] = [:]
+        for line in entries {
+            let fields = line.split(separator: " ", maxSplits: 5).map(String.init)
+            try #require(fields.count == 6, "five time fields and a command: \(line)")
+            let schedule = fields[0..<5].joined(separator: " ")
+            _ = try CronExpression(schedule)
+            #expect(fields[5].hasPrefix("flock -w 7200 \(state.path)/cron.lock "), "one lock: \(line)")
+            #expect(!fields[5].contains("%") || fields[5].contains("\\%"))
+            seen[fields[5].components(separatedBy: " ")[5...].joined(separator: " ")] = schedule
+        }
+        #expect(entries.count == 6)
+        #expect(seen.first { $0.key.hasPrefix("backup --type daily --cleanup") }?.value == "15 2 * * *", "\(seen)")
+        #expect(seen.first { $0.key.hasPrefix("backup --type weekly") }?.value == "0 4 * * 0")
+        #expect(seen.first { $0.key.hasPrefix("drill weekly-drill") }?.value == "0 9 * * mon")
+        #expect(result.stdout.contains("CRON_TZ=UTC"))
+    }
+}
