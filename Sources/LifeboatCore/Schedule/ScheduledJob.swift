@@ -32,9 +32,11 @@ public struct ScheduledJob: Sendable, Equatable {
                 try job("database-backup-daily", .dailySchedule, ["backup", "--type", "daily", "--cleanup"], "daily backup, then retention"),
                 try job("database-backup-weekly", .weeklySchedule, ["backup", "--type", "weekly", "--cleanup"], "weekly backup, then retention"),
                 try job("database-backup-monthly", .monthlySchedule, ["backup", "--type", "monthly", "--cleanup"], "monthly archive, then retention"),
-                try job("database-backup-verification", .verificationSchedule, ["verify", "--latest"], "verification restore of the newest backup"),
-                try job("database-backup-cleanup", .cleanupSchedule, ["prune"], "retention cleanup (local and cloud)"),
             ]
+            if try configuration.bool(.verificationEnabled) {
+                jobs.append(try job("database-backup-verification", .verificationSchedule, ["verify", "--latest"], "verification restore of the newest backup"))
+            }
+            jobs.append(try job("database-backup-cleanup", .cleanupSchedule, ["prune"], "retention cleanup (local and cloud)"))
         }
         if configuration.string(.drillSchedule).map({ !$0.isEmpty }) == true {
             let runbook = configuration.string(.drillRunbook) ?? "weekly-drill"
