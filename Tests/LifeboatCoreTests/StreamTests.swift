@@ -60,6 +60,29 @@ import LifeboatStreams
         let compressed = MemorySink()
         try GzipCompressor(upstream: MemorySource([])).pipe(to: compressed)
         #expect(try runTool("/bin/gunzip", ["-c"], input: compressed.bytes).isEmpty)
+        let parallel = MemorySink()
+        try ParallelGzipCompressor(upstream: MemorySource([])).pipe(to: parallel)
+        #expect(try runTool("/bin/gunzip", ["-c"], input: parallel.bytes).isEmpty)
+    }
+
+    /// Many members, compressed on several threads, come out in order: gunzip and our own
+    /// GunzipSink read them back byte for byte.
+    @Test(arguments: [1, 2, 4])
+    func parallelMembersAreReadInOrder(workers: Int) throws {
+        var generator = SystemRandomNumberGenerator()
+        let input = (0..<1_500_000).map { $0 % 3 == 0 ? UInt8.random(in: 0...255, using: &generator) : UInt8($0 % 11) }
+        let gzip = ParallelGzipCompressor(upstream: MemorySource(input, chunkSize: 50_000), workers: workers, blockSize: 65_536)
+        let compressed = MemorySink()
+        try gzip.pipe(to: compressed)
+        #expect(gzip.bytesIn == Int64(input.count))
+        #expect(try runTool("/bin/gunzip", ["-c"], input: compressed.bytes) == input)
+        let plain = MemorySink()
+        let gunzip = try GunzipSink(downstream: plain)
+        for chunk in stride(from: 0, to: compressed.bytes.count, by: 70_000) {
+            try gunzip.write(Array(compressed.bytes[chunk..<min(chunk + 70_000, compressed.bytes.count)]))
+        }
+        try gunzip.finish()
+        #expect(plain.bytes == input)
     }
 }
 

@@ -89,7 +89,7 @@ public struct BackupCreator {
             defer { cancellation?.onCancel(nil) }
             let progressTap = WatchedSource(upstream: dump.source, cancellation: cancellation, report: progress)
             let rowCounts = RowCountTap(upstream: progressTap)
-            let encoded: any ByteSource = options.compress ? try GzipCompressor(upstream: rowCounts) : rowCounts
+            let encoded: any ByteSource = options.compress ? ParallelGzipCompressor(upstream: rowCounts) : rowCounts
             let hashing = SHA256Tap(downstream: sink)
             do {
                 if let recipient {
