@@ -1,0 +1,71 @@
+import ArgumentParser
+import Foundation
+import LifeboatCore
+import LifeboatRunbooks
+
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Is everything healthy? Database, pool, backups and their staleness, schedule, disk, cloud, open runs.",
+        discussion: """
+            Exit code 0 when healthy; 1 when the database is unreachable or a scheduled backup type is stale \
+            (a whole slot of its schedule was missed; a scheduled type without any backup counts as stale); \
+            2 for a configuration error. So it serves as a health check (Docker HEALTHCHECK, monitoring).
+
+            Examples:
+              lifeboat status
+              lifeboat status --json | jq '.problems'
+              HEALTHCHECK CMD lifeboat status > /dev/null || exit 1    (Dockerfile: Docker reserves code 2)
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let output = try await reportingErrors {
+            let configuration = try await global.loadConfiguration()
+            Self.boundConnectTimeout(try configuration.poolSettings().connectTimeout)
+            let status = try SystemStatusProbe(configuration: configuration).probe()
+            let runs = OpenRun.scan(runEngine(configuration))
+            return StatusOutput(status: status, runbookRuns: runs.runs, runbookRunsError: runs.error)
+        }
+        if global.json {
+            try Terminal.printJSON(output)
+            for problem in output.status.problems { Terminal.note("unhealthy: \(problem)") }
+        } else {
+            print(StatusText.render(output), terminator: "")
+        }
+        // 1, like a failed operation: monitoring needs only "zero or not"; the problems say why.
+        if !output.status.healthy { throw ExitCode(1) }
+    }
+
+    /// The pool's connections take DB_CONNECT_TIMEOUT, but the workers' table is read through a
+    /// connection of its own, which would otherwise wait as long as the network lets it for a
+    /// coordination server that does not answer. A health check must answer, so libpq's
+    /// environment default gets the same bound (a connect_timeout in the URL still wins).
+    static func boundConnectTimeout(_ timeout: Duration) {
+        let (seconds, attoseconds) = timeout.components
+        let whole = attoseconds > 0 ? seconds + 1 : seconds
+        guard whole > 0 else { return }
+        setenv("PGCONNECT_TIMEOUT", String(whole), 0)
+    }
+}
+
+/// `status --json`: the gathered status with the open runbook runs beside its keys.
+struct StatusOutput: Encodable {
+    let status: SystemStatus
+    let runbookRuns: [OpenRun]
+    /// Why some journals (or the runs folder) could not be read.
+    let runbookRunsError: String?
+
+    enum CodingKeys: String, CodingKey {
+        case runbookRuns, runbookRunsError
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        try status.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(runbookRuns, forKey: .runbookRuns)
+        try container.encodeIfPresent(runbookRunsError, forKey: .runbookRunsError)
+    }
+}
