@@ -22,8 +22,8 @@ public final class ParallelGzipCompressor: ByteSource {
     /// - Parameters:
     ///   - level: zlib level 1...9 (6 is gzip's default).
     ///   - workers: compression threads; the machine's cores by default.
-    ///   - blockSize: input per member; 1 MiB costs well under 1 % of ratio against one member.
-    public init(upstream: any ByteSource, level: Int32 = 6, workers: Int = ParallelGzipCompressor.defaultWorkers, blockSize: Int = 1 << 20) {
+    ///   - blockSize: input per member; 512 KiB costs about 1 % of ratio against one member.
+    public init(upstream: any ByteSource, level: Int32 = 6, workers: Int = ParallelGzipCompressor.defaultWorkers, blockSize: Int = 512 * 1024) {
         self.upstream = upstream
         self.level = level
         self.blockSize = max(64 * 1024, blockSize)
@@ -92,8 +92,9 @@ public final class ParallelGzipCompressor: ByteSource {
         guard status == Z_STREAM_END else {
             throw StreamError(stage: .gzip, message: "zlib deflate failed (\(status))")
         }
-        output.removeSubrange(Int(stream.total_out)...)
-        return output
+        // A right-sized copy: the worst-case buffer would otherwise stay allocated while the
+        // member waits its turn.
+        return Array(output[..<Int(stream.total_out)])
     }
 
     /// A block being compressed: its result, waited for in order.

@@ -25,7 +25,9 @@ public final class ScheduleLedger {
     public init(configuration: LifeboatConfiguration, worker: String) throws {
         let url = configuration.string(.coordinationURL) ?? configuration.databaseURL ?? ""
         do {
-            connection = try Connection(url)
+            // A coordination server that does not answer must not hang a worker or a health check.
+            let timeout = (try? configuration.int(.connectTimeout)) ?? 10
+            connection = try Connection(url, database: nil, connectTimeout: .seconds(timeout ?? 10))
             // Workers starting together would race in CREATE TABLE IF NOT EXISTS (it is not
             // atomic in PostgreSQL): one advisory lock makes them take turns.
             _ = try connection.query("""
