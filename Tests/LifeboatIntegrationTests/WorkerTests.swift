@@ -75,7 +75,8 @@ struct WorkerTests {
         let database = try ScratchDatabase(fromPagila: false)
         let folder = try ScratchFolder()
         let state = try ScratchFolder()
-        let workers = try Self.workers(3, scale: 20, lease: 5, try Self.environment(database, folder, state))
+        let environment = try Self.environment(database, folder, state)
+        let workers = try Self.workers(3, scale: 20, lease: 5, environment)
         defer { Self.stop(workers) }
         let enough = try Self.wait(90) { try Self.rows(database).filter(\.finished).count >= 5 }
         Self.stop(workers)
@@ -90,6 +91,14 @@ struct WorkerTests {
         #expect(zip(slots, slots.dropFirst()).allSatisfy { $1 - $0 == 60 }, "consecutive minutes, none skipped, none twice: \(slots)")
         let produced = try Self.backups(folder)
         #expect(produced.count == finished.count, "one backup per finished slot: \(produced)")
+
+        let listed = try Command.lifeboat(["schedule", "list", "--json"], environment: environment)
+        try #require(listed.succeeded, "\(listed.stderr)")
+        let jobs = try #require(try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]])
+        let daily = try #require(jobs.first { $0["job"] as? String == "database-backup-daily" })
+        #expect(daily["last_outcome"] as? String == "succeeded" || daily["last_outcome"] as? String == "running", "\(daily)")
+        #expect(daily["next_run"] != nil && daily["command"] as? String == "lifeboat backup --type daily --cleanup")
+        #expect(jobs.count == 5)
     }
 
     @Test func aKilledWorkersSlotIsTakenOverOnceItsLeaseRunsOut() throws {
