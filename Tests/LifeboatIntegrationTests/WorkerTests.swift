@@ -166,6 +166,22 @@ struct WorkerTests {
         #expect(try Self.rows(database).allSatisfy { $0.finished || $0.attempts >= 1 })
     }
 
+    @Test func aWorkerSurvivesItsConnectionsBeingTerminated() throws {
+        let database = try ScratchDatabase(fromPagila: false)
+        let folder = try ScratchFolder()
+        let state = try ScratchFolder()
+        let workers = try Self.workers(1, scale: 30, lease: 5, try Self.environment(database, folder, state))
+        defer { Self.stop(workers) }
+        try #require(try Self.wait(60) { try Self.rows(database).filter(\.finished).count >= 1 })
+        let admin = try database.connect()
+        _ = try admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        admin.close()
+        let before = try Self.rows(database).filter(\.finished).count
+        let goesOn = try Self.wait(60) { try Self.rows(database).filter(\.finished).count >= before + 2 }
+        #expect(goesOn, "the pool's pre-ping replaced the dead connections and the worker kept running its slots")
+        #expect(workers[0].isRunning)
+    }
+
     @Test func crontabLinesParseAndMatchTheSchedules() throws {
         let database = try ScratchDatabase(fromPagila: false)
         let folder = try ScratchFolder()

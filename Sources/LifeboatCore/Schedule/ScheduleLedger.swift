@@ -17,20 +17,28 @@ public final class ScheduleLedger {
     }
 
     public static let table = "lifeboat_schedule_runs"
-    private let connection: Connection
+    private let pool: ConnectionPool
     public let worker: String
 
-    /// Opens the coordination database (LIFEBOAT_COORDINATION_URL, else DATABASE_URL) and
-    /// creates the table if needed.
-    public init(configuration: LifeboatConfiguration, worker: String) throws {
-        let url = configuration.string(.coordinationURL) ?? configuration.databaseURL ?? ""
+    /// The pool a worker (or a status check) uses for the coordination database
+    /// (LIFEBOAT_COORDINATION_URL, else DATABASE_URL): the DB_POOL_* settings, so a connection
+    /// the server dropped (a restart) is replaced at the next look instead of ending the worker.
+    public static func pool(_ configuration: LifeboatConfiguration) throws -> ConnectionPool {
+        ConnectionPool(configuration.string(.coordinationURL) ?? configuration.databaseURL ?? "", settings: try configuration.poolSettings())
+    }
+
+    /// Opens the coordination database through its own pool and creates the table if needed.
+    public convenience init(configuration: LifeboatConfiguration, worker: String) throws {
+        try self.init(pool: try Self.pool(configuration), worker: worker)
+    }
+
+    /// Uses `pool` (shared by a worker's loop and its heartbeats) and creates the table if needed.
+    public init(pool: ConnectionPool, worker: String) throws {
+        self.pool = pool
         do {
-            // A coordination server that does not answer must not hang a worker or a health check.
-            let timeout = (try? configuration.int(.connectTimeout)) ?? 10
-            connection = try Connection(url, database: nil, connectTimeout: .seconds(timeout ?? 10))
             // Workers starting together would race in CREATE TABLE IF NOT EXISTS (it is not
             // atomic in PostgreSQL): one advisory lock makes them take turns.
-            _ = try connection.query("""
+            _ = try pool.withConnection { try $0.query("""
                 BEGIN;
                 SELECT pg_advisory_xact_lock(hashtext('\(Self.table)'));
                 CREATE TABLE IF NOT EXISTS \(Self.table) (
@@ -45,7 +53,7 @@ public final class ScheduleLedger {
                     message text,
                     PRIMARY KEY (job, scheduled_for));
                 COMMIT;
-                """)
+                """) }
         } catch {
             throw LifeboatError(stage: "schedule", message: "cannot open the schedule table: \(error)",
                                 hint: "the worker needs CREATE on the coordination database (LIFEBOAT_COORDINATION_URL, else DATABASE_URL)",
@@ -54,11 +62,9 @@ public final class ScheduleLedger {
         self.worker = worker
     }
 
-    deinit { connection.close() }
-
     private func run(_ sql: String, _ parameters: [String?]) throws -> QueryResult {
         do {
-            return try connection.query(sql, parameters)
+            return try pool.withConnection { try $0.query(sql, parameters) }
         } catch {
             throw LifeboatError(stage: "schedule", message: "schedule table: \(error)", hint: "check the coordination database is reachable")
         }

@@ -1,4 +1,5 @@
 import Foundation
+import LifeboatPostgres
 import Synchronization
 
 /// How a job run ended, as the schedule table records it.
@@ -40,23 +41,23 @@ public struct ScheduleWorker: Sendable {
     /// Runs until `cancellation` is set; a job running then is stopped by `runJob`'s own
     /// cancellation and its slot given back.
     public func run(until cancellation: CancellationFlag) throws {
-        let ledger = try ScheduleLedger(configuration: configuration, worker: workerID)
+        let pool = try ScheduleLedger.pool(configuration)
+        defer { pool.close() }
+        let ledger = try ScheduleLedger(pool: pool, worker: workerID)
         let started = clock.now()
         note("worker \(workerID): \(jobs.count) jobs on queue \(ScheduledJob.queue), schedules in \(zone.identifier)"
              + (clock.scale == 1 ? "" : ", clock ×\(clock.scale)"))
+        var failing = false
         while !cancellation.isCancelled {
-            for (name, slot) in try ledger.takeOverExpired(lease: lease, jobs: jobs.map(\.name)) {
-                guard let job = jobs.first(where: { $0.name == name }), !cancellation.isCancelled else { continue }
-                note("\(name) \(ScheduleLedger.text(slot)): taking over from a worker that stopped")
-                try execute(job, slot, ledger)
-            }
-            for job in jobs where !cancellation.isCancelled {
-                // A job never run starts from this worker's start; otherwise from its last slot,
-                // so slots missed while every worker was down run once, not once each.
-                let since = try ledger.lastSlot(job.name) ?? started
-                guard let due = job.latestSlot(after: since, notAfter: clock.now(), in: zone),
-                      try ledger.claim(job.name, due, lease: lease) else { continue }
-                try execute(job, due, ledger)
+            do {
+                try look(ledger, pool: pool, started: started, cancellation: cancellation)
+                if failing { note("worker \(workerID): the schedule table is reachable again") }
+                failing = false
+            } catch {
+                // The coordination database is down (a restart, a failover): keep looking; no
+                // slot can be claimed meanwhile, and missed slots run once when it is back.
+                if !failing { note("worker \(workerID): \(error); retrying every \(tick) s") }
+                failing = true
             }
             let wake = Date().addingTimeInterval(tick)
             while Date() < wake && !cancellation.isCancelled { Thread.sleep(forTimeInterval: min(0.05, tick)) }
@@ -64,9 +65,26 @@ public struct ScheduleWorker: Sendable {
         note("worker \(workerID): stopped")
     }
 
-    private func execute(_ job: ScheduledJob, _ slot: Date, _ ledger: ScheduleLedger) throws {
+    /// One look at the schedule: takeovers first, then each job's newest due slot.
+    private func look(_ ledger: ScheduleLedger, pool: ConnectionPool, started: Date, cancellation: CancellationFlag) throws {
+        for (name, slot) in try ledger.takeOverExpired(lease: lease, jobs: jobs.map(\.name)) {
+            guard let job = jobs.first(where: { $0.name == name }), !cancellation.isCancelled else { continue }
+            note("\(name) \(ScheduleLedger.text(slot)): taking over from a worker that stopped")
+            try execute(job, slot, ledger, pool)
+        }
+        for job in jobs where !cancellation.isCancelled {
+            // A job never run starts from this worker's start; otherwise from its last slot,
+            // so slots missed while every worker was down run once, not once each.
+            let since = try ledger.lastSlot(job.name) ?? started
+            guard let due = job.latestSlot(after: since, notAfter: clock.now(), in: zone),
+                  try ledger.claim(job.name, due, lease: lease) else { continue }
+            try execute(job, due, ledger, pool)
+        }
+    }
+
+    private func execute(_ job: ScheduledJob, _ slot: Date, _ ledger: ScheduleLedger, _ pool: ConnectionPool) throws {
         note("\(job.name) \(ScheduleLedger.text(slot)): running lifeboat \(job.arguments.joined(separator: " "))")
-        let heartbeat = Heartbeat(configuration: configuration, workerID: workerID, job: job.name, slot: slot, lease: lease, note: note)
+        let heartbeat = Heartbeat(pool: pool, workerID: workerID, job: job.name, slot: slot, lease: lease, note: note)
         let outcome = runJob(job, slot)
         heartbeat.stop()
         switch outcome {
@@ -83,17 +101,17 @@ public struct ScheduleWorker: Sendable {
     }
 }
 
-/// Renews a running job's lease from its own connection every third of the lease, so the
-/// claim outlives long jobs but not the worker.
+/// Renews a running job's lease every third of the lease, on a second connection of the
+/// worker's pool, so the claim outlives long jobs but not the worker.
 final class Heartbeat: Sendable {
     private let stopped = Mutex(false)
     private let done = DispatchSemaphore(value: 0)
 
-    init(configuration: LifeboatConfiguration, workerID: String, job: String, slot: Date, lease: TimeInterval,
+    init(pool: ConnectionPool, workerID: String, job: String, slot: Date, lease: TimeInterval,
          note: @escaping @Sendable (String) -> Void) {
         Thread.detachNewThread { [self] in
             defer { done.signal() }
-            guard let ledger = try? ScheduleLedger(configuration: configuration, worker: workerID) else {
+            guard let ledger = try? ScheduleLedger(pool: pool, worker: workerID) else {
                 note("\(job): cannot open a heartbeat connection; the lease may run out during a long job")
                 return
             }
