@@ -1,0 +1,274 @@
+#!/usr/bin/env python3
+"""Turn the samples of scripts/bench into bench/results/latest.md and latest.json.
+
+Input: --meta (machine, versions, scales, rounds, durations) and --samples (JSON lines:
+scale, round, variant, seconds, rss_kb, bytes). Output: per scale, the median, min and max
+of every variant, the ratios Lifeboat/peer and Lifeboat/limit, upload throughput, peak RSS,
+and the goals of issue 9 each marked met or not met. Standard library only.
+"""
+
+import argparse
+import json
+import statistics
+import sys
+
+MB = 1e6      # throughput and file sizes in MB (10^6 bytes)
+MIB = 1024    # RSS is in kB (KiB) from /usr/bin/time; MiB = 1024 KiB
+
+# variant -> (operation, label); the order is the order of the tables.
+VARIANTS = {
+    "backup_limit": ("backup", "limit: `pg_dump > plain.sql`"),
+    "backup_peer": ("backup", "peer: `pg_dump | gzip -6 | gpg -e`"),
+    "backup_lifeboat": ("backup", "Lifeboat: `backup --compress --encrypt`"),
+    "restore_limit": ("restore", "limit: `psql < plain.sql`"),
+    "restore_peer": ("restore", "peer: `gpg -d | gunzip | psql`"),
+    "restore_lifeboat": ("restore", "Lifeboat: `restore --force` (new database)"),
+    "verify_lifeboat": ("verify", "Lifeboat: `verify`"),
+    "upload_aws": ("upload", "`aws s3 cp` (whole command)"),
+    "aws_startup": ("upload", "`aws s3api head-bucket` (aws CLI start-up)"),
+    "upload_lifeboat": ("upload", "Lifeboat: upload step of `backup --upload`"),
+    "backup_upload_lifeboat": ("upload", "Lifeboat: `backup --compress --encrypt --upload` (whole command)"),
+}
+LIFEBOAT_COMMANDS = {  # peak RSS per command: variant -> name
+    "backup_lifeboat": "backup",
+    "backup_upload_lifeboat": "backup --upload",
+    "restore_lifeboat": "restore",
+    "verify_lifeboat": "verify",
+}
+
+
+def summarize(samples):
+    """{scale: {variant: stats}}"""
+    out = {}
+    for s in samples:
+        out.setdefault(s["scale"], {}).setdefault(s["variant"], []).append(s)
+    summary = {}
+    for scale, variants in sorted(out.items()):
+        summary[scale] = {}
+        for variant, rows in variants.items():
+            secs = [r["seconds"] for r in rows]
+            rss = [r["rss_kb"] for r in rows if r.get("rss_kb") is not None]
+            sizes = [r["bytes"] for r in rows if r.get("bytes") is not None]
+            st = {
+                "n": len(secs),
+                "median_s": statistics.median(secs),
+                "min_s": min(secs),
+                "max_s": max(secs),
+                "samples_s": secs,
+            }
+            if rss:
+                st["rss_max_kb"] = max(rss)
+                st["rss_median_kb"] = statistics.median(rss)
+            if sizes:
+                st["bytes_median"] = statistics.median(sizes)
+            summary[scale][variant] = st
+        add_throughput(summary[scale])
+    return summary
+
+
+def add_throughput(v):
+    for name in ("upload_aws", "upload_lifeboat"):
+        st = v.get(name)
+        if st and st.get("bytes_median") and st["median_s"] > 0:
+            st["mb_per_s"] = st["bytes_median"] / MB / st["median_s"]
+    aws, startup = v.get("upload_aws"), v.get("aws_startup")
+    if aws and startup and aws.get("bytes_median"):
+        net = aws["median_s"] - startup["median_s"]
+        aws["net_of_startup_s"] = net
+        aws["net_mb_per_s"] = aws["bytes_median"] / MB / net if net > 0 else None
+
+
+def ratio(v, a, b):
+    if a in v and b in v and v[b]["median_s"] > 0:
+        return v[a]["median_s"] / v[b]["median_s"]
+    return None
+
+
+def fmt_s(x):
+    return f"{x:.2f}" if x < 100 else f"{x:.0f}"
+
+
+def fmt_ratio(x):
+    return "n/a" if x is None else f"{x:.2f}×"
+
+
+def ratios_text(v, variant):
+    parts = []
+    if variant == "backup_lifeboat":
+        parts = [f"{fmt_ratio(ratio(v, variant, 'backup_peer'))} peer", f"{fmt_ratio(ratio(v, variant, 'backup_limit'))} limit"]
+    elif variant == "restore_lifeboat":
+        parts = [f"{fmt_ratio(ratio(v, variant, 'restore_peer'))} peer", f"{fmt_ratio(ratio(v, variant, 'restore_limit'))} limit"]
+    elif variant == "verify_lifeboat":
+        parts = [f"{fmt_ratio(ratio(v, variant, 'restore_lifeboat'))} Lifeboat restore",
+                 f"{fmt_ratio(ratio(v, variant, 'restore_peer'))} restore peer"]
+    elif variant == "upload_lifeboat":
+        parts = [f"{fmt_ratio(ratio(v, variant, 'upload_aws'))} aws s3 cp"]
+    return ", ".join(parts)
+
+
+def throughput_text(st):
+    if "mb_per_s" not in st:
+        return ""
+    text = f"{st['mb_per_s']:.1f}"
+    if st.get("net_mb_per_s"):
+        text += f" ({st['net_mb_per_s']:.1f} net of start-up)"
+    return text
+
+
+def goals(summary, meta):
+    scales = sorted(summary)
+    big = 50 if 50 in summary else scales[-1]
+    small = 10 if 10 in summary and big != 10 else scales[0]
+    v = summary[big]
+    result = []
+
+    def goal(name, target, measured, met, detail=""):
+        result.append({"goal": name, "target": target, "scale": big, "measured": measured,
+                       "met": met, "detail": detail})
+
+    def ratio_goal(name, a, b, limit, what):
+        r = ratio(v, a, b)
+        goal(name, f"≤ {limit:.1f}× {what}", None if r is None else round(r, 3),
+             None if r is None else r <= limit,
+             "" if r is None else f"{fmt_s(v[a]['median_s'])} s vs {fmt_s(v[b]['median_s'])} s")
+
+    ratio_goal("backup vs peer", "backup_lifeboat", "backup_peer", 0.9, "peer (pg_dump | gzip -6 | gpg)")
+    ratio_goal("backup vs limit", "backup_lifeboat", "backup_limit", 1.3, "limit (pg_dump > file)")
+    ratio_goal("restore vs peer", "restore_lifeboat", "restore_peer", 1.0, "restore peer (gpg -d | gunzip | psql)")
+    ratio_goal("verify vs restore", "verify_lifeboat", "restore_lifeboat", 1.1, "Lifeboat's restore")
+
+    # Peak RSS: every Lifeboat run at every scale.
+    worst = max(((st["rss_max_kb"], scale, LIFEBOAT_COMMANDS[var])
+                 for scale, vs in summary.items() for var, st in vs.items()
+                 if var in LIFEBOAT_COMMANDS and "rss_max_kb" in st), default=None)
+    if worst:
+        kb, scale, cmd = worst
+        result.append({"goal": "peak RSS", "target": "≤ 64 MiB", "scale": "all",
+                       "measured": round(kb / MIB, 1), "met": kb <= 64 * MIB,
+                       "detail": f"largest: {cmd} at scale {scale}, {kb / MIB:.1f} MiB"})
+    if small != big:
+        diffs = []
+        for var, cmd in LIFEBOAT_COMMANDS.items():
+            a = summary[small].get(var, {}).get("rss_max_kb")
+            b = summary[big].get(var, {}).get("rss_max_kb")
+            if a and b:
+                diffs.append((abs(b - a) / a, cmd, a, b))
+        if diffs:
+            d, cmd, a, b = max(diffs)
+            result.append({"goal": "peak RSS growth", "target": f"within 10 % from scale {small} to {big}",
+                           "scale": f"{small}→{big}", "measured": round(d * 100, 1), "met": d <= 0.10,
+                           "detail": f"largest change: {cmd}, {a / MIB:.1f} → {b / MIB:.1f} MiB ({d * 100:.1f} %)"})
+    else:
+        result.append({"goal": "peak RSS growth", "target": "within 10 % between two scales", "scale": big,
+                       "measured": None, "met": None, "detail": "needs two scales"})
+
+    lb, aws = v.get("upload_lifeboat", {}), v.get("upload_aws", {})
+    if lb.get("mb_per_s") and aws.get("mb_per_s"):
+        ref = aws.get("net_mb_per_s") or aws["mb_per_s"]
+        r = lb["mb_per_s"] / ref
+        goal("upload throughput", "≥ aws s3 cp (net of its start-up)", round(r, 3), r >= 1.0,
+             f"{lb['mb_per_s']:.1f} MB/s vs {ref:.1f} MB/s net ({aws['mb_per_s']:.1f} MB/s for the whole aws command)")
+    for g in result:
+        if meta.get("rounds", 0) < 3 and g["met"] is not None:
+            g["detail"] += " (fewer than 3 rounds)"
+    return result
+
+
+def row(*cells):
+    """A Markdown table row; `|` inside a cell (even in a code span) must be escaped."""
+    return "| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |"
+
+
+def mark(met):
+    return "n/a" if met is None else ("met" if met else "**not met**")
+
+
+def measured_text(g):
+    m = g["measured"]
+    if m is None:
+        return "n/a"
+    if g["goal"] == "peak RSS":
+        return f"{m:.1f} MiB"
+    if g["goal"] == "peak RSS growth":
+        return f"{m:.1f} %"
+    return f"{m:.2f}×"
+
+
+def markdown(meta, summary, goal_list):
+    ver = meta.get("versions", {})
+    changed = meta.get("git_sources_changed", 0)
+    lines = [
+        f"Run of {meta['date']}: `make bench`, scales {', '.join(map(str, meta['scales']))} "
+        f"(`pgbench -i -s N`), {meta['rounds']} interleaved round{'s' if meta['rounds'] != 1 else ''}. Times are wall-clock seconds, "
+        "median (min–max); MB = 10^6 bytes; RSS is the peak resident set size from `/usr/bin/time -f %M`.",
+        "",
+        f"- Machine: {meta['nproc']} cores (`nproc`), {meta['cpu_model']}, {meta['memory_mib']} MiB RAM; "
+        f"load average {meta['load_average_before']} before the rounds, {meta['load_average_after']} after",
+        f"- Lifeboat {ver.get('lifeboat', '?')} release build, commit {meta['git_commit']}"
+        + (f" with {changed} uncommitted change(s) under Sources/" if changed else ""),
+        f"- PostgreSQL server {ver.get('postgresql_server', '?')} (the `scripts/test-env` cluster: fsync off); "
+        f"{ver.get('pg_dump', '?')}; {ver.get('psql', '?')}",
+        f"- {ver.get('gzip', '?')}; {ver.get('gpg', '?')}; {ver.get('aws', '?')} against moto_server on loopback; "
+        f"{ver.get('swift', '?')}",
+        f"- The run took {meta['duration_seconds'] / 60:.1f} min, of which {meta['rounds_seconds'] / 60:.1f} min "
+        "for the rounds (the rest: install check, build, pgbench databases)",
+        "",
+        "#### Goals",
+        "",
+        "| goal | target | scale | measured | result | detail |",
+        "|---|---|---|---|---|---|",
+    ]
+    for g in goal_list:
+        lines.append(row(g["goal"], g["target"], g["scale"], measured_text(g), mark(g["met"]), g["detail"]))
+    for scale, v in summary.items():
+        lines += ["", f"#### Scale {scale}", "",
+                  "| operation | variant | median s | min–max s | ratio | MB/s | peak RSS MiB | file MB |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for variant, (op, label) in VARIANTS.items():
+            st = v.get(variant)
+            if not st:
+                continue
+            rss = f"{st['rss_max_kb'] / MIB:.1f}" if "rss_max_kb" in st and variant != "upload_lifeboat" else ""
+            size = f"{st['bytes_median'] / MB:.1f}" if st.get("bytes_median") else ""
+            lines.append(row(op, label, fmt_s(st["median_s"]), f"{fmt_s(st['min_s'])}–{fmt_s(st['max_s'])}",
+                             ratios_text(v, variant), throughput_text(st), rss, size))
+    lines += [
+        "",
+        "Notes: the peers' restores get an empty database made beforehand (not timed); Lifeboat's restore "
+        "creates its database, restores with `--single-transaction`, validates the row counts and renames it. "
+        "Lifeboat's upload time is the upload step alone (its own measurement, "
+        "`lifeboat_cloud_upload_duration_seconds` from `--metrics-file`: the backup file and its manifest, each "
+        "read back with a HEAD request), of a second backup of the same size; there is no command that uploads "
+        "an existing file. `aws s3 cp` uploads the Lifeboat file alone; its time includes the aws CLI's start-up, "
+        "which `aws s3api head-bucket` estimates (\"net of start-up\" subtracts its median).",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--meta", required=True)
+    ap.add_argument("--samples", required=True)
+    ap.add_argument("--markdown", required=True)
+    ap.add_argument("--json", required=True)
+    args = ap.parse_args()
+    with open(args.meta) as f:
+        meta = json.load(f)
+    with open(args.samples) as f:
+        samples = [json.loads(line) for line in f if line.strip()]
+    if not samples:
+        sys.exit("bench_report: no samples")
+    summary = summarize(samples)
+    goal_list = goals(summary, meta)
+    with open(args.markdown, "w") as f:
+        f.write(markdown(meta, summary, goal_list))
+    with open(args.json, "w") as f:
+        json.dump({"meta": meta, "goals": goal_list,
+                   "summary": {str(k): v for k, v in summary.items()}, "samples": samples},
+                  f, indent=2, ensure_ascii=False)
+        f.write("\n")
+
+
+if __name__ == "__main__":
+    main()
