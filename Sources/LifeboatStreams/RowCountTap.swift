@@ -27,6 +27,10 @@ public final class RowCountTap: ByteSource {
     /// The start of the current line, kept only as far as needed to recognise it.
     private var lineHead: [UInt8] = []
     private var lineLength = 0
+    /// The first two bytes of the current line: inside a COPY block that is all a line needs,
+    /// so the millions of data rows cost two byte stores and a count, no array work.
+    private var first: UInt8 = 0
+    private var second: UInt8 = 0
     private static let headLimit = 4096
 
     public init(upstream: any ByteSource) {
@@ -66,27 +70,32 @@ public final class RowCountTap: ByteSource {
     }
 
     private func appendToLine(_ bytes: UnsafeBufferPointer<UInt8>) {
-        // Inside a COPY block only "\." matters, so three bytes tell it apart from a data row.
-        let limit = inCopy ? 3 : Self.headLimit
-        if lineHead.count < limit {
-            lineHead.append(contentsOf: bytes.prefix(limit - lineHead.count))
+        if lineLength < 2 {
+            for (offset, byte) in bytes.prefix(2 - lineLength).enumerated() {
+                if lineLength + offset == 0 { first = byte } else { second = byte }
+            }
+        }
+        // Inside a COPY block only "\." matters; elsewhere the head names the table.
+        if !inCopy && lineHead.count < Self.headLimit {
+            lineHead.append(contentsOf: bytes.prefix(Self.headLimit - lineHead.count))
         }
         lineLength += bytes.count
     }
 
     private func endLine() {
-        defer {
-            lineHead.removeAll(keepingCapacity: true)
-            lineLength = 0
-        }
         if inCopy {
-            if lineLength == 2 && lineHead == [UInt8(ascii: "\\"), UInt8(ascii: ".")] {
+            if lineLength == 2 && first == UInt8(ascii: "\\") && second == UInt8(ascii: ".") {
                 inCopy = false
                 tables[tables.count - 1].rows = rows
             } else {
                 rows += 1
             }
+            lineLength = 0
             return
+        }
+        defer {
+            lineHead.removeAll(keepingCapacity: true)
+            lineLength = 0
         }
         guard lineLength < Self.headLimit, lineHead.starts(with: Self.copyPrefix),
               lineHead.reversed().starts(with: Self.copySuffix.reversed()),
