@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "lifeboat", targets: ["lifeboat"]),
         .library(name: "LifeboatCore", targets: ["LifeboatCore"]),
+        .library(name: "LifeboatRunbooks", targets: ["LifeboatRunbooks"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

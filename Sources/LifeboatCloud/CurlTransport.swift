@@ -3,7 +3,8 @@ import Foundation
 
 /// HTTP over libcurl: one easy handle per request, owned here and freed on every path;
 /// bodies stream from files and into sinks through libcurl's callbacks. TLS verification is on
-/// and never turned off; transient failures (timeouts, 5xx) are retried with backoff. A 4xx is
+/// unless the caller turns it off (`verifyTLS`, from LIFEBOAT_TLS_INSECURE); transient failures
+/// (timeouts, 5xx) are retried with backoff, an untrusted certificate is not. A 4xx is
 /// returned at once, never retried: the request itself is wrong and would fail the same way
 /// (webhook delivery relies on this).
 public struct CurlTransport: Sendable {
@@ -21,6 +22,10 @@ public struct CurlTransport: Sendable {
     /// Asked during transfers; true stops the transfer (Ctrl-C, SIGTERM).
     public var shouldAbort: (@Sendable () -> Bool)?
     public var initialBackoff: TimeInterval = 0.5
+    /// Check the server's certificate and host name. Only an explicit setting turns this off
+    /// (LIFEBOAT_TLS_INSECURE, for test servers with self-signed certificates), and the
+    /// configuration that does so warns.
+    public var verifyTLS = true
 
     public init() {}
 
@@ -95,8 +100,8 @@ public struct CurlTransport: Sendable {
         if timeout > 0 {
             try check(lifeboat_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, max(1, Int((timeout * 1000).rounded()))), operation)
         }
-        try check(lifeboat_curl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1), operation)
-        try check(lifeboat_curl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2), operation)
+        try check(lifeboat_curl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, verifyTLS ? 1 : 0), operation)
+        try check(lifeboat_curl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, verifyTLS ? 2 : 0), operation)
         if maxSendRate > 0 {
             try check(lifeboat_curl_setopt_offset(handle, CURLOPT_MAX_SEND_SPEED_LARGE, curl_off_t(maxSendRate)), operation)
         }
@@ -154,6 +159,12 @@ public struct CurlTransport: Sendable {
         if result == CURLE_ABORTED_BY_CALLBACK {
             throw CloudError(operation: operation, code: "interrupted", message: "stopped by a signal before the transfer finished",
                              hint: "run the command again; a fetch resumes where it stopped")
+        }
+        if result == CURLE_PEER_FAILED_VERIFICATION {
+            // Not transient: the same certificate comes back on every try.
+            throw CloudError(operation: operation, code: "tls", message: String(cString: curl_easy_strerror(result)),
+                             hint: "the server's TLS certificate is not trusted or not for this host name: install its CA "
+                                 + "certificate (update-ca-certificates); for a test server only, LIFEBOAT_TLS_INSECURE=true turns the check off")
         }
         guard result == CURLE_OK else {
             throw CloudError(operation: operation, code: "transport", message: String(cString: curl_easy_strerror(result)),

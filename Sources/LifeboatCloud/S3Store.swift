@@ -73,6 +73,10 @@ public struct S3Store: ObjectStore {
         switch code {
         case "SignatureDoesNotMatch", "InvalidAccessKeyId", "InvalidClientTokenId":
             hint = "check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (GCS: the HMAC key pair)"
+        case "ExpiredToken", "InvalidToken", "TokenRefreshRequired":
+            // Temporary credentials: the key pair is fine, its session token is not (any more).
+            hint = "the temporary credentials have expired or their session token is not valid: get new ones "
+                + "(aws sts assume-role or get-session-token) and set AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN together"
         case "NoSuchBucket":
             hint = "bucket '\(bucket)' does not exist: check BACKUP_CLOUD_BUCKET and the region/endpoint"
         case "AccessDenied":

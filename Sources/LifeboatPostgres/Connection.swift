@@ -17,6 +17,11 @@ public final class Connection {
     /// libpq's `connect_timeout` (whole seconds, rounded up; zero waits forever) and wins over one
     /// in `conninfo`, so that DB_CONNECT_TIMEOUT means what the configuration says.
     public init(_ conninfo: String, database: String?, connectTimeout: Duration? = nil) throws(PostgresError) {
+        // A string libpq cannot parse (an unknown option, a bad value) is a mistake in the string,
+        // not a failed connection: the code says so, and callers can call it a configuration error.
+        if conninfo.contains("=") || conninfo.hasPrefix("postgres://") || conninfo.hasPrefix("postgresql://") {
+            _ = try ConnectionString(conninfo)
+        }
         // libpq expands the first "dbname" as a whole connection string; later keywords override it.
         var keywords = ["dbname"]
         var values = [conninfo]

@@ -4,6 +4,12 @@ import Foundation
 /// beside the target, then fsync, then a hard link to the final name (which refuses to replace
 /// an existing file, so two writers never overwrite each other), then the directory is fsync'd.
 /// Until `commit` the partial file is removed on every path, including `deinit`.
+///
+/// A process killed outright (SIGKILL, power loss) cannot remove its partial file. So that a
+/// later run can, the writer holds an exclusive `flock` on the partial file until it is named
+/// or removed, and marks it with the extended attribute `user.lifeboat.partial` (see
+/// `removeAbandonedPartials`): a marked file nobody holds the lock on was abandoned. Partial
+/// files of other writers, such as a resumable `fetch`, carry no mark and are never touched.
 public final class AtomicFileSink: ByteSink {
     public let directory: URL
     public let finalName: String
@@ -11,6 +17,9 @@ public final class AtomicFileSink: ByteSink {
     public var finalPath: String { directory.appendingPathComponent(finalName).path }
     private let partialName: String
     private var fd: Int32
+    /// A second descriptor of the partial file holding its `flock` until it is named or
+    /// removed, so the lock outlives the close of `fd` in `commit` (no sweep can take it then).
+    private var lockFD: Int32 = -1
     private var committed = false
 
     /// Creates the partial file exclusively with the given permissions (0600: backups hold data).
@@ -31,6 +40,16 @@ public final class AtomicFileSink: ByteSink {
         // open() applies the umask; the file must be exactly `permissions` whatever the umask.
         fchmod(opened, permissions)
         fd = opened
+        // Lock first, mark second: a sweep only takes marked files, and a marked file is
+        // always locked while its writer lives. Where locks or extended attributes are not
+        // supported the file stays unmarked and is never swept (as before).
+        let lock = open(path, O_RDONLY | O_CLOEXEC)
+        if lock >= 0, flock(lock, LOCK_EX | LOCK_NB) == 0 {
+            lockFD = lock
+            _ = PartialMarker.set(on: opened)
+        } else if lock >= 0 {
+            close(lock)
+        }
     }
 
     deinit { abort() }
@@ -59,6 +78,7 @@ public final class AtomicFileSink: ByteSink {
     public func commit() throws {
         guard fd >= 0 else { throw StreamError(stage: .write, message: "\(finalName) is already closed") }
         if fsync(fd) != 0 { throw StreamError.system(.write, "fsync of \(partialPath) failed", errno: errno) }
+        PartialMarker.remove(from: fd)  // the finished file is no partial (the lock still guards it)
         let closeResult = close(fd)
         fd = -1
         if closeResult != 0 { throw StreamError.system(.write, "closing \(partialPath) failed", errno: errno) }
@@ -67,6 +87,7 @@ public final class AtomicFileSink: ByteSink {
         }
         committed = true
         unlink(partialPath)
+        releaseLock()
         try Self.syncDirectory(directory)
     }
 
@@ -74,6 +95,40 @@ public final class AtomicFileSink: ByteSink {
     public func abort() {
         if fd >= 0 { close(fd); fd = -1 }
         if !committed { unlink(partialPath) }
+        releaseLock()
+    }
+
+    private func releaseLock() {
+        if lockFD >= 0 { close(lockFD); lockFD = -1 }
+    }
+
+    /// Removes the partial files in `directory` whose writer is gone: hidden `.NAME.partial`
+    /// files (with `accept(NAME)` true) that carry this type's mark and whose lock can be
+    /// taken, which the kernel allows only once the writing process has ended (a live writer,
+    /// on this host or through a shared filesystem's locks, holds it). Returns the file names
+    /// removed, or with `dryRun` the ones that would be. Anything unmarked, locked, not a
+    /// regular file or unreadable is left alone: the sweep only ever errs on the side of keeping.
+    public static func removeAbandonedPartials(in directory: URL, dryRun: Bool = false,
+                                               accept: (String) -> Bool = { _ in true }) -> [String] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else { return [] }
+        var removed: [String] = []
+        for file in names.sorted() where file.hasPrefix(".") && file.hasSuffix(".partial") && file.count > ".partial".count + 1 {
+            guard accept(String(file.dropFirst().dropLast(".partial".count))) else { continue }
+            let path = directory.appendingPathComponent(file).path
+            // O_NONBLOCK: a FIFO of that name must not hang the sweep.
+            let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
+            guard fd >= 0 else { continue }
+            defer { close(fd) }
+            var opened = stat()
+            var current = stat()
+            guard fstat(fd, &opened) == 0, (opened.st_mode & S_IFMT) == S_IFREG else { continue }
+            guard PartialMarker.isSet(on: fd) else { continue }
+            guard flock(fd, LOCK_EX | LOCK_NB) == 0 else { continue }  // its writer is alive
+            // The name must still be the file we locked (not one created since).
+            guard lstat(path, &current) == 0, current.st_ino == opened.st_ino, current.st_dev == opened.st_dev else { continue }
+            if dryRun || unlink(path) == 0 { removed.append(file) }
+        }
+        return removed
     }
 
     /// Makes a rename or link in `directory` durable.
@@ -103,5 +158,43 @@ public final class AtomicFileSink: ByteSink {
             throw StreamError.system(.write, "cannot rename to \(url.path)", errno: code)
         }
         try syncDirectory(directory)
+    }
+}
+
+/// The extended attribute `user.lifeboat.partial` that marks a partial file as an
+/// `AtomicFileSink`'s. Glibc's Swift module leaves out <sys/xattr.h>, so its three functions
+/// are looked up once by name; where they or the filesystem's support are missing, nothing is
+/// marked and nothing is ever swept.
+enum PartialMarker {
+    static let name = "user.lifeboat.partial"
+    static let value = "atomic-file-sink"
+
+    private typealias SetFunction = @convention(c) (Int32, UnsafePointer<CChar>, UnsafeRawPointer, Int, Int32) -> Int32
+    private typealias GetFunction = @convention(c) (Int32, UnsafePointer<CChar>, UnsafeMutableRawPointer, Int) -> Int
+    private typealias RemoveFunction = @convention(c) (Int32, UnsafePointer<CChar>) -> Int32
+
+    private static func function<F>(_ symbol: String, as type: F.Type) -> F? {
+        dlsym(nil, symbol).map { unsafeBitCast($0, to: type) }
+    }
+
+    private static let fsetxattr = function("fsetxattr", as: SetFunction.self)
+    private static let fgetxattr = function("fgetxattr", as: GetFunction.self)
+    private static let fremovexattr = function("fremovexattr", as: RemoveFunction.self)
+
+    @discardableResult
+    static func set(on fd: Int32) -> Bool {
+        guard let fsetxattr else { return false }
+        return value.withCString { fsetxattr(fd, name, $0, strlen($0), 0) } == 0
+    }
+
+    static func isSet(on fd: Int32) -> Bool {
+        guard let fgetxattr else { return false }
+        var buffer = [UInt8](repeating: 0, count: 64)
+        let length = buffer.withUnsafeMutableBytes { fgetxattr(fd, name, $0.baseAddress!, $0.count) }
+        return length > 0 && String(decoding: buffer.prefix(length), as: UTF8.self) == value
+    }
+
+    static func remove(from fd: Int32) {
+        _ = fremovexattr.map { $0(fd, name) }
     }
 }

@@ -98,6 +98,20 @@ public enum OpenPGP {
                 throw StreamError(stage: .decrypt, message: "no secret key in keyring \(keyring) can decrypt this file",
                                   hint: "import the backup key's secret part with `gpg --import`, or set GNUPGHOME to the keyring that has it")
             }
+            let code = gpgme_err_code(status)
+            if code == GPG_ERR_CANCELED || code == GPG_ERR_NO_PIN_ENTRY || code == GPG_ERR_BAD_PASSPHRASE {
+                // gpg wanted a passphrase and could not ask for one: that says nothing about the
+                // file's bytes, so it is not damage (a good backup must not be called bad for it).
+                throw StreamError(stage: .decrypt, message: "decryption needs a passphrase that cannot be given here (\(describe(status)))",
+                                  hint: "if the backup key's secret part has a passphrase, unlock it in gpg-agent first (or use a key without one for "
+                                      + "unattended restores); a file encrypted with a passphrase alone (gpg --symmetric) is not a Lifeboat backup")
+            }
+            if code == GPG_ERR_NO_DATA {
+                // gpgme's own words ("No data") do not say that the file is not OpenPGP at all.
+                throw StreamError(stage: .decrypt, message: "decryption failed: the file holds no OpenPGP data (\(describe(status)))",
+                                  hint: "the file is not an OpenPGP-encrypted backup, or it was overwritten: use another backup",
+                                  damagedData: true)
+            }
             throw StreamError(stage: .decrypt, message: "decryption failed: \(describe(status))",
                               hint: "the file is damaged (OpenPGP integrity check failed or data cut short): use another backup",
                               damagedData: true)

@@ -10,10 +10,25 @@ public final class RowCountTap: ByteSource {
         public let schema: String
         public let name: String
         public var rows: Int64
-        public init(schema: String, name: String, rows: Int64) {
+        /// The names' bytes in hex, only for a name that is not UTF-8 (a table of a SQL_ASCII or
+        /// LATIN1 database): a JSON string cannot carry those bytes (`schema` and `name` show
+        /// U+FFFD for them), and the count after a restore must find the table by its exact name.
+        public var schemaHex: String?
+        public var nameHex: String?
+        public init(schema: String, name: String, rows: Int64, schemaHex: String? = nil, nameHex: String? = nil) {
             self.schema = schema
             self.name = name
             self.rows = rows
+            self.schemaHex = schemaHex
+            self.nameHex = nameHex
+        }
+        /// From the bytes of a dump's COPY line, keeping the hex of a name that is not UTF-8.
+        init(schemaBytes: [UInt8], nameBytes: [UInt8], rows: Int64) {
+            func hexIfNotUTF8(_ bytes: [UInt8]) -> String? {
+                String(validating: bytes, as: UTF8.self) == nil ? bytes.map { String(format: "%02x", $0) }.joined() : nil
+            }
+            self.init(schema: String(decoding: schemaBytes, as: UTF8.self), name: String(decoding: nameBytes, as: UTF8.self), rows: rows,
+                      schemaHex: hexIfNotUTF8(schemaBytes), nameHex: hexIfNotUTF8(nameBytes))
         }
         public var qualifiedName: String { "\(schema).\(name)" }
     }
@@ -93,6 +108,14 @@ public final class RowCountTap: ByteSource {
             lineLength = 0
             return
         }
+        // A quoted name may hold a newline, which pg_dump writes as it is: the COPY line goes on
+        // on the next line. An odd number of quotes so far means the name is still open.
+        if lineLength < Self.headLimit, lineHead.starts(with: Self.copyPrefix),
+           lineHead.reduce(0, { $0 + ($1 == UInt8(ascii: "\"") ? 1 : 0) }) % 2 == 1 {
+            lineHead.append(UInt8(ascii: "\n"))
+            lineLength += 1
+            return
+        }
         defer {
             lineHead.removeAll(keepingCapacity: true)
             lineLength = 0
@@ -101,7 +124,7 @@ public final class RowCountTap: ByteSource {
               lineHead.reversed().starts(with: Self.copySuffix.reversed()),
               let name = Self.parseTableName(lineHead.dropFirst(Self.copyPrefix.count))
         else { return }
-        tables.append(TableCount(schema: name.schema, name: name.table, rows: 0))
+        tables.append(TableCount(schemaBytes: name.schema, nameBytes: name.table, rows: 0))
         inCopy = true
         rows = 0
     }
@@ -110,8 +133,8 @@ public final class RowCountTap: ByteSource {
     private static let copySuffix = Array(" FROM stdin;".utf8)
 
     /// Parses `schema.table` where either part may be double-quoted (with `""` for a quote).
-    static func parseTableName(_ bytes: ArraySlice<UInt8>) -> (schema: String, table: String)? {
-        var parts: [String] = []
+    static func parseTableName(_ bytes: ArraySlice<UInt8>) -> (schema: [UInt8], table: [UInt8])? {
+        var parts: [[UInt8]] = []
         var current: [UInt8] = []
         var quoted = false
         var index = bytes.startIndex
@@ -132,7 +155,7 @@ public final class RowCountTap: ByteSource {
             } else if byte == UInt8(ascii: "\"") {
                 quoted = true
             } else if byte == UInt8(ascii: ".") {
-                parts.append(String(decoding: current, as: UTF8.self))
+                parts.append(current)
                 current = []
             } else if byte == UInt8(ascii: " ") {
                 break
@@ -141,7 +164,7 @@ public final class RowCountTap: ByteSource {
             }
             index = bytes.index(after: index)
         }
-        parts.append(String(decoding: current, as: UTF8.self))
+        parts.append(current)
         guard parts.count == 2, !parts[1].isEmpty else { return nil }
         return (parts[0], parts[1])
     }

@@ -70,14 +70,19 @@ struct ReportTests {
     }
 
     /// `runbook status` and the JSON report tell the same story: the run's end and every
-    /// step's status (a step the journal never saw end is "in progress" there).
+    /// step's status (a step the journal never saw end is "in progress" there, or "interrupted"
+    /// when no process runs the run any more).
     static func expectAgreement(_ runID: String, _ report: RunReport, _ environment: [String: String?]) throws {
         let status = try Command.lifeboat(["runbook", "status", runID], environment: environment)
         try #require(status.succeeded, "\(status.stderr)")
         let lines = status.stdout.split(separator: "\n").map(String.init)
         let head = try #require(lines.first)
         let runStatus = head.dropFirst("run \(runID): ".count).components(separatedBy: " — ").first
-        #expect(runStatus == (report.outcome == .interrupted ? "not finished" : report.outcome.rawValue), "\(head)")
+        if report.outcome == .interrupted {
+            #expect(runStatus?.hasPrefix("interrupted: no process runs it") == true, "\(head)")
+        } else {
+            #expect(runStatus == report.outcome.rawValue, "\(head)")
+        }
         let listed = lines.dropFirst().map { line -> String in
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             let id = trimmed.prefix { $0 != ":" }
@@ -87,7 +92,7 @@ struct ReportTests {
         }
         let reported = report.steps.map { step -> String in
             let unfinished = step.finishedAt == nil && [.interrupted, .awaitingApproval, .notStarted].contains(step.status)
-            return "\(step.id): \(unfinished ? "in progress" : step.status.rawValue)"
+            return "\(step.id): \(unfinished ? (report.outcome == .interrupted ? "interrupted" : "in progress") : step.status.rawValue)"
         }
         #expect(listed == reported)
     }

@@ -52,6 +52,11 @@ public struct BackupCreator {
     private func take(_ options: Options) throws -> Result {
         let directory = configuration.backupDirectory
         try prepareDirectory(directory)
+        // A backup killed outright (kill -9, power loss) could not remove its partial file;
+        // this one can, once the kernel says its writer is gone (see AtomicFileSink).
+        for file in BackupPruner.removeAbandonedPartials(in: directory) {
+            warn("removed \(file), left by a backup that was killed before it finished")
+        }
 
         // Everything that can be checked before pg_dump starts is checked first.
         let target = ConnectionString.redacted(configuration.databaseURL ?? "the database named by the PG* variables")

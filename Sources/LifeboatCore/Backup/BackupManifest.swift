@@ -59,7 +59,76 @@ public struct BackupManifest: Codable, Sendable, Equatable {
     }
 
     public static func read(from url: URL) throws -> BackupManifest {
-        try decoder.decode(BackupManifest.self, from: Data(contentsOf: url))
+        try decode(Data(contentsOf: url))
+    }
+
+    /// A manifest from its JSON (fuzzed by `make fuzz`: any bytes give a manifest or an error).
+    /// One from a newer format version is refused, looked at first so that a newer layout is
+    /// named as such rather than as a missing or mistyped key.
+    public static func decode(_ bytes: [UInt8]) throws -> BackupManifest {
+        try decode(Data(bytes))
+    }
+
+    public static func decode(_ data: Data) throws -> BackupManifest {
+        struct Version: Decodable { let formatVersion: Int? }
+        if let version = (try? decoder.decode(Version.self, from: data))?.formatVersion, version > currentFormatVersion {
+            throw NewerFormat(version: version)
+        }
+        do { return try decoder.decode(BackupManifest.self, from: data) }
+        catch let error as DecodingError { throw Unreadable(reason: describe(error)) }
+    }
+
+    /// The newest `format_version` this Lifeboat reads. A newer manifest may carry meanings this
+    /// version does not know; reading it as its own (and writing a verdict back, which would
+    /// drop the keys it does not know) could pass a backup it cannot really check.
+    public static let currentFormatVersion = 1
+
+    /// A manifest written by a newer Lifeboat: not damage, so not a bad backup.
+    public struct NewerFormat: Error, CustomStringConvertible, Sendable {
+        public let version: Int
+        public var description: String {
+            "its format_version is \(version), newer than this Lifeboat (\(LifeboatVersion.current)) reads (\(BackupManifest.currentFormatVersion))"
+        }
+    }
+
+    /// A manifest that is not what Lifeboat writes: not JSON, a key missing or of the wrong type.
+    public struct Unreadable: Error, CustomStringConvertible, Sendable {
+        public let reason: String
+        public var description: String { reason }
+    }
+
+    /// DecodingError's text, short: what is wrong and where, with the keys as the file spells them.
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context, _ last: (any CodingKey)? = nil) -> String {
+            let keys = context.codingPath + (last.map { [$0] } ?? [])
+            return keys.map { $0.intValue.map { "[\($0)]" } ?? snakeCase($0.stringValue) }.joined(separator: ".")
+                .replacingOccurrences(of: ".[", with: "[")
+        }
+        switch error {
+        case .keyNotFound(let key, let context): return "'\(path(context, key))' is missing"
+        case .typeMismatch(_, let context): return context.codingPath.isEmpty ? "it is not a JSON object" : "'\(path(context))' has the wrong type"
+        case .valueNotFound(_, let context): return "'\(path(context))' is null"
+        case .dataCorrupted(let context):
+            return context.codingPath.isEmpty ? "it is not valid JSON" : "'\(path(context))' is invalid: \(context.debugDescription)"
+        @unknown default: return String(describing: error)
+        }
+    }
+
+    private static func snakeCase(_ key: String) -> String {
+        key.reduce(into: "") { text, character in
+            if character.isUppercase { text += "_" + character.lowercased() } else { text.append(character) }
+        }
+    }
+
+    /// What to do about a manifest that could not be read, and how the commands end:
+    /// damage is a bad backup (3); a newer format says nothing about the backup (1).
+    public static func hint(for error: any Error) -> String {
+        error is NewerFormat ? "upgrade Lifeboat to the version that wrote it; the backup was not checked"
+            : "restore the manifest, or move it away to treat the file as one without a manifest"
+    }
+
+    public static func category(for error: any Error) -> LifeboatError.Category {
+        error is NewerFormat ? .failed : .badBackup
     }
 
     /// Writes atomically with 0600 permissions, replacing an older manifest.

@@ -1,4 +1,5 @@
 import Foundation
+import LifeboatStreams
 
 /// Applies a `RetentionPolicy` to a folder: deletes each backup beyond its type's limit together
 /// with its manifest, and nothing else.
@@ -13,9 +14,19 @@ public struct BackupPruner: Sendable {
         public var kept: [BackupInventory.Entry]
         /// Removed, or with `dryRun` the ones that would be.
         public var removed: [BackupInventory.Entry]
+        /// Hidden `.NAME.partial` files of backups that were killed before they finished
+        /// (removed, or with `dryRun` the ones that would be).
+        public var removedPartials: [String] = []
+    }
+
+    /// The partial files of killed backups in `directory`: only those named like a backup and
+    /// written by a backup (a resumable `fetch`'s partial file is kept), whose writer is gone.
+    public static func removeAbandonedPartials(in directory: URL, dryRun: Bool = false) -> [String] {
+        AtomicFileSink.removeAbandonedPartials(in: directory, dryRun: dryRun) { BackupName(fileName: $0) != nil }
     }
 
     public func prune(_ directory: URL, dryRun: Bool) throws -> Outcome {
+        let partials = Self.removeAbandonedPartials(in: directory, dryRun: dryRun)
         let inventory = try BackupInventory.scan(directory)
         let plan = policy.plan(inventory.entries.map(\.name))
         let doomed = Set(plan.remove)
@@ -31,6 +42,6 @@ public struct BackupPruner: Sendable {
                 try? FileManager.default.removeItem(at: entry.manifestPath)
             }
         }
-        return Outcome(kept: inventory.entries.filter { !doomed.contains($0.name) }, removed: removed)
+        return Outcome(kept: inventory.entries.filter { !doomed.contains($0.name) }, removed: removed, removedPartials: partials)
     }
 }

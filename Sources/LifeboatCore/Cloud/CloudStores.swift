@@ -32,6 +32,7 @@ public enum CloudStores {
             settings.multipartThreshold = Int64(threshold) << 20
             settings.partSize = Int64(part) << 20
             var transport = CurlTransport()
+            transport.verifyTLS = try TLSVerification.isOn(configuration, for: "the cloud endpoint")
             if let cancellation { transport.shouldAbort = { cancellation.isCancelled } }
             if let rate = try configuration.int(.cloudMaxRateKBps), rate > 0 {
                 transport.maxSendRate = Int64(rate) * 1024
@@ -59,6 +60,7 @@ public enum CloudStores {
             settings.blockThreshold = Int64(threshold) << 20
             settings.blockSize = Int64(block) << 20
             var transport = CurlTransport()
+            transport.verifyTLS = try TLSVerification.isOn(configuration, for: "the cloud endpoint")
             if let cancellation { transport.shouldAbort = { cancellation.isCancelled } }
             if let rate = try configuration.int(.cloudMaxRateKBps), rate > 0 {
                 transport.maxSendRate = Int64(rate) * 1024

@@ -77,7 +77,18 @@ public struct CloudSync {
         public let downloaded: Int64
     }
 
+    /// Refuses any name that is not a backup file name. The name becomes a local path and an
+    /// object key: `../x` or `/../x` would write outside BACKUP_DIR (and libcurl folds dot
+    /// segments, so the key fetched is not even the one named). Backup names have no slash and no dot segment.
+    public static func checkName(_ name: String) throws {
+        guard BackupName(fileName: name) != nil, !name.contains("/") else {
+            throw LifeboatError(stage: "fetch", message: "'\(name)' is not a backup file name (backup_TYPE_YYYYMMDDTHHMMSSZ.sql[.gz][.gpg])",
+                                hint: "`lifeboat list --remote` shows the backups in the bucket by name", category: .configuration)
+        }
+    }
+
     public func fetch(_ name: String, into directory: URL, progress: ((Int64) -> Void)? = nil) throws -> Fetched {
+        try Self.checkName(name)
         let final = directory.appendingPathComponent(name)
         guard !FileManager.default.fileExists(atPath: final.path) else {
             throw LifeboatError(stage: "fetch", message: "\(final.path) already exists", hint: "verify it with `lifeboat verify`, or move it away", category: .configuration)
@@ -92,13 +103,25 @@ public struct CloudSync {
         var manifestBytes: [UInt8] = []
         if try cloud({ try store.head(key(for: name + ".manifest.json")) }) != nil {
             try cloud { try store.download(key(for: name + ".manifest.json"), from: 0) { manifestBytes += $0 } }
-            manifest = try? BackupManifest.decoder.decode(BackupManifest.self, from: Data(manifestBytes))
+            // A manifest that is there but unreadable must not silently turn off the hash check.
+            do { manifest = try BackupManifest.decode(manifestBytes) }
+            catch {
+                throw LifeboatError(stage: "fetch", message: "the manifest \(store.location)/\(key(for: name + ".manifest.json")) cannot be read: \(error); nothing was downloaded",
+                                    hint: BackupManifest.hint(for: error), category: BackupManifest.category(for: error))
+            }
         }
 
         let partial = directory.appendingPathComponent(".\(name).partial")
-        var offset = (try? FileManager.default.attributesOfItem(atPath: partial.path)[.size] as? NSNumber)?.int64Value ?? 0
+        let existing = try? FileManager.default.attributesOfItem(atPath: partial.path)
+        // A symbolic link (or anything but a file) named like the partial download would make the
+        // download write, or truncate, whatever it points at, outside BACKUP_DIR.
+        if let existing, existing[.type] as? FileAttributeType != .typeRegular {
+            throw LifeboatError(stage: "fetch", message: "\(partial.path) exists and is not a regular file (a symbolic link?); refusing to write through it",
+                                hint: "remove it (`rm \(partial.path)`) and run fetch again", category: .configuration)
+        }
+        var offset = (existing?[.size] as? NSNumber)?.int64Value ?? 0
         if offset > remote.size { offset = 0 }  // not a prefix of this object: start over
-        let fd = open(partial.path, O_WRONLY | O_CREAT | O_CLOEXEC | (offset == 0 ? O_TRUNC : O_APPEND), 0o600)
+        let fd = open(partial.path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | (offset == 0 ? O_TRUNC : O_APPEND), 0o600)
         guard fd >= 0 else {
             throw LifeboatError(stage: "fetch", message: "cannot write \(partial.path): \(String(cString: strerror(errno)))",
                                 hint: "check that BACKUP_DIR is writable")
@@ -107,21 +130,29 @@ public struct CloudSync {
         do {
             defer { close(fd) }
             if offset < remote.size {
-                try cloud {
-                    try store.download(key(for: name), from: offset) { buffer in
-                        var done = 0
-                        while done < buffer.count {
-                            let count = write(fd, buffer.baseAddress! + done, buffer.count - done)
-                            if count < 0 {
-                                if errno == EINTR { continue }
-                                throw LifeboatError(stage: "fetch", message: "writing \(partial.path) failed: \(String(cString: strerror(errno)))",
-                                                    hint: "free disk space; the partial download is kept and resumes next time")
+                do {
+                    try cloud {
+                        try store.download(key(for: name), from: offset) { buffer in
+                            var done = 0
+                            while done < buffer.count {
+                                let count = write(fd, buffer.baseAddress! + done, buffer.count - done)
+                                if count < 0 {
+                                    if errno == EINTR { continue }
+                                    throw LifeboatError(stage: "fetch", message: "writing \(partial.path) failed: \(String(cString: strerror(errno)))",
+                                                        hint: "free disk space; the partial download is kept and resumes next time")
+                                }
+                                done += count
                             }
-                            done += count
+                            written += Int64(buffer.count)
+                            progress?(written)
                         }
-                        written += Int64(buffer.count)
-                        progress?(written)
                     }
+                } catch let error as LifeboatError where error.stage == "cloud" && written > 0 {
+                    // A connection lost mid-body is not retried (the bytes already reached the
+                    // file); what arrived is kept, so say so and how to go on from it.
+                    throw LifeboatError(stage: error.stage, message: error.message,
+                                        hint: "\(written) bytes are kept in \(partial.path): run the same fetch again to resume from there"
+                                            + (error.hint.map { "; \($0)" } ?? ""), category: error.category)
                 }
             }
             guard fsync(fd) == 0 else { throw LifeboatError(stage: "fetch", message: "fsync of \(partial.path) failed") }

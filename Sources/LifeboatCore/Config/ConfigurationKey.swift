@@ -86,6 +86,7 @@ public struct ConfigurationKey: Sendable, Hashable {
     public static let poolRecycle = Self("DB_POOL_RECYCLE", "3600", "seconds before a connection is replaced")
     public static let connectTimeout = Self("DB_CONNECT_TIMEOUT", "10", "connection timeout (seconds)")
     public static let poolPrePing = Self("DB_POOL_PRE_PING", "true", "check connections before use")
+    public static let tlsInsecure = Self("LIFEBOAT_TLS_INSECURE", "false", "turn off TLS certificate checks for cloud endpoints and webhooks (test servers only; warns each time)")
 
     public static let all: [ConfigurationKey] = [
         backupEnabled, dailySchedule, weeklySchedule, monthlySchedule, verificationSchedule, cleanupSchedule,
@@ -100,5 +101,6 @@ public struct ConfigurationKey: Sendable, Hashable {
         stopCommand, startCommand, healthCommand, drillStopCommand, drillStartCommand, drillHealthCommand, metricsFile,
         scheduleTimeZone, drillSchedule, drillRunbook, coordinationURL, workerLease, metricsPort,
         poolSize, poolMaxOverflow, poolTimeout, poolRecycle, connectTimeout, poolPrePing,
+        tlsInsecure,
     ]
 }

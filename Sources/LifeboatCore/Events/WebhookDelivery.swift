@@ -29,6 +29,7 @@ public struct WebhookDelivery: Sendable {
         transport.initialBackoff = settings.backoff
         transport.timeout = settings.timeout
         transport.connectTimeout = max(1, Int(settings.timeout.rounded(.up)))
+        transport.verifyTLS = settings.verifyTLS
         self.transport = transport
     }
 
@@ -42,6 +43,8 @@ public struct WebhookDelivery: Sendable {
         let response: HTTPResponse
         do {
             response = try transport.send(request(event, url: url, body: body, deliveryID: deliveryID), operation: "webhook")
+        } catch let error as CloudError where error.code == "tls" {
+            return outcome(nil, "\(error.message), not retried (\(error.hint ?? "the receiver's certificate is not trusted"))")
         } catch let error as CloudError {
             return outcome(nil, "\(error.message) after \(settings.attempts) attempt\(settings.attempts == 1 ? "" : "s")")
         } catch {

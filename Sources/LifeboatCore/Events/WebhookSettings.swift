@@ -13,6 +13,8 @@ public struct WebhookSettings: Sendable {
     public var attempts: Int
     /// Seconds before the first retry; doubled before each next one.
     public var backoff: TimeInterval
+    /// Check receivers' TLS certificates (off only with LIFEBOAT_TLS_INSECURE).
+    public var verifyTLS = true
 
     public init(urls: [String], secret: String? = nil, format: WebhookFormat = .json,
                 timeout: TimeInterval = 10, attempts: Int = 4, backoff: TimeInterval = 1) {
@@ -49,6 +51,8 @@ public struct WebhookSettings: Sendable {
         guard attempts >= 1 else { throw configuration.invalid(.webhookAttempts, String(attempts), "1 or more (1: no retries)") }
         self.init(urls: urls, secret: configuration.string(.webhookSecret), format: format, timeout: timeout,
                   attempts: attempts, backoff: try configuration.decimal(.webhookBackoff) ?? 1)
+        // Asked only when there is a receiver, so that the warning comes only when it matters.
+        if !urls.isEmpty { verifyTLS = try TLSVerification.isOn(configuration, for: "webhook receivers") }
     }
 
     /// `a, b c` → `[a, b, c]`: commas as the seed writes them, spaces and newlines as a `.env` might.

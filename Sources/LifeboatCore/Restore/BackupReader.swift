@@ -34,8 +34,7 @@ public struct BackupReader {
             do { manifest = try BackupManifest.read(from: manifestURL) }
             catch {
                 throw LifeboatError(stage: "manifest", message: "\(manifestURL.path) cannot be read: \(error)",
-                                    hint: "restore the manifest, or move it away to treat the file as one without a manifest",
-                                    category: .badBackup)
+                                    hint: BackupManifest.hint(for: error), category: BackupManifest.category(for: error))
             }
         }
         return BackupReader(file: file, manifest: manifest)

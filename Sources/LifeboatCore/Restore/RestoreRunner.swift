@@ -34,7 +34,14 @@ public struct RestoreRunner {
     /// The database DATABASE_URL (or PGDATABASE) names.
     public func targetDatabase() throws -> String {
         if let targetOverride { return targetOverride }
-        if let url = configuration.databaseURL, let name = try? ConnectionString(url)["dbname"], !name.isEmpty { return name }
+        if let url = configuration.databaseURL {
+            // A string libpq refuses names no database either, but saying "names none" would hide why.
+            do {
+                if let name = try ConnectionString(url)["dbname"], !name.isEmpty { return name }
+            } catch where url.contains("=") || url.contains("://") {
+                throw LifeboatError(connecting: error, target: ConnectionString.redacted(url))
+            } catch {}
+        }
         if let name = ProcessInfo.processInfo.environment["PGDATABASE"], !name.isEmpty { return name }
         throw LifeboatError(stage: "restore", message: "no target database: DATABASE_URL names none",
                             hint: "set DATABASE_URL=postgresql://user:password@host:port/DBNAME", category: .configuration)

@@ -21,6 +21,14 @@ public struct RowCountValidator {
         for table in expected {
             let qualified = "\(Connection.quoteIdentifier(table.schema)).\(Connection.quoteIdentifier(table.name))"
             do {
+                if table.schemaHex != nil || table.nameHex != nil {
+                    guard let count = try countByBytes(table, in: connection) else {
+                        mismatches.append(Mismatch(table: table.qualifiedName, expected: table.rows, actual: nil))
+                        continue
+                    }
+                    if count != table.rows { mismatches.append(Mismatch(table: table.qualifiedName, expected: table.rows, actual: count)) }
+                    continue
+                }
                 let count = Int64(try connection.query("SELECT count(*) FROM ONLY \(qualified)").scalar ?? "") ?? -1
                 if count != table.rows { mismatches.append(Mismatch(table: table.qualifiedName, expected: table.rows, actual: count)) }
             } catch where error.sqlState == "42P01" {
@@ -30,5 +38,19 @@ public struct RowCountValidator {
             }
         }
         return mismatches
+    }
+
+    /// Counts a table whose name is not UTF-8. Such a name cannot travel in a query's text (ours
+    /// is UTF-8), so the server finds the table by the name's bytes and counts it itself; nil
+    /// when no table has that name.
+    static func countByBytes(_ table: RowCountTap.TableCount, in connection: Connection) throws(PostgresError) -> Int64? {
+        func hex(_ text: String) -> String { text.utf8.map { String(format: "%02x", $0) }.joined() }
+        let rows = try connection.query("""
+            SELECT (xpath('/row/c/text()', query_to_xml(format('SELECT count(*) AS c FROM ONLY %I.%I', n.nspname, c.relname),
+                                                        false, true, '')))[1]::text
+            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE textsend(n.nspname::text) = decode($1, 'hex') AND textsend(c.relname::text) = decode($2, 'hex')
+            """, [table.schemaHex ?? hex(table.schema), table.nameHex ?? hex(table.name)]).rows
+        return rows.first.map { Int64($0[0] ?? "") ?? -1 }
     }
 }

@@ -14,10 +14,7 @@ struct TableCopier {
             live.close()
         }
         let resolved = try tables.map { name -> (qualified: String, display: String) in
-            guard let row = try source.query("""
-                SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                WHERE c.oid = to_regclass($1) AND c.relkind IN ('r', 'p')
-                """, [name]).rows.first, let schema = row[0], let table = row[1] else {
+            guard let row = try resolve(name, in: source), let schema = row[0], let table = row[1] else {
                 throw LifeboatError(stage: "restore", message: "table \(name) is not in this backup",
                                     hint: "name a table the backup holds (its .manifest.json lists them)", category: .configuration)
             }
@@ -53,6 +50,27 @@ struct TableCopier {
             _ = try? live.query("ROLLBACK")
             throw LifeboatError.wrap(error, stage: "table restore")
         }
+    }
+
+    /// The table a `--table` name means. Names are matched literally first, as the manifest
+    /// writes them (`Order Items`, `public.drop table x;--`, `My Schema.T t`), so a name that
+    /// needs quoting is never parsed as SQL; only then as SQL (`public."Order Items"`), where a
+    /// name that does not parse means no table rather than an error.
+    private func resolve(_ name: String, in source: Connection) throws -> [String?]? {
+        do {
+            let literal = try source.query("""
+                SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                WHERE c.relkind IN ('r', 'p') AND (n.nspname || '.' || c.relname = $1 OR c.relname = $1)
+                ORDER BY n.nspname || '.' || c.relname = $1 DESC, pg_table_is_visible(c.oid) DESC, n.nspname LIMIT 1
+                """, [name]).rows.first
+            if let literal { return literal }
+        } catch {
+            throw LifeboatError.wrap(error, stage: "table restore")
+        }
+        return try? source.query("""
+            SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.oid = to_regclass($1) AND c.relkind IN ('r', 'p')
+            """, [name]).rows.first
     }
 
     /// Moves each sequence owned by a column of `table` past the column's largest value, so

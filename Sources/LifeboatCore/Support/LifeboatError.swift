@@ -39,6 +39,15 @@ public struct LifeboatError: Error, CustomStringConvertible, Sendable {
 
     /// Translates a libpq failure, recognising the causes an operator meets most.
     public init(connecting error: PostgresError, target: String) {
+        // libpq refused the string itself: an unknown option, or a value it checks before it
+        // connects ("invalid sslmode value: …"). Nothing was tried.
+        if error.code == .invalidConnectionString || (error.message.hasPrefix("invalid ") && error.message.contains(" value")) {
+            self.init(stage: "connect", message: "cannot connect to \(target): \(error.message)",
+                      hint: "fix the connection string (DATABASE_URL): libpq accepts the options listed in "
+                          + "https://www.postgresql.org/docs/current/libpq-connect.html#LIBPQ-PARAMKEYWORDS",
+                      category: .configuration)
+            return
+        }
         let text = error.message.lowercased()
         let hint: String
         if text.contains("does not exist") && text.contains("database") {

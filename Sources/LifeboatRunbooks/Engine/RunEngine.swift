@@ -67,6 +67,11 @@ public struct RunEngine: Sendable {
     public func start(_ runbook: Runbook, inputs given: [String: String], target: String, options: Options) throws -> (String, RunState) {
         let inputs = Dictionary(try Planner(environment: environment).inputs(for: runbook, given: given), uniquingKeysWith: { a, _ in a })
         let runID = Self.newRunID()
+        // The target's lock before the journal: a run refused because another one holds the
+        // target must leave no journal behind, or it would show as an interrupted run (and
+        // `resume` could start it later).
+        let lock = try RunLock(stateDirectory: stateDirectory, target: target, runID: runID, conninfo: configuration.databaseURL ?? "")
+        defer { lock.release() }
         let journal = try RunJournal(directory: runDirectory(runID))
         var event = JournalEvent(kind: .runStarted)
         event.runbook = runbook.file
@@ -82,7 +87,7 @@ public struct RunEngine: Sendable {
         note("run \(runID) started — journal \(journal.url.path)")
         onEvent?(RunEvent(name: "runbook.started", details: ["run_id": runID, "runbook": runbook.name, "target": target,
                                                              "drill": String(options.drill), "user": event.user ?? ""]))
-        return (runID, try execute(runbook, runID: runID, journal: journal, options: options))
+        return (runID, try execute(runbook, runID: runID, journal: journal, options: options, lock: lock))
     }
 
     /// Continues a run from its journal.
@@ -102,8 +107,8 @@ public struct RunEngine: Sendable {
         return try execute(runbook, runID: runID, journal: try RunJournal(directory: directory), options: options)
     }
 
-    /// Plaintext copies made by `backup.decrypt` live only as long as the run needs them: a
-    /// finished run removes them (a failed one keeps them, 0600, for its resume).
+    /// Plaintext copies made by `backup.decrypt` live only as long as the run needs them: a run
+    /// removes them when it ends, failed or interrupted too (a resume decrypts again).
     func removeDecryptedArtifacts(_ runbook: Runbook, _ state: RunState) {
         for step in runbook.steps where step.action == "backup.decrypt" {
             guard let path = state.steps[step.id]?.outputs["path"], path.hasPrefix(runDirectory("").path) else { continue }

@@ -16,11 +16,15 @@ extension RunEngine {
     /// Runs every step whose `needs` are done, each on its own thread, so independent branches
     /// (fetching from the cloud while services stop, say) overlap. A step that ends the run
     /// stops new steps from starting; the ones already running finish and are journaled.
-    func execute(_ runbook: Runbook, runID: String, journal: RunJournal, options: Options) throws -> RunState {
+    /// `lock`: the target's lock when the caller took it already (a new run takes it before
+    /// its journal exists); a resume takes it here.
+    func execute(_ runbook: Runbook, runID: String, journal: RunJournal, options: Options, lock held: RunLock? = nil) throws -> RunState {
         let recorder = try RunRecorder(journal: journal)
         let target = recorder.state.target ?? ""
-        let lock = try RunLock(stateDirectory: stateDirectory, target: target, runID: runID, conninfo: configuration.databaseURL ?? "")
+        let lock = try held ?? RunLock(stateDirectory: stateDirectory, target: target, runID: runID, conninfo: configuration.databaseURL ?? "")
         defer { lock.release() }
+        // Plaintext copies go when the run ends, however it ends: succeeded, failed, interrupted.
+        defer { removeDecryptedArtifacts(runbook, recorder.state) }
         let live = options.drill ? try? RestoreRunner(configuration: configuration).targetDatabase() : nil
         var context = ActionContext(configuration: configuration, runID: runID, runDirectory: runDirectory(runID), target: target,
                                     drill: options.drill, services: options.drill ? nil : services, cancellation: cancellation, note: note)
@@ -51,6 +55,25 @@ extension RunEngine {
         func settled(_ state: RunState, _ id: String) -> Bool {
             guard state.isDone(id) else { return false }
             if state.steps[id]?.status == .failed, let step = runbook.step(id), step.onFailure != .continue { return false }
+            // The decrypted copy an earlier try of this run made was removed when that try ended:
+            // a resume makes it again before the steps that read it.
+            if runbook.step(id)?.action == "backup.decrypt", state.steps[id]?.status == .succeeded,
+               let path = state.steps[id]?.outputs["path"], path.hasPrefix(runDirectory(runID).path),
+               !FileManager.default.fileExists(atPath: path) {
+                return false
+            }
+            return true
+        }
+        // Every step upstream, not only the direct needs (a step redone on resume may lie further
+        // up than steps long done); breadth-first, so that no graph of diamonds can make it slow.
+        func upstreamSettled(_ state: RunState, _ step: Step) -> Bool {
+            var seen = Set<String>()
+            var queue = step.needs
+            while let id = queue.popLast() {
+                guard seen.insert(id).inserted else { continue }
+                guard settled(state, id) else { return false }
+                queue += runbook.step(id)?.needs ?? []
+            }
             return true
         }
         var running = Set<String>()
@@ -60,7 +83,7 @@ extension RunEngine {
             if stop == nil {
                 let state = recorder.state
                 for id in order where !launched.contains(id) && !settled(state, id) {
-                    guard let step = runbook.step(id), step.needs.allSatisfy({ settled(state, $0) }) else { continue }
+                    guard let step = runbook.step(id), upstreamSettled(state, step) else { continue }
                     launched.insert(id)
                     running.insert(id)
                     let parameters = StepLaunch(step: step, runbook: runbook, runID: runID, options: options, live: live, context: context)
@@ -99,9 +122,7 @@ extension RunEngine {
         finished.status = .succeeded
         try recorder.record(finished)
         onEvent?(RunEvent(name: "runbook.completed", details: ["run_id": runID, "runbook": runbook.name, "drill": String(options.drill)]))
-        let state = recorder.state
-        removeDecryptedArtifacts(runbook, state)
-        return state
+        return recorder.state
     }
 
     /// One step from its `when` to its end: drill behaviour, approval gate, attempts with
@@ -174,6 +195,7 @@ extension RunEngine {
                     if let progress, board.reportDue() { progress(board.snapshot()) }
                 }
                 let outputs = try attempt(step, parameters: parameters, context: context, recorder: recorder)
+                CrashTestHook.stepReturned(id)
                 try finish(.succeeded, outputs: outputs)
                 return .done
             } catch {

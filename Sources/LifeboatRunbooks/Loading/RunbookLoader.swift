@@ -16,13 +16,25 @@ public struct RunbookLoader {
     static let backoffKeys: Set<String> = ["initial", "factor"]
     static let approvalKeys: Set<String> = ["message"]
 
+    /// Runbooks are a few KiB. A file far larger is the wrong file (or a hostile one), and the
+    /// YAML parser would hold it in memory several times over before finding that out.
+    public static let sizeLimit = 1 << 20
+
     /// Loads `url`; throws `RunbookInvalid` with every structural issue found.
     public func load(_ url: URL) throws -> Runbook {
+        func tooLarge(_ size: Int) -> RunbookInvalid {
+            RunbookInvalid(issues: [RunbookIssue(SourceLocation(file: url.path, line: 1, column: 1),
+                                                 "the file is \(size) bytes; a runbook may be at most \(Self.sizeLimit) bytes (1 MiB): is this the right file?")])
+        }
+        if let size = (try? FileManager.default.attributesOfItem(atPath: url.path))?[.size] as? NSNumber, size.intValue > Self.sizeLimit {
+            throw tooLarge(size.intValue)
+        }
         let data: Data
         do { data = try Data(contentsOf: url) }
         catch {
             throw RunbookInvalid(issues: [RunbookIssue(SourceLocation(file: url.path, line: 1, column: 1), "cannot read the file: \(error.localizedDescription)")])
         }
+        guard data.count <= Self.sizeLimit else { throw tooLarge(data.count) }
         return try load(text: String(decoding: data, as: UTF8.self), file: url.path,
                         sha256: SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined())
     }

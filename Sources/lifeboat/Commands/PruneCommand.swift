@@ -8,7 +8,8 @@ struct PruneCommand: AsyncParsableCommand {
         abstract: "Apply the retention policy: keep the newest N backups of each type.",
         discussion: """
             Limits come from BACKUP_RETENTION_DAILY (7), _WEEKLY (4), _MONTHLY (12) and _MANUAL (unset: keep all).
-            A backup is deleted together with its manifest; files not named like backups are never touched.
+            A backup is deleted together with its manifest; files not named like backups are never touched,
+            except the hidden partial file of a backup that was killed before it finished.
 
             Examples:
               lifeboat prune --dry-run
@@ -32,11 +33,12 @@ struct PruneCommand: AsyncParsableCommand {
             if global.json {
                 try Terminal.printJSON(PruneReport(
                     dryRun: dryRun, kept: outcome.kept.map(\.name.fileName), removed: outcome.removed.map(\.name.fileName),
-                    removedRemote: remote))
+                    removedRemote: remote, removedPartials: outcome.removedPartials))
                 return
             }
             let verb = dryRun ? "would delete" : "deleted"
             for entry in outcome.removed { print("\(verb): \(entry.name.fileName)") }
+            for file in outcome.removedPartials { print("\(verb) (left by a killed backup): \(file)") }
             for key in remote { print("\(verb) (cloud): \(key)") }
             Terminal.note("\(outcome.removed.count) \(dryRun ? "would be deleted" : "deleted"), \(outcome.kept.count) kept")
         }
@@ -48,4 +50,6 @@ struct PruneReport: Encodable {
     let kept: [String]
     let removed: [String]
     let removedRemote: [String]
+    /// Partial files of backups that were killed before they finished.
+    let removedPartials: [String]
 }

@@ -172,7 +172,8 @@ extension RunbookCommand {
                 if global.json {
                     print(try RunReport(runID: runID, events: events).render(.json))
                 } else {
-                    RunbookCommand.printStatus(runID, RunState(events: events))
+                    let state = RunState(events: events)
+                    RunbookCommand.printStatus(runID, state, holder: .some(runEngine(configuration).livePID(of: runID, state: state)))
                 }
             }
         }
@@ -184,11 +185,18 @@ extension RunbookCommand {
         else { printStatus(runID, state) }
     }
 
-    static func printStatus(_ runID: String, _ state: RunState) {
-        print("run \(runID): \(state.finished?.rawValue ?? "not finished") — \(state.runbook ?? "?") on \(state.target ?? "?")\(state.drill ? " (drill)" : "")")
+    /// `holder`, where known: the live process running an unfinished run, or nil when none
+    /// does, so the run was interrupted (killed, crashed) and its open step is not in progress.
+    static func printStatus(_ runID: String, _ state: RunState, holder: pid_t?? = nil) {
+        let interrupted = state.finished == nil && holder == .some(nil)
+        var headline = state.finished?.rawValue ?? "not finished"
+        if state.finished == nil, case .some(let pid) = holder {
+            headline = pid.map { "running (pid \($0))" } ?? "interrupted: no process runs it; `lifeboat runbook resume \(runID)` continues it"
+        }
+        print("run \(runID): \(headline) — \(state.runbook ?? "?") on \(state.target ?? "?")\(state.drill ? " (drill)" : "")")
         for id in state.order {
             guard let step = state.steps[id] else { continue }
-            var line = "  \(id): \(step.status?.rawValue ?? "in progress")"
+            var line = "  \(id): \(step.status?.rawValue ?? (interrupted ? "interrupted" : "in progress"))"
             if step.attempts > 1 { line += " after \(step.attempts) attempts" }
             if let by = step.approvedBy { line += ", approved by \(by)" }
             if let message = step.message, step.status != .succeeded { line += " — \(message)" }

@@ -19,6 +19,10 @@ enum BackupDecrypt: RunbookAction {
         if FileManager.default.fileExists(atPath: output.path) { try FileManager.default.removeItem(at: output) }
         let reader = try BackupReader.open(source)
         if reader.manifest != nil { _ = try reader.checkHash() }
+        // A decrypt killed outright (the engine got SIGKILL) left its partial plaintext file;
+        // its lock shows whether its writer is gone. Without this the resumed step could not
+        // create the file again (EEXIST), and the plaintext would stay.
+        _ = AtomicFileSink.removeAbandonedPartials(in: context.artifacts) { $0 == name }
         let sink = try AtomicFileSink(directory: context.artifacts, finalName: name)
         let hashing = SHA256Tap(downstream: sink)
         do {

@@ -10,6 +10,7 @@ enum CloudFetch: RunbookAction {
 
     static func run(_ parameters: ResolvedParameters, _ context: ActionContext) throws -> [String: String] {
         let name = try parameters.required("name")
+        try CloudSync.checkName(name)  // before the name becomes a path, even of one fetched earlier
         try FileManager.default.createDirectory(at: context.artifacts, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let existing = context.artifacts.appendingPathComponent(name)
         if FileManager.default.fileExists(atPath: existing.path) {  // fetched before a crash
