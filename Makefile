@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 LIFEBOAT = "$$(swift build --show-bin-path)/lifeboat"
 
-.PHONY: build test demo bench memcheck backup-db backup-list backup-verify restore-db restore-test test-backup-restore env-start env-stop
+.PHONY: build test demo bench fuzz memcheck backup-db backup-list backup-verify restore-db restore-test test-backup-restore env-start env-stop
 
 build:
 	scripts/install-deps
@@ -17,6 +17,9 @@ demo:
 # Lifeboat against pg_dump/gzip/gpg/psql/aws on pgbench databases (BENCH_SCALES, BENCH_ROUNDS).
 bench:
 	scripts/bench
+
+fuzz:
+	scripts/fuzz
 
 memcheck:
 	scripts/memcheck
