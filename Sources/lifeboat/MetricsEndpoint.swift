@@ -10,10 +10,8 @@ enum MetricsEndpoint {
         let server = HTTPServer(address: .inet(port: port), logger: .disabled)
         Task {
             await server.appendRoute("GET /metrics") { _ in
-                let ledger = (try? Data(contentsOf: textfile.ledgerURL)).flatMap { try? MetricsTextfile.decoder.decode(MetricsLedger.self, from: $0) }
-                    ?? MetricsLedger()
-                return HTTPResponse(statusCode: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                                    body: Data(MetricsTextfile.render(ledger).utf8))
+                HTTPResponse(statusCode: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                             body: Data(MetricsTextfile.render(textfile.currentLedger()).utf8))
             }
             do {
                 try await server.run()

@@ -31,14 +31,7 @@ public enum CloudStores {
             }
             settings.multipartThreshold = Int64(threshold) << 20
             settings.partSize = Int64(part) << 20
-            var transport = CurlTransport()
-            transport.verifyTLS = try TLSVerification.isOn(configuration, for: "the cloud endpoint")
-            if let cancellation { transport.shouldAbort = { cancellation.isCancelled } }
-            if let rate = try configuration.int(.cloudMaxRateKBps), rate > 0 {
-                transport.maxSendRate = Int64(rate) * 1024
-                transport.maxReceiveRate = Int64(rate) * 1024
-            }
-            return S3Store(settings: settings, transport: transport)
+            return S3Store(settings: settings, transport: try transport(configuration, cancellation))
         case "azure":
             guard let account = configuration.string(.azureAccount), let key = configuration.string(.azureKey) else {
                 throw LifeboatError(stage: "cloud", message: "AZURE_STORAGE_ACCOUNT and AZURE_STORAGE_KEY must be set for azure",
@@ -59,13 +52,7 @@ public enum CloudStores {
             }
             settings.blockThreshold = Int64(threshold) << 20
             settings.blockSize = Int64(block) << 20
-            var transport = CurlTransport()
-            transport.verifyTLS = try TLSVerification.isOn(configuration, for: "the cloud endpoint")
-            if let cancellation { transport.shouldAbort = { cancellation.isCancelled } }
-            if let rate = try configuration.int(.cloudMaxRateKBps), rate > 0 {
-                transport.maxSendRate = Int64(rate) * 1024
-                transport.maxReceiveRate = Int64(rate) * 1024
-            }
+            let transport = try transport(configuration, cancellation)
             do {
                 return try AzureBlobStore(settings: settings, key: key, transport: transport)
             } catch let error as CloudError {
@@ -75,5 +62,18 @@ public enum CloudStores {
             throw LifeboatError(stage: "cloud", message: "unknown BACKUP_CLOUD_PROVIDER '\(provider)'",
                                 hint: "use s3, gcs or azure", category: .configuration)
         }
+    }
+
+    /// The libcurl transport every store uses: TLS checking (LIFEBOAT_TLS_INSECURE), Ctrl-C,
+    /// and the bandwidth cap.
+    static func transport(_ configuration: LifeboatConfiguration, _ cancellation: CancellationFlag?) throws -> CurlTransport {
+        var transport = CurlTransport()
+        transport.verifyTLS = try TLSVerification.isOn(configuration, for: "the cloud endpoint")
+        if let cancellation { transport.shouldAbort = { cancellation.isCancelled } }
+        if let rate = try configuration.int(.cloudMaxRateKBps), rate > 0 {
+            transport.maxSendRate = Int64(rate) * 1024
+            transport.maxReceiveRate = Int64(rate) * 1024
+        }
+        return transport
     }
 }

@@ -35,13 +35,18 @@ public struct MetricsTextfile: Sendable {
             guard lock >= 0 else { throw LifeboatError(stage: "metrics", message: "cannot open the lock beside \(url.path): \(String(cString: strerror(errno)))") }
             defer { close(lock) }
             flock(lock, LOCK_EX)
-            var ledger = (try? Data(contentsOf: ledgerURL)).flatMap { try? Self.decoder.decode(MetricsLedger.self, from: $0) } ?? MetricsLedger()
+            var ledger = currentLedger()
             change(&ledger)
             try AtomicFileSink.writeReplacing(Array(try Self.encoder.encode(ledger)), to: ledgerURL)
             try AtomicFileSink.writeReplacing(Array(Self.render(ledger).utf8), to: url, permissions: 0o644)  // node_exporter runs as another user
         } catch {
             warn("metrics: could not update \(url.path): \(error) (the job's result is not affected)")
         }
+    }
+
+    /// The counts so far; none yet (or an unreadable ledger) reads as empty.
+    public func currentLedger() -> MetricsLedger {
+        (try? Data(contentsOf: ledgerURL)).flatMap { try? Self.decoder.decode(MetricsLedger.self, from: $0) } ?? MetricsLedger()
     }
 
     /// The ledger in Prometheus text format, through swift-prometheus's registry.
@@ -113,7 +118,7 @@ public struct MetricsTextfile: Sendable {
         return encoder
     }()
 
-    public static let decoder: JSONDecoder = {
+    static let decoder: JSONDecoder = {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         return decoder
