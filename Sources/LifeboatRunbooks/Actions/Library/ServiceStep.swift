@@ -21,7 +21,7 @@ enum ServiceStep {
                 return ["provider": "none (drill)", "healthy": "true"]
             }
             let outcome = try ShellCommand.run(command, timeout: context.stepTimeout ?? 120)
-            guard outcome.succeeded else { throw RunbookRunError(outcome.summary, hint: outcome.outputTail.isEmpty ? nil : outcome.outputTail) }
+            try outcome.requireSuccess()
             return ["provider": "drill command", "healthy": "true"]
         }
         guard let provider = context.services else {
@@ -33,7 +33,7 @@ enum ServiceStep {
         case .start: try provider.start()
         case .health: try provider.health()
         }
-        guard outcome.succeeded else { throw RunbookRunError(outcome.summary, hint: outcome.outputTail.isEmpty ? nil : outcome.outputTail) }
+        try outcome.requireSuccess()
         return ["provider": provider.name, "healthy": "true"]
     }
 }

@@ -8,7 +8,7 @@ enum Shell: RunbookAction {
 
     static func run(_ parameters: ResolvedParameters, _ context: ActionContext) throws -> [String: String] {
         let outcome = try ShellCommand.run(try parameters.required("command"), timeout: context.stepTimeout ?? 600)
-        guard outcome.succeeded else { throw RunbookRunError(outcome.summary, hint: outcome.outputTail.isEmpty ? nil : outcome.outputTail) }
+        try outcome.requireSuccess()
         return ["exit_status": String(outcome.exitStatus ?? 0), "output": outcome.outputTail]
     }
 }
