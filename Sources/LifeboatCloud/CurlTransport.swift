@@ -29,7 +29,7 @@ public struct CurlTransport: Sendable {
 
     public init() {}
 
-    private static let globalInit: Bool = {
+    static let globalInit: Bool = {
         curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK
     }()
 
@@ -93,15 +93,7 @@ public struct CurlTransport: Sendable {
         }
 
         try check(lifeboat_curl_setopt_string(handle, CURLOPT_URL, request.url), operation)
-        try check(lifeboat_curl_setopt_long(handle, CURLOPT_NOSIGNAL, 1), operation)
-        try check(lifeboat_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT, connectTimeout), operation)
-        try check(lifeboat_curl_setopt_long(handle, CURLOPT_LOW_SPEED_LIMIT, 1024), operation)
-        try check(lifeboat_curl_setopt_long(handle, CURLOPT_LOW_SPEED_TIME, stallTimeout), operation)
-        if timeout > 0 {
-            try check(lifeboat_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, max(1, Int((timeout * 1000).rounded()))), operation)
-        }
-        try check(lifeboat_curl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, verifyTLS ? 1 : 0), operation)
-        try check(lifeboat_curl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, verifyTLS ? 2 : 0), operation)
+        try applyCommonOptions(handle, operation: operation)
         if maxSendRate > 0 {
             try check(lifeboat_curl_setopt_offset(handle, CURLOPT_MAX_SEND_SPEED_LARGE, curl_off_t(maxSendRate)), operation)
         }
@@ -173,6 +165,20 @@ public struct CurlTransport: Sendable {
         var status = 0
         _ = lifeboat_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
         return HTTPResponse(status: status, headers: context.headers, body: context.collected)
+    }
+
+    /// The options every transfer shares, HTTP or SMTP (`SMTPMailer`): no signals, the
+    /// connect, stall and overall time limits, and the TLS checks.
+    func applyCommonOptions(_ handle: UnsafeMutableRawPointer, operation: String) throws {
+        try check(lifeboat_curl_setopt_long(handle, CURLOPT_NOSIGNAL, 1), operation)
+        try check(lifeboat_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT, connectTimeout), operation)
+        try check(lifeboat_curl_setopt_long(handle, CURLOPT_LOW_SPEED_LIMIT, 1024), operation)
+        try check(lifeboat_curl_setopt_long(handle, CURLOPT_LOW_SPEED_TIME, stallTimeout), operation)
+        if timeout > 0 {
+            try check(lifeboat_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, max(1, Int((timeout * 1000).rounded()))), operation)
+        }
+        try check(lifeboat_curl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, verifyTLS ? 1 : 0), operation)
+        try check(lifeboat_curl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, verifyTLS ? 2 : 0), operation)
     }
 
     private final class DeliveredFlag: @unchecked Sendable { var value = false }

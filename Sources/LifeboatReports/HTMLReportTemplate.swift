@@ -113,6 +113,12 @@ footer { padding: 12px 32px 24px; color: var(--muted); font-size: 12px; }
 {{/backup}}</table>{{/hasBackup}}
 {{^hasBackup}}<p>The run chose no backup (no backup.select step succeeded).</p>{{/hasBackup}}
 </section>
+{{#hasRecovery}}<section id="recovery">
+<h2>Recovery</h2>
+<table class="fields">
+{{#recovery}}<tr><th scope="row">{{label}}</th><td class="mono wrap">{{value}}</td></tr>
+{{/recovery}}</table>
+</section>{{/hasRecovery}}
 {{#hasNextSteps}}<section id="next-steps">
 <h2>Next steps</h2>
 <ol class="next">

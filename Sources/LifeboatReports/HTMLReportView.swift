@@ -90,6 +90,9 @@ struct HTMLReportView {
     let hasValidations: Bool
     let validations: [ValidationRow]
     let hasBackup: Bool
+    /// The physical restore's fields; empty when the run did none (the section is left out).
+    let recovery: [Field]
+    let hasRecovery: Bool
     let backup: [Field]
     let hasNextSteps: Bool
     let nextSteps: [Advice]
@@ -191,6 +194,8 @@ struct HTMLReportView {
             backup = []
         }
         hasBackup = !backup.isEmpty
+        recovery = report.recovery?.fields.map { Field(label: $0.0, value: $0.1) } ?? []
+        hasRecovery = !recovery.isEmpty
         nextSteps = report.nextSteps.map { Advice(spans: Self.spans($0)) }
         hasNextSteps = !nextSteps.isEmpty
         generated = ReportText.timestamp(report.generatedAt)

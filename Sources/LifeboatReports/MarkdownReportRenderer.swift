@@ -101,6 +101,12 @@ enum MarkdownReportRenderer {
         }
         lines.append("")
 
+        if let recovery = report.recovery {
+            lines += ["## Recovery", "", "| | |", "|---|---|"]
+            lines += recovery.fields.map { "| \($0.0) | \(cell($0.1)) |" }
+            lines.append("")
+        }
+
         if !report.nextSteps.isEmpty {
             lines += ["## Next steps", ""]
             lines += report.nextSteps.enumerated().map { "\($0.offset + 1). \(text($0.element))" }

@@ -34,6 +34,7 @@ extension RunReport {
             measures: ReportMeasures(DrillMeasures(state: state), inputs: state.inputs),
             backup: ReportBackup(steps: steps), steps: steps,
             validations: steps.compactMap(ReportValidation.init(step:)), nextSteps: [])
+        recovery = ReportRecovery(steps: steps)
         if outcome == .failed {
             // The last failure that was not a compensation is the one that stopped the run.
             failedStep = steps.last { $0.status == .failed && $0.message?.hasPrefix("compensation for ") != true }?.id

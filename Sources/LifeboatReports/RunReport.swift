@@ -39,12 +39,14 @@ public struct RunReport: Codable, Sendable, Equatable {
     public var validations: [ReportValidation]
     /// What to do now, for a run that did not succeed.
     public var nextSteps: [String]
+    /// The physical restore (pgBackRest, WAL replayed), for runs that did one.
+    public var recovery: ReportRecovery? = nil
 
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version", generatedAt = "generated_at", runID = "run_id", scenario, inputs, user, host
         case target, drill, startedAt = "started_at", finishedAt = "finished_at", lastEventAt = "last_event_at"
         case durationSeconds = "duration_seconds", outcome, outcomeMessage = "outcome_message", failedStep = "failed_step"
-        case interruptedSteps = "interrupted_steps", measures, backup, steps, validations, nextSteps = "next_steps"
+        case interruptedSteps = "interrupted_steps", measures, backup, steps, validations, nextSteps = "next_steps", recovery
     }
 
     /// Unknown values are written as null rather than left out, so every report has every key.
@@ -72,6 +74,7 @@ public struct RunReport: Codable, Sendable, Equatable {
         try container.encode(steps, forKey: .steps)
         try container.encode(validations, forKey: .validations)
         try container.encode(nextSteps, forKey: .nextSteps)
+        try container.encode(recovery, forKey: .recovery)
     }
 
     public func step(_ id: String) -> ReportStep? { steps.first { $0.id == id } }

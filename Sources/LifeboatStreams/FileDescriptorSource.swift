@@ -15,17 +15,22 @@ public final class FileDescriptorSource: ByteSource {
     }
 
     public func next() throws -> [UInt8]? {
-        var chunk = [UInt8](repeating: 0, count: chunkSize)
         while true {
-            let count = chunk.withUnsafeMutableBytes { Foundation.read(fd, $0.baseAddress, $0.count) }
-            if count > 0 {
-                bytesRead += Int64(count)
-                if count < chunk.count { chunk.removeSubrange(count...) }
+            // Read straight into uninitialized storage: zero-filling each 256 KiB chunk first cost
+            // as much CPU as the row counting (perf, a backup of pgbench at scale 50).
+            var readError: Int32 = 0
+            let chunk = [UInt8](unsafeUninitializedCapacity: chunkSize) { buffer, initialized in
+                let count = Foundation.read(fd, buffer.baseAddress, buffer.count)
+                if count < 0 { readError = errno }
+                initialized = max(count, 0)
+            }
+            if !chunk.isEmpty {
+                bytesRead += Int64(chunk.count)
                 return chunk
             }
-            if count == 0 { return nil }
-            if errno == EINTR { continue }
-            throw StreamError.system(stage, "read failed", errno: errno)
+            if readError == 0 { return nil }
+            if readError == EINTR { continue }
+            throw StreamError.system(stage, "read failed", errno: readError)
         }
     }
 }

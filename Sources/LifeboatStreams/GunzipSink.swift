@@ -23,9 +23,10 @@ public final class GunzipSink: ByteSink {
     public func write(_ chunk: [UInt8]) throws {
         guard !chunk.isEmpty else { return }
         sawInput = true
-        var input = chunk
-        try input.withUnsafeMutableBufferPointer { inBuffer in
-            stream.next_in = inBuffer.baseAddress
+        // Neither side is copied or zero-filled: the input is read in place (zlib does not
+        // write through next_in) and each output chunk is inflated into uninitialized storage.
+        try chunk.withUnsafeBufferPointer { inBuffer in
+            stream.next_in = UnsafeMutablePointer(mutating: inBuffer.baseAddress)
             stream.avail_in = UInt32(inBuffer.count)
             defer { stream.next_in = nil }
             while stream.avail_in > 0 {
@@ -33,17 +34,16 @@ public final class GunzipSink: ByteSink {
                     inflateReset(&stream)
                     atMemberBoundary = false
                 }
-                var output = [UInt8](repeating: 0, count: streamChunkSize)
-                let status = output.withUnsafeMutableBufferPointer { outBuffer in
+                var status: Int32 = Z_OK
+                let output = [UInt8](unsafeUninitializedCapacity: streamChunkSize) { outBuffer, initialized in
                     stream.next_out = outBuffer.baseAddress
                     stream.avail_out = UInt32(outBuffer.count)
-                    defer { stream.next_out = nil }
-                    return inflate(&stream, Z_NO_FLUSH)
+                    status = inflate(&stream, Z_NO_FLUSH)
+                    stream.next_out = nil
+                    initialized = outBuffer.count - Int(stream.avail_out)
                 }
-                let produced = output.count - Int(stream.avail_out)
-                if produced > 0 {
-                    output.removeSubrange(produced...)
-                    bytesOut += Int64(produced)
+                if !output.isEmpty {
+                    bytesOut += Int64(output.count)
                     try downstream.write(output)
                 }
                 switch status {

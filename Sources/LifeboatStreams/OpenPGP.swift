@@ -222,3 +222,55 @@ public enum OpenPGP {
         }
     }
 }
+
+extension OpenPGP {
+    /// A secret key found for a recipient: the key's primary fingerprint and first user id.
+    public struct SecretKey: Sendable, Equatable {
+        public let fingerprint: String
+        public let userID: String
+    }
+
+    /// The secret key able to decrypt what was encrypted to `keyID` (a 16-digit key id from
+    /// the file's session-key packet, or a fingerprint from a manifest), or nil when the
+    /// keyring has none. A key id must name a subkey whose secret part is present; a primary
+    /// fingerprint is satisfied by any encryption subkey with its secret part (that subkey is
+    /// the one a message to the key is encrypted to). Asks gpg through gpgme, changes nothing.
+    public static func secretKey(for keyID: String, homeDirectory: String? = nil) throws -> SecretKey? {
+        let wanted = keyID.uppercased()
+        let context = try Context(homeDirectory: homeDirectory)
+        try context.check(gpgme_op_keylist_start(context.handle, wanted, 1), .decrypt, "secret key listing failed")
+        defer { gpgme_op_keylist_end(context.handle) }
+        while true {
+            var key: gpgme_key_t?
+            let status = gpgme_op_keylist_next(context.handle, &key)
+            if gpgme_err_code(status) == GPG_ERR_EOF { return nil }
+            try context.check(status, .decrypt, "secret key listing failed")
+            guard let key else { return nil }
+            defer { gpgme_key_unref(key) }
+            var subkeys: [(keyID: String, fingerprint: String, secret: Bool, canEncrypt: Bool)] = []
+            var cursor = key.pointee.subkeys
+            while let subkey = cursor {
+                subkeys.append((subkey.pointee.keyid.map { String(cString: $0) }?.uppercased() ?? "",
+                                subkey.pointee.fpr.map { String(cString: $0) }?.uppercased() ?? "",
+                                subkey.pointee.secret == 1, subkey.pointee.can_encrypt == 1))
+                cursor = subkey.pointee.next
+            }
+            let named = subkeys.firstIndex { $0.keyID == wanted || $0.fingerprint == wanted || (wanted.count >= 8 && $0.fingerprint.hasSuffix(wanted)) }
+            let usable: Bool
+            switch named {
+            case 0?: usable = subkeys.contains { $0.secret && $0.canEncrypt } || subkeys[0].secret
+            case let index?: usable = subkeys[index].secret
+            case nil: usable = false
+            }
+            if usable {
+                let userID = key.pointee.uids.flatMap { $0.pointee.uid }.map { String(cString: $0) } ?? ""
+                return SecretKey(fingerprint: subkeys.first?.fingerprint ?? wanted, userID: userID)
+            }
+        }
+    }
+
+    /// The keyring gpgme uses: the given folder, GNUPGHOME, or gpg's default.
+    public static func keyringName(_ homeDirectory: String?) -> String {
+        homeDirectory ?? ProcessInfo.processInfo.environment["GNUPGHOME"] ?? "~/.gnupg"
+    }
+}

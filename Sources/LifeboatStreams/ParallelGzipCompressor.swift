@@ -74,11 +74,12 @@ public final class ParallelGzipCompressor: ByteSource {
             throw StreamError(stage: .gzip, message: "zlib could not start")
         }
         defer { deflateEnd(&stream) }
-        var output = [UInt8](repeating: 0, count: Int(deflateBound(&stream, UInt(input.count))) + 64)
-        var input = input
-        let status = input.withUnsafeMutableBufferPointer { inBuffer in
-            output.withUnsafeMutableBufferPointer { outBuffer in
-                stream.next_in = inBuffer.baseAddress
+        // The block is read in place (zlib does not write through next_in) and compressed into
+        // uninitialized storage: copying and zero-filling each block showed in perf.
+        var status: Int32 = Z_OK
+        let output = [UInt8](unsafeUninitializedCapacity: Int(deflateBound(&stream, UInt(input.count))) + 64) { outBuffer, initialized in
+            status = input.withUnsafeBufferPointer { inBuffer in
+                stream.next_in = UnsafeMutablePointer(mutating: inBuffer.baseAddress)
                 stream.avail_in = UInt32(inBuffer.count)
                 stream.next_out = outBuffer.baseAddress
                 stream.avail_out = UInt32(outBuffer.count)
@@ -88,13 +89,14 @@ public final class ParallelGzipCompressor: ByteSource {
                 }
                 return deflate(&stream, Z_FINISH)
             }
+            initialized = status == Z_STREAM_END ? Int(stream.total_out) : 0
         }
         guard status == Z_STREAM_END else {
             throw StreamError(stage: .gzip, message: "zlib deflate failed (\(status))")
         }
         // A right-sized copy: the worst-case buffer would otherwise stay allocated while the
         // member waits its turn.
-        return Array(output[..<Int(stream.total_out)])
+        return Array(output[...])
     }
 
     /// A block being compressed: its result, waited for in order.

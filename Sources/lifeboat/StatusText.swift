@@ -87,6 +87,11 @@ enum StatusText {
         lines += footprint(disk)
         lines.append("")
 
+        if let physical = status.physical {
+            lines += StatusText.physical(physical, now: now, time: time)
+            lines.append("")
+        }
+
         let cloud = status.cloud
         if !cloud.enabled {
             lines.append("cloud      off (BACKUP_CLOUD_SYNC_ENABLED=false)")

@@ -13,7 +13,7 @@ import Testing
     @Test func eventNamesAreTheDocumentedOnes() {
         #expect(LifeboatEvent.Name.allCases.map(\.rawValue) == [
             "backup.completed", "backup.failed", "backup.verified", "backup.verification_failed", "disk.low", "cloud_sync.failed",
-            "runbook.started", "runbook.step_failed", "runbook.approval_needed", "runbook.completed", "runbook.failed", "runbook.notice",
+            "backup.size_anomaly", "runbook.started", "runbook.step_failed", "runbook.approval_needed", "runbook.completed", "runbook.failed", "runbook.notice",
         ])
     }
 

@@ -86,4 +86,33 @@ struct BackupRoundTripTests {
         try #require(result.succeeded, "restore failed: \(result.stderr)")
         try Self.expectSameData(source, restored, manifest)
     }
+
+    /// BACKUP_COMPRESSION_LEVEL changes only how hard deflate works: level 1 and level 9 files
+    /// both restore with gpg | gunzip | psql, and a level outside 1…9 stops before pg_dump runs.
+    @Test func compressionLevelsRoundTripAndABadLevelIsRefused() throws {
+        let source = try ScratchDatabase()
+        var sizes: [String: Int64] = [:]
+        for level in ["1", "9"] {
+            let folder = try ScratchFolder()
+            var environment = try Self.environment(source, folder)
+            environment["BACKUP_COMPRESSION_LEVEL"] = level
+            let (file, manifest) = try Self.backup(["--type", "manual", "--compress", "--encrypt"], environment)
+            sizes[level] = manifest.fileBytes
+            let restored = try ScratchDatabase(prefix: "lbt_restored", fromPagila: false)
+            let result = try Command.shell(
+                "gpg --batch --quiet --decrypt \(shellQuote(file.path)) | gunzip | psql -q -v ON_ERROR_STOP=1 -d \(shellQuote(restored.url)) >/dev/null",
+                environment: ["GNUPGHOME": try TestEnvironment.gnupgHome])
+            try #require(result.succeeded, "level \(level): restore with standard tools failed: \(result.stderr)")
+            try Self.expectSameData(source, restored, manifest)
+        }
+        #expect(sizes["1"]! > sizes["9"]!, "level 1 compresses less than level 9: \(sizes)")
+
+        let folder = try ScratchFolder()
+        var environment = try Self.environment(source, folder)
+        environment["BACKUP_COMPRESSION_LEVEL"] = "12"
+        let refused = try Command.lifeboat(["backup", "--type", "manual", "--compress"], environment: environment)
+        #expect(refused.status == 2, "\(refused.stderr)")
+        #expect(refused.stderr.contains("BACKUP_COMPRESSION_LEVEL") && refused.stderr.contains("1 (fastest) to 9"))
+        #expect(folder.files.isEmpty, "no file: \(folder.files)")
+    }
 }

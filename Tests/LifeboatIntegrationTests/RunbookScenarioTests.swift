@@ -70,7 +70,39 @@ struct RunbookScenarioTests {
         #expect(events.last?.kind == .runFinished && events.last?.status == .succeeded)
         #expect(events.contains { $0.kind == .approval && $0.step == "restore" && $0.by == "auto (--yes)" },
                 "the restore gate was approved")
-        #expect(Self.finishedSteps(events) == ["pick", "verify", "restore", "announce"])
+        // compare runs beside verify (both need only pick); restore waits for both.
+        let finished = Self.finishedSteps(events)
+        #expect(finished.first == "pick" && finished.suffix(2) == ["restore", "announce"], "\(finished)")
+        #expect(Set(finished) == ["pick", "verify", "compare", "restore", "announce"])
+    }
+
+    @Test func accidentalDeletionComparesTheLiveDatabaseBeforeTheApproval() throws {
+        let database = try ScratchDatabase()
+        let folder = try ScratchFolder()
+        let state = try ScratchFolder()
+        defer { RestoreTests.dropAll(like: "\(database.name)_%") }
+        let log = folder.url.appendingPathComponent("services.log").path
+        let environment = try RunbookRunTests.environment(database, folder, state: state, log: log)
+        let (_, manifest) = try BackupRoundTripTests.backup(["--type", "daily", "--compress", "--no-encrypt"], environment)
+        let counts = try database.rowCounts()
+        let connection = try database.connect()
+        try connection.query("DELETE FROM film_actor WHERE actor_id <= 10")
+        try connection.query("DELETE FROM film_category WHERE category_id = 1")
+
+        let runID = try Self.run("accidental-deletion", inputs: ["tables": "film_actor,film_category", "deleted_at": Self.anHourFromNow], environment)
+        let events = try RunbookRunTests.journal(state, runID)
+        let compare = try #require(events.last { $0.kind == .stepFinished && $0.step == "compare" && $0.status == .succeeded })
+        #expect(compare.outputs?["changed_tables"] == "public.film_actor,public.film_category", "exactly the damaged tables")
+        #expect(compare.outputs?["missing_tables"] == "" && compare.outputs?["added_tables"] == "")
+        #expect(compare.outputs?["identical"] == "false")
+        #expect(compare.outputs?["summary"]?.hasPrefix("2 tables changed (") == true, "\(compare.outputs ?? [:])")
+        let approval = try #require(events.first { $0.kind == .approvalRequested && $0.step == "restore" }?.message)
+        #expect(approval.contains("Rows changed in [public.film_actor,public.film_category]"), "\(approval)")
+        let restoreStarted = try #require(events.firstIndex { $0.kind == .stepStarted && $0.step == "restore" })
+        let compareFinished = try #require(events.firstIndex { $0.kind == .stepFinished && $0.step == "compare" })
+        #expect(compareFinished < restoreStarted, "the responder sees the comparison before the restore")
+        #expect(try database.rowCounts() == counts, "the restore brought the rows back")
+        #expect(manifest.tables.count == counts.count)
     }
 
     @Test func totalLossRebuildsADroppedDatabaseFromTheCloud() throws {
@@ -143,7 +175,7 @@ struct RunbookScenarioTests {
 
         let events = try RunbookRunTests.journal(state, runID)
         #expect(events.last?.kind == .runFinished && events.last?.status == .succeeded)
-        #expect(Self.finishedSteps(events) == ["pick", "verify", "restore", "validate"])
+        #expect(Self.finishedSteps(events) == ["choose", "pick", "verify", "restore", "validate"], "the logical path: no physical engine")
         #expect(events.last { $0.kind == .stepFinished && $0.step == "restore" }?.outputs?["database"] == name)
     }
 

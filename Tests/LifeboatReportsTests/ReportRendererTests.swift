@@ -31,7 +31,8 @@ import LifeboatRunbooks
         #expect(object["schema_version"] as? Int == 1)
         #expect(Set(object.keys) == ["schema_version", "generated_at", "run_id", "scenario", "inputs", "user", "host", "target", "drill",
                                      "started_at", "finished_at", "last_event_at", "duration_seconds", "outcome", "outcome_message",
-                                     "failed_step", "interrupted_steps", "measures", "backup", "steps", "validations", "next_steps"])
+                                     "failed_step", "interrupted_steps", "measures", "backup", "steps", "validations", "next_steps", "recovery"])
+        #expect(object["recovery"] is NSNull, "a logical run has no physical recovery block")
         #expect(object["started_at"] as? String == "2025-01-18T03:00:00Z")
         #expect(object["outcome"] as? String == "succeeded")
         #expect(object["failed_step"] is NSNull, "unknown values are null, not missing")

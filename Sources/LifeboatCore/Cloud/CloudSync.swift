@@ -22,12 +22,25 @@ public struct CloudSync {
     /// Uploads a backup, then its manifest (so a listed manifest always has its backup).
     @discardableResult
     public func upload(_ backup: URL) throws -> [RemoteObject] {
-        var uploaded = [try cloud { try store.upload(backup, to: key(for: backup.lastPathComponent)) }]
+        var uploaded = [try uploadFile(backup)]
         let manifest = URL(fileURLWithPath: backup.path + ".manifest.json")
         if FileManager.default.fileExists(atPath: manifest.path) {
-            uploaded.append(try cloud { try store.upload(manifest, to: key(for: manifest.lastPathComponent)) })
+            uploaded.append(try uploadFile(manifest))
         }
         return uploaded
+    }
+
+    /// Uploads one file under its own name in the backups folder.
+    @discardableResult
+    public func uploadFile(_ file: URL) throws -> RemoteObject {
+        try cloud { try store.upload(file, to: key(for: file.lastPathComponent)) }
+    }
+
+    /// The manifest stored beside backup `name`; nil when its bytes do not read as a manifest.
+    public func remoteManifest(of name: String) throws -> BackupManifest? {
+        var bytes: [UInt8] = []
+        try cloud { try store.download(key(for: name + ".manifest.json"), from: 0) { bytes += $0 } }
+        return try? BackupManifest.decode(bytes)
     }
 
     public struct RemoteBackup: Sendable {
@@ -47,27 +60,6 @@ public struct CloudSync {
         }.sorted { $0.name > $1.name }
     }
 
-    /// Applies retention to the bucket: deletes backups beyond each type's limit with their
-    /// manifests, and never a key that does not follow the backup pattern.
-    public func prune(_ policy: RetentionPolicy, dryRun: Bool) throws -> [String] {
-        let remote = try remoteBackups()
-        let doomed = Set(policy.plan(remote.map(\.name)).remove)
-        var removed: [String] = []
-        for backup in remote where doomed.contains(backup.name) {
-            removed.append(backup.object.key)
-            guard !dryRun else { continue }
-            do {
-                try store.delete(backup.object.key)
-                if backup.hasManifest { try store.delete(backup.object.key + ".manifest.json") }
-            } catch let error as CloudError where error.status == 403 {
-                throw LifeboatError(stage: "cloud prune", message: error.description,
-                                    hint: "these credentials may not delete (the seed's policy allows PutObject and ListBucket only): "
-                                        + "use a bucket lifecycle rule to expire old backups instead")
-            }
-        }
-        return removed
-    }
-
     /// Downloads a backup into `directory` through `.NAME.partial`, resuming a partial file
     /// left by an interrupted download; the result must match the manifest's SHA-256.
     public struct Fetched: Sendable, Codable {
@@ -82,7 +74,7 @@ public struct CloudSync {
     /// segments, so the key fetched is not even the one named). Backup names have no slash and no dot segment.
     public static func checkName(_ name: String) throws {
         guard BackupName(fileName: name) != nil, !name.contains("/") else {
-            throw LifeboatError(stage: "fetch", message: "'\(name)' is not a backup file name (backup_TYPE_YYYYMMDDTHHMMSSZ.sql[.gz][.gpg])",
+            throw LifeboatError(stage: "fetch", message: "'\(name)' is not a backup file name (backup_TYPE_YYYYMMDDTHHMMSSZ.sql[.gz][.gpg], or the date-only backup_TYPE_YYYYMMDD.sql[.gz][.gpg])",
                                 hint: "`lifeboat list --remote` shows the backups in the bucket by name", category: .configuration)
         }
     }
@@ -181,7 +173,7 @@ public struct CloudSync {
     }
 
     /// Runs a cloud call, translating its errors.
-    private func cloud<T>(_ body: () throws -> T) throws -> T {
+    func cloud<T>(_ body: () throws -> T) throws -> T {
         do { return try body() }
         catch let error as CloudError {
             throw LifeboatError(stage: "cloud", message: "\(store.location): \(error.description)", hint: error.hint)

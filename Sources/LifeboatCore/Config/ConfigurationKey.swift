@@ -25,6 +25,7 @@ public struct ConfigurationKey: Sendable, Hashable {
     public static let retentionMonthly = Self("BACKUP_RETENTION_MONTHLY", "12", "monthly backups kept")
     public static let retentionManual = Self("BACKUP_RETENTION_MANUAL", nil, "manual backups kept (unset: all)")
     public static let compressionEnabled = Self("BACKUP_COMPRESSION_ENABLED", "true", "default of --compress")
+    public static let compressionLevel = Self("BACKUP_COMPRESSION_LEVEL", "6", "gzip level: 1 fastest … 9 smallest (6 is gzip's default)")
     public static let encryptionEnabled = Self("BACKUP_ENCRYPTION_ENABLED", "false", "default of --encrypt")
     // The key id is not key material, but it is treated as a secret so that no output ever
     // carries whatever an operator pasted into it.
@@ -62,7 +63,12 @@ public struct ConfigurationKey: Sendable, Hashable {
     public static let smtpTo = Self("BACKUP_SMTP_TO", nil, "alert recipients")
     public static let smtpUser = Self("BACKUP_SMTP_USER", nil, "SMTP user")
     public static let smtpPassword = Self("BACKUP_SMTP_PASSWORD", nil, secret: true, "SMTP password")
+    public static let emailEvents = Self("BACKUP_EMAIL_EVENTS", "backup.failed,backup.verification_failed", "events sent by email (comma-separated event names, or * for all)")
     public static let diskMinFreeGB = Self("BACKUP_DISK_MIN_FREE_GB", "10", "free space in BACKUP_DIR below which backups warn (GB, decimals allowed)")
+    public static let preflightDiskMargin = Self("LIFEBOAT_PREFLIGHT_DISK_MARGIN", "2", "preflight: a restore needs this many times the dump's size free on the server (indexes, WAL)")
+    public static let sizeAnomalyWindow = Self("BACKUP_SIZE_ANOMALY_WINDOW", "7", "earlier backups of the same type a new backup's size is compared with (0: no check, else 3 or more)")
+    public static let sizeAnomalyBand = Self("BACKUP_SIZE_ANOMALY_BAND", "50", "percent a backup's size may differ from their median before backup.size_anomaly (above 0, below 100)")
+    public static let allowEmpty = Self("BACKUP_ALLOW_EMPTY", "false", "default of --allow-empty: keep a dump with no table rows")
     public static let stateDir = Self("LIFEBOAT_STATE_DIR", "/var/lib/lifeboat", "run journals and locks")
     public static let servicesProvider = Self("LIFEBOAT_SERVICES_PROVIDER", nil, "compose, systemd or command")
     public static let composeFile = Self("LIFEBOAT_COMPOSE_FILE", nil, "compose file")
@@ -86,21 +92,43 @@ public struct ConfigurationKey: Sendable, Hashable {
     public static let poolRecycle = Self("DB_POOL_RECYCLE", "3600", "seconds before a connection is replaced")
     public static let connectTimeout = Self("DB_CONNECT_TIMEOUT", "10", "connection timeout (seconds)")
     public static let poolPrePing = Self("DB_POOL_PRE_PING", "true", "check connections before use")
+    // The physical engine (pgBackRest). PGBACKREST_STANZA and PGBACKREST_CONFIG are also
+    // pgBackRest's own variables for --stanza and --config, with the same meaning.
+    public static let physicalEngine = Self("LIFEBOAT_PHYSICAL_ENGINE", "off", "physical engine: off, or pgbackrest")
+    public static let pgbackrestStanza = Self("PGBACKREST_STANZA", nil, "pgBackRest stanza of the protected cluster")
+    public static let pgbackrestConfig = Self("PGBACKREST_CONFIG", nil, "pgbackrest.conf to use (unset: pgBackRest's default, /etc/pgbackrest/pgbackrest.conf)")
+    // Not PGBACKREST_BIN: pgBackRest warns about any PGBACKREST_* variable it does not know.
+    public static let pgbackrestBin = Self("LIFEBOAT_PGBACKREST_BIN", "pgbackrest", "pgbackrest program (name on PATH or path)")
+    public static let pgData = Self("LIFEBOAT_PG_DATA", nil, "the cluster's data directory (checked against the server's data_directory)")
+    public static let pgService = Self("LIFEBOAT_PG_SERVICE", "pg_ctl", "how PostgreSQL is stopped and started: pg_ctl, systemd or command")
+    public static let pgBin = Self("LIFEBOAT_PG_BIN", nil, "folder of pg_ctl (unset: the newest /usr/lib/postgresql/*/bin)")
+    public static let pgSystemdUnit = Self("LIFEBOAT_PG_SYSTEMD_UNIT", nil, "systemd unit of the cluster (e.g. postgresql@15-main)")
+    public static let pgStartCommand = Self("LIFEBOAT_PG_START_COMMAND", nil, "LIFEBOAT_PG_SERVICE=command: starts PostgreSQL")
+    public static let pgStopCommand = Self("LIFEBOAT_PG_STOP_COMMAND", nil, "LIFEBOAT_PG_SERVICE=command: stops PostgreSQL")
+    public static let pgUser = Self("LIFEBOAT_PG_USER", nil, "OS user pgbackrest and pg_ctl run as (unset: postgres when root, else the current user)")
+    public static let walMaxAge = Self("LIFEBOAT_WAL_MAX_AGE", "15m", "WAL waiting this long to be archived makes the archive stale (e.g. 900, 15m, 1h)")
+    public static let physicalFullSchedule = Self("BACKUP_PHYSICAL_FULL_SCHEDULE", nil, "cron expression of the physical full backup (unset: none)")
+    public static let physicalDiffSchedule = Self("BACKUP_PHYSICAL_DIFF_SCHEDULE", nil, "cron expression of the physical differential backup (unset: none)")
+    public static let physicalIncrSchedule = Self("BACKUP_PHYSICAL_INCR_SCHEDULE", nil, "cron expression of the physical incremental backup (unset: none)")
+    public static let drillScratchDir = Self("LIFEBOAT_DRILL_SCRATCH_DIR", nil, "where PITR drills restore their scratch clusters (unset: LIFEBOAT_STATE_DIR/drills); LIFEBOAT_PG_USER must reach it")
     public static let tlsInsecure = Self("LIFEBOAT_TLS_INSECURE", "false", "turn off TLS certificate checks for cloud endpoints and webhooks (test servers only; warns each time)")
 
     public static let all: [ConfigurationKey] = [
         backupEnabled, dailySchedule, weeklySchedule, monthlySchedule, verificationSchedule, cleanupSchedule,
         retentionDaily, retentionWeekly, retentionMonthly, retentionManual,
-        compressionEnabled, encryptionEnabled, encryptionKey, verificationEnabled,
+        compressionEnabled, compressionLevel, encryptionEnabled, encryptionKey, verificationEnabled,
         backupDir, databaseURL, pgDumpPath, psqlPath, gnupgHome,
         cloudSyncEnabled, cloudProvider, cloudBucket, cloudPrefix, cloudEndpoint, multipartThresholdMB, partSizeMB, cloudMaxRateKBps,
         awsAccessKeyID, awsSecretAccessKey, awsSessionToken, awsRegion,
         azureAccount, azureKey, azureContainer, azureEndpoint,
-        webhookURL, webhookSecret, webhookFormat, webhookTimeout, webhookAttempts, webhookBackoff, smtpURL, smtpFrom, smtpTo, smtpUser, smtpPassword,
-        diskMinFreeGB, stateDir, servicesProvider, composeFile, services,
+        webhookURL, webhookSecret, webhookFormat, webhookTimeout, webhookAttempts, webhookBackoff, smtpURL, smtpFrom, smtpTo, smtpUser, smtpPassword, emailEvents,
+        diskMinFreeGB, preflightDiskMargin, sizeAnomalyWindow, sizeAnomalyBand, allowEmpty, stateDir, servicesProvider, composeFile, services,
         stopCommand, startCommand, healthCommand, drillStopCommand, drillStartCommand, drillHealthCommand, metricsFile,
         scheduleTimeZone, drillSchedule, drillRunbook, coordinationURL, workerLease, metricsPort,
         poolSize, poolMaxOverflow, poolTimeout, poolRecycle, connectTimeout, poolPrePing,
         tlsInsecure,
+        physicalEngine, pgbackrestStanza, pgbackrestConfig, pgbackrestBin, pgData, pgService, pgBin, pgSystemdUnit,
+        pgStartCommand, pgStopCommand, pgUser, walMaxAge, physicalFullSchedule, physicalDiffSchedule, physicalIncrSchedule,
+        drillScratchDir,
     ]
 }

@@ -82,6 +82,26 @@ public enum BackupEvents {
         ]
     }
 
+    /// `bytes` and `median` are in `measure` (`dump_bytes`: plain SQL, or `file_bytes`);
+    /// `band` is the percentage allowed either side of the median, `low`..`high` the sizes that pass.
+    public static func sizeAnomaly(_ anomaly: SizeAnomaly, path: URL) -> [String: EventValue] {
+        [
+            "file": .string(anomaly.file),
+            "path": .string(path.path),
+            "type": .string(anomaly.type.rawValue),
+            "database": .string(anomaly.database),
+            "measure": .string(anomaly.measure.rawValue),
+            "bytes": EventValue(anomaly.bytes),
+            "median": EventValue(anomaly.median),
+            "window": EventValue(anomaly.compared.count),
+            "compared": .array(anomaly.compared.map(EventValue.string)),
+            "band": anomaly.bandPercent == anomaly.bandPercent.rounded() ? EventValue(Int64(anomaly.bandPercent)) : .number(anomaly.bandPercent),
+            "low": EventValue(anomaly.low),
+            "high": EventValue(anomaly.high),
+            "direction": .string(anomaly.direction.rawValue),
+        ]
+    }
+
     private static func mismatch(_ mismatch: RowCountValidator.Mismatch) -> EventValue {
         let actual: EventValue = mismatch.actual.map { EventValue.integer($0) } ?? .null
         return .object(["table": .string(mismatch.table), "expected": .integer(mismatch.expected), "actual": actual])

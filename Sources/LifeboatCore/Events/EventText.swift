@@ -18,7 +18,7 @@ public enum EventText {
         switch name {
         case .backupCompleted, .backupVerified, .runbookCompleted: return ":white_check_mark:"
         case .backupFailed, .backupVerificationFailed, .cloudSyncFailed, .runbookStepFailed, .runbookFailed: return ":x:"
-        case .diskLow: return ":warning:"
+        case .diskLow, .backupSizeAnomaly: return ":warning:"
         case .runbookStarted: return ":arrow_forward:"
         case .runbookApprovalNeeded: return ":raised_hand:"
         case .runbookNotice: return ":loudspeaker:"
@@ -47,6 +47,11 @@ public enum EventText {
             return "\(text("directory") ?? "BACKUP_DIR") has \(ByteSize.decimal(free)) free, below \(ByteSize.decimal(threshold))"
         case .cloudSyncFailed:
             return "\(file) not uploaded: " + (text("error") ?? "upload failed")
+        case .backupSizeAnomaly:
+            guard let bytes = details["bytes"]?.integer, let median = details["median"]?.integer else { return file }
+            let relation = text("direction").map { "\($0) than" } ?? "far from"
+            return "\(file) is \(ByteSize.decimal(bytes)), \(relation) the median "
+                + "of the last \(text("window") ?? "few") (\(ByteSize.decimal(median)))"
         case .runbookStarted, .runbookStepFailed, .runbookApprovalNeeded, .runbookCompleted, .runbookFailed, .runbookNotice:
             var parts = [text("runbook") ?? "runbook"]
             if let name = text("event") { parts[0] += " \(name)" }

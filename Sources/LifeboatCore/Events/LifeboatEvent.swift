@@ -13,6 +13,8 @@ public struct LifeboatEvent: Sendable, Equatable {
         case backupVerificationFailed = "backup.verification_failed"
         case diskLow = "disk.low"
         case cloudSyncFailed = "cloud_sync.failed"
+        /// A backup far smaller or larger than the recent ones of its type (see SizeAnomaly).
+        case backupSizeAnomaly = "backup.size_anomaly"
         case runbookStarted = "runbook.started"
         case runbookStepFailed = "runbook.step_failed"
         case runbookApprovalNeeded = "runbook.approval_needed"

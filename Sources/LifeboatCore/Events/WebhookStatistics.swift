@@ -13,6 +13,8 @@ public final class WebhookStatistics: Sendable {
     }
 
     public static let shared = WebhookStatistics()
+    /// The same counts for alert emails, kept apart so that each channel's failures show.
+    public static let emails = WebhookStatistics()
 
     private let counts = Mutex(Counts())
 
@@ -23,8 +25,12 @@ public final class WebhookStatistics: Sendable {
     public var deliveries: Int { snapshot.delivered }
 
     func record(_ outcome: WebhookDelivery.Outcome) {
+        record(delivered: outcome.delivered)
+    }
+
+    func record(delivered: Bool) {
         counts.withLock { counts in
-            if outcome.delivered {
+            if delivered {
                 counts.delivered += 1
             } else {
                 counts.failed += 1

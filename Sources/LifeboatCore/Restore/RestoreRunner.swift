@@ -162,6 +162,8 @@ public struct RestoreRunner {
                                         hint: "the live database was not changed; use another backup", category: .badBackup)
                 }
                 note("validated: \(manifest.tables.count) tables, \(manifest.totalRows) rows match the manifest")
+            } else {
+                note("not validated: the backup has no manifest, so its row counts could not be compared")
             }
         } catch {
             if dropOnFailure { try? admin.drop(database) }

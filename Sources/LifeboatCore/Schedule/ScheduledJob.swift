@@ -37,12 +37,36 @@ public struct ScheduledJob: Sendable, Equatable {
                 jobs.append(try job("database-backup-verification", .verificationSchedule, ["verify", "--latest"], "verification restore of the newest backup"))
             }
             jobs.append(try job("database-backup-cleanup", .cleanupSchedule, ["prune"], "retention cleanup (local and cloud)"))
+            jobs += try physicalJobs(configuration, job)
         }
         if configuration.string(.drillSchedule).map({ !$0.isEmpty }) == true {
             let runbook = configuration.string(.drillRunbook) ?? "weekly-drill"
             jobs.append(try job("runbook-drill", .drillSchedule, ["drill", runbook], "drill of \(runbook): RTO and RPO measured"))
         }
         return jobs
+    }
+
+    /// pgBackRest backups (BACKUP_PHYSICAL_*_SCHEDULE, none by default): each kind whose
+    /// schedule is set, through the same worker and exactly-once table as the logical jobs.
+    static func physicalJobs(_ configuration: LifeboatConfiguration,
+                             _ job: (String, ConfigurationKey, [String], String) throws -> ScheduledJob) throws -> [ScheduledJob] {
+        let kinds: [(PhysicalBackupKind, ConfigurationKey, String)] = [
+            (.full, .physicalFullSchedule, "physical full backup (pgBackRest)"),
+            (.diff, .physicalDiffSchedule, "physical differential backup (pgBackRest)"),
+            (.incr, .physicalIncrSchedule, "physical incremental backup (pgBackRest)"),
+        ]
+        let scheduled = kinds.filter { configuration.string($0.1).map { !$0.isEmpty } == true }
+        guard !scheduled.isEmpty else { return [] }
+        // A schedule without the engine would fail at every slot: say so now, once.
+        if try PhysicalEngineSettings.configured(configuration) == nil {
+            let names = scheduled.map(\.1.name).joined(separator: ", ")
+            throw LifeboatError(stage: "configuration", message: "\(names) \(scheduled.count == 1 ? "is" : "are") set but LIFEBOAT_PHYSICAL_ENGINE is off",
+                                hint: "set LIFEBOAT_PHYSICAL_ENGINE=pgbackrest and PGBACKREST_STANZA, or unset the physical schedules",
+                                category: .configuration)
+        }
+        return try scheduled.map { kind, key, summary in
+            try job("database-backup-physical-\(kind.rawValue)", key, ["backup", "--engine", "physical", "--kind", kind.rawValue], summary)
+        }
     }
 
     /// The time zone schedules are read in (LIFEBOAT_SCHEDULE_TIMEZONE, UTC by default).

@@ -134,13 +134,15 @@ public struct SystemStatus: Sendable, Encodable {
     public let schedule: Schedule
     public let disk: Disk
     public let cloud: Cloud
+    /// The physical engine (pgBackRest), when LIFEBOAT_PHYSICAL_ENGINE is on.
+    public var physical: PhysicalStatus? = nil
     /// What makes the system unhealthy (exit code 1): the database unreachable, a scheduled
     /// backup type stale. Empty when healthy.
     public let problems: [String]
     public var healthy: Bool { problems.isEmpty }
 
     enum CodingKeys: String, CodingKey {
-        case checkedAt, version, healthy, problems, database, pool, backups, schedule, disk, cloud
+        case checkedAt, version, healthy, problems, database, pool, backups, schedule, disk, cloud, physical
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -155,5 +157,6 @@ public struct SystemStatus: Sendable, Encodable {
         try container.encode(schedule, forKey: .schedule)
         try container.encode(disk, forKey: .disk)
         try container.encode(cloud, forKey: .cloud)
+        try container.encodeIfPresent(physical, forKey: .physical)
     }
 }

@@ -23,6 +23,7 @@ public struct SystemStatusProbe {
         let diskCheck = try DiskSpaceCheck(configuration: configuration)
         let backupEnabled = try configuration.bool(.backupEnabled)
         let cloudEnabled = try configuration.bool(.cloudSyncEnabled)
+        let physicalSettings = try PhysicalEngineSettings.configured(configuration)
 
         let (database, pool) = checkDatabase(settings)
         let directory = configuration.backupDirectory
@@ -45,10 +46,12 @@ public struct SystemStatusProbe {
         for type in types where type.stale {
             problems.append(staleProblem(type, directory: directory, zone: zone))
         }
+        let physical = physicalSettings.map { PhysicalStatus.probe(configuration: configuration, settings: $0, jobs: jobs, zone: zone, now: now) }
+        problems += physical?.problems ?? []
         return SystemStatus(
             checkedAt: now, version: LifeboatVersion.current, database: database, pool: pool,
             backups: .init(directory: directory.path, error: inventoryError, types: types),
-            schedule: schedule, disk: disk, cloud: cloud, problems: problems)
+            schedule: schedule, disk: disk, cloud: cloud, physical: physical, problems: problems)
     }
 
     // MARK: database

@@ -2,8 +2,9 @@
 public enum ActionCatalog {
     static var actions: [any RunbookAction.Type] {
         [ServicesStop.self, ServicesStart.self, ServicesHealth.self, BackupSelect.self, CloudFetch.self, BackupDecrypt.self,
-         BackupVerify.self, RestoreDatabase.self, RestoreTables.self, SessionsTerminate.self, SQLCheck.self,
-         ValidateRowCounts.self, Notify.self, Shell.self, Wait.self]
+         BackupVerify.self, CompareLive.self, RestoreDatabase.self, RestoreTables.self, SessionsTerminate.self, SQLCheck.self,
+         ValidateRowCounts.self, Notify.self, Shell.self, Wait.self,
+         RecoveryChoosePath.self, PostgresStop.self, PostgresStart.self, PostgresWaitReady.self, PhysicalRestoreAction.self]
     }
 
     public static let all: [ActionSpec] = actions.map { $0.spec }

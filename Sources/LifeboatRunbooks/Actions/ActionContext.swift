@@ -18,6 +18,11 @@ public struct ActionContext: Sendable {
     public var progress: (@Sendable (Int64) -> Void)?
     /// Sends a run event to the webhooks (the `notify` action).
     public var emit: (@Sendable (RunEvent) -> Void)?
+    /// A drill's `--keep`: scratch clusters (PITR drills) keep their folder after the run.
+    public var keepScratch = false
+    /// In a drill, once `physical.restore` recovered a scratch cluster: where the steps after it
+    /// connect (sql.check without `url:`), so a runbook written for the live cluster drills as it is.
+    public var scratchURL: String?
 
     public var artifacts: URL { runDirectory.appendingPathComponent("artifacts") }
 }

@@ -78,16 +78,22 @@ extension Planner.Plan {
     /// The plan as a responder reads it: numbered steps, what each does and touches, gates.
     /// - Parameter serviceCommands: what each services.* action runs with the configured
     ///   provider ("stop", "start", "health" → command lines), so the plan shows every command.
-    public func render(target: String, services: String?, serviceCommands: [String: [String]] = [:]) -> String {
+    /// - Parameter preflight: the preflight section's lines, shown before the last line.
+    /// - Parameter choices: decisions known now (`PlanTimeChoices`): the path lines, and the
+    ///   steps a run would skip.
+    public func render(target: String, services: String?, serviceCommands: [String: [String]] = [:], preflight: [String]? = nil,
+                       choices: PlanTimeChoices = .none) -> String {
         let summary = runbook.description.components(separatedBy: "\n\n").first?
             .split(separator: "\n").joined(separator: " ") ?? ""
         var lines = ["runbook: \(runbook.name)", "         \(summary)",
                      "target:  database \(target); services: \(services ?? "none configured")"]
         if !inputs.isEmpty { lines.append("inputs:  " + inputs.map { "\($0.0)=\($0.1)" }.joined(separator: " ")) }
+        lines += choices.lines
         for (index, planned) in steps.enumerated() {
             let step = planned.step
             var head = "\(index + 1). \(step.id) [\(step.action)]"
             if planned.spec.changesLiveSystems { head += "  CHANGES LIVE SYSTEMS" }
+            if choices.skipped[step.id] != nil { head += "  (WILL BE SKIPPED)" }
             lines.append(head)
             lines.append("     \(planned.spec.summary)")
             for (name, value) in planned.parameters { lines.append("     \(name): \(value)") }
@@ -111,6 +117,7 @@ extension Planner.Plan {
             case .compensate(let other): lines.append("     on failure: run \(other), then stop")
             }
         }
+        lines += preflight ?? []
         lines.append("nothing has been changed: this is a plan")
         return lines.joined(separator: "\n")
     }

@@ -14,6 +14,12 @@ public struct RunEngine: Sendable {
         /// Decide an interrupted step that is not safe to repeat.
         public var retryInterruptedStep = false
         public var skipInterruptedStep = false
+        /// The preflight taken before the run (RunbookPreflight): journaled after the start; a
+        /// failed check not in `ignorePreflight` stops a real run before it takes the lock.
+        public var preflight: PreflightReport?
+        public var ignorePreflight = PreflightOverrides.none
+        /// A drill's `--keep`: PITR scratch clusters keep their folder (stopped) after the run.
+        public var keepScratch = false
         public init() {}
     }
 
@@ -66,6 +72,12 @@ public struct RunEngine: Sendable {
     /// Starts a new run; returns its id and final state.
     public func start(_ runbook: Runbook, inputs given: [String: String], target: String, options: Options) throws -> (String, RunState) {
         let inputs = Dictionary(try Planner(environment: environment).inputs(for: runbook, given: given), uniquingKeysWith: { a, _ in a })
+        // A drill changes nothing live: its failed checks are shown and journaled, not obeyed.
+        // target.lock is shown but left to the lock itself, taken next: it refuses a held
+        // target with the holder's name and no race, and no flag can override it.
+        if let report = options.preflight, !options.drill {
+            try report.gate(options.ignorePreflight.adding("target.lock"), what: "run")
+        }
         let runID = Self.newRunID()
         // The target's lock before the journal: a run refused because another one holds the
         // target must leave no journal behind, or it would show as an interrupted run (and
@@ -84,6 +96,12 @@ public struct RunEngine: Sendable {
         event.target = target
         event.drill = options.drill
         try journal.append(event)
+        if let report = options.preflight {
+            var preflight = JournalEvent(kind: .preflight)
+            preflight.checks = report.checks
+            preflight.overridden = report.overridden(options.ignorePreflight).map(\.name).filter { $0 != "target.lock" }
+            try journal.append(preflight)
+        }
         note("run \(runID) started — journal \(journal.url.path)")
         onEvent?(RunEvent(name: "runbook.started", details: ["run_id": runID, "runbook": runbook.name, "target": target,
                                                              "drill": String(options.drill), "user": event.user ?? ""]))

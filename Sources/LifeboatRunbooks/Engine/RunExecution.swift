@@ -25,9 +25,12 @@ extension RunEngine {
         defer { lock.release() }
         // Plaintext copies go when the run ends, however it ends: succeeded, failed, interrupted.
         defer { removeDecryptedArtifacts(runbook, recorder.state) }
+        // A PITR drill's scratch cluster too: stopped, and removed unless kept.
+        defer { finishScratchClusters(runbook, recorder.state, keep: options.keepScratch) }
         let live = options.drill ? try? RestoreRunner(configuration: configuration).targetDatabase() : nil
         var context = ActionContext(configuration: configuration, runID: runID, runDirectory: runDirectory(runID), target: target,
                                     drill: options.drill, services: options.drill ? nil : services, cancellation: cancellation, note: note)
+        context.keepScratch = options.keepScratch
         if let onEvent {
             let name = runbook.name
             context.emit = { @Sendable event in
@@ -62,6 +65,7 @@ extension RunEngine {
                !FileManager.default.fileExists(atPath: path) {
                 return false
             }
+            if state.drill, scratchClusterGone(runbook.step(id), state.steps[id]?.outputs) { return false }
             return true
         }
         // Every step upstream, not only the direct needs (a step redone on resume may lie further
@@ -190,6 +194,7 @@ extension RunEngine {
                 defer { board.end(id) }
                 progress?(board.snapshot())
                 var context = launch.context
+                if launch.options.drill { context.scratchURL = scratchURL(launch.runbook, recorder.state) }
                 context.progress = { [progress] bytes in
                     board.bytes(id, bytes)
                     if let progress, board.reportDue() { progress(board.snapshot()) }

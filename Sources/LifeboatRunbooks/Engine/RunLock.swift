@@ -14,10 +14,25 @@ final class RunLock {
     /// The advisory lock key for a target database.
     static func key(_ target: String) -> String { "lifeboat:run:" + target }
 
+    /// The lock file of a target database in a state directory.
+    static func file(stateDirectory: URL, target: String) -> URL {
+        stateDirectory.appendingPathComponent("locks")
+            .appendingPathComponent(target.map { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" ? $0 : "_" } + ".lock")
+    }
+
+    /// The application name of the session holding the target's advisory lock, if one does.
+    static func serverHolder(_ connection: Connection, target: String) -> String? {
+        (try? connection.query("""
+            SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+            WHERE l.locktype = 'advisory' AND l.granted
+              AND ((l.classid::bigint << 32) | l.objid::bigint) = hashtextextended($1, 0)
+            """, [key(target)]).scalar) ?? nil
+    }
+
     init(stateDirectory: URL, target: String, runID: String, conninfo: String?) throws {
         let locks = stateDirectory.appendingPathComponent("locks")
         try FileManager.default.createDirectory(at: locks, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        url = locks.appendingPathComponent(target.map { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" ? $0 : "_" } + ".lock")
+        url = Self.file(stateDirectory: stateDirectory, target: target)
         try takeFile(target: target, runID: runID)
         guard let conninfo else { return }
         do {
@@ -36,11 +51,7 @@ final class RunLock {
         try connection.query("SELECT set_config('application_name', $1, false)", [String(name.prefix(63))])
         let got = try connection.query("SELECT pg_try_advisory_lock(hashtextextended($1, 0))", [Self.key(target)]).scalar == "t"
         guard got else {
-            let holder = (try? connection.query("""
-                SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-                WHERE l.locktype = 'advisory' AND l.granted
-                  AND ((l.classid::bigint << 32) | l.objid::bigint) = hashtextextended($1, 0)
-                """, [Self.key(target)]).scalar) ?? nil
+            let holder = Self.serverHolder(connection, target: target)
             connection.close()
             throw RunbookRunError("target \(target) is locked on its server by \(holder.map { "'\($0)'" } ?? "another session")",
                                   hint: "wait for that run to end; the lock goes away with its session if it dies")
@@ -76,8 +87,7 @@ final class RunLock {
 
     /// The pid of a live process on this host holding `target` for `runID`, if any.
     static func holder(stateDirectory: URL, target: String, runID: String) -> pid_t? {
-        let url = stateDirectory.appendingPathComponent("locks")
-            .appendingPathComponent(target.map { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" ? $0 : "_" } + ".lock")
+        let url = file(stateDirectory: stateDirectory, target: target)
         let parts = ((try? String(contentsOf: url, encoding: .utf8)) ?? "").split(whereSeparator: { $0.isWhitespace }).map(String.init)
         guard parts.count == 3, parts[0] == runID, parts[1] == ProcessInfo.processInfo.hostName,
               let pid = pid_t(parts[2]), kill(pid, 0) == 0 else { return nil }

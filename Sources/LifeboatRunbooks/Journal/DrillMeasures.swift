@@ -2,13 +2,22 @@ import Foundation
 
 /// What a drill measured, from its journal: RTO, from the start of the run to the moment the
 /// restored data was validated; RPO, the target time (the `target_time` input, else the
-/// run's start) minus the snapshot time of the backup the run chose.
+/// run's start) minus the snapshot time of the backup the run chose. For a physical
+/// point-in-time recovery (`physical.restore`) the RPO is the target minus the last transaction
+/// the recovery replayed, and the restore's own figures are kept beside it.
 public struct DrillMeasures: Sendable, Codable, Equatable {
     public let rtoSeconds: Double?
     public let rpoSeconds: Double?
     public let backup: String?
+    /// physical.restore: the last replayed transaction's commit time (ISO 8601, UTC).
+    public var recoveredTo: String?
+    /// physical.restore: from the start of pgbackrest restore to the promoted cluster.
+    public var recoverySeconds: Double?
+    /// physical.restore: the WAL segments replayed, first and last.
+    public var walStart: String?
+    public var walStop: String?
 
-    static let validationActions = ["restore.database", "restore.tables", "validate.row_counts", "sql.check"]
+    static let validationActions = ["restore.database", "restore.tables", "validate.row_counts", "sql.check", "physical.restore"]
 
     /// From the journal alone (it records each step's action); `runbook` fills in journals
     /// written before actions were recorded.
@@ -22,6 +31,17 @@ public struct DrillMeasures: Sendable, Codable, Equatable {
         rtoSeconds = zip(state.startedAt, validated).map { $1.timeIntervalSince($0) }
         let selection = state.order.first { action($0) == "backup.select" && state.steps[$0]?.status == .succeeded }
         let outputs = selection.flatMap { state.steps[$0]?.outputs } ?? [:]
+        let physical = state.order.first { action($0) == "physical.restore" && state.steps[$0]?.status == .succeeded }
+            .flatMap { state.steps[$0]?.outputs }
+        if let physical {
+            backup = physical["backup_set"]
+            recoveredTo = physical["recovered_to"].flatMap { $0.isEmpty ? nil : $0 }
+            recoverySeconds = physical["recovery_seconds"].flatMap(Double.init)
+            walStart = physical["wal_start"].flatMap { $0.isEmpty ? nil : $0 }
+            walStop = physical["wal_stop"].flatMap { $0.isEmpty ? nil : $0 }
+            rpoSeconds = physical["recovery_point_gap_seconds"].flatMap(Double.init)
+            return
+        }
         backup = outputs["name"]
         let snapshot = outputs["timestamp"].flatMap { ISO8601DateFormatter().date(from: $0) }
         let targetTime = state.inputs["target_time"].flatMap(InputValues.timestamp) ?? state.startedAt

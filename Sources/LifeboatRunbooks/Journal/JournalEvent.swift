@@ -1,4 +1,5 @@
 import Foundation
+import LifeboatCore
 
 /// One line of a run's `journal.jsonl`. The journal alone is enough to resume a run and to
 /// write its report, so every fact a report needs is recorded here as it happens.
@@ -11,6 +12,9 @@ public struct JournalEvent: Codable, Sendable, Equatable {
         case approvalRequested = "approval_requested"
         case approval
         case runFinished = "run_finished"
+        /// The preflight checks, right after `run_started`, with any failed check the
+        /// operator overrode (`--ignore-preflight`).
+        case preflight
     }
 
     public enum Status: String, Codable, Sendable {
@@ -39,6 +43,9 @@ public struct JournalEvent: Codable, Sendable, Equatable {
     /// approval: who approved.
     public var by: String?
     public var durationSeconds: Double?
+    /// preflight: every check's verdict, and the failed ones let through by name.
+    public var checks: [PreflightCheck]?
+    public var overridden: [String]?
 
     public init(kind: Kind, at: Date = Date(), step: String? = nil) {
         self.kind = kind

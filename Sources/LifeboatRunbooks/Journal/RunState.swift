@@ -1,4 +1,5 @@
 import Foundation
+import LifeboatCore
 
 /// Where a run stands, rebuilt from its journal alone: which steps finished (with outputs),
 /// which one was in flight when the process died, and whether the run ended.
@@ -32,6 +33,9 @@ public struct RunState: Sendable {
     public private(set) var finished: JournalEvent.Status?
     public private(set) var steps: [String: StepRecord] = [:]
     public private(set) var order: [String] = []
+    /// The preflight checks the run started with, and the failed ones overridden.
+    public private(set) var preflight: [PreflightCheck] = []
+    public private(set) var preflightOverridden: [String] = []
 
     public init(events: [JournalEvent]) {
         for event in events { apply(event) }
@@ -78,6 +82,9 @@ public struct RunState: Sendable {
             record.approvalRequestedAt = record.approvalRequestedAt ?? event.at
             if let action = event.action { record.action = action }
             steps[id] = record
+        case .preflight:
+            preflight = event.checks ?? []
+            preflightOverridden = event.overridden ?? []
         case .runFinished:
             finished = event.status
             finishedAt = event.at

@@ -156,6 +156,11 @@ public enum InputValues {
         if text == "now" { return Date() }
         let formatter = ISO8601DateFormatter()
         if let date = formatter.date(from: text) { return date }
+        // Fractional seconds matter to a point-in-time recovery; without this attempt the
+        // date-only form below would read "2025-01-01T10:00:00.5Z" as midnight.
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let date = formatter.date(from: text) { return date }
+        guard text.count == 10 else { return nil }
         formatter.formatOptions = [.withFullDate]
         return formatter.date(from: text)
     }

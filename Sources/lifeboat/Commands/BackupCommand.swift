@@ -11,13 +11,18 @@ struct BackupCommand: AsyncParsableCommand {
             A failed backup leaves nothing that looks like a backup.
             Before pg_dump starts, free space in BACKUP_DIR is checked: below BACKUP_DISK_MIN_FREE_GB it \
             warns; a backup estimated larger than the free space is refused (--skip-disk-check overrides).
-            backup.completed, backup.failed, disk.low and cloud_sync.failed go to BACKUP_WEBHOOK_URL; \
-            a webhook that cannot be delivered is logged and never changes the exit status.
+            A dump with no table data (no tables, or no rows in any) fails, unless --allow-empty is given; \
+            a backup far smaller or larger than the median of the recent ones of its type warns \
+            (BACKUP_SIZE_ANOMALY_WINDOW, BACKUP_SIZE_ANOMALY_BAND) and is kept.
+            backup.completed, backup.failed, backup.size_anomaly, disk.low and cloud_sync.failed go to \
+            BACKUP_WEBHOOK_URL; a webhook that cannot be delivered is logged and never changes the exit status.
 
             Examples:
               lifeboat backup --type daily --compress --cleanup
               lifeboat backup --type weekly --compress --encrypt --cleanup
               lifeboat backup --type manual --no-compress --json
+              lifeboat backup --engine physical --kind diff
+              lifeboat backup --type manual --allow-empty
             """
     )
 
@@ -50,7 +55,17 @@ struct BackupCommand: AsyncParsableCommand {
     @Flag(help: "Start even when the estimated backup size exceeds the free space in BACKUP_DIR (a full disk still fails cleanly).")
     var skipDiskCheck = false
 
+    @Flag(help: "Keep a dump whose tables hold no rows, for a database that is empty on purpose (default: BACKUP_ALLOW_EMPTY, false).")
+    var allowEmpty = false
+
+    @Option(help: "logical (pg_dump, the default) or physical (pgBackRest: base backup of the cluster, see `lifeboat engine check`).")
+    var engine: BackupEngine = .logical
+
+    @Option(help: "With --engine physical: full, diff or incr (default: full).")
+    var kind: PhysicalBackupKind?
+
     func validate() throws {
+        try validatePhysical()
         if verifyOnly && backupFile == nil { throw ValidationError("--verify-only needs --backup-file FILE") }
         if backupFile != nil && !verifyOnly { throw ValidationError("--backup-file goes with --verify-only (to restore a file, use `lifeboat restore --backup-file`)") }
     }
@@ -61,7 +76,9 @@ struct BackupCommand: AsyncParsableCommand {
             if let compress { overrides[ConfigurationKey.compressionEnabled.name] = String(compress) }
             if let encrypt { overrides[ConfigurationKey.encryptionEnabled.name] = String(encrypt) }
             if let upload { overrides[ConfigurationKey.cloudSyncEnabled.name] = String(upload) }
+            if allowEmpty { overrides[ConfigurationKey.allowEmpty.name] = "true" }
             let configuration = try await global.loadConfiguration(overrides)
+            if engine == .physical { return try runPhysical(configuration) }
             if verifyOnly, let backupFile {
                 try await VerifyCommand.verify(URL(fileURLWithPath: backupFile), configuration: configuration, json: global.json)
                 return
@@ -69,7 +86,8 @@ struct BackupCommand: AsyncParsableCommand {
             let options = BackupCreator.Options(
                 type: type,
                 compress: try configuration.bool(.compressionEnabled),
-                encrypt: try configuration.bool(.encryptionEnabled))
+                encrypt: try configuration.bool(.encryptionEnabled),
+                allowEmpty: try configuration.bool(.allowEmpty))
             let policy = try configuration.retentionLimits()
             let notifier = try EventNotifier(configuration: configuration)
 
@@ -128,15 +146,21 @@ struct BackupCommand: AsyncParsableCommand {
                 }
             }
             var pruned: [String] = []
+            var notPruned: [String] = []
             if cleanup {
                 pruned = try BackupPruner(policy: policy).prune(configuration.backupDirectory, dryRun: false)
                     .removed.map(\.name.fileName)
                 if syncEnabled {
-                    pruned += try CloudSync(configuration: configuration, cancellation: Signals.cancellation).prune(policy, dryRun: false)
+                    // Credentials that may not delete leave the bucket as it is: a warning, not a failed backup.
+                    let remote = try CloudSync(configuration: configuration, cancellation: Signals.cancellation).prune(policy, dryRun: false)
+                    pruned += remote.removed
+                    notPruned = remote.notDeleted
+                    if let warning = remote.warning { Terminal.note("warning: \(warning)") }
                 }
             }
             if global.json {
-                try Terminal.printJSON(BackupReport(path: result.path.path, manifest: result.manifest, pruned: pruned, uploaded: uploaded))
+                try Terminal.printJSON(BackupReport(path: result.path.path, manifest: result.manifest, pruned: pruned,
+                                                    notPruned: notPruned, uploaded: uploaded))
             } else {
                 for name in pruned { Terminal.note("pruned: \(name)") }
             }
@@ -153,5 +177,7 @@ struct BackupReport: Encodable {
     let path: String
     let manifest: BackupManifest
     let pruned: [String]
+    /// Keys retention would delete from the bucket that the credentials may not (403).
+    let notPruned: [String]
     let uploaded: [String]
 }

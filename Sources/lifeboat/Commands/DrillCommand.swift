@@ -10,7 +10,9 @@ struct DrillCommand: AsyncParsableCommand {
         abstract: "Rehearse a runbook against a scratch database, never the live one, and measure RTO and RPO.",
         discussion: """
             Service steps are recorded, not run; approval gates are approved automatically (and recorded
-            as such); restores go to <db>_drill_<time>, dropped at the end unless --keep.
+            as such); restores go to <db>_drill_<time>, dropped at the end unless --keep. Preflight checks
+            run first and are shown and journaled; a failed one does not stop a drill (it changes nothing
+            live), but a real run would stop there.
 
             Examples:
               lifeboat drill recent-corruption
@@ -24,7 +26,7 @@ struct DrillCommand: AsyncParsableCommand {
 
     @OptionGroup var selection: RunbookSelection
 
-    @Flag(help: "Keep the scratch databases for inspection.")
+    @Flag(help: "Keep the scratch databases (and a PITR drill's scratch cluster folder, stopped) for inspection.")
     var keep = false
 
     func run() async throws {
@@ -40,6 +42,16 @@ struct DrillCommand: AsyncParsableCommand {
             var options = RunEngine.Options()
             options.drill = true
             options.autoApprove = true
+            options.keepScratch = keep
+            // A drill runs no provider command (only LIFEBOAT_DRILL_*_COMMAND): none to check.
+            let report = RunbookPreflight(configuration: configuration, stateDirectory: engine.stateDirectory, services: nil)
+                .check(runbook, inputs: try selection.parsedInputs(), target: scratch, drill: true)
+            options.preflight = report
+            printPreflight(report, .none)
+            if !report.failed.isEmpty {
+                Terminal.note("preflight: \(report.failed.map(\.name).joined(separator: ", ")) failed — a drill changes nothing live, so it goes on "
+                              + "(and records them); a real run would stop here")
+            }
             var outcome: (String, RunState)?
             defer { if !keep { Self.dropScratch(scratch, state: outcome?.1, configuration: configuration) } }
             outcome = try engine.start(runbook, inputs: try selection.parsedInputs(), target: scratch, options: options)
@@ -47,12 +59,21 @@ struct DrillCommand: AsyncParsableCommand {
             let measures = DrillMeasures(state: state, runbook: runbook)
             if global.json {
                 try Terminal.printJSON(DrillReport(runID: runID, runbook: runbook.name, status: state.finished?.rawValue ?? "open",
-                                                   scratchDatabase: scratch, kept: keep, measures: measures))
+                                                   scratchDatabase: scratch, kept: keep, measures: measures, preflight: report.checks,
+                                                   scratchCluster: ScratchClusterReport(state)))
             } else {
                 RunbookCommand.printStatus(runID, state)
                 print("RTO: \(measures.rtoSeconds.map { String(format: "%.1fs", $0) } ?? "not reached") (start to validated data)")
-                print("RPO: \(measures.rpoSeconds.map { Self.describe($0) } ?? "unknown") (target time minus the backup's snapshot, \(measures.backup ?? "no backup chosen"))")
-                print(keep ? "kept: \(scratch)" : "scratch databases dropped; live database \(live) untouched")
+                if measures.recoveredTo != nil {
+                    print("RPO: \(measures.rpoSeconds.map { String(format: "%.3fs", $0) } ?? "unknown") (target time minus the last replayed transaction, backup set \(measures.backup ?? "?"))")
+                } else {
+                    print("RPO: \(measures.rpoSeconds.map { Self.describe($0) } ?? "unknown") (target time minus the backup's snapshot, \(measures.backup ?? "no backup chosen"))")
+                }
+                if let cluster = ScratchClusterReport(state) {
+                    print(cluster.lines(keep: keep).joined(separator: "\n"))
+                } else {
+                    print(keep ? "kept: \(scratch)" : "scratch databases dropped; live database \(live) untouched")
+                }
             }
         }
     }
@@ -88,4 +109,8 @@ struct DrillReport: Encodable {
     let scratchDatabase: String
     let kept: Bool
     let measures: DrillMeasures
+    /// The preflight checks: a failed one is shown and journaled, and the drill goes on.
+    let preflight: [PreflightCheck]
+    /// A PITR drill's scratch cluster (physical.restore): where it was, what it reached.
+    let scratchCluster: ScratchClusterReport?
 }

@@ -9,6 +9,8 @@ struct ListCommand: AsyncParsableCommand {
         discussion: """
             Shows type, time, age, size, compression, encryption and verified state from each manifest.
             Files that do not follow the backup naming pattern are not shown and never touched.
+            With LIFEBOAT_PHYSICAL_ENGINE=pgbackrest, pgBackRest's backup sets follow (`engine: physical` \
+            in --json), with the window a point-in-time restore can reach.
 
             Examples:
               lifeboat list
@@ -29,10 +31,13 @@ struct ListCommand: AsyncParsableCommand {
                 return
             }
             let inventory = try BackupInventory.scan(configuration.backupDirectory)
+            // pgBackRest's sets when the physical engine is on; read first, so a failure leaves no half output.
+            let physical = try PhysicalListing.load(configuration)
             if global.json {
-                try Terminal.printJSON(inventory.entries.map(ListedBackup.init))
+                try Terminal.printJSON(ListedBackups(logical: inventory.entries.map(ListedBackup.init), physical: physical))
                 return
             }
+            defer { physical.map { Self.printPhysical($0) } }
             guard !inventory.entries.isEmpty else {
                 Terminal.note("no backups in \(configuration.backupDirectory.path)")
                 return
@@ -90,6 +95,8 @@ struct RemoteListedBackup: Encodable {
 
 /// One backup as `list --json` prints it.
 struct ListedBackup: Encodable {
+    /// Physical (pgBackRest) sets follow the logical backups in the same array.
+    let engine = "logical"
     let name: String
     let path: String
     let type: BackupType

@@ -28,18 +28,21 @@ struct PruneCommand: AsyncParsableCommand {
             let policy = try configuration.retentionLimits()
             let outcome = try BackupPruner(policy: policy).prune(configuration.backupDirectory, dryRun: dryRun)
             // The same policy applies to the cloud copy when sync is on.
+            // A bucket whose credentials may not delete is a warning, never a failed prune.
             let remote = try configuration.bool(.cloudSyncEnabled)
-                ? try CloudSync(configuration: configuration).prune(policy, dryRun: dryRun) : []
+                ? try CloudSync(configuration: configuration).prune(policy, dryRun: dryRun) : CloudSync.PruneOutcome()
+            if let warning = remote.warning { Terminal.note("warning: \(warning)") }
             if global.json {
                 try Terminal.printJSON(PruneReport(
                     dryRun: dryRun, kept: outcome.kept.map(\.name.fileName), removed: outcome.removed.map(\.name.fileName),
-                    removedRemote: remote, removedPartials: outcome.removedPartials))
+                    removedRemote: remote.removed, notDeletedRemote: remote.notDeleted, removedPartials: outcome.removedPartials))
                 return
             }
             let verb = dryRun ? "would delete" : "deleted"
             for entry in outcome.removed { print("\(verb): \(entry.name.fileName)") }
             for file in outcome.removedPartials { print("\(verb) (left by a killed backup): \(file)") }
-            for key in remote { print("\(verb) (cloud): \(key)") }
+            for key in remote.removed { print("\(verb) (cloud): \(key)") }
+            for key in remote.notDeleted { print("not deleted (cloud, deletion forbidden): \(key)") }
             Terminal.note("\(outcome.removed.count) \(dryRun ? "would be deleted" : "deleted"), \(outcome.kept.count) kept")
         }
     }
@@ -50,6 +53,8 @@ struct PruneReport: Encodable {
     let kept: [String]
     let removed: [String]
     let removedRemote: [String]
+    /// Keys retention would delete from the bucket that the credentials may not (403).
+    let notDeletedRemote: [String]
     /// Partial files of backups that were killed before they finished.
     let removedPartials: [String]
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LifeboatCore
+import LifeboatRunbooks
 
 struct RestoreCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -19,6 +20,11 @@ struct RestoreCommand: AsyncParsableCommand {
               lifeboat restore --backup-file F --table payment --table rental
               lifeboat restore --backup-file F --in-place --force
               lifeboat restore --rollback
+              lifeboat restore --backup-file F --force --ignore-preflight disk.server
+
+            Preflight checks (disk, server version, decryption key, service commands, target lock)
+            run before anything changes; a failed one stops the restore (exit code 5) unless
+            --ignore-preflight names it.
             """
     )
 
@@ -41,6 +47,9 @@ struct RestoreCommand: AsyncParsableCommand {
 
     @Flag(help: "Swap the newest <db>_before_<time> database back in.")
     var rollback = false
+
+    @Option(name: .customLong("ignore-preflight"), help: "Restore even though this preflight check failed (repeatable, or `all`).")
+    var ignorePreflight: [String] = []
 
     func validate() throws {
         let modes = [testOnly, inPlace, !tables.isEmpty, rollback].filter { $0 }.count
@@ -67,26 +76,70 @@ struct RestoreCommand: AsyncParsableCommand {
                 }
                 return
             }
+            let overrides = try PreflightOverrides(ignorePreflight)
             let file = try backupFile.map { URL(fileURLWithPath: $0) } ?? Prompt.chooseBackup(in: configuration.backupDirectory)
             if testOnly {
+                _ = try BackupReader.open(file)  // a missing file or manifest is said as such, before the checks
+                try preflight(file, mode: nil, configuration: configuration, runner: runner, overrides: overrides)
                 try await VerifyCommand.verify(file, configuration: configuration, json: global.json)
                 return
             }
             let mode: RestorePlan.Mode = inPlace ? .inPlace : (tables.isEmpty ? .safe : .tables)
             let plan = try runner.plan(backup: file, mode: mode, tables: tables)
             for line in plan.summary { Terminal.note(line) }
+            let report = try preflight(file, mode: mode, configuration: configuration, runner: runner, overrides: overrides)
             if !force { try Prompt.confirmDatabaseName(plan.target, action: "restore") }
 
             let progress = ProgressLine(label: "restore")
             runner.progress = progress.update
             let result = try progress.showing { try runner.run(plan) }
-            if global.json { try Terminal.printJSON(result) }
+            if global.json { try Terminal.printJSON(RestoreOutput(result: result, preflight: report.checks, ignoredPreflight: report.overridden(overrides).map(\.name))) }
             Terminal.note("restore of \(plan.target) finished in \(String(format: "%.1f", result.finishedAt.timeIntervalSince(result.startedAt)))s")
             if result.services.contains(where: { !$0.succeeded }) {
                 Terminal.error("services did not come back cleanly: see the warnings above")
                 throw ExitCode(4)
             }
         }
+    }
+}
+
+extension RestoreCommand {
+    /// Runs and prints the preflight checks; a failed one not overridden ends the command
+    /// here (exit code 5), before the confirmation and before anything changes.
+    @discardableResult
+    func preflight(_ file: URL, mode: RestorePlan.Mode?, configuration: LifeboatConfiguration, runner: RestoreRunner,
+                   overrides: PreflightOverrides) throws -> PreflightReport {
+        var preflight = Preflight(configuration: configuration)
+        preflight.services = runner.services
+        preflight.runLockHolder = RunbookPreflight.lockHolder(stateDirectory: runEngine(configuration).stateDirectory,
+                                                              conninfo: configuration.databaseURL)
+        let report = preflight.restore(backup: file, mode: mode, target: try runner.targetDatabase())
+        printPreflight(report, overrides)
+        do {
+            try report.gate(overrides, what: "restore")
+        } catch let refusal as PreflightRefusal {
+            if global.json { try Terminal.printJSON(RestoreOutput(result: nil, preflight: report.checks, ignoredPreflight: [])) }
+            Terminal.error(refusal.description)
+            throw ExitCode(PreflightRefusal.exitCode)
+        }
+        return report
+    }
+}
+
+/// `restore --json`: the result's keys as before, with the preflight checks beside them.
+struct RestoreOutput: Encodable {
+    let result: RestoreRunner.Result?
+    let preflight: [PreflightCheck]
+    let ignoredPreflight: [String]
+
+    enum Keys: String, CodingKey { case preflight, ignoredPreflight, refused }
+
+    func encode(to encoder: any Encoder) throws {
+        try result?.encode(to: encoder)
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encode(preflight, forKey: .preflight)
+        try container.encode(ignoredPreflight, forKey: .ignoredPreflight)
+        if result == nil { try container.encode(true, forKey: .refused) }
     }
 }
 
@@ -109,7 +162,9 @@ enum Prompt {
         }
         Terminal.note("Backups in \(directory.path), newest first:")
         for (index, entry) in entries.enumerated() {
-            let verified = entry.manifest?.verification.map { "\($0.state) \(Terminal.age(since: $0.at)) ago" } ?? "never verified"
+            // A backup without a manifest (the seed's date-only files) has no verdict and no row counts to validate.
+            let verified = entry.manifest.map { $0.verification.map { "\($0.state) \(Terminal.age(since: $0.at)) ago" } ?? "never verified" }
+                ?? (entry.manifestProblem != nil ? "bad manifest" : "no manifest")
             Terminal.note(String(format: "%3d) ", index + 1) + "\(entry.name.fileName)  \(entry.name.type.rawValue)  "
                           + "\(Terminal.age(since: entry.name.timestamp)) old  \(Terminal.bytes(entry.size))  \(verified)")
         }

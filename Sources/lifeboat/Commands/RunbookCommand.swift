@@ -81,6 +81,10 @@ struct RunbookCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show what a runbook would do, step by step, with every value it can know; changes nothing.",
             discussion: """
+                The plan ends with the preflight checks for the backup the run would use (its backup.select
+                step is run now: it only reads): disk, server version, decryption key, cloud object,
+                service commands, target lock.
+
                 Examples:
                   lifeboat runbook plan recent-corruption
                   lifeboat runbook plan accidental-deletion --input tables=payment --input deleted_at=2025-01-18T10:00:00Z
@@ -102,7 +106,20 @@ struct RunbookCommand: AsyncParsableCommand {
                 for action in ServiceAction.allCases {
                     commands[action.rawValue] = provider?.commands(for: action).map(ServiceProviders.commandLine) ?? []
                 }
-                print(plan.render(target: target, services: provider?.name, serviceCommands: commands))
+                let report = RunbookPreflight(configuration: configuration, stateDirectory: runEngine(configuration).stateDirectory, services: provider)
+                    .check(runbook, inputs: try selection.parsedInputs(), target: target, drill: false)
+                var preflight = report.lines
+                let overridable = report.failed.filter { $0.name != "target.lock" }
+                if !overridable.isEmpty {
+                    preflight.append("a run would stop before its first step: \(overridable.map(\.name).joined(separator: ", ")) failed "
+                                     + "(`runbook run` goes on only with " + overridable.map { "--ignore-preflight \($0.name)" }.joined(separator: " ") + ")")
+                }
+                if report.check("target.lock")?.status == .fail {
+                    preflight.append("a run would be refused while the target is held (target.lock cannot be overridden for runs)")
+                }
+                let choices = PlanTimeChoices.evaluate(runbook, inputs: Dictionary(plan.inputs, uniquingKeysWith: { a, _ in a }),
+                                                       configuration: configuration, stateDirectory: runEngine(configuration).stateDirectory, target: target)
+                print(plan.render(target: target, services: provider?.name, serviceCommands: commands, preflight: preflight, choices: choices))
             }
         }
     }

@@ -40,6 +40,10 @@ extension RunbookCommand {
                 Examples:
                   lifeboat runbook run recent-corruption
                   lifeboat runbook run accidental-deletion --input tables=payment --input deleted_at=2025-01-18T10:00:00Z --yes
+                  lifeboat runbook run total-loss --ignore-preflight disk.server   # you checked the server's disk by hand
+
+                Preflight checks run first; a failed one stops the run before anything changes (exit code 5)
+                unless --ignore-preflight names it.
                 """)
 
         @OptionGroup var location: Location
@@ -48,14 +52,30 @@ extension RunbookCommand {
 
         @OptionGroup var selection: RunbookSelection
 
+        @Option(name: .customLong("ignore-preflight"), help: "Start even though this preflight check failed (repeatable, or `all`); recorded in the journal.")
+        var ignorePreflight: [String] = []
+
         func run() async throws {
             try await runbookErrors {
                 let configuration = try await global.loadConfiguration()
                 let runbook = try location.library.load(selection.name)
                 let target = try RestoreRunner(configuration: configuration).targetDatabase()
+                let overrides = try PreflightOverrides(ignorePreflight)
+                let engine = try options.engine(configuration)
+                let inputs = try selection.parsedInputs()
                 var engineOptions = RunEngine.Options()
                 engineOptions.autoApprove = options.yes
-                let (runID, state) = try options.engine(configuration).start(runbook, inputs: try selection.parsedInputs(), target: target, options: engineOptions)
+                engineOptions.preflight = RunbookPreflight(configuration: configuration, stateDirectory: engine.stateDirectory, services: engine.services)
+                    .check(runbook, inputs: inputs, target: target, drill: false)
+                engineOptions.ignorePreflight = overrides
+                printPreflight(engineOptions.preflight!, overrides)
+                let runID: String, state: RunState
+                do {
+                    (runID, state) = try engine.start(runbook, inputs: inputs, target: target, options: engineOptions)
+                } catch let refusal as PreflightRefusal {
+                    Terminal.error(refusal.description)
+                    throw ExitCode(PreflightRefusal.exitCode)
+                }
                 try RunbookCommand.printResult(runID, state, json: global.json)
             }
         }
@@ -202,5 +222,13 @@ extension RunbookCommand {
             if let message = step.message, step.status != .succeeded { line += " — \(message)" }
             print(line)
         }
+    }
+}
+
+/// The preflight section on stderr, with each overridden failure said once more.
+func printPreflight(_ report: PreflightReport, _ overrides: PreflightOverrides) {
+    for line in report.lines { Terminal.note(line) }
+    for check in report.overridden(overrides) {
+        Terminal.note("preflight: \(check.name) FAILED and is overridden by --ignore-preflight: going on")
     }
 }

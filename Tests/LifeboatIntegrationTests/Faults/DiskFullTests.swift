@@ -71,7 +71,12 @@ struct DiskFullFaultTests {
             environment["LB_WORK"] = work.path
             let before = try database.rowCounts()
 
-            let result = try disk.lifeboat(["runbook", "run", runbook.path, "--yes"], environment: environment)
+            // The preflight sees that the decrypted copy will not fit and refuses the run...
+            let refused = try disk.lifeboat(["runbook", "run", runbook.path, "--yes"], environment: environment)
+            fault.check(refused.status == 5 && refused.stderr.contains("fail    disk.local"), "the preflight refuses: \(refused.stderr)")
+            fault.check(disk.folder.files.isEmpty, "nothing written: \(disk.folder.files)")
+            // ...and a run that goes on anyway meets the full disk mid-step.
+            let result = try disk.lifeboat(["runbook", "run", runbook.path, "--yes", "--ignore-preflight", "disk.local"], environment: environment)
             fault.check(result.status == 1, "the run fails: \(result.stderr)")
             fault.check(Self.saysDiskFull(result.stderr, disk), "says the disk is full: \(result.stderr)")
             let runID = try #require(try FileManager.default.contentsOfDirectory(atPath: disk.url.appendingPathComponent("runs").path).first)

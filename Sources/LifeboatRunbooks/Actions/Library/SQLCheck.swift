@@ -10,13 +10,20 @@ enum SQLCheck: RunbookAction {
         parameters: [
             .required("query", .string, "SQL returning one value"),
             .required("expect", .string, "expectation: '> 0', '= 42', '!= 0', '>= 10'"),
-            .optional("database", .string, "database (default: the target)"),
+            .optional("database", .string, "database (default: the target, or the url's)"),
+            .optional("url", .string, "another server, e.g. a PITR drill's ${steps.ID.outputs.scratch_url} (DATABASE_URL's password is used)"),
         ],
         outputs: ["value"], safeToRepeat: true, changesLiveSystems: false)
 
     static func run(_ parameters: ResolvedParameters, _ context: ActionContext) throws -> [String: String] {
-        let database = parameters.string("database") ?? context.target
-        let connection = try Connection(context.configuration.databaseURL ?? "", database: database)
+        let connection: Connection
+        if let url = parameters.string("url").flatMap({ $0.isEmpty ? nil : $0 }) ?? context.scratchURL {
+            let database = parameters.string("database").flatMap { $0.isEmpty ? nil : $0 }
+            connection = try Connection(try ScratchConnection.conninfo(url, configured: context.configuration.databaseURL, database: database),
+                                        database: nil)
+        } else {
+            connection = try Connection(context.configuration.databaseURL ?? "", database: parameters.string("database") ?? context.target)
+        }
         defer { connection.close() }
         let value = try connection.query(try parameters.required("query")).scalar ?? ""
         let expectation = try parameters.required("expect")

@@ -1,0 +1,70 @@
+import Foundation
+import LifeboatPostgres
+
+/// What the preflight learns from the target's server in one short session on its
+/// maintenance database: version, where it keeps its data and whether that is on this
+/// machine, the target's size, and restores in progress on it. Reads only.
+struct ServerFacts {
+    var version: PostgresVersion?
+    var versionText: String?
+    /// The data directory, when the server said (it needs superuser or pg_read_all_settings).
+    var dataDirectory: String?
+    var dataDirectoryProblem: String?
+    var port: String?
+    /// The server's address as it sees this session: nil over a Unix socket.
+    var serverAddress: String?
+    var targetExists = false
+    var targetBytes: Int64?
+    /// Sessions on `<target>_restore_*` / `<target>_tables_*` databases: a restore in progress.
+    var restoresInProgress: [String] = []
+    /// Why the server could not be asked, when it could not.
+    var unreachable: String?
+
+    static func gather(conninfo: String, target: String, timeout: Duration) -> ServerFacts {
+        var facts = ServerFacts()
+        let connection: Connection
+        do {
+            connection = try Connection(conninfo, database: "postgres", connectTimeout: timeout)
+        } catch {
+            facts.unreachable = LifeboatError(connecting: error, target: "the maintenance database 'postgres'").message
+            return facts
+        }
+        defer { connection.close() }
+        facts.version = PostgresVersion(serverVersionNumber: connection.serverVersionNumber)
+        facts.versionText = (try? connection.query("SHOW server_version").scalar) ?? nil
+        do {
+            facts.dataDirectory = try connection.query("SHOW data_directory").scalar
+        } catch {
+            facts.dataDirectoryProblem = error.sqlState == "42501"
+                ? "the database user may not read data_directory (it needs superuser or pg_read_all_settings)"
+                : error.message
+        }
+        facts.port = (try? connection.query("SHOW port").scalar) ?? nil
+        facts.serverAddress = (try? connection.query("SELECT host(inet_server_addr())").scalar) ?? nil
+        if let row = (try? connection.query("SELECT pg_database_size(oid) FROM pg_database WHERE datname = $1", [target]).rows)?.first {
+            facts.targetExists = true
+            facts.targetBytes = row[0].flatMap { Int64($0) }
+        }
+        let base = target.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "_", with: "\\_")
+            .replacingOccurrences(of: "%", with: "\\%")
+        if let rows = try? connection.query("""
+            SELECT datname, pid, coalesce(nullif(application_name, ''), backend_type), backend_start
+            FROM pg_stat_activity
+            WHERE datname LIKE $1 ESCAPE '\\' OR datname LIKE $2 ESCAPE '\\'
+            ORDER BY backend_start
+            """, [base + "\\_restore\\_%", base + "\\_tables\\_%"]).rows {
+            facts.restoresInProgress = rows.map { "\($0[2] ?? "a session") (server pid \($0[1] ?? "?")) restoring into \($0[0] ?? "?")" }
+        }
+        return facts
+    }
+
+    /// True when the server runs on this machine and `dataDirectory` is its folder here: it
+    /// answered over a Unix socket or loopback, and the folder's postmaster.pid names its port.
+    /// A server in a container on this host has its folder elsewhere, and is not measured.
+    var dataDirectoryIsHere: Bool {
+        guard let dataDirectory, serverAddress == nil || serverAddress == "127.0.0.1" || serverAddress == "::1" else { return false }
+        guard let pidFile = try? String(contentsOfFile: dataDirectory + "/postmaster.pid", encoding: .utf8) else { return false }
+        let lines = pidFile.split(separator: "\n", omittingEmptySubsequences: false)
+        return lines.count > 3 && lines[3].trimmingCharacters(in: .whitespaces) == port
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+import LifeboatCore
+
+/// The drill half of `physical.restore`: recovers into a scratch cluster on a free port (never
+/// the live one), waits for it to be promoted, and leaves it running for the runbook's
+/// validation steps (`sql.check` with `url: ${steps.ID.outputs.scratch_url}`). The run stops it
+/// when it ends and removes its folder unless the drill was given `--keep`
+/// (`RunEngine.finishScratchClusters`).
+enum PhysicalRestoreDrill {
+    static func run(_ parameters: ResolvedParameters, _ context: ActionContext) throws -> [String: String] {
+        let settings = try PhysicalEngineSettings.required(context.configuration, for: "a PITR drill (physical.restore)")
+        let target: PhysicalRestore.Target = try PhysicalRestoreAction.target(parameters)
+        let set = parameters.string("set").flatMap { $0.isEmpty ? nil : $0 }
+        let folder = scratchRoot(context).appendingPathComponent("pitr-\(context.runID)").path
+        var recovery = ScratchRecovery(settings: settings, databaseURL: context.configuration.databaseURL)
+        recovery.note = context.note
+        if let timeout = context.stepTimeout { recovery.timeout = timeout }
+        let scratchTarget: ScratchRecovery.Target
+        switch target {
+        case .latest: scratchTarget = .latest
+        case .time(let date): scratchTarget = .time(date)
+        }
+        let outcome = try recovery.run(folder: folder, target: scratchTarget, set: set, keepOnFailure: context.keepScratch,
+                                       cancellation: context.cancellation)
+        context.note("scratch cluster recovered to \(outcome.recoveredTo.map(timestamp) ?? "an unknown point") "
+                     + "in \(String(format: "%.1f", outcome.recoverySeconds))s — \(outcome.url)")
+        return outputs(outcome, target: scratchTarget, kept: context.keepScratch)
+    }
+
+    /// LIFEBOAT_DRILL_SCRATCH_DIR, else `drills` in the state directory (the run folder's grandparent).
+    static func scratchRoot(_ context: ActionContext) -> URL {
+        if let configured = context.configuration.string(.drillScratchDir) { return URL(fileURLWithPath: configured) }
+        return context.runDirectory.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("drills")
+    }
+
+    static func outputs(_ outcome: ScratchRecovery.Outcome, target: ScratchRecovery.Target, kept: Bool) -> [String: String] {
+        var outputs = [
+            "engine": "pgbackrest", "backup_set": outcome.backupSet,
+            "wal_start": outcome.walStart ?? "", "wal_stop": outcome.walStop ?? "",
+            "recovered_to": outcome.recoveredTo.map(timestamp) ?? "",
+            "stopped_before": outcome.stoppedBefore.map(timestamp) ?? "",
+            "recovery_seconds": String(format: "%.3f", outcome.recoverySeconds),
+            "scratch_port": String(outcome.instance.port), "scratch_url": outcome.url,
+            "scratch_dir": outcome.instance.folder, "kept": String(kept),
+        ]
+        switch target {
+        case .latest:
+            outputs["target"] = "latest"
+        case .time(let date):
+            outputs["target"] = timestamp(date)
+            // How far the achieved point lies before the target: the data the recovery could
+            // not bring back (no later transaction committed at or before the target).
+            if let reached = outcome.recoveredTo {
+                outputs["recovery_point_gap_seconds"] = String(format: "%.3f", date.timeIntervalSince(reached))
+            }
+        }
+        return outputs
+    }
+
+    static func timestamp(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: date)
+    }
+}
