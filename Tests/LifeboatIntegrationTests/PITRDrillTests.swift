@@ -29,7 +29,8 @@ extension PhysicalEngineTests {
         let state = try ScratchFolder()
         let table = "lifeboat_pitr_drill_markers"
         defer { Self.dropTable(table) }
-        let environment = try Self.drillEnvironment(folder, state)
+        // No LIFEBOAT_DRILL_SCRATCH_DIR: the default, beside the live data directory, must work.
+        let environment = try Self.environment(folder, ["LIFEBOAT_STATE_DIR": state.path])
         let full = try Command.lifeboat(["backup", "--engine", "physical", "--kind", "full"], environment: environment)
         try #require(full.status == 0, "\(full.stderr)")
         let target = try Self.markers(table)
@@ -62,6 +63,9 @@ extension PhysicalEngineTests {
 
         // The scratch is gone, and no postmaster is left on its port.
         let scratch = try #require(cluster["folder"] as? String)
+        let liveData = try TestEnvironment.require("LIFEBOAT_TEST_PHYSICAL_PGDATA")
+        let besideLive = URL(fileURLWithPath: liveData).deletingLastPathComponent().appendingPathComponent("lifeboat-drills").path
+        #expect(scratch.hasPrefix(besideLive + "/"), "\(scratch) is beside the live data directory by default")
         #expect(!FileManager.default.fileExists(atPath: scratch), "\(scratch) removed")
         let port = try #require(cluster["port"] as? Int)
         #expect(!Self.answers(port: port), "nothing answers on the scratch port \(port)")

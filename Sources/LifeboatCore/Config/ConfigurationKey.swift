@@ -110,7 +110,7 @@ public struct ConfigurationKey: Sendable, Hashable {
     public static let physicalFullSchedule = Self("BACKUP_PHYSICAL_FULL_SCHEDULE", nil, "cron expression of the physical full backup (unset: none)")
     public static let physicalDiffSchedule = Self("BACKUP_PHYSICAL_DIFF_SCHEDULE", nil, "cron expression of the physical differential backup (unset: none)")
     public static let physicalIncrSchedule = Self("BACKUP_PHYSICAL_INCR_SCHEDULE", nil, "cron expression of the physical incremental backup (unset: none)")
-    public static let drillScratchDir = Self("LIFEBOAT_DRILL_SCRATCH_DIR", nil, "where PITR drills restore their scratch clusters (unset: LIFEBOAT_STATE_DIR/drills); LIFEBOAT_PG_USER must reach it")
+    public static let drillScratchDir = Self("LIFEBOAT_DRILL_SCRATCH_DIR", nil, "where PITR drills restore their scratch clusters (unset: lifeboat-drills beside LIFEBOAT_PG_DATA, else LIFEBOAT_STATE_DIR/drills); LIFEBOAT_PG_USER must reach it")
     public static let tlsInsecure = Self("LIFEBOAT_TLS_INSECURE", "false", "turn off TLS certificate checks for cloud endpoints and webhooks (test servers only; warns each time)")
 
     public static let all: [ConfigurationKey] = [

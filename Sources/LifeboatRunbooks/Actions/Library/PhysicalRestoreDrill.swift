@@ -11,7 +11,7 @@ enum PhysicalRestoreDrill {
         let settings = try PhysicalEngineSettings.required(context.configuration, for: "a PITR drill (physical.restore)")
         let target: PhysicalRestore.Target = try PhysicalRestoreAction.target(parameters)
         let set = parameters.string("set").flatMap { $0.isEmpty ? nil : $0 }
-        let folder = scratchRoot(context).appendingPathComponent("pitr-\(context.runID)").path
+        let folder = scratchRoot(context, settings: settings).appendingPathComponent("pitr-\(context.runID)").path
         var recovery = ScratchRecovery(settings: settings, databaseURL: context.configuration.databaseURL)
         recovery.note = context.note
         if let timeout = context.stepTimeout { recovery.timeout = timeout }
@@ -27,9 +27,16 @@ enum PhysicalRestoreDrill {
         return outputs(outcome, target: scratchTarget, kept: context.keepScratch)
     }
 
-    /// LIFEBOAT_DRILL_SCRATCH_DIR, else `drills` in the state directory (the run folder's grandparent).
-    static func scratchRoot(_ context: ActionContext) -> URL {
+    /// LIFEBOAT_DRILL_SCRATCH_DIR; else `lifeboat-drills` beside the live data directory
+    /// (`/var/lib/postgresql/15/lifeboat-drills` for `/var/lib/postgresql/15/main`): a place
+    /// the PostgreSQL user can reach, on the volume sized for a cluster; else `drills` in the
+    /// state directory (the run folder's grandparent), which needs the user let through it.
+    static func scratchRoot(_ context: ActionContext, settings: PhysicalEngineSettings) -> URL {
         if let configured = context.configuration.string(.drillScratchDir) { return URL(fileURLWithPath: configured) }
+        if let data = settings.dataDirectory, !data.isEmpty {
+            let parent = URL(fileURLWithPath: data).standardizedFileURL.deletingLastPathComponent()
+            if parent.path != "/" { return parent.appendingPathComponent("lifeboat-drills") }
+        }
         return context.runDirectory.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("drills")
     }
 
