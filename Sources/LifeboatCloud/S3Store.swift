@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Synchronization
 
 /// Amazon S3 and S3-compatible stores (GCS interoperability, MinIO, moto), signed with SigV4
 /// by libcurl. Large files go up in parts streamed from disk; every upload is checked by the
@@ -15,6 +16,9 @@ public struct S3Store: ObjectStore {
         public var sessionToken: String?
         public var multipartThreshold: Int64 = 64 << 20
         public var partSize: Int64 = 16 << 20
+        /// Parts in flight at once. One connection rarely fills the link (aws s3 cp runs 10);
+        /// each part streams from the file, so memory stays flat whatever the count.
+        public var concurrentParts = 4
 
         public init(bucket: String, endpoint: String?, region: String, accessKey: String, secretKey: String, sessionToken: String?) {
             self.bucket = bucket
@@ -118,22 +122,8 @@ public struct S3Store: ObjectStore {
             throw CloudError(operation: operation, message: "no UploadId in the answer")
         }
         do {
-            var parts: [(number: Int, etag: String)] = []
-            var partDigests: [UInt8] = []
-            var offset: Int64 = 0
-            var number = 1
-            while offset < size {
-                let length = min(settings.partSize, size - offset)
-                let md5 = try FileDigest.md5(of: file, offset: offset, length: length)
-                let response = try send(request("PUT", key, query: [("partNumber", String(number)), ("uploadId", uploadID)],
-                                                headers: [("Content-MD5", Data(md5).base64EncodedString())],
-                                                body: .file(path: file.path, offset: offset, length: length)),
-                                        "\(operation) (part \(number))")
-                parts.append((number, response.headers["etag"] ?? "\"\(FileDigest.hex(md5))\""))
-                partDigests += md5
-                offset += length
-                number += 1
-            }
+            let parts = try uploadParts(file, size: size, key: key, uploadID: uploadID, operation: operation)
+            let partDigests = parts.flatMap(\.md5)
             let body = "<CompleteMultipartUpload>" + parts.map {
                 "<Part><PartNumber>\($0.number)</PartNumber><ETag>\($0.etag)</ETag></Part>"
             }.joined() + "</CompleteMultipartUpload>"
@@ -147,6 +137,56 @@ public struct S3Store: ObjectStore {
         } catch {
             _ = try? transport.send(request("DELETE", key, query: [("uploadId", uploadID)]), operation: "abort \(operation)")
             throw error
+        }
+    }
+
+    /// One multipart upload's parts, `concurrentParts` at a time, in part-number order when
+    /// done. The first failure stops the others from starting new parts and is thrown.
+    private func uploadParts(_ file: URL, size: Int64, key: String, uploadID: String,
+                             operation: String) throws -> [(number: Int, etag: String, md5: [UInt8])] {
+        let count = Int((size + settings.partSize - 1) / settings.partSize)
+        struct State {
+            var next = 1
+            var done: [Int: (etag: String, md5: [UInt8])] = [:]
+            var failure: (any Error)?
+        }
+        let state = Mutex(State())
+        let worker = { @Sendable [self] in
+            while true {
+                let number: Int? = state.withLock { state in
+                    guard state.failure == nil, state.next <= count else { return nil }
+                    defer { state.next += 1 }
+                    return state.next
+                }
+                guard let number else { return }
+                let offset = Int64(number - 1) * settings.partSize
+                let length = min(settings.partSize, size - offset)
+                do {
+                    let md5 = try FileDigest.md5(of: file, offset: offset, length: length)
+                    let response = try send(request("PUT", key, query: [("partNumber", String(number)), ("uploadId", uploadID)],
+                                                    headers: [("Content-MD5", Data(md5).base64EncodedString())],
+                                                    body: .file(path: file.path, offset: offset, length: length)),
+                                            "\(operation) (part \(number))")
+                    let etag = response.headers["etag"] ?? "\"\(FileDigest.hex(md5))\""
+                    state.withLock { $0.done[number] = (etag, md5) }
+                } catch {
+                    state.withLock { if $0.failure == nil { $0.failure = error } }
+                    return
+                }
+            }
+        }
+        let group = DispatchGroup()
+        for _ in 0..<max(1, min(settings.concurrentParts, count)) {
+            group.enter()
+            Thread.detachNewThread {
+                worker()
+                group.leave()
+            }
+        }
+        group.wait()
+        return try state.withLock { state in
+            if let failure = state.failure { throw failure }
+            return (1...count).map { number in (number, state.done[number]!.etag, state.done[number]!.md5) }
         }
     }
 

@@ -31,7 +31,10 @@ public enum CloudStores {
             }
             settings.multipartThreshold = Int64(threshold) << 20
             settings.partSize = Int64(part) << 20
-            return S3Store(settings: settings, transport: try transport(configuration, cancellation))
+            let transport = try transport(configuration, cancellation)
+            // The bandwidth cap is per connection: parts one at a time keep it a cap on the whole.
+            if transport.maxSendRate > 0 { settings.concurrentParts = 1 }
+            return S3Store(settings: settings, transport: transport)
         case "azure":
             guard let account = configuration.string(.azureAccount), let key = configuration.string(.azureKey) else {
                 throw LifeboatError(stage: "cloud", message: "AZURE_STORAGE_ACCOUNT and AZURE_STORAGE_KEY must be set for azure",
