@@ -18,7 +18,7 @@ public struct S3Store: ObjectStore {
         public var partSize: Int64 = 16 << 20
         /// Parts in flight at once. One connection rarely fills the link (aws s3 cp runs 10);
         /// each part streams from the file, so memory stays flat whatever the count.
-        public var concurrentParts = 4
+        public var concurrentParts = 8
 
         public init(bucket: String, endpoint: String?, region: String, accessKey: String, secretKey: String, sessionToken: String?) {
             self.bucket = bucket
@@ -140,11 +140,20 @@ public struct S3Store: ObjectStore {
         }
     }
 
+    /// S3 takes at most 10,000 parts: a file too large for the configured size gets the
+    /// smallest whole-MiB part that fits (as the aws CLI does) instead of failing at part 10,001.
+    static func partSize(for size: Int64, configured: Int64) -> Int64 {
+        let needed = (size + 9_999) / 10_000
+        let mib: Int64 = 1 << 20
+        return max(configured, (needed + mib - 1) / mib * mib)
+    }
+
     /// One multipart upload's parts, `concurrentParts` at a time, in part-number order when
     /// done. The first failure stops the others from starting new parts and is thrown.
     private func uploadParts(_ file: URL, size: Int64, key: String, uploadID: String,
                              operation: String) throws -> [(number: Int, etag: String, md5: [UInt8])] {
-        let count = Int((size + settings.partSize - 1) / settings.partSize)
+        let partSize = Self.partSize(for: size, configured: settings.partSize)
+        let count = Int((size + partSize - 1) / partSize)
         struct State {
             var next = 1
             var done: [Int: (etag: String, md5: [UInt8])] = [:]
@@ -159,8 +168,8 @@ public struct S3Store: ObjectStore {
                     return state.next
                 }
                 guard let number else { return }
-                let offset = Int64(number - 1) * settings.partSize
-                let length = min(settings.partSize, size - offset)
+                let offset = Int64(number - 1) * partSize
+                let length = min(partSize, size - offset)
                 do {
                     let md5 = try FileDigest.md5(of: file, offset: offset, length: length)
                     let response = try send(request("PUT", key, query: [("partNumber", String(number)), ("uploadId", uploadID)],

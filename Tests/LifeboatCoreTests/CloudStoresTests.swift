@@ -42,4 +42,21 @@ import Testing
             }
         }
     }
+
+    /// S3's 10,000-part limit: the configured part size until a file needs more, then the
+    /// smallest whole MiB that fits; and parallel parts only without a bandwidth cap.
+    @Test func partSizeGrowsToStayWithinTenThousandPartsAndACapMeansOnePartAtATime() async throws {
+        let mib: Int64 = 1 << 20
+        #expect(S3Store.partSize(for: 100 * mib, configured: 16 * mib) == 16 * mib)
+        #expect(S3Store.partSize(for: 10_000 * 16 * mib, configured: 16 * mib) == 16 * mib)
+        let huge = 10_000 * 16 * mib + 1
+        let grown = S3Store.partSize(for: huge, configured: 16 * mib)
+        #expect(grown == 17 * mib && (huge + grown - 1) / grown <= 10_000)
+
+        let base = ["BACKUP_CLOUD_PROVIDER": "s3", "BACKUP_CLOUD_BUCKET": "b", "AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s"]
+        let open = try #require(try CloudStores.make(try await configuration(base)) as? S3Store)
+        #expect(open.settings.concurrentParts == 8)
+        let capped = try #require(try CloudStores.make(try await configuration(base.merging(["BACKUP_CLOUD_MAX_RATE_KBPS": "100"]) { $1 })) as? S3Store)
+        #expect(capped.settings.concurrentParts == 1)
+    }
 }
