@@ -178,4 +178,62 @@ extension PhysicalEngineTests {
         #expect(events.last?.kind == .runFinished && events.last?.status == .succeeded)
         #expect(try Self.tags(table) == ["A": 1, "bulk": 500])
     }
+
+    /// The pids of `pgbackrest … restore` processes of this test cluster's configuration.
+    static func pgbackrestRestorePids(config: String) -> [pid_t] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { entry -> pid_t? in
+            guard let pid = pid_t(entry),
+                  let data = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") else { return nil }
+            let words = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            guard words.contains(where: { $0.hasSuffix("pgbackrest") }), words.contains("restore"),
+                  words.contains(where: { $0.contains(config) }) else { return nil }
+            return pid
+        }
+    }
+
+    /// Acceptance 5 the hard way: the engine and pgBackRest are killed while pgBackRest is
+    /// still writing the data directory (as a power cut would), and `resume` finishes the run.
+    @Test func aRunKilledWhilePgBackRestIsRestoringResumesAndCompletes() throws {
+        let folder = try ScratchFolder()
+        let state = try ScratchFolder()
+        let table = "lifeboat_pitr_midrestore"
+        defer {
+            Self.ensureRunning(state)
+            Self.dropTable(table)
+        }
+        let environment = try Self.environment(folder, ["LIFEBOAT_STATE_DIR": state.path])
+        let full = try Command.lifeboat(["backup", "--engine", "physical", "--kind", "full"], environment: environment)
+        try #require(full.status == 0, "\(full.stderr)")
+        let target = try Self.markers(table)
+        let config = try PhysicalEnvironment.config
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Command.lifeboatPath)
+        process.arguments = ["runbook", "run", "point-in-time", "--input", "target_time=\(target)", "--yes"]
+        var merged = ProcessInfo.processInfo.environment
+        for (name, value) in environment { merged[name] = value }
+        process.environment = merged
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try ChildProcess.start(process)
+        var victims: [pid_t] = []
+        for _ in 0..<1200 where victims.isEmpty && process.isRunning {
+            victims = Self.pgbackrestRestorePids(config: config)
+            if victims.isEmpty { usleep(10_000) }
+        }
+        try #require(!victims.isEmpty, "saw pgbackrest restore running (the run ended first with \(process.isRunning ? -1 : process.terminationStatus))")
+        kill(process.processIdentifier, SIGKILL)
+        for pid in victims { kill(pid, SIGKILL) }
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal)
+
+        let runID = try #require(RunbookScenarioTests.runIDs(state).first)
+        let resumed = try Command.lifeboat(["runbook", "resume", runID, "--yes"], environment: environment)
+        try #require(resumed.status == 0, "\(resumed.stdout)\n\(resumed.stderr)")
+        let events = try RunbookRunTests.journal(state, runID)
+        #expect(events.filter { $0.kind == .stepStarted && $0.step == "restore_physical" }.count == 2, "run again on resume")
+        #expect(events.last?.kind == .runFinished && events.last?.status == .succeeded)
+        #expect(try Self.tags(table) == ["A": 1, "bulk": 500])
+    }
 }
