@@ -55,7 +55,7 @@ import Testing
 
         let base = ["BACKUP_CLOUD_PROVIDER": "s3", "BACKUP_CLOUD_BUCKET": "b", "AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s"]
         let open = try #require(try CloudStores.make(try await configuration(base)) as? S3Store)
-        #expect(open.settings.concurrentParts == 8)
+        #expect(open.settings.concurrentParts == 4)
         let capped = try #require(try CloudStores.make(try await configuration(base.merging(["BACKUP_CLOUD_MAX_RATE_KBPS": "100"]) { $1 })) as? S3Store)
         #expect(capped.settings.concurrentParts == 1)
     }
