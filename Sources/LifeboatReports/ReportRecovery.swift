@@ -32,9 +32,16 @@ public struct ReportRecovery: Codable, Sendable, Equatable {
         let reached = text(outputs["recovered_to"]) ?? text(ready?["recovered_to"])
         self.init(step: restore.id, engine: text(outputs["engine"]) ?? "pgbackrest", backupSet: text(outputs["backup_set"]),
                   target: text(outputs["target"]), walStart: text(outputs["wal_start"]), walStop: text(outputs["wal_stop"]),
-                  recoveredTo: reached.flatMap { ISO8601DateFormatter().date(from: $0) },
+                  recoveredTo: reached.flatMap(Self.date),
                   restoreSeconds: text(outputs["recovery_seconds"]).flatMap(Double.init),
                   path: text(choice?["path"]), reason: text(choice?["reason"]))
+    }
+
+    /// `wait_ready` gives whole seconds, the drill's scratch cluster milliseconds: read both.
+    static func date(_ text: String) -> Date? {
+        let fractional = ISO8601DateFormatter()
+        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return ISO8601DateFormatter().date(from: text) ?? fractional.date(from: text)
     }
 
     init(step: String, engine: String, backupSet: String?, target: String?, walStart: String?, walStop: String?,

@@ -223,4 +223,25 @@ import LifeboatRunbooks
         #expect(backup.source == "cloud" && backup.path == "lifeboat/backups/x.gpg" && backup.sha256 == nil)
         #expect(backup.fetchedPath == "/state/runs/r/artifacts/x.gpg" && backup.decryptedPath == "/state/runs/r/artifacts/x")
     }
+
+    /// A PITR drill's physical.restore reports the recovery point with milliseconds; a live
+    /// run's comes from postgres.wait_ready in whole seconds: the Recovery block reads both.
+    @Test func recoveryBlockReadsWholeAndFractionalRecoveryPoints() throws {
+        var drill = SyntheticJournal()
+        drill.step("restore_physical", "physical.restore", from: 1, to: 5, outputs: [
+            "engine": "pgbackrest", "backup_set": "20261125-180000F", "target": "2026-11-25T18:10:00.000Z",
+            "wal_start": "000000010000000000000004", "wal_stop": "000000010000000000000009",
+            "recovered_to": "2026-11-25T18:09:59.977Z", "recovery_seconds": "2.2",
+        ])
+        drill.runFinished(.succeeded, at: 6)
+        let fractional = try #require(try report(drill).recovery)
+        #expect(fractional.backupSet == "20261125-180000F" && fractional.walStop == "000000010000000000000009")
+        #expect(fractional.recoveredTo.map { abs($0.timeIntervalSince1970 - 1_795_630_199.977) < 0.001 } == true, "\(String(describing: fractional.recoveredTo))")
+
+        var live = SyntheticJournal()
+        live.step("restore_physical", "physical.restore", from: 1, to: 5, outputs: ["engine": "pgbackrest", "recovered_to": ""])
+        live.step("ready", "postgres.wait_ready", from: 5, to: 7, outputs: ["recovered_to": "2026-11-25T18:09:59Z"])
+        live.runFinished(.succeeded, at: 8)
+        #expect(try report(live).recovery?.recoveredTo == Date(timeIntervalSince1970: 1_795_630_199))
+    }
 }
