@@ -31,9 +31,7 @@ extension PhysicalEngineTests {
         defer { Self.dropTable(table) }
         // No LIFEBOAT_DRILL_SCRATCH_DIR: the default, beside the live data directory, must work.
         let environment = try Self.environment(folder, ["LIFEBOAT_STATE_DIR": state.path])
-        let full = try Command.lifeboat(["backup", "--engine", "physical", "--kind", "full"], environment: environment)
-        try #require(full.status == 0, "\(full.stderr)")
-        let target = try Self.markers(table)
+        let target = try Self.fullBackupThenMarkers(table, environment)
         let live = try Self.tags(table)
         #expect(live == ["A": 1, "B": 1, "bulk": 20])
 
@@ -84,9 +82,7 @@ extension PhysicalEngineTests {
         let table = "lifeboat_pitr_keep_markers"
         defer { Self.dropTable(table) }
         let environment = try Self.drillEnvironment(folder, state)
-        let full = try Command.lifeboat(["backup", "--engine", "physical", "--kind", "full"], environment: environment)
-        try #require(full.status == 0, "\(full.stderr)")
-        let target = try Self.markers(table)
+        let target = try Self.fullBackupThenMarkers(table, environment)
 
         // A runbook of its own, validating the data: A and the deleted rows are there, B is not.
         let books = try ScratchFolder()

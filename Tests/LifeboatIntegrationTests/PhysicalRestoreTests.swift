@@ -34,6 +34,13 @@ extension PhysicalEngineTests {
         return target
     }
 
+    /// A full physical backup through `lifeboat`, then `markers(table)`: every PITR test's start.
+    static func fullBackupThenMarkers(_ table: String, _ environment: [String: String?]) throws -> String {
+        let full = try Command.lifeboat(["backup", "--engine", "physical", "--kind", "full"], environment: environment)
+        try #require(full.status == 0, "\(full.stderr)")
+        return try markers(table)
+    }
+
     /// Tags and counts in the table now.
     static func tags(_ table: String) throws -> [String: Int] {
         let connection = try Connection(try PhysicalEnvironment.url)
@@ -71,9 +78,7 @@ extension PhysicalEngineTests {
             Self.dropTable(table)
         }
         let environment = try Self.environment(folder, ["LIFEBOAT_STATE_DIR": state.path])
-        let full = try Command.lifeboat(["backup", "--engine", "physical", "--kind", "full"], environment: environment)
-        try #require(full.status == 0, "\(full.stderr)")
-        let target = try Self.markers(table)
+        let target = try Self.fullBackupThenMarkers(table, environment)
         #expect(try Self.tags(table) == ["A": 1, "B": 1, "bulk": 20])
 
         let plan = try Command.lifeboat(["runbook", "plan", "point-in-time", "--input", "target_time=\(target)"], environment: environment)
@@ -154,9 +159,7 @@ extension PhysicalEngineTests {
             Self.dropTable(table)
         }
         var environment = try Self.environment(folder, ["LIFEBOAT_STATE_DIR": state.path])
-        let full = try Command.lifeboat(["backup", "--engine", "physical", "--kind", "full"], environment: environment)
-        try #require(full.status == 0, "\(full.stderr)")
-        let target = try Self.markers(table)
+        let target = try Self.fullBackupThenMarkers(table, environment)
 
         environment["LIFEBOAT_TEST_CRASH_AFTER_STEP"] = "restore_physical"
         let crashed = try Command.lifeboat(["runbook", "run", "point-in-time", "--input", "target_time=\(target)", "--yes"], environment: environment)
@@ -203,9 +206,7 @@ extension PhysicalEngineTests {
             Self.dropTable(table)
         }
         let environment = try Self.environment(folder, ["LIFEBOAT_STATE_DIR": state.path])
-        let full = try Command.lifeboat(["backup", "--engine", "physical", "--kind", "full"], environment: environment)
-        try #require(full.status == 0, "\(full.stderr)")
-        let target = try Self.markers(table)
+        let target = try Self.fullBackupThenMarkers(table, environment)
         let config = try PhysicalEnvironment.config
 
         let process = Process()

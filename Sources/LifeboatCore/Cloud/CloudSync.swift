@@ -38,9 +38,15 @@ public struct CloudSync {
 
     /// The manifest stored beside backup `name`; nil when its bytes do not read as a manifest.
     public func remoteManifest(of name: String) throws -> BackupManifest? {
+        let bytes = try remoteManifestBytes(of: name)  // a failed download is an error, not "no manifest"
+        return try? BackupManifest.decode(bytes)
+    }
+
+    /// The bytes of the manifest stored beside backup `name`, as stored.
+    private func remoteManifestBytes(of name: String) throws -> [UInt8] {
         var bytes: [UInt8] = []
         try cloud { try store.download(key(for: name + ".manifest.json"), from: 0) { bytes += $0 } }
-        return try? BackupManifest.decode(bytes)
+        return bytes
     }
 
     public struct RemoteBackup: Sendable {
@@ -94,7 +100,7 @@ public struct CloudSync {
         var manifest: BackupManifest?
         var manifestBytes: [UInt8] = []
         if try cloud({ try store.head(key(for: name + ".manifest.json")) }) != nil {
-            try cloud { try store.download(key(for: name + ".manifest.json"), from: 0) { manifestBytes += $0 } }
+            manifestBytes = try remoteManifestBytes(of: name)
             // A manifest that is there but unreadable must not silently turn off the hash check.
             do { manifest = try BackupManifest.decode(manifestBytes) }
             catch {
