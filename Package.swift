@@ -35,7 +35,7 @@ let package = Package(
         ),
         .target(
             name: "LifeboatCloud",
-            dependencies: ["CCurl", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["CCurl", "LifeboatStreams", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(
             name: "LifeboatCore",

@@ -2,6 +2,8 @@ import Foundation
 import Testing
 @testable import LifeboatCloud
 @testable import LifeboatCore
+import LifeboatStreams
+import Crypto
 
 @Suite struct CloudStoresTests {
     func configuration(_ values: [String: String]) async throws -> LifeboatConfiguration {
@@ -16,6 +18,32 @@ import Testing
         #expect(s3.settings.endpoint == "https://storage.googleapis.com")
         #expect(s3.settings.region == "auto")
         #expect(s3.url("backups/x.sql.gz") == "https://storage.googleapis.com/acme/backups/x.sql.gz")
+        // GCS's XML API has no x-amz-checksum-* headers; S3 gets a CRC-32 per part.
+        #expect(!s3.settings.partChecksums)
+        let aws = try #require(try CloudStores.make(try await configuration([
+            "BACKUP_CLOUD_BUCKET": "acme", "AWS_ACCESS_KEY_ID": "AKIA", "AWS_SECRET_ACCESS_KEY": "s",
+        ])) as? S3Store)
+        #expect(aws.settings.partChecksums)
+    }
+
+    /// The part checksum S3 checks (x-amz-checksum-crc32): the standard CRC-32 check value, the
+    /// same when fed in pieces, and a part of a file read at an offset.
+    @Test func partDigestsAreMD5AndTheStandardCRC32() throws {
+        var crc = CRC32()
+        Array("123456789".utf8).withUnsafeBytes { crc.update($0) }
+        #expect(crc.value == 0xCBF4_3926)
+        #expect(crc.bigEndianBytes == [0xCB, 0xF4, 0x39, 0x26])
+
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("crc-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let bytes = (0..<(3 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ ($0 >> 12)) }
+        try Data(bytes).write(to: file)
+        var whole = CRC32()
+        bytes[1000..<(2 << 20)].withUnsafeBytes { whole.update($0) }
+        let part = try FileDigest.md5AndCRC32(of: file, offset: 1000, length: Int64((2 << 20) - 1000))
+        #expect(part.crc32 == whole.bigEndianBytes)
+        #expect(part.md5 == Array(Insecure.MD5.hash(data: bytes[1000..<(2 << 20)])))
+        #expect(try FileDigest.md5(of: file, offset: 1000, length: Int64((2 << 20) - 1000)) == part.md5)
     }
 
     @Test func awsUsesVirtualHostedURLsAndCustomEndpointsPathStyle() async throws {

@@ -78,6 +78,22 @@ struct CloudTests {
         let head = try Self.aws(["s3api", "head-object", "--bucket", bucket, "--key", "backups/\(file.lastPathComponent)"])
         try #require(head.succeeded, "\(head.stderr)")
         #expect(head.stdout.contains("-\(parts)\\\""), "multipart ETag: \(head.stdout)")
+        // The parts went up with CRC-32 checksums: the server keeps the composite of the parts'
+        // CRCs, computed here with Python's binascii from the file.
+        let checksummed = try Self.aws(["s3api", "head-object", "--bucket", bucket, "--key", "backups/\(file.lastPathComponent)",
+                                        "--checksum-mode", "ENABLED", "--query", "ChecksumCRC32", "--output", "text"])
+        try #require(checksummed.succeeded, "\(checksummed.stderr)")
+        let composite = try Command.run("/usr/bin/env", ["python3", "-c", """
+            import base64, binascii, sys
+            crcs = b""
+            with open(sys.argv[1], "rb") as f:
+                while block := f.read(5 << 20):
+                    crcs += binascii.crc32(block).to_bytes(4, "big")
+            print(base64.b64encode(binascii.crc32(crcs).to_bytes(4, "big")).decode())
+            """, file.path])
+        try #require(composite.succeeded, "\(composite.stderr)")
+        #expect(checksummed.stdout.trimmingCharacters(in: .whitespacesAndNewlines).hasPrefix(
+            composite.stdout.trimmingCharacters(in: .whitespacesAndNewlines)), "composite CRC-32: \(checksummed.stdout)")
         let copy = folder.url.appendingPathComponent("copy")
         #expect(try Self.aws(["s3", "cp", "s3://\(bucket)/backups/\(file.lastPathComponent)", copy.path]).succeeded)
         #expect(try Data(contentsOf: copy) == Data(contentsOf: file))

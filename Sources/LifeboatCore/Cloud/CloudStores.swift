@@ -34,6 +34,8 @@ public enum CloudStores {
             let transport = try transport(configuration, cancellation)
             // The bandwidth cap is per connection: parts one at a time keep it a cap on the whole.
             if transport.maxSendRate > 0 { settings.concurrentParts = 1 }
+            // GCS's XML API has no x-amz-checksum-* headers.
+            if provider == "gcs" { settings.partChecksums = false }
             return S3Store(settings: settings, transport: transport)
         case "azure":
             guard let account = configuration.string(.azureAccount), let key = configuration.string(.azureKey) else {
