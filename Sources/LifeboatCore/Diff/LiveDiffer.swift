@@ -43,6 +43,7 @@ public enum LiveDiffer {
     /// schema-qualified, or a partitioned table for its partitions) limits it to some tables.
     public static func compare(_ manifest: BackupManifest, backup: URL, in connection: Connection,
                                tables filter: [String] = []) throws -> LiveDiff {
+        RowCountValidator.prepareForCounting(connection)
         do {
             try connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         } catch {
