@@ -78,8 +78,25 @@ public final class DatabaseAdmin {
     }
 
     public func rename(_ database: String, to newName: String) throws {
+        waitForSessionsToEnd(on: database)
         _ = try run("ALTER DATABASE \(Connection.quoteIdentifier(database)) RENAME TO \(Connection.quoteIdentifier(newName))",
                     stage: "rename database")
+    }
+
+    /// A session that has just ended (the validation's own connection, or one terminated for
+    /// the swap) leaves its server process exiting for a few milliseconds, and `ALTER DATABASE
+    /// … RENAME` waits for such processes in steps of 100 ms: every restore paid one step
+    /// (measured). Watching `pg_stat_activity` every 2 ms for up to a second ends the wait as
+    /// soon as they are gone; a session still there after that is left to RENAME's own wait
+    /// and error, as before.
+    public func waitForSessionsToEnd(on database: String, timeout: TimeInterval = 1) {
+        let deadline = Date().addingTimeInterval(timeout)
+        repeat {
+            let others = try? connection.query(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", [database]).scalar
+            guard let others, others != "0" else { return }
+            usleep(2_000)
+        } while Date() < deadline
     }
 
     /// Blocks or allows new connections; used around the swap so no client slips in.
