@@ -226,7 +226,9 @@ def markdown(meta, summary, goal_list):
                              ratios_text(v, variant), throughput_text(st), rss, size))
     lines += [
         "",
-        "Notes: the peers' restores get an empty database made beforehand (not timed); Lifeboat's restore "
+        "Notes: every timed command follows a `sync` (not timed), so that none pays for the page-cache "
+        "write-back of the one before (the test cluster runs with fsync off). "
+        "The peers' restores get an empty database made beforehand (not timed); Lifeboat's restore "
         "creates its database, restores with `--single-transaction`, validates the row counts and renames it. "
         "The uploads send the same file, the plain dump (the compressed backups are too small for the transfer "
         "to outweigh the aws CLI's start-up), as whole commands: `aws s3 cp FILE s3://…` and `lifeboat sync` of a "
