@@ -24,6 +24,13 @@ import Crypto
             "BACKUP_CLOUD_BUCKET": "acme", "AWS_ACCESS_KEY_ID": "AKIA", "AWS_SECRET_ACCESS_KEY": "s",
         ])) as? S3Store)
         #expect(aws.settings.partChecksums)
+        // The AWS SDKs' switch turns them off for stores that refuse them; nonsense is refused.
+        let base = ["BACKUP_CLOUD_BUCKET": "acme", "AWS_ACCESS_KEY_ID": "AKIA", "AWS_SECRET_ACCESS_KEY": "s"]
+        let plain = try #require(try CloudStores.make(try await configuration(
+            base.merging(["AWS_REQUEST_CHECKSUM_CALCULATION": "WHEN_REQUIRED"]) { $1 })) as? S3Store)
+        #expect(!plain.settings.partChecksums)
+        let nonsense = try await configuration(base.merging(["AWS_REQUEST_CHECKSUM_CALCULATION": "sometimes"]) { $1 })
+        #expect(throws: LifeboatError.self) { try CloudStores.make(nonsense) }
     }
 
     /// The part checksum S3 checks (x-amz-checksum-crc32): the standard CRC-32 check value, the

@@ -94,6 +94,19 @@ struct CloudTests {
         try #require(composite.succeeded, "\(composite.stderr)")
         #expect(checksummed.stdout.trimmingCharacters(in: .whitespacesAndNewlines).hasPrefix(
             composite.stdout.trimmingCharacters(in: .whitespacesAndNewlines)), "composite CRC-32: \(checksummed.stdout)")
+
+        // AWS_REQUEST_CHECKSUM_CALCULATION=when_required: parts with Content-MD5 only, and the
+        // object still arrives whole.
+        var environmentMD5Only = environment
+        environmentMD5Only["AWS_REQUEST_CHECKSUM_CALCULATION"] = "when_required"
+        environmentMD5Only["BACKUP_CLOUD_PREFIX"] = "md5-only"
+        let synced = try Command.lifeboat(["sync", "--no-prune"], environment: environmentMD5Only)
+        try #require(synced.succeeded, "\(synced.stderr)")
+        let plainHead = try Self.aws(["s3api", "head-object", "--bucket", bucket, "--key", "md5-only/backups/\(file.lastPathComponent)",
+                                      "--checksum-mode", "ENABLED", "--query", "[ChecksumCRC32, ETag]", "--output", "text"])
+        try #require(plainHead.succeeded, "\(plainHead.stderr)")
+        #expect(plainHead.stdout.hasPrefix("None"), "no CRC-32 was asked for: \(plainHead.stdout)")
+        #expect(plainHead.stdout.contains("-\(parts)"), "multipart ETag: \(plainHead.stdout)")
         let copy = folder.url.appendingPathComponent("copy")
         #expect(try Self.aws(["s3", "cp", "s3://\(bucket)/backups/\(file.lastPathComponent)", copy.path]).succeeded)
         #expect(try Data(contentsOf: copy) == Data(contentsOf: file))

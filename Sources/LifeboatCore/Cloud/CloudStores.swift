@@ -34,8 +34,17 @@ public enum CloudStores {
             let transport = try transport(configuration, cancellation)
             // The bandwidth cap is per connection: parts one at a time keep it a cap on the whole.
             if transport.maxSendRate > 0 { settings.concurrentParts = 1 }
-            // GCS's XML API has no x-amz-checksum-* headers.
-            if provider == "gcs" { settings.partChecksums = false }
+            // The AWS SDKs' own switch: some S3-compatible stores refuse x-amz-checksum-* headers.
+            // GCS's XML API has none, so it never gets them.
+            let checksums = configuration.string(.awsChecksumCalculation) ?? "when_supported"
+            switch checksums.lowercased() {
+            case "when_supported": settings.partChecksums = provider != "gcs"
+            case "when_required": settings.partChecksums = false
+            default:
+                throw LifeboatError(stage: "cloud", message: "AWS_REQUEST_CHECKSUM_CALCULATION is '\(checksums)'; it takes when_supported or when_required",
+                                    hint: "unset it (a CRC-32 per part), or set when_required for a store that refuses x-amz-checksum-* headers",
+                                    category: .configuration)
+            }
             return S3Store(settings: settings, transport: transport)
         case "azure":
             guard let account = configuration.string(.azureAccount), let key = configuration.string(.azureKey) else {

@@ -48,6 +48,8 @@ public struct ConfigurationKey: Sendable, Hashable {
     public static let awsSecretAccessKey = Self("AWS_SECRET_ACCESS_KEY", nil, secret: true, "S3 secret (GCS: HMAC secret)")
     public static let awsSessionToken = Self("AWS_SESSION_TOKEN", nil, secret: true, "S3 session token")
     public static let awsRegion = Self("AWS_REGION", nil, "S3 region")
+    public static let awsChecksumCalculation = Self("AWS_REQUEST_CHECKSUM_CALCULATION", "when_supported",
+                                                    "S3 multipart checksums: when_supported (a CRC-32 per part) or when_required (Content-MD5 only, for S3-compatible stores that refuse x-amz-checksum-*)")
     public static let azureAccount = Self("AZURE_STORAGE_ACCOUNT", nil, "Azure storage account")
     public static let azureKey = Self("AZURE_STORAGE_KEY", nil, secret: true, "Azure storage key")
     public static let azureContainer = Self("AZURE_STORAGE_CONTAINER", nil, "Azure container")
@@ -119,7 +121,7 @@ public struct ConfigurationKey: Sendable, Hashable {
         compressionEnabled, compressionLevel, encryptionEnabled, encryptionKey, verificationEnabled,
         backupDir, databaseURL, pgDumpPath, psqlPath, gnupgHome,
         cloudSyncEnabled, cloudProvider, cloudBucket, cloudPrefix, cloudEndpoint, multipartThresholdMB, partSizeMB, cloudMaxRateKBps,
-        awsAccessKeyID, awsSecretAccessKey, awsSessionToken, awsRegion,
+        awsAccessKeyID, awsSecretAccessKey, awsSessionToken, awsRegion, awsChecksumCalculation,
         azureAccount, azureKey, azureContainer, azureEndpoint,
         webhookURL, webhookSecret, webhookFormat, webhookTimeout, webhookAttempts, webhookBackoff, smtpURL, smtpFrom, smtpTo, smtpUser, smtpPassword, emailEvents,
         diskMinFreeGB, preflightDiskMargin, sizeAnomalyWindow, sizeAnomalyBand, allowEmpty, stateDir, servicesProvider, composeFile, services,
