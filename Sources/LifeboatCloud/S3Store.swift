@@ -160,15 +160,23 @@ public struct S3Store: ObjectStore {
         return max(configured, (needed + mib - 1) / mib * mib)
     }
 
+    /// A part the store has taken, with what the completion and the ETag check need.
+    struct UploadedPart {
+        let number: Int
+        let etag: String
+        let md5: [UInt8]
+        let crc32: [UInt8]
+    }
+
     /// One multipart upload's parts, `concurrentParts` at a time, in part-number order when
     /// done. The first failure stops the others from starting new parts and is thrown.
     private func uploadParts(_ file: URL, size: Int64, key: String, uploadID: String,
-                             operation: String) throws -> [(number: Int, etag: String, md5: [UInt8], crc32: [UInt8])] {
+                             operation: String) throws -> [UploadedPart] {
         let partSize = Self.partSize(for: size, configured: settings.partSize)
         let count = Int((size + partSize - 1) / partSize)
         struct State {
             var next = 1
-            var done: [Int: (etag: String, md5: [UInt8], crc32: [UInt8])] = [:]
+            var done: [Int: UploadedPart] = [:]
             var failure: (any Error)?
         }
         let state = Mutex(State())
@@ -191,7 +199,7 @@ public struct S3Store: ObjectStore {
                                                     body: .file(path: file.path, offset: offset, length: length)),
                                             "\(operation) (part \(number))")
                     let etag = response.headers["etag"] ?? "\"\(FileDigest.hex(md5))\""
-                    state.withLock { $0.done[number] = (etag, md5, crc32) }
+                    state.withLock { $0.done[number] = UploadedPart(number: number, etag: etag, md5: md5, crc32: crc32) }
                 } catch {
                     state.withLock { if $0.failure == nil { $0.failure = error } }
                     return
@@ -209,7 +217,7 @@ public struct S3Store: ObjectStore {
         group.wait()
         return try state.withLock { state in
             if let failure = state.failure { throw failure }
-            return (1...count).map { number in (number, state.done[number]!.etag, state.done[number]!.md5, state.done[number]!.crc32) }
+            return (1...count).map { state.done[$0]! }
         }
     }
 
