@@ -88,15 +88,17 @@ public final class DatabaseAdmin {
     /// … RENAME` waits for such processes in steps of 100 ms: every restore paid one step
     /// (measured). Watching `pg_stat_activity` every 2 ms for up to a second ends the wait as
     /// soon as they are gone; a session still there after that is left to RENAME's own wait
-    /// and error, as before.
-    public func waitForSessionsToEnd(on database: String, timeout: TimeInterval = 1) {
+    /// and error, as before. Returns whether they were gone before `timeout`.
+    @discardableResult
+    public func waitForSessionsToEnd(on database: String, timeout: TimeInterval = 1) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         repeat {
             let others = try? connection.query(
                 "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", [database]).scalar
-            guard let others, others != "0" else { return }
+            if others == "0" { return true }
             usleep(2_000)
         } while Date() < deadline
+        return false
     }
 
     /// Blocks or allows new connections; used around the swap so no client slips in.
