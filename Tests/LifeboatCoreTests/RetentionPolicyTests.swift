@@ -54,3 +54,26 @@ func syntheticTwoYears(start: Date = Date(timeIntervalSince1970: 1_704_067_200))
         #expect(RetentionPolicy.seedDefaults.plan(names).remove.isEmpty)
     }
 }
+
+/// Issue 18 item 3: a planted far-future name takes no retention slot and is never removed.
+@Suite struct RetentionClockTests {
+    @Test func namesAheadOfTheClockTakeNoSlot() {
+        let now = Date(timeIntervalSince1970: 1_767_225_600)  // 2026-01-01
+        let names = syntheticTwoYears()
+        let planted = (0..<7).map {
+            BackupName(type: .daily, timestamp: Date(timeIntervalSince1970: 4_070_908_800 + Double($0) * 86400), compressed: true, encrypted: false)
+        }
+        let plan = RetentionPolicy.seedDefaults.plan(names + planted, now: now)
+        let honest = RetentionPolicy.seedDefaults.plan(names, now: now)
+        #expect(Set(plan.ahead) == Set(planted))
+        #expect(plan.remove == honest.remove, "the real dailies keep their seven slots")
+        #expect(Set(plan.keep) == Set(honest.keep + planted), "the planted ones are kept, not deleted")
+    }
+
+    @Test(arguments: [(59 * 60.0, false), (61 * 60.0, true), (-86400.0 * 365, false)])
+    func anHourOfToleranceForClocks(offset: TimeInterval, ahead: Bool) {
+        let now = Date(timeIntervalSince1970: 1_767_225_600)
+        let name = BackupName(type: .daily, timestamp: now.addingTimeInterval(offset), compressed: true, encrypted: false)
+        #expect(name.isAhead(of: now) == ahead)
+    }
+}

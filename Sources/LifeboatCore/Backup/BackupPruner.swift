@@ -17,6 +17,8 @@ public struct BackupPruner: Sendable {
         /// Hidden `.NAME.partial` files of backups that were killed before they finished
         /// (removed, or with `dryRun` the ones that would be).
         public var removedPartials: [String] = []
+        /// Kept, and warned about: dated ahead of the clock, so they take no retention slot.
+        public var ahead: [BackupInventory.Entry] = []
     }
 
     /// The partial files of killed backups in `directory`: only those named like a backup and
@@ -28,7 +30,9 @@ public struct BackupPruner: Sendable {
     public func prune(_ directory: URL, dryRun: Bool) throws -> Outcome {
         let partials = Self.removeAbandonedPartials(in: directory, dryRun: dryRun)
         let inventory = try BackupInventory.scan(directory)
-        let plan = policy.plan(inventory.entries.map(\.name))
+        // A time ahead of the clock in the name or the manifest takes no slot (see BackupClock).
+        let now = Date()
+        let plan = policy.plan(inventory.current(now: now).map(\.name), now: now)
         let doomed = Set(plan.remove)
         let removed = inventory.entries.filter { doomed.contains($0.name) }
         if !dryRun {
@@ -42,6 +46,7 @@ public struct BackupPruner: Sendable {
                 try? FileManager.default.removeItem(at: entry.manifestPath)
             }
         }
-        return Outcome(kept: inventory.entries.filter { !doomed.contains($0.name) }, removed: removed, removedPartials: partials)
+        return Outcome(kept: inventory.entries.filter { !doomed.contains($0.name) }, removed: removed, removedPartials: partials,
+                       ahead: inventory.ahead(now: now))
     }
 }

@@ -40,7 +40,7 @@ public struct DiskSpaceCheck: Sendable {
     /// or not); failing that, the database's on-disk size, which overstates a compressed dump
     /// but is all there is before the first backup.
     public static func estimate(type: BackupType, compressed: Bool, in directory: URL, databaseSize: Int64?) -> Estimate? {
-        let entries = (try? BackupInventory.scan(directory).entries) ?? []
+        let entries = (try? BackupInventory.scan(directory).current()) ?? []  // see BackupClock
         func size(_ entry: BackupInventory.Entry) -> (Int64, String) {
             if let bytes = entry.manifest?.fileBytes { return (bytes, "file_bytes in the manifest of") }
             return (entry.size, "the size of")

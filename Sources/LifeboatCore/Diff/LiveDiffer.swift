@@ -96,7 +96,7 @@ public enum LiveDiffer {
             if FileManager.default.fileExists(atPath: argument) || argument.contains("/") { return URL(fileURLWithPath: argument) }
             return directory.appendingPathComponent(argument)
         }
-        guard let newest = try BackupInventory.scan(directory).entries.first else {
+        guard let newest = try BackupInventory.scan(directory).current().first else {
             throw LifeboatError(stage: "diff", message: "no backups in \(directory.path)",
                                 hint: "take one with `lifeboat backup`, or set BACKUP_DIR", category: .configuration)
         }

@@ -46,6 +46,7 @@ public struct SystemStatusProbe {
         for type in types where type.stale {
             problems.append(staleProblem(type, directory: directory, zone: zone))
         }
+        problems += entries.compactMap { $0.clockWarning(now: now) }
         let physical = physicalSettings.map { PhysicalStatus.probe(configuration: configuration, settings: $0, jobs: jobs, zone: zone, now: now) }
         problems += physical?.problems ?? []
         return SystemStatus(
@@ -95,7 +96,7 @@ public struct SystemStatusProbe {
     func backupTypes(_ entries: [BackupInventory.Entry], jobs: [ScheduledJob], zone: TimeZone) -> [SystemStatus.TypeStatus] {
         BackupType.allCases.map { type in
             let job = type == .manual ? nil : jobs.first { $0.name == Self.jobName(type) }
-            let newest = entries.first { $0.name.type == type }
+            let newest = entries.first { $0.name.type == type && !$0.isAhead(of: now) }
             var stale = false
             var staleAfter: Date?
             var missed: Date?
@@ -181,8 +182,9 @@ public struct SystemStatusProbe {
             let sync = try CloudSync(configuration: configuration)
             location = "\(sync.store.location)/\(sync.folder)"
             let remote = try sync.remoteBackups()
+            let newest = remote.first { !$0.name.isAhead(of: now) }  // see BackupClock
             return SystemStatus.Cloud(enabled: true, location: location, reachable: true, error: nil, backupCount: remote.count,
-                                      newest: remote.first?.name.fileName, newestTime: remote.first?.name.timestamp)
+                                      newest: newest?.name.fileName, newestTime: newest?.name.timestamp)
         } catch {
             return SystemStatus.Cloud(enabled: true, location: location, reachable: false, error: Self.text(error),
                                       backupCount: nil, newest: nil, newestTime: nil)

@@ -44,6 +44,7 @@ struct ListCommand: AsyncParsableCommand {
             }
             let now = Date()
             var rows = [["NAME", "TYPE", "TIME (UTC)", "AGE", "SIZE", "GZIP", "GPG", "VERIFIED"]]
+            let ahead = inventory.ahead(now: now)
             for entry in inventory.entries {
                 rows.append([
                     entry.name.fileName, entry.name.type.rawValue, BackupName.format(entry.name.timestamp),
@@ -57,6 +58,7 @@ struct ListCommand: AsyncParsableCommand {
                 print(zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }
                     .joined(separator: "  ").trimmingCharacters(in: .whitespaces))
             }
+            for entry in ahead { entry.clockWarning(now: now).map { Terminal.note("warning: \($0)") } }
         }
     }
 }
@@ -68,7 +70,8 @@ extension ListCommand {
         if global.json {
             try Terminal.printJSON(backups.map {
                 RemoteListedBackup(name: $0.name.fileName, key: $0.object.key, type: $0.name.type, time: $0.name.timestamp,
-                                   size: $0.object.size, hasManifest: $0.hasManifest)
+                                   size: $0.object.size, hasManifest: $0.hasManifest,
+                                   warning: $0.name.isAhead(of: Date()) ? BackupClock.warning($0.name.fileName, time: $0.name.timestamp) : nil)
             })
             return
         }
@@ -81,6 +84,10 @@ extension ListCommand {
             print("\(backup.name.fileName)  \(backup.name.type.rawValue)  \(BackupName.format(backup.name.timestamp))  "
                   + "\(Terminal.bytes(backup.object.size))  \(backup.hasManifest ? "yes" : "no")")
         }
+        let now = Date()
+        for backup in backups where backup.name.isAhead(of: now) {
+            Terminal.note("warning: \(BackupClock.warning(backup.name.fileName, time: backup.name.timestamp))")
+        }
     }
 }
 
@@ -91,6 +98,8 @@ struct RemoteListedBackup: Encodable {
     let time: Date
     let size: Int64
     let hasManifest: Bool
+    /// Set when the backup is dated ahead of the clock (see BackupClock).
+    let warning: String?
 }
 
 /// One backup as `list --json` prints it.
@@ -109,6 +118,8 @@ struct ListedBackup: Encodable {
     let hasManifest: Bool
     let database: String?
     let sha256: String?
+    /// Set when the backup is dated ahead of the clock (see BackupClock).
+    let warning: String?
 
     init(_ entry: BackupInventory.Entry) {
         name = entry.name.fileName
@@ -123,6 +134,7 @@ struct ListedBackup: Encodable {
         hasManifest = entry.manifest != nil
         database = entry.manifest?.database
         sha256 = entry.manifest?.sha256
+        warning = entry.clockWarning(now: Date())
     }
 
     static func verifiedState(_ entry: BackupInventory.Entry) -> String {

@@ -32,6 +32,7 @@ struct PruneCommand: AsyncParsableCommand {
             let remote = try configuration.bool(.cloudSyncEnabled)
                 ? try CloudSync(configuration: configuration).prune(policy, dryRun: dryRun) : CloudSync.PruneOutcome()
             if let warning = remote.warning { Terminal.note("warning: \(warning)") }
+            for entry in outcome.ahead { entry.clockWarning(now: Date()).map { Terminal.note("warning: \($0)") } }
             if global.json {
                 try Terminal.printJSON(PruneReport(
                     dryRun: dryRun, kept: outcome.kept.map(\.name.fileName), removed: outcome.removed.map(\.name.fileName),

@@ -166,7 +166,8 @@ enum Prompt {
             let verified = entry.manifest.map { $0.verification.map { "\($0.state) \(Terminal.age(since: $0.at)) ago" } ?? "never verified" }
                 ?? (entry.manifestProblem != nil ? "bad manifest" : "no manifest")
             Terminal.note(String(format: "%3d) ", index + 1) + "\(entry.name.fileName)  \(entry.name.type.rawValue)  "
-                          + "\(Terminal.age(since: entry.name.timestamp)) old  \(Terminal.bytes(entry.size))  \(verified)")
+                          + "\(Terminal.age(since: entry.name.timestamp)) old  \(Terminal.bytes(entry.size))  \(verified)"
+                          + (entry.isAhead(of: Date()) ? "  WARNING: dated ahead of the clock" : ""))
         }
         while true {
             try? FileHandle.standardError.write(contentsOf: Data("Restore which backup? [1-\(entries.count), q to quit]: ".utf8))

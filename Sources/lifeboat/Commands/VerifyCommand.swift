@@ -41,7 +41,9 @@ struct VerifyCommand: AsyncParsableCommand {
     }
 
     private func latestBackup(_ configuration: LifeboatConfiguration) throws -> URL {
-        guard let newest = try BackupInventory.scan(configuration.backupDirectory).entries.first else {
+        let inventory = try BackupInventory.scan(configuration.backupDirectory)
+        for entry in inventory.ahead() { entry.clockWarning(now: Date()).map { Terminal.note("warning: \($0)") } }
+        guard let newest = inventory.current().first else {
             throw LifeboatError(stage: "verify", message: "no backups in \(configuration.backupDirectory.path)",
                                 hint: "take one with `lifeboat backup`, or set BACKUP_DIR", category: .configuration)
         }

@@ -19,27 +19,37 @@ enum BackupSelect: RunbookAction {
         let type = parameters.string("type") ?? "any"
         let which = parameters.string("which") ?? "latest"
         let source = parameters.string("source") ?? "local"
-        var candidates: [(name: BackupName, path: String, bytes: Int64?)]
+        // A backup dated ahead of the clock (name or manifest) is chosen only by name (see
+        // BackupClock): a planted `…_20990101…` file must never become the latest or the closest.
+        let now = Date()
+        var candidates: [(name: BackupName, path: String, bytes: Int64?, ahead: Bool)]
         if source == "cloud" {
             let sync = try CloudSync(configuration: context.configuration, cancellation: context.cancellation)
-            candidates = try sync.remoteBackups().map { ($0.name, $0.object.key, $0.object.size) }
+            candidates = try sync.remoteBackups().map { ($0.name, $0.object.key, $0.object.size, $0.name.isAhead(of: now)) }
         } else {
-            candidates = try BackupInventory.scan(context.configuration.backupDirectory).entries.map { ($0.name, $0.path.path, nil) }
+            candidates = try BackupInventory.scan(context.configuration.backupDirectory).entries
+                .map { ($0.name, $0.path.path, nil, $0.isAhead(of: now)) }
         }
         if type != "any" { candidates = candidates.filter { $0.name.type.rawValue == type } }
         candidates.sort { $0.name > $1.name }
-        let chosen: (name: BackupName, path: String, bytes: Int64?)?
+        let current = candidates.filter { !$0.ahead }
+        if which != "name" {
+            for skipped in candidates where skipped.ahead {
+                context.note("warning: " + BackupClock.warning(skipped.name.fileName, time: skipped.name.timestamp))
+            }
+        }
+        let chosen: (name: BackupName, path: String, bytes: Int64?, ahead: Bool)?
         switch which {
         case "closest":
             guard let before = parameters.string("before").flatMap(InputValues.timestamp) else {
                 throw RunbookRunError("which: closest needs 'before' (a timestamp)")
             }
-            chosen = candidates.first { $0.name.timestamp <= before }
+            chosen = current.first { $0.name.timestamp <= before }
         case "name":
             let name = try parameters.required("name")
             chosen = candidates.first { $0.name.fileName == name }
         default:
-            chosen = candidates.first
+            chosen = current.first
         }
         guard let chosen else {
             throw RunbookRunError("no \(type == "any" ? "" : type + " ")backup matches (\(which)) in the \(source == "cloud" ? "cloud bucket" : "backup folder")",
