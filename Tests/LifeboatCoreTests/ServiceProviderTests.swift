@@ -174,12 +174,23 @@ private struct FakeBin {
         let bin = try FakeBin()
         defer { bin.remove() }
         let marker = bin.directory.appendingPathComponent("survived").path
-        // Two commands, so the shell forks `sleep` instead of exec'ing it: the group must die.
-        let provider = try CommandServiceProvider(stopCommand: "sleep 1; touch '\(marker)'", startCommand: "true", timeout: 0.3)
+        let pidFile = bin.directory.appendingPathComponent("child.pid").path
+        // Two commands, so the shell forks the child instead of exec'ing it: the group must die.
+        // The child writes its pid, so the test waits on its end rather than on the clock.
+        let provider = try CommandServiceProvider(
+            stopCommand: "sh -c 'echo $$ > \(pidFile); exec sleep 300'; touch '\(marker)'", startCommand: "true", timeout: 0.3)
         let began = Date()
         #expect(throws: LifeboatError.self) { _ = try provider.stop() }
-        #expect(Date().timeIntervalSince(began) < 1)
-        Thread.sleep(forTimeInterval: 1.2)
+        #expect(Date().timeIntervalSince(began) < 200, "it did not wait for the hung command")
+        let child = try #require(Int32((try? String(contentsOfFile: pidFile, encoding: .utf8))?
+            .trimmingCharacters(in: .whitespacesAndNewlines) ?? ""), "the child started")
+        // kill(pid, 0) fails with ESRCH once the child is gone (reaped by init after the group's SIGTERM).
+        var gone = false
+        for _ in 0..<1200 where !gone {
+            gone = kill(child, 0) != 0 && errno == ESRCH
+            if !gone { usleep(50_000) }
+        }
+        #expect(gone, "the hung command's child was stopped with its group")
         #expect(!FileManager.default.fileExists(atPath: marker))
     }
 
