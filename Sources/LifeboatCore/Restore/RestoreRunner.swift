@@ -16,6 +16,9 @@ public struct RestoreRunner {
     /// Restore into this database instead of the one DATABASE_URL names (runbook scratch
     /// targets and drills); same server and credentials.
     public var targetOverride: String?
+    /// Table restores: commit even when foreign keys to or from the restored tables are left
+    /// violated (they are reported either way).
+    public var allowForeignKeyViolations = false
 
     public init(configuration: LifeboatConfiguration) {
         self.configuration = configuration
@@ -83,9 +86,12 @@ public struct RestoreRunner {
     /// (whose rows pg_dump writes under its partitions, `payment_p2022_01`) counts too. The
     /// scratch restore checks again against the real catalog before anything is copied.
     static func backupHolds(_ table: String, _ manifest: BackupManifest) -> Bool {
-        manifest.tables.contains { entry in
-            entry.name == table || entry.qualifiedName == table
-                || entry.name.hasPrefix(table + "_") || entry.qualifiedName.hasPrefix(table + "_")
+        let readings = TableName.readings(table)
+        return manifest.tables.contains { entry in
+            readings.contains { reading in
+                (reading.schema == nil || reading.schema == entry.schema)
+                    && (entry.name == reading.name || entry.name.hasPrefix(reading.name + "_"))
+            }
         }
     }
 
@@ -133,8 +139,12 @@ public struct RestoreRunner {
             try restoreValidated(reader, into: scratch, like: try admin.shape(of: plan.target), admin: admin, ownerFromShape: false)
             defer { try? admin.drop(scratch) }
             outcomes += try stopServices()
-            try TableCopier(configuration: configuration).copy(plan.tables, from: scratch, to: plan.target)
-            note("tables \(plan.tables.joined(separator: ", ")) copied back into \(plan.target); \(scratch) dropped")
+            var copier = TableCopier(configuration: configuration)
+            copier.allowForeignKeyViolations = allowForeignKeyViolations
+            let copied = try copier.copy(plan.tables, from: scratch, to: plan.target)
+            note("tables \(copied.tables.joined(separator: ", ")) copied back into \(plan.target); \(scratch) dropped")
+            for moved in copied.sequences { note("sequence \(moved.sequence) is at \(moved.value) (never behind the live or the backup's value)") }
+            for violation in copied.violations { note("warning: foreign key left violated (--allow-fk-violations): \(violation.summary)") }
         }
         outcomes += startServices()
         return Result(plan: plan, keptAs: plan.mode == .safe && plan.targetExists ? plan.keptAs : nil,

@@ -45,6 +45,9 @@ struct RestoreCommand: AsyncParsableCommand {
     @Option(name: .customLong("table"), help: "Restore only this table (repeatable); other tables are untouched.")
     var tables: [String] = []
 
+    @Flag(help: "With --table: commit even when foreign keys to or from the restored tables are left violated (they are reported).")
+    var allowFkViolations = false
+
     @Flag(help: "Swap the newest <db>_before_<time> database back in.")
     var rollback = false
 
@@ -55,6 +58,7 @@ struct RestoreCommand: AsyncParsableCommand {
         let modes = [testOnly, inPlace, !tables.isEmpty, rollback].filter { $0 }.count
         if modes > 1 { throw ValidationError("--test-only, --in-place, --table and --rollback exclude each other") }
         if rollback && backupFile != nil { throw ValidationError("--rollback takes no --backup-file") }
+        if allowFkViolations && tables.isEmpty { throw ValidationError("--allow-fk-violations goes with --table") }
     }
 
     func run() async throws {
@@ -65,6 +69,7 @@ struct RestoreCommand: AsyncParsableCommand {
             runner.services = try ServiceProviders.make(from: configuration)
             runner.cancellation = cancellation
             runner.note = { Terminal.note($0) }
+            runner.allowForeignKeyViolations = allowFkViolations
 
             if rollback {
                 if !force { try Prompt.confirmDatabaseName(try runner.targetDatabase(), action: "roll back") }

@@ -8,14 +8,16 @@ enum RestoreTables: RunbookAction {
         name: "restore.tables", summary: "restore named tables only, leaving all others untouched",
         parameters: [
             .required("backup", .string, "path of the backup"),
-            .required("tables", .stringList, "tables to restore"),
+            .required("tables", .stringList, "tables to restore (schema.table, or the SQL spelling \"Sales Dept\".\"Order Items\")"),
+            .optional("allow_fk_violations", .bool, "commit even when foreign keys to or from these tables are left violated (default false)"),
         ],
         outputs: ["tables"], safeToRepeat: true, changesLiveSystems: true)
 
     static func run(_ parameters: ResolvedParameters, _ context: ActionContext) throws -> [String: String] {
         let backup = URL(fileURLWithPath: try parameters.required("backup"))
         let tables = parameters.list("tables")
-        let runner = context.restoreRunner(database: nil)
+        var runner = context.restoreRunner(database: nil)
+        runner.allowForeignKeyViolations = parameters.string("allow_fk_violations") == "true"
         if context.drill {
             // A drill's target starts empty: restore the whole backup there first, so the
             // table copy that follows is rehearsed against real tables.
