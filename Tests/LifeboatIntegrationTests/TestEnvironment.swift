@@ -24,6 +24,9 @@ enum TestEnvironment {
     }
 
     static var adminURL: String { get throws { try require("LIFEBOAT_TEST_DATABASE_URL") } }
+    /// The bare cluster's maintenance database: a new machine after a total loss, with no
+    /// application roles and no databases of its own.
+    static var bareAdminURL: String { get throws { try require("LIFEBOAT_TEST_BARE_DATABASE_URL") } }
     static var gnupgHome: String { get throws { try require("LIFEBOAT_TEST_GNUPGHOME") } }
     static var gpgKey: String { get throws { try require("LIFEBOAT_TEST_GPG_KEY") } }
     static var templateDatabase: String { get throws { try require("LIFEBOAT_TEST_TEMPLATE_DB") } }

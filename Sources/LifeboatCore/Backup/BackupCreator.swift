@@ -75,6 +75,14 @@ public struct BackupCreator {
         let serverMajor = connection.serverMajorVersion
         // Only an estimate of last resort (see DiskSpaceCheck), so a refusal to tell is no failure.
         let databaseSize = (try? connection.query("SELECT pg_database_size(current_database())").scalar).flatMap { Int64($0) }
+        // The roles and database properties a plain dump lacks open the stream (see GlobalsPrelude).
+        let globals: ClusterGlobals
+        do { globals = try ClusterGlobals.read(from: connection, includePasswords: try configuration.bool(.includeRolePasswords)) }
+        catch let error as PostgresError {
+            connection.close()
+            throw LifeboatError(stage: "backup", message: "cannot read the roles and settings the database needs: \(error.message)",
+                                hint: "BACKUP_INCLUDE_ROLE_PASSWORDS=true needs a superuser; otherwise check that this user may read pg_roles")
+        }
         connection.close()
         let pgDump = try ClientProgramLocator.pgDump(configuration).locate(serverMajor: serverMajor)
 
@@ -99,7 +107,8 @@ public struct BackupCreator {
                                         environment: try ClientEnvironment.make(configuration), direction: .fromChild)
             cancellation?.onCancel { [pid = dump.processIdentifier] in kill(pid, SIGTERM) }
             defer { cancellation?.onCancel(nil) }
-            let progressTap = WatchedSource(upstream: dump.source, cancellation: cancellation, report: progress)
+            let stream = PrefixedSource(prefix: Array(GlobalsPrelude.render(globals).utf8), upstream: dump.source)
+            let progressTap = WatchedSource(upstream: stream, cancellation: cancellation, report: progress)
             let rowCounts = RowCountTap(upstream: progressTap)
             let encoded: any ByteSource = options.compress ? ParallelGzipCompressor(upstream: rowCounts, level: level) : rowCounts
             let hashing = SHA256Tap(downstream: sink)

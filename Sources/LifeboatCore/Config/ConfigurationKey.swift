@@ -71,6 +71,8 @@ public struct ConfigurationKey: Sendable, Hashable {
     public static let sizeAnomalyWindow = Self("BACKUP_SIZE_ANOMALY_WINDOW", "7", "earlier backups of the same type a new backup's size is compared with (0: no check, else 3 or more)")
     public static let sizeAnomalyBand = Self("BACKUP_SIZE_ANOMALY_BAND", "50", "percent a backup's size may differ from their median before backup.size_anomaly (above 0, below 100)")
     public static let allowEmpty = Self("BACKUP_ALLOW_EMPTY", "false", "default of --allow-empty: keep a dump with no table rows")
+    public static let includeRolePasswords = Self("BACKUP_INCLUDE_ROLE_PASSWORDS", "false",
+                                                  "put the password hashes of the roles a database needs into its backups (needs a superuser to read them)")
     public static let stateDir = Self("LIFEBOAT_STATE_DIR", "/var/lib/lifeboat", "run journals and locks")
     public static let servicesProvider = Self("LIFEBOAT_SERVICES_PROVIDER", nil, "compose, systemd or command")
     public static let composeFile = Self("LIFEBOAT_COMPOSE_FILE", nil, "compose file")
@@ -124,7 +126,7 @@ public struct ConfigurationKey: Sendable, Hashable {
         awsAccessKeyID, awsSecretAccessKey, awsSessionToken, awsRegion, awsChecksumCalculation,
         azureAccount, azureKey, azureContainer, azureEndpoint,
         webhookURL, webhookSecret, webhookFormat, webhookTimeout, webhookAttempts, webhookBackoff, smtpURL, smtpFrom, smtpTo, smtpUser, smtpPassword, emailEvents,
-        diskMinFreeGB, preflightDiskMargin, sizeAnomalyWindow, sizeAnomalyBand, allowEmpty, stateDir, servicesProvider, composeFile, services,
+        diskMinFreeGB, preflightDiskMargin, sizeAnomalyWindow, sizeAnomalyBand, allowEmpty, includeRolePasswords, stateDir, servicesProvider, composeFile, services,
         stopCommand, startCommand, healthCommand, drillStopCommand, drillStartCommand, drillHealthCommand, metricsFile,
         scheduleTimeZone, drillSchedule, drillRunbook, coordinationURL, workerLease, metricsPort,
         poolSize, poolMaxOverflow, poolTimeout, poolRecycle, connectTimeout, poolPrePing,
