@@ -129,6 +129,44 @@ struct WholeDatabaseTests {
             """, [source.group, source.reader]).scalar == "0", "nor given a membership")
     }
 
+    /// Issue 19 acceptance 1: the total-loss runbook, on a new host (an empty BACKUP_DIR) whose
+    /// server is the bare cluster, from the backup in the S3 test server.
+    @Test func totalLossOntoABareClusterBringsBackTheWholeDatabase() throws {
+        let source = try Source()
+        let bare = try TestEnvironment.bareAdminURL
+        defer { source.dropRoles(on: bare) }
+        let folder = try ScratchFolder()
+        let state = try ScratchFolder()
+        let bucket = try CloudTests.bucket()
+        let log = folder.url.appendingPathComponent("services.log").path
+        var environment = try RunbookRunTests.environment(source.database, folder, state: state, log: log)
+        for (key, value) in try CloudTests.environment(source.database, folder, bucket: bucket) { environment[key] = value }
+        _ = try BackupRoundTripTests.backup(["--type", "daily", "--compress", "--encrypt", "--upload"], environment)
+
+        let name = source.database.name
+        let empty = try ScratchFolder()
+        environment["BACKUP_DIR"] = empty.path
+        environment["DATABASE_URL"] = Self.url(name, on: bare)
+        let admin = try Connection(bare)
+        defer {
+            for row in (try? admin.query("SELECT datname FROM pg_database WHERE starts_with(datname, $1)", [name]).rows) ?? [] {
+                _ = try? admin.query("DROP DATABASE IF EXISTS \(Connection.quoteIdentifier(row[0]!)) WITH (FORCE)")
+            }
+            admin.close()
+        }
+        _ = try RunbookScenarioTests.run("total-loss", environment)
+
+        let original = try Self.portrait(source.database.url)
+        let copy = try Self.portrait(Self.url(name, on: bare))
+        for (fact, value) in original {
+            #expect(copy[fact] == value, "\(fact): \(copy[fact] ?? "missing") after total loss, \(value) in the original")
+        }
+        #expect(Set(copy.keys) == Set(original.keys))
+        let created = try admin.query("SELECT count(*) FROM pg_authid WHERE starts_with(rolname, $1) AND rolpassword IS NULL AND NOT rolcanlogin",
+                                      [source.tag]).scalar
+        #expect(created == "3", "owner, reader and group were created, without passwords")
+    }
+
     @Test func aSafeRestoreKeepsTheDatabaseOwnerSettingsACLAndComment() throws {
         let source = try Source()
         defer { source.dropRoles(on: (try? TestEnvironment.adminURL) ?? "") }
