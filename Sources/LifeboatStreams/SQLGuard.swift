@@ -56,7 +56,14 @@ public final class SQLGuard: ByteSink {
         // A meta-command line begun in an earlier chunk: its bytes here are not forwarded.
         var segmentStart: Int? = metaLine == nil ? 0 : nil
         var modified = segmentStart == nil
-        for index in chunk.indices {
+        var index = chunk.startIndex
+        while index < chunk.endIndex {
+            defer { index += 1 }
+            if copy == .data {
+                // Most of a dump is COPY data: skip to the next byte that matters.
+                while index < chunk.endIndex, chunk[index] != 0x0A, chunk[index] != 0x5C, chunk[index] != 0 { index += 1 }
+                if index == chunk.endIndex { break }
+            }
             let byte = chunk[index]
             if pendingName != nil {
                 try continueName(byte)

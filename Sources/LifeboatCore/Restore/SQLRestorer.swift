@@ -46,7 +46,7 @@ public struct SQLRestorer {
             // Killed, not closed: psql ends its single transaction with COMMIT at end of input.
             psql.terminate()
             _ = try? psql.waitForSuccess()
-            throw Self.error(refusal, file: reader.file)
+            throw Self.diagnose(refusal, reader)
         } catch let error as StreamError where error.stage.rawValue == "psql" {
             // psql stopped reading: its own message says why; damage in the file may be the cause.
             try reader.checkHashAfterFailure()
@@ -75,8 +75,20 @@ public struct SQLRestorer {
             try guarded.finish()
             return outcome
         } catch let refusal as SQLGuardRefusal {
-            throw error(refusal, file: reader.file)
+            throw diagnose(refusal, reader)
         }
+    }
+
+    /// A refusal may be damage rather than forgery: a flipped bit makes strange lines before
+    /// the SHA-256, gzip or OpenPGP check at the end can name the cause. So the file is read
+    /// once more to its end, without psql, and damage found there is reported instead.
+    static func diagnose(_ refusal: SQLGuardRefusal, _ reader: BackupReader) -> LifeboatError {
+        do {
+            _ = try reader.stream(to: NullSink())
+        } catch let damage as LifeboatError where damage.category == .badBackup {
+            return damage
+        } catch {}
+        return error(refusal, file: reader.file)
     }
 
     /// A refusal as the error a user reads: the line, the command, and what to do.
@@ -84,7 +96,7 @@ public struct SQLRestorer {
         let reader = BackupReader(file: file, manifest: nil)
         let view = (reader.encrypted ? "gpg -d \(file.path) | " + (reader.compressed ? "gunzip | " : "")
                     : reader.compressed ? "gunzip -c \(file.path) | " : "cat \(file.path) | ") + "sed -n \(refusal.line)p"
-        return LifeboatError(stage: "sql guard", message: "\(file.lastPathComponent): \(refusal.description); nothing was restored",
+        return LifeboatError(stage: "sql guard", message: "\(refusal.description); nothing was restored",
                              hint: "use another backup, and find out who wrote this one; look at the line with `\(view)`",
                              category: .badBackup)
     }
