@@ -43,6 +43,14 @@ public final class SQLGuard: ByteSink {
 
     private enum CopyState { case lineStart, data, escape, lineStartBackslash, dot, dotCR }
 
+    /// A column-0 line that may be pg_dump's own `BEGIN;` or `COMMIT;`, held until its end.
+    private var held: [UInt8]?
+    /// pg_dump wraps large-object data in `BEGIN;` … `COMMIT;` lines, which under psql's
+    /// `--single-transaction` would commit everything before them early. Exactly these lines
+    /// are dropped (keeping the whole restore in one transaction); any other transaction
+    /// control is refused by `StatementRules`.
+    private static let droppable: [[UInt8]] = [Array("BEGIN;".utf8), Array("COMMIT;".utf8)]
+
     static let metaLineLimit = 300
     /// The escapes pg_dump's COPY text output uses (the server's CopyAttributeOutText and `\N`).
     private static let copyEscapes: Set<UInt8> = Set("\\bfnrtvN".utf8)
@@ -54,7 +62,7 @@ public final class SQLGuard: ByteSink {
     public func write(_ chunk: [UInt8]) throws {
         var out: [UInt8] = []
         // A meta-command line begun in an earlier chunk: its bytes here are not forwarded.
-        var segmentStart: Int? = metaLine == nil ? 0 : nil
+        var segmentStart: Int? = metaLine == nil && held == nil ? 0 : nil
         var modified = segmentStart == nil
         var index = chunk.startIndex
         while index < chunk.endIndex {
@@ -89,6 +97,25 @@ public final class SQLGuard: ByteSink {
                 }
                 continue
             }
+            if let bytes = held {
+                if byte == UInt8(ascii: "\n") && Self.droppable.contains(bytes) {
+                    held = nil
+                    segmentStart = index + 1
+                    line += 1
+                    atLineStart = true
+                    continue
+                }
+                if byte != UInt8(ascii: "\n") && Self.droppable.contains(where: { $0.count > bytes.count && $0[bytes.count] == byte }) {
+                    held!.append(byte)
+                    continue
+                }
+                // Not pg_dump's line: read and pass on the held bytes as any others, then this one.
+                held = nil
+                for heldByte in bytes { _ = try lex(heldByte) }
+                out.append(contentsOf: bytes)
+                segmentStart = index
+                atLineStart = false
+            }
             if byte == UInt8(ascii: "\n") {
                 if copyStatementEnded {
                     copyStatementEnded = false
@@ -103,14 +130,15 @@ public final class SQLGuard: ByteSink {
                 throw SQLGuardRefusal(line: line, kind: .copyData, command: "text after FROM stdin;",
                                       reason: "a line that starts COPY data must end with `FROM stdin;`")
             }
-            let event = lexer.feed(byte)
-            if !statementRecorded && lexer.tokens.started {
-                statementRecorded = true
-                statementLine = line
+            if atLineStart, byte == UInt8(ascii: "B") || byte == UInt8(ascii: "C"), case .initial = lexer.mode, !lexer.tokens.started {
+                if let start = segmentStart { out.append(contentsOf: chunk[start..<index]) }
+                modified = true
+                segmentStart = nil
+                held = [byte]
+                atLineStart = false
+                continue
             }
-            switch event {
-            case .none: break
-            case .backslash:
+            if try lex(byte) == .backslash {
                 if atLineStart {
                     if let start = segmentStart { out.append(contentsOf: chunk[start..<index]) }
                     modified = true
@@ -121,27 +149,48 @@ public final class SQLGuard: ByteSink {
                     pendingName = [byte]
                     pendingLine = line
                 }
-            case .statementEnd:
-                try endStatement()
-            case .tagTooLong:
-                throw SQLGuardRefusal(line: line, kind: .malformed, command: "$…$",
-                                      reason: "a dollar-quote tag longer than \(PsqlLexer.tagLimit) bytes")
             }
             atLineStart = false
         }
         if pendingName != nil { return }
         if !modified {
-            if metaLine == nil { try downstream.write(chunk) }
+            if metaLine == nil && held == nil { try downstream.write(chunk) }
             return
         }
         if let start = segmentStart { out.append(contentsOf: chunk[start...]) }
         if !out.isEmpty { try downstream.write(out) }
     }
 
+    /// One byte of SQL (outside COPY data) through the lexer; statements are judged at their
+    /// end. Returns `.backslash` for the caller, which knows where the line started.
+    private func lex(_ byte: UInt8) throws -> PsqlLexer.Event {
+        let event = lexer.feed(byte)
+        if !statementRecorded && lexer.tokens.started {
+            statementRecorded = true
+            statementLine = line
+        }
+        switch event {
+        case .none, .backslash: break
+        case .statementEnd:
+            try endStatement()
+        case .tagTooLong:
+            throw SQLGuardRefusal(line: line, kind: .malformed, command: "$…$",
+                                  reason: "a dollar-quote tag longer than \(PsqlLexer.tagLimit) bytes")
+        }
+        return event
+    }
+
     /// The end of the SQL: refuses what can only be judged there (a command cut off by the
     /// end, COPY data or a quote never closed, a last statement without `;`).
     public func finish() throws {
         if let name = pendingName { throw metaRefusal(name, line: pendingLine) }
+        if let bytes = held {
+            held = nil
+            if !Self.droppable.contains(bytes) {
+                for heldByte in bytes { _ = try lex(heldByte) }
+                try downstream.write(bytes)
+            }
+        }
         if metaLine != nil { try endMetaLine() }
         if copy != nil || copyStatementEnded {
             throw SQLGuardRefusal(line: line, kind: .copyData, command: "COPY at line \(copyStartLine)",

@@ -43,8 +43,10 @@ struct StatementTokens {
 /// the guard:
 ///
 /// - transaction control: BEGIN, START, COMMIT, END, ROLLBACK, ABORT, SAVEPOINT, RELEASE,
-///   PREPARE (and so PREPARE TRANSACTION / COMMIT PREPARED);
-/// - cluster-wide objects: CREATE/ALTER/DROP ROLE, USER (but USER MAPPING), GROUP, DATABASE;
+///   PREPARE (and so PREPARE TRANSACTION / COMMIT PREPARED) — pg_dump's own `BEGIN;` and
+///   `COMMIT;` lines around large objects never get here: `SQLGuard` drops them;
+/// - cluster-wide objects: CREATE/ALTER/DROP ROLE, USER (but USER MAPPING), GROUP, DATABASE,
+///   TABLESPACE;
 ///   ALTER SYSTEM; GRANT/REVOKE without ON (role membership); LOAD (a server library);
 /// - COPY other than `COPY … FROM stdin` (server-side files and programs);
 /// - any mention of `standard_conforming_strings` or `client_encoding` except pg_dump's own
@@ -72,7 +74,9 @@ enum StatementRules {
             if second == "ROLE" || second == "GROUP" || (second == "USER" && third != "MAPPING") {
                 return ("\(head) \(second)", "roles belong to the whole server, not to one database's dump")
             }
-            if second == "DATABASE" { return ("\(head) DATABASE", "a dump of one database does not create or change databases") }
+            if second == "DATABASE" || second == "TABLESPACE" {
+                return ("\(head) \(second)", "a dump of one database does not create or change databases or tablespaces")
+            }
             if head == "ALTER" && second == "SYSTEM" { return ("ALTER SYSTEM", "it changes the server's configuration") }
         }
         if (head == "GRANT" || head == "REVOKE") && !tokens.hasWordOn {

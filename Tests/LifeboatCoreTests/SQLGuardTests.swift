@@ -53,6 +53,29 @@ import Testing
         #expect(result.output == text)
     }
 
+    /// pg_dump's large-object block: its `BEGIN;` and `COMMIT;` lines are dropped, so the
+    /// restore stays one transaction; everything else passes.
+    static let largeObjects = """
+        SELECT pg_catalog.lo_create('54686');
+        ALTER LARGE OBJECT 54686 OWNER TO postgres;
+        BEGIN;
+
+        SELECT pg_catalog.lo_open('54686', 131072);
+        SELECT pg_catalog.lowrite(0, '\\x68656c6c6f');
+        SELECT pg_catalog.lo_close(0);
+
+        COMMIT;
+
+        """
+
+    @Test(arguments: [1, 2, 5, 1 << 20])
+    func largeObjectTransactionLinesAreDropped(_ chunkSize: Int) {
+        let result = Self.run(Self.largeObjects, chunkSize: chunkSize)
+        #expect(result.refusal == nil)
+        #expect(result.output == Self.largeObjects.replacingOccurrences(of: "BEGIN;\n", with: "")
+                    .replacingOccurrences(of: "COMMIT;\n", with: ""))
+    }
+
     @Test func restrictLinesAreDroppedAndTheRestPasses() {
         let text = "--\n-- PostgreSQL database dump\n--\n\n\\restrict AbC123\n\nSET x = 1;\n\\unrestrict AbC123\n\n"
         let result = Self.run(text)
@@ -82,7 +105,11 @@ import Testing
         ("SELECT \"a\"\"b\" \\! id\n", 1, "\\!"),
         ("SELECT /* a /* b */ c */ \\! id\n", 1, "\\!"),
         ("SELECT 'a'\r'\\' \\! id'\n", 1, "\\!"),
-        ("COMMIT;\nCREATE ROLE x SUPERUSER LOGIN;\n", 1, "COMMIT"),
+        ("COMMIT;\nCREATE ROLE x SUPERUSER LOGIN;\n", 2, "CREATE ROLE"),
+        ("commit;\n", 1, "COMMIT"),
+        ("COMMIT; CREATE ROLE x;\n", 1, "COMMIT"),
+        ("SELECT 1;\nBEGIN;\r\n", 2, "BEGIN"),
+        ("BEGIN ;\n", 1, "BEGIN"),
         ("SELECT 1;\nCREATE ROLE x SUPERUSER LOGIN;\n", 2, "CREATE ROLE"),
         ("/* c */ begin;\n", 1, "BEGIN"),
         ("END;\n", 1, "END"),
