@@ -119,7 +119,7 @@ public struct RestoreRunner {
             var checking = reader
             checking.gnupgHome = configuration.gnupgHome
             checking.cancellation = cancellation
-            _ = try checking.stream(to: NullSink())
+            _ = try SQLRestorer.check(checking)  // the guard too: nothing is dropped for a planted file
             outcomes += try stopServices()
             let shape = try admin.shape(of: plan.target)
             if plan.targetExists {

@@ -4,10 +4,19 @@ import LifeboatStreams
 
 /// Feeds a backup's SQL to psql, connected to one database, in a single transaction: a dump
 /// that fails halfway leaves that database as it was (empty, for a new one).
+///
+/// A backup is untrusted input (anyone who can write BACKUP_DIR or the bucket can plant one),
+/// so two things stand between it and psql: `SQLGuard`, which refuses anything psql would run
+/// that is not SQL pg_dump writes, and a `\restrict` key of ours, sent before the backup's
+/// first byte, under which psql itself refuses every meta-command should the guard miss one.
+/// A refusal kills psql before it reads the line, so its transaction never commits.
 public struct SQLRestorer {
     public let configuration: LifeboatConfiguration
     public var cancellation: CancellationFlag?
     public var progress: ((Int64) -> Void)?
+    /// Tests only: feeds the backup to psql unguarded, to show that the `\restrict` key alone
+    /// still stops a meta-command.
+    var bypassGuardForTesting = false
 
     public init(configuration: LifeboatConfiguration) {
         self.configuration = configuration
@@ -27,9 +36,17 @@ public struct SQLRestorer {
         reader.cancellation = cancellation
         reader.progress = progress
         reader.gnupgHome = configuration.gnupgHome
+        let guarded = SQLGuard(downstream: psql.sink)
         let outcome: BackupReader.Outcome
         do {
-            outcome = try reader.stream(to: psql.sink)
+            try psql.sink.write(Array("\\restrict \(Self.restrictKey())\n".utf8))
+            outcome = try reader.stream(to: bypassGuardForTesting ? psql.sink : guarded)
+            if !bypassGuardForTesting { try guarded.finish() }
+        } catch let refusal as SQLGuardRefusal {
+            // Killed, not closed: psql ends its single transaction with COMMIT at end of input.
+            psql.terminate()
+            _ = try? psql.waitForSuccess()
+            throw Self.diagnose(refusal, reader)
         } catch let error as StreamError where error.stage.rawValue == "psql" {
             // psql stopped reading: its own message says why; damage in the file may be the cause.
             try reader.checkHashAfterFailure()
@@ -47,6 +64,48 @@ public struct SQLRestorer {
             throw error
         }
         return outcome
+    }
+
+    /// Reads the whole backup through the guard without running anything: for a restore that
+    /// must know the file is only SQL before it drops the live database (`--force`).
+    public static func check(_ reader: BackupReader) throws -> BackupReader.Outcome {
+        let guarded = SQLGuard(downstream: NullSink())
+        do {
+            let outcome = try reader.stream(to: guarded)
+            try guarded.finish()
+            return outcome
+        } catch let refusal as SQLGuardRefusal {
+            throw diagnose(refusal, reader)
+        }
+    }
+
+    /// A refusal may be damage rather than forgery: a flipped bit makes strange lines before
+    /// the SHA-256, gzip or OpenPGP check at the end can name the cause. So the file is read
+    /// once more to its end, without psql, and damage found there is reported instead.
+    static func diagnose(_ refusal: SQLGuardRefusal, _ reader: BackupReader) -> LifeboatError {
+        do {
+            _ = try reader.stream(to: NullSink())
+        } catch let damage as LifeboatError where damage.category == .badBackup {
+            return damage
+        } catch {}
+        return error(refusal, file: reader.file)
+    }
+
+    /// A refusal as the error a user reads: the line, the command, and what to do.
+    static func error(_ refusal: SQLGuardRefusal, file: URL) -> LifeboatError {
+        let reader = BackupReader(file: file, manifest: nil)
+        let view = (reader.encrypted ? "gpg -d \(file.path) | " + (reader.compressed ? "gunzip | " : "")
+                    : reader.compressed ? "gunzip -c \(file.path) | " : "cat \(file.path) | ") + "sed -n \(refusal.line)p"
+        return LifeboatError(stage: "sql guard", message: "\(refusal.description); nothing was restored",
+                             hint: "use another backup, and find out who wrote this one; look at the line with `\(view)`",
+                             category: .badBackup)
+    }
+
+    /// A fresh key per restore, alphanumeric as psql requires; a planted file cannot guess it.
+    static func restrictKey() -> String {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+        var generator = SystemRandomNumberGenerator()
+        return String((0..<40).map { _ in alphabet[Int(generator.next(upperBound: UInt(alphabet.count)))] })
     }
 }
 
