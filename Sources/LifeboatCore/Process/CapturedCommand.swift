@@ -30,6 +30,9 @@ public struct CapturedCommand: Sendable {
     /// over a working directory it cannot read (e.g. under /root).
     public var directory = "/"
     public var timeout: TimeInterval?
+    /// What of `environment` the child gets (`ChildEnvironment`): PostgreSQL's tools and
+    /// pgBackRest unless the command is the operator's own.
+    public var program = ChildEnvironment.Program.postgresTools
 
     public init(_ argv: [String], environment: [String: String] = ProcessInfo.processInfo.environment, timeout: TimeInterval? = nil) {
         self.argv = argv
@@ -64,7 +67,7 @@ public struct CapturedCommand: Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = Array(argv.dropFirst())
-        process.environment = environment
+        process.environment = program.filter(environment)
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = out
