@@ -187,7 +187,7 @@ public struct ScratchRecovery: Sendable {
     /// Waits for promotion, then reads where recovery stopped.
     func measure(_ instance: ScratchInstance, label: String, started: Date, cancellation: CancellationFlag?) throws -> Outcome {
         let url = ScratchConnection.url(port: instance.port, configured: databaseURL)
-        let conninfo = try ScratchConnection.conninfo(url, configured: databaseURL)
+        let conninfo = try ScratchConnection.conninfo(url, configured: databaseURL, trusting: [url])
         let deadline = Date().addingTimeInterval(timeout)
         var connection: Connection?
         while true {
