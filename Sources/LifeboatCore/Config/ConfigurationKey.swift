@@ -91,7 +91,9 @@ public struct ConfigurationKey: Sendable, Hashable {
     public static let drillRunbook = Self("LIFEBOAT_DRILL_RUNBOOK", "weekly-drill", "runbook the scheduled drill rehearses")
     public static let coordinationURL = Self("LIFEBOAT_COORDINATION_URL", nil, url: true, "database holding the workers' schedule table (unset: DATABASE_URL)")
     public static let workerLease = Self("LIFEBOAT_WORKER_LEASE_SECONDS", "60", "a worker's claim on a running job lasts this long without a heartbeat")
-    public static let metricsPort = Self("LIFEBOAT_METRICS_PORT", nil, "lifeboat worker serves /metrics on this port (unset: not served)")
+    public static let metricsPort = Self("LIFEBOAT_METRICS_PORT", nil, "lifeboat worker serves /metrics on this port of 127.0.0.1 (unset: not served)")
+    public static let metricsListen = Self("LIFEBOAT_METRICS_LISTEN", nil, "host:port /metrics listens on instead (e.g. 0.0.0.0:9187 to open it to the network)")
+    public static let metricsReadTimeout = Self("LIFEBOAT_METRICS_READ_TIMEOUT", "10", "seconds a /metrics client has to send its whole request")
     public static let poolSize = Self("DB_POOL_SIZE", "20", "connection pool size")
     public static let poolMaxOverflow = Self("DB_MAX_OVERFLOW", "40", "connections beyond the pool")
     public static let poolTimeout = Self("DB_POOL_TIMEOUT", "30", "seconds to wait for a connection")
@@ -136,5 +138,6 @@ public struct ConfigurationKey: Sendable, Hashable {
         physicalEngine, pgbackrestStanza, pgbackrestConfig, pgbackrestBin, pgData, pgService, pgBin, pgSystemdUnit,
         pgStartCommand, pgStopCommand, pgUser, walMaxAge, physicalFullSchedule, physicalDiffSchedule, physicalIncrSchedule,
         drillScratchDir,
+        metricsListen, metricsReadTimeout,
     ]
 }
