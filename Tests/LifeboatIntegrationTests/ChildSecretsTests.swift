@@ -12,7 +12,19 @@ extension PhysicalEngineTests {
         "AWS_SESSION_TOKEN": "lb-fake-aws-token-7f3a", "AZURE_STORAGE_KEY": "lb-fake-azure-key-7f3a",
         "GOOGLE_APPLICATION_CREDENTIALS": "/lb-fake-gcs-7f3a.json",
         "BACKUP_WEBHOOK_SECRET": "lb-fake-webhook-secret-7f3a", "BACKUP_SMTP_PASSWORD": "lb-fake-smtp-password-7f3a",
+        "BACKUP_SMTP_URL": "smtp://alerts:lb-fake-smtp-url-7f3a@127.0.0.1:9",
     ]
+
+    /// The secrets, plus what makes the SMTP ones a valid configuration (only failures are
+    /// mailed, to a closed port: none happens).
+    static func withFakeSecrets(_ environment: [String: String?]) -> [String: String?] {
+        var environment = environment
+        for (name, value) in fakeSecrets { environment[name] = value }
+        environment["BACKUP_SMTP_FROM"] = "lifeboat@example.com"
+        environment["BACKUP_SMTP_TO"] = "oncall@example.com"
+        environment["BACKUP_SMTP_USER"] = "alerts"
+        return environment
+    }
 
     /// A pgbackrest that records its environment into `folder/envs`, which the postgres user can write.
     static func recordingPgBackRest(_ folder: ScratchFolder) throws -> (binary: String, records: URL) {
@@ -49,8 +61,7 @@ extension PhysicalEngineTests {
         let table = "lifeboat_secret_drill_markers"
         defer { Self.dropTable(table) }
         let (binary, records) = try Self.recordingPgBackRest(folder)
-        var environment = try Self.drillEnvironment(folder, state)
-        for (name, value) in Self.fakeSecrets { environment[name] = value }
+        var environment = Self.withFakeSecrets(try Self.drillEnvironment(folder, state))
         environment["LIFEBOAT_PGBACKREST_BIN"] = binary
         let target = try Self.fullBackupThenMarkers(table, environment)
 
@@ -92,8 +103,7 @@ extension PhysicalEngineTests {
             Self.dropTable(table)
         }
         let (binary, records) = try Self.recordingPgBackRest(folder)
-        var environment = try Self.environment(folder, ["LIFEBOAT_STATE_DIR": state.path, "LIFEBOAT_PGBACKREST_BIN": binary])
-        for (name, value) in Self.fakeSecrets { environment[name] = value }
+        let environment = Self.withFakeSecrets(try Self.environment(folder, ["LIFEBOAT_STATE_DIR": state.path, "LIFEBOAT_PGBACKREST_BIN": binary]))
         let target = try Self.fullBackupThenMarkers(table, environment)
 
         let run = try Command.lifeboat(["runbook", "run", "point-in-time", "--input", "target_time=\(target)", "--yes"], environment: environment)
