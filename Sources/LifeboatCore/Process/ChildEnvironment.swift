@@ -11,11 +11,14 @@ public enum ChildEnvironment {
         case postgresTools
         /// The operator's own configured commands.
         case operatorCommand
+        /// gpgconf and the gpg-agent it starts (`GnuPGAgent`): the common variables and GNUPGHOME.
+        case gnupg
 
         public func filter(_ environment: [String: String]) -> [String: String] {
             switch self {
             case .postgresTools: ChildEnvironment.forPostgresTools(environment)
             case .operatorCommand: ChildEnvironment.forOperatorCommands(environment)
+            case .gnupg: environment.filter { name, _ in ChildEnvironment.isCommon(name) || name == "GNUPGHOME" }
             }
         }
     }
@@ -29,9 +32,11 @@ public enum ChildEnvironment {
     /// variables, libpq's PG* variables and pgBackRest's PGBACKREST_* options (its repository
     /// settings live there when not in pgbackrest.conf).
     public static func forPostgresTools(_ environment: [String: String]) -> [String: String] {
-        environment.filter { name, _ in
-            !isSecret(name) && (commonNames.contains(name) || (commonPrefixes + ["PG"]).contains { name.hasPrefix($0) })
-        }
+        environment.filter { name, _ in isCommon(name) || (!isSecret(name) && name.hasPrefix("PG")) }
+    }
+
+    static func isCommon(_ name: String) -> Bool {
+        !isSecret(name) && (commonNames.contains(name) || commonPrefixes.contains { name.hasPrefix($0) })
     }
 
     /// The operator's own commands (services stop/start/health, `shell` steps, the
