@@ -64,7 +64,7 @@ import Testing
             steps:
               - id: a
                 action: shell
-                with: { command: "echo ${env.HOME}" }
+                with: { command: "echo ${env.HOME} ${env.AWS_REGION}" }
             """
         #expect(RunbookValidator().validate(try RunbookLoader().load(text: text, file: "fine.yaml")).isEmpty)
     }

@@ -49,9 +49,11 @@ public enum ChildEnvironment {
     }
 
     /// Names a child never gets: every setting marked secret, the settings that carry a
-    /// password in a URL, the cloud providers' credential variables.
+    /// password in a URL, the cloud providers' credential variables. A setting Lifeboat declares
+    /// as neither (AWS_REGION) is not one.
     public static func isSecret(_ name: String) -> Bool {
         if secretNames.contains(name) { return true }
+        if declaredNames.contains(name) { return false }
         let upper = name.uppercased()
         if secretPrefixes.contains(where: { upper.hasPrefix($0) }) { return true }
         return false
@@ -61,6 +63,8 @@ public enum ChildEnvironment {
     /// (pg_dump and psql get DATABASE_URL's parts as PG* variables from `ClientEnvironment`).
     static let secretNames: Set<String> = Set(ConfigurationKey.all.filter(\.isSecret).map(\.name))
         .union(ConfigurationKey.all.filter(\.isURL).map(\.name))
+
+    static let declaredNames: Set<String> = Set(ConfigurationKey.all.map(\.name))
 
     /// Whole families of credentials: AWS (keys, session tokens, profiles), Azure, Google Cloud.
     static let secretPrefixes = ["AWS_", "AZURE_", "GOOGLE_", "GCS_", "GCLOUD_", "CLOUDSDK_"]
