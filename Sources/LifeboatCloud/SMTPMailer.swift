@@ -4,10 +4,11 @@ import Foundation
 /// Sends mail through an SMTP server with libcurl, one easy handle per attempt, set up with
 /// the same time limits and TLS checks as every other transfer (`CurlTransport`).
 ///
-/// `smtps://` speaks TLS from the first byte (port 465); `smtp://` upgrades with STARTTLS
-/// whenever the server offers it and goes on in clear text when it does not, since many
-/// internal relays offer no TLS at all (a login then crosses the network in clear: use
-/// `smtps://` or a server that offers STARTTLS when there is one). Connection failures,
+/// `smtps://` speaks TLS from the first byte (port 465); `smtp://` upgrades with STARTTLS. With
+/// a user or password, STARTTLS is required: a server that does not offer it never sees the
+/// login (it would cross the network in clear). Without a login, STARTTLS is used when offered
+/// and the mail goes on in clear text when it is not, since many internal relays offer no TLS
+/// and take no login. Connection failures,
 /// timeouts and 4xx replies ("try again later") are retried with backoff; a 5xx reply, a
 /// refused login or an untrusted certificate is final, since it would come back the same.
 public struct SMTPMailer: Sendable {
@@ -29,6 +30,12 @@ public struct SMTPMailer: Sendable {
         transport.attempts = 3
         transport.initialBackoff = 1
         self.transport = transport
+    }
+
+    /// True when credentials would be sent: then TLS is required, not tried.
+    public var hasLogin: Bool {
+        let components = URLComponents(string: url)
+        return [username, password, components?.user, components?.password].contains { !($0 ?? "").isEmpty }
     }
 
     /// What logs may show of the server.
@@ -83,7 +90,8 @@ public struct SMTPMailer: Sendable {
         try set(lifeboat_curl_setopt_string(handle, CURLOPT_URL, url))
         // Only mail protocols: a mistyped URL must not turn into some other kind of request.
         try set(lifeboat_curl_setopt_string(handle, CURLOPT_PROTOCOLS_STR, "smtp,smtps"))
-        try set(lifeboat_curl_setopt_long(handle, CURLOPT_USE_SSL, Int(CURLUSESSL_TRY.rawValue)))
+        let tls = hasLogin ? CURLUSESSL_ALL : CURLUSESSL_TRY
+        try set(lifeboat_curl_setopt_long(handle, CURLOPT_USE_SSL, Int(tls.rawValue)))
         try set(lifeboat_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, UnsafeMutableRawPointer(errorBuffer)))
         if let username { try set(lifeboat_curl_setopt_string(handle, CURLOPT_USERNAME, username)) }
         if let password { try set(lifeboat_curl_setopt_string(handle, CURLOPT_PASSWORD, password)) }
@@ -115,6 +123,12 @@ public struct SMTPMailer: Sendable {
     static func classify(_ result: CURLcode, reply: Int?, message: String, server: String, attempt: Int) -> SMTPError {
         func error(_ code: SMTPError.Code, _ hint: String) -> SMTPError {
             SMTPError(server: server, code: code, message: message, reply: reply, attempts: attempt, hint: hint)
+        }
+        if result == CURLE_USE_SSL_FAILED {
+            return SMTPError(server: server, code: .tls, message: "the server does not offer STARTTLS, so the login was not sent (it would "
+                             + "cross the network in clear text)", reply: reply, attempts: attempt,
+                             hint: "use smtps://host:465, or a server or port that offers STARTTLS (usually 587); "
+                                 + "a relay that needs no login can be used without TLS: unset BACKUP_SMTP_USER and BACKUP_SMTP_PASSWORD")
         }
         if result == CURLE_PEER_FAILED_VERIFICATION {
             return error(.tls, "the SMTP server's TLS certificate is not trusted or not for this host name: install its CA certificate "

@@ -73,11 +73,13 @@ public final class Connection {
     }
 
     /// Runs one statement with text parameters ($1, $2, ...) and returns its rows as text.
+    /// `singleStatement`: refuse text holding several statements (the extended protocol does),
+    /// so that SQL from a runbook cannot end the transaction it was put in (`COMMIT; DROP …`).
     @discardableResult
-    public func query(_ sql: String, _ parameters: [String?] = []) throws(PostgresError) -> QueryResult {
+    public func query(_ sql: String, _ parameters: [String?] = [], singleStatement: Bool = false) throws(PostgresError) -> QueryResult {
         let conn = try liveHandle()
         let result: OpaquePointer?
-        if parameters.isEmpty {
+        if parameters.isEmpty && !singleStatement {
             result = PQexec(conn, sql)
         } else {
             result = withCStringArray(parameters) { values in

@@ -33,7 +33,7 @@ public final class AtomicFileSink: ByteSink {
             throw StreamError(stage: .write, message: "\(finalPath) already exists", errno: EEXIST)
         }
         let path = directory.appendingPathComponent(partialName).path
-        let opened = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, permissions)
+        let opened = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, permissions)
         guard opened >= 0 else {
             throw StreamError.system(.write, "cannot create \(path)", errno: errno)
         }
@@ -43,7 +43,7 @@ public final class AtomicFileSink: ByteSink {
         // Lock first, mark second: a sweep only takes marked files, and a marked file is
         // always locked while its writer lives. Where locks or extended attributes are not
         // supported the file stays unmarked and is never swept (as before).
-        let lock = open(path, O_RDONLY | O_CLOEXEC)
+        let lock = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
         if lock >= 0, flock(lock, LOCK_EX | LOCK_NB) == 0 {
             lockFD = lock
             _ = PartialMarker.set(on: opened)
@@ -140,10 +140,20 @@ public final class AtomicFileSink: ByteSink {
     }
 
     /// Writes small data (a manifest) atomically: temporary file, fsync, rename over the target.
+    ///
+    /// The temporary name is unpredictable and created with O_EXCL|O_NOFOLLOW: the folder may be
+    /// writable by others (node_exporter's textfile folder, a shared BACKUP_DIR), and a name they
+    /// could guess would let them plant a symbolic link that Lifeboat (often root) writes through.
     public static func writeReplacing(_ data: [UInt8], to url: URL, permissions: mode_t = 0o600) throws {
         let directory = url.deletingLastPathComponent()
-        let temporary = directory.appendingPathComponent("." + url.lastPathComponent + ".\(getpid()).tmp")
-        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, permissions)
+        var temporary = directory
+        var fd: Int32 = -1
+        for _ in 0..<8 where fd < 0 {
+            let token = String(UInt64.random(in: .min ... .max), radix: 36)
+            temporary = directory.appendingPathComponent("." + url.lastPathComponent + ".\(getpid()).\(token).tmp")
+            fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, permissions)
+            if fd < 0 && errno != EEXIST { break }
+        }
         guard fd >= 0 else { throw StreamError.system(.write, "cannot create \(temporary.path)", errno: errno) }
         fchmod(fd, permissions)
         var ok = false

@@ -11,6 +11,8 @@ enum JobLauncher {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CommandLine.executablePath)
         process.arguments = job.arguments
+        // The one child that gets the whole environment, secrets included: it is Lifeboat itself
+        // and reads its configuration (cloud keys, SMTP password) from there, as the worker did.
         var environment = ProcessInfo.processInfo.environment
         for (key, value) in extraEnvironment { environment[key] = value }
         environment[ParentWatch.variable] = String(getpid())

@@ -98,4 +98,30 @@ import Testing
         #expect(!printed.contains("s3cr"))
         #expect(printed.contains("DATABASE_URL=postgresql://app:***@db.example:5432/prod?sslmode=require"))
     }
+
+    /// Issue 18, item 4: one rule for every URL setting, not DATABASE_URL alone.
+    @Test func everyURLSettingIsPrintedWithoutItsPassword() async throws {
+        let environment = [
+            "DATABASE_URL": "postgresql://app:db-pw-1@db.example/prod",
+            "LIFEBOAT_COORDINATION_URL": "postgresql://coord:coord-pw-2@coord.example:5433/lifeboat",
+            "BACKUP_CLOUD_ENDPOINT": "https://minio:endpoint-pw-3@minio.example:9000",
+            "AZURE_STORAGE_ENDPOINT": "https://acct:azure-pw-4@azure.example",
+        ]
+        let configuration = try await LifeboatConfiguration.load(environment: environment, environmentFile: nil)
+        let printed = configuration.redactedEntries().map { "\($0.key.name)=\($0.value)" }.joined(separator: "\n")
+        for password in ["db-pw-1", "coord-pw-2", "endpoint-pw-3", "azure-pw-4"] { #expect(!printed.contains(password), "\(printed)") }
+        #expect(printed.contains("LIFEBOAT_COORDINATION_URL=postgresql://coord:***@coord.example:5433/lifeboat"))
+    }
+
+    @Test func aMalformedDatabaseURLIsNeverEchoed() async throws {
+        let configuration = try await LifeboatConfiguration.load(
+            environment: ["DATABASE_URL": "postgresql://app:hunter2-pw@[::1/db"], environmentFile: nil)
+        do {
+            _ = try ClientEnvironment.make(configuration, inherited: [:])
+            Issue.record("a malformed DATABASE_URL was accepted")
+        } catch let error as LifeboatError {
+            #expect(!error.description.contains("hunter2"), "\(error)")
+            #expect(error.message.contains("IPv6"), "\(error)")
+        }
+    }
 }

@@ -1,4 +1,5 @@
 import Testing
+import LifeboatCore
 import LifeboatPostgres
 
 @Suite struct ConnectionStringTests {
@@ -8,6 +9,7 @@ import LifeboatPostgres
         ("host=h password=secret dbname=db", "host=h password=*** dbname=db"),
         ("host=h password='se cret' dbname=db", "host=h password=*** dbname=db"),
         ("postgresql://u@h/db?password=secret&sslmode=require", "postgresql://u@h/db?password=***&sslmode=require"),
+        ("postgresql://u:p@ss@h/db", "postgresql://u:***@h/db"),
     ])
     func redactsPasswords(raw: String, expected: String) {
         #expect(ConnectionString.redacted(raw) == expected)
@@ -26,5 +28,39 @@ import LifeboatPostgres
 
     @Test func invalidStringsAreRejected() {
         #expect(throws: PostgresError.self) { try ConnectionString("host=h nosuchoption=1") }
+    }
+
+    /// Issue 18, item 4: libpq quotes the bad part of a string it refuses, and that part can be
+    /// the password (or the whole URL): the error says what is wrong in general terms only.
+    @Test(arguments: [
+        "postgresql://app:hunter2-pw@[::1/db",
+        "postgresql://app:hunter2-pw@h/db?hunter2-pw",
+        "postgresql://app:hunter2-pw@h/db?sslmode=%zzhunter2-pw",
+        "host=h password=hunter2-pw hunter2-pw",
+        "host=h password='hunter2-pw",
+        "host=h hunter2-pw=1",
+    ])
+    func malformedStringsAreNeverEchoed(raw: String) {
+        do {
+            _ = try ConnectionString(raw)
+            Issue.record("libpq accepted \(raw)")
+        } catch {
+            #expect(error.code == .invalidConnectionString)
+            #expect(!error.message.contains("hunter2"), "\(error.message)")
+            #expect(!error.message.contains("app"), "\(error.message)")
+            #expect(error.message.contains("not shown"), "\(error.message)")
+        }
+    }
+
+    /// A bad port passes libpq's parse and fails at connect, quoting the port: not shown either.
+    @Test func aBadValueFoundAtConnectTimeIsNotEchoed() {
+        let url = "postgresql://app:pw@127.0.0.1:hunter2-pw/db"
+        do {
+            _ = try Connection(url)
+            Issue.record("connected with a malformed port")
+        } catch {
+            let message = LifeboatError(connecting: error, target: ConnectionString.redacted(url)).description
+            #expect(!message.contains("hunter2"), "\(message)")
+        }
     }
 }

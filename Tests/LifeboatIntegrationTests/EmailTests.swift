@@ -10,10 +10,18 @@ struct EmailTests {
     static let user = "lifeboat-alerts"
     static let password = "smtp-pw-\(UUID().uuidString)"
 
+    /// A server that takes a login, which Lifeboat sends only after STARTTLS (issue 18): the
+    /// sink's certificate is self-signed, so `environment` trusts it unless told not to.
+    static func loginSink(reject: [String] = []) throws -> SMTPSink {
+        try SMTPSink(user: user, password: password, startTLS: true, reject: reject)
+    }
+
     /// A backup of `databaseURL` into `folder` that mails through `smtpURL`, with no disk
     /// warning (the test machine's free space must not add events).
-    static func environment(databaseURL: String, _ folder: ScratchFolder, smtpURL: String) throws -> [String: String?] {
+    static func environment(databaseURL: String, _ folder: ScratchFolder, smtpURL: String,
+                            trustSelfSigned: Bool = true) throws -> [String: String?] {
         [
+            "LIFEBOAT_TLS_INSECURE": trustSelfSigned ? "true" : nil,
             "DATABASE_URL": databaseURL,
             "BACKUP_DIR": folder.path,
             "GNUPGHOME": try TestEnvironment.gnupgHome,
@@ -30,7 +38,7 @@ struct EmailTests {
     static var missingDatabase: String { get throws { try TestEnvironment.url(for: "lifeboat_no_such_database") } }
 
     @Test func failedBackupIsMailedWithItsStageAndCause() throws {
-        let sink = try SMTPSink(user: Self.user, password: Self.password)
+        let sink = try Self.loginSink()
         let folder = try ScratchFolder()
         let environment = try Self.environment(databaseURL: try Self.missingDatabase, folder, smtpURL: sink.url)
         let result = try Command.lifeboat(["backup", "--type", "weekly"], environment: environment)
@@ -72,7 +80,7 @@ struct EmailTests {
     }
 
     @Test func onlyRoutedEventsAreMailed() throws {
-        let sink = try SMTPSink(user: Self.user, password: Self.password)
+        let sink = try Self.loginSink()
         let database = try ScratchDatabase()
         let folder = try ScratchFolder()
         var environment = try Self.environment(databaseURL: database.url, folder, smtpURL: sink.url)
@@ -132,7 +140,7 @@ struct EmailTests {
     }
 
     @Test func refusedRecipientIsReportedWithTheServersReplyAndNotRetried() throws {
-        let sink = try SMTPSink(user: Self.user, password: Self.password, reject: ["dba@example.com"])
+        let sink = try Self.loginSink(reject: ["dba@example.com"])
         let folder = try ScratchFolder()
         let environment = try Self.environment(databaseURL: try Self.missingDatabase, folder, smtpURL: sink.url)
         let result = try Command.lifeboat(["backup", "--type", "manual"], environment: environment)
@@ -144,7 +152,7 @@ struct EmailTests {
     }
 
     @Test func wrongPasswordIsALoginFailure() throws {
-        let sink = try SMTPSink(user: Self.user, password: Self.password)
+        let sink = try Self.loginSink()
         let folder = try ScratchFolder()
         var environment = try Self.environment(databaseURL: try Self.missingDatabase, folder, smtpURL: sink.url)
         environment["BACKUP_SMTP_PASSWORD"] = "wrong-\(Self.password)"
@@ -157,9 +165,9 @@ struct EmailTests {
     }
 
     @Test func startTLSIsUsedWhenOfferedAndTheCertificateIsChecked() throws {
-        let sink = try SMTPSink(user: Self.user, password: Self.password, startTLS: true)
+        let sink = try Self.loginSink()
         let folder = try ScratchFolder()
-        var environment = try Self.environment(databaseURL: try Self.missingDatabase, folder, smtpURL: sink.url)
+        var environment = try Self.environment(databaseURL: try Self.missingDatabase, folder, smtpURL: sink.url, trustSelfSigned: false)
 
         // The sink's certificate is self-signed: refused, and not retried.
         let checked = try Command.lifeboat(["backup", "--type", "manual"], environment: environment)
@@ -177,5 +185,33 @@ struct EmailTests {
         let message = try #require(sink.messages.first)
         #expect(message.tls, "the session was upgraded with STARTTLS")
         #expect(message.authenticatedAs == Self.user)
+    }
+
+    /// Issue 18: a login is never sent to a server that does not offer STARTTLS.
+    @Test func aLoginIsNotSentWithoutSTARTTLS() throws {
+        let sink = try SMTPSink(user: Self.user, password: Self.password)
+        let folder = try ScratchFolder()
+        let environment = try Self.environment(databaseURL: try Self.missingDatabase, folder, smtpURL: sink.url)
+        let result = try Command.lifeboat(["backup", "--type", "manual"], environment: environment)
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(result.stderr.contains("email backup.failed via \(sink.url) not sent: "), "\(result.stderr)")
+        #expect(result.stderr.contains("does not offer STARTTLS"), "\(result.stderr)")
+        #expect(result.stderr.contains("smtps://"), "the hint says what to do: \(result.stderr)")
+        #expect(!result.stderr.contains(Self.password))
+        #expect(sink.messages.isEmpty)
+    }
+
+    /// A relay that takes no login may still be plain SMTP.
+    @Test func aRelayWithoutLoginMayBePlain() throws {
+        let sink = try SMTPSink()
+        let folder = try ScratchFolder()
+        var environment = try Self.environment(databaseURL: try Self.missingDatabase, folder, smtpURL: sink.url, trustSelfSigned: false)
+        environment["BACKUP_SMTP_USER"] = nil as String?
+        environment["BACKUP_SMTP_PASSWORD"] = nil as String?
+        let result = try Command.lifeboat(["backup", "--type", "manual"], environment: environment)
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(!result.stderr.contains("not sent"), "\(result.stderr)")
+        let message = try #require(sink.messages.first)
+        #expect(!message.tls && message.authenticatedAs == nil)
     }
 }

@@ -160,6 +160,12 @@ struct WorkerTests {
         try #require(scraped.succeeded, "\(scraped.stderr)")
         #expect(scraped.stdout.contains("# TYPE lifeboat_backups_total counter"))
         #expect(scraped.stdout.contains(#"lifeboat_backups_total{type="daily",result="success"}"#), "\(scraped.stdout)")
+        // Issue 18: on the loopback address only, unless LIFEBOAT_METRICS_LISTEN says otherwise.
+        let sockets = ["/proc/net/tcp", "/proc/net/tcp6"].compactMap { try? String(contentsOfFile: $0, encoding: .utf8) }.joined(separator: "\n")
+        let portSuffix = ":" + String(format: "%04X", port)
+        let rows: [[Substring]] = sockets.split(separator: "\n").map { $0.split(separator: " ") }
+        let listening: [String] = rows.filter { $0.count > 3 && $0[1].hasSuffix(portSuffix) && $0[3] == "0A" }.map { String($0[1]) }
+        #expect(!listening.isEmpty && listening.allSatisfy { $0.hasPrefix("0100007F:") }, "\(listening)")
         kill(workers[0].processIdentifier, SIGTERM)
         workers[0].waitUntilExit()
         #expect(workers[0].terminationStatus == 0, "a SIGTERM stops the worker cleanly")

@@ -60,6 +60,7 @@ public struct BackupVerifier {
         var report = Report(file: file.path, passed: false, checks: [], mismatches: [], temporaryDatabase: "",
                             startedAt: startedAt, finishedAt: startedAt, failure: nil)
         let reader: BackupReader
+        GnuPGAgent.launch(homeDirectory: configuration.gnupgHome)
         do {
             reader = try BackupReader.open(file)
         } catch let error as LifeboatError where error.category == .badBackup {

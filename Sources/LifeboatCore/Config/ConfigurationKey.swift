@@ -5,12 +5,16 @@ public struct ConfigurationKey: Sendable, Hashable {
     public let defaultValue: String?
     /// Secrets are never printed, logged or put in errors.
     public let isSecret: Bool
+    /// The value is a URL (or libpq connection string) that may carry a password: printed only
+    /// with the password cut out, and never handed to a child process.
+    public let isURL: Bool
     public let summary: String
 
-    init(_ name: String, _ defaultValue: String?, secret: Bool = false, _ summary: String) {
+    init(_ name: String, _ defaultValue: String?, secret: Bool = false, url: Bool = false, _ summary: String) {
         self.name = name
         self.defaultValue = defaultValue
         self.isSecret = secret
+        self.isURL = url
         self.summary = summary
     }
 
@@ -32,7 +36,7 @@ public struct ConfigurationKey: Sendable, Hashable {
     public static let encryptionKey = Self("BACKUP_ENCRYPTION_KEY", nil, secret: true, "OpenPGP recipient (key id, fingerprint or user id)")
     public static let verificationEnabled = Self("BACKUP_VERIFICATION_ENABLED", "true", "verify after scheduled weekly backups")
     public static let backupDir = Self("BACKUP_DIR", "/backups", "local backup folder")
-    public static let databaseURL = Self("DATABASE_URL", nil, secret: false, "database to protect (libpq URL or key=value; unset: PG* variables)")
+    public static let databaseURL = Self("DATABASE_URL", nil, url: true, "database to protect (libpq URL or key=value; unset: PG* variables)")
     public static let pgDumpPath = Self("PG_DUMP_PATH", nil, "pg_dump to use (default: the one matching the server)")
     public static let psqlPath = Self("PSQL_PATH", nil, "psql to use for restores (default: the one matching the server)")
     public static let gnupgHome = Self("GNUPGHOME", nil, "GnuPG keyring folder (default: ~/.gnupg)")
@@ -40,7 +44,7 @@ public struct ConfigurationKey: Sendable, Hashable {
     public static let cloudProvider = Self("BACKUP_CLOUD_PROVIDER", "s3", "s3, gcs or azure")
     public static let cloudBucket = Self("BACKUP_CLOUD_BUCKET", nil, "bucket or container")
     public static let cloudPrefix = Self("BACKUP_CLOUD_PREFIX", "", "objects at <prefix>/backups/<name>")
-    public static let cloudEndpoint = Self("BACKUP_CLOUD_ENDPOINT", nil, "S3-compatible endpoint override (or AWS_ENDPOINT_URL)")
+    public static let cloudEndpoint = Self("BACKUP_CLOUD_ENDPOINT", nil, url: true, "S3-compatible endpoint override (or AWS_ENDPOINT_URL)")
     public static let multipartThresholdMB = Self("BACKUP_CLOUD_MULTIPART_THRESHOLD_MB", "64", "files larger than this (MiB) go up in parts")
     public static let partSizeMB = Self("BACKUP_CLOUD_PART_SIZE_MB", "16", "multipart part size (MiB, at least 5)")
     public static let cloudMaxRateKBps = Self("BACKUP_CLOUD_MAX_RATE_KBPS", nil, "bandwidth cap for uploads and downloads (KiB/s; unset: none)")
@@ -53,14 +57,14 @@ public struct ConfigurationKey: Sendable, Hashable {
     public static let azureAccount = Self("AZURE_STORAGE_ACCOUNT", nil, "Azure storage account")
     public static let azureKey = Self("AZURE_STORAGE_KEY", nil, secret: true, "Azure storage key")
     public static let azureContainer = Self("AZURE_STORAGE_CONTAINER", nil, "Azure container")
-    public static let azureEndpoint = Self("AZURE_STORAGE_ENDPOINT", nil, "Azure endpoint override")
-    public static let webhookURL = Self("BACKUP_WEBHOOK_URL", nil, secret: true, "webhook URLs, comma-separated (may embed tokens)")
+    public static let azureEndpoint = Self("AZURE_STORAGE_ENDPOINT", nil, url: true, "Azure endpoint override")
+    public static let webhookURL = Self("BACKUP_WEBHOOK_URL", nil, secret: true, url: true, "webhook URLs, comma-separated (may embed tokens)")
     public static let webhookSecret = Self("BACKUP_WEBHOOK_SECRET", nil, secret: true, "HMAC-SHA256 key for webhooks")
     public static let webhookFormat = Self("BACKUP_WEBHOOK_FORMAT", "json", "webhook body: json, or slack (adds a `text` line)")
     public static let webhookTimeout = Self("BACKUP_WEBHOOK_TIMEOUT", "10", "seconds allowed for each webhook attempt")
     public static let webhookAttempts = Self("BACKUP_WEBHOOK_ATTEMPTS", "4", "tries per webhook delivery (network errors and 5xx only)")
     public static let webhookBackoff = Self("BACKUP_WEBHOOK_BACKOFF", "1", "seconds before the first webhook retry, doubled each time")
-    public static let smtpURL = Self("BACKUP_SMTP_URL", nil, secret: true, "SMTP server for email alerts (may embed credentials)")
+    public static let smtpURL = Self("BACKUP_SMTP_URL", nil, secret: true, url: true, "SMTP server for email alerts (may embed credentials)")
     public static let smtpFrom = Self("BACKUP_SMTP_FROM", nil, "alert sender")
     public static let smtpTo = Self("BACKUP_SMTP_TO", nil, "alert recipients")
     public static let smtpUser = Self("BACKUP_SMTP_USER", nil, "SMTP user")
@@ -87,9 +91,11 @@ public struct ConfigurationKey: Sendable, Hashable {
     public static let scheduleTimeZone = Self("LIFEBOAT_SCHEDULE_TIMEZONE", "UTC", "time zone the cron schedules are read in (IANA name)")
     public static let drillSchedule = Self("LIFEBOAT_DRILL_SCHEDULE", nil, "cron expression of the scheduled drill (unset: no scheduled drill)")
     public static let drillRunbook = Self("LIFEBOAT_DRILL_RUNBOOK", "weekly-drill", "runbook the scheduled drill rehearses")
-    public static let coordinationURL = Self("LIFEBOAT_COORDINATION_URL", nil, "database holding the workers' schedule table (unset: DATABASE_URL)")
+    public static let coordinationURL = Self("LIFEBOAT_COORDINATION_URL", nil, url: true, "database holding the workers' schedule table (unset: DATABASE_URL)")
     public static let workerLease = Self("LIFEBOAT_WORKER_LEASE_SECONDS", "60", "a worker's claim on a running job lasts this long without a heartbeat")
-    public static let metricsPort = Self("LIFEBOAT_METRICS_PORT", nil, "lifeboat worker serves /metrics on this port (unset: not served)")
+    public static let metricsPort = Self("LIFEBOAT_METRICS_PORT", nil, "lifeboat worker serves /metrics on this port of 127.0.0.1 (unset: not served)")
+    public static let metricsListen = Self("LIFEBOAT_METRICS_LISTEN", nil, "host:port /metrics listens on instead (e.g. 0.0.0.0:9187 to open it to the network)")
+    public static let metricsReadTimeout = Self("LIFEBOAT_METRICS_READ_TIMEOUT", "10", "seconds a /metrics client has to send its whole request")
     public static let poolSize = Self("DB_POOL_SIZE", "20", "connection pool size")
     public static let poolMaxOverflow = Self("DB_MAX_OVERFLOW", "40", "connections beyond the pool")
     public static let poolTimeout = Self("DB_POOL_TIMEOUT", "30", "seconds to wait for a connection")
@@ -134,5 +140,6 @@ public struct ConfigurationKey: Sendable, Hashable {
         physicalEngine, pgbackrestStanza, pgbackrestConfig, pgbackrestBin, pgData, pgService, pgBin, pgSystemdUnit,
         pgStartCommand, pgStopCommand, pgUser, walMaxAge, physicalFullSchedule, physicalDiffSchedule, physicalIncrSchedule,
         drillScratchDir,
+        metricsListen, metricsReadTimeout,
     ]
 }

@@ -128,14 +128,14 @@ public struct LifeboatConfiguration: Sendable {
         ])
     }
 
-    /// Every key with a printable value: secrets redacted, passwords cut out of DATABASE_URL.
+    /// Every key with a printable value: secrets redacted, passwords cut out of every URL.
     public func redactedEntries() -> [(key: ConfigurationKey, value: String, origin: Origin)] {
         ConfigurationKey.all.map { key in
             let entry = resolved[key.name]
             let value: String
             if let raw = entry?.value, !raw.isEmpty {
                 if key.isSecret { value = "(set, redacted)" }
-                else if key == .databaseURL { value = ConnectionString.redacted(raw) }
+                else if key.isURL { value = ConnectionString.redacted(raw) }
                 else { value = raw }
             } else {
                 value = "(unset)"

@@ -31,7 +31,8 @@ public struct MetricsTextfile: Sendable {
         do {
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             let lock = open(url.deletingLastPathComponent().appendingPathComponent("." + url.lastPathComponent + ".lock").path,
-                            O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
+                            // The folder is often writable by node_exporter's group: never follow a planted link.
+                            O_CREAT | O_RDWR | O_NOFOLLOW | O_CLOEXEC, 0o644)
             guard lock >= 0 else { throw LifeboatError(stage: "metrics", message: "cannot open the lock beside \(url.path): \(String(cString: strerror(errno)))") }
             defer { close(lock) }
             flock(lock, LOCK_EX)

@@ -104,7 +104,10 @@ public struct PostgresService: Sendable {
     private func run(_ argv: [String], action: Action, asOwner: Bool) throws {
         var wrapped = asOwner ? settings.runAs.wrap(argv) : argv
         if action == .start, settings.service.name != "systemd" { wrapped = Self.closingInheritedFiles(wrapped) }
-        let command = CapturedCommand(wrapped, environment: environment, timeout: timeout + 30)
+        var command = CapturedCommand(wrapped, environment: environment, timeout: timeout + 30)
+        // systemctl and the operator's commands are not PostgreSQL's tools: they may need the
+        // operator's variables (still never a secret).
+        if case .command = settings.service { command.program = .operatorCommand }
         let output = try command.run(cancellation: cancellation, stage: "postgres")
         guard output.succeeded else {
             let text = PgBackRest.lastLine(output.stderr) ?? PgBackRest.lastLine(output.stdout) ?? "no output"

@@ -148,7 +148,7 @@ public struct ScratchRecovery: Sendable {
                 let cleaned = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
                     risky.contains(line.trimmingCharacters(in: .whitespaces)) ? "# lifeboat drill: " + line : String(line)
                 }.joined(separator: "\n")
-                try cleaned.write(toFile: conf, atomically: false, encoding: .utf8)
+                try write(cleaned, to: conf)
             }
         } else {
             try write("# Lifeboat PITR drill: the live configuration lives outside the data directory\n", to: conf)
@@ -164,13 +164,9 @@ public struct ScratchRecovery: Sendable {
         try write(existing + instance.overrides(), to: auto)
     }
 
+    /// Writes a file in the restored data directory as its owner (`DataDirectoryFile`).
     func write(_ text: String, to path: String) throws {
-        let existed = FileManager.default.fileExists(atPath: path)
-        try text.write(toFile: path, atomically: false, encoding: .utf8)
-        if !existed {
-            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
-            try own(path)
-        }
+        try DataDirectoryFile(path: path, owner: settings.runAs).write(text, environment: environment)
     }
 
     func start(_ instance: ScratchInstance, cancellation: CancellationFlag?) throws {
@@ -187,7 +183,7 @@ public struct ScratchRecovery: Sendable {
     /// Waits for promotion, then reads where recovery stopped.
     func measure(_ instance: ScratchInstance, label: String, started: Date, cancellation: CancellationFlag?) throws -> Outcome {
         let url = ScratchConnection.url(port: instance.port, configured: databaseURL)
-        let conninfo = try ScratchConnection.conninfo(url, configured: databaseURL)
+        let conninfo = try ScratchConnection.conninfo(url, configured: databaseURL, trusting: [url])
         let deadline = Date().addingTimeInterval(timeout)
         var connection: Connection?
         while true {

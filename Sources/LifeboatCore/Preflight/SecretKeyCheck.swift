@@ -17,6 +17,7 @@ extension Preflight {
             return PreflightCheck(name, .skipped, "the backup is not encrypted")
         }
         guard subject.readsBackup else { return PreflightCheck(name, .skipped, "nothing decrypts the backup") }
+        GnuPGAgent.launch(homeDirectory: configuration.gnupgHome)  // before gpgme asks for secret keys
         var recipients: [String] = []
         var source = "the file's session-key packets"
         if case .local(let url) = subject.backup, backup.readable, let ids = try? OpenPGPRecipients.keyIDs(inFile: url.path) {

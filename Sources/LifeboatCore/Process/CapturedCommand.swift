@@ -30,6 +30,11 @@ public struct CapturedCommand: Sendable {
     /// over a working directory it cannot read (e.g. under /root).
     public var directory = "/"
     public var timeout: TimeInterval?
+    /// What of `environment` the child gets (`ChildEnvironment`): PostgreSQL's tools and
+    /// pgBackRest unless the command is the operator's own.
+    public var program = ChildEnvironment.Program.postgresTools
+    /// What the child reads on stdin (nothing when nil).
+    public var input: [UInt8]?
 
     public init(_ argv: [String], environment: [String: String] = ProcessInfo.processInfo.environment, timeout: TimeInterval? = nil) {
         self.argv = argv
@@ -60,13 +65,25 @@ public struct CapturedCommand: Sendable {
             try? out.close()
             try? err.close()
         }
+        // Input through a private temporary file, opened by us: the child (often another user)
+        // reads the descriptor it inherits and never needs the file's name.
+        var inputHandle: FileHandle?
+        if let input {
+            let inURL = folder.appendingPathComponent("lifeboat-\(stage)-\(token).in")
+            guard FileManager.default.createFile(atPath: inURL.path, contents: Data(input), attributes: [.posixPermissions: 0o600]) else {
+                throw LifeboatError(stage: stage, message: "cannot create a temporary file in \(folder.path)", hint: "check TMPDIR")
+            }
+            inputHandle = FileHandle(forReadingAtPath: inURL.path)
+            try? FileManager.default.removeItem(at: inURL)
+        }
+        defer { try? inputHandle?.close() }
 
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = Array(argv.dropFirst())
-        process.environment = environment
+        process.environment = program.filter(environment)
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        process.standardInput = FileHandle.nullDevice
+        process.standardInput = inputHandle ?? FileHandle.nullDevice
         process.standardOutput = out
         process.standardError = err
         let exited = DispatchSemaphore(value: 0)

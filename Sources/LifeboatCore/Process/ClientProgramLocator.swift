@@ -69,6 +69,7 @@ public struct ClientProgramLocator: Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = ["--version"]
+        process.environment = ChildEnvironment.forPostgresTools(ProcessInfo.processInfo.environment)
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice

@@ -34,7 +34,7 @@ final class PipedProcess {
         stderrHandle = handle
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
-        process.environment = environment
+        process.environment = ChildEnvironment.forPostgresTools(environment)
         switch direction {
         case .fromChild:
             process.standardInput = FileHandle.nullDevice

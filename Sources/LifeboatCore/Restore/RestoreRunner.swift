@@ -97,6 +97,7 @@ public struct RestoreRunner {
 
     public func run(_ plan: RestorePlan) throws -> Result {
         let startedAt = clock()
+        GnuPGAgent.launch(homeDirectory: configuration.gnupgHome)
         let reader = try BackupReader.open(URL(fileURLWithPath: plan.backup))
         let admin = try DatabaseAdmin(conninfo: configuration.databaseURL ?? "")
         defer { admin.close() }

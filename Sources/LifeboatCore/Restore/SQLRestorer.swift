@@ -108,20 +108,3 @@ public struct SQLRestorer {
         return String((0..<40).map { _ in alphabet[Int(generator.next(upperBound: UInt(alphabet.count)))] })
     }
 }
-
-/// The environment for client programs: ours, plus the PG* variables DATABASE_URL stands for,
-/// so that passwords travel in the environment and never in an argument list.
-enum ClientEnvironment {
-    static func make(_ configuration: LifeboatConfiguration) throws -> [String: String] {
-        var environment = ProcessInfo.processInfo.environment
-        if let url = configuration.databaseURL {
-            do {
-                for (name, value) in try ConnectionString(url).environment { environment[name] = value }
-            } catch {
-                throw LifeboatError(stage: "configuration", message: "DATABASE_URL is not a valid connection string: \(error.message)",
-                                    hint: "use postgresql://user:password@host:port/dbname", category: .configuration)
-            }
-        }
-        return environment
-    }
-}

@@ -3,6 +3,7 @@ import Foundation
 /// Runs a provider's commands as children: program found on the given PATH, stdin from
 /// /dev/null, stdout and stderr into one temporary file (a pipe nobody drains would block a
 /// chatty `docker compose`), and a timeout so a hung service manager cannot hang a restore.
+/// The child gets the operator commands' environment (`ChildEnvironment`): no secrets.
 struct ServiceCommandRunner: Sendable {
     var environment: [String: String]
     var timeout: TimeInterval
@@ -58,7 +59,7 @@ struct ServiceCommandRunner: Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = Array(argv.dropFirst())
-        process.environment = environment
+        process.environment = ChildEnvironment.forOperatorCommands(environment)
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = output
         process.standardError = output

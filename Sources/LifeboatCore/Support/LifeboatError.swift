@@ -41,8 +41,11 @@ public struct LifeboatError: Error, CustomStringConvertible, Sendable {
     public init(connecting error: PostgresError, target: String) {
         // libpq refused the string itself: an unknown option, or a value it checks before it
         // connects ("invalid sslmode value: …"). Nothing was tried.
-        if error.code == .invalidConnectionString || (error.message.hasPrefix("invalid ") && error.message.contains(" value")) {
-            self.init(stage: "connect", message: "cannot connect to \(target): \(error.message)",
+        if error.code == .invalidConnectionString || error.message.hasPrefix("invalid ") {
+            // Neither the target nor libpq's words: both come from the string, which may be
+            // malformed exactly where its password is.
+            let problem = error.code == .invalidConnectionString ? error.message : ConnectionString.generalProblem(error.message)
+            self.init(stage: "connect", message: "the connection string is not valid: \(problem)",
                       hint: "fix the connection string (DATABASE_URL): libpq accepts the options listed in "
                           + "https://www.postgresql.org/docs/current/libpq-connect.html#LIBPQ-PARAMKEYWORDS",
                       category: .configuration)

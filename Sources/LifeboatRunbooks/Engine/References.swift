@@ -1,3 +1,5 @@
+import LifeboatCore
+
 /// Resolves `${...}` references during a run from the journal's state.
 struct References {
     let state: RunState
@@ -13,6 +15,8 @@ struct References {
             guard let record = state.steps[step] else { throw RunbookRunError("step '\(step)' has not run") }
             return record.outputs[output] ?? ""
         case .env(let name):
+            // The validator refuses these with file:line; this is for a runbook that skipped it.
+            guard !ChildEnvironment.isSecret(name) else { throw RunbookRunError(Reference.secretEnvironmentMessage(name)) }
             return environment[name] ?? ""
         case .runID:
             return runID
@@ -26,10 +30,14 @@ struct References {
         return .string(text)
     }
 
-    /// Every `${...}` in a step's parameters filled in.
+    /// Every `${...}` in a step's parameters filled in; in a `shell` step's command, shell-quoted.
     func parameters(of step: Step) throws -> ResolvedParameters {
-        ResolvedParameters(values: try step.parameters.mapValues { value in
-            try value.texts.map { try Template.parse($0).render(resolve: text) }
+        ResolvedParameters(values: try step.parameters.reduce(into: [:]) { values, entry in
+            let shellCommand = step.action == Shell.spec.name && entry.key == Shell.commandParameter
+            values[entry.key] = try entry.value.texts.map { text in
+                let template = try Template.parse(text)
+                return shellCommand ? try template.renderForShell(resolve: self.text) : try template.render(resolve: self.text)
+            }
         })
     }
 }

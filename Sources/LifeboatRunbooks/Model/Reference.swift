@@ -260,3 +260,12 @@ public struct Template: Sendable, Equatable, CustomStringConvertible {
         render { $0.description }
     }
 }
+
+extension Reference {
+    /// Why `${env.NAME}` is refused for a secret setting: a value put into a step lands in the
+    /// journal, the report and child processes' command lines.
+    static func secretEnvironmentMessage(_ name: String) -> String {
+        "${env.\(name)} would read a secret (\(name)) into the run, where the journal, reports and commands would show it; "
+            + "actions use the secrets they need themselves: remove the reference"
+    }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import LifeboatCore
 
 /// Checks a loaded runbook's meaning: actions and their parameters, the step graph (unknown
 /// steps, duplicates, cycles), every `${...}` reference (declared inputs; outputs that exist
@@ -118,7 +119,10 @@ public struct RunbookValidator {
                                         "uses an output of '\(other)', which is not upstream: add it to needs (directly or through another step)")
                 }
                 return nil
-            case .env, .runID:
+            case .env(let name):
+                guard ChildEnvironment.isSecret(name) else { return nil }
+                return RunbookIssue(location, step: step.id, Reference.secretEnvironmentMessage(name))
+            case .runID:
                 return nil
             }
         }

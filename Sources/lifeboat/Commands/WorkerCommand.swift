@@ -62,14 +62,14 @@ struct WorkerCommand: AsyncParsableCommand {
             worker.clock = ScheduleClock(origin: timeOrigin.flatMap { try? Date($0, strategy: .iso8601) } ?? Date(), scale: timeScale)
             worker.note = { Terminal.note($0) }
             var server: Any?
-            if let port = try configuration.int(.metricsPort) {
+            if let address = try MetricsListenAddress.configured(configuration) {
                 guard let textfile = MetricsTextfile(configuration: configuration) else {
-                    throw LifeboatError(stage: "configuration", message: "LIFEBOAT_METRICS_PORT is set but LIFEBOAT_METRICS_FILE is not",
+                    throw LifeboatError(stage: "configuration", message: "LIFEBOAT_METRICS_PORT or LIFEBOAT_METRICS_LISTEN is set but LIFEBOAT_METRICS_FILE is not",
                                         hint: "set LIFEBOAT_METRICS_FILE (or --metrics-file): the jobs write the metrics there and /metrics serves them",
                                         category: .configuration)
                 }
-                server = MetricsEndpoint.serve(port: UInt16(clamping: port), textfile: textfile)
-                Terminal.note("serving /metrics on port \(port)")
+                server = try MetricsEndpoint.serve(address, readTimeout: try configuration.decimal(.metricsReadTimeout) ?? 10, textfile: textfile)
+                Terminal.note("serving /metrics on \(address)")
             }
             _ = server
             let cancellation = Signals.cancellation

@@ -25,6 +25,7 @@ enum BackupDecrypt: RunbookAction {
         _ = AtomicFileSink.removeAbandonedPartials(in: context.artifacts) { $0 == name }
         let sink = try AtomicFileSink(directory: context.artifacts, finalName: name)
         let hashing = SHA256Tap(downstream: sink)
+        GnuPGAgent.launch(homeDirectory: context.configuration.gnupgHome)
         do {
             try OpenPGP.decrypt(FileSource(path: source.path), to: hashing, homeDirectory: context.configuration.gnupgHome)
             try sink.commit()
