@@ -16,6 +16,8 @@ public struct RestoreRunner {
     /// Restore into this database instead of the one DATABASE_URL names (runbook scratch
     /// targets and drills); same server and credentials.
     public var targetOverride: String?
+    /// `--allow-unsigned`: restore a backup the signature check would refuse, with a warning.
+    public var allowUnsigned = false
 
     public init(configuration: LifeboatConfiguration) {
         self.configuration = configuration
@@ -47,8 +49,17 @@ public struct RestoreRunner {
                             hint: "set DATABASE_URL=postgresql://user:password@host:port/DBNAME", category: .configuration)
     }
 
+    /// Opens the backup through the signature check this host's configuration asks for.
+    public func open(_ file: URL) throws -> BackupReader {
+        let reader = try BackupReader.open(file, trust: try BackupTrust(configuration: configuration, allowUnsigned: allowUnsigned))
+        if case .acceptedUnsigned(let reason) = reader.authentication {
+            note("WARNING: \(file.lastPathComponent) \(BackupTrust.Verdict.acceptedUnsigned(reason: reason).summary)")
+        }
+        return reader
+    }
+
     public func plan(backup file: URL, mode: RestorePlan.Mode, tables: [String] = []) throws -> RestorePlan {
-        let reader = try BackupReader.open(file)
+        let reader = try open(file)
         let target = try targetDatabase()
         if mode == .tables {
             guard !tables.isEmpty else {
@@ -66,7 +77,7 @@ public struct RestoreRunner {
         let admin = try DatabaseAdmin(conninfo: configuration.databaseURL ?? "")
         defer { admin.close() }
         let now = clock()
-        return RestorePlan(
+        var plan = RestorePlan(
             mode: mode, backup: file.path, target: target,
             scratch: mode == .inPlace ? nil : DatabaseNames.derived(target, mode == .tables ? "tables" : "restore", now),
             keptAs: mode == .safe ? DatabaseNames.derived(target, "before", now) : nil,
@@ -77,6 +88,8 @@ public struct RestoreRunner {
                     provider.commands(for: action).map { "\(action.rawValue): \(ServiceProviders.commandLine($0))" }
                 }
             } ?? [])
+        plan.signature = reader.authentication == .notRequired ? nil : reader.authentication.summary
+        return plan
     }
 
     /// Whether the manifest has the table, by plain or qualified name; a partitioned parent
@@ -91,7 +104,7 @@ public struct RestoreRunner {
 
     public func run(_ plan: RestorePlan) throws -> Result {
         let startedAt = clock()
-        let reader = try BackupReader.open(URL(fileURLWithPath: plan.backup))
+        let reader = try open(URL(fileURLWithPath: plan.backup))
         let admin = try DatabaseAdmin(conninfo: configuration.databaseURL ?? "")
         defer { admin.close() }
         var outcomes: [ServiceOutcome] = []
