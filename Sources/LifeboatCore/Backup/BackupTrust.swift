@@ -28,6 +28,9 @@ public struct BackupTrust: Sendable {
 
     public var isRequired: Bool { !signers.isEmpty }
 
+    /// The stage of every refusal: a retry cannot change the verdict, so runbooks do not retry it.
+    public static let refusalStage = "signature"
+
     /// What the check found, for notes, reports and journals.
     public enum Verdict: Sendable, Equatable {
         /// No signer is configured: nothing was checked.
@@ -58,7 +61,7 @@ public struct BackupTrust: Sendable {
         }
         if allowUnsigned { return .acceptedUnsigned(reason: "\(reason) (signer: \(whose))") }
         throw LifeboatError(
-            stage: "signature",
+            stage: Self.refusalStage,
             message: "\(file.lastPathComponent) is refused: \(reason); signer: \(whose); this host trusts only \(signers.joined(separator: ", "))",
             hint: "nothing of it was used. If you know where this backup came from and accept it anyway, pass --allow-unsigned "
                 + "(runbooks: the input allow_unsigned: true); to trust another key, add its fingerprint to BACKUP_TRUSTED_SIGNERS",
