@@ -38,7 +38,8 @@ extension OpenPGP {
         let keyring = keyringName(homeDirectory)
         guard status == 0, let key else {
             throw StreamError(
-                stage: .sign, message: "no secret key \(fingerprint) in keyring \(keyring) (\(describe(status)))",
+                stage: .sign, message: "keyring \(keyring) holds no secret key \(fingerprint)"
+                    + (gpgme_err_code(status) == GPG_ERR_EOF ? "" : " (\(describe(status)))"),
                 hint: "`gpg --homedir \(keyring) --list-secret-keys --with-colons` lists the keys this host can sign with; "
                     + "import the signing key's secret part with `gpg --import`, or set BACKUP_SIGNING_KEY to one of them")
         }

@@ -19,7 +19,7 @@ public struct BackupSigner: Sendable {
         guard let fingerprint = try configuration.signingKey() else { return nil }
         do { key = try OpenPGP.signingKey(fingerprint: fingerprint, homeDirectory: configuration.gnupgHome) }
         catch let error as StreamError {
-            throw LifeboatError(stage: "signing key", message: "BACKUP_SIGNING_KEY \(error.message)",
+            throw LifeboatError(stage: "signing key", message: "BACKUP_SIGNING_KEY: \(error.message)",
                                 hint: error.hint ?? "set BACKUP_SIGNING_KEY to a key from `gpg --list-secret-keys`", category: .configuration)
         }
         gnupgHome = configuration.gnupgHome
