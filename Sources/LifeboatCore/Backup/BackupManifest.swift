@@ -66,17 +66,6 @@ public struct BackupManifest: Codable, Sendable, Equatable {
         Array(try Self.encoder.encode(self)) + [UInt8(ascii: "\n")]
     }
 
-    /// The bytes a manifest's detached signature covers: this manifest re-encoded (sorted keys,
-    /// so the encoding is canonical) without `verification`, which `verify` writes back later
-    /// and which must not break the signature. A reader re-encodes what it decoded and checks
-    /// the signature over that, so whatever it acts on is exactly what was signed; keys it does
-    /// not know are dropped by decoding and so cannot carry meaning.
-    public func signedBytes() throws -> [UInt8] {
-        var unverified = self
-        unverified.verification = nil
-        return try unverified.encoded()
-    }
-
     /// True when the manifest carries per-segment hashes a reader can check as it goes.
     public var hasSegments: Bool { segmentSize != nil && segmentSha256 != nil }
 

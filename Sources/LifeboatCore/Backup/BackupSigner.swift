@@ -42,11 +42,15 @@ public struct BackupSigner: Sendable {
         signed.segmentSize = segmentSize
         signed.segmentSha256 = segments
         signed.signedBy = key.fingerprint
+        // The signature covers these exact bytes: the manifest file is never rewritten after
+        // (verify keeps its verdict beside it, see `VerificationRecord`), so plain gpg checks it too.
+        let bytes = try signed.encoded()
         let signature: [UInt8]
-        do { signature = try OpenPGP.signDetached(try signed.signedBytes(), signer: key, homeDirectory: gnupgHome) }
+        do { signature = try OpenPGP.signDetached(bytes, signer: key, homeDirectory: gnupgHome) }
         catch let error as StreamError { throw LifeboatError(error) }
         try AtomicFileSink.writeReplacing(signature, to: Self.signatureURL(for: backup))
-        try signed.write(to: URL(fileURLWithPath: backup.path + ".manifest.json"))
+        try AtomicFileSink.writeReplacing(bytes, to: URL(fileURLWithPath: backup.path + ".manifest.json"))
+        try? FileManager.default.removeItem(at: VerificationRecord.url(for: backup))  // a verdict on other bytes
         return signed
     }
 

@@ -49,13 +49,14 @@ public struct BackupTrust: Sendable {
         }
     }
 
-    /// Checks the manifest of `file` (as decoded) against its detached signature. Throws the
-    /// refusal unless `allowUnsigned`; then the verdict carries the same reason.
-    public func authenticate(file: URL, manifest: BackupManifest?, signature: [UInt8]?) throws -> Verdict {
+    /// Checks the manifest of `file` against its detached signature. `manifestBytes` are the
+    /// exact bytes `manifest` was decoded from (read once, so what is checked is what is used).
+    /// Throws the refusal unless `allowUnsigned`; then the verdict carries the same reason.
+    public func authenticate(file: URL, manifest: BackupManifest?, manifestBytes: [UInt8], signature: [UInt8]?) throws -> Verdict {
         guard isRequired else { return .notRequired }
         let reason: String
         let whose: String
-        switch try check(manifest: manifest, signature: signature) {
+        switch try check(manifest: manifest, manifestBytes: manifestBytes, signature: signature) {
         case .success(let fingerprint): return .signed(by: fingerprint)
         case .failure(let refusal): (reason, whose) = (refusal.reason, refusal.whose)
         }
@@ -74,7 +75,7 @@ public struct BackupTrust: Sendable {
         let whose: String
     }
 
-    private func check(manifest: BackupManifest?, signature: [UInt8]?) throws -> Result<String, Refusal> {
+    private func check(manifest: BackupManifest?, manifestBytes: [UInt8], signature: [UInt8]?) throws -> Result<String, Refusal> {
         guard let manifest else {
             return .failure(Refusal(reason: "it has no manifest, so no signature", whose: "unsigned"))
         }
@@ -82,7 +83,7 @@ public struct BackupTrust: Sendable {
             return .failure(Refusal(reason: "its manifest has no signature (no .manifest.json.sig beside it)", whose: "unsigned"))
         }
         let found: [OpenPGP.Signature]
-        do { found = try OpenPGP.verifyDetached(signature: signature, signed: try manifest.signedBytes(), homeDirectory: gnupgHome) }
+        do { found = try OpenPGP.verifyDetached(signature: signature, signed: manifestBytes, homeDirectory: gnupgHome) }
         catch let error as StreamError {
             return .failure(Refusal(reason: "its manifest signature cannot be read (\(error.message))", whose: "unknown"))
         }

@@ -138,11 +138,11 @@ public struct BackupVerifier {
         return report
     }
 
-    /// Writes the verdict into the manifest (atomically), so `list` shows it.
+    /// Records the verdict (atomically) where `list` reads it: see `VerificationRecord`.
     private func record(_ report: Report, reader: BackupReader) throws {
-        guard var manifest = reader.manifest else { return }
-        manifest.verification = .init(state: report.passed ? "passed" : "failed", at: report.finishedAt,
-                                      detail: report.failure ?? report.checks.map { "\($0.name) \($0.result)" }.joined(separator: ", "))
-        try manifest.write(to: URL(fileURLWithPath: reader.file.path + ".manifest.json"))
+        guard let manifest = reader.manifest else { return }
+        let verdict = BackupManifest.Verification(state: report.passed ? "passed" : "failed", at: report.finishedAt,
+                                                  detail: report.failure ?? report.checks.map { "\($0.name) \($0.result)" }.joined(separator: ", "))
+        try VerificationRecord.write(verdict, into: manifest, backup: reader.file)
     }
 }

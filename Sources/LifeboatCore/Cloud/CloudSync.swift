@@ -122,7 +122,7 @@ public struct CloudSync {
             try cloud { try store.download(key(for: name + ".manifest.json.sig"), from: 0) { bytes += $0 } }
             signatureBytes = bytes
         }
-        let verdict = try trust.authenticate(file: final, manifest: manifest, signature: signatureBytes)
+        let verdict = try trust.authenticate(file: final, manifest: manifest, manifestBytes: manifestBytes, signature: signatureBytes)
 
         let partial = directory.appendingPathComponent(".\(name).partial")
         let existing = try? FileManager.default.attributesOfItem(atPath: partial.path)

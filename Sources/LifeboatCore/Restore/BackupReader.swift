@@ -35,8 +35,12 @@ public struct BackupReader {
         }
         let manifestURL = URL(fileURLWithPath: file.path + ".manifest.json")
         var manifest: BackupManifest?
+        var manifestBytes: [UInt8] = []
         if FileManager.default.fileExists(atPath: manifestURL.path) {
-            do { manifest = try BackupManifest.read(from: manifestURL) }
+            do {
+                manifestBytes = Array(try Data(contentsOf: manifestURL))
+                manifest = try BackupManifest.decode(manifestBytes)
+            }
             catch {
                 throw LifeboatError(stage: "manifest", message: "\(manifestURL.path) cannot be read: \(error)",
                                     hint: BackupManifest.hint(for: error), category: BackupManifest.category(for: error))
@@ -46,7 +50,7 @@ public struct BackupReader {
         if trust.isRequired {
             let signatureURL = BackupSigner.signatureURL(for: file)
             let signature = manifest == nil ? nil : FileManager.default.contents(atPath: signatureURL.path).map { Array($0) }
-            reader.authentication = try trust.authenticate(file: file, manifest: manifest, signature: signature)
+            reader.authentication = try trust.authenticate(file: file, manifest: manifest, manifestBytes: manifestBytes, signature: signature)
         }
         return reader
     }

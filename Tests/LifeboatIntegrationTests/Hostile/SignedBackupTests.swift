@@ -80,15 +80,19 @@ struct SignedBackupTests {
             check.expect(manifest.segmentSize == 4 * 1024 * 1024)
             check.expect(manifest.segmentSha256?.count == (Int(manifest.fileBytes) + 4 * 1024 * 1024 - 1) / (4 * 1024 * 1024))
 
-            // The detached signature over the manifest (as signed: without `verification`) is gpg's own.
+            let manifestBefore = try Data(contentsOf: URL(fileURLWithPath: file.path + ".manifest.json"))
+            let verify = try Command.lifeboat(["verify", file.path], environment: environment)
+            check.expect(verify.succeeded, "verify: \(verify.stderr)")
+            check.expect(verify.stderr.contains("good signature by trusted key \(fingerprint)"), verify.stderr)
+            // The signed manifest is never rewritten: the verdict goes beside it, and list reads it back.
+            check.expect(try Data(contentsOf: URL(fileURLWithPath: file.path + ".manifest.json")) == manifestBefore, "the signed manifest is unchanged")
+            check.expect(try BackupInventory.scan(folder.url).entries.first?.manifest?.verification?.state == "passed", "the verdict is recorded")
+
+            // So plain gpg checks the detached signature over the manifest file, after verify too.
             let gpgHome = shellQuote(try TestEnvironment.gnupgHome)
             let manifestSignature = try Command.shell(
                 "gpg --homedir \(gpgHome) --batch --status-fd 1 --verify \(shellQuote(signature.path)) \(shellQuote(file.path + ".manifest.json")) 2>/dev/null")
             check.expect(manifestSignature.stdout.contains("[GNUPG:] VALIDSIG \(fingerprint)"), "gpg --verify: \(manifestSignature.stdout)")
-
-            let verify = try Command.lifeboat(["verify", file.path], environment: environment)
-            check.expect(verify.succeeded, "verify: \(verify.stderr)")
-            check.expect(verify.stderr.contains("good signature by trusted key \(fingerprint)"), verify.stderr)
 
             let target = try ScratchDatabase(prefix: "lbs_restored", fromPagila: false)
             try ScratchDatabase.drop(target.name)
