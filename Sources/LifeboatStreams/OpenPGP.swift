@@ -3,7 +3,7 @@ import Foundation
 
 /// OpenPGP through gpgme: key lookup, and streaming encryption and decryption driven by
 /// gpgme's callback data objects, so that no plaintext or ciphertext is ever held whole.
-/// All gpgme pointers stay inside this file.
+/// All gpgme pointers stay inside this file and its one sibling, `OpenPGPSignature.swift`.
 public enum OpenPGP {
     /// A key usable as a recipient: its fingerprint (what the manifest records) and first user id.
     public struct Key: Sendable, Equatable {
@@ -60,8 +60,10 @@ public enum OpenPGP {
 
     /// Encrypts `source` to `recipient` into `sink`: binary OpenPGP, no second compression
     /// (the data is already gzip'd), always trusting the configured key as the operator chose it.
+    /// With a `signer`, the message is also signed inside, in the same pass
+    /// (`gpgme_op_encrypt_sign`), so that `gpg -d` on its own reports who made the file.
     public static func encrypt(
-        _ source: any ByteSource, to sink: any ByteSink, recipient: Key, homeDirectory: String? = nil
+        _ source: any ByteSource, to sink: any ByteSink, recipient: Key, signer: Key? = nil, homeDirectory: String? = nil
     ) throws {
         let context = try Context(homeDirectory: homeDirectory)
         var key: gpgme_key_t?
@@ -70,10 +72,13 @@ public enum OpenPGP {
         defer { gpgme_key_unref(key) }
         let plain = try CallbackData(source: source, stage: .encrypt)
         let cipher = try CallbackData(sink: sink, stage: .encrypt)
+        if let signer { try context.addSigner(signer.fingerprint, stage: .encrypt) }
         var recipients: [gpgme_key_t?] = [key, nil]
         let flags = gpgme_encrypt_flags_t(GPGME_ENCRYPT_ALWAYS_TRUST.rawValue | GPGME_ENCRYPT_NO_COMPRESS.rawValue)
         let status = recipients.withUnsafeMutableBufferPointer {
-            gpgme_op_encrypt(context.handle, $0.baseAddress, flags, plain.handle, cipher.handle)
+            signer == nil
+                ? gpgme_op_encrypt(context.handle, $0.baseAddress, flags, plain.handle, cipher.handle)
+                : gpgme_op_encrypt_sign(context.handle, $0.baseAddress, flags, plain.handle, cipher.handle)
         }
         // A failure inside our own callbacks (pg_dump, disk) is the real cause: report that first.
         if let error = plain.failure ?? cipher.failure { throw error }
@@ -122,8 +127,8 @@ public enum OpenPGP {
         String(cString: gpgme_strerror(error))
     }
 
-    /// Owns one `gpgme_ctx_t`.
-    private final class Context {
+    /// Owns one `gpgme_ctx_t` (module-internal only so that the signature file can use it).
+    final class Context {
         let handle: gpgme_ctx_t
 
         init(homeDirectory: String?) throws {
@@ -152,7 +157,7 @@ public enum OpenPGP {
 
     /// A gpgme data object whose bytes come from a `ByteSource` or go to a `ByteSink`.
     /// gpgme keeps a pointer to the callback table, so the table lives as long as this object.
-    private final class CallbackData {
+    final class CallbackData {
         private(set) var handle: gpgme_data_t?
         private let callbacks: UnsafeMutablePointer<gpgme_data_cbs>
         private let source: (any ByteSource)?

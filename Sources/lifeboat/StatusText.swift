@@ -92,6 +92,8 @@ enum StatusText {
             lines.append("")
         }
 
+        if let signing = status.signing { lines += StatusText.signing(signing) }
+
         let cloud = status.cloud
         if !cloud.enabled {
             lines.append("cloud      off (BACKUP_CLOUD_SYNC_ENABLED=false)")
@@ -121,6 +123,22 @@ enum StatusText {
     }
 
     /// Average size × retention count per type, then the total against the room for it.
+    /// One or two lines: whether backups are signed, and whose backups this host restores.
+    static func signing(_ signing: SigningStatus) -> [String] {
+        var lines: [String] = []
+        if let key = signing.signingKey {
+            lines.append(signing.error.map { "signing    ERROR: \($0)" }
+                         ?? "signing    on: backups are signed by \(key)" + (signing.signingUserID.map { " (\($0))" } ?? ""))
+        } else {
+            lines.append("signing    off (BACKUP_SIGNING_KEY unset): backups are not signed")
+        }
+        lines.append(signing.checksSignatures
+            ? "trust      restores only backups signed by \(signing.trustedSigners.joined(separator: ", ")) (others need --allow-unsigned)"
+            : "trust      no signature check (BACKUP_TRUSTED_SIGNERS unset): any backup in BACKUP_DIR or the bucket is restored")
+        lines.append("")
+        return lines
+    }
+
     static func footprint(_ disk: SystemStatus.Disk) -> [String] {
         let footprint = disk.footprint
         var rows: [[String]] = []

@@ -2,7 +2,8 @@ import Foundation
 import LifeboatPostgres
 import LifeboatStreams
 
-/// Takes one backup: pg_dump → row counts → gzip → OpenPGP → SHA-256 → atomic file → manifest.
+/// Takes one backup: pg_dump → row counts → gzip → OpenPGP → SHA-256 (+ segments) → atomic
+/// file → signature (with BACKUP_SIGNING_KEY) → manifest.
 /// Every failure removes the partial file, so a failed backup leaves nothing that looks like one.
 public struct BackupCreator {
     public struct Options: Sendable {
@@ -97,6 +98,9 @@ public struct BackupCreator {
             catch let error as StreamError { throw LifeboatError(error) }
         }
 
+        // A signing key that cannot sign must stop the backup now, not after the dump.
+        let signer = try BackupSigner(configuration: configuration)
+
         let level = try Self.compressionLevel(configuration)
         try checkSpace(options, in: directory, databaseSize: databaseSize)
 
@@ -111,10 +115,11 @@ public struct BackupCreator {
             let progressTap = WatchedSource(upstream: stream, cancellation: cancellation, report: progress)
             let rowCounts = RowCountTap(upstream: progressTap)
             let encoded: any ByteSource = options.compress ? ParallelGzipCompressor(upstream: rowCounts, level: level) : rowCounts
-            let hashing = SHA256Tap(downstream: sink)
+            let segments = signer.map { _ in SegmentDigestTap(downstream: sink) }
+            let hashing = SHA256Tap(downstream: segments ?? sink)
             do {
                 if let recipient {
-                    try OpenPGP.encrypt(encoded, to: hashing, recipient: recipient, homeDirectory: configuration.gnupgHome)
+                    try OpenPGP.encrypt(encoded, to: hashing, recipient: recipient, signer: signer?.key, homeDirectory: configuration.gnupgHome)
                 } else {
                     try encoded.pipe(to: hashing)
                 }
@@ -131,7 +136,7 @@ public struct BackupCreator {
                 throw empty
             }
             try sink.commit()
-            let manifest = BackupManifest(
+            var manifest = BackupManifest(
                 toolVersion: LifeboatVersion.current, fileName: name.fileName, type: options.type, database: database,
                 serverVersion: serverVersion, pgDumpVersion: pgDump.version, pgDumpPath: pgDump.path,
                 startedAt: startedAt, finishedAt: clock(), dumpBytes: rowCounts.byteCount, fileBytes: hashing.byteCount,
@@ -140,10 +145,15 @@ public struct BackupCreator {
                 tables: rowCounts.tables, verification: nil)
             let path = directory.appendingPathComponent(name.fileName)
             do {
-                try manifest.write(to: directory.appendingPathComponent(name.manifestName))
+                if let signer, let segments {
+                    manifest = try signer.seal(manifest, segments: segments.finalize(), segmentSize: segments.segmentSize, beside: path)
+                } else {
+                    try manifest.write(to: directory.appendingPathComponent(name.manifestName))
+                }
             } catch {
                 // A backup without its manifest cannot be verified: do not leave it looking complete.
                 unlink(path.path)
+                unlink(BackupSigner.signatureURL(for: path).path)
                 throw error
             }
             return Result(path: path, manifest: manifest)

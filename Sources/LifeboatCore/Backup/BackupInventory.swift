@@ -36,7 +36,7 @@ public struct BackupInventory: Sendable {
             var manifest: BackupManifest?
             var problem: String?
             if FileManager.default.fileExists(atPath: manifestURL.path) {
-                do { manifest = try BackupManifest.read(from: manifestURL) }
+                do { manifest = VerificationRecord.merged(try BackupManifest.read(from: manifestURL), backup: path) }
                 catch { problem = "manifest unreadable: \(error)" }
             }
             return Entry(name: name, path: path, size: size, manifest: manifest, manifestProblem: problem)

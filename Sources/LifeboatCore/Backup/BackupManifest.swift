@@ -36,6 +36,14 @@ public struct BackupManifest: Codable, Sendable, Equatable {
     public var encryption: Encryption?
     public var tables: [RowCountTap.TableCount]
     public var verification: Verification?
+    /// Signed backups only (BACKUP_SIGNING_KEY): the size of the segments below, in bytes.
+    public var segmentSize: Int?
+    /// Signed backups only: the SHA-256 of each `segmentSize` piece of the file, the last one
+    /// short, so that a reader checks every segment before passing it on (see `SegmentCheckingSource`).
+    public var segmentSha256: [String]?
+    /// Signed backups only: the primary fingerprint of the key that signed the manifest, as
+    /// the writer saw it. Informational: trust comes from the signature itself, never from this.
+    public var signedBy: String?
 
     public var totalRows: Int64 { tables.reduce(0) { $0 + $1.rows } }
 
@@ -57,6 +65,9 @@ public struct BackupManifest: Codable, Sendable, Equatable {
     public func encoded() throws -> [UInt8] {
         Array(try Self.encoder.encode(self)) + [UInt8(ascii: "\n")]
     }
+
+    /// True when the manifest carries per-segment hashes a reader can check as it goes.
+    public var hasSegments: Bool { segmentSize != nil && segmentSha256 != nil }
 
     public static func read(from url: URL) throws -> BackupManifest {
         try decode(Data(contentsOf: url))
@@ -81,6 +92,10 @@ public struct BackupManifest: Codable, Sendable, Equatable {
     /// The newest `format_version` this Lifeboat reads. A newer manifest may carry meanings this
     /// version does not know; reading it as its own (and writing a verdict back, which would
     /// drop the keys it does not know) could pass a backup it cannot really check.
+    /// Signing added only optional keys (`segment_size`, `segment_sha256`, `signed_by`), so
+    /// signed manifests stay at 1: an older Lifeboat still restores them (without checking the
+    /// signature, as it always did), and if it rewrites one without those keys, the signature
+    /// no longer verifies and a signing host refuses it: a safe failure, never a silent pass.
     public static let currentFormatVersion = 1
 
     /// A manifest written by a newer Lifeboat: not damage, so not a bad backup.

@@ -44,6 +44,8 @@ public struct BackupPruner: Sendable {
                                         hint: "check the permissions of BACKUP_DIR")
                 }
                 try? FileManager.default.removeItem(at: entry.manifestPath)
+                try? FileManager.default.removeItem(at: BackupSigner.signatureURL(for: entry.path))
+                try? FileManager.default.removeItem(at: VerificationRecord.url(for: entry.path))
             }
         }
         return Outcome(kept: inventory.entries.filter { !doomed.contains($0.name) }, removed: removed, removedPartials: partials,

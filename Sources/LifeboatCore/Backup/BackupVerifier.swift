@@ -33,6 +33,8 @@ public struct BackupVerifier {
     /// Receives backup.verified, or backup.verification_failed (a bad backup, or one that could
     /// not be checked).
     public var notifier: EventNotifier = .disabled
+    /// `--allow-unsigned`: check a backup the signature check would refuse, noting that it did.
+    public var allowUnsigned = false
 
     public init(configuration: LifeboatConfiguration) {
         self.configuration = configuration
@@ -62,9 +64,9 @@ public struct BackupVerifier {
         let reader: BackupReader
         GnuPGAgent.launch(homeDirectory: configuration.gnupgHome)
         do {
-            reader = try BackupReader.open(file)
+            reader = try BackupReader.open(file, trust: try BackupTrust(configuration: configuration, allowUnsigned: allowUnsigned))
         } catch let error as LifeboatError where error.category == .badBackup {
-            return finish(report, failing: error, check: "manifest")
+            return finish(report, failing: error, check: error.stage == "signature" ? "signature" : "manifest")
         }
         let admin = try DatabaseAdmin(conninfo: configuration.databaseURL ?? "")
         defer { admin.close() }
@@ -86,6 +88,14 @@ public struct BackupVerifier {
         } catch let error as LifeboatError where error.stage == "psql" {
             // The file is intact (the hash matched) but does not restore: the backup is still bad.
             return finish(report, failing: error, check: "restore")
+        }
+        switch reader.authentication {
+        case .notRequired: break
+        case .signed: report.checks.append(Check(name: "signature", result: "passed", detail: reader.authentication.summary))
+        case .acceptedUnsigned: report.checks.append(Check(name: "signature", result: "skipped", detail: reader.authentication.summary))
+        }
+        if reader.manifest?.hasSegments == true {
+            report.checks.append(Check(name: "segments", result: "passed", detail: "each segment matched its signed SHA-256 before it was used"))
         }
         report.checks.append(Check(name: "sha256", result: outcome.sha256Matches == nil ? "skipped" : "passed",
                                    detail: outcome.sha256Matches == nil ? "no manifest to compare with" : outcome.sha256))
@@ -124,15 +134,16 @@ public struct BackupVerifier {
         report.checks.append(Check(name: check, result: "failed", detail: error.message))
         report.finishedAt = clock()
         if let reader { try? record(report, reader: reader) }
-        else if let reader = try? BackupReader.open(URL(fileURLWithPath: report.file)) { try? record(report, reader: reader) }
+        // Only the verdict is written back (outside what the signature covers): no trust needed.
+        else if let reader = try? BackupReader.open(URL(fileURLWithPath: report.file), trust: .unchecked) { try? record(report, reader: reader) }
         return report
     }
 
-    /// Writes the verdict into the manifest (atomically), so `list` shows it.
+    /// Records the verdict (atomically) where `list` reads it: see `VerificationRecord`.
     private func record(_ report: Report, reader: BackupReader) throws {
-        guard var manifest = reader.manifest else { return }
-        manifest.verification = .init(state: report.passed ? "passed" : "failed", at: report.finishedAt,
-                                      detail: report.failure ?? report.checks.map { "\($0.name) \($0.result)" }.joined(separator: ", "))
-        try manifest.write(to: URL(fileURLWithPath: reader.file.path + ".manifest.json"))
+        guard let manifest = reader.manifest else { return }
+        let verdict = BackupManifest.Verification(state: report.passed ? "passed" : "failed", at: report.finishedAt,
+                                                  detail: report.failure ?? report.checks.map { "\($0.name) \($0.result)" }.joined(separator: ", "))
+        try VerificationRecord.write(verdict, into: manifest, backup: reader.file)
     }
 }

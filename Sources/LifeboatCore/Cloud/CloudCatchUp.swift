@@ -93,12 +93,14 @@ public struct CloudCatchUp {
         return plan
     }
 
-    /// Uploads one planned item: the backup, then its manifest (so that a manifest in the
-    /// bucket always has its backup). Returns the keys written.
+    /// Uploads one planned item: the backup, then its signature, then its manifest (so that a
+    /// manifest in the bucket always has its backup and signature). Returns the keys written.
     public func upload(_ item: Item) throws -> [String] {
         let file = URL(fileURLWithPath: item.path)
         var keys: [String] = []
         if item.backup { keys.append(try sync.uploadFile(file).key) }
+        let signature = BackupSigner.signatureURL(for: file)
+        if item.manifest && FileManager.default.fileExists(atPath: signature.path) { keys.append(try sync.uploadFile(signature).key) }
         if item.manifest { keys.append(try sync.uploadFile(URL(fileURLWithPath: item.path + ".manifest.json")).key) }
         return keys
     }

@@ -37,6 +37,8 @@ extension CloudSync {
             do {
                 // The manifest goes first, so that a manifest in the bucket always has its backup.
                 if backup.hasManifest { try store.delete(key + ".manifest.json") }
+                // The signature after its manifest (a manifest never outlives it); absent for unsigned backups.
+                if backup.hasSignature { try store.delete(key + ".manifest.json.sig") }
                 try store.delete(key)
                 outcome.removed.append(key)
             } catch let error as CloudError where error.status == 403 {

@@ -19,13 +19,14 @@ public struct CloudSync {
     public var folder: String { prefix.isEmpty ? "backups/" : "\(prefix)/backups/" }
     public func key(for name: String) -> String { folder + name }
 
-    /// Uploads a backup, then its manifest (so a listed manifest always has its backup).
+    /// Uploads a backup, then its signature, then its manifest (so a listed manifest always has
+    /// its backup, and a signed one its signature).
     @discardableResult
     public func upload(_ backup: URL) throws -> [RemoteObject] {
         var uploaded = [try uploadFile(backup)]
-        let manifest = URL(fileURLWithPath: backup.path + ".manifest.json")
-        if FileManager.default.fileExists(atPath: manifest.path) {
-            uploaded.append(try uploadFile(manifest))
+        for companion in [BackupSigner.signatureURL(for: backup), URL(fileURLWithPath: backup.path + ".manifest.json")]
+        where FileManager.default.fileExists(atPath: companion.path) {
+            uploaded.append(try uploadFile(companion))
         }
         return uploaded
     }
@@ -53,6 +54,7 @@ public struct CloudSync {
         public let name: BackupName
         public let object: RemoteObject
         public let hasManifest: Bool
+        public var hasSignature = false
     }
 
     /// The backups in the bucket, newest first; keys that do not follow the pattern are ignored.
@@ -62,7 +64,8 @@ public struct CloudSync {
         return objects.compactMap { object -> RemoteBackup? in
             let file = String(object.key.dropFirst(folder.count))
             guard !file.contains("/"), let name = BackupName(fileName: file) else { return nil }
-            return RemoteBackup(name: name, object: object, hasManifest: keys.contains(object.key + ".manifest.json"))
+            return RemoteBackup(name: name, object: object, hasManifest: keys.contains(object.key + ".manifest.json"),
+                                hasSignature: keys.contains(object.key + ".manifest.json.sig"))
         }.sorted { $0.name > $1.name }
     }
 
@@ -73,6 +76,8 @@ public struct CloudSync {
         /// Bytes already on disk from an earlier, interrupted fetch.
         public let resumedFrom: Int64
         public let downloaded: Int64
+        /// What the signature check found (`BackupTrust.Verdict.summary`); nil when none is required.
+        public var signature: String?
     }
 
     /// Refuses any name that is not a backup file name. The name becomes a local path and an
@@ -85,7 +90,9 @@ public struct CloudSync {
         }
     }
 
-    public func fetch(_ name: String, into directory: URL, progress: ((Int64) -> Void)? = nil) throws -> Fetched {
+    /// With signers configured in `trust`, the manifest's signature is checked before a byte of
+    /// the backup is downloaded, and the download must then match the signed SHA-256.
+    public func fetch(_ name: String, into directory: URL, trust: BackupTrust, progress: ((Int64) -> Void)? = nil) throws -> Fetched {
         try Self.checkName(name)
         let final = directory.appendingPathComponent(name)
         guard !FileManager.default.fileExists(atPath: final.path) else {
@@ -108,6 +115,14 @@ public struct CloudSync {
                                     hint: BackupManifest.hint(for: error), category: BackupManifest.category(for: error))
             }
         }
+
+        var signatureBytes: [UInt8]?
+        if manifest != nil, try cloud({ try store.head(key(for: name + ".manifest.json.sig")) }) != nil {
+            var bytes: [UInt8] = []
+            try cloud { try store.download(key(for: name + ".manifest.json.sig"), from: 0) { bytes += $0 } }
+            signatureBytes = bytes
+        }
+        let verdict = try trust.authenticate(file: final, manifest: manifest, manifestBytes: manifestBytes, signature: signatureBytes)
 
         let partial = directory.appendingPathComponent(".\(name).partial")
         let existing = try? FileManager.default.attributesOfItem(atPath: partial.path)
@@ -168,6 +183,7 @@ public struct CloudSync {
                                     hint: "run fetch again; if it fails the same way, the cloud copy is damaged: use another backup",
                                     category: .badBackup)
             }
+            if let signatureBytes { try AtomicFileSink.writeReplacing(signatureBytes, to: BackupSigner.signatureURL(for: final)) }
             try AtomicFileSink.writeReplacing(manifestBytes, to: URL(fileURLWithPath: final.path + ".manifest.json"))
         }
         guard link(partial.path, final.path) == 0 else {
@@ -175,7 +191,8 @@ public struct CloudSync {
         }
         unlink(partial.path)
         try AtomicFileSink.syncDirectory(directory)
-        return Fetched(path: final.path, resumedFrom: offset, downloaded: written - offset)
+        return Fetched(path: final.path, resumedFrom: offset, downloaded: written - offset,
+                       signature: verdict == .notRequired ? nil : verdict.summary)
     }
 
     /// Runs a cloud call, translating its errors.

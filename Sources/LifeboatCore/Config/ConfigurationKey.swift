@@ -34,6 +34,8 @@ public struct ConfigurationKey: Sendable, Hashable {
     // The key id is not key material, but it is treated as a secret so that no output ever
     // carries whatever an operator pasted into it.
     public static let encryptionKey = Self("BACKUP_ENCRYPTION_KEY", nil, secret: true, "OpenPGP recipient (key id, fingerprint or user id)")
+    public static let signingKey = Self("BACKUP_SIGNING_KEY", nil, "fingerprint of the key that signs every backup's manifest (its secret part in GNUPGHOME; unset: unsigned)")
+    public static let trustedSigners = Self("BACKUP_TRUSTED_SIGNERS", nil, "fingerprints whose signed backups this host restores, comma or space separated (unset: BACKUP_SIGNING_KEY; either set: unsigned backups are refused)")
     public static let verificationEnabled = Self("BACKUP_VERIFICATION_ENABLED", "true", "verify after scheduled weekly backups")
     public static let backupDir = Self("BACKUP_DIR", "/backups", "local backup folder")
     public static let databaseURL = Self("DATABASE_URL", nil, url: true, "database to protect (libpq URL or key=value; unset: PG* variables)")
@@ -126,7 +128,7 @@ public struct ConfigurationKey: Sendable, Hashable {
     public static let all: [ConfigurationKey] = [
         backupEnabled, dailySchedule, weeklySchedule, monthlySchedule, verificationSchedule, cleanupSchedule,
         retentionDaily, retentionWeekly, retentionMonthly, retentionManual,
-        compressionEnabled, compressionLevel, encryptionEnabled, encryptionKey, verificationEnabled,
+        compressionEnabled, compressionLevel, encryptionEnabled, encryptionKey, signingKey, trustedSigners, verificationEnabled,
         backupDir, databaseURL, pgDumpPath, psqlPath, gnupgHome,
         cloudSyncEnabled, cloudProvider, cloudBucket, cloudPrefix, cloudEndpoint, multipartThresholdMB, partSizeMB, cloudMaxRateKBps,
         awsAccessKeyID, awsSecretAccessKey, awsSessionToken, awsRegion, awsChecksumCalculation,

@@ -118,6 +118,13 @@ public struct LifeboatConfiguration: Sendable {
     public var encryptionKey: String? { string(.encryptionKey) }
     public var gnupgHome: String? { string(.gnupgHome) }
     public var pgDumpPath: String? { string(.pgDumpPath) }
+    /// BACKUP_SIGNING_KEY as a fingerprint (see `Fingerprints`).
+    public func signingKey() throws -> String? { try Fingerprints.parse(self, .signingKey).first }
+    /// BACKUP_TRUSTED_SIGNERS, or BACKUP_SIGNING_KEY alone when it is unset; empty: no checks.
+    public func trustedSigners() throws -> [String] {
+        let listed = try Fingerprints.parse(self, .trustedSigners)
+        return listed.isEmpty ? try Fingerprints.parse(self, .signingKey) : listed
+    }
 
     public func retentionLimits() throws -> RetentionPolicy {
         RetentionPolicy(limits: [

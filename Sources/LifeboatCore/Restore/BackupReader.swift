@@ -1,12 +1,16 @@
 import Foundation
 import LifeboatStreams
 
-/// The reverse pipeline: backup file → SHA-256 → OpenPGP decrypt → gunzip → plain SQL into a
-/// sink, in one streaming pass with constant memory. The file's encoding comes from its name.
+/// The reverse pipeline: backup file → [authenticate: each segment against the signed
+/// manifest] → SHA-256 → OpenPGP decrypt → gunzip → plain SQL into a sink, in one streaming
+/// pass with constant memory. The file's encoding comes from its name. The manifest's
+/// signature is checked when the reader is opened, so a refused backup never starts psql.
 /// Damage is reported as `.badBackup`, so callers can tell "the backup is bad" from "could not check".
 public struct BackupReader {
     public let file: URL
     public let manifest: BackupManifest?
+    /// What the signature check at `open` found.
+    public private(set) var authentication: BackupTrust.Verdict = .notRequired
     public var gnupgHome: String?
     public var cancellation: CancellationFlag?
     public var progress: ((Int64) -> Void)?
@@ -22,22 +26,33 @@ public struct BackupReader {
         self.manifest = manifest
     }
 
-    /// Opens `file` with the manifest beside it, if there is one.
-    public static func open(_ file: URL) throws -> BackupReader {
+    /// Opens `file` with the manifest beside it, if there is one, and checks the manifest's
+    /// signature against `trust` (pass `.unchecked` only for reads that never use the file's bytes).
+    public static func open(_ file: URL, trust: BackupTrust) throws -> BackupReader {
         guard FileManager.default.fileExists(atPath: file.path) else {
             throw LifeboatError(stage: "backup file", message: "\(file.path) does not exist",
                                 hint: "`lifeboat list` shows the backups in BACKUP_DIR", category: .configuration)
         }
         let manifestURL = URL(fileURLWithPath: file.path + ".manifest.json")
         var manifest: BackupManifest?
+        var manifestBytes: [UInt8] = []
         if FileManager.default.fileExists(atPath: manifestURL.path) {
-            do { manifest = try BackupManifest.read(from: manifestURL) }
+            do {
+                manifestBytes = Array(try Data(contentsOf: manifestURL))
+                manifest = try BackupManifest.decode(manifestBytes)
+            }
             catch {
                 throw LifeboatError(stage: "manifest", message: "\(manifestURL.path) cannot be read: \(error)",
                                     hint: BackupManifest.hint(for: error), category: BackupManifest.category(for: error))
             }
         }
-        return BackupReader(file: file, manifest: manifest)
+        var reader = BackupReader(file: file, manifest: manifest)
+        if trust.isRequired {
+            let signatureURL = BackupSigner.signatureURL(for: file)
+            let signature = manifest == nil ? nil : FileManager.default.contents(atPath: signatureURL.path).map { Array($0) }
+            reader.authentication = try trust.authenticate(file: file, manifest: manifest, manifestBytes: manifestBytes, signature: signature)
+        }
+        return reader
     }
 
     public struct Outcome: Sendable {
@@ -50,7 +65,7 @@ public struct BackupReader {
 
     /// Streams the plain SQL into `sink`. Throws `.badBackup` errors for damage it detects.
     public func stream(to sink: any ByteSink) throws -> Outcome {
-        let source = try openSource()
+        let source = try authenticatedSource()
         let hashing = SHA256SourceTap(upstream: source)
         let watched = WatchedSource(upstream: hashing, cancellation: cancellation, report: progress)
         let counting = CountingSink(downstream: sink)
@@ -63,6 +78,8 @@ public struct BackupReader {
                 try watched.pipe(to: plain)
             }
             try gunzip?.finish()
+        } catch let error as StreamError where error.stage == .authenticate {
+            throw LifeboatError(stage: "authenticate", message: error.message, hint: error.hint, category: .badBackup)
         } catch let error as StreamError where error.stage == .decrypt || error.stage == .gunzip {
             // Damage in the file explains the failure better when the hash says so too.
             try checkHashAfterFailure()
@@ -100,6 +117,19 @@ public struct BackupReader {
         return LifeboatError(stage: "sha256", message: message,
                              hint: "the file changed after it was written: use another backup (or another copy of this one)",
                              category: .badBackup)
+    }
+
+    /// The file's bytes, each segment checked before it is passed on when the manifest has
+    /// segment hashes (every signed one does); otherwise the file as it is.
+    public func authenticatedSource() throws -> any ByteSource {
+        let file = try openSource()
+        guard let manifest, let size = manifest.segmentSize, let segments = manifest.segmentSha256 else { return file }
+        do {
+            return try SegmentCheckingSource(upstream: file, segmentSize: size, expected: segments,
+                                             totalBytes: manifest.fileBytes, fileName: self.file.lastPathComponent)
+        } catch let error as StreamError {
+            throw LifeboatError(stage: "authenticate", message: error.message, hint: error.hint, category: .badBackup)
+        }
     }
 
     private func openSource() throws -> FileSource {

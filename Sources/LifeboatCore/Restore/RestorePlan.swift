@@ -24,6 +24,8 @@ public struct RestorePlan: Sendable, Codable {
     /// "compose", "systemd", "command" or nil.
     public let servicesProvider: String?
     public let serviceCommands: [String]
+    /// What the signature check found (`BackupTrust.Verdict.summary`); nil in plans of older runs.
+    public var signature: String?
 
     /// The lines a responder reads before typing the database name.
     public var summary: [String] {
@@ -38,6 +40,7 @@ public struct RestorePlan: Sendable, Codable {
             lines.append("mode:     tables \(tables.joined(separator: ", ")) — restored into \(scratch ?? "?") and copied back in one transaction; other tables are untouched")
         }
         if !hasManifest { lines.append("warning:  no manifest: row counts cannot be validated") }
+        if let signature { lines.append("signature: \(signature)") }
         if mode != .tables {
             lines.append(targetExists ? "sessions: every session on \(target) is terminated and new ones blocked during the switch" : "sessions: none (new database)")
         }

@@ -19,6 +19,8 @@ public struct RestoreRunner {
     /// Table restores: commit even when foreign keys to or from the restored tables are left
     /// violated (they are reported either way).
     public var allowForeignKeyViolations = false
+    /// `--allow-unsigned`: restore a backup the signature check would refuse, with a warning.
+    public var allowUnsigned = false
 
     public init(configuration: LifeboatConfiguration) {
         self.configuration = configuration
@@ -50,8 +52,17 @@ public struct RestoreRunner {
                             hint: "set DATABASE_URL=postgresql://user:password@host:port/DBNAME", category: .configuration)
     }
 
+    /// Opens the backup through the signature check this host's configuration asks for.
+    public func open(_ file: URL) throws -> BackupReader {
+        let reader = try BackupReader.open(file, trust: try BackupTrust(configuration: configuration, allowUnsigned: allowUnsigned))
+        if case .acceptedUnsigned(let reason) = reader.authentication {
+            note("WARNING: \(file.lastPathComponent) \(BackupTrust.Verdict.acceptedUnsigned(reason: reason).summary)")
+        }
+        return reader
+    }
+
     public func plan(backup file: URL, mode: RestorePlan.Mode, tables: [String] = []) throws -> RestorePlan {
-        let reader = try BackupReader.open(file)
+        let reader = try open(file)
         let target = try targetDatabase()
         if mode == .tables {
             guard !tables.isEmpty else {
@@ -69,7 +80,7 @@ public struct RestoreRunner {
         let admin = try DatabaseAdmin(conninfo: configuration.databaseURL ?? "")
         defer { admin.close() }
         let now = clock()
-        return RestorePlan(
+        var plan = RestorePlan(
             mode: mode, backup: file.path, target: target,
             scratch: mode == .inPlace ? nil : DatabaseNames.derived(target, mode == .tables ? "tables" : "restore", now),
             keptAs: mode == .safe ? DatabaseNames.derived(target, "before", now) : nil,
@@ -80,6 +91,8 @@ public struct RestoreRunner {
                     provider.commands(for: action).map { "\(action.rawValue): \(ServiceProviders.commandLine($0))" }
                 }
             } ?? [])
+        plan.signature = reader.authentication == .notRequired ? nil : reader.authentication.summary
+        return plan
     }
 
     /// Whether the manifest has the table, by plain or qualified name; a partitioned parent
@@ -98,7 +111,7 @@ public struct RestoreRunner {
     public func run(_ plan: RestorePlan) throws -> Result {
         let startedAt = clock()
         GnuPGAgent.launch(homeDirectory: configuration.gnupgHome)
-        let reader = try BackupReader.open(URL(fileURLWithPath: plan.backup))
+        let reader = try open(URL(fileURLWithPath: plan.backup))
         let admin = try DatabaseAdmin(conninfo: configuration.databaseURL ?? "")
         defer { admin.close() }
         var outcomes: [ServiceOutcome] = []

@@ -136,13 +136,15 @@ public struct SystemStatus: Sendable, Encodable {
     public let cloud: Cloud
     /// The physical engine (pgBackRest), when LIFEBOAT_PHYSICAL_ENGINE is on.
     public var physical: PhysicalStatus? = nil
+    /// BACKUP_SIGNING_KEY and BACKUP_TRUSTED_SIGNERS, and whether the key can sign.
+    public var signing: SigningStatus? = nil
     /// What makes the system unhealthy (exit code 1): the database unreachable, a scheduled
     /// backup type stale. Empty when healthy.
     public let problems: [String]
     public var healthy: Bool { problems.isEmpty }
 
     enum CodingKeys: String, CodingKey {
-        case checkedAt, version, healthy, problems, database, pool, backups, schedule, disk, cloud, physical
+        case checkedAt, version, healthy, problems, database, pool, backups, schedule, disk, cloud, physical, signing
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -158,5 +160,6 @@ public struct SystemStatus: Sendable, Encodable {
         try container.encode(disk, forKey: .disk)
         try container.encode(cloud, forKey: .cloud)
         try container.encodeIfPresent(physical, forKey: .physical)
+        try container.encodeIfPresent(signing, forKey: .signing)
     }
 }

@@ -24,6 +24,7 @@ public struct SystemStatusProbe {
         let backupEnabled = try configuration.bool(.backupEnabled)
         let cloudEnabled = try configuration.bool(.cloudSyncEnabled)
         let physicalSettings = try PhysicalEngineSettings.configured(configuration)
+        let signing = try SigningStatus.probe(configuration)
 
         let (database, pool) = checkDatabase(settings)
         let directory = configuration.backupDirectory
@@ -49,10 +50,12 @@ public struct SystemStatusProbe {
         problems += entries.compactMap { $0.clockWarning(now: now) }
         let physical = physicalSettings.map { PhysicalStatus.probe(configuration: configuration, settings: $0, jobs: jobs, zone: zone, now: now) }
         problems += physical?.problems ?? []
+        // Every backup would fail at its end: as unhealthy as a stale one.
+        if let error = signing.error { problems.append("backups cannot be signed: \(error)") }
         return SystemStatus(
             checkedAt: now, version: LifeboatVersion.current, database: database, pool: pool,
             backups: .init(directory: directory.path, error: inventoryError, types: types),
-            schedule: schedule, disk: disk, cloud: cloud, physical: physical, problems: problems)
+            schedule: schedule, disk: disk, cloud: cloud, physical: physical, signing: signing, problems: problems)
     }
 
     // MARK: database

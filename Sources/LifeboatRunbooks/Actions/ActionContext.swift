@@ -33,6 +33,11 @@ public struct ResolvedParameters: Sendable {
 
     public func string(_ name: String) -> String? { values[name]?.first }
 
+    /// A bool parameter (validated as one before the run): true, yes, on or 1.
+    public func flag(_ name: String) -> Bool {
+        ["true", "yes", "on", "1"].contains(string(name)?.lowercased() ?? "")
+    }
+
     public func required(_ name: String) throws -> String {
         guard let value = string(name), !value.isEmpty else { throw RunbookRunError("parameter '\(name)' is empty") }
         return value

@@ -266,6 +266,8 @@ extension RunEngine {
                 return try withTimeout(step, context) { try ActionExecutor.run(step.action, parameters, $0) }
             } catch {
                 if number == attempts || cancellation?.isCancelled == true { throw error }
+                // The same bytes get the same signature verdict: waiting and retrying only delays the refusal.
+                if (error as? LifeboatError)?.stage == BackupTrust.refusalStage { throw error }
                 note("\(step.id): \(error) — retrying in \(DurationValue(seconds: delay))")
                 Thread.sleep(forTimeInterval: delay)
                 delay *= step.retry?.factor ?? 2

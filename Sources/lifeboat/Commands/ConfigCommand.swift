@@ -30,6 +30,9 @@ struct ConfigCommand: AsyncParsableCommand {
             for entry in entries {
                 print("\(entry.key.name.padding(toLength: width, withPad: " ", startingAt: 0))  \(entry.value)  [\(entry.origin.rawValue)]")
             }
+            let trusted = (try? configuration.trustedSigners()) ?? []
+            Terminal.note("# signing: " + ((try? configuration.signingKey()).flatMap { $0 }.map { "on (\($0))" } ?? "off")
+                          + "; signature check: " + (trusted.isEmpty ? "off" : "on (trusts \(trusted.joined(separator: ", ")))"))
         }
     }
 }

@@ -15,6 +15,11 @@ struct FetchCommand: AsyncParsableCommand {
               lifeboat fetch --latest
               lifeboat fetch --latest --type weekly
               lifeboat fetch backup_weekly_20250118T040000Z.sql.gz.gpg
+              lifeboat fetch --allow-unsigned backup_manual_20240101T000000Z.sql.gz   # from before signing
+
+            With BACKUP_SIGNING_KEY or BACKUP_TRUSTED_SIGNERS set, the manifest's signature (and its \
+            .manifest.json.sig) is checked before anything is downloaded: an unsigned backup, or one \
+            signed by a key not trusted, is refused unless --allow-unsigned (which prints a warning).
             """
     )
 
@@ -28,6 +33,9 @@ struct FetchCommand: AsyncParsableCommand {
 
     @Option(help: "With --latest: only backups of this type.")
     var type: BackupType?
+
+    @Flag(help: "Accept a backup that is unsigned or signed by a key not in BACKUP_TRUSTED_SIGNERS (warns).")
+    var allowUnsigned = false
 
     func validate() throws {
         if (name == nil) == !latest { throw ValidationError("name one backup, or use --latest") }
@@ -56,7 +64,11 @@ struct FetchCommand: AsyncParsableCommand {
             let directory = configuration.backupDirectory
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             let progress = ProgressLine(label: "fetch")
-            let fetched = try progress.showing { try sync.fetch(chosen, into: directory, progress: progress.update) }
+            let trust = try BackupTrust(configuration: configuration, allowUnsigned: allowUnsigned)
+            let fetched = try progress.showing { try sync.fetch(chosen, into: directory, trust: trust, progress: progress.update) }
+            if let signature = fetched.signature, allowUnsigned, !signature.hasPrefix("good") {
+                StandardError.warning("\(chosen): \(signature)")
+            }
             if global.json { try Terminal.printJSON(fetched) }
             else {
                 Terminal.note("fetched: \(fetched.path)" + (fetched.resumedFrom > 0

@@ -21,6 +21,7 @@ struct RestoreCommand: AsyncParsableCommand {
               lifeboat restore --backup-file F --in-place --force
               lifeboat restore --rollback
               lifeboat restore --backup-file F --force --ignore-preflight disk.server
+              lifeboat restore --backup-file F --allow-unsigned    # a backup from before signing was on
 
             Preflight checks (disk, server version, decryption key, service commands, target lock)
             run before anything changes; a failed one stops the restore (exit code 5) unless
@@ -51,6 +52,9 @@ struct RestoreCommand: AsyncParsableCommand {
     @Flag(help: "Swap the newest <db>_before_<time> database back in.")
     var rollback = false
 
+    @Flag(help: "Accept a backup that is unsigned or signed by a key not in BACKUP_TRUSTED_SIGNERS (warns).")
+    var allowUnsigned = false
+
     @Option(name: .customLong("ignore-preflight"), help: "Restore even though this preflight check failed (repeatable, or `all`).")
     var ignorePreflight: [String] = []
 
@@ -70,6 +74,7 @@ struct RestoreCommand: AsyncParsableCommand {
             runner.cancellation = cancellation
             runner.note = { Terminal.note($0) }
             runner.allowForeignKeyViolations = allowFkViolations
+            runner.allowUnsigned = allowUnsigned
 
             if rollback {
                 if !force { try Prompt.confirmDatabaseName(try runner.targetDatabase(), action: "roll back") }
@@ -84,9 +89,9 @@ struct RestoreCommand: AsyncParsableCommand {
             let overrides = try PreflightOverrides(ignorePreflight)
             let file = try backupFile.map { URL(fileURLWithPath: $0) } ?? Prompt.chooseBackup(in: configuration.backupDirectory)
             if testOnly {
-                _ = try BackupReader.open(file)  // a missing file or manifest is said as such, before the checks
+                _ = try runner.open(file)  // a missing file, manifest or signature is said as such, before the checks
                 try preflight(file, mode: nil, configuration: configuration, runner: runner, overrides: overrides)
-                try await VerifyCommand.verify(file, configuration: configuration, json: global.json)
+                try await VerifyCommand.verify(file, configuration: configuration, json: global.json, allowUnsigned: allowUnsigned)
                 return
             }
             let mode: RestorePlan.Mode = inPlace ? .inPlace : (tables.isEmpty ? .safe : .tables)

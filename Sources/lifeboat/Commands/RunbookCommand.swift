@@ -133,6 +133,11 @@ struct RunbookSelection: ParsableArguments {
     @Option(name: .customLong("input"), help: "An input as NAME=VALUE (repeatable).")
     var inputs: [String] = []
 
+    /// The same as `--input allow_unsigned=true`: the input is journaled with the run, and each
+    /// step that accepts a backup because of it says so in its `signature` output and on stderr.
+    @Flag(help: "Accept backups that are unsigned or signed by a key not in BACKUP_TRUSTED_SIGNERS (sets the input allow_unsigned=true).")
+    var allowUnsigned = false
+
     /// The `NAME=VALUE` pairs of the repeated --input options.
     func parsedInputs() throws -> [String: String] {
         var result: [String: String] = [:]
@@ -141,6 +146,12 @@ struct RunbookSelection: ParsableArguments {
                 throw ValidationError("--input takes NAME=VALUE, not '\(pair)'")
             }
             result[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
+        }
+        if allowUnsigned {
+            if let given = result["allow_unsigned"], given.lowercased() != "true" {
+                throw ValidationError("--allow-unsigned contradicts --input allow_unsigned=\(given)")
+            }
+            result["allow_unsigned"] = "true"
         }
         return result
     }

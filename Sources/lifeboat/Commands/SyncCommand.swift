@@ -20,6 +20,10 @@ struct SyncCommand: AsyncParsableCommand {
               lifeboat sync --dry-run
               lifeboat sync
               lifeboat sync --no-prune --json
+
+            With BACKUP_SIGNING_KEY or BACKUP_TRUSTED_SIGNERS set, a local backup is uploaded only if its \
+            manifest carries a trusted signature (a file planted in BACKUP_DIR must not reach the bucket \
+            that a total-loss recovery fetches from); --allow-unsigned uploads the others too, with a warning.
             """
     )
 
@@ -30,6 +34,9 @@ struct SyncCommand: AsyncParsableCommand {
 
     @Flag(inversion: .prefixedNo, help: "Apply the retention policy to the bucket after uploading (default: on).")
     var prune = true
+
+    @Flag(help: "Upload backups that are unsigned or signed by a key not in BACKUP_TRUSTED_SIGNERS too (warns).")
+    var allowUnsigned = false
 
     func run() async throws {
         try await reportingErrors {
@@ -46,6 +53,12 @@ struct SyncCommand: AsyncParsableCommand {
             let plan = try catchUp.plan(try BackupInventory.scan(configuration.backupDirectory))
             let verb = dryRun ? "would upload" : "uploaded"
             var uploaded: [CloudCatchUp.Item] = []
+            // Every planned backup is authenticated before the first upload, so a refusal leaves the bucket as it was.
+            let trust = try BackupTrust(configuration: configuration, allowUnsigned: allowUnsigned)
+            for item in plan.uploads {
+                let verdict = try BackupReader.open(URL(fileURLWithPath: item.path), trust: trust).authentication
+                if case .acceptedUnsigned = verdict { StandardError.warning("\(item.name) \(verdict.summary)") }
+            }
             if dryRun {
                 uploaded = plan.uploads
             } else {

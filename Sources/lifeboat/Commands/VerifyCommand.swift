@@ -16,6 +16,11 @@ struct VerifyCommand: AsyncParsableCommand {
               lifeboat verify --latest
               lifeboat verify /backups/backup_daily_20250118T030000Z.sql.gz
               lifeboat verify --latest --json
+              lifeboat verify --allow-unsigned /backups/backup_manual_20240101T000000Z.sql.gz   # taken before signing was on
+
+            With BACKUP_SIGNING_KEY or BACKUP_TRUSTED_SIGNERS set, the manifest's signature is checked \
+            first and every 4 MiB segment before it is used; an unsigned backup, or one signed by a key \
+            not trusted, is refused unless --allow-unsigned (which prints a warning).
             """
     )
 
@@ -27,6 +32,9 @@ struct VerifyCommand: AsyncParsableCommand {
     @Flag(help: "Verify the newest backup in BACKUP_DIR.")
     var latest = false
 
+    @Flag(help: "Accept a backup that is unsigned or signed by a key not in BACKUP_TRUSTED_SIGNERS (warns).")
+    var allowUnsigned = false
+
     func validate() throws {
         if file == nil && !latest { throw ValidationError("name a backup file, or use --latest") }
         if file != nil && latest { throw ValidationError("use either a file or --latest, not both") }
@@ -36,7 +44,7 @@ struct VerifyCommand: AsyncParsableCommand {
         try await reportingErrors {
             let configuration = try await global.loadConfiguration()
             let target = try file.map { URL(fileURLWithPath: $0) } ?? latestBackup(configuration)
-            try await VerifyCommand.verify(target, configuration: configuration, json: global.json)
+            try await VerifyCommand.verify(target, configuration: configuration, json: global.json, allowUnsigned: allowUnsigned)
         }
     }
 
@@ -51,11 +59,12 @@ struct VerifyCommand: AsyncParsableCommand {
     }
 
     /// Shared with `backup --verify` and `backup --verify-only`.
-    static func verify(_ file: URL, configuration: LifeboatConfiguration, json: Bool) async throws {
+    static func verify(_ file: URL, configuration: LifeboatConfiguration, json: Bool, allowUnsigned: Bool = false) async throws {
         let cancellation = Signals.cancellation
         let progress = ProgressLine(label: "verify")
         var verifier = BackupVerifier(configuration: configuration)
         verifier.cancellation = cancellation
+        verifier.allowUnsigned = allowUnsigned
         verifier.notifier = try EventNotifier(configuration: configuration)
         verifier.progress = progress.update
         let report: BackupVerifier.Report
@@ -66,6 +75,9 @@ struct VerifyCommand: AsyncParsableCommand {
             throw error
         }
         JobMetrics.record(configuration) { $0.verification(report.passed ? "passed" : "failed") }
+        if let signature = report.checks.first(where: { $0.name == "signature" && $0.result == "skipped" }) {
+            StandardError.warning("\(file.lastPathComponent): \(signature.detail ?? "signature not checked")")
+        }
         if json {
             try Terminal.printJSON(report)
         } else {

@@ -58,7 +58,7 @@ enum BackupSelect: RunbookAction {
         context.note("selected \(chosen.name.fileName)")
         // Size and SHA-256 go into the journal so a post-incident report can name exactly
         // which bytes were restored, even on another machine.
-        let manifest = source == "local" ? (try? BackupReader.open(URL(fileURLWithPath: chosen.path)))?.manifest : nil
+        let manifest = source == "local" ? (try? BackupReader.open(URL(fileURLWithPath: chosen.path), trust: .unchecked))?.manifest : nil
         let bytes = manifest?.fileBytes ?? chosen.bytes ?? fileSize(chosen.path)
         return ["name": chosen.name.fileName, "path": chosen.path, "timestamp": ISO8601DateFormatter().string(from: chosen.name.timestamp),
                 "type": chosen.name.type.rawValue, "source": source, "bytes": bytes.map(String.init) ?? "",

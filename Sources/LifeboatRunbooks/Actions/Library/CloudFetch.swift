@@ -5,8 +5,8 @@ import LifeboatCore
 /// A download cut short resumes where it stopped; one that finished before a crash is reused.
 enum CloudFetch: RunbookAction {
     static let spec = ActionSpec(name: "cloud.fetch", summary: "download a backup from the cloud into the run folder (resumable)",
-                                 parameters: [.required("name", .string, "backup file name")],
-                                 outputs: ["path", "bytes"], safeToRepeat: true, changesLiveSystems: false)
+                                 parameters: [.required("name", .string, "backup file name"), BackupTrustParameter.spec],
+                                 outputs: ["path", "bytes", BackupTrustParameter.output], safeToRepeat: true, changesLiveSystems: false)
 
     static func run(_ parameters: ResolvedParameters, _ context: ActionContext) throws -> [String: String] {
         let name = try parameters.required("name")
@@ -15,10 +15,12 @@ enum CloudFetch: RunbookAction {
         let existing = context.artifacts.appendingPathComponent(name)
         if FileManager.default.fileExists(atPath: existing.path) {  // fetched before a crash
             let size = ((try? FileManager.default.attributesOfItem(atPath: existing.path))?[.size] as? NSNumber)?.int64Value ?? 0
-            return ["path": existing.path, "bytes": String(size)]
+            return ["path": existing.path, "bytes": String(size), BackupTrustParameter.output: "checked when it was fetched"]
         }
         let sync = try CloudSync(configuration: context.configuration, cancellation: context.cancellation)
-        let fetched = try sync.fetch(name, into: context.artifacts, progress: context.progress)
-        return ["path": fetched.path, "bytes": String(fetched.resumedFrom + fetched.downloaded)]
+        let fetched = try sync.fetch(name, into: context.artifacts, trust: try BackupTrustParameter.trust(parameters, context), progress: context.progress)
+        if let signature = fetched.signature, !signature.hasPrefix("good") { context.note("WARNING: \(name) \(signature)") }
+        return ["path": fetched.path, "bytes": String(fetched.resumedFrom + fetched.downloaded),
+                BackupTrustParameter.output: fetched.signature ?? BackupTrust.Verdict.notRequired.summary]
     }
 }

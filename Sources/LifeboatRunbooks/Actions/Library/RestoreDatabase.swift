@@ -11,19 +11,23 @@ enum RestoreDatabase: RunbookAction {
             .required("backup", .string, "path of the backup"),
             .optional("mode", .choice(["safe", "in-place", "scratch"]), "safe (default), in-place, or scratch (a new database)"),
             .optional("database", .string, "target database (default: the runbook target)"),
+            BackupTrustParameter.spec,
         ],
-        outputs: ["database", "kept_as"], safeToRepeat: false, changesLiveSystems: true)
+        outputs: ["database", "kept_as", BackupTrustParameter.output], safeToRepeat: false, changesLiveSystems: true)
 
     static func run(_ parameters: ResolvedParameters, _ context: ActionContext) throws -> [String: String] {
         let backup = URL(fileURLWithPath: try parameters.required("backup"))
         let mode = parameters.string("mode") ?? "safe"
-        let runner = context.restoreRunner(database: parameters.string("database"))
+        var runner = context.restoreRunner(database: parameters.string("database"))
+        runner.allowUnsigned = parameters.flag(BackupTrustParameter.name) || BackupTrustParameter.isRunArtifact(backup, context)
         let plan = try runner.plan(backup: backup, mode: mode == "in-place" ? .inPlace : .safe)
         if mode == "scratch" && plan.targetExists {
             throw RunbookRunError("scratch restore target \(plan.target) already exists", hint: "name a new database")
         }
         let result = try runner.run(plan)
-        return ["database": plan.target, "kept_as": result.keptAs ?? ""]
+        return ["database": plan.target, "kept_as": result.keptAs ?? "",
+                BackupTrustParameter.output: BackupTrustParameter.isRunArtifact(backup, context) && !parameters.flag(BackupTrustParameter.name)
+                    ? "this run's own artifact, authenticated by the step that wrote it" : plan.signature ?? BackupTrust.Verdict.notRequired.summary]
     }
 }
 

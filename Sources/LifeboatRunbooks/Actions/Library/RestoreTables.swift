@@ -10,14 +10,16 @@ enum RestoreTables: RunbookAction {
             .required("backup", .string, "path of the backup"),
             .required("tables", .stringList, "tables to restore (schema.table, or the SQL spelling \"Sales Dept\".\"Order Items\")"),
             .optional("allow_fk_violations", .bool, "commit even when foreign keys to or from these tables are left violated (default false)"),
+            BackupTrustParameter.spec,
         ],
-        outputs: ["tables"], safeToRepeat: true, changesLiveSystems: true)
+        outputs: ["tables", BackupTrustParameter.output], safeToRepeat: true, changesLiveSystems: true)
 
     static func run(_ parameters: ResolvedParameters, _ context: ActionContext) throws -> [String: String] {
         let backup = URL(fileURLWithPath: try parameters.required("backup"))
         let tables = parameters.list("tables")
         var runner = context.restoreRunner(database: nil)
-        runner.allowForeignKeyViolations = parameters.string("allow_fk_violations") == "true"
+        runner.allowUnsigned = parameters.flag(BackupTrustParameter.name) || BackupTrustParameter.isRunArtifact(backup, context)
+        runner.allowForeignKeyViolations = parameters.flag("allow_fk_violations")
         if context.drill {
             // A drill's target starts empty: restore the whole backup there first, so the
             // table copy that follows is rehearsed against real tables.
@@ -26,7 +28,8 @@ enum RestoreTables: RunbookAction {
             admin.close()
             if !exists { _ = try runner.run(try runner.plan(backup: backup, mode: .safe)) }
         }
-        _ = try runner.run(try runner.plan(backup: backup, mode: .tables, tables: tables))
-        return ["tables": tables.joined(separator: ",")]
+        let plan = try runner.plan(backup: backup, mode: .tables, tables: tables)
+        _ = try runner.run(plan)
+        return ["tables": tables.joined(separator: ","), BackupTrustParameter.output: plan.signature ?? BackupTrust.Verdict.notRequired.summary]
     }
 }
