@@ -241,8 +241,9 @@ struct DiskSpaceTests {
         let folder = try ScratchFolder()
         let environment = try WebhookTests.environment(database, folder, urls: [receiver.url])
         let (file, manifest) = try BackupRoundTripTests.backup(["--type", "daily", "--compress"], environment)
-        // A newer daily backup whose manifest claims an exabyte.
-        let fake = "backup_daily_20990101T000000Z.sql.gz"
+        // A newer daily backup whose manifest claims an exabyte (within the hour: a name further
+        // ahead of the clock is never the newest, see BackupClock).
+        let fake = BackupName(type: .daily, timestamp: Date().addingTimeInterval(1800), compressed: true, encrypted: false).fileName
         try FileManager.default.copyItem(at: file, to: folder.url.appendingPathComponent(fake))
         var huge = manifest
         huge.fileName = fake
