@@ -230,7 +230,7 @@ struct ForgedBackupTests {
     /// The guard must not refuse what pg_dump writes: large objects come in a `BEGIN;` …
     /// `COMMIT;` block, which the guard drops so the restore stays one transaction.
     @Test func aDumpWithLargeObjectsStillVerifiesAndRestores() throws {
-        let live = try ScratchDatabase(fromPagila: false)
+        let live = try ScratchDatabase()
         defer { RestoreTests.dropAll(like: "\(live.name)_%") }
         let folder = try ScratchFolder()
         try live.connect().query("SELECT lo_from_bytea(0, 'hello'::bytea); SELECT lo_from_bytea(0, 'world'::bytea)")
