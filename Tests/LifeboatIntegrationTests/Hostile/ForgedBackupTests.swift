@@ -169,7 +169,7 @@ struct ForgedBackupTests {
 
     @Test(arguments: verifyMatrix)
     func verifyRefusesTheForgery(_ forgedCase: Case) throws {
-        try ReliabilityLog.run(.security, "forged backup, verify: \(forgedCase.testDescription)") { check in
+        try ReliabilityLog.run(.hostile, "forged backup, verify: \(forgedCase.testDescription)") { check in
             let live = try Self.liveDatabase()
             let folder = try ScratchFolder()
             let forged = try Self.forge(forgedCase.variant, forgedCase.encoding, manifest: forgedCase.manifest, into: folder)
@@ -195,7 +195,7 @@ struct ForgedBackupTests {
 
     @Test(arguments: restoreMatrix)
     func restoreRefusesTheForgeryAndLeavesTheLiveDatabase(_ mode: String, _ forgedCase: Case) throws {
-        try ReliabilityLog.run(.security, "forged backup, restore \(mode): \(forgedCase.testDescription)") { check in
+        try ReliabilityLog.run(.hostile, "forged backup, restore \(mode): \(forgedCase.testDescription)") { check in
             let live = try Self.liveDatabase()
             defer { RestoreTests.dropAll(like: "\(live.name)_%") }
             let folder = try ScratchFolder()
@@ -213,7 +213,7 @@ struct ForgedBackupTests {
     /// Legacy seed files (a date and no manifest) go through the same guard.
     @Test(arguments: Encoding.allCases)
     func legacyDateOnlyFilesAreGuardedToo(_ encoding: Encoding) throws {
-        try ReliabilityLog.run(.security, "forged backup, legacy date-only \(encoding.rawValue): verify and restore --test-only") { check in
+        try ReliabilityLog.run(.hostile, "forged backup, legacy date-only \(encoding.rawValue): verify and restore --test-only") { check in
             let live = try Self.liveDatabase()
             defer { RestoreTests.dropAll(like: "\(live.name)_%") }
             let folder = try ScratchFolder()
@@ -230,7 +230,7 @@ struct ForgedBackupTests {
     /// The guard must not refuse what pg_dump writes: large objects come in a `BEGIN;` …
     /// `COMMIT;` block, which the guard drops so the restore stays one transaction.
     @Test func aDumpWithLargeObjectsStillVerifiesAndRestores() throws {
-        let live = try ScratchDatabase(fromPagila: false)
+        let live = try ScratchDatabase()
         defer { RestoreTests.dropAll(like: "\(live.name)_%") }
         let folder = try ScratchFolder()
         try live.connect().query("SELECT lo_from_bytea(0, 'hello'::bytea); SELECT lo_from_bytea(0, 'world'::bytea)")
@@ -247,7 +247,7 @@ struct ForgedBackupTests {
 
     /// recent-corruption picks the newest local backup: the forged one; its verify step refuses it.
     @Test func recentCorruptionRunbookRefusesTheForgery() throws {
-        try ReliabilityLog.run(.security, "forged backup, runbook recent-corruption") { check in
+        try ReliabilityLog.run(.hostile, "forged backup, runbook recent-corruption") { check in
             let live = try Self.liveDatabase()
             defer { RestoreTests.dropAll(like: "\(live.name)_%") }
             let folder = try ScratchFolder()
@@ -265,7 +265,7 @@ struct ForgedBackupTests {
 
     /// total-loss fetches the newest backup from the bucket: the planted one; nothing runs.
     @Test func totalLossRunbookRefusesTheForgeryFromTheBucket() throws {
-        try ReliabilityLog.run(.security, "forged backup, runbook total-loss from the bucket") { check in
+        try ReliabilityLog.run(.hostile, "forged backup, runbook total-loss from the bucket") { check in
             let live = try Self.liveDatabase()
             defer { RestoreTests.dropAll(like: "\(live.name)_%") }
             let folder = try ScratchFolder()

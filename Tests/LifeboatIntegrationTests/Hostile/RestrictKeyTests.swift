@@ -14,7 +14,7 @@ struct RestrictKeyTests {
         let configuration = try await LifeboatConfiguration.load(
             environment: ["DATABASE_URL": target.url, "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"],
             environmentFile: "/dev/null")
-        try ReliabilityLog.run(.security, "unguarded psql under Lifeboat's \\restrict key refuses \\!") { check in
+        try ReliabilityLog.run(.hostile, "unguarded psql under Lifeboat's \\restrict key refuses \\!") { check in
             let folder = try ScratchFolder()
             let marker = folder.url.appendingPathComponent("pwned")
             let role = "lbt_restrict_\(UInt32.random(in: 0...UInt32.max))"
