@@ -24,12 +24,23 @@ import Testing
         return String(decoding: data, as: UTF8.self)
     }
 
+    /// What command substitution does to its output.
+    static func trailingNewlinesGone(_ text: String) -> String {
+        var text = text
+        while text.hasSuffix("\n") { text.removeLast() }
+        return text
+    }
+
     @Test(arguments: hostile)
     func aValueIsReadBackUnchangedBareInSingleAndInDoubleQuotes(value: String) throws {
         #expect(try Self.shellReadsBack("printf %s ${inputs.x}", value) == value)
         #expect(try Self.shellReadsBack("printf %s '<${inputs.x}>'", value) == "<\(value)>")
         #expect(try Self.shellReadsBack(#"printf %s "<${inputs.x}>/log""#, value) == "<\(value)>/log")
         #expect(try Self.shellReadsBack(#"printf %s "a"${inputs.x}'b'"#, value) == "a\(value)b")
+        // Command substitution starts a fresh level, even inside double quotes.
+        #expect(try Self.shellReadsBack(#"printf %s "$(printf %s "${inputs.x}")""#, value) == Self.trailingNewlinesGone(value))
+        #expect(try Self.shellReadsBack(#"printf %s "$(printf %s ${inputs.x} | (cat))-`printf %s ${inputs.x}`""#, value)
+                == "\(Self.trailingNewlinesGone(value))-\(Self.trailingNewlinesGone(value))")
     }
 
     @Test func quoteStateFollowsTheLiteralText() {
@@ -38,6 +49,10 @@ import Testing
         #expect(ShellQuoting.context(after: #"echo \"a"#, from: .bare) == .bare)
         #expect(ShellQuoting.context(after: #"echo "a\"b"#, from: .bare) == .double)
         #expect(ShellQuoting.quote("it's", in: .bare) == #"'it'\''s'"#)
+        #expect(ShellQuoting.context(after: #"stat "$(dirname ""#, from: .bare) == .double)
+        #expect(ShellQuoting.context(after: #"stat "$(dirname "x")"#, from: .bare) == .double)
+        #expect(ShellQuoting.context(after: #"stat "$(dirname "x")""#, from: .bare) == .bare)
+        #expect(ShellQuoting.context(after: #"a "$(b (c) "#, from: .bare) == .bare)
     }
 
     @Test(arguments: ["AWS_SECRET_ACCESS_KEY", "BACKUP_SMTP_PASSWORD", "BACKUP_WEBHOOK_SECRET", "AZURE_STORAGE_KEY", "DATABASE_URL"])

@@ -38,15 +38,16 @@ struct HostileConfigTests {
         }
     }
 
-    static let databaseURLOptions: [(suffix: String, mentions: String)] = [
-        ("?frobnicate=1", "invalid URI query parameter: \"frobnicate\""),
-        ("?application_name=lifeboat&foo=bar", "\"foo\""),
-        ("?sslmode=bogus", "invalid sslmode value"),
+    /// What is wrong, in general terms: libpq's own message quotes the string (issue 18).
+    static let databaseURLOptions: [(suffix: String, mentions: String, hidden: String)] = [
+        ("?frobnicate=1", "a query parameter (after ?) is not one libpq knows", "frobnicate"),
+        ("?application_name=lifeboat&foo=bar", "a query parameter (after ?) is not one libpq knows", "foo=bar"),
+        ("?sslmode=bogus", "the sslmode setting has a value libpq does not accept", "bogus"),
     ]
 
     @Test(arguments: databaseURLOptions.indices)
     func unknownDatabaseURLParametersAreConfigurationErrors(_ index: Int) throws {
-        let (suffix, mentions) = Self.databaseURLOptions[index]
+        let (suffix, mentions, hidden) = Self.databaseURLOptions[index]
         try ReliabilityLog.run(.hostile, "DATABASE_URL with \(suffix)") { check in
             let live = try ScratchDatabase()
             let folder = try ScratchFolder()
@@ -58,6 +59,7 @@ struct HostileConfigTests {
                 let result = try Command.lifeboat(arguments, environment: ["DATABASE_URL": live.url + suffix, "BACKUP_DIR": folder.path])
                 check.refused(result, status: 2, mentions: [mentions, "DATABASE_URL"])
                 check.expect(!result.stderr.contains(password), "the password is not in the error")
+                check.expect(!result.stderr.contains(hidden), "no part of the string is in the error: \(result.stderr)")
             }
             check.expect(folder.files.isEmpty, "no backup, no partial file: \(folder.files)")
             check.expect(try RestoreTests.checksums(live) == before, "the database is untouched")
@@ -71,7 +73,8 @@ struct HostileConfigTests {
             let result = try Command.lifeboat(["backup"], environment: [
                 "DATABASE_URL": "host=127.0.0.1 dbname=postgres frobnicate=1", "BACKUP_DIR": folder.path,
             ])
-            check.refused(result, status: 2, mentions: ["invalid connection option \"frobnicate\""])
+            check.refused(result, status: 2, mentions: ["it names an option libpq does not know"])
+            check.expect(!result.stderr.contains("frobnicate"), "no part of the string is in the error: \(result.stderr)")
             check.expect(folder.files.isEmpty, "nothing written: \(folder.files)")
         }
     }
