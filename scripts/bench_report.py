@@ -21,9 +21,11 @@ VARIANTS = {
     "backup_peer": ("backup", "peer: `pg_dump | gzip -6 | gpg -e`"),
     "backup_lifeboat": ("backup", "Lifeboat: `backup --compress --encrypt`"),
     "backup_lifeboat_fast": ("backup", "Lifeboat, gzip level 1: `BACKUP_COMPRESSION_LEVEL=1 backup …` (not a goal)"),
+    "backup_lifeboat_signed": ("backup", "Lifeboat, signed: `BACKUP_SIGNING_KEY=… backup …` (not a goal)"),
     "restore_limit": ("restore", "limit: `psql < plain.sql`"),
     "restore_peer": ("restore", "peer: `gpg -d | gunzip | psql`"),
     "restore_lifeboat": ("restore", "Lifeboat: `restore --force` (new database)"),
+    "restore_lifeboat_signed": ("restore", "Lifeboat, signed: signature and segments checked (not a goal)"),
     "verify_lifeboat": ("verify", "Lifeboat: `verify`"),
     "upload_aws": ("upload", "`aws s3 cp` of the plain dump"),
     "aws_startup": ("upload", "`aws s3api head-bucket` (aws CLI start-up, for reference)"),
@@ -32,6 +34,8 @@ VARIANTS = {
 LIFEBOAT_COMMANDS = {  # peak RSS per command: variant -> name
     "backup_lifeboat": "backup",
     "backup_lifeboat_fast": "backup (level 1)",
+    "backup_lifeboat_signed": "backup (signed)",
+    "restore_lifeboat_signed": "restore (signed)",
     "upload_lifeboat": "sync",
     "restore_lifeboat": "restore",
     "verify_lifeboat": "verify",
@@ -94,6 +98,11 @@ def ratios_text(v, variant):
         parts = [f"{fmt_ratio(ratio(v, variant, 'backup_peer'))} peer", f"{fmt_ratio(ratio(v, variant, 'backup_limit'))} limit"]
     elif variant == "restore_lifeboat":
         parts = [f"{fmt_ratio(ratio(v, variant, 'restore_peer'))} peer", f"{fmt_ratio(ratio(v, variant, 'restore_limit'))} limit"]
+    elif variant == "backup_lifeboat_signed":
+        parts = [f"{fmt_ratio(ratio(v, variant, 'backup_lifeboat'))} unsigned backup"]
+    elif variant == "restore_lifeboat_signed":
+        parts = [f"{fmt_ratio(ratio(v, variant, 'restore_lifeboat'))} unsigned restore",
+                 f"{fmt_ratio(ratio(v, variant, 'restore_peer'))} peer"]
     elif variant == "verify_lifeboat":
         parts = [f"{fmt_ratio(ratio(v, variant, 'restore_lifeboat'))} Lifeboat restore",
                  f"{fmt_ratio(ratio(v, variant, 'restore_peer'))} restore peer"]

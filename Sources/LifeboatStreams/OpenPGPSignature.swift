@@ -63,7 +63,12 @@ extension OpenPGP {
         let signature = try CallbackData(sink: output, stage: .sign)
         let status = gpgme_op_sign(context.handle, plain.handle, signature.handle, GPGME_SIG_MODE_DETACH)
         if let error = plain.failure ?? signature.failure { throw error }
-        try context.check(status, .sign, "signing with \(signer.fingerprint) failed")
+        guard status == 0 else {
+            // gpg asking for a passphrase with no terminal fails as "Inappropriate ioctl for device".
+            throw StreamError(stage: .sign, message: "signing with \(signer.fingerprint) failed: \(describe(status))",
+                              hint: "backups are signed unattended: the key's secret part must be usable without a passphrase prompt "
+                                  + "(a key without one, or the passphrase preset in gpg-agent); check with `gpg --batch --sign` as this user")
+        }
         if let result = gpgme_op_sign_result(context.handle), let invalid = result.pointee.invalid_signers {
             let fpr = invalid.pointee.fpr.map { String(cString: $0) } ?? signer.fingerprint
             throw StreamError(stage: .sign, message: "signer \(fpr) was refused: \(describe(invalid.pointee.reason))",

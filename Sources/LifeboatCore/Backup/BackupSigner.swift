@@ -14,14 +14,20 @@ public struct BackupSigner: Sendable {
     public let gnupgHome: String?
 
     /// The signer BACKUP_SIGNING_KEY names, checked against the keyring now (before pg_dump
-    /// runs); nil when signing is off.
+    /// runs) by signing a few bytes; nil when signing is off.
     public init?(configuration: LifeboatConfiguration) throws {
         guard let fingerprint = try configuration.signingKey() else { return nil }
-        do { key = try OpenPGP.signingKey(fingerprint: fingerprint, homeDirectory: configuration.gnupgHome) }
-        catch let error as StreamError {
+        let found: OpenPGP.Key
+        do {
+            found = try OpenPGP.signingKey(fingerprint: fingerprint, homeDirectory: configuration.gnupgHome)
+            // A key whose secret part wants a passphrase no one can type here would only fail
+            // after the whole dump: one tiny signature now proves it can sign unattended.
+            _ = try OpenPGP.signDetached(Array("lifeboat signing check".utf8), signer: found, homeDirectory: configuration.gnupgHome)
+        } catch let error as StreamError {
             throw LifeboatError(stage: "signing key", message: "BACKUP_SIGNING_KEY: \(error.message)",
                                 hint: error.hint ?? "set BACKUP_SIGNING_KEY to a key from `gpg --list-secret-keys`", category: .configuration)
         }
+        key = found
         gnupgHome = configuration.gnupgHome
     }
 
