@@ -57,7 +57,12 @@ public struct BackupTrust: Sendable {
         let reason: String
         let whose: String
         switch try check(manifest: manifest, manifestBytes: manifestBytes, signature: signature) {
-        case .success(let fingerprint): return .signed(by: fingerprint)
+        case .success(let fingerprint):
+            // The signed manifest names its file: an older signed backup copied under a newer
+            // name (to be taken as the latest) is a replay, not the backup that name promises.
+            guard let signedName = manifest?.fileName, signedName != file.lastPathComponent else { return .signed(by: fingerprint) }
+            (reason, whose) = ("its signed manifest is for \(signedName), not \(file.lastPathComponent): a signed backup renamed to pass "
+                                   + "for another (restore it under its own name if it is the one you want)", fingerprint)
         case .failure(let refusal): (reason, whose) = (refusal.reason, refusal.whose)
         }
         if allowUnsigned { return .acceptedUnsigned(reason: "\(reason) (signer: \(whose))") }
@@ -97,6 +102,7 @@ public struct BackupTrust: Sendable {
                                     whose: bad.fingerprint))
         }
         if let good = found.first(where: { $0.isValid && isTrusted($0) }) {
+
             // Without segment hashes the file could only be judged after psql had it all.
             guard manifest.hasSegments else {
                 return .failure(Refusal(reason: "its signed manifest has no segment hashes to check the file with as it is read",

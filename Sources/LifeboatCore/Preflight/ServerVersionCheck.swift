@@ -18,7 +18,8 @@ extension Preflight {
         if let manifest = backup.manifest {
             dumped = PostgresVersion(manifest.serverVersion)
             source = "its manifest says \(manifest.serverVersion.split(separator: " ").first ?? "")"
-        } else if case .local(let url) = subject.backup, backup.readable, let header = Self.dumpHeader(url, gnupgHome: configuration.gnupgHome) {
+        } else if case .local(let url) = subject.backup, backup.readable, !signaturesRequired,
+                  let header = Self.dumpHeader(url, gnupgHome: configuration.gnupgHome) {
             dumped = PostgresVersion.dumpedFrom(header)
             source = "its SQL header"
         } else {
@@ -36,6 +37,10 @@ extension Preflight {
         }
         return PreflightCheck(name, .ok, "\(serverText), not older than the dump's \(dumped) (\(source))")
     }
+
+    /// A backup without a manifest has no signature: where signatures are required, its bytes
+    /// are not read (not even by gpg) before the restore's own check refuses or accepts it.
+    private var signaturesRequired: Bool { !((try? configuration.trustedSigners()) ?? []).isEmpty }
 
     /// The first few KiB of a backup's SQL, for pg_dump's header: read through the same
     /// reverse pipeline as a restore, stopped as soon as enough has arrived. Nil when nothing

@@ -227,6 +227,31 @@ struct SignedBackupTests {
     }
 }
 
+extension SignedBackupTests {
+    /// A replay: an older signed backup, its manifest and signature copied under a newer name so
+    /// that it is taken as the latest. Everything verifies but the name the manifest signs.
+    @Test("an older signed backup copied under a newer name is refused: the signed manifest names another file")
+    func renamedSignedBackupRefused() throws {
+        try ReliabilityLog.run(.security, "signed: an older signed backup renamed to pass for the latest refused") { check in
+            let source = try ScratchDatabase()
+            let folder = try ScratchFolder()
+            let environment = try Self.signingEnvironment(source, folder)
+            let (file, _) = try BackupRoundTripTests.backup(["--type", "daily", "--compress", "--no-encrypt"], environment)
+            let newer = BackupName(type: .daily, timestamp: Date().addingTimeInterval(600), compressed: true, encrypted: false)
+            let renamed = folder.url.appendingPathComponent(newer.fileName)
+            for suffix in ["", ".manifest.json", ".manifest.json.sig"] {
+                try FileManager.default.copyItem(atPath: file.path + suffix, toPath: renamed.path + suffix)
+            }
+            let latest = try Command.lifeboat(["verify", "--latest"], environment: environment)
+            check.expect(latest.status == 3, "verify --latest takes the renamed copy and refuses it: \(latest.stderr)")
+            check.expect(latest.stderr.contains("signature") && latest.stderr.contains("its signed manifest is for \(file.lastPathComponent)"),
+                         "the message names the signed file: \(latest.stderr)")
+            let original = try Command.lifeboat(["verify", file.path], environment: environment)
+            check.expect(original.status == 0, "under its own name it verifies: \(original.stderr)")
+        }
+    }
+}
+
 /// A throwaway GnuPG home with the public keys of others imported: for checks that need a
 /// keyring knowing a key without trusting it. Short path (gpg-agent's socket limit); the agent
 /// is stopped when it goes.
