@@ -84,6 +84,18 @@ struct WholeDatabaseTests {
         return facts
     }
 
+    /// Every fact of `portrait` the same in the original and the copy.
+    static func expectSamePortrait(of original: String, and copy: String, _ context: String,
+                                   sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let expected = try portrait(original)
+        let found = try portrait(copy)
+        for (fact, value) in expected {
+            #expect(found[fact] == value, "\(fact): \(found[fact] ?? "missing") \(context), \(value) in the original",
+                    sourceLocation: sourceLocation)
+        }
+        #expect(Set(found.keys) == Set(expected.keys), sourceLocation: sourceLocation)
+    }
+
     /// The URL of `database` on the cluster `adminURL` belongs to.
     static func url(_ database: String, on adminURL: String) -> String {
         String(adminURL[..<adminURL.range(of: "/", options: .backwards)!.upperBound]) + database
@@ -111,12 +123,7 @@ struct WholeDatabaseTests {
             """)
         try #require(restored.succeeded, "gpg -d | gunzip | psql on the bare cluster: \(restored.stderr)")
 
-        let original = try Self.portrait(source.database.url)
-        let copy = try Self.portrait(Self.url(name, on: bare))
-        for (fact, value) in original {
-            #expect(copy[fact] == value, "\(fact): \(copy[fact] ?? "missing") on the bare cluster, \(value) in the original")
-        }
-        #expect(Set(copy.keys) == Set(original.keys))
+        try Self.expectSamePortrait(of: source.database.url, and: Self.url(name, on: bare), "on the bare cluster")
         let created = try admin.query("SELECT rolname, rolcanlogin, rolpassword IS NULL FROM pg_authid WHERE rolname IN ($1, $2) ORDER BY 1",
                                       [source.owner, source.group]).rows
         #expect(created.map { $0[0] } == [source.group, source.owner], "the roles the database needs were created")
@@ -156,12 +163,7 @@ struct WholeDatabaseTests {
         }
         _ = try RunbookScenarioTests.run("total-loss", environment)
 
-        let original = try Self.portrait(source.database.url)
-        let copy = try Self.portrait(Self.url(name, on: bare))
-        for (fact, value) in original {
-            #expect(copy[fact] == value, "\(fact): \(copy[fact] ?? "missing") after total loss, \(value) in the original")
-        }
-        #expect(Set(copy.keys) == Set(original.keys))
+        try Self.expectSamePortrait(of: source.database.url, and: Self.url(name, on: bare), "after total loss")
         let created = try admin.query("SELECT count(*) FROM pg_authid WHERE starts_with(rolname, $1) AND rolpassword IS NULL AND NOT rolcanlogin",
                                       [source.tag]).scalar
         #expect(created == "3", "owner, reader and group were created, without passwords")
