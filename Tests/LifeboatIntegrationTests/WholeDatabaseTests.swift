@@ -191,3 +191,30 @@ struct WholeDatabaseTests {
         for (fact, value) in before where fact.hasPrefix("rows ") { #expect(after[fact] == value, "\(fact)") }
     }
 }
+
+extension WholeDatabaseTests {
+    /// Issue 19 item 3: a backup that needs an extension the server lacks is the server's
+    /// problem. verify says it could not check (exit 1), naming the extension and the fix; a
+    /// restore changes nothing; no message calls the backup bad.
+    @Test func aMissingExtensionIsTheTargetsProblemNotABadBackup() throws {
+        let live = try ScratchDatabase()
+        defer { RestoreTests.dropAll(like: "\(live.name)_%") }
+        let folder = try ScratchFolder()
+        let file = folder.url.appendingPathComponent("backup_manual_20250101.sql")
+        let dump = try Command.run(try TestEnvironment.pgBin + "/pg_dump", ["-d", live.url, "-f", file.path])
+        try #require(dump.succeeded, "\(dump.stderr)")
+        var sql = try String(contentsOf: file, encoding: .utf8)
+        sql = sql.replacingOccurrences(of: "SET client_min_messages = warning;", with: "SET client_min_messages = warning;\nCREATE EXTENSION lbt_not_installed;")
+        try sql.write(to: file, atomically: true, encoding: .utf8)
+        let environment = try BackupRoundTripTests.environment(live, folder)
+        let before = try RestoreTests.checksums(live)
+        let verify = try Command.lifeboat(["verify", file.path], environment: environment)
+        #expect(verify.status == 1, "could not check, not bad: \(verify.stderr)")
+        #expect(verify.stderr.contains("lacks the extension lbt_not_installed") && verify.stderr.contains("install the package"), "\(verify.stderr)")
+        #expect(!verify.stderr.contains("backup is bad"), "\(verify.stderr)")
+        let restore = try Command.lifeboat(["restore", "--backup-file", file.path, "--force"], environment: environment)
+        #expect(restore.status == 1, "\(restore.stderr)")
+        #expect(restore.stderr.contains("lacks the extension lbt_not_installed"), "\(restore.stderr)")
+        #expect(try RestoreTests.checksums(live) == before, "the live database is as it was")
+    }
+}

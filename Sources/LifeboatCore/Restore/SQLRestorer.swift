@@ -50,7 +50,9 @@ public struct SQLRestorer {
         } catch let error as StreamError where error.stage.rawValue == "psql" {
             // psql stopped reading: its own message says why; damage in the file may be the cause.
             try reader.checkHashAfterFailure()
-            try psql.waitForSuccess()
+            do { try psql.waitForSuccess() } catch let failure as LifeboatError {
+                throw TargetProblem.diagnose(failure.message, database: database) ?? failure
+            }
             throw LifeboatError(error)
         } catch {
             psql.terminate()
@@ -59,9 +61,10 @@ public struct SQLRestorer {
         }
         do {
             try psql.waitForSuccess()
-        } catch {
+        } catch let error as LifeboatError {
             try reader.checkHashAfterFailure()
-            throw error
+            // An intact file that the server cannot take: say so, never "the backup is bad".
+            throw TargetProblem.diagnose(error.message, database: database) ?? error
         }
         return outcome
     }
