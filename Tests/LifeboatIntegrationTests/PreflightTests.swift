@@ -299,3 +299,31 @@ final class SmallDiskCluster {
         _ = try? ThrowawayCluster.lib("lb_pg_stop \(shellQuote(pgbin)) \(shellQuote(disk.path))")
     }
 }
+
+extension PreflightTests {
+    /// Issue 19 acceptance 5: a backup needing an extension the server lacks. The manifest says
+    /// what the backup needs; `server.objects` names the missing extension before anything
+    /// changes (restore and runbook run stop with exit code 5), and no message calls the
+    /// backup bad. The extension is added to the manifest by hand: every package this
+    /// machine could lack is installed here.
+    @Test func aMissingExtensionIsNamedByPreflightAndNothingChanges() throws {
+        let setup = try Setup()
+        let manifest = try BackupManifest.read(from: URL(fileURLWithPath: setup.backup.path + ".manifest.json"))
+        #expect(manifest.requires != nil, "the manifest lists what the backup needs")
+        try Hostile.editManifest(setup.backup) { json in
+            var requires = json["requires"] as? [String: Any] ?? [:]
+            var extensions = requires["extensions"] as? [[String: Any]] ?? []
+            extensions.append(["name": "lbt_not_installed", "version": "1.2"])
+            requires["extensions"] = extensions
+            json["requires"] = requires
+        }
+        let restore = try setup.restore()
+        #expect(restore.status == 5, "\(restore.stderr)")
+        #expect(restore.stderr.contains("server.objects") && restore.stderr.contains("lbt_not_installed 1.2"), "\(restore.stderr)")
+        #expect(restore.stderr.contains("install the packages that provide lbt_not_installed"), "\(restore.stderr)")
+        #expect(!restore.stderr.contains("backup is bad"), "\(restore.stderr)")
+        let run = try setup.run()
+        #expect(run.status == 5 && run.stderr.contains("lbt_not_installed"), "\(run.stderr)")
+        try setup.expectNothingChanged("a missing extension")
+    }
+}

@@ -78,7 +78,11 @@ public struct BackupCreator {
         let databaseSize = (try? connection.query("SELECT pg_database_size(current_database())").scalar).flatMap { Int64($0) }
         // The roles and database properties a plain dump lacks open the stream (see GlobalsPrelude).
         let globals: ClusterGlobals
-        do { globals = try ClusterGlobals.read(from: connection, includePasswords: try configuration.bool(.includeRolePasswords)) }
+        let requirements: BackupRequirements
+        do {
+            globals = try ClusterGlobals.read(from: connection, includePasswords: try configuration.bool(.includeRolePasswords))
+            requirements = try BackupRequirements.read(from: connection, roles: globals.roles.map(\.name))
+        }
         catch let error as PostgresError {
             connection.close()
             throw LifeboatError(stage: "backup", message: "cannot read the roles and settings the database needs: \(error.message)",
@@ -143,6 +147,7 @@ public struct BackupCreator {
                 sha256: hashing.finalize(), compression: options.compress ? "gzip" : nil,
                 encryption: recipient.map { .init(recipient: $0.fingerprint, userId: $0.userID) },
                 tables: rowCounts.tables, verification: nil)
+            manifest.requires = requirements
             let path = directory.appendingPathComponent(name.fileName)
             do {
                 if let signer, let segments {

@@ -44,6 +44,9 @@ public struct BackupManifest: Codable, Sendable, Equatable {
     /// Signed backups only: the primary fingerprint of the key that signed the manifest, as
     /// the writer saw it. Informational: trust comes from the signature itself, never from this.
     public var signedBy: String?
+    /// What the restore needs of the server it goes to (extensions, roles, tablespaces), for
+    /// the preflight to compare before anything changes; nil in manifests older than issue 19.
+    public var requires: BackupRequirements?
 
     public var totalRows: Int64 { tables.reduce(0) { $0 + $1.rows } }
 

@@ -47,6 +47,7 @@ public struct Preflight {
         checks.append(serverDisk(subject, backup, server))
         checks.append(localDisk(subject, backup))
         checks.append(serverVersion(subject, backup, server))
+        checks.append(serverObjects(subject, backup, server))
         checks.append(secretKey(subject, backup))
         checks.append(cloudCheck)
         checks.append(serviceCommands(subject))

@@ -17,6 +17,12 @@ struct ServerFacts {
     var targetBytes: Int64?
     /// Sessions on `<target>_restore_*` / `<target>_tables_*` databases: a restore in progress.
     var restoresInProgress: [String] = []
+    /// Extensions the server can install (`pg_available_extensions`), its roles and tablespaces,
+    /// and whether this user may create roles: for `server.objects`.
+    var availableExtensions: Set<String> = []
+    var roles: Set<String> = []
+    var tablespaces: Set<String> = []
+    var mayCreateRoles = false
     /// Why the server could not be asked, when it could not.
     var unreachable: String?
 
@@ -45,6 +51,10 @@ struct ServerFacts {
             facts.targetExists = true
             facts.targetBytes = row[0].flatMap { Int64($0) }
         }
+        facts.availableExtensions = Set(((try? connection.query("SELECT name FROM pg_available_extensions").rows) ?? []).compactMap { $0[0] })
+        facts.roles = Set(((try? connection.query("SELECT rolname FROM pg_roles").rows) ?? []).compactMap { $0[0] })
+        facts.tablespaces = Set(((try? connection.query("SELECT spcname FROM pg_tablespace").rows) ?? []).compactMap { $0[0] })
+        facts.mayCreateRoles = ((try? connection.query("SELECT rolsuper OR rolcreaterole FROM pg_roles WHERE rolname = current_user").scalar) ?? nil) == "t"
         let base = target.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "_", with: "\\_")
             .replacingOccurrences(of: "%", with: "\\%")
         if let rows = try? connection.query("""
