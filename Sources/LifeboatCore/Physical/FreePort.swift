@@ -3,9 +3,12 @@ import Foundation
 /// A TCP port nothing listens on, for a drill's scratch postmaster. Read from the kernel's
 /// socket tables (/proc/net/tcp, tcp6) rather than by binding a socket, which would need C
 /// socket calls outside the adapter modules; a port taken between the pick and the start makes
-/// pg_ctl fail with "could not bind", which the drill reports.
+/// the postmaster fail with "Address already in use", and the drill picks again
+/// (`ScratchRecovery.startOnAFreePort`).
 public enum FreePort {
-    public static func pick(in range: ClosedRange<Int> = 20000...60999) throws -> Int {
+    /// Below Linux's ephemeral range (32768–60999), where every outgoing connection takes a
+    /// port at random and a pick would race far more often.
+    public static func pick(in range: ClosedRange<Int> = 20000...32767) throws -> Int {
         let used = listening()
         for _ in 0..<200 {
             let port = Int.random(in: range)

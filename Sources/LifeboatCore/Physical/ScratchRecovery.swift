@@ -50,12 +50,12 @@ public struct ScratchRecovery: Sendable {
             }
             Self.finish(folder: folder, keep: false, settings: settings)
         }
-        let instance = ScratchInstance(folder: folder, port: try FreePort.pick())
+        var instance = ScratchInstance(folder: folder, port: try FreePort.pick())
         try prepare(instance)
         do {
             let label = try restore(instance, target: target, set: set, cancellation: cancellation)
             try configure(instance)
-            try start(instance, cancellation: cancellation)
+            instance = try startOnAFreePort(instance, cancellation: cancellation)
             return try measure(instance, label: label, started: started, cancellation: cancellation)
         } catch {
             Self.finish(folder: folder, keep: keepOnFailure, settings: settings)
@@ -167,6 +167,31 @@ public struct ScratchRecovery: Sendable {
     /// Writes a file in the restored data directory as its owner (`DataDirectoryFile`).
     func write(_ text: String, to path: String) throws {
         try DataDirectoryFile(path: path, owner: settings.runAs).write(text, environment: environment)
+    }
+
+    /// Starts the scratch postmaster; when its port was taken between the pick and the start
+    /// (by anything on a busy host), moves it to another free port and tries again, a few times.
+    func startOnAFreePort(_ first: ScratchInstance, cancellation: CancellationFlag?) throws -> ScratchInstance {
+        var instance = first
+        for attempt in 1...5 {
+            do {
+                try start(instance, cancellation: cancellation)
+                return instance
+            } catch let error as LifeboatError where attempt < 5 && portWasTaken(instance) {
+                instance = ScratchInstance(folder: instance.folder, port: try FreePort.pick())
+                note("port taken before the scratch postmaster could bind it (\(error.message.prefix(60))…); trying 127.0.0.1:\(instance.port)")
+                let auto = instance.dataDirectory + "/postgresql.auto.conf"
+                let existing = (try? String(contentsOfFile: auto, encoding: .utf8)) ?? ""
+                // The last setting of a name wins in postgresql.auto.conf.
+                try write(existing + "port = '\(instance.port)'\n", to: auto)
+            }
+        }
+        return instance
+    }
+
+    /// The scratch's log says its port was in use: the pick lost a race, the cluster is fine.
+    private func portWasTaken(_ instance: ScratchInstance) -> Bool {
+        ((try? String(contentsOfFile: instance.logFile, encoding: .utf8)) ?? "").contains("Address already in use")
     }
 
     func start(_ instance: ScratchInstance, cancellation: CancellationFlag?) throws {
