@@ -74,7 +74,8 @@ struct WholeDatabaseTests {
             FROM pg_largeobject_metadata
             """).scalar
         facts["database"] = try connection.query("""
-            SELECT pg_get_userbyid(datdba) || ' ' || coalesce(datacl::text, 'default') || ' ' || coalesce(shobj_description(oid, 'pg_database'), '')
+            SELECT pg_get_userbyid(datdba) || ' ' || coalesce((SELECT string_agg(a::text, ',' ORDER BY a::text) FROM unnest(datacl) a), 'default')
+                   || ' ' || coalesce(shobj_description(oid, 'pg_database'), '')
             FROM pg_database WHERE datname = current_database()
             """).scalar
         facts["settings"] = try connection.query("""
@@ -216,5 +217,35 @@ extension WholeDatabaseTests {
         #expect(restore.status == 1, "\(restore.stderr)")
         #expect(restore.stderr.contains("lacks the extension lbt_not_installed"), "\(restore.stderr)")
         #expect(try RestoreTests.checksums(live) == before, "the live database is as it was")
+    }
+}
+
+extension WholeDatabaseTests {
+    /// Issue 19 item 2: properties changed on the live database after the backup (a setting, a
+    /// new setting, a tightened ACL, the comment) survive a safe restore: the live one's win
+    /// where both have one, and the output says what differed from the backup's.
+    @Test func theLiveDatabasesPropertiesWinOverTheBackupsInASafeRestore() throws {
+        let source = try Source()
+        defer { source.dropRoles(on: (try? TestEnvironment.adminURL) ?? "") }
+        defer { RestoreTests.dropAll(like: "\(source.database.name)_%") }
+        let folder = try ScratchFolder()
+        let environment = try BackupRoundTripTests.environment(source.database, folder)
+        let (file, _) = try BackupRoundTripTests.backup(["--type", "manual", "--compress", "--no-encrypt"], environment)
+        let name = Connection.quoteIdentifier(source.database.name)
+        let admin = try Connection(try TestEnvironment.adminURL)
+        defer { admin.close() }
+        for statement in ["ALTER DATABASE \(name) SET work_mem = '16MB'", "ALTER DATABASE \(name) SET statement_timeout = '30s'",
+                          "GRANT CONNECT ON DATABASE \(name) TO \(source.group)", "COMMENT ON DATABASE \(name) IS 'changed after the backup'"] {
+            try admin.query(statement)
+        }
+        let before = try Self.portrait(source.database.url)
+        let restore = try Command.lifeboat(["restore", "--backup-file", file.path, "--force"], environment: environment)
+        try #require(restore.succeeded, "\(restore.stderr)")
+        let after = try Self.portrait(source.database.url)
+        #expect(after["database"] == before["database"], "owner, ACL and comment are the live database's")
+        #expect(after["settings"] == before["settings"], "its settings too")
+        #expect(restore.stderr.contains("database property: setting work_mem: work_mem=16MB kept (the backup had work_mem=8MB)"), "\(restore.stderr)")
+        #expect(restore.stderr.contains("ACL: the live database's kept") && restore.stderr.contains("comment: the live database's kept"),
+                "\(restore.stderr)")
     }
 }

@@ -103,14 +103,16 @@ public struct ClusterGlobals: Sendable, Equatable, Codable {
         return ClusterGlobals(roles: roles, memberships: memberships, database: try readDatabase(connection))
     }
 
-    private static func readDatabase(_ connection: Connection) throws -> DatabaseProperties {
+    /// The properties of `name` (default: the connection's own database), from the shared
+    /// catalogs: any database of the server can be read from any other.
+    static func readDatabase(_ connection: Connection, name: String? = nil) throws -> DatabaseProperties {
         guard let row = try connection.query("""
             SELECT pg_get_userbyid(d.datdba), pg_encoding_to_char(d.encoding), d.datcollate, d.datctype, to_jsonb(d) ->> 'daticulocale',
                    shobj_description(d.oid, 'pg_database'), d.datacl IS NULL,
                    (SELECT setconfig FROM pg_db_role_setting WHERE setdatabase = d.oid AND setrole = 0)::text
-            FROM pg_database d WHERE d.datname = current_database()
-            """).rows.first else {
-            throw LifeboatError(stage: "backup", message: "the current database is missing from pg_database")
+            FROM pg_database d WHERE d.datname = coalesce($1, current_database())
+            """, [name]).rows.first else {
+            throw LifeboatError(stage: "restore", message: "database \(name ?? "current_database()") is missing from pg_database")
         }
         var properties = DatabaseProperties(owner: row[0] ?? "", encoding: row[1] ?? "UTF8", collate: row[2] ?? "", ctype: row[3] ?? "",
                                             iculocale: row[4], comment: row[5], acl: nil,
@@ -118,15 +120,15 @@ public struct ClusterGlobals: Sendable, Equatable, Codable {
         if row[6] == "f" {
             properties.acl = try connection.query("""
                 SELECT CASE WHEN a.grantee = 0 THEN NULL ELSE pg_get_userbyid(a.grantee) END, a.privilege_type, a.is_grantable
-                FROM pg_database d, aclexplode(d.datacl) a WHERE d.datname = current_database() ORDER BY 1 NULLS FIRST, 2
-                """).rows.compactMap { row in
+                FROM pg_database d, aclexplode(d.datacl) a WHERE d.datname = coalesce($1, current_database()) ORDER BY 1 NULLS FIRST, 2
+                """, [name]).rows.compactMap { row in
                     row[1].map { Privilege(grantee: row[0], privilege: $0, grantable: row[2] == "t") }
                 }
         }
         for row in try connection.query("""
             SELECT pg_get_userbyid(s.setrole), s.setconfig::text FROM pg_db_role_setting s, pg_database d
-            WHERE d.datname = current_database() AND s.setdatabase = d.oid AND s.setrole <> 0 ORDER BY 1
-            """).rows {
+            WHERE d.datname = coalesce($1, current_database()) AND s.setdatabase = d.oid AND s.setrole <> 0 ORDER BY 1
+            """, [name]).rows {
             guard let role = row[0] else { continue }
             properties.roleSettings[role] = PostgresArray.parse(row[1])
         }

@@ -34,22 +34,8 @@ public enum GlobalsPrelude {
             let grant = "GRANT \(ident(membership.role)) TO \(ident(membership.member))" + (membership.adminOption ? " WITH ADMIN OPTION" : "")
             lines.append("    IF \(literal(membership.member)) = ANY (created) THEN EXECUTE \(literal(grant)); END IF;")
         }
-        let database = globals.database
         let here = databaseName
-        var properties: [String] = ["ALTER DATABASE \(here) OWNER TO \(ident(database.owner))"]
-        for setting in database.settings { properties.append("ALTER DATABASE \(here) SET \(assignment(setting))") }
-        for (role, settings) in database.roleSettings.sorted(by: { $0.key < $1.key }) {
-            for setting in settings { properties.append("ALTER ROLE \(ident(role)) IN DATABASE \(here) SET \(assignment(setting))") }
-        }
-        if let acl = database.acl {
-            properties.append("REVOKE ALL ON DATABASE \(here) FROM PUBLIC")
-            properties.append("REVOKE ALL ON DATABASE \(here) FROM \(ident(database.owner))")
-            for item in acl {
-                properties.append("GRANT \(item.privilege) ON DATABASE \(here) TO \(item.grantee.map(ident) ?? "PUBLIC")"
-                                  + (item.grantable ? " WITH GRANT OPTION" : ""))
-            }
-        }
-        properties.append("COMMENT ON DATABASE \(here) IS " + (database.comment.map(literal) ?? "NULL"))
+        let properties = propertyStatements(globals.database, in: here)
         for statement in properties {
             // format() fills %I with the database's name; any other % in a value is doubled.
             let template = statement.replacingOccurrences(of: "%", with: "%%").replacingOccurrences(of: here, with: "%I")
@@ -74,6 +60,26 @@ public enum GlobalsPrelude {
             \(tag);
 
             """
+    }
+
+    /// The statements that give database `name` (SQL, already quoted, or the placeholder) the
+    /// properties `database` describes; an ACL of nil leaves the default alone.
+    static func propertyStatements(_ database: ClusterGlobals.DatabaseProperties, in name: String) -> [String] {
+        var properties: [String] = ["ALTER DATABASE \(name) OWNER TO \(ident(database.owner))"]
+        for setting in database.settings { properties.append("ALTER DATABASE \(name) SET \(assignment(setting))") }
+        for (role, settings) in database.roleSettings.sorted(by: { $0.key < $1.key }) {
+            for setting in settings { properties.append("ALTER ROLE \(ident(role)) IN DATABASE \(name) SET \(assignment(setting))") }
+        }
+        if let acl = database.acl {
+            properties.append("REVOKE ALL ON DATABASE \(name) FROM PUBLIC")
+            properties.append("REVOKE ALL ON DATABASE \(name) FROM \(ident(database.owner))")
+            for item in acl {
+                properties.append("GRANT \(item.privilege) ON DATABASE \(name) TO \(item.grantee.map(ident) ?? "PUBLIC")"
+                                  + (item.grantable ? " WITH GRANT OPTION" : ""))
+            }
+        }
+        properties.append("COMMENT ON DATABASE \(name) IS " + (database.comment.map(literal) ?? "NULL"))
+        return properties
     }
 
     static func attributes(_ role: ClusterGlobals.Role) -> String {

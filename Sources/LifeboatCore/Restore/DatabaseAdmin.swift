@@ -4,7 +4,7 @@ import LifeboatPostgres
 /// Database-level operations (create, drop, rename, sessions) run from the maintenance
 /// database of the same server, since a database cannot be dropped or renamed from inside.
 public final class DatabaseAdmin {
-    private let connection: Connection
+    let connection: Connection
     public let serverMajor: Int
 
     /// Connects to `maintenanceDatabase` with the server, user and password of `conninfo`.

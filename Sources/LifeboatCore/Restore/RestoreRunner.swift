@@ -121,6 +121,11 @@ public struct RestoreRunner {
             let scratch = plan.scratch!
             try restoreValidated(reader, into: scratch, like: try admin.shape(of: plan.target), admin: admin)
             do {
+                if plan.targetExists {
+                    for difference in try admin.carryProperties(from: plan.target, to: scratch) {
+                        note("database property: \(difference)")
+                    }
+                }
                 outcomes += try stopServices()
             } catch {
                 // Nothing live changed; do not leave the validated copy behind either.
