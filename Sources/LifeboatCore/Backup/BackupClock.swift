@@ -25,6 +25,12 @@ public enum BackupClock {
 extension BackupName {
     /// True when the name's time is more than `BackupClock.tolerance` ahead of `now`.
     public func isAhead(of now: Date) -> Bool { BackupClock.isAhead(timestamp, of: now) }
+
+    /// Why this backup is not trusted as the newest, or nil when it may be (a name alone: the
+    /// bucket's listing has no manifests).
+    public func clockWarning(now: Date) -> String? {
+        isAhead(of: now) ? BackupClock.warning(fileName, time: timestamp) : nil
+    }
 }
 
 extension BackupInventory.Entry {

@@ -52,9 +52,7 @@ struct FetchCommand: AsyncParsableCommand {
             } else {
                 let now = Date()
                 let remote = try sync.remoteBackups().filter { type == nil || $0.name.type == type }
-                for backup in remote where backup.name.isAhead(of: now) {
-                    Terminal.note("warning: \(BackupClock.warning(backup.name.fileName, time: backup.name.timestamp))")
-                }
+                for backup in remote { backup.name.clockWarning(now: now).map { Terminal.note("warning: \($0)") } }
                 guard let newest = remote.first(where: { !$0.name.isAhead(of: now) }) else {
                     throw LifeboatError(stage: "fetch", message: "no \(type.map { "\($0.rawValue) " } ?? "")backups in \(sync.store.location)/\(sync.folder)",
                                         hint: "check BACKUP_CLOUD_BUCKET and BACKUP_CLOUD_PREFIX", category: .configuration)

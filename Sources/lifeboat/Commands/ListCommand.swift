@@ -71,7 +71,7 @@ extension ListCommand {
             try Terminal.printJSON(backups.map {
                 RemoteListedBackup(name: $0.name.fileName, key: $0.object.key, type: $0.name.type, time: $0.name.timestamp,
                                    size: $0.object.size, hasManifest: $0.hasManifest,
-                                   warning: $0.name.isAhead(of: Date()) ? BackupClock.warning($0.name.fileName, time: $0.name.timestamp) : nil)
+                                   warning: $0.name.clockWarning(now: Date()))
             })
             return
         }
@@ -85,9 +85,7 @@ extension ListCommand {
                   + "\(Terminal.bytes(backup.object.size))  \(backup.hasManifest ? "yes" : "no")")
         }
         let now = Date()
-        for backup in backups where backup.name.isAhead(of: now) {
-            Terminal.note("warning: \(BackupClock.warning(backup.name.fileName, time: backup.name.timestamp))")
-        }
+        for backup in backups { backup.name.clockWarning(now: now).map { Terminal.note("warning: \($0)") } }
     }
 }
 

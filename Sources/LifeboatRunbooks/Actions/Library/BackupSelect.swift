@@ -22,23 +22,21 @@ enum BackupSelect: RunbookAction {
         // A backup dated ahead of the clock (name or manifest) is chosen only by name (see
         // BackupClock): a planted `…_20990101…` file must never become the latest or the closest.
         let now = Date()
-        var candidates: [(name: BackupName, path: String, bytes: Int64?, ahead: Bool)]
+        var candidates: [(name: BackupName, path: String, bytes: Int64?, clockWarning: String?)]
         if source == "cloud" {
             let sync = try CloudSync(configuration: context.configuration, cancellation: context.cancellation)
-            candidates = try sync.remoteBackups().map { ($0.name, $0.object.key, $0.object.size, $0.name.isAhead(of: now)) }
+            candidates = try sync.remoteBackups().map { ($0.name, $0.object.key, $0.object.size, $0.name.clockWarning(now: now)) }
         } else {
             candidates = try BackupInventory.scan(context.configuration.backupDirectory).entries
-                .map { ($0.name, $0.path.path, nil, $0.isAhead(of: now)) }
+                .map { ($0.name, $0.path.path, nil, $0.clockWarning(now: now)) }
         }
         if type != "any" { candidates = candidates.filter { $0.name.type.rawValue == type } }
         candidates.sort { $0.name > $1.name }
-        let current = candidates.filter { !$0.ahead }
+        let current = candidates.filter { $0.clockWarning == nil }
         if which != "name" {
-            for skipped in candidates where skipped.ahead {
-                context.note("warning: " + BackupClock.warning(skipped.name.fileName, time: skipped.name.timestamp))
-            }
+            for warning in candidates.compactMap(\.clockWarning) { context.note("warning: " + warning) }
         }
-        let chosen: (name: BackupName, path: String, bytes: Int64?, ahead: Bool)?
+        let chosen: (name: BackupName, path: String, bytes: Int64?, clockWarning: String?)?
         switch which {
         case "closest":
             guard let before = parameters.string("before").flatMap(InputValues.timestamp) else {
