@@ -176,9 +176,10 @@ private struct FakeBin {
         let marker = bin.directory.appendingPathComponent("survived").path
         let pidFile = bin.directory.appendingPathComponent("child.pid").path
         // Two commands, so the shell forks the child instead of exec'ing it: the group must die.
-        // The child writes its pid, so the test waits on its end rather than on the clock.
+        // The child writes its pid, so the test waits on its end rather than on the clock. The
+        // timeout leaves a busy machine seconds to start the child; the command hangs for 300.
         let provider = try CommandServiceProvider(
-            stopCommand: "sh -c 'echo $$ > \(pidFile); exec sleep 300'; touch '\(marker)'", startCommand: "true", timeout: 0.3)
+            stopCommand: "sh -c 'echo $$ > \(pidFile); exec sleep 300'; touch '\(marker)'", startCommand: "true", timeout: 5)
         let began = Date()
         #expect(throws: LifeboatError.self) { _ = try provider.stop() }
         #expect(Date().timeIntervalSince(began) < 200, "it did not wait for the hung command")

@@ -22,6 +22,14 @@ struct RunbookRunTests {
         return environment
     }
 
+    /// The same, with the S3 test server's `bucket` and credentials: for runbooks that fetch.
+    static func environment(_ database: ScratchDatabase, _ folder: ScratchFolder, state: ScratchFolder, log: String,
+                            bucket: String) throws -> [String: String?] {
+        var environment = try Self.environment(database, folder, state: state, log: log)
+        for (key, value) in try CloudTests.environment(database, folder, bucket: bucket) { environment[key] = value }
+        return environment
+    }
+
     static func journal(_ state: ScratchFolder, _ runID: String) throws -> [JournalEvent] {
         try RunJournal.read(state.url.appendingPathComponent("runs/\(runID)/journal.jsonl"))
     }

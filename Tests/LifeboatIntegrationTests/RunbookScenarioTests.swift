@@ -112,8 +112,7 @@ struct RunbookScenarioTests {
         defer { RestoreTests.dropAll(like: "\(database.name)_%") }
         let bucket = try CloudTests.bucket()
         let log = folder.url.appendingPathComponent("services.log").path
-        var environment = try RunbookRunTests.environment(database, folder, state: state, log: log)
-        for (key, value) in try CloudTests.environment(database, folder, bucket: bucket) { environment[key] = value }
+        var environment = try RunbookRunTests.environment(database, folder, state: state, log: log, bucket: bucket)
         let (file, _) = try BackupRoundTripTests.backup(["--type", "daily", "--compress", "--encrypt", "--upload"], environment)
         #expect(file.lastPathComponent.hasSuffix(".sql.gz.gpg"))
         let counts = try database.rowCounts()
@@ -189,8 +188,7 @@ struct RunbookScenarioTests {
         }
         let bucket = try CloudTests.bucket()
         let log = folder.url.appendingPathComponent("services.log").path
-        var environment = try RunbookRunTests.environment(database, folder, state: state, log: log)
-        for (key, value) in try CloudTests.environment(database, folder, bucket: bucket) { environment[key] = value }
+        let environment = try RunbookRunTests.environment(database, folder, state: state, log: log, bucket: bucket)
         let (file, _) = try BackupRoundTripTests.backup(["--type", "weekly", "--compress", "--encrypt", "--upload"], environment)
         #expect(file.lastPathComponent.hasPrefix("backup_weekly_"))
         let counts = try database.rowCounts()

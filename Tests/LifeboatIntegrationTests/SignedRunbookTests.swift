@@ -16,9 +16,7 @@ struct SignedRunbookTests {
         let state = try ScratchFolder()
         let bucket = try CloudTests.bucket()
         let log = folder.url.appendingPathComponent("services.log").path
-        var environment = try RunbookRunTests.environment(database, folder, state: state, log: log)
-        for (key, value) in try CloudTests.environment(database, folder, bucket: bucket) { environment[key] = value }
-        environment["LIFEBOAT_STATE_DIR"] = state.path
+        var environment = try RunbookRunTests.environment(database, folder, state: state, log: log, bucket: bucket)
         if signedBackup { environment["BACKUP_SIGNING_KEY"] = try TestEnvironment.gpgKey }
         let (file, _) = try BackupRoundTripTests.backup(["--type", "daily", "--compress", "--encrypt", "--upload"], environment)
         let counts = try database.rowCounts()

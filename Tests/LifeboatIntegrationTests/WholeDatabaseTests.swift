@@ -147,8 +147,7 @@ struct WholeDatabaseTests {
         let state = try ScratchFolder()
         let bucket = try CloudTests.bucket()
         let log = folder.url.appendingPathComponent("services.log").path
-        var environment = try RunbookRunTests.environment(source.database, folder, state: state, log: log)
-        for (key, value) in try CloudTests.environment(source.database, folder, bucket: bucket) { environment[key] = value }
+        var environment = try RunbookRunTests.environment(source.database, folder, state: state, log: log, bucket: bucket)
         _ = try BackupRoundTripTests.backup(["--type", "daily", "--compress", "--encrypt", "--upload"], environment)
 
         let name = source.database.name

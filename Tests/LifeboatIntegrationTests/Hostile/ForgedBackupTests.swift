@@ -273,8 +273,7 @@ struct ForgedBackupTests {
             let planted = try ScratchFolder()
             let bucket = try CloudTests.bucket()
             let log = folder.url.appendingPathComponent("services.log").path
-            var environment = try RunbookRunTests.environment(live, folder, state: state, log: log)
-            for (key, value) in try CloudTests.environment(live, folder, bucket: bucket) { environment[key] = value }
+            let environment = try RunbookRunTests.environment(live, folder, state: state, log: log, bucket: bucket)
             let forged = try Self.forge(.issue, .gpg, manifest: true, into: planted)
             for path in [forged.file.path, forged.file.path + ".manifest.json"] {
                 let name = URL(fileURLWithPath: path).lastPathComponent
