@@ -59,6 +59,8 @@ enum NextSteps {
             return ["The backup did not verify: check it with `lifeboat verify \(backupPath ?? "BACKUP")`; if it is bad, start a new run that picks another backup."]
         case "restore.database":
             return ["Look at the databases with `psql -l`: a `\(target)_restore_*` one is a half-built copy to drop; a `\(target)_before_*` one means the swap happened. \(rollback)"]
+        case "restore.tables_rehearse":
+            return ["Nothing live changed (the rehearsal rolls back): a `\(target)_tables_*` database it left is dropped by `lifeboat cleanup`; check that the runbook's tables are in the backup."]
         case "restore.tables":
             return ["The tables are copied back in one transaction, so \(target) is as it was: check that the runbook's tables are in the backup and that nothing holds locks on them (pg_stat_activity)."]
         case "validate.row_counts":

@@ -73,7 +73,7 @@ struct RunbookScenarioTests {
         // compare runs beside verify (both need only pick); restore waits for both.
         let finished = Self.finishedSteps(events)
         #expect(finished.first == "pick" && finished.suffix(2) == ["restore", "announce"], "\(finished)")
-        #expect(Set(finished) == ["pick", "verify", "compare", "restore", "announce"])
+        #expect(Set(finished) == ["pick", "verify", "compare", "rehearse", "restore", "announce"])
     }
 
     @Test func accidentalDeletionComparesTheLiveDatabaseBeforeTheApproval() throws {

@@ -49,6 +49,8 @@ public struct PreflightSubject: Sendable {
     public var serviceCommands: [(action: String, argv: [String])] = []
     /// Why no service command is checked, when none is (no provider, a drill records them).
     public var servicesNote: String?
+    /// The tables a table-level restore names, as the operator wrote them (`backup.tables`).
+    public var tables: [String] = []
     /// Whether the target's locks matter (a verification into a temporary database takes none).
     public var checksLock: Bool
 

@@ -11,4 +11,13 @@ enum DatabaseNames {
         while base.utf8.count + suffix.utf8.count > 63 { base.removeLast() }
         return base + suffix
     }
+
+    /// Whether `name` is one `derived(database, role, _)` makes: a run's output naming a
+    /// database to copy from is taken only when it is one of ours for this target.
+    static func isDerived(_ name: String, from database: String, _ role: String) -> Bool {
+        let example = derived(database, role, Date(timeIntervalSince1970: 0))
+        let stampLength = stamp(Date(timeIntervalSince1970: 0)).utf8.count
+        guard name.utf8.count == example.utf8.count, name.hasPrefix(String(example.dropLast(stampLength))) else { return false }
+        return name.suffix(stampLength).allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) }
+    }
 }

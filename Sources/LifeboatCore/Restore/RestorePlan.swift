@@ -24,6 +24,11 @@ public struct RestorePlan: Sendable, Codable {
     /// "compose", "systemd", "command" or nil.
     public let servicesProvider: String?
     public let serviceCommands: [String]
+    /// Table mode: the backup's large objects come back too (`--large-objects`).
+    public var largeObjects = false
+    /// Table mode: a scratch database an earlier rehearsal restored and validated from this
+    /// backup (`RestoreRunner.rehearse`): copied from instead of restoring a second time.
+    public var staged: String?
     /// What the signature check found (`BackupTrust.Verdict.summary`); nil in plans of older runs.
     public var signature: String?
 
@@ -37,7 +42,9 @@ public struct RestorePlan: Sendable, Codable {
         case .inPlace:
             lines.append("mode:     IN-PLACE — \(target) is DROPPED and recreated; there is no copy to roll back to")
         case .tables:
-            lines.append("mode:     tables \(tables.joined(separator: ", ")) — restored into \(scratch ?? "?") and copied back in one transaction; other tables are untouched")
+            let what = (tables.isEmpty ? [] : ["tables " + tables.joined(separator: ", ")]) + (largeObjects ? ["the large objects"] : [])
+            lines.append("mode:     \(what.joined(separator: " and ")) — restored into \(staged ?? scratch ?? "?") and copied back in one transaction; "
+                         + "other tables are untouched")
         }
         if !hasManifest { lines.append("warning:  no manifest: row counts cannot be validated") }
         if let signature { lines.append("signature: \(signature)") }

@@ -61,12 +61,12 @@ public struct RestoreRunner {
         return reader
     }
 
-    public func plan(backup file: URL, mode: RestorePlan.Mode, tables: [String] = []) throws -> RestorePlan {
+    public func plan(backup file: URL, mode: RestorePlan.Mode, tables: [String] = [], largeObjects: Bool = false) throws -> RestorePlan {
         let reader = try open(file)
         let target = try targetDatabase()
         if mode == .tables {
-            guard !tables.isEmpty else {
-                throw LifeboatError(stage: "restore", message: "no table named", hint: "use --table NAME", category: .configuration)
+            guard !tables.isEmpty || largeObjects else {
+                throw LifeboatError(stage: "restore", message: "no table named", hint: "use --table NAME (or --large-objects)", category: .configuration)
             }
             if let manifest = reader.manifest {
                 let missing = tables.filter { !Self.backupHolds($0, manifest) }
@@ -92,7 +92,42 @@ public struct RestoreRunner {
                 }
             } ?? [])
         plan.signature = reader.authentication == .notRequired ? nil : reader.authentication.summary
+        plan.largeObjects = mode == .tables && largeObjects
         return plan
+    }
+
+    /// What a table restore would leave, found without changing anything live: the backup is
+    /// restored and validated into the plan's scratch database, the copy is made and its foreign
+    /// keys counted inside a transaction that is rolled back. The scratch database is kept for
+    /// the real copy (`plan.staged`), so the backup is restored once.
+    public struct Rehearsal: Sendable {
+        public let scratch: String
+        public let tables: [String]
+        public let violations: [ForeignKeyCheck.Violation]
+        public let largeObjects: Int?
+    }
+
+    public func rehearse(_ plan: RestorePlan) throws -> Rehearsal {
+        guard plan.mode == .tables, let scratch = plan.scratch else {
+            throw LifeboatError(stage: "restore", message: "only a table restore can be rehearsed", category: .configuration)
+        }
+        GnuPGAgent.launch(homeDirectory: configuration.gnupgHome)
+        let reader = try open(URL(fileURLWithPath: plan.backup))
+        let admin = try DatabaseAdmin(conninfo: configuration.databaseURL ?? "")
+        defer { admin.close() }
+        try restoreValidated(reader, into: scratch, like: try admin.shape(of: plan.target), admin: admin, ownerFromShape: false)
+        do {
+            var copier = TableCopier(configuration: configuration)
+            copier.largeObjects = plan.largeObjects
+            copier.rehearse = true
+            let outcome = try copier.copy(plan.tables, from: scratch, to: plan.target)
+            note("rehearsed: \(outcome.violations.isEmpty ? "no foreign key would be left violated" : outcome.violations.map(\.summary).joined(separator: "; ")); "
+                 + "nothing live changed; \(scratch) is kept for the restore")
+            return Rehearsal(scratch: scratch, tables: outcome.tables, violations: outcome.violations, largeObjects: outcome.largeObjects?.total)
+        } catch {
+            try? admin.drop(scratch)
+            throw error
+        }
     }
 
     /// Whether the manifest has the table, by plain or qualified name; a partitioned parent
@@ -154,14 +189,24 @@ public struct RestoreRunner {
                 throw error
             }
         case .tables:
-            let scratch = plan.scratch!
-            try restoreValidated(reader, into: scratch, like: try admin.shape(of: plan.target), admin: admin, ownerFromShape: false)
+            var scratch = plan.scratch!
+            if let staged = plan.staged, DatabaseNames.isDerived(staged, from: plan.target, "tables"), try admin.exists(staged) {
+                scratch = staged
+                note("copying from \(staged), restored and validated from this backup by the rehearsal")
+            } else {
+                if let staged = plan.staged { note("\(staged) is gone: restoring the backup again") }
+                try restoreValidated(reader, into: scratch, like: try admin.shape(of: plan.target), admin: admin, ownerFromShape: false)
+            }
             defer { try? admin.drop(scratch) }
             outcomes += try stopServices()
             var copier = TableCopier(configuration: configuration)
             copier.allowForeignKeyViolations = allowForeignKeyViolations
+            copier.largeObjects = plan.largeObjects
             let copied = try copier.copy(plan.tables, from: scratch, to: plan.target)
-            note("tables \(copied.tables.joined(separator: ", ")) copied back into \(plan.target); \(scratch) dropped")
+            if !copied.tables.isEmpty { note("tables \(copied.tables.joined(separator: ", ")) copied back into \(plan.target); \(scratch) dropped") }
+            if let objects = copied.largeObjects {
+                note("large objects: \(objects.restored) brought back, \(objects.replaced) replaced with the backup's bytes; those made after the backup are kept")
+            }
             for moved in copied.sequences { note("sequence \(moved.sequence) is at \(moved.value) (never behind the live or the backup's value)") }
             for violation in copied.violations { note("warning: foreign key left violated (--allow-fk-violations): \(violation.summary)") }
         }

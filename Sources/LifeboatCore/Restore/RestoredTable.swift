@@ -18,7 +18,8 @@ struct RestoredTable: Sendable, Hashable {
     /// The one table `text` names in `scratch`, by every reading of it (see `TableName`):
     /// none is "not in this backup", more than one is an ambiguity the operator resolves by
     /// writing the schema or the SQL spelling.
-    static func resolve(_ text: String, in scratch: Connection) throws -> RestoredTable {
+    /// `place` says whose catalog is asked, for the messages ("this backup", "database app").
+    static func resolve(_ text: String, in scratch: Connection, place: String = "this backup") throws -> RestoredTable {
         var found: [RestoredTable] = []
         for reading in TableName.readings(text) {
             let rows = try scratch.query("""
@@ -36,15 +37,25 @@ struct RestoredTable: Sendable, Hashable {
         case 1:
             return found[0]
         case 0:
-            throw LifeboatError(stage: "restore", message: "table \(text) is not in this backup",
+            throw LifeboatError(stage: "restore", message: "table \(text) is not in \(place)",
                                 hint: "name a table the backup holds (its .manifest.json lists them), as schema.table or in SQL spelling "
                                     + "(\"Sales Dept\".\"Order Items\")", category: .configuration)
         default:
             let names = found.map { TableName(schema: $0.schema, name: $0.name).quoted }.sorted()
-            throw LifeboatError(stage: "restore", message: "table \(text) is ambiguous: the backup holds \(names.joined(separator: ", "))",
+            throw LifeboatError(stage: "restore", message: "table \(text) is ambiguous: \(place) holds \(names.joined(separator: ", "))",
                                 hint: "name exactly one, with its schema: --table \(names[0].replacingOccurrences(of: "'", with: "'\\''"))",
                                 category: .configuration)
         }
+    }
+
+    /// The tables whose rows are this table's in a dump: itself, or a partitioned table's leaf
+    /// partitions (pg_dump writes a partition's rows under its own name).
+    func leaves(on connection: Connection) throws -> [TableName] {
+        guard partitioned else { return [TableName(schema: schema, name: name)] }
+        return try connection.query("""
+            SELECT n.nspname, c.relname FROM pg_partition_tree($1::regclass) t
+            JOIN pg_class c ON c.oid = t.relid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE t.isleaf
+            """, [qualified]).rows.compactMap { row in row[0].flatMap { schema in row[1].map { TableName(schema: schema, name: $0) } } }
     }
 
     /// This table and, for a partitioned one, every partition below it: what triggers and

@@ -14,12 +14,19 @@ struct TableCopier {
     let configuration: LifeboatConfiguration
     /// Commit even when foreign keys between the restored tables and the rest are violated.
     var allowForeignKeyViolations = false
+    /// Put the backup's large objects back too (`--large-objects`).
+    var largeObjects = false
+    /// Do everything, count the foreign keys, then roll back: what a runbook shows at the
+    /// approval before the real copy (`restore.tables` with `rehearse`).
+    var rehearse = false
 
     struct Outcome: Sendable {
         var tables: [String] = []
         var sequences: [SequenceFloor.Moved] = []
         /// Left in place only with `allowForeignKeyViolations`; otherwise they refuse the restore.
         var violations: [ForeignKeyCheck.Violation] = []
+        /// nil unless large objects were asked for.
+        var largeObjects: LargeObjectCopier.Outcome?
     }
 
     func copy(_ names: [String], from scratch: String, to target: String) throws -> Outcome {
@@ -47,7 +54,12 @@ struct TableCopier {
                 outcome.tables.append(table.display)
                 outcome.sequences += try SequenceFloor.raise(for: table, live: live, backup: source)
             }
+            if largeObjects { outcome.largeObjects = try LargeObjectCopier.copy(from: source, to: live) }
             outcome.violations = try ForeignKeyCheck.violations(touching: tables, on: live)
+            if rehearse {
+                try live.query("ROLLBACK")
+                return outcome
+            }
             if !outcome.violations.isEmpty && !allowForeignKeyViolations {
                 throw LifeboatError(
                     stage: "table restore",

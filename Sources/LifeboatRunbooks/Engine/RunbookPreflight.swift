@@ -50,7 +50,7 @@ public struct RunbookPreflight {
                 problem = "step '\(select.id)' (backup.select) cannot choose one now: \(Self.text(error))"
             }
         }
-        let consumers = ["cloud.fetch", "backup.verify", "backup.decrypt", "restore.database", "restore.tables", "validate.row_counts"]
+        let consumers = ["cloud.fetch", "backup.verify", "backup.decrypt", "restore.database", "restore.tables", "restore.tables_rehearse", "validate.row_counts"]
         var backup = PreflightSubject.Backup.unresolved(problem ?? "no step names a backup", fromCloud: fromCloud)
         if problem == nil, let first = steps.first(where: { consumers.contains($0.action) }) {
             let parameter = first.action == "cloud.fetch" ? "name" : "backup"
@@ -61,7 +61,7 @@ public struct RunbookPreflight {
             }
         }
 
-        let restoring = steps.filter { ["restore.database", "restore.tables", "backup.verify"].contains($0.action) }
+        let restoring = steps.filter { ["restore.database", "restore.tables", "restore.tables_rehearse", "backup.verify"].contains($0.action) }
         let serverWork: PreflightSubject.ServerWork
         if restoring.isEmpty {
             serverWork = .none
@@ -71,8 +71,21 @@ public struct RunbookPreflight {
             serverWork = .newDatabase
         }
         var subject = PreflightSubject(backup: backup, target: target, serverWork: serverWork,
-                                       readsBackup: steps.contains { ["backup.verify", "backup.decrypt", "restore.database", "restore.tables"].contains($0.action) },
+                                       readsBackup: steps.contains { ["backup.verify", "backup.decrypt", "restore.database", "restore.tables", "restore.tables_rehearse"].contains($0.action) },
                                        checksLock: true)
+        // A drill's target is a scratch database the run makes first: its tables are the backup's.
+        if !drill {
+            var named: [String] = []
+            for step in steps where step.action.hasPrefix("restore.tables") {
+                for text in step.parameters["tables"]?.texts ?? [] {
+                    for table in (resolve(text, inputs, outputs) ?? "").split(separator: ",") {
+                        let name = table.trimmingCharacters(in: .whitespaces)
+                        if !name.isEmpty && !named.contains(name) { named.append(name) }
+                    }
+                }
+            }
+            subject.tables = named
+        }
         let runFolders = stateDirectory.appendingPathComponent("runs")
         if steps.contains(where: { $0.action == "cloud.fetch" }) {
             subject.localWrites.append(PreflightSubject.LocalWrite(folder: runFolders, why: "the download") { manifest, size in size ?? manifest?.fileBytes })

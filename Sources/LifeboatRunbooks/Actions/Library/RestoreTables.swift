@@ -1,14 +1,16 @@
 import Foundation
 import LifeboatCore
 
-/// `restore.tables`: named tables copied back from a backup in one transaction, every other
-/// table left as it is (accidental deletion).
+/// `restore.tables`: named tables (and, asked, the large objects) copied back from a backup
+/// in one transaction, every other table left as it is (accidental deletion).
 enum RestoreTables: RunbookAction {
     static let spec = ActionSpec(
         name: "restore.tables", summary: "restore named tables only, leaving all others untouched",
         parameters: [
             .required("backup", .string, "path of the backup"),
-            .required("tables", .stringList, "tables to restore (schema.table, or the SQL spelling \"Sales Dept\".\"Order Items\")"),
+            .optional("tables", .stringList, "tables to restore (schema.table, or the SQL spelling \"Sales Dept\".\"Order Items\")"),
+            .optional("large_objects", .bool, "the backup's large objects come back too (default false)"),
+            .optional("staged", .string, "the scratch database a restore.tables_rehearse step left: copied from instead of restoring again"),
             .optional("allow_fk_violations", .bool, "commit even when foreign keys to or from these tables are left violated (default false)"),
             BackupTrustParameter.spec,
         ],
@@ -20,16 +22,20 @@ enum RestoreTables: RunbookAction {
         var runner = context.restoreRunner(database: nil)
         runner.allowUnsigned = parameters.flag(BackupTrustParameter.name) || BackupTrustParameter.isRunArtifact(backup, context)
         runner.allowForeignKeyViolations = parameters.flag("allow_fk_violations")
-        if context.drill {
-            // A drill's target starts empty: restore the whole backup there first, so the
-            // table copy that follows is rehearsed against real tables.
-            let admin = try DatabaseAdmin(conninfo: context.configuration.databaseURL ?? "")
-            let exists = try admin.exists(context.target)
-            admin.close()
-            if !exists { _ = try runner.run(try runner.plan(backup: backup, mode: .safe)) }
-        }
-        let plan = try runner.plan(backup: backup, mode: .tables, tables: tables)
+        try prepareDrillTarget(backup, runner, context)
+        var plan = try runner.plan(backup: backup, mode: .tables, tables: tables, largeObjects: parameters.flag("large_objects"))
+        plan.staged = parameters.string("staged").flatMap { $0.isEmpty ? nil : $0 }
         _ = try runner.run(plan)
         return ["tables": tables.joined(separator: ","), BackupTrustParameter.output: plan.signature ?? BackupTrust.Verdict.notRequired.summary]
+    }
+
+    /// A drill's target starts empty: the whole backup is restored there first, so the table
+    /// copy that follows is rehearsed against real tables.
+    static func prepareDrillTarget(_ backup: URL, _ runner: RestoreRunner, _ context: ActionContext) throws {
+        guard context.drill else { return }
+        let admin = try DatabaseAdmin(conninfo: context.configuration.databaseURL ?? "")
+        let exists = try admin.exists(context.target)
+        admin.close()
+        if !exists { _ = try runner.run(try runner.plan(backup: backup, mode: .safe)) }
     }
 }
