@@ -67,10 +67,14 @@ import LifeboatStreams
     }
 
     @Test func overridesNameChecksOrAllAndRefuseTypos() throws {
-        let some = try PreflightOverrides(["disk.server", "gpg.secret_key,target.lock"])
-        #expect(some.covers("disk.server") && some.covers("gpg.secret_key") && some.covers("target.lock"))
+        let some = try PreflightOverrides(["disk.server", "gpg.secret_key,backup.tables"])
+        #expect(some.covers("disk.server") && some.covers("gpg.secret_key") && some.covers("backup.tables"))
         #expect(!some.covers("disk.local"))
         #expect(try PreflightOverrides(["all"]).covers("cloud.object"))
+        // A held target is never taken over: not by name, not by `all` (issue 20 item 1).
+        #expect(try !PreflightOverrides(["all"]).covers("target.lock"))
+        let held = #expect(throws: LifeboatError.self) { try PreflightOverrides(["disk.server,target.lock"]) }
+        #expect(held?.message.contains("target.lock: a target another run or restore holds cannot be taken over") == true)
         let error = #expect(throws: LifeboatError.self) { try PreflightOverrides(["disk.sever"]) }
         #expect(error?.category == .configuration)
         #expect(error?.message.contains("disk.sever") == true)

@@ -152,7 +152,7 @@ struct PreflightTests {
         #expect(!FileManager.default.fileExists(atPath: setup.log))
     }
 
-    @Test func aLockedTargetStopsTheRestoreUntilTheCheckIsIgnored() throws {
+    @Test func aLockedTargetStopsTheRestoreAndNoFlagTakesItOver() throws {
         let setup = try Setup()
         defer { RestoreTests.dropAll(like: "\(setup.database.name)_%") }
         // A run's lock file, held by a live process (this one).
@@ -177,13 +177,19 @@ struct PreflightTests {
         #expect(byServer.stderr.contains("lifeboat run 20250101t000000z-cafe elsewhere"), "\(byServer.stderr)")
         try setup.expectNothingChanged("locked target")
 
-        // The operator decides: the restore goes on, and says the check was overridden.
-        let forced = try setup.restore(["--ignore-preflight", "target.lock", "--json"])
-        try #require(forced.succeeded, "\(forced.stderr)")
-        #expect(forced.stderr.contains("target.lock FAILED and is overridden by --ignore-preflight"), "\(forced.stderr)")
-        let output = try #require(try JSONSerialization.jsonObject(with: Data(forced.stdout.utf8)) as? [String: Any])
-        #expect(output["ignored_preflight"] as? [String] == ["target.lock"])
-        #expect(output["kept_as"] as? String != nil, "the result's own keys are still there")
+        #expect(byServer.stderr.contains("lifeboat runbook abort 20250101t000000z-cafe"), "how to end the holder: \(byServer.stderr)")
+
+        // No flag takes a held target over (issue 20 item 1).
+        let byName = try setup.restore(["--ignore-preflight", "target.lock"])
+        #expect(byName.status != 0 && byName.stderr.contains("cannot be taken over"), "\(byName.stderr)")
+        let byAll = try setup.restore(["--ignore-preflight", "all"])
+        #expect(byAll.status == 5 && byAll.stderr.contains(Self.line("fail", "target.lock")), "\(byAll.stderr)")
+        try setup.expectNothingChanged("locked target, overrides tried")
+
+        // Once the holder is gone, the restore goes on.
+        holder.close()
+        let freed = try setup.restore()
+        try #require(freed.succeeded, "\(freed.stderr)")
         #expect(try RestoreTests.checksums(setup.database) == setup.original, "the restore ran")
     }
 
@@ -325,5 +331,42 @@ extension PreflightTests {
         let run = try setup.run()
         #expect(run.status == 5 && run.stderr.contains("lbt_not_installed"), "\(run.stderr)")
         try setup.expectNothingChanged("a missing extension")
+    }
+}
+
+extension PreflightTests {
+    /// Issue 19 item 3: a restoring user without CREATEDB (every restore but a table copy
+    /// builds a database), or one that does not own the database an in-place restore drops,
+    /// is the target's problem: `server.objects` says which privilege is missing and how to
+    /// give it before anything changes, and nothing calls the backup bad.
+    @Test func aUserWithoutTheNeededPrivilegesIsNamedByPreflightAndNothingChanges() throws {
+        var setup = try Setup()
+        defer { RestoreTests.dropAll(like: "\(setup.database.name)_%") }
+        let role = "lbt_nocreatedb_\(UInt32.random(in: 0 ... .max))"
+        let databaseURL = try #require(setup.environment["DATABASE_URL"] ?? nil)
+        let admin = try Connection(databaseURL, database: "postgres")
+        defer {
+            _ = try? admin.query("DROP ROLE IF EXISTS \(role)")
+            admin.close()
+        }
+        try admin.query("CREATE ROLE \(role) LOGIN PASSWORD 'lbt-secret'")
+        var url = try #require(URLComponents(string: databaseURL))
+        url.user = role
+        url.password = "lbt-secret"
+        setup.environment["DATABASE_URL"] = url.string
+
+        let safe = try setup.restore()
+        #expect(safe.status == 5, "\(safe.stderr)")
+        #expect(safe.stderr.contains("server.objects") && safe.stderr.contains("user \(role) may not create databases (no CREATEDB)"), "\(safe.stderr)")
+        #expect(safe.stderr.contains("ALTER ROLE \"\(role)\" CREATEDB"), "\(safe.stderr)")
+        #expect(!safe.stderr.contains("backup is bad"), "\(safe.stderr)")
+        try setup.expectNothingChanged("a user without CREATEDB")
+
+        try admin.query("ALTER ROLE \(role) CREATEDB")
+        let inPlace = try setup.restore(["--in-place"])
+        #expect(inPlace.status == 5, "\(inPlace.stderr)")
+        #expect(inPlace.stderr.contains("user \(role) may not drop \(setup.database.name): it belongs to"), "\(inPlace.stderr)")
+        #expect(!inPlace.stderr.contains("backup is bad"), "\(inPlace.stderr)")
+        try setup.expectNothingChanged("a user that does not own the database")
     }
 }

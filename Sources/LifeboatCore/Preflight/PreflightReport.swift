@@ -49,7 +49,12 @@ public struct PreflightOverrides: Sendable, Equatable {
         let unknown = names.subtracting(PreflightCheck.names + ["all"])
         guard unknown.isEmpty else {
             throw LifeboatError(stage: "preflight", message: "--ignore-preflight \(unknown.sorted().joined(separator: ", ")): no such check",
-                                hint: "the checks are \(PreflightCheck.names.joined(separator: ", ")), or all", category: .configuration)
+                                hint: "the checks are \(PreflightCheck.names.filter { !PreflightCheck.binding.contains($0) }.joined(separator: ", ")), or all",
+                                category: .configuration)
+        }
+        if let binding = names.intersection(PreflightCheck.binding).sorted().first {
+            throw LifeboatError(stage: "preflight", message: "--ignore-preflight \(binding): a target another run or restore holds cannot be taken over",
+                                hint: "end the holder (`lifeboat runbook abort RUN_ID`, the id its check names) or wait for it", category: .configuration)
         }
         self.init(names: names)
     }
@@ -58,7 +63,11 @@ public struct PreflightOverrides: Sendable, Equatable {
         self.names = names
     }
 
-    public func covers(_ name: String) -> Bool { names.contains("all") || names.contains(name) }
+    /// `all` never covers a binding check (`target.lock`); only the engine names one, to leave
+    /// the refusal to the lock itself.
+    public func covers(_ name: String) -> Bool {
+        names.contains(name) || (names.contains("all") && !PreflightCheck.binding.contains(name))
+    }
 
     /// These overrides and one more check.
     public func adding(_ name: String) -> PreflightOverrides { PreflightOverrides(names: names.union([name])) }

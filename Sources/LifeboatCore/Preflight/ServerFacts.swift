@@ -3,7 +3,7 @@ import LifeboatPostgres
 
 /// What the preflight learns from the target's server in one short session on its
 /// maintenance database: version, where it keeps its data and whether that is on this
-/// machine, the target's size, and restores in progress on it. Reads only.
+/// machine, the target's size, and what this user may do there. Reads only.
 struct ServerFacts {
     var version: PostgresVersion?
     var versionText: String?
@@ -15,14 +15,21 @@ struct ServerFacts {
     var serverAddress: String?
     var targetExists = false
     var targetBytes: Int64?
-    /// Sessions on `<target>_restore_*` / `<target>_tables_*` databases: a restore in progress.
-    var restoresInProgress: [String] = []
     /// Extensions the server can install (`pg_available_extensions`), its roles and tablespaces,
     /// and whether this user may create roles: for `server.objects`.
     var availableExtensions: Set<String> = []
     var roles: Set<String> = []
     var tablespaces: Set<String> = []
     var mayCreateRoles = false
+    /// Who this session is, whether it may create databases (CREATEDB or superuser), and who
+    /// owns the target: a restore that builds a new database, or drops and renames the live
+    /// one, needs these, and a server that refuses them is the target's problem, said first.
+    var user = ""
+    var mayCreateDatabases = false
+    var isSuperuser = false
+    var targetOwner: String?
+    /// This user owns the target (or is a member of its owner): DROP and RENAME need it.
+    var ownsTarget = false
     /// Why the server could not be asked, when it could not.
     var unreachable: String?
 
@@ -47,23 +54,20 @@ struct ServerFacts {
         }
         facts.port = (try? connection.query("SHOW port").scalar) ?? nil
         facts.serverAddress = (try? connection.query("SELECT host(inet_server_addr())").scalar) ?? nil
-        if let row = (try? connection.query("SELECT pg_database_size(oid) FROM pg_database WHERE datname = $1", [target]).rows)?.first {
+        if let row = (try? connection.query("SELECT pg_database_size(oid), pg_get_userbyid(datdba), pg_has_role(current_user, datdba, 'MEMBER') FROM pg_database WHERE datname = $1", [target]).rows)?.first {
             facts.targetExists = true
             facts.targetBytes = row[0].flatMap { Int64($0) }
+            facts.targetOwner = row[1]
+            facts.ownsTarget = row[2] == "t"
         }
         facts.availableExtensions = Set(((try? connection.query("SELECT name FROM pg_available_extensions").rows) ?? []).compactMap { $0[0] })
         facts.roles = Set(((try? connection.query("SELECT rolname FROM pg_roles").rows) ?? []).compactMap { $0[0] })
         facts.tablespaces = Set(((try? connection.query("SELECT spcname FROM pg_tablespace").rows) ?? []).compactMap { $0[0] })
-        facts.mayCreateRoles = ((try? connection.query("SELECT rolsuper OR rolcreaterole FROM pg_roles WHERE rolname = current_user").scalar) ?? nil) == "t"
-        let base = target.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "_", with: "\\_")
-            .replacingOccurrences(of: "%", with: "\\%")
-        if let rows = try? connection.query("""
-            SELECT datname, pid, coalesce(nullif(application_name, ''), backend_type), backend_start
-            FROM pg_stat_activity
-            WHERE datname LIKE $1 ESCAPE '\\' OR datname LIKE $2 ESCAPE '\\'
-            ORDER BY backend_start
-            """, [base + "\\_restore\\_%", base + "\\_tables\\_%"]).rows {
-            facts.restoresInProgress = rows.map { "\($0[2] ?? "a session") (server pid \($0[1] ?? "?")) restoring into \($0[0] ?? "?")" }
+        if let row = (try? connection.query("SELECT rolsuper OR rolcreaterole, rolcreatedb, rolsuper, rolname FROM pg_roles WHERE rolname = current_user").rows)?.first {
+            facts.mayCreateRoles = row[0] == "t"
+            facts.mayCreateDatabases = row[1] == "t" || row[2] == "t"
+            facts.isSuperuser = row[2] == "t"
+            facts.user = row[3] ?? ""
         }
         return facts
     }

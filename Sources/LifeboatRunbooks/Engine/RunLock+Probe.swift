@@ -12,7 +12,8 @@ extension RunLock {
         if parts.count >= 3 {
             let host = ProcessInfo.processInfo.hostName
             let alive = parts[1] != host || pid_t(parts[2]).map { kill($0, 0) == 0 || errno != ESRCH } ?? true
-            if alive { return "run \(parts[0]) on \(parts[1]) (pid \(parts[2]); lock file \(url.path))" }
+            let who = parts[0] == Holder.restoreLabel ? "a restore" : "run \(parts[0])"
+            if alive { return "\(who) on \(parts[1]) (pid \(parts[2]); lock file \(url.path))" }
         }
         guard let conninfo, let connection = try? Connection(conninfo, database: "postgres", connectTimeout: .seconds(10)) else { return nil }
         defer { connection.close() }

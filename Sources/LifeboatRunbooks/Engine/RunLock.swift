@@ -1,4 +1,5 @@
 import Foundation
+import LifeboatCore
 import LifeboatPostgres
 
 /// One run per target at a time, on two levels: a lock file in the state directory (run id,
@@ -6,7 +7,34 @@ import LifeboatPostgres
 /// target's server, held by a session named after the run, so runs from two machines with
 /// different state directories still exclude each other. The server drops the advisory lock
 /// with the session when its holder dies, so it is always recoverable.
-final class RunLock {
+///
+/// `lifeboat restore` takes the same lock (`Holder.restore`), so a restore and a run, or two
+/// restores, can never swap one database over each other; no flag overrides it.
+public final class RunLock {
+    /// Who takes the lock: a run (by id), or a `lifeboat restore` process.
+    public enum Holder: Sendable {
+        case run(String)
+        case restore
+
+        /// The first field of the lock file.
+        var label: String {
+            switch self {
+            case .run(let id): id
+            case .restore: Self.restoreLabel
+            }
+        }
+
+        static let restoreLabel = "restore"
+
+        /// The session's application_name on the server: Lifeboat's own name for its holders.
+        func sessionName(host: String) -> String {
+            switch self {
+            case .run(let id): "lifeboat run \(id) \(host)"
+            case .restore: "lifeboat restore \(host) \(getpid())"
+            }
+        }
+    }
+
     let url: URL
     private var held = false
     private var session: Connection?
@@ -29,39 +57,49 @@ final class RunLock {
             """, [key(target)]).scalar) ?? nil
     }
 
-    init(stateDirectory: URL, target: String, runID: String, conninfo: String?) throws {
+    convenience init(stateDirectory: URL, target: String, runID: String, conninfo: String?) throws {
+        try self.init(stateDirectory: stateDirectory, target: target, holder: .run(runID), conninfo: conninfo)
+    }
+
+    public init(stateDirectory: URL, target: String, holder: Holder, conninfo: String?) throws {
         let locks = stateDirectory.appendingPathComponent("locks")
         try FileManager.default.createDirectory(at: locks, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         url = Self.file(stateDirectory: stateDirectory, target: target)
-        try takeFile(target: target, runID: runID)
+        try takeFile(target: target, holder: holder)
         guard let conninfo else { return }
         do {
-            try takeServerLock(conninfo: conninfo, target: target, runID: runID)
+            try takeServerLock(conninfo: conninfo, target: target, holder: holder)
         } catch {
             release()
             throw error
         }
     }
 
-    private func takeServerLock(conninfo: String, target: String, runID: String) throws {
+    private func takeServerLock(conninfo: String, target: String, holder: Holder) throws {
         let connection: Connection
         do { connection = try Connection(conninfo, database: "postgres") }
         catch { return }  // no server to lock on (yet): the lock file still guards this machine
-        let name = "lifeboat run \(runID) \(ProcessInfo.processInfo.hostName)"
+        let name = holder.sessionName(host: ProcessInfo.processInfo.hostName)
         try connection.query("SELECT set_config('application_name', $1, false)", [String(name.prefix(63))])
         let got = try connection.query("SELECT pg_try_advisory_lock(hashtextextended($1, 0))", [Self.key(target)]).scalar == "t"
         guard got else {
             let holder = Self.serverHolder(connection, target: target)
             connection.close()
-            throw RunbookRunError("target \(target) is locked on its server by \(holder.map { "'\($0)'" } ?? "another session")",
-                                  hint: "wait for that run to end; the lock goes away with its session if it dies")
+            throw RunbookRunError("target \(target) is held on its server by \(holder.map { "'\($0)'" } ?? "another session")",
+                                  hint: TargetHold.howToEnd(runID: holder.flatMap(Self.runID(sessionName:))))
         }
         session = connection
     }
 
-    private func takeFile(target: String, runID: String) throws {
+    /// The run id in a holder's session name ("lifeboat run ID HOST"), nil for a restore.
+    static func runID(sessionName: String) -> String? {
+        let parts = sessionName.split(separator: " ")
+        return parts.count >= 3 && parts[0] == "lifeboat" && parts[1] == "run" ? String(parts[2]) : nil
+    }
+
+    private func takeFile(target: String, holder: Holder) throws {
         let host = ProcessInfo.processInfo.hostName
-        let content = "\(runID) \(host) \(getpid())\n"
+        let content = "\(holder.label) \(host) \(getpid())\n"
         for _ in 0..<2 {
             let fd = open(url.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
             if fd >= 0 {
@@ -79,8 +117,10 @@ final class RunLock {
                 unlink(url.path)  // its process died: the lock is recoverable
                 continue
             }
-            throw RunbookRunError("target \(target) is locked by run \(holderRun) on \(holderHost) (pid \(holderPID.map(String.init) ?? "?"))",
-                                  hint: "wait for that run, or `lifeboat runbook status \(holderRun)`; if it is dead on another host, remove \(url.path)")
+            let who = holderRun == Holder.restoreLabel ? "a restore" : "run \(holderRun)"
+            throw RunbookRunError("target \(target) is held by \(who) on \(holderHost) (pid \(holderPID.map(String.init) ?? "?"))",
+                                  hint: TargetHold.howToEnd(runID: holderRun == Holder.restoreLabel ? nil : holderRun)
+                                      + (holderHost == host ? "" : "; if it is dead on \(holderHost), remove \(url.path)"))
         }
         throw RunbookRunError("could not take the lock \(url.path)")
     }
@@ -94,7 +134,7 @@ final class RunLock {
         return pid
     }
 
-    func release() {
+    public func release() {
         if held { unlink(url.path) }
         held = false
         session?.close()

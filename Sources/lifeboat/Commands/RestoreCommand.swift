@@ -46,6 +46,9 @@ struct RestoreCommand: AsyncParsableCommand {
     @Option(name: .customLong("table"), help: "Restore only this table (repeatable); other tables are untouched.")
     var tables: [String] = []
 
+    @Flag(help: "Put the backup's large objects back (alone, or with --table): those unlinked since come back, the others take the backup's bytes; those made since stay.")
+    var largeObjects = false
+
     @Flag(help: "With --table: commit even when foreign keys to or from the restored tables are left violated (they are reported).")
     var allowFkViolations = false
 
@@ -59,10 +62,10 @@ struct RestoreCommand: AsyncParsableCommand {
     var ignorePreflight: [String] = []
 
     func validate() throws {
-        let modes = [testOnly, inPlace, !tables.isEmpty, rollback].filter { $0 }.count
-        if modes > 1 { throw ValidationError("--test-only, --in-place, --table and --rollback exclude each other") }
+        let modes = [testOnly, inPlace, !tables.isEmpty || largeObjects, rollback].filter { $0 }.count
+        if modes > 1 { throw ValidationError("--test-only, --in-place, --table (or --large-objects) and --rollback exclude each other") }
         if rollback && backupFile != nil { throw ValidationError("--rollback takes no --backup-file") }
-        if allowFkViolations && tables.isEmpty { throw ValidationError("--allow-fk-violations goes with --table") }
+        if allowFkViolations && tables.isEmpty && !largeObjects { throw ValidationError("--allow-fk-violations goes with --table") }
     }
 
     func run() async throws {
@@ -78,6 +81,8 @@ struct RestoreCommand: AsyncParsableCommand {
 
             if rollback {
                 if !force { try Prompt.confirmDatabaseName(try runner.targetDatabase(), action: "roll back") }
+                let lock = try holdTarget(try runner.targetDatabase(), configuration)
+                defer { lock.release() }
                 let (restored, keptAs, services) = try runner.rollback()
                 Terminal.note("rolled back: \(restored) is live again; the database it replaced is kept as \(keptAs)")
                 if services.contains(where: { !$0.succeeded }) {
@@ -94,12 +99,15 @@ struct RestoreCommand: AsyncParsableCommand {
                 try await VerifyCommand.verify(file, configuration: configuration, json: global.json, allowUnsigned: allowUnsigned)
                 return
             }
-            let mode: RestorePlan.Mode = inPlace ? .inPlace : (tables.isEmpty ? .safe : .tables)
-            let plan = try runner.plan(backup: file, mode: mode, tables: tables)
+            let mode: RestorePlan.Mode = inPlace ? .inPlace : (tables.isEmpty && !largeObjects ? .safe : .tables)
+            let plan = try runner.plan(backup: file, mode: mode, tables: tables, largeObjects: largeObjects)
             for line in plan.summary { Terminal.note(line) }
             let report = try preflight(file, mode: mode, configuration: configuration, runner: runner, overrides: overrides)
             if !force { try Prompt.confirmDatabaseName(plan.target, action: "restore") }
 
+            // Held from here to the end: a run or another restore of this database waits or is refused.
+            let lock = try holdTarget(plan.target, configuration)
+            defer { lock.release() }
             let progress = ProgressLine(label: "restore")
             runner.progress = progress.update
             let result = try progress.showing { try runner.run(plan) }
@@ -114,6 +122,19 @@ struct RestoreCommand: AsyncParsableCommand {
 }
 
 extension RestoreCommand {
+    /// Takes the target's lock, the one runbook runs take: the preflight saw it free, and this
+    /// closes the gap since. Refused (exit 5, like the preflight) with the holder and how to
+    /// end it; nothing overrides it.
+    func holdTarget(_ target: String, _ configuration: LifeboatConfiguration) throws -> RunLock {
+        do {
+            return try RunLock(stateDirectory: runEngine(configuration).stateDirectory, target: target, holder: .restore,
+                               conninfo: configuration.databaseURL)
+        } catch let refusal as RunbookRunError {
+            Terminal.error(refusal.description)
+            throw ExitCode(PreflightRefusal.exitCode)
+        }
+    }
+
     /// Runs and prints the preflight checks; a failed one not overridden ends the command
     /// here (exit code 5), before the confirmation and before anything changes.
     @discardableResult
@@ -123,7 +144,7 @@ extension RestoreCommand {
         preflight.services = runner.services
         preflight.runLockHolder = RunbookPreflight.lockHolder(stateDirectory: runEngine(configuration).stateDirectory,
                                                               conninfo: configuration.databaseURL)
-        let report = preflight.restore(backup: file, mode: mode, target: try runner.targetDatabase())
+        let report = preflight.restore(backup: file, mode: mode, target: try runner.targetDatabase(), tables: tables)
         printPreflight(report, overrides)
         do {
             try report.gate(overrides, what: "restore")
