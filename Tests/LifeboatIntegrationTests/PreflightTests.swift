@@ -51,11 +51,16 @@ struct PreflightTests {
         }
 
         func plan(_ runbook: String = "recent-corruption", _ extra: [String] = ["--input", "backup_type=any"]) throws -> CommandResult {
-            try Command.lifeboat(["runbook", "plan", runbook] + extra, environment: environment)
+            try Command.lifeboat(["runbook", "plan", runbook] + Self.incident(runbook) + extra, environment: environment)
         }
 
         func run(_ runbook: String = "recent-corruption", _ extra: [String] = ["--input", "backup_type=any"]) throws -> CommandResult {
-            try Command.lifeboat(["runbook", "run", runbook, "--yes"] + extra, environment: environment)
+            try Command.lifeboat(["runbook", "run", runbook, "--yes"] + Self.incident(runbook) + extra, environment: environment)
+        }
+
+        /// recent-corruption requires the incident time with --yes; these tests take the newest backup.
+        static func incident(_ runbook: String) -> [String] {
+            runbook == "recent-corruption" ? ["--input", "incident_time=latest"] : []
         }
     }
 
@@ -219,7 +224,7 @@ struct PreflightTests {
         #expect(refused.stderr.contains(Self.line("fail", "disk.server")))
         try setup.expectNothingChanged("disk.server failed")
 
-        let drill = try Command.lifeboat(["drill", "recent-corruption", "--input", "backup_type=any", "--json"], environment: setup.environment)
+        let drill = try Command.lifeboat(["drill", "recent-corruption", "--input", "incident_time=latest", "--input", "backup_type=any", "--json"], environment: setup.environment)
         try #require(drill.succeeded, "a drill goes on: \(drill.stderr)")
         #expect(drill.stderr.contains("a drill changes nothing live, so it goes on"), "\(drill.stderr)")
         #expect(Self.status(of: "disk.server", in: try Self.preflightJSON(drill)) == "fail")

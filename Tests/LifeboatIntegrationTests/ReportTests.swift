@@ -118,7 +118,7 @@ struct ReportTests {
         let environment = try RunbookRunTests.environment(database, folder, state: state, log: folder.url.appendingPathComponent("services.log").path)
         let (backup, manifest) = try BackupRoundTripTests.backup(["--type", "daily", "--compress", "--encrypt"], environment)
         try database.connect().query("DELETE FROM payment WHERE payment_id % 2 = 0")
-        let run = try Command.lifeboat(["runbook", "run", "recent-corruption", "--yes", "--json"], environment: environment)
+        let run = try Command.lifeboat(["runbook", "run", "recent-corruption", "--input", "incident_time=latest", "--yes", "--json"], environment: environment)
         try #require(run.succeeded, "\(run.stderr)")
         let runID = try Self.runID(run, state)
 
@@ -154,7 +154,7 @@ struct ReportTests {
     static func failedRun(_ database: ScratchDatabase, _ folder: ScratchFolder, _ state: ScratchFolder) throws -> ([String: String?], String) {
         let environment = try RunbookRunTests.environment(database, folder, state: state, log: folder.url.appendingPathComponent("services.log").path)
         _ = try BackupRoundTripTests.backup(["--type", "daily", "--compress", "--no-encrypt"], environment)
-        let run = try Command.lifeboat(["runbook", "run", "recent-corruption", "--yes", "--json", "--input", "check_query=select 0"],
+        let run = try Command.lifeboat(["runbook", "run", "recent-corruption", "--input", "incident_time=latest", "--yes", "--json", "--input", "check_query=select 0"],
                                        environment: environment)
         #expect(run.status == 1, "the check fails the run: \(run.stderr)")
         return (environment, try runID(run, state))
@@ -196,7 +196,7 @@ struct ReportTests {
         defer { RestoreTests.dropAll(like: "\(database.name)_%") }
         let environment = try RunbookRunTests.environment(database, folder, state: state, log: folder.url.appendingPathComponent("services.log").path)
         let (backup, _) = try BackupRoundTripTests.backup(["--type", "weekly", "--compress", "--encrypt"], environment)
-        let drill = try Command.lifeboat(["drill", "recent-corruption", "--json", "--input", "backup_type=any"], environment: environment)
+        let drill = try Command.lifeboat(["drill", "recent-corruption", "--input", "incident_time=latest", "--json", "--input", "backup_type=any"], environment: environment)
         try #require(drill.succeeded, "\(drill.stderr)")
         let result = try #require(try JSONSerialization.jsonObject(with: Data(drill.stdout.utf8)) as? [String: Any])
         let measured = try #require(result["measures"] as? [String: Any])
@@ -241,7 +241,7 @@ struct ReportTests {
         chmod(slow, 0o755)
         environment["PSQL_PATH"] = slow
 
-        let process = try Command.spawnLifeboat(["runbook", "run", "recent-corruption", "--yes"], environment: environment)
+        let process = try Command.spawnLifeboat(["runbook", "run", "recent-corruption", "--input", "incident_time=latest", "--yes"], environment: environment)
         var runID: String?
         var restoring = false
         for _ in 0..<600 where !restoring {

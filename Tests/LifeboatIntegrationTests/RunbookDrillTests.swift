@@ -8,7 +8,7 @@ import LifeboatCore
 @Suite(.enabled(if: TestEnvironment.shouldRun))
 struct RunbookDrillTests {
     static let scenarios: [(String, [String])] = [
-        ("recent-corruption", ["--input", "backup_type=any"]),
+        ("recent-corruption", ["--input", "backup_type=any", "--input", "incident_time=latest"]),
         ("accidental-deletion", ["--input", "tables=payment", "--input", "deleted_at=2100-01-01T00:00:00Z"]),
         ("total-loss", []),
         ("point-in-time", ["--input", "target_time=2100-01-01T00:00:00Z"]),
@@ -61,7 +61,7 @@ struct RunbookDrillTests {
         environment["LIFEBOAT_DRILL_START_COMMAND"] = "echo drill-start >> \(shellQuote(drillLog))"
         _ = try BackupRoundTripTests.backup(["--type", "daily", "--compress"], environment)
 
-        let result = try Command.lifeboat(["drill", "recent-corruption", "--json"], environment: environment)
+        let result = try Command.lifeboat(["drill", "recent-corruption", "--input", "incident_time=latest", "--json"], environment: environment)
         try #require(result.succeeded, "\(result.stderr)")
         #expect(try String(contentsOfFile: drillLog, encoding: .utf8) == "drill-stop\ndrill-start\n", "configured drill commands ran")
         #expect(!FileManager.default.fileExists(atPath: log), "the live service commands never ran")

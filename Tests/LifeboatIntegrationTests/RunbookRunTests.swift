@@ -45,7 +45,7 @@ struct RunbookRunTests {
         let original = try RestoreTests.checksums(database)
         try database.connect().query("DELETE FROM payment WHERE payment_id % 2 = 0")
 
-        let result = try Command.lifeboat(["runbook", "run", "recent-corruption", "--yes", "--json"], environment: environment)
+        let result = try Command.lifeboat(["runbook", "run", "recent-corruption", "--input", "incident_time=latest", "--yes", "--json"], environment: environment)
         try #require(result.succeeded, "\(result.stderr)")
         #expect(try RestoreTests.checksums(database) == original, "the data is back")
         #expect(try String(contentsOfFile: log, encoding: .utf8) == "stop\nstart\nhealth\n")
@@ -90,7 +90,7 @@ struct RunbookRunTests {
         environment["PSQL_PATH"] = slow
         try Data().write(to: tools.url.appendingPathComponent("slow"))
 
-        let process = try Command.spawnLifeboat(["runbook", "run", "recent-corruption", "--yes"], environment: environment)
+        let process = try Command.spawnLifeboat(["runbook", "run", "recent-corruption", "--input", "incident_time=latest", "--yes"], environment: environment)
         // Wait until the restore step is journaled as started (after pick, verify, stop finished).
         var runID: String?
         var restoring = false
@@ -136,13 +136,13 @@ struct RunbookRunTests {
         // A live holder: this test process's own pid.
         try "20250101t000000z-beef \(ProcessInfo.processInfo.hostName) \(getpid())\n"
             .write(to: locks.appendingPathComponent("\(database.name).lock"), atomically: true, encoding: .utf8)
-        let refused = try Command.lifeboat(["runbook", "run", "recent-corruption", "--yes"], environment: environment)
+        let refused = try Command.lifeboat(["runbook", "run", "recent-corruption", "--input", "incident_time=latest", "--yes"], environment: environment)
         #expect(refused.status == 1)
-        #expect(refused.stderr.contains("locked by run 20250101t000000z-beef"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("held by run 20250101t000000z-beef") && refused.stderr.contains("lifeboat runbook abort 20250101t000000z-beef"), "\(refused.stderr)")
         // A dead holder's lock is recovered.
         try "20250101t000000z-dead \(ProcessInfo.processInfo.hostName) 999999\n"
             .write(to: locks.appendingPathComponent("\(database.name).lock"), atomically: true, encoding: .utf8)
-        let recovered = try Command.lifeboat(["runbook", "run", "recent-corruption", "--yes"], environment: environment)
+        let recovered = try Command.lifeboat(["runbook", "run", "recent-corruption", "--input", "incident_time=latest", "--yes"], environment: environment)
         #expect(recovered.succeeded, "\(recovered.stderr)")
         RestoreTests.dropAll(like: "\(database.name)_%")
 
@@ -150,11 +150,11 @@ struct RunbookRunTests {
         let otherHost = try Connection(try TestEnvironment.adminURL)
         try otherHost.query("SELECT set_config('application_name', 'lifeboat run 20250101t000000z-0ther db-host-2', false)")
         try otherHost.query("SELECT pg_advisory_lock(hashtextextended($1, 0))", ["lifeboat:run:\(database.name)"])
-        let elsewhere = try Command.lifeboat(["runbook", "run", "recent-corruption", "--yes"], environment: environment)
+        let elsewhere = try Command.lifeboat(["runbook", "run", "recent-corruption", "--input", "incident_time=latest", "--yes"], environment: environment)
         #expect(elsewhere.status == 1)
-        #expect(elsewhere.stderr.contains("locked on its server by 'lifeboat run 20250101t000000z-0ther db-host-2'"), "\(elsewhere.stderr)")
+        #expect(elsewhere.stderr.contains("held on its server by 'lifeboat run 20250101t000000z-0ther db-host-2'"), "\(elsewhere.stderr)")
         otherHost.close()  // the holder dies: its lock goes with its session
-        let afterwards = try Command.lifeboat(["runbook", "run", "recent-corruption", "--yes"], environment: environment)
+        let afterwards = try Command.lifeboat(["runbook", "run", "recent-corruption", "--input", "incident_time=latest", "--yes"], environment: environment)
         #expect(afterwards.succeeded, "\(afterwards.stderr)")
         RestoreTests.dropAll(like: "\(database.name)_%")
     }
@@ -190,7 +190,7 @@ extension RunbookRunTests {
             return nil
         }
 
-        let first = try start(["runbook", "run", "recent-corruption"])
+        let first = try start(["runbook", "run", "recent-corruption", "--input", "incident_time=latest"])
         let runID = try #require(waitForApprovalWait(nil), "the run reached the approval gate")
         kill(first.processIdentifier, SIGKILL)
         first.waitUntilExit()
@@ -269,7 +269,7 @@ extension RunbookRunTests {
         let environment = try Self.environment(database, folder, state: state, log: log)
         _ = try BackupRoundTripTests.backup(["--type", "daily", "--compress", "--no-encrypt"], environment)
         let before = try RestoreTests.checksums(database)
-        let process = try Command.spawnLifeboat(["runbook", "run", "recent-corruption"], environment: environment)
+        let process = try Command.spawnLifeboat(["runbook", "run", "recent-corruption", "--input", "incident_time=latest"], environment: environment)
         var runID: String?
         for _ in 0..<600 where runID == nil {
             usleep(100_000)

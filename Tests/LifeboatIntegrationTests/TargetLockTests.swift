@@ -20,7 +20,7 @@ struct TargetLockTests {
         let original = try RestoreTests.checksums(database)
         try database.connect().query("UPDATE film SET title = 'DAMAGED'")
 
-        let run = try Command.spawnLifeboat(["runbook", "run", "recent-corruption"], environment: environment)
+        let run = try Command.spawnLifeboat(["runbook", "run", "recent-corruption", "--input", "incident_time=latest"], environment: environment)
         defer { if run.isRunning { kill(run.processIdentifier, SIGKILL) } }
         var runID: String?
         for _ in 0..<1200 where runID == nil && run.isRunning {
@@ -77,7 +77,7 @@ struct TargetLockTests {
         defer { lingering.close() }
         try lingering.query("SET application_name = 'autovacuum worker'")
 
-        let plan = try Command.lifeboat(["runbook", "plan", "recent-corruption", "--input", "backup_type=any"], environment: environment)
+        let plan = try Command.lifeboat(["runbook", "plan", "recent-corruption", "--input", "incident_time=latest", "--input", "backup_type=any"], environment: environment)
         #expect(plan.stdout.contains(PreflightTests.line("ok", "target.lock")), "\(plan.stdout)")
 
         // A restore that is running holds the target: a run started meanwhile is refused with it named.
@@ -93,7 +93,7 @@ struct TargetLockTests {
             if holder == nil { usleep(100_000) }
         }
         try #require(holder != nil, "the restore took its target's lock")
-        let run = try Command.lifeboat(["runbook", "run", "recent-corruption", "--yes", "--input", "backup_type=any"], environment: environment)
+        let run = try Command.lifeboat(["runbook", "run", "recent-corruption", "--input", "incident_time=latest", "--yes", "--input", "backup_type=any"], environment: environment)
         #expect(run.status != 0 && run.stderr.contains("a restore on"), "\(run.stderr)")
         kill(slow.processIdentifier, SIGKILL)
         slow.waitUntilExit()

@@ -11,6 +11,7 @@ import Testing
     static let inputs: [String: [String: String]] = [
         "accidental-deletion": ["tables": "payment,rental", "deleted_at": "2025-01-18T10:00:00Z"],
         "point-in-time": ["target_time": "2025-01-01T00:00:00Z"],
+        "recent-corruption": ["incident_time": "2025-01-18T09:30:00Z"],
     ]
 
     static let serviceCommands = [

@@ -4,6 +4,8 @@
 public struct ActionSpec: Sendable {
     public enum ParameterKind: Sendable, Equatable {
         case string, int, bool, duration, timestamp
+        /// A timestamp, or `latest` (an incident time not given: the newest backup).
+        case timestampOrLatest
         case stringList
         case choice([String])
     }

@@ -6,8 +6,8 @@ import LifeboatCore
 /// evaluated, so `runbook plan` says which path a run would take and why, and marks the steps
 /// it would skip. The preflight uses the same answer to check only the steps that would run.
 public struct PlanTimeChoices: Sendable {
-    /// Actions run at plan time: read-only by their spec, and cheap.
-    static let choosers: Set<String> = ["recovery.choose_path"]
+    /// Actions run at plan time: read-only by their spec, and cheap (a folder or bucket listing).
+    static let choosers: Set<String> = ["recovery.choose_path", "backup.select"]
 
     /// Outputs of the chooser steps run now.
     public let outputs: [String: [String: String]]
@@ -43,11 +43,14 @@ public struct PlanTimeChoices: Sendable {
                                             target: target, drill: false, services: nil, cancellation: nil, note: { _ in })
                 let result = try ActionExecutor.run(step.action, ResolvedParameters(values: values), context)
                 outputs[step.id] = result
-                if let path = result["path"] {
+                if step.action == "backup.select" {
+                    lines.append("Backup: \(result["name"] ?? "?") — \(result["reason"] ?? "")")
+                } else if let path = result["path"] {
                     lines.append("Path: \(path) — \(result["reason"] ?? "")")
                 }
             } catch {
-                lines.append("Path: unknown until the run — step '\(step.id)' cannot decide now: \(RunbookPreflight.text(error))")
+                let what = step.action == "backup.select" ? "Backup" : "Path"
+                lines.append("\(what): unknown until the run — step '\(step.id)' cannot decide now: \(RunbookPreflight.text(error))")
             }
         }
         var skipped: [String: String] = [:]

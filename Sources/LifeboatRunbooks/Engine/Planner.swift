@@ -35,7 +35,9 @@ public struct Planner {
         var resolved: [(String, String)] = []
         for input in runbook.inputs {
             guard let value = given[input.name] ?? input.defaultValue else {
-                if input.required { problems.append("input '\(input.name)' is required: --input \(input.name)=VALUE") }
+                if input.required {
+                    problems.append("input '\(input.name)' is required\(input.description.map { " (\($0))" } ?? ""): --input \(input.name)=VALUE")
+                }
                 continue
             }
             if let problem = InputValues.problem(value, for: input.kind) {
@@ -43,10 +45,44 @@ public struct Planner {
             }
             resolved.append((input.name, value))
         }
+        if problems.isEmpty { problems += parameterProblems(runbook, Dictionary(resolved, uniquingKeysWith: { a, _ in a })) }
         guard problems.isEmpty else {
-            throw LifeboatError(stage: "runbook inputs", message: problems.joined(separator: "; "), category: .configuration)
+            throw LifeboatError(stage: "runbook inputs", message: problems.joined(separator: "; "),
+                                hint: "start the run again with the corrected --input (nothing ran)", category: .configuration)
         }
         return resolved
+    }
+
+    /// An input is checked again as each step receives it: a string input that becomes a
+    /// choice (`backup_type=weekley` for backup.select's type), a number or a time there is
+    /// refused now, not at that step after everything before it ran. Parameters that need a
+    /// step's output are the run's to check.
+    func parameterProblems(_ runbook: Runbook, _ inputs: [String: String]) -> [String] {
+        var problems: [String] = []
+        for step in runbook.steps {
+            guard let spec = ActionCatalog.spec(step.action) else { continue }
+            for (name, value) in step.parameters.sorted(by: { $0.key < $1.key }) {
+                guard let kind = spec.parameters.first(where: { $0.name == name })?.kind else { continue }
+                for text in value.texts {
+                    guard let template = try? Template.parse(text) else { continue }
+                    var usedInputs: [String] = []
+                    let rendered = try? template.render { reference in
+                        switch reference {
+                        case .input(let input):
+                            usedInputs.append(input)
+                            return inputs[input] ?? ""
+                        case .env(let variable): return environment[variable] ?? ""
+                        case .runID: return "run"
+                        case .stepOutput: throw RunbookRunError("known at run time")
+                        }
+                    }
+                    guard let rendered, !usedInputs.isEmpty, let problem = RunbookValidator.typeProblem(rendered, kind) else { continue }
+                    let named = usedInputs.map { "'\($0)'" }.joined(separator: ", ")
+                    problems.append("input \(named): \(problem) (step '\(step.id)' takes it as \(name))")
+                }
+            }
+        }
+        return problems
     }
 
     public func plan(_ runbook: Runbook, inputs given: [String: String], runID: String = "<run id>") throws -> Plan {

@@ -45,7 +45,8 @@ public struct RunbookPreflight {
         if let select = steps.first(where: { $0.action == "backup.select" }) {
             fromCloud = resolve(select.parameters["source"]?.texts.first ?? "local", inputs, outputs) == "cloud"
             do {
-                outputs[select.id] = try selectReadOnly(select, inputs: inputs, target: target, drill: drill)
+                // The plan-time choice already ran it (it lists the folder or the bucket); again only for its error.
+                outputs[select.id] = try choices.outputs[select.id] ?? selectReadOnly(select, inputs: inputs, target: target, drill: drill)
             } catch {
                 problem = "step '\(select.id)' (backup.select) cannot choose one now: \(Self.text(error))"
             }

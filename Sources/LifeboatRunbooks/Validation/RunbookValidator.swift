@@ -136,6 +136,9 @@ public struct RunbookValidator {
         case .bool: return InputValues.problem(text, for: .bool)
         case .duration: return InputValues.problem(text, for: .duration)
         case .timestamp: return InputValues.problem(text, for: .timestamp)
+        case .timestampOrLatest:
+            return text == "latest" || InputValues.timestamp(text) != nil ? nil
+                : "'\(text)' is not a time (2025-01-18T03:00:00Z) or latest"
         case .choice(let options): return options.contains(text) ? nil : "'\(text)' is not one of \(options.joined(separator: ", "))"
         }
     }

@@ -29,6 +29,9 @@ struct DrillCommand: AsyncParsableCommand {
     @Flag(help: "Keep the scratch databases (and a PITR drill's scratch cluster folder, stopped) for inspection.")
     var keep = false
 
+    /// The input recent-corruption asks for: when the damage began.
+    static let incidentInput = "incident_time"
+
     func run() async throws {
         try await runbookErrors {
             let configuration = try await global.loadConfiguration()
@@ -43,9 +46,16 @@ struct DrillCommand: AsyncParsableCommand {
             options.drill = true
             options.autoApprove = true
             options.keepScratch = keep
+            // A rehearsal has no incident: a runbook that asks when the damage began rehearses
+            // with the newest backup unless told otherwise (said, and journaled as an input).
+            var inputs = try selection.parsedInputs()
+            if runbook.inputs.contains(where: { $0.name == Self.incidentInput }) && inputs[Self.incidentInput] == nil {
+                inputs[Self.incidentInput] = "latest"
+                Terminal.note("drill: \(Self.incidentInput)=latest (a rehearsal has no incident; give --input \(Self.incidentInput)=TIME to rehearse one)")
+            }
             // A drill runs no provider command (only LIFEBOAT_DRILL_*_COMMAND): none to check.
             let report = RunbookPreflight(configuration: configuration, stateDirectory: engine.stateDirectory, services: nil)
-                .check(runbook, inputs: try selection.parsedInputs(), target: scratch, drill: true)
+                .check(runbook, inputs: inputs, target: scratch, drill: true)
             options.preflight = report
             printPreflight(report, .none)
             if !report.failed.isEmpty {
@@ -54,7 +64,7 @@ struct DrillCommand: AsyncParsableCommand {
             }
             var outcome: (String, RunState)?
             defer { if !keep { Self.dropScratch(scratch, state: outcome?.1, configuration: configuration) } }
-            outcome = try engine.start(runbook, inputs: try selection.parsedInputs(), target: scratch, options: options)
+            outcome = try engine.start(runbook, inputs: inputs, target: scratch, options: options)
             let (runID, state) = outcome!
             let measures = DrillMeasures(state: state, runbook: runbook)
             if global.json {

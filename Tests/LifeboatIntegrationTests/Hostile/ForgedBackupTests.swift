@@ -256,7 +256,7 @@ struct ForgedBackupTests {
             let environment = try RunbookRunTests.environment(live, folder, state: state, log: log)
             let forged = try Self.forge(.issue, .gpg, manifest: true, into: folder)
             let before = try RestoreTests.checksums(live)
-            let result = try Command.lifeboat(["runbook", "run", "recent-corruption", "--input", "backup_type=any", "--yes"],
+            let result = try Command.lifeboat(["runbook", "run", "recent-corruption", "--input", "incident_time=latest", "--input", "backup_type=any", "--yes"],
                                               environment: environment)
             try Self.expectRefused(result, forged, live: live, before: before, check: check)
             check.expect(!RunbookScenarioTests.log(log).contains("stop"), "the application was never stopped")

@@ -163,7 +163,7 @@ struct SecuritySecretTests {
             _ = try run(["config", "--json"])
             _ = try run(["status", "--json"])
             try live.connect().query("DELETE FROM payment WHERE payment_id % 2 = 0")
-            let runbook = try run(["runbook", "run", "recent-corruption", "--yes", "--json"])
+            let runbook = try run(["runbook", "run", "recent-corruption", "--input", "incident_time=latest", "--yes", "--json"])
             check.expect(runbook.status == 0, "the runbook run works: \(runbook.stderr)")
             if let runID = (try? JSONSerialization.jsonObject(with: Data(runbook.stdout.utf8)) as? [String: Any])?["run_id"] as? String {
                 _ = try run(["runbook", "status", runID])

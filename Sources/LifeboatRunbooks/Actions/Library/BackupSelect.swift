@@ -1,19 +1,21 @@
 import Foundation
 import LifeboatCore
 
-/// `backup.select`: the latest backup of a type, the closest one not after a time, or one by
-/// name, from BACKUP_DIR or the cloud bucket.
+/// `backup.select`: the latest backup of a type, the closest one not after a time, the newest
+/// one taken before an incident, or one by name, from BACKUP_DIR or the cloud bucket. Its
+/// `reason` says why that one, for the plan, the approval and the report.
 enum BackupSelect: RunbookAction {
     static let spec = ActionSpec(
-        name: "backup.select", summary: "choose a backup: the latest of a type, the closest not after a time, or by name",
+        name: "backup.select", summary: "choose a backup: the latest of a type, the closest not after a time, the newest taken before an incident, or by name",
         parameters: [
             .optional("type", .choice(["daily", "weekly", "monthly", "manual", "any"]), "backup type (default any)"),
-            .optional("which", .choice(["latest", "closest", "name"]), "how to choose (default latest)"),
+            .optional("which", .choice(["latest", "closest", "incident", "name"]), "how to choose (default latest)"),
             .optional("before", .timestamp, "with which: closest — the newest backup not after this time"),
+            .optional("incident", .timestampOrLatest, "with which: incident — when the damage began: the newest backup taken before it; latest: the newest backup"),
             .optional("name", .string, "with which: name — the file name"),
             .optional("source", .choice(["local", "cloud"]), "where to look (default local)"),
         ],
-        outputs: ["name", "path", "timestamp", "type", "source", "bytes", "sha256"], safeToRepeat: true, changesLiveSystems: false)
+        outputs: ["name", "path", "timestamp", "type", "source", "bytes", "sha256", "reason"], safeToRepeat: true, changesLiveSystems: false)
 
     static func run(_ parameters: ResolvedParameters, _ context: ActionContext) throws -> [String: String] {
         let type = parameters.string("type") ?? "any"
@@ -37,20 +39,39 @@ enum BackupSelect: RunbookAction {
             for warning in candidates.compactMap(\.clockWarning) { context.note("warning: " + warning) }
         }
         let chosen: (name: BackupName, path: String, bytes: Int64?, clockWarning: String?)?
+        let kind = type == "any" ? "" : type + " "
+        let reason: String
         switch which {
         case "closest":
             guard let before = parameters.string("before").flatMap(InputValues.timestamp) else {
                 throw RunbookRunError("which: closest needs 'before' (a timestamp)")
             }
             chosen = current.first { $0.name.timestamp <= before }
+            reason = "the newest \(kind)backup not after \(Self.time(before))"
+        case "incident":
+            let incident = try parameters.required("incident")
+            if incident == "latest" {
+                chosen = current.first
+                reason = "the latest \(kind)backup (incident time given as latest)"
+            } else {
+                guard let time = InputValues.timestamp(incident) else {
+                    throw RunbookRunError("incident '\(incident)' is not a time or latest", hint: "start a new run with --input incident_time=2025-01-18T03:00:00Z")
+                }
+                // Taken before the damage began: a backup from after it may hold the damage.
+                chosen = current.first { $0.name.timestamp < time }
+                reason = "the newest \(kind)backup taken before the incident at \(Self.time(time))"
+            }
         case "name":
             let name = try parameters.required("name")
             chosen = candidates.first { $0.name.fileName == name }
+            reason = "named"
         default:
             chosen = current.first
+            reason = "the latest \(kind)backup"
         }
         guard let chosen else {
-            throw RunbookRunError("no \(type == "any" ? "" : type + " ")backup matches (\(which)) in the \(source == "cloud" ? "cloud bucket" : "backup folder")",
+            let oldest = current.last.map { "; the oldest \(kind)backup is \($0.name.fileName)" } ?? ""
+            throw RunbookRunError("no \(kind)backup matches (\(reason == "named" ? "by name" : reason)) in the \(source == "cloud" ? "cloud bucket" : "backup folder")\(oldest)",
                                   hint: source == "cloud" ? "check BACKUP_CLOUD_BUCKET and `lifeboat list --remote`" : "check BACKUP_DIR and `lifeboat list`")
         }
         context.note("selected \(chosen.name.fileName)")
@@ -60,8 +81,10 @@ enum BackupSelect: RunbookAction {
         let bytes = manifest?.fileBytes ?? chosen.bytes ?? fileSize(chosen.path)
         return ["name": chosen.name.fileName, "path": chosen.path, "timestamp": ISO8601DateFormatter().string(from: chosen.name.timestamp),
                 "type": chosen.name.type.rawValue, "source": source, "bytes": bytes.map(String.init) ?? "",
-                "sha256": manifest?.sha256 ?? ""]
+                "sha256": manifest?.sha256 ?? "", "reason": reason]
     }
+
+    static func time(_ date: Date) -> String { ISO8601DateFormatter().string(from: date) }
 
     private static func fileSize(_ path: String) -> Int64? {
         ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.int64Value
