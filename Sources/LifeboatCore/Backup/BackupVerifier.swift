@@ -122,7 +122,8 @@ public struct BackupVerifier {
             do {
                 let checked = try ObjectValidator.enforce(manifest, in: connection, properties: .enforce, note: { _ in })
                 if !checked.isEmpty { report.checks.append(Check(name: "objects", result: "passed", detail: "\(checked) match the manifest")) }
-            } catch let error as LifeboatError where error.stage == "validate" {
+            } catch let error as LifeboatError where error.category == .badBackup {
+                // Properties the server did not apply are its problem (exit 1), not a bad backup.
                 return finish(report, failing: error, check: "objects", reader: reader)
             }
         } else {
