@@ -180,6 +180,26 @@ struct ObjectValidationTests {
         #expect(shape == "C/C")
     }
 
+    /// An ICU database (PostgreSQL 15's LOCALE_PROVIDER icu) comes back as one, with its ICU locale.
+    @Test func aNewDatabaseGetsTheBackupsICULocale() throws {
+        let name = "lbt_icu_\(UInt32.random(in: 0...UInt32.max))"
+        let admin = try Connection(try TestEnvironment.adminURL)
+        defer { admin.close() }
+        try admin.query("CREATE DATABASE \(name) TEMPLATE template0 ENCODING 'UTF8' LOCALE_PROVIDER icu ICU_LOCALE 'de-DE'")
+        let source = try ScratchDatabase(existing: name)
+        defer { RestoreTests.dropAll(like: "\(name)_%") }
+        try source.connect().query("CREATE TABLE words (w text PRIMARY KEY); INSERT INTO words VALUES ('ä'), ('b')")
+        let folder = try ScratchFolder()
+        var environment = try BackupRoundTripTests.environment(source, folder)
+        let (file, manifest) = try BackupRoundTripTests.backup(["--type", "manual", "--compress", "--no-encrypt"], environment)
+        #expect(manifest.databaseProperties?.iculocale == "de-DE")
+        environment["DATABASE_URL"] = try TestEnvironment.url(for: "\(name)_new")
+        let restore = try Command.lifeboat(["restore", "--backup-file", file.path, "--force"], environment: environment)
+        try #require(restore.succeeded, "\(restore.stderr)")
+        let shape = try admin.query("SELECT datlocprovider::text || '/' || daticulocale FROM pg_database WHERE datname = $1", ["\(name)_new"]).scalar
+        #expect(shape == "i/de-DE")
+    }
+
     /// A target server without the backup's locale is the target's problem, with what to do.
     @Test func aMissingLocaleIsTheTargetsProblem() throws {
         let backup = try BackedUp()
