@@ -123,6 +123,25 @@ struct ObjectValidationTests {
         }
     }
 
+    /// A backup whose stream does not hold the sequence value its manifest recorded fails verify
+    /// (bad, exit 3) and a safe restore before anything live changes, naming the sequence and both values.
+    @Test func aSequenceTheManifestDisagreesWithFailsVerifyAndRestore() throws {
+        let backup = try BackedUp()
+        let manifestURL = backup.file.deletingLastPathComponent()
+            .appendingPathComponent(try #require(BackupName(fileName: backup.file.lastPathComponent)).manifestName)
+        var manifest = backup.manifest
+        let index = try #require(manifest.sequences?.firstIndex { $0.qualifiedName == "public.orders_id_seq" })
+        manifest.sequences?[index].lastValue = 61
+        try manifest.write(to: manifestURL)
+        let expected = "sequence public.orders_id_seq: the backup has 61, the database 60"
+        let verify = try Command.lifeboat(["verify", backup.file.path], environment: backup.environment)
+        #expect(verify.status == 3 && verify.stderr.contains(expected), "\(verify.stderr)")
+        let before = try WholeDatabaseTests.portrait(backup.source.database.url)
+        let restore = try Command.lifeboat(["restore", "--backup-file", backup.file.path, "--force"], environment: backup.environment)
+        #expect(restore.status == 3 && restore.stderr.contains(expected), "\(restore.stderr)")
+        #expect(try WholeDatabaseTests.portrait(backup.source.database.url) == before, "the live database is as it was")
+    }
+
     /// `lifeboat diff` after `lo_unlink`, a sequence moved on and a view emptied: not "identical".
     @Test func diffShowsAnUnlinkedLargeObjectAChangedSequenceAndAnUnpopulatedView() throws {
         let backup = try BackedUp()

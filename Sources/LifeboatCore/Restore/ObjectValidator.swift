@@ -190,8 +190,8 @@ extension ObjectValidator {
         let objects = mismatches.filter { $0.kind != .databaseProperty }
         let properties = mismatches.filter { $0.kind == .databaseProperty }
         guard objects.isEmpty else {
-            throw LifeboatError(stage: "validate", message: "\(objects.count) large-object, sequence or materialized-view checks differ from "
-                                    + "the manifest: \(objects.prefix(5).map(\.description).joined(separator: "; "))",
+            throw LifeboatError(stage: "validate", message: "large objects, sequences or materialized views differ from the manifest "
+                                    + "(\(objects.count)): \(objects.prefix(5).map(\.description).joined(separator: "; "))",
                                 hint: "the backup does not hold what its manifest recorded: use another backup", category: .badBackup)
         }
         if !properties.isEmpty {
