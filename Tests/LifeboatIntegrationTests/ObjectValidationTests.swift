@@ -142,6 +142,21 @@ struct ObjectValidationTests {
         #expect(try WholeDatabaseTests.portrait(backup.source.database.url) == before, "the live database is as it was")
     }
 
+    /// An in-place restore checks them too, and brings back a large object unlinked since the backup.
+    @Test func anInPlaceRestoreValidatesLargeObjectsSequencesAndViews() throws {
+        let backup = try BackedUp()
+        let connection = try backup.source.database.connect()
+        try connection.query("SELECT lo_unlink(oid) FROM pg_largeobject_metadata")
+        connection.close()
+        let restore = try Command.lifeboat(["restore", "--backup-file", backup.file.path, "--in-place", "--force"], environment: backup.environment)
+        try #require(restore.succeeded, "\(restore.stderr)")
+        #expect(restore.stderr.contains("validated: 1 large object, \(backup.manifest.sequences?.count ?? 0) sequences, 2 materialized views "
+                                        + "and the database's properties match the manifest"), "\(restore.stderr)")
+        let after = try backup.source.database.connect()
+        defer { after.close() }
+        #expect(try ObjectValidator.compare(backup.manifest, in: after).isEmpty)
+    }
+
     /// `lifeboat diff` after `lo_unlink`, a sequence moved on and a view emptied: not "identical".
     @Test func diffShowsAnUnlinkedLargeObjectAChangedSequenceAndAnUnpopulatedView() throws {
         let backup = try BackedUp()
