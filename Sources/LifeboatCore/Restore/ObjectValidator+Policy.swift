@@ -4,10 +4,11 @@ import LifeboatPostgres
 extension ObjectValidator {
     /// What a restore does about a database property that differs from the backup's.
     public enum PropertyPolicy: Sendable {
-        /// Fail: verify's scratch database, an in-place restore, a new database.
+        /// Fail: verify's scratch database, a new database (nothing live has changed yet).
         case enforce
         /// Say it and go on: a safe restore over a live database gives the restored copy the
-        /// live one's properties afterwards by design (`carryProperties`).
+        /// live one's properties afterwards by design (`carryProperties`); an in-place restore
+        /// has already dropped the live database, and another backup would not fix a property.
         case report
     }
 
@@ -28,7 +29,7 @@ extension ObjectValidator {
         if !properties.isEmpty {
             switch policy {
             case .report:
-                for mismatch in properties { note("\(mismatch) (the live database's properties are given to the restored copy next)") }
+                for mismatch in properties { note("warning: \(mismatch)") }
             case .enforce:
                 throw LifeboatError(stage: "validate", message: "the restored database's own properties differ from the backup's: "
                                         + properties.prefix(5).map(\.description).joined(separator: "; ") + "; the backup itself is not at fault",
