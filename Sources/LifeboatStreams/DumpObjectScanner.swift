@@ -99,7 +99,9 @@ public final class DumpObjectScanner {
             hexEnded = false
             highNibble = nil
         }
-        guard !inHex, head.count < Self.headLimit, let line = String(validating: head, as: UTF8.self) else { return }
+        // Every statement looked for starts with SELECT, CREATE or REFRESH: other lines cost one comparison.
+        guard !inHex, head.count < Self.headLimit, let first = head.first, first == UInt8(ascii: "S") || first == UInt8(ascii: "C")
+                || first == UInt8(ascii: "R"), let line = String(validating: head, as: UTF8.self) else { return }
         if let oid = Self.oid(after: "SELECT pg_catalog.lo_create('", in: line) {
             if objectDigests[oid] == nil { objectDigests[oid] = SHA256Digest().hexDigest() }
         } else if let oid = Self.oid(after: "SELECT pg_catalog.lo_open('", in: line) {
