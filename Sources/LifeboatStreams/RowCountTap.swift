@@ -36,6 +36,9 @@ public final class RowCountTap: ByteSource {
     private let upstream: any ByteSource
     public private(set) var tables: [TableCount] = []
     public private(set) var byteCount: Int64 = 0
+    /// Large objects, sequences and materialized views, read from the lines outside COPY blocks
+    /// in this same pass (see `DumpObjectScanner`).
+    public let objects = DumpObjectScanner()
 
     private var inCopy = false
     private var rows: Int64 = 0
@@ -91,6 +94,7 @@ public final class RowCountTap: ByteSource {
             }
         }
         // Inside a COPY block only "\." matters; elsewhere the head names the table.
+        if !inCopy { objects.append(bytes) }
         if !inCopy && lineHead.count < Self.headLimit {
             lineHead.append(contentsOf: bytes.prefix(Self.headLimit - lineHead.count))
         }
@@ -108,6 +112,7 @@ public final class RowCountTap: ByteSource {
             lineLength = 0
             return
         }
+        objects.endLine()
         // A quoted name may hold a newline, which pg_dump writes as it is: the COPY line goes on
         // on the next line. An odd number of quotes so far means the name is still open.
         if lineLength < Self.headLimit, lineHead.starts(with: Self.copyPrefix),

@@ -44,7 +44,7 @@ struct VerifyTests {
         let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         #expect(report["passed"] as? Bool == true)
         let checks = (report["checks"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
-        #expect(checks == ["sha256", "openpgp", "gzip", "restore", "row counts"])
+        #expect(checks == ["sha256", "openpgp", "gzip", "restore", "row counts", "objects"])
         let manifest = try BackupManifest.read(from: URL(fileURLWithPath: file.path + ".manifest.json"))
         #expect(manifest.verification?.state == "passed")
         let list = try Command.lifeboat(["list"], environment: try Self.verifyEnvironment(database, folder))

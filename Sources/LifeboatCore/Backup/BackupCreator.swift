@@ -148,6 +148,7 @@ public struct BackupCreator {
                 encryption: recipient.map { .init(recipient: $0.fingerprint, userId: $0.userID) },
                 tables: rowCounts.tables, verification: nil)
             manifest.requires = requirements
+            manifest.record(rowCounts.objects, database: globals.database)
             let path = directory.appendingPathComponent(name.fileName)
             do {
                 if let signer, let segments {

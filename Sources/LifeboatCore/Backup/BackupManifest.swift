@@ -47,6 +47,16 @@ public struct BackupManifest: Codable, Sendable, Equatable {
     /// What the restore needs of the server it goes to (extensions, roles, tablespaces), for
     /// the preflight to compare before anything changes; nil in manifests older than issue 19.
     public var requires: BackupRequirements?
+    /// What a user notices beside rows (issue 19), read from the dump stream itself so that the
+    /// numbers are the snapshot's (`DumpObjectScanner`). Each is nil in an older manifest, and
+    /// validation then skips that check rather than fail a backup that never recorded it.
+    public var largeObjects: DumpObjectScanner.LargeObjects?
+    public var sequences: [DumpObjectScanner.SequenceValue]?
+    public var materializedViews: [DumpObjectScanner.MaterializedView]?
+    /// The database's own properties when it was backed up (the same ones the stream's prelude
+    /// applies), so that a new database is created with its encoding and locale and a restore
+    /// can be checked against them.
+    public var databaseProperties: DatabaseRecord?
 
     public var totalRows: Int64 { tables.reduce(0) { $0 + $1.rows } }
 

@@ -72,9 +72,10 @@ public struct BackupVerifier {
         defer { admin.close() }
         let temporary = "lifeboat_verify_\(BackupName.format(startedAt).lowercased())_\(getpid())"
         report.temporaryDatabase = temporary
-        let shape = try reader.manifest.flatMap { try admin.shape(of: $0.database) }
-        try admin.create(temporary, like: shape.map { .init(owner: "", encoding: $0.encoding, collate: $0.collate, ctype: $0.ctype) },
-                         withOwner: false)
+        // The backup's encoding and locale; an older manifest has none, and the database it was
+        // taken of (when on this server) stands in.
+        let shape = DatabaseAdmin.Shape.forBackup(reader.manifest, replacing: try reader.manifest.flatMap { try admin.shape(of: $0.database) })
+        try admin.create(temporary, like: shape, withOwner: false)
         defer { try? admin.drop(temporary) }
 
         var restorer = SQLRestorer(configuration: configuration)
@@ -118,6 +119,13 @@ public struct BackupVerifier {
             }
             report.checks.append(Check(name: "row counts", result: "passed",
                                        detail: "\(manifest.tables.count) tables, \(manifest.totalRows) rows match the manifest"))
+            do {
+                let checked = try ObjectValidator.enforce(manifest, in: connection, properties: .enforce, note: { _ in })
+                if !checked.isEmpty { report.checks.append(Check(name: "objects", result: "passed", detail: "\(checked) match the manifest")) }
+            } catch let error as LifeboatError where error.category == .badBackup {
+                // Properties the server did not apply are its problem (exit 1), not a bad backup.
+                return finish(report, failing: error, check: "objects", reader: reader)
+            }
         } else {
             report.checks.append(Check(name: "row counts", result: "skipped", detail: "no manifest: nothing to compare with"))
         }

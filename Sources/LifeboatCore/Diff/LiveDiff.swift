@@ -3,6 +3,8 @@ import Foundation
 /// The live database against a backup's manifest, table by table: the rows the backup holds,
 /// the rows the database holds now, and the tables only one side has. It tells a responder
 /// which tables an accidental deletion hit (`lifeboat diff`, the `compare.live` action).
+/// Beside the tables, what else differs from what the manifest recorded: large objects,
+/// sequences, materialized views and the database's own properties (`objects`).
 ///
 /// Its JSON (`lifeboat diff --json`) is a stable shape: every key is always present, with
 /// `null` where a side has no value, so scripts can rely on it (the README documents it).
@@ -58,6 +60,26 @@ public struct LiveDiff: Sendable, Encodable {
         }
     }
 
+    /// Something other than a table's rows that differs from the backup: the large objects (all
+    /// of them, as a count and checksum), a sequence's value, a materialized view's state, or one
+    /// of the database's own properties.
+    public struct Object: Sendable, Encodable, Equatable {
+        /// `large objects`, `sequence`, `materialized view` or `database property`.
+        public let kind: String
+        /// The sequence's or view's `schema.name`, the property's name, `(all)` for large objects.
+        public let object: String
+        public let backup: String
+        /// `missing` when the database has no such object now.
+        public let live: String
+
+        public init(_ mismatch: ObjectValidator.Mismatch) {
+            kind = mismatch.kind.rawValue
+            object = mismatch.object
+            backup = mismatch.backup
+            live = mismatch.found
+        }
+    }
+
     /// The backup's file name and path.
     public let backup: String
     public let backupPath: String
@@ -73,8 +95,12 @@ public struct LiveDiff: Sendable, Encodable {
     public let filter: [String]
     /// Changed first, then missing, added and unchanged; by name within each.
     public let tables: [Table]
+    /// What else differs (empty with a `--table` filter, which compares only tables).
+    public let objects: [Object]
 
-    public init(backup: URL, manifest: BackupManifest, database: String, comparedAt: Date, filter: [String], tables: [Table]) {
+    public init(backup: URL, manifest: BackupManifest, database: String, comparedAt: Date, filter: [String], tables: [Table],
+                objects: [Object] = []) {
+        self.objects = objects
         self.backup = backup.lastPathComponent
         backupPath = backup.path
         backupStartedAt = manifest.startedAt
@@ -90,24 +116,26 @@ public struct LiveDiff: Sendable, Encodable {
 
     /// True when every table compared has as many rows as the backup recorded, and none is
     /// missing or added. Same counts do not prove same content: an UPDATE keeps the count.
-    public var identical: Bool { tables.allSatisfy { $0.status == .unchanged } }
+    public var identical: Bool { tables.allSatisfy { $0.status == .unchanged } && objects.isEmpty }
 
     /// Rows now minus rows in the backup over the changed tables.
     public var rowDifference: Int64 { tables(.changed).reduce(0) { $0 + ($1.difference ?? 0) } }
 
     /// One line: "2 tables changed (-150 rows), 1 missing, 0 added; 20 unchanged".
     public var summary: String {
-        if identical {
-            return "identical: \(tables.count == 1 ? "1 table holds" : "\(tables.count) tables hold") as many rows as \(backup) recorded"
-        }
+        let rowsAgree = "\(tables.count == 1 ? "1 table holds" : "\(tables.count) tables hold") as many rows as \(backup) recorded"
+        if identical { return "identical: " + rowsAgree }
+        let others = objects.isEmpty ? "" : "; \(objects.count) other difference\(objects.count == 1 ? "" : "s") "
+            + "(\(Array(Set(objects.map(\.kind))).sorted().joined(separator: ", ")))"
+        if tables.allSatisfy({ $0.status == .unchanged }) { return rowsAgree + others }
         let changed = tables(.changed).count
         let rows = rowDifference
         return "\(changed) table\(changed == 1 ? "" : "s") changed (\(rows > 0 ? "+" : "")\(rows) rows), "
-            + "\(tables(.missing).count) missing, \(tables(.added).count) added; \(tables(.unchanged).count) unchanged"
+            + "\(tables(.missing).count) missing, \(tables(.added).count) added; \(tables(.unchanged).count) unchanged" + others
     }
 
     enum CodingKeys: String, CodingKey {
-        case backup, backupPath, backupStartedAt, backupDatabase, database, comparedAt, filter, identical, summary, counts, tables
+        case backup, backupPath, backupStartedAt, backupDatabase, database, comparedAt, filter, identical, summary, counts, tables, objects
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -123,5 +151,6 @@ public struct LiveDiff: Sendable, Encodable {
         try container.encode(summary, forKey: .summary)
         try container.encode(Dictionary(uniqueKeysWithValues: Status.allCases.map { ($0.rawValue, tables($0).count) }), forKey: .counts)
         try container.encode(tables, forKey: .tables)
+        try container.encode(objects, forKey: .objects)
     }
 }

@@ -85,8 +85,10 @@ public enum LiveDiffer {
                                 hint: "name tables as the backup's manifest does (schema.table, or the bare name); leave --table out to compare them all",
                                 category: .configuration)
         }
+        // Large objects, sequences and properties belong to no one table: only a whole comparison shows them.
+        let objects = filter.isEmpty ? ObjectValidator.differences(manifest, try ObjectValidator.read(manifest, in: connection)) : []
         return LiveDiff(backup: backup, manifest: manifest, database: connection.databaseName, comparedAt: comparedAt,
-                        filter: filter, tables: rows)
+                        filter: filter, tables: rows, objects: objects.map(LiveDiff.Object.init))
     }
 
     /// The backup an operator names: a path, or a file name in `directory`; with `latest`, the

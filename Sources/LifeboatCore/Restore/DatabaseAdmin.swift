@@ -38,32 +38,62 @@ public final class DatabaseAdmin {
     }
 
     /// Owner, encoding and locale of `database`, so that a replacement is made like it.
-    public struct Shape: Sendable {
+    public struct Shape: Sendable, Equatable {
         public let owner: String
         public let encoding: String
         public let collate: String
         public let ctype: String
+        /// Set for a database whose locale provider is ICU.
+        public let iculocale: String?
+        public init(owner: String, encoding: String, collate: String, ctype: String, iculocale: String? = nil) {
+            self.owner = owner
+            self.encoding = encoding
+            self.collate = collate
+            self.ctype = ctype
+            self.iculocale = iculocale
+        }
     }
 
     public func shape(of database: String) throws -> Shape? {
         let rows = try run("""
-            SELECT pg_get_userbyid(datdba), pg_encoding_to_char(encoding), datcollate, datctype
-            FROM pg_database WHERE datname = $1
+            SELECT pg_get_userbyid(d.datdba), pg_encoding_to_char(d.encoding), d.datcollate, d.datctype, to_jsonb(d) ->> 'daticulocale'
+            FROM pg_database d WHERE d.datname = $1
             """, [database], stage: "restore").rows
         guard let row = rows.first else { return nil }
-        return Shape(owner: row[0] ?? "", encoding: row[1] ?? "UTF8", collate: row[2] ?? "C", ctype: row[3] ?? "C")
+        return Shape(owner: row[0] ?? "", encoding: row[1] ?? "UTF8", collate: row[2] ?? "C", ctype: row[3] ?? "C", iculocale: row[4])
     }
 
     /// Creates an empty database, shaped like `like` when given (encoding, locale, and the owner
-    /// unless `withOwner` is false: scratch databases stay ours).
+    /// unless `withOwner` is false: scratch databases stay ours). A server that cannot make a
+    /// database of that shape (its operating system lacks the locale, or an ICU locale it does
+    /// not know) is the target's problem, said as such: the backup is fine on a server that has it.
     public func create(_ database: String, like shape: Shape? = nil, withOwner: Bool = true) throws {
         var sql = "CREATE DATABASE \(Connection.quoteIdentifier(database)) TEMPLATE template0"
         if let shape {
             if withOwner && !shape.owner.isEmpty { sql += " OWNER \(Connection.quoteIdentifier(shape.owner))" }
             sql += " ENCODING \(Connection.quoteLiteral(shape.encoding))"
             sql += " LC_COLLATE \(Connection.quoteLiteral(shape.collate)) LC_CTYPE \(Connection.quoteLiteral(shape.ctype))"
+            if let icu = shape.iculocale, serverMajor >= 15 { sql += " LOCALE_PROVIDER icu ICU_LOCALE \(Connection.quoteLiteral(icu))" }
         }
-        _ = try run(sql, stage: "create database")
+        do { _ = try connection.query(sql) } catch {
+            if let shape, let problem = Self.localeProblem(error, shape: shape, database: database) { throw problem }
+            throw LifeboatError(stage: "create database", message: error.message, hint: Self.hint(for: error))
+        }
+    }
+
+    /// The error for a CREATE DATABASE the server refused because of the encoding or locale
+    /// asked for; nil for any other failure.
+    static func localeProblem(_ error: PostgresError, shape: Shape, database: String) -> LifeboatError? {
+        let message = error.message.lowercased()
+        guard ["locale", "collat", "encoding", "ctype", "icu"].contains(where: message.contains) else { return nil }
+        let wanted = "encoding \(shape.encoding), LC_COLLATE \(shape.collate), LC_CTYPE \(shape.ctype)"
+            + (shape.iculocale.map { ", ICU locale \($0)" } ?? "")
+        return LifeboatError(
+            stage: "target", message: "the server cannot create \(database) with the backup's \(wanted): \(error.message); "
+                + "the backup itself is not at fault",
+            hint: "install that locale on the database server (e.g. add it to /etc/locale.gen and run locale-gen, or apt-get install "
+                + "locales-all) and restart PostgreSQL, then restore again; `locale -a` on the server lists what it has",
+            category: .failed)
     }
 
     /// Drops a database, ending its sessions first (PostgreSQL 13+ does this in one statement).

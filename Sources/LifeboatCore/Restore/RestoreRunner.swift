@@ -154,7 +154,8 @@ public struct RestoreRunner {
         switch plan.mode {
         case .safe:
             let scratch = plan.scratch!
-            try restoreValidated(reader, into: scratch, like: try admin.shape(of: plan.target), admin: admin)
+            try restoreValidated(reader, into: scratch, like: .forBackup(reader.manifest, replacing: try admin.shape(of: plan.target)),
+                                 admin: admin, properties: plan.targetExists ? .report : .enforce)
             do {
                 if plan.targetExists {
                     for difference in try admin.carryProperties(from: plan.target, to: scratch) {
@@ -175,7 +176,7 @@ public struct RestoreRunner {
             checking.cancellation = cancellation
             _ = try SQLRestorer.check(checking)  // the guard too: nothing is dropped for a planted file
             outcomes += try stopServices()
-            let shape = try admin.shape(of: plan.target)
+            let shape = DatabaseAdmin.Shape.forBackup(reader.manifest, replacing: try admin.shape(of: plan.target))
             if plan.targetExists {
                 try admin.allowConnections(plan.target, false)
                 terminated = try admin.terminateSessions(on: plan.target)
@@ -183,7 +184,9 @@ public struct RestoreRunner {
                 try admin.drop(plan.target)
             }
             do {
-                try restoreValidated(reader, into: plan.target, like: shape, admin: admin, dropOnFailure: false)
+                // The live database is gone by now: a property the server did not apply is said, not
+                // failed on, since "restore another backup" would not help with it.
+                try restoreValidated(reader, into: plan.target, like: shape, admin: admin, dropOnFailure: false, properties: .report)
             } catch {
                 note("the in-place restore failed after \(plan.target) was dropped: restore another backup now")
                 throw error
@@ -216,10 +219,13 @@ public struct RestoreRunner {
                       startedAt: startedAt, finishedAt: clock())
     }
 
-    /// Restores into `database` (created here) and validates row counts against the manifest;
+    /// Restores into `database` (created here) and validates row counts against the manifest, and
+    /// with `properties` also large objects, sequences, materialized views and the database's
+    /// properties (a table restore, which brings back only rows, leaves it nil);
     /// on any failure the database is dropped, so nothing half-restored remains.
     private func restoreValidated(_ reader: BackupReader, into database: String, like shape: DatabaseAdmin.Shape?,
-                                  admin: DatabaseAdmin, dropOnFailure: Bool = true, ownerFromShape: Bool = true) throws {
+                                  admin: DatabaseAdmin, dropOnFailure: Bool = true, ownerFromShape: Bool = true,
+                                  properties: ObjectValidator.PropertyPolicy? = nil) throws {
         note("restoring \(reader.file.lastPathComponent) into \(database)")
         try admin.create(database, like: shape, withOwner: ownerFromShape)
         do {
@@ -236,6 +242,10 @@ public struct RestoreRunner {
                                         hint: "the live database was not changed; use another backup", category: .badBackup)
                 }
                 note("validated: \(manifest.tables.count) tables, \(manifest.totalRows) rows match the manifest")
+                if let properties {
+                    let checked = try ObjectValidator.enforce(manifest, in: connection, properties: properties, note: note)
+                    if !checked.isEmpty { note("validated: \(checked) match the manifest") }
+                }
             } else {
                 note("not validated: the backup has no manifest, so its row counts could not be compared")
             }

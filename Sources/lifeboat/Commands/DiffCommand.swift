@@ -9,7 +9,8 @@ struct DiffCommand: AsyncParsableCommand {
         discussion: """
             Counts the rows of every table (exactly, in one read-only snapshot) and sets them against \
             the counts the backup's manifest recorded: which tables lost or gained rows, which are \
-            missing now and which were added since. It changes nothing. BACKUP is a path or a file \
+            missing now and which were added since; then the large objects (count and checksum), \
+            sequences, materialized views and database properties that differ. It changes nothing. BACKUP is a path or a file \
             name in BACKUP_DIR; the backup needs its manifest (`lifeboat list` shows which have one).
             Exit status, as diff(1): 0 no differences, 1 differences found, 2 could not compare, \
             3 the manifest is damaged.
@@ -100,6 +101,16 @@ struct DiffCommand: AsyncParsableCommand {
                 let name = row[0].padding(toLength: widths[0], withPad: " ", startingAt: 0)
                 let numbers = (1..<row.count).map { String(repeating: " ", count: widths[$0] - row[$0].count) + row[$0] }
                 lines.append(([name] + numbers).joined(separator: "  "))
+            }
+        }
+        if !diff.objects.isEmpty {
+            // Large objects, sequences, materialized views, database properties: what rows do not show.
+            let rows = [["OBJECT", "BACKUP", "NOW"]] + diff.objects.map { ["\($0.kind) \($0.object)", $0.backup, $0.live] }
+            let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+            lines.append("")
+            for row in rows {
+                let padded = row.indices.map { row[$0].padding(toLength: widths[$0], withPad: " ", startingAt: 0) }
+                lines.append(padded.joined(separator: "  ").trimmingCharacters(in: .whitespaces))
             }
         }
         let unchanged = diff.tables(.unchanged).count
