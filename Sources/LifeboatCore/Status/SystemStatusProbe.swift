@@ -41,6 +41,11 @@ public struct SystemStatusProbe {
         if !database.reachable {
             problems.append("database unreachable: \(database.error ?? "no answer")")
         }
+        // The offsite copies are the ones that survive losing this machine: a bucket that cannot
+        // be reached is as unhealthy as a stale backup.
+        if cloud.enabled, cloud.reachable == false {
+            problems.append("bucket unreachable: \(cloud.error ?? "no answer")")
+        }
         if let inventoryError {
             problems.append("backup folder unreadable: \(inventoryError)")
         }

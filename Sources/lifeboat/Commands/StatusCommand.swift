@@ -8,9 +8,10 @@ struct StatusCommand: AsyncParsableCommand {
         commandName: "status",
         abstract: "Is everything healthy? Database, pool, backups and their staleness, schedule, disk, cloud, open runs.",
         discussion: """
-            Exit code 0 when healthy; 1 when the database is unreachable or a scheduled backup type is stale \
-            (a whole slot of its schedule was missed; a scheduled type without any backup counts as stale); \
-            2 for a configuration error. So it serves as a health check (Docker HEALTHCHECK, monitoring).
+            Exit code 0 when healthy; 1 when the database is unreachable, a scheduled backup type is stale \
+            (a whole slot of its schedule was missed; a scheduled type without any backup counts as stale), \
+            the bucket is unreachable (with BACKUP_CLOUD_SYNC_ENABLED) or a runbook run failed and nobody \
+            acknowledged it (`lifeboat runbook ack RUN_ID`); 2 for a configuration error. So it serves as a health check (Docker HEALTHCHECK, monitoring).
 
             Examples:
               lifeboat status
@@ -25,8 +26,13 @@ struct StatusCommand: AsyncParsableCommand {
         let output = try await reportingErrors {
             let configuration = try await global.loadConfiguration()
             Self.boundConnectTimeout(try configuration.poolSettings().connectTimeout)
-            let status = try SystemStatusProbe(configuration: configuration).probe()
+            var status = try SystemStatusProbe(configuration: configuration).probe()
             let runs = OpenRun.scan(runEngine(configuration))
+            // A failed recovery nobody has looked at is the loudest thing status can say.
+            status.problems += runs.runs.filter { $0.status == "failed" }.map {
+                "runbook run \($0.runId) (\($0.runbook)) failed\($0.message.map { ": \($0)" } ?? ""); "
+                    + "resume it, abort it, or acknowledge it with `lifeboat runbook ack \($0.runId)`"
+            }
             return StatusOutput(status: status, runbookRuns: runs.runs, runbookRunsError: runs.error)
         }
         if global.json {
