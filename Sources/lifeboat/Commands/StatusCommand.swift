@@ -33,7 +33,9 @@ struct StatusCommand: AsyncParsableCommand {
                 "runbook run \($0.runId) (\($0.runbook)) failed\($0.message.map { ": \($0)" } ?? ""); "
                     + "resume it, abort it, or acknowledge it with `lifeboat runbook ack \($0.runId)`"
             }
-            return StatusOutput(status: status, runbookRuns: runs.runs, runbookRunsError: runs.error)
+            let leftovers = CleanupCommand.scan(configuration)
+            return StatusOutput(status: status, runbookRuns: runs.runs, runbookRunsError: runs.error,
+                                leftovers: leftovers.leftovers, leftoversError: leftovers.problems.first)
         }
         if global.json {
             try Terminal.printJSON(output)
@@ -63,9 +65,12 @@ struct StatusOutput: Encodable {
     let runbookRuns: [OpenRun]
     /// Why some journals (or the runs folder) could not be read.
     let runbookRunsError: String?
+    /// What killed work left behind that no live run owns (`lifeboat cleanup` removes it).
+    var leftovers: [Leftover] = []
+    let leftoversError: String?
 
     enum CodingKeys: String, CodingKey {
-        case runbookRuns, runbookRunsError
+        case runbookRuns, runbookRunsError, leftovers, leftoversError
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -73,5 +78,7 @@ struct StatusOutput: Encodable {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(runbookRuns, forKey: .runbookRuns)
         try container.encodeIfPresent(runbookRunsError, forKey: .runbookRunsError)
+        try container.encode(leftovers, forKey: .leftovers)
+        try container.encodeIfPresent(leftoversError, forKey: .leftoversError)
     }
 }
