@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import LifeboatCore
 import LifeboatPostgres
+import LifeboatRunbooks
 @testable import LifeboatStreams
 
 /// Issue 20 item 8: what killed work left behind is listed by `cleanup --dry-run` and `status`
@@ -103,5 +104,31 @@ struct LeftoverTests {
         #expect(after.succeeded, "\(after.stderr)")
         #expect(Self.names(try Self.json(after)["removed"]) == [tables.name, drill.name], "\(after.stdout)")
         #expect(try !Self.exists(tables.name) && !Self.exists(drill.name) && Self.exists(unrelated.name) && Self.exists(database.name))
+    }
+
+    /// Resuming is when a responder meets what the killed run left: one line lists it.
+    @Test func resumeListsTheLeftoversNoLiveRunOwns() async throws {
+        let database = try ScratchDatabase(fromPagila: false)
+        let leftover = try ScratchDatabase(prefix: database.name + "_restore", fromPagila: false)
+        let folder = try ScratchFolder()
+        let state = try ScratchFolder()
+        let engine = RunEngine(configuration: try await LifeboatConfiguration.load(environment: [:], environmentFile: "/dev/null"),
+                               stateDirectory: state.url)
+        let runID = "20250105t000000z_0005"
+        let journal = try RunJournal(directory: engine.runDirectory(runID))
+        var started = JournalEvent(kind: .runStarted)
+        started.runbook = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Runbooks/events.yaml").path
+        started.runbookName = "events"
+        started.target = database.name
+        try journal.append(started)
+        var finished = JournalEvent(kind: .runFinished)
+        finished.status = .succeeded
+        try journal.append(finished)
+
+        let environment: [String: String?] = ["DATABASE_URL": database.url, "BACKUP_DIR": folder.path, "LIFEBOAT_STATE_DIR": state.path]
+        let resumed = try Command.lifeboat(["runbook", "resume", runID], environment: environment)
+        #expect(resumed.stderr.contains("leftovers no live run owns: database \(leftover.name) (restore, "), "\(resumed.stderr)")
+        #expect(resumed.stderr.contains("`lifeboat cleanup` removes them"))
+        #expect(try Self.exists(leftover.name), "resume only lists them")
     }
 }
