@@ -22,6 +22,9 @@ public struct LeftoverScan {
     public var targetHolder: (String) -> String? = { _ in nil }
     /// Whether a run is alive on this host (its process holds its lock), by run id.
     public var runHolder: (String) -> String? = { _ in nil }
+    /// Whether a run is one of this installation's (its journal is in LIFEBOAT_STATE_DIR): a
+    /// runbook's `pitr_RUN_ID` of another installation on the same server is left to that one.
+    public var isOurRun: (String) -> Bool = { _ in true }
     public var now = Date()
 
     public init(configuration: LifeboatConfiguration) {
@@ -55,6 +58,7 @@ public struct LeftoverScan {
             """).rows
         return try rows.compactMap { row -> Leftover? in
             guard let name = row[0], name != target, let parsed = ScratchDatabaseName(name, target: target) else { return nil }
+            if case .run(let runID) = parsed.owner, !isOurRun(runID) { return nil }
             let made = parsed.made ?? createdAt(name, holders.connection)
             return Leftover(kind: .database, name: name, madeBy: parsed.madeBy, ageSeconds: made.map(age), sizeBytes: row[1].flatMap { Int64($0) },
                             heldBy: try holder(parsed, holders))
@@ -62,10 +66,16 @@ public struct LeftoverScan {
     }
 
     func holder(_ parsed: ScratchDatabaseName, _ holders: LeftoverHolders) throws -> String? {
+        let target = try? RestoreRunner(configuration: configuration).targetDatabase()
         if let session = holders.sessionIn(parsed.name) { return session }
         switch parsed.owner {
         case .process(let pid): return Self.liveLifeboatProcess(pid)
-        case .target(let target): return try holders.lockHolder(target) ?? targetHolder(target)
+        case .target(let base):
+            if let holder = try holders.lockHolder(base) ?? targetHolder(base) { return holder }
+            // A scratch database's own scratch (a drill's restore): whoever holds that one. (A
+            // drill's target is its own name: nothing further to ask.)
+            guard base != parsed.name else { return nil }
+            return try ScratchDatabaseName(base, target: target).flatMap { try holder($0, holders) }
         case .run(let runID): return holders.runSession(runID) ?? runHolder(runID)
         case .unknown: return nil
         }

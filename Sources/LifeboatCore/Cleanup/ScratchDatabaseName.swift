@@ -27,10 +27,10 @@ public struct ScratchDatabaseName: Sendable, Equatable {
     /// `20250118t030000z`, as `DatabaseNames.stamp` writes it.
     static let stamp = #"[0-9]{8}t[0-9]{6}z"#
 
-    /// Nil for a name Lifeboat does not make. `target` is the configured database: its own
-    /// `_restore_`, `_tables_` and `_drill_` databases count whatever follows; another
-    /// database's only with Lifeboat's stamp after it, so an operator's `sales_restore_q3` is
-    /// never taken for a leftover.
+    /// Nil for a name Lifeboat does not make for `target` (the configured database): only its
+    /// own `_restore_`, `_tables_` and `_drill_` databases count (and those of its scratch
+    /// databases: a drill's restore), so another database's, which another configuration of
+    /// Lifeboat may be restoring right now, or an operator's `sales_restore_q3`, is never offered.
     public init?(_ name: String, target: String?) {
         guard let found = Self.classify(name, target: target) else { return nil }
         self.name = name
@@ -47,13 +47,21 @@ public struct ScratchDatabaseName: Sendable, Equatable {
             return ("runbook scratch", run[1].map(Owner.run) ?? .unknown, run[2].flatMap(date))
         }
         for (role, label) in [("restore", "restore"), ("tables", "table restore"), ("drill", "drill")] {
-            let stamped = match(name, #"^(.+)_\#(role)_(\#(stamp))$"#)
-            let base: String? = if let stamped { stamped[1] } else { ownPrefix(name, role: role, target: target) }
-            guard let base else { continue }
+            guard let base = ownBase(name, role: role, target: target) else { continue }
+            let stamped = match(name, #"^.+_\#(role)_(\#(stamp))$"#)
             // A drill's target is its scratch database itself: the drill run locks that name.
-            return (label, .target(role == "drill" ? name : base), stamped?[2].flatMap(date))
+            return (label, .target(role == "drill" ? name : base), stamped?[1].flatMap(date))
         }
         return nil
+    }
+
+    /// The part before `_<role>_` when it is the configured target (or the shortened form
+    /// `DatabaseNames.derived` gives a long one), or one of Lifeboat's scratch names for it.
+    static func ownBase(_ name: String, role: String, target: String?) -> String? {
+        guard let range = name.range(of: "_\(role)_", options: .backwards), range.upperBound < name.endIndex else { return nil }
+        let base = String(name[..<range.lowerBound])
+        if let own = ownPrefix(name, role: role, target: target), own == base { return base }
+        return classify(base, target: target) == nil ? nil : base
     }
 
     /// The configured target (or the shortened form `DatabaseNames.derived` gives a long

@@ -8,8 +8,9 @@ struct CleanupCommand: AsyncParsableCommand {
         commandName: "cleanup",
         abstract: "Find and remove what killed work left behind: scratch databases, partial backup files, PITR scratch clusters.",
         discussion: """
-            Scratch databases are the ones Lifeboat names: lifeboat_verify_*, <db>_restore_*, <db>_tables_*, \
-            <db>_drill_*, and a runbook's pitr_RUN_ID / drill_RUN_ID. One a live run or restore still owns (its \
+            Scratch databases are the ones Lifeboat names: lifeboat_verify_*, and for DATABASE_URL's database <db>: \
+            <db>_restore_*, <db>_tables_*, <db>_drill_* (and their own restores), and the pitr_RUN_ID / drill_RUN_ID of \
+            runs in LIFEBOAT_STATE_DIR. One a live run or restore still owns (its \
             advisory lock or a `lifeboat …` session) is kept and shown as held; any other backend in a leftover \
             (autovacuum, a forgotten psql) is ended by the drop. Copies kept on purpose (<db>_before_*, \
             <db>_rolledback_*) are never offered. Partial files are the hidden .NAME.partial of backups whose \
@@ -70,6 +71,7 @@ struct CleanupCommand: AsyncParsableCommand {
                   state.finished == nil, let pid = engine.livePID(of: runID, state: state) else { return nil }
             return "run \(runID) (pid \(pid) on this host)"
         }
+        scan.isOurRun = { runID in (try? engine.existingJournal(runID)) != nil }
         return scan.scan()
     }
 
