@@ -131,4 +131,40 @@ struct LeftoverTests {
         #expect(resumed.stderr.contains("`lifeboat cleanup` removes them"))
         #expect(try Self.exists(leftover.name), "resume only lists them")
     }
+
+    /// A PITR drill's scratch cluster folder (`pitr-RUN_ID` with Lifeboat's marker) left by a
+    /// killed drill is a leftover; one whose run still has its session is held; a folder
+    /// without the marker is not Lifeboat's and never touched.
+    @Test func aPITRScratchClusterFolderIsALeftoverUnlessItsRunIsAlive() throws {
+        let database = try ScratchDatabase(fromPagila: false)
+        let folder = try ScratchFolder()
+        let state = try ScratchFolder()
+        let drills = state.url.appendingPathComponent("drills")
+        func cluster(_ name: String, marked: Bool) throws -> URL {
+            let url = drills.appendingPathComponent(name)
+            try FileManager.default.createDirectory(at: url.appendingPathComponent("pgdata"), withIntermediateDirectories: true)
+            try Data(repeating: 1, count: 4096).write(to: url.appendingPathComponent("pgdata/base.file"))
+            if marked { try Data("lifeboat pitr drill\n".utf8).write(to: url.appendingPathComponent(ScratchInstance.marker)) }
+            return url
+        }
+        let dead = try cluster("pitr-20250101t000000z_beef", marked: true)
+        let alive = try cluster("pitr-20250101t000000z_cafe", marked: true)
+        let foreign = try cluster("pitr-notours", marked: false)
+        let run = try Self.session(try TestEnvironment.adminURL, application: "lifeboat run 20250101t000000z_cafe another-host")
+        defer { run.close() }
+        let environment: [String: String?] = ["DATABASE_URL": database.url, "BACKUP_DIR": folder.path, "LIFEBOAT_STATE_DIR": state.path]
+
+        let dry = try Self.json(try Command.lifeboat(["cleanup", "--dry-run", "--json"], environment: environment))
+        let entry = try #require((dry["leftovers"] as? [[String: Any]])?.first { $0["name"] as? String == dead.path }, "\(dry)")
+        #expect(entry["kind"] as? String == "scratch_cluster" && entry["made_by"] as? String == "pitr drill")
+        #expect(((entry["size_bytes"] as? NSNumber)?.int64Value ?? 0) >= 4096 && ((entry["age_seconds"] as? NSNumber)?.intValue ?? 0) > 86_400 * 300,
+                "\(entry)")
+        #expect(Self.names(dry["held"]).contains(alive.path), "\(dry)")
+        #expect(!Self.names(dry["leftovers"]).contains(foreign.path) && !Self.names(dry["held"]).contains(foreign.path))
+
+        let cleaned = try Command.lifeboat(["cleanup"], environment: environment)
+        #expect(cleaned.succeeded, "\(cleaned.stdout)\n\(cleaned.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dead.path))
+        #expect(FileManager.default.fileExists(atPath: alive.path) && FileManager.default.fileExists(atPath: foreign.path))
+    }
 }
