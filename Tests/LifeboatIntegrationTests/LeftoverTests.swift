@@ -167,4 +167,16 @@ struct LeftoverTests {
         #expect(!FileManager.default.fileExists(atPath: dead.path))
         #expect(FileManager.default.fileExists(atPath: alive.path) && FileManager.default.fileExists(atPath: foreign.path))
     }
+
+    /// Not being able to look is not "nothing left": cleanup fails and says where it could not look.
+    @Test func cleanupFailsWhenItCannotAskTheServer() throws {
+        let folder = try ScratchFolder()
+        let state = try ScratchFolder()
+        let environment: [String: String?] = ["DATABASE_URL": "postgresql://backup:s3cret-pw@127.0.0.1:1/app", "BACKUP_DIR": folder.path,
+                                              "LIFEBOAT_STATE_DIR": state.path]
+        let result = try Command.lifeboat(["cleanup", "--dry-run"], environment: environment)
+        #expect(!result.succeeded)
+        #expect(result.stderr.contains("scratch databases not looked for: cannot connect to the maintenance database 'postgres'"), "\(result.stderr)")
+        #expect(!result.stderr.contains("s3cret-pw") && !result.stdout.contains("s3cret-pw"))
+    }
 }

@@ -41,7 +41,12 @@ public struct LeftoverScan {
             holders = found
             outcome.found += try databases(found)
         } catch {
-            outcome.problems.append("scratch databases not looked for: \(SystemStatusProbe.text(error))")
+            let message = (error as? PostgresError).map {
+                LifeboatError(connecting: $0, target: "the maintenance database '\(CoordinationDatabase.maintenanceDatabase)'").message
+            } ?? SystemStatusProbe.text(error)
+            // libpq's messages run over lines: one line here.
+            outcome.problems.append("scratch databases not looked for: "
+                                    + message.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " "))
         }
         outcome.found += partialFiles()
         outcome.found += scratchClusters(holders)

@@ -53,10 +53,14 @@ struct CleanupCommand: AsyncParsableCommand {
                 for leftover in held { print("kept \(leftover.line)") }
                 if dryRun && !found.leftovers.isEmpty { print("run `lifeboat cleanup` to remove them") }
             }
-            for problem in found.problems { Terminal.note(problem) }
             if !cleaned.failed.isEmpty {
                 throw LifeboatError(stage: "cleanup", message: "\(cleaned.failed.count) leftover\(cleaned.failed.count == 1 ? "" : "s") could not be removed",
                                     hint: "see the lines above for each one and what to do")
+            }
+            // Not looking is not "nothing left": the command fails and says where it could not look.
+            if let problem = found.problems.first {
+                throw LifeboatError(stage: "cleanup", message: problem,
+                                    hint: "check DATABASE_URL reaches its server (`lifeboat status`), then run it again")
             }
         }
     }
