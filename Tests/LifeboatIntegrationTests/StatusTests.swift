@@ -232,10 +232,12 @@ struct StatusTests {
         let ack = try Command.lifeboat(["runbook", "ack", "20250102t000000z-0002", "--by", "alice", "--reason", "disk was full"], environment: environment)
         #expect(ack.succeeded, "\(ack.stderr)")
         #expect(ack.stderr.contains("acknowledged the failure of run 20250102t000000z-0002 as alice"), "\(ack.stderr)")
+        #expect(ack.stdout.isEmpty, "text goes to stderr")
         let events = try RunJournal.read(engine.runDirectory("20250102t000000z-0002").appendingPathComponent("journal.jsonl"))
         let recorded = try #require(events.last)
         #expect(recorded.kind == .acknowledged && recorded.by == "alice" && recorded.message == "disk was full" && recorded.user == NSUserName())
-        let again = try Command.lifeboat(["runbook", "ack", "20250102t000000z-0002"], environment: environment)
+        let again = try Command.lifeboat(["runbook", "ack", "20250102t000000z-0002", "--json"], environment: environment)
+        #expect(again.stdout.isEmpty, "a refusal prints no JSON: \(again.stdout)")
         #expect(!again.succeeded && again.stderr.contains("already acknowledged by alice"), "\(again.stderr)")
 
         let healthy = try Command.lifeboat(["status", "--json"], environment: environment)

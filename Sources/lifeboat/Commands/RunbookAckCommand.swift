@@ -29,6 +29,15 @@ extension RunbookCommand {
         @Option(help: "Why, or what happens next (recorded).")
         var reason: String?
 
+        /// `--json`: what was recorded.
+        struct Acknowledged: Encodable {
+            let runId: String
+            let by: String
+            let user: String
+            let at: Date
+            let reason: String?
+        }
+
         func validate() throws {
             if let by, by.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--by needs a name, e.g. --by alice") }
         }
@@ -53,6 +62,7 @@ extension RunbookCommand {
                 event.host = ProcessInfo.processInfo.hostName
                 event.message = reason
                 try RunJournal(directory: engine.runDirectory(runID)).append(event)
+                if global.json { try Terminal.printJSON(Acknowledged(runId: runID, by: event.by ?? "", user: event.user ?? "", at: event.at, reason: reason)) }
                 Terminal.note("acknowledged the failure of run \(runID) as \(event.by ?? "?")")
             }
         }
