@@ -5,8 +5,9 @@ import LifeboatRunbooks
 /// A runbook run that still needs a person, for `lifeboat status`: one still running, one
 /// interrupted (its journal has no end and no process on this host holds it: killed, crashed,
 /// or running on another host sharing the state folder) or one that failed. Succeeded and
-/// aborted runs are done and not listed; a failed run stays listed until it is resumed to
-/// success or aborted (`lifeboat runbook abort RUN_ID`). This lives in the executable because
+/// aborted runs are done and not listed; a failed run stays listed (and makes `status`
+/// unhealthy) until it is resumed to success, aborted (`lifeboat runbook abort RUN_ID`) or
+/// acknowledged (`lifeboat runbook ack RUN_ID`). This lives in the executable because
 /// LifeboatCore, where the rest of the status is gathered, cannot read runbook journals.
 struct OpenRun: Encodable {
     let runId: String
@@ -58,7 +59,7 @@ struct OpenRun: Encodable {
         case nil:
             pid = engine.livePID(of: id, state: state)
             status = pid == nil ? "interrupted" : "running"
-        case .failed?:
+        case .failed? where state.acknowledgedBy == nil:
             status = "failed"
         default:
             return nil

@@ -119,6 +119,13 @@ enum StatusText {
             lines += table(runRows, indent: "  ")
         }
         if let error = output.runbookRunsError { lines.append("  \(error)") }
+        if output.leftovers.isEmpty {
+            lines.append("leftovers  none" + (output.leftoversError.map { "; \($0)" } ?? ""))
+        } else {
+            lines.append("leftovers  \(output.leftovers.count) that no live run owns (`lifeboat cleanup` removes them)")
+            lines += output.leftovers.map { "  \($0.line)" }
+            if let error = output.leftoversError { lines.append("  \(error)") }
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 

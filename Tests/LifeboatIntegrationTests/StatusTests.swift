@@ -173,7 +173,7 @@ struct StatusTests {
         #expect((status["pool"] as? [String: Any])?["checked_out"] as? Int == 0, "the failed checkout gave its slot back")
     }
 
-    @Test func openRunbookRunsAreListedButDoNotChangeTheExitCode() async throws {
+    @Test func openRunsAreListedAndAFailedOneIsUnhealthyUntilAcknowledged() async throws {
         let state = try ScratchFolder()
         let engine = RunEngine(configuration: try await LifeboatConfiguration.load(environment: [:], environmentFile: "/dev/null"),
                                stateDirectory: state.url)
@@ -207,8 +207,13 @@ struct StatusTests {
         let folder = try ScratchFolder()
         let environment: [String: String?] = ["DATABASE_URL": try TestEnvironment.adminURL, "BACKUP_DIR": folder.path,
                                               "LIFEBOAT_STATE_DIR": state.path, "BACKUP_ENABLED": "false"]
+        // Issue 20: a failed run nobody acknowledged makes status unhealthy (interrupted and
+        // running ones are listed only).
         let result = try Command.lifeboat(["status", "--json"], environment: environment)
-        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.status == 1, "\(result.stderr)")
+        let problems = try #require(try Self.json(result)["problems"] as? [String])
+        #expect(problems == ["runbook run 20250102t000000z-0002 (restore-production) failed: step 'check' failed; "
+                             + "resume it, abort it, or acknowledge it with `lifeboat runbook ack 20250102t000000z-0002`"], "\(problems)")
         let runs = try #require(try Self.json(result)["runbook_runs"] as? [[String: Any]])
         #expect(runs.map { $0["run_id"] as? String ?? "" } == ["20250104t000000z-0004", "20250103t000000z-0003", "20250102t000000z-0002"],
                 "newest first, the succeeded run left out")
@@ -220,9 +225,28 @@ struct StatusTests {
         let text = try Command.lifeboat(["status"], environment: environment)
         #expect(text.stdout.contains("runs       3 open"), "\(text.stdout)")
         #expect(text.stdout.contains("20250103t000000z-0003") && text.stdout.contains("interrupted") && text.stdout.contains("restore (in progress)"))
+
+        // Only a failed run is acknowledged; the acknowledgement is a journal event with its names.
+        let notFailed = try Command.lifeboat(["runbook", "ack", "20250103t000000z-0003"], environment: environment)
+        #expect(!notFailed.succeeded && notFailed.stderr.contains("run 20250103t000000z-0003 did not fail: it has not finished"), "\(notFailed.stderr)")
+        let ack = try Command.lifeboat(["runbook", "ack", "20250102t000000z-0002", "--by", "alice", "--reason", "disk was full"], environment: environment)
+        #expect(ack.succeeded, "\(ack.stderr)")
+        #expect(ack.stderr.contains("acknowledged the failure of run 20250102t000000z-0002 as alice"), "\(ack.stderr)")
+        #expect(ack.stdout.isEmpty, "text goes to stderr")
+        let events = try RunJournal.read(engine.runDirectory("20250102t000000z-0002").appendingPathComponent("journal.jsonl"))
+        let recorded = try #require(events.last)
+        #expect(recorded.kind == .acknowledged && recorded.by == "alice" && recorded.message == "disk was full" && recorded.user == NSUserName())
+        let again = try Command.lifeboat(["runbook", "ack", "20250102t000000z-0002", "--json"], environment: environment)
+        #expect(again.stdout.isEmpty, "a refusal prints no JSON: \(again.stdout)")
+        #expect(!again.succeeded && again.stderr.contains("already acknowledged by alice"), "\(again.stderr)")
+
+        let healthy = try Command.lifeboat(["status", "--json"], environment: environment)
+        #expect(healthy.status == 0, "healthy again after the acknowledgement: \(healthy.stdout)")
+        let open = try #require(try Self.json(healthy)["runbook_runs"] as? [[String: Any]])
+        #expect(open.map { $0["run_id"] as? String ?? "" } == ["20250104t000000z-0004", "20250103t000000z-0003"])
     }
 
-    @Test func cloudReachabilityIsShownAndItsFailureIsNotFatal() throws {
+    @Test func cloudReachabilityIsShownAndAnUnreachableBucketIsUnhealthy() throws {
         let setup = try Setup()
         let bucket = try CloudTests.bucket()
         var environment = try CloudTests.environment(setup.database, setup.folder, bucket: bucket)
@@ -238,9 +262,13 @@ struct StatusTests {
         #expect(cloud["newest"] as? String == uploaded.lastPathComponent)
         #expect((cloud["location"] as? String ?? "").contains(bucket))
 
+        // Issue 20: the offsite copies are what survives losing this machine, so a bucket that
+        // cannot be reached (a closed port here) makes status unhealthy; the rest is still shown.
         environment["BACKUP_CLOUD_ENDPOINT"] = "http://127.0.0.1:1"
         let down = try Command.lifeboat(["status"], environment: environment)
-        #expect(down.status == 0, "a cloud failure is reported, not fatal: \(down.stdout)")
+        #expect(down.status == 1, "\(down.stdout)")
         #expect(down.stdout.contains("cloud      ERROR: cannot list s3://\(bucket)"), "\(down.stdout)")
+        #expect(down.stdout.contains("PROBLEM: bucket unreachable: "), "\(down.stdout)")
+        #expect(down.stdout.contains(uploaded.lastPathComponent), "the local backups are still reported")
     }
 }

@@ -29,8 +29,11 @@ struct WorkerTests {
     }
 
     /// Every job but the daily one is put far out of reach of the test's few virtual minutes.
+    /// Each test coordinates through its own database (named explicitly), so that tests do not
+    /// share the server's maintenance database, where the schedule table lives by default.
     static func environment(_ database: ScratchDatabase, _ folder: ScratchFolder, _ state: ScratchFolder) throws -> [String: String?] {
         var environment = try BackupRoundTripTests.environment(database, folder)
+        environment["LIFEBOAT_COORDINATION_URL"] = database.url
         environment["LIFEBOAT_STATE_DIR"] = state.path
         environment["BACKUP_DAILY_SCHEDULE"] = "* * * * *"
         for key in ["BACKUP_WEEKLY_SCHEDULE", "BACKUP_MONTHLY_SCHEDULE", "BACKUP_VERIFICATION_SCHEDULE", "BACKUP_CLEANUP_SCHEDULE"] {

@@ -93,7 +93,7 @@ public struct ConfigurationKey: Sendable, Hashable {
     public static let scheduleTimeZone = Self("LIFEBOAT_SCHEDULE_TIMEZONE", "UTC", "time zone the cron schedules are read in (IANA name)")
     public static let drillSchedule = Self("LIFEBOAT_DRILL_SCHEDULE", nil, "cron expression of the scheduled drill (unset: no scheduled drill)")
     public static let drillRunbook = Self("LIFEBOAT_DRILL_RUNBOOK", "weekly-drill", "runbook the scheduled drill rehearses")
-    public static let coordinationURL = Self("LIFEBOAT_COORDINATION_URL", nil, url: true, "database holding the workers' schedule table (unset: DATABASE_URL)")
+    public static let coordinationURL = Self("LIFEBOAT_COORDINATION_URL", nil, url: true, "database holding the workers' schedule table (unset: the maintenance database postgres on DATABASE_URL's server)")
     public static let workerLease = Self("LIFEBOAT_WORKER_LEASE_SECONDS", "60", "a worker's claim on a running job lasts this long without a heartbeat")
     public static let metricsPort = Self("LIFEBOAT_METRICS_PORT", nil, "lifeboat worker serves /metrics on this port of 127.0.0.1 (unset: not served)")
     public static let metricsListen = Self("LIFEBOAT_METRICS_LISTEN", nil, "host:port /metrics listens on instead (e.g. 0.0.0.0:9187 to open it to the network)")

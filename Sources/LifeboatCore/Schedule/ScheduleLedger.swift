@@ -20,21 +20,23 @@ public final class ScheduleLedger {
     private let pool: ConnectionPool
     public let worker: String
 
-    /// The pool a worker (or a status check) uses for the coordination database
-    /// (LIFEBOAT_COORDINATION_URL, else DATABASE_URL): the DB_POOL_* settings, so a connection
-    /// the server dropped (a restart) is replaced at the next look instead of ending the worker.
+    /// The pool a worker (or a status check) uses for the coordination database.
     public static func pool(_ configuration: LifeboatConfiguration) throws -> ConnectionPool {
-        ConnectionPool(configuration.string(.coordinationURL) ?? configuration.databaseURL ?? "", settings: try configuration.poolSettings())
+        try CoordinationDatabase.pool(configuration)
     }
 
-    /// Opens the coordination database through its own pool and creates the table if needed.
-    public convenience init(configuration: LifeboatConfiguration, worker: String) throws {
-        try self.init(pool: try Self.pool(configuration), worker: worker)
-    }
-
-    /// Uses `pool` (shared by a worker's loop and its heartbeats) and creates the table if needed.
-    public init(pool: ConnectionPool, worker: String) throws {
+    /// Uses `pool` (shared by a worker's loop and its heartbeats); creates nothing. Only the
+    /// worker makes the table (`prepare`): a look at the schedule must leave no trace.
+    public init(pool: ConnectionPool, worker: String) {
         self.pool = pool
+        self.worker = worker
+    }
+
+    /// For the worker, before its first look: creates the table in the coordination database if
+    /// needed, then moves one an older Lifeboat left in the application's database (`note`
+    /// says so when it does).
+    public static func prepare(_ configuration: LifeboatConfiguration, pool: ConnectionPool,
+                               note: (String) -> Void = { _ in }) throws {
         do {
             // Workers starting together would race in CREATE TABLE IF NOT EXISTS (it is not
             // atomic in PostgreSQL): one advisory lock makes them take turns.
@@ -55,11 +57,26 @@ public final class ScheduleLedger {
                 COMMIT;
                 """) }
         } catch {
-            throw LifeboatError(stage: "schedule", message: "cannot open the schedule table: \(error)",
-                                hint: "the worker needs CREATE on the coordination database (LIFEBOAT_COORDINATION_URL, else DATABASE_URL)",
+            throw LifeboatError(stage: "schedule", message: "cannot create the schedule table in \(CoordinationDatabase.describe(configuration)): \(error)",
+                                hint: "the worker needs CREATE there: grant it, or set LIFEBOAT_COORDINATION_URL to a database it may create a table in "
+                                    + "(not the application's database)",
                                 category: .configuration)
         }
-        self.worker = worker
+        do {
+            if let moved = try LegacyScheduleTable.move(configuration, into: pool) { note(moved) }
+        } catch {
+            throw LifeboatError(stage: "schedule", message: "cannot move the old schedule table out of the application database: \(error)",
+                                hint: "the worker needs SELECT and DROP on \(Self.table) in DATABASE_URL's database; or drop it there yourself")
+        }
+    }
+
+    /// The newest slots recorded in the coordination database, for `status` and `schedule list`:
+    /// none when no worker has made the table yet (it is not made here).
+    public static func recent(_ configuration: LifeboatConfiguration, limit: Int = 500) throws -> [Slot] {
+        let reader = ScheduleLedger(pool: try Self.pool(configuration), worker: "")
+        defer { reader.pool.close() }
+        let exists = try reader.run("SELECT to_regclass($1) IS NOT NULL", [table]).scalar == "t"
+        return exists ? try reader.recent(limit: limit) : []
     }
 
     private func run(_ sql: String, _ parameters: [String?]) throws -> QueryResult {

@@ -22,6 +22,8 @@ public struct ScheduleWorker: Sendable {
     public var clock = ScheduleClock()
     public var lease: TimeInterval = 60
     public var tick: TimeInterval = 1
+    /// One look at the schedule, then stop (`lifeboat worker --once`: cron, checks, tests).
+    public var once = false
     public var note: @Sendable (String) -> Void = { _ in }
     /// Runs one job to its end (the CLI starts `lifeboat ARGS` as a child process).
     public var runJob: @Sendable (ScheduledJob, Date) -> JobOutcome
@@ -43,7 +45,8 @@ public struct ScheduleWorker: Sendable {
     public func run(until cancellation: CancellationFlag) throws {
         let pool = try ScheduleLedger.pool(configuration)
         defer { pool.close() }
-        let ledger = try ScheduleLedger(pool: pool, worker: workerID)
+        try ScheduleLedger.prepare(configuration, pool: pool, note: note)
+        let ledger = ScheduleLedger(pool: pool, worker: workerID)
         let started = clock.now()
         note("worker \(workerID): \(jobs.count) jobs on queue \(ScheduledJob.queue), schedules in \(zone.identifier)"
              + (clock.scale == 1 ? "" : ", clock ×\(clock.scale)"))
@@ -56,9 +59,11 @@ public struct ScheduleWorker: Sendable {
             } catch {
                 // The coordination database is down (a restart, a failover): keep looking; no
                 // slot can be claimed meanwhile, and missed slots run once when it is back.
+                if once { throw error }
                 if !failing { note("worker \(workerID): \(error); retrying every \(tick) s") }
                 failing = true
             }
+            if once { break }
             let wake = Date().addingTimeInterval(tick)
             while Date() < wake && !cancellation.isCancelled { Thread.sleep(forTimeInterval: min(0.05, tick)) }
         }
@@ -111,10 +116,7 @@ final class Heartbeat: Sendable {
          note: @escaping @Sendable (String) -> Void) {
         Thread.detachNewThread { [self] in
             defer { done.signal() }
-            guard let ledger = try? ScheduleLedger(pool: pool, worker: workerID) else {
-                note("\(job): cannot open a heartbeat connection; the lease may run out during a long job")
-                return
-            }
+            let ledger = ScheduleLedger(pool: pool, worker: workerID)
             while !isStopped {
                 let wake = Date().addingTimeInterval(lease / 3)
                 while Date() < wake && !isStopped { Thread.sleep(forTimeInterval: 0.05) }

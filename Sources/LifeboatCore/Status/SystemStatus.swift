@@ -140,7 +140,7 @@ public struct SystemStatus: Sendable, Encodable {
     public var signing: SigningStatus? = nil
     /// What makes the system unhealthy (exit code 1): the database unreachable, a scheduled
     /// backup type stale. Empty when healthy.
-    public let problems: [String]
+    public var problems: [String]
     public var healthy: Bool { problems.isEmpty }
 
     enum CodingKeys: String, CodingKey {

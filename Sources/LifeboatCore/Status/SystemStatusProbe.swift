@@ -41,6 +41,11 @@ public struct SystemStatusProbe {
         if !database.reachable {
             problems.append("database unreachable: \(database.error ?? "no answer")")
         }
+        // The offsite copies are the ones that survive losing this machine: a bucket that cannot
+        // be reached is as unhealthy as a stale backup.
+        if cloud.enabled, cloud.reachable == false {
+            problems.append("bucket unreachable: \(cloud.error ?? "no answer")")
+        }
         if let inventoryError {
             problems.append("backup folder unreadable: \(inventoryError)")
         }
@@ -140,9 +145,10 @@ public struct SystemStatusProbe {
     // MARK: schedule
 
     /// Next runs from the schedules; last runs from the workers' table, which lives in the
-    /// coordination database (LIFEBOAT_COORDINATION_URL, else DATABASE_URL). When that is the
-    /// database just found unreachable it is not tried again; any failure leaves the last runs
-    /// unknown and is no problem of its own.
+    /// coordination database (LIFEBOAT_COORDINATION_URL, else the maintenance database on
+    /// DATABASE_URL's server) and is only read here, never made. When that server was just found
+    /// unreachable it is not tried again; any failure leaves the last runs unknown and is no
+    /// problem of its own.
     func scheduleStatus(_ jobs: [ScheduledJob], zone: TimeZone, backupEnabled: Bool, databaseReachable: Bool) -> SystemStatus.Schedule {
         var recent: [ScheduleLedger.Slot] = []
         var error: String?
@@ -151,7 +157,7 @@ public struct SystemStatusProbe {
         } else if !databaseReachable && configuration.string(.coordinationURL) == nil {
             error = "the database is unreachable"
         } else {
-            do { recent = try ScheduleLedger(configuration: configuration, worker: "status").recent(limit: 500) }
+            do { recent = try ScheduleLedger.recent(configuration, limit: 500) }
             catch let failure { error = Self.text(failure) }
         }
         let rows = jobs.map { job in

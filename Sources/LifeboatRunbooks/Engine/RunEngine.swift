@@ -65,8 +65,10 @@ public struct RunEngine: Sendable {
         environment["SUDO_USER"] ?? environment["USER"] ?? NSUserName()
     }
 
+    /// `20250118t030000z_3fa2`: lower case, digits and `_` only, so that names runbooks make
+    /// from it (`pitr_${run.id}`) are plain SQL identifiers that never need quoting.
     public static func newRunID(_ date: Date = Date()) -> String {
-        BackupName.format(date).lowercased() + "-" + String(UInt16.random(in: 0...UInt16.max), radix: 16)
+        BackupName.format(date).lowercased() + "_" + String(UInt16.random(in: 0...UInt16.max), radix: 16)
     }
 
     /// Starts a new run; returns its id and final state.

@@ -15,6 +15,9 @@ public struct JournalEvent: Codable, Sendable, Equatable {
         /// The preflight checks, right after `run_started`, with any failed check the
         /// operator overrode (`--ignore-preflight`).
         case preflight
+        /// `runbook ack`: a person has seen the failed run (`by`, the OS `user`, an optional
+        /// `message`); `status` stops counting it as a problem until the run fails again.
+        case acknowledged
     }
 
     public enum Status: String, Codable, Sendable {

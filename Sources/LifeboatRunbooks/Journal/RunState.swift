@@ -36,6 +36,9 @@ public struct RunState: Sendable {
     /// The preflight checks the run started with, and the failed ones overridden.
     public private(set) var preflight: [PreflightCheck] = []
     public private(set) var preflightOverridden: [String] = []
+    /// Who acknowledged the run's failure (`runbook ack`) since it last finished, and when.
+    public private(set) var acknowledgedBy: String?
+    public private(set) var acknowledgedAt: Date?
 
     public init(events: [JournalEvent]) {
         for event in events { apply(event) }
@@ -89,6 +92,11 @@ public struct RunState: Sendable {
             finished = event.status
             finishedAt = event.at
             finishMessage = event.message
+            acknowledgedBy = nil
+            acknowledgedAt = nil
+        case .acknowledged:
+            acknowledgedBy = event.by
+            acknowledgedAt = event.at
         }
     }
 

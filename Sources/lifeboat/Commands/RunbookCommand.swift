@@ -7,7 +7,7 @@ struct RunbookCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "runbook",
         abstract: "Disaster-recovery runbooks: list, validate and plan the scenarios in runbooks/.",
-        subcommands: [List.self, Validate.self, Plan.self, Run.self, Resume.self, Status.self, Approve.self, Abort.self]
+        subcommands: [List.self, Validate.self, Plan.self, Run.self, Resume.self, Status.self, Approve.self, Abort.self, Ack.self]
     )
 
     /// Where the runbooks are: --dir, LIFEBOAT_RUNBOOKS_DIR, or ./runbooks.

@@ -112,6 +112,7 @@ extension RunbookCommand {
                 engineOptions.autoApprove = options.yes
                 engineOptions.retryInterruptedStep = retryStep
                 engineOptions.skipInterruptedStep = skipStep
+                CleanupCommand.noteLeftovers(configuration)
                 let state = try engine.resume(runID, runbook: runbook, acceptChangedRunbook: acceptChangedRunbook, options: engineOptions)
                 try RunbookCommand.printResult(runID, state, json: global.json)
             }

@@ -31,10 +31,11 @@ struct ScheduleCommand: AsyncParsableCommand {
                 let configuration = try await global.loadConfiguration()
                 let jobs = try ScheduledJob.configured(configuration)
                 let zone = try ScheduledJob.timeZone(configuration)
-                // The table may not exist yet, or the database may be down: the schedule still shows.
+                // The database may be down: the schedule still shows. A missing table (no worker
+                // ran yet) is no runs, and is not created here.
                 var recent: [ScheduleLedger.Slot] = []
                 do {
-                    recent = try ScheduleLedger(configuration: configuration, worker: "schedule list").recent(limit: 500)
+                    recent = try ScheduleLedger.recent(configuration, limit: 500)
                 } catch {
                     Terminal.note("last runs unknown: \(error)")
                 }

@@ -8,9 +8,10 @@ struct StatusCommand: AsyncParsableCommand {
         commandName: "status",
         abstract: "Is everything healthy? Database, pool, backups and their staleness, schedule, disk, cloud, open runs.",
         discussion: """
-            Exit code 0 when healthy; 1 when the database is unreachable or a scheduled backup type is stale \
-            (a whole slot of its schedule was missed; a scheduled type without any backup counts as stale); \
-            2 for a configuration error. So it serves as a health check (Docker HEALTHCHECK, monitoring).
+            Exit code 0 when healthy; 1 when the database is unreachable, a scheduled backup type is stale \
+            (a whole slot of its schedule was missed; a scheduled type without any backup counts as stale), \
+            the bucket is unreachable (with BACKUP_CLOUD_SYNC_ENABLED) or a runbook run failed and nobody \
+            acknowledged it (`lifeboat runbook ack RUN_ID`); 2 for a configuration error. So it serves as a health check (Docker HEALTHCHECK, monitoring).
 
             Examples:
               lifeboat status
@@ -25,9 +26,16 @@ struct StatusCommand: AsyncParsableCommand {
         let output = try await reportingErrors {
             let configuration = try await global.loadConfiguration()
             Self.boundConnectTimeout(try configuration.poolSettings().connectTimeout)
-            let status = try SystemStatusProbe(configuration: configuration).probe()
+            var status = try SystemStatusProbe(configuration: configuration).probe()
             let runs = OpenRun.scan(runEngine(configuration))
-            return StatusOutput(status: status, runbookRuns: runs.runs, runbookRunsError: runs.error)
+            // A failed recovery nobody has looked at is the loudest thing status can say.
+            status.problems += runs.runs.filter { $0.status == "failed" }.map {
+                "runbook run \($0.runId) (\($0.runbook)) failed\($0.message.map { ": \($0)" } ?? ""); "
+                    + "resume it, abort it, or acknowledge it with `lifeboat runbook ack \($0.runId)`"
+            }
+            let leftovers = CleanupCommand.scan(configuration)
+            return StatusOutput(status: status, runbookRuns: runs.runs, runbookRunsError: runs.error,
+                                leftovers: leftovers.leftovers, leftoversError: leftovers.problems.first)
         }
         if global.json {
             try Terminal.printJSON(output)
@@ -57,9 +65,12 @@ struct StatusOutput: Encodable {
     let runbookRuns: [OpenRun]
     /// Why some journals (or the runs folder) could not be read.
     let runbookRunsError: String?
+    /// What killed work left behind that no live run owns (`lifeboat cleanup` removes it).
+    var leftovers: [Leftover] = []
+    let leftoversError: String?
 
     enum CodingKeys: String, CodingKey {
-        case runbookRuns, runbookRunsError
+        case runbookRuns, runbookRunsError, leftovers, leftoversError
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -67,5 +78,7 @@ struct StatusOutput: Encodable {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(runbookRuns, forKey: .runbookRuns)
         try container.encodeIfPresent(runbookRunsError, forKey: .runbookRunsError)
+        try container.encode(leftovers, forKey: .leftovers)
+        try container.encodeIfPresent(leftoversError, forKey: .leftoversError)
     }
 }

@@ -10,12 +10,14 @@ struct WorkerCommand: AsyncParsableCommand {
             Jobs (queue maintenance): database-backup-daily, -weekly, -monthly, database-backup-verification,
             database-backup-cleanup, and runbook-drill when LIFEBOAT_DRILL_SCHEDULE is set. Each runs as a child
             `lifeboat` process (the command `lifeboat schedule crontab` prints). Workers agree through the table
-            lifeboat_schedule_runs in the coordination database: a slot is claimed once, its lease renewed while it
+            lifeboat_schedule_runs in the coordination database (LIFEBOAT_COORDINATION_URL, else the server's maintenance
+            database `postgres`; never the application's, and one left there by an older version is moved): a slot is claimed once, its lease renewed while it
             runs, and taken over by another worker when its worker dies. Slots missed while every worker was down
             run once. SIGTERM or Ctrl-C stops the running job cleanly and gives its slot back.
 
             Examples:
               lifeboat worker --with-scheduler
+              lifeboat worker --once
               LIFEBOAT_METRICS_PORT=9187 lifeboat worker --with-scheduler
             """
     )
@@ -40,6 +42,9 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "With --time-scale: the moment the fast clock starts from (ISO 8601); workers that should agree share it.")
     var timeOrigin: String?
 
+    @Flag(help: "Look at the schedule once (run what is due, take over what a dead worker left), then exit.")
+    var once = false
+
     func validate() throws {
         if queue != ScheduledJob.queue { throw ValidationError("no jobs are on queue '\(queue)': every job is on '\(ScheduledJob.queue)'") }
         if tick <= 0 { throw ValidationError("--tick must be above 0") }
@@ -59,6 +64,7 @@ struct WorkerCommand: AsyncParsableCommand {
             }
             worker.lease = try lease ?? Double(configuration.int(.workerLease) ?? 60)
             worker.tick = tick
+            worker.once = once
             worker.clock = ScheduleClock(origin: timeOrigin.flatMap { try? Date($0, strategy: .iso8601) } ?? Date(), scale: timeScale)
             worker.note = { Terminal.note($0) }
             var server: Any?
