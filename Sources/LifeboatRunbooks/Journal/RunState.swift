@@ -4,18 +4,75 @@ import LifeboatCore
 /// Where a run stands, rebuilt from its journal alone: which steps finished (with outputs),
 /// which one was in flight when the process died, and whether the run ended.
 public struct RunState: Sendable {
+    /// One try of a step, with its own start and end: a step interrupted and run again, or
+    /// retried after a failure, has several, and each is measured on its own.
+    public struct Attempt: Sendable, Equatable {
+        public var number: Int
+        public var startedAt: Date
+        /// Nil while it runs, or when it was interrupted and its end is unknown.
+        public var finishedAt: Date?
+        /// Nil while it runs; `.interrupted` once the journal says it never finished.
+        public var status: JournalEvent.Status?
+        public var message: String?
+        /// The engine's own measure of the attempt, when it ended normally.
+        public var durationSeconds: Double?
+    }
+
     public struct StepRecord: Sendable {
         public var status: JournalEvent.Status?
         public var outputs: [String: String] = [:]
+        /// How many times the step started.
         public var attempts = 0
+        public var tries: [Attempt] = []
         public var startedAt: Date?
         public var finishedAt: Date?
         public var message: String?
         public var approvedBy: String?
+        public var approvedByOSUser: String?
+        public var approvalReason: String?
         public var action: String?
         public var approvalRequestedAt: Date?
         public var approvedAt: Date?
         public var approvalMessage: String?
+        /// Since when its gate waits: set by each request, cleared by an answer or a start.
+        public var waitingForApprovalSince: Date?
+        /// Every "no" its gate got, oldest first.
+        public var declines: [Decision] = []
+        /// The last checkpoint the step journaled in its current attempt (a restore's scratch database).
+        public var checkpoint: [String: String]?
+
+        /// The try running now (or interrupted without an end).
+        public var openAttempt: Attempt? { tries.last.flatMap { $0.status == nil ? $0 : nil } }
+    }
+
+    /// Someone's answer at a gate, or their decision about an interrupted step.
+    public struct Decision: Sendable, Equatable {
+        public var at: Date
+        public var by: String?
+        public var osUser: String?
+        public var reason: String?
+    }
+
+    /// A stop without an end: when, why (a signal, or a process found dead at resume), which
+    /// steps it cut short, and when a resume picked the run up again.
+    public struct Interruption: Sendable, Equatable {
+        /// When the run stopped: the signal's time, or the last event of a process found dead.
+        public var at: Date
+        /// When it was noticed (the signal, or the resume that found it).
+        public var recordedAt: Date
+        public var signal: String?
+        public var message: String?
+        public var steps: [String]
+        public var resumedAt: Date?
+        /// The time the run stood still: from the stop to the resume.
+        public var lostSeconds: Double? { resumedAt.map { max($0.timeIntervalSince(at), 0) } }
+    }
+
+    public struct Resume: Sendable, Equatable {
+        public var at: Date
+        public var user: String?
+        public var host: String?
+        public var flags: [String]
     }
 
     public private(set) var runbook: String?
@@ -36,12 +93,20 @@ public struct RunState: Sendable {
     /// The preflight checks the run started with, and the failed ones overridden.
     public private(set) var preflight: [PreflightCheck] = []
     public private(set) var preflightOverridden: [String] = []
+    public private(set) var interruptions: [Interruption] = []
+    public private(set) var resumes: [Resume] = []
+    /// The newest event applied: where the story stops so far.
+    public private(set) var lastEventAt: Date?
+    /// Steps retried or skipped on a resume, with who decided (`by` nil: the engine, because redoing was safe).
+    public private(set) var retries: [(step: String, decision: Decision, message: String?)] = []
+    public private(set) var skips: [(step: String, decision: Decision)] = []
 
     public init(events: [JournalEvent]) {
         for event in events { apply(event) }
     }
 
     public mutating func apply(_ event: JournalEvent) {
+        defer { lastEventAt = max(lastEventAt ?? event.at, event.at) }
         switch event.kind {
         case .runStarted:
             runbook = event.runbook
@@ -57,31 +122,89 @@ public struct RunState: Sendable {
         case .stepStarted:
             guard let id = event.step else { return }
             if !order.contains(id) { order.append(id) }
-            steps[id, default: StepRecord()].attempts = max(steps[id]?.attempts ?? 0, event.attempt ?? 1)
-            steps[id, default: StepRecord()].startedAt = steps[id]?.startedAt ?? event.at
-            steps[id]?.status = nil
-            if let action = event.action { steps[id]?.action = action }
+            var record = steps[id, default: StepRecord()]
+            // A journal written before interruptions were recorded: an open try is one that never ended.
+            if let last = record.tries.indices.last, record.tries[last].status == nil { record.tries[last].status = .interrupted }
+            // Numbered by the journal, not by the process: a resumed step's tries go on counting.
+            record.tries.append(Attempt(number: record.tries.count + 1, startedAt: event.at))
+            record.attempts = record.tries.count
+            record.startedAt = record.startedAt ?? event.at
+            record.status = nil
+            record.waitingForApprovalSince = nil
+            record.checkpoint = nil
+            if let action = event.action { record.action = action }
+            steps[id] = record
         case .stepFinished:
             guard let id = event.step else { return }
             if !order.contains(id) { order.append(id) }
-            steps[id, default: StepRecord()].status = event.status
-            steps[id]?.outputs = event.outputs ?? [:]
-            steps[id]?.finishedAt = event.at
-            steps[id]?.message = event.message
-            if let action = event.action { steps[id]?.action = action }
+            var record = steps[id, default: StepRecord()]
+            record.status = event.status
+            record.outputs = event.outputs ?? [:]
+            record.finishedAt = event.at
+            record.message = event.message
+            record.waitingForApprovalSince = nil
+            if let action = event.action { record.action = action }
+            if let last = record.tries.indices.last, record.tries[last].status == nil {
+                record.tries[last].status = event.status
+                record.tries[last].finishedAt = event.at
+                record.tries[last].message = event.message
+                record.tries[last].durationSeconds = event.durationSeconds
+            }
+            steps[id] = record
         case .approval:
             guard let id = event.step else { return }
             if !order.contains(id) { order.append(id) }
             steps[id, default: StepRecord()].approvedBy = event.by
+            steps[id]?.approvedByOSUser = event.osUser
+            steps[id]?.approvalReason = event.reason
             steps[id]?.approvedAt = event.at
             steps[id]?.approvalMessage = event.message
+            steps[id]?.waitingForApprovalSince = nil
+        case .approvalDeclined:
+            guard let id = event.step else { return }
+            if !order.contains(id) { order.append(id) }
+            steps[id, default: StepRecord()].declines.append(Decision(at: event.at, by: event.by, osUser: event.osUser, reason: event.reason))
+            steps[id]?.waitingForApprovalSince = nil
         case .approvalRequested:
             guard let id = event.step else { return }
             if !order.contains(id) { order.append(id) }
             var record = steps[id, default: StepRecord()]
             record.approvalRequestedAt = record.approvalRequestedAt ?? event.at
+            record.waitingForApprovalSince = event.at
             if let action = event.action { record.action = action }
             steps[id] = record
+        case .interrupted:
+            let stoppedAt = event.lastEventAt ?? event.at
+            var cut: [String] = []
+            for id in order {
+                guard var record = steps[id] else { continue }
+                if let last = record.tries.indices.last, record.tries[last].status == nil {
+                    record.tries[last].status = .interrupted
+                    // A signal's time is the attempt's end; a dead process's end is unknown.
+                    record.tries[last].finishedAt = event.signal == nil ? nil : event.at
+                    record.tries[last].message = record.tries[last].message
+                        ?? event.signal.map { "stopped by \($0)" } ?? "its process was gone (killed, crashed or its host went down): its end is unknown"
+                    cut.append(id)
+                } else if record.waitingForApprovalSince != nil {
+                    cut.append(id)
+                }
+                steps[id] = record
+            }
+            interruptions.append(Interruption(at: stoppedAt, recordedAt: event.at, signal: event.signal, message: event.message, steps: cut))
+        case .resumed:
+            // A failed run that is resumed is open again: its earlier end no longer stands.
+            if finished == .failed { finished = nil; finishedAt = nil; finishMessage = nil }
+            resumes.append(Resume(at: event.at, user: event.user, host: event.host, flags: event.flags ?? []))
+            if let last = interruptions.indices.last, interruptions[last].resumedAt == nil { interruptions[last].resumedAt = event.at }
+        case .stepRetried:
+            guard let id = event.step else { return }
+            retries.append((id, Decision(at: event.at, by: event.by, osUser: event.osUser, reason: nil), event.message))
+        case .stepSkipped:
+            guard let id = event.step else { return }
+            skips.append((id, Decision(at: event.at, by: event.by, osUser: event.osUser, reason: nil)))
+        case .stepCheckpoint:
+            guard let id = event.step else { return }
+            steps[id, default: StepRecord()].checkpoint = event.outputs ?? [:]
         case .preflight:
             preflight = event.checks ?? []
             preflightOverridden = event.overridden ?? []
@@ -101,5 +224,29 @@ public struct RunState: Sendable {
     /// The step that started but never finished: the one the crash interrupted.
     public var inFlight: [String] {
         order.filter { steps[$0]?.startedAt != nil && (steps[$0]?.status == nil || steps[$0]?.status == .interrupted) }
+    }
+
+    /// Steps whose gate waits for an answer now: asked, not answered, not started.
+    public var awaitingApproval: [String] {
+        order.filter { steps[$0]?.waitingForApprovalSince != nil && steps[$0]?.status == nil }
+    }
+
+    /// Steps whose gate got a "no" as its latest answer and that have not run since.
+    public var declined: [String] {
+        order.filter { id in
+            guard let record = steps[id], let no = record.declines.last, record.status == nil, record.openAttempt == nil,
+                  record.waitingForApprovalSince == nil else { return false }
+            return record.approvedAt.map { $0 < no.at } ?? true
+        }
+    }
+
+    /// The run stopped without an end and nothing has said so yet: its last stretch (since the
+    /// start or the last resume) holds no interruption, no declined gate and no end.
+    public var stoppedSilently: Bool {
+        guard finished == nil else { return false }
+        let since = resumes.last?.at ?? startedAt ?? .distantPast
+        if interruptions.contains(where: { $0.recordedAt >= since }) { return false }
+        if steps.values.contains(where: { $0.declines.contains { $0.at >= since } }) { return false }
+        return true
     }
 }

@@ -1,0 +1,223 @@
+import Foundation
+import Testing
+import LifeboatCore
+import LifeboatReports
+import LifeboatRunbooks
+
+/// Issue 20, "Approvals" and "The record": approvals that only a waiting gate accepts, once,
+/// with who, the OS user and why in the journal; a prompt that says what to type; and a run
+/// killed twice that resumes with a plain `resume` and reports both interruptions, each
+/// attempt with its own times, and who resumed.
+@Suite(.enabled(if: TestEnvironment.shouldRun))
+struct RunbookRecordTests {
+    typealias Environment = [String: String?]
+
+    /// Polls the run's journal until `condition` holds (the run id is the only folder under runs/).
+    static func waitForJournal(_ state: ScratchFolder, _ process: Process? = nil,
+                               until condition: ([JournalEvent]) -> Bool) -> (String, [JournalEvent])? {
+        for _ in 0..<1200 {
+            if let id = (try? FileManager.default.contentsOfDirectory(atPath: state.url.appendingPathComponent("runs").path))?.first,
+               let events = try? RunbookRunTests.journal(state, id), condition(events) {
+                return (id, events)
+            }
+            if let process, !process.isRunning { return nil }
+            usleep(100_000)
+        }
+        return nil
+    }
+
+    static func waiting(_ step: String) -> ([JournalEvent]) -> Bool {
+        { events in events.contains { $0.kind == .approvalRequested && $0.step == step } }
+    }
+
+    @Test func approveAcceptsOnlyAWaitingGateOnceAndRecordsWhoAndWhy() throws {
+        let database = try ScratchDatabase()
+        let folder = try ScratchFolder()
+        let state = try ScratchFolder()
+        defer { RestoreTests.dropAll(like: "\(database.name)_%") }
+        let environment = try RunbookRunTests.environment(database, folder, state: state, log: folder.url.appendingPathComponent("log").path)
+        _ = try BackupRoundTripTests.backup(["--type", "daily", "--compress", "--no-encrypt"], environment)
+
+        let process = try Command.spawnLifeboat(["runbook", "run", "recent-corruption"], environment: environment)
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        let (runID, _) = try #require(Self.waitForJournal(state, process, until: Self.waiting("stop")), "the run reached its gate")
+
+        let unknown = try Command.lifeboat(["runbook", "approve", runID, "nostep", "--by", "bob"], environment: environment)
+        #expect(unknown.status != 0)
+        #expect(unknown.stderr.contains("run \(runID) has no step 'nostep'") && unknown.stderr.contains("restore"), "\(unknown.stderr)")
+        let notWaiting = try Command.lifeboat(["runbook", "approve", runID, "restore", "--by", "bob"], environment: environment)
+        #expect(notWaiting.status != 0)
+        #expect(notWaiting.stderr.contains("step 'restore' of run \(runID) is not waiting for approval"), "\(notWaiting.stderr)")
+        #expect(notWaiting.stderr.contains("the step waiting for approval is 'stop'"), "\(notWaiting.stderr)")
+
+        // Waiting shows as waiting, with its time, in both views: never "in progress".
+        let status = try Command.lifeboat(["runbook", "status", runID], environment: environment)
+        #expect(status.stdout.contains("stop: waiting for approval since "), "\(status.stdout)")
+        #expect(!status.stdout.contains("in progress") && !status.stdout.contains("interrupted"), "\(status.stdout)")
+        let overview = try Command.lifeboat(["status"], environment: environment)
+        #expect(overview.stdout.contains("stop (waiting for approval since "), "\(overview.stdout)")
+        #expect(!overview.stdout.contains("in progress"), "\(overview.stdout)")
+
+        let approved = try Command.lifeboat(["runbook", "approve", runID, "stop", "--by", "alice", "--reason", "ticket 42"], environment: environment)
+        try #require(approved.succeeded, "\(approved.stderr)")
+        #expect(approved.stderr.contains("as alice"))
+        let twice = try Command.lifeboat(["runbook", "approve", runID, "stop", "--by", "bob"], environment: environment)
+        #expect(twice.status != 0)
+        #expect(twice.stderr.contains("already approved by alice"), "\(twice.stderr)")
+
+        for _ in 0..<1200 where process.isRunning { usleep(100_000) }
+        #expect(process.terminationStatus == 0)
+        let events = try RunbookRunTests.journal(state, runID)
+        let approval = try #require(events.first { $0.kind == .approval && $0.step == "stop" })
+        #expect(approval.by == "alice" && approval.reason == "ticket 42")
+        #expect(approval.osUser == RunEngine.operatorName(), "the OS user who typed the command, beside the name given")
+
+        let finished = try Command.lifeboat(["runbook", "approve", runID, "stop", "--by", "bob"], environment: environment)
+        #expect(finished.status != 0)
+        #expect(finished.stderr.contains("run \(runID) already ended (succeeded)"), "\(finished.stderr)")
+    }
+
+    /// At the run's own terminal the prompt says what to type; "y" is asked again, not taken
+    /// as a refusal; "no" is journaled as declined, and the step then says so.
+    @Test func thePromptSaysWhatToTypeAsksAgainAndRecordsARefusal() async throws {
+        let database = try ScratchDatabase()
+        let folder = try ScratchFolder()
+        let state = try ScratchFolder()
+        defer { RestoreTests.dropAll(like: "\(database.name)_%") }
+        let environment = try RunbookRunTests.environment(database, folder, state: state, log: folder.url.appendingPathComponent("log").path)
+        _ = try BackupRoundTripTests.backup(["--type", "daily", "--compress", "--no-encrypt"], environment)
+        let variables = environment.compactMap { key, value in value.map { "\(key)=\($0)" } } + ["LIFEBOAT_ENV_FILE=/dev/null"]
+        let command = "env " + variables.map(shellQuote).joined(separator: " ") + " \(shellQuote(Command.lifeboatPath)) runbook run recent-corruption"
+            + "; echo EXIT=$?; sleep 60"
+        let terminal = try InteractiveRestoreTests.TmuxSession(command)
+        defer { terminal.kill() }
+        try await terminal.waitFor(["Type yes to approve or no to refuse"], timeout: 120)
+        try terminal.type("y")
+        try await terminal.waitFor(["'y' is neither yes nor no"])
+        #expect(try RunbookRunTests.journal(state, try #require(Self.waitForJournal(state, until: Self.waiting("stop"))?.0))
+            .allSatisfy { $0.kind != .approvalDeclined }, "'y' is not a refusal")
+        try terminal.type("no")
+        let pane = try await terminal.waitFor(["EXIT="])
+        #expect(pane.contains("was not approved (declined by"), "\(pane)")
+        #expect(!pane.contains("EXIT=0"))
+
+        let (runID, events) = try #require(Self.waitForJournal(state) { $0.contains { $0.kind == .approvalDeclined } })
+        #expect(events.contains { $0.kind == .approvalDeclined && $0.step == "stop" && $0.by == RunEngine.operatorName() })
+        let status = try Command.lifeboat(["runbook", "status", runID], environment: environment)
+        #expect(status.stdout.contains("stop: declined by"), "\(status.stdout)")
+        #expect(!status.stdout.contains("interrupted") && !status.stdout.contains("in progress"), "\(status.stdout)")
+        let report = try RunReport(json: Data(try Command.lifeboat(["report", runID, "--format", "json"], environment: environment).stdout.utf8))
+        #expect(report.step("stop")?.status == .declined)
+        #expect(report.decisions.map(\.kind) == [.declined])
+    }
+
+    /// Acceptance 3: total-loss from the S3 test server, killed with SIGKILL mid-download and
+    /// mid-restore (the crash-test hook stops it at the first bytes moved, not after a timer),
+    /// resumed with a plain `resume` both times (no --retry-step): it completes, and its report
+    /// shows two interruptions, the restore's attempts with their own times, and who resumed.
+    @Test func totalLossKilledTwiceResumesWithPlainResumeAndReportsIt() throws {
+        let database = try ScratchDatabase()
+        let folder = try ScratchFolder()
+        let state = try ScratchFolder()
+        defer { RestoreTests.dropAll(like: "\(database.name)_%") }
+        let bucket = try CloudTests.bucket()
+        var environment = try RunbookRunTests.environment(database, folder, state: state, log: folder.url.appendingPathComponent("log").path,
+                                                          bucket: bucket)
+        _ = try BackupRoundTripTests.backup(["--type", "daily", "--compress", "--no-encrypt", "--upload"], environment)
+        let original = try RestoreTests.checksums(database)
+        try database.connect().query("UPDATE customer SET email = 'damaged@example.invalid'")
+
+        environment["LIFEBOAT_TEST_CRASH_DURING_STEP"] = "fetch"
+        let first = try Command.lifeboat(["runbook", "run", "total-loss", "--yes"], environment: environment)
+        #expect(first.status == SIGKILL, "killed mid-download: \(first.status) \(first.stderr)")
+        let runID = try #require(RunbookScenarioTests.runIDs(state).first)
+
+        environment["LIFEBOAT_TEST_CRASH_DURING_STEP"] = "restore"
+        let second = try Command.lifeboat(["runbook", "resume", runID, "--yes"], environment: environment)
+        #expect(second.status == SIGKILL, "killed mid-restore: \(second.status) \(second.stderr)")
+        #expect(try RestoreTests.checksums(database) != original, "the live database is as it was before the restore")
+
+        environment["LIFEBOAT_TEST_CRASH_DURING_STEP"] = nil
+        let third = try Command.lifeboat(["runbook", "resume", runID, "--yes"], environment: environment)
+        try #require(third.succeeded, "a plain resume redoes the scratch restore: \(third.stderr)")
+        #expect(third.stderr.contains("restoring again; the live database \(database.name) is untouched"), "\(third.stderr)")
+        #expect(try RestoreTests.checksums(database) == original, "the data is back")
+        #expect(try InteractiveRestoreTests.databases(startingWith: "\(database.name)_restore_").isEmpty, "no half-built copy is left")
+
+        let report = try RunReport(json: Data(try Command.lifeboat(["report", runID, "--format", "json"], environment: environment).stdout.utf8))
+        #expect(report.outcome == .succeeded)
+        #expect(report.interruptions.count == 2)
+        #expect(report.interruptions.map(\.steps) == [["fetch"], ["restore"]])
+        #expect(report.interruptions.allSatisfy { $0.resumedAt != nil && $0.lostSeconds != nil })
+        #expect(report.resumes.count == 2 && report.resumes.allSatisfy { $0.user == RunEngine.operatorName() && $0.flags == ["--yes"] })
+        let restore = try #require(report.step("restore"))
+        #expect(restore.attemptHistory.map(\.status) == [.interrupted, .succeeded])
+        #expect(restore.attemptHistory[0].startedAt < restore.attemptHistory[1].startedAt)
+        #expect(restore.attemptHistory[1].finishedAt != nil && restore.attemptHistory[1].durationSeconds != nil)
+        #expect(report.step("fetch")?.attemptHistory.map(\.status) == [.interrupted, .succeeded])
+        #expect(report.decisions.contains { $0.kind == .retried && $0.step == "restore" && $0.by == nil })
+        let markdown = try Command.lifeboat(["report", runID, "--format", "markdown"], environment: environment).stdout
+        #expect(markdown.contains("| Interruptions | 2, "), "\(markdown)")
+        #expect(markdown.contains("| ↳ attempt 2 |"))
+    }
+
+    /// A signal during a run says "interrupted" and the state it leaves: the live database
+    /// untouched, the services stopped and the command that starts them.
+    @Test func aSignalSaysInterruptedAndWhatStateThingsAreIn() throws {
+        let database = try ScratchDatabase()
+        let folder = try ScratchFolder()
+        let state = try ScratchFolder()
+        defer { RestoreTests.dropAll(like: "\(database.name)_%") }
+        let log = folder.url.appendingPathComponent("services.log").path
+        var environment = try RunbookRunTests.environment(database, folder, state: state, log: log)
+        _ = try BackupRoundTripTests.backup(["--type", "daily", "--compress", "--no-encrypt"], environment)
+        let original = try RestoreTests.checksums(database)
+        // A psql that sleeps before it reads the scratch restore: the step is then in flight.
+        let tools = try ScratchFolder()
+        let real = try TestEnvironment.pgBin + "/psql"
+        let slow = tools.url.appendingPathComponent("psql").path
+        try """
+            #!/bin/bash
+            if [ "${1:-}" = --version ]; then exec \(real) --version; fi
+            if [[ "$PGDATABASE" == *_restore_* ]]; then exec \(real) "$@" -c "SELECT pg_sleep(60)" -f -; fi
+            exec \(real) "$@"
+            """.write(toFile: slow, atomically: true, encoding: .utf8)
+        chmod(slow, 0o755)
+        environment["PSQL_PATH"] = slow
+
+        let stderrFile = folder.url.appendingPathComponent("stderr.txt")
+        _ = FileManager.default.createFile(atPath: stderrFile.path, contents: nil)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Command.lifeboatPath)
+        process.arguments = ["runbook", "run", "recent-corruption", "--yes"]
+        var merged = ProcessInfo.processInfo.environment
+        for (key, value) in environment { merged[key] = value }
+        merged["LIFEBOAT_ENV_FILE"] = "/dev/null"
+        process.environment = merged
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = try FileHandle(forWritingTo: stderrFile)
+        var empty = sigset_t(), previous = sigset_t()
+        sigemptyset(&empty)
+        pthread_sigmask(SIG_SETMASK, &empty, &previous)
+        try process.run()
+        pthread_sigmask(SIG_SETMASK, &previous, nil)
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+
+        let (runID, _) = try #require(Self.waitForJournal(state, process) { events in
+            events.contains { $0.kind == .stepCheckpoint && $0.step == "restore" }
+        }, "the run reached the restore")
+        kill(process.processIdentifier, SIGINT)
+        for _ in 0..<600 where process.isRunning { usleep(100_000) }
+        process.waitUntilExit()
+        let output = try String(contentsOf: stderrFile, encoding: .utf8)
+        #expect(process.terminationStatus != 0)
+        #expect(output.contains("interrupted (SIGINT) during step 'restore'"), "\(output)")
+        #expect(output.contains("live database \(database.name) untouched"), "\(output)")
+        #expect(output.contains("services stopped by step 'stop': start them with `echo start >> "), "\(output)")
+        #expect(output.contains("lifeboat runbook resume \(runID)"))
+        #expect(try RestoreTests.checksums(database) == original)
+        let events = try RunbookRunTests.journal(state, runID)
+        #expect(events.contains { $0.kind == .interrupted && $0.signal == "SIGINT" })
+    }
+}
