@@ -8,6 +8,10 @@ import LifeboatRunbooks
 enum ApprovalPrompt {
     /// The answer typed here or given elsewhere; nil when stdin closed or the run is stopping.
     static func ask(step: String, message: String, watch: ApprovalWatch) -> ApprovalAnswer? {
+        StepStatusLine.pausing { question(step: step, message: message, watch: watch) }
+    }
+
+    private static func question(step: String, message: String, watch: ApprovalWatch) -> ApprovalAnswer? {
         let question = "Type \(ApprovalAnswer.yes) to approve or \(ApprovalAnswer.no) to refuse, then Enter: "
         StepStatusLine.note("APPROVAL \(step): \(message)\n  (or from another terminal: \(watch.approveCommand))")
         write(question)
