@@ -202,7 +202,7 @@ struct HTMLReportView {
             + "\(ReportText.duration(report.interruptedSeconds)) lost in all."
         interruptions = report.interruptions.map { stop in
             let resume = report.resumes.first { $0.at == stop.resumedAt }
-            return InterruptionRow(stopped: ReportText.clock(stop.at, runStart: start), cause: stop.signal ?? "process gone (killed or host down)",
+            return InterruptionRow(stopped: ReportText.clock(stop.at, runStart: start), cause: stop.cause,
                                    cut: stop.steps.isEmpty ? "—" : stop.steps.joined(separator: ", "), state: stop.message ?? "—",
                                    resumed: stop.resumedAt == nil ? "not yet" : ReportText.clock(stop.resumedAt, runStart: start),
                                    resumedBy: resume?.user ?? "—", resumeFlags: resume.map { ReportText.flags($0.flags) } ?? "—",

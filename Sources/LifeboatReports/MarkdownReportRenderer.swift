@@ -62,7 +62,7 @@ enum MarkdownReportRenderer {
             lines += ["| stopped | cause | steps cut short | state left | resumed | by | flags | lost |", "|---|---|---|---|---|---|---|---|"]
             for stop in report.interruptions {
                 let resume = report.resumes.first { $0.at == stop.resumedAt }
-                lines.append("| \(ReportText.clock(stop.at, runStart: start)) | \(cell(stop.signal ?? "process gone (killed or host down)")) | "
+                lines.append("| \(ReportText.clock(stop.at, runStart: start)) | \(cell(stop.cause)) | "
                     + "\(cell(stop.steps.isEmpty ? "—" : stop.steps.joined(separator: ", "))) | \(cell(stop.message ?? "—")) | "
                     + "\(stop.resumedAt == nil ? "**not yet**" : ReportText.clock(stop.resumedAt, runStart: start)) | \(cell(resume?.user ?? "—")) | "
                     + "\(cell(resume.map { ReportText.flags($0.flags) } ?? "—")) | \(ReportText.duration(stop.lostSeconds)) |")

@@ -23,6 +23,9 @@ enum NextSteps {
             advice.append("Make sure the run is not still going: `lifeboat runbook status \(run)` on \(report.host ?? "the host that ran it").")
             if let step = report.interruptedSteps.first.flatMap(report.step) {
                 advice += forInterruption(of: step, in: report)
+            } else if let declined = report.steps.first(where: { $0.status == .declined }) {
+                let who = declined.approval?.declines.last?.by.map { " by \($0)" } ?? ""
+                advice.append("Step '\(declined.id)' was declined\(who): `lifeboat runbook resume \(run)` asks again; `lifeboat runbook abort \(run)` ends the run.")
             } else if let waiting = report.steps.first(where: { $0.status == .awaitingApproval }) {
                 advice.append("It waits for approval of step '\(waiting.id)': `lifeboat runbook approve \(run) \(waiting.id) --by NAME`, then `lifeboat runbook resume \(run)` if it is no longer running.")
             } else {

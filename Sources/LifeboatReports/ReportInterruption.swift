@@ -9,13 +9,15 @@ public struct ReportInterruption: Codable, Sendable, Equatable {
     public var recordedAt: Date
     /// SIGINT, SIGTERM; nil for a process found dead (SIGKILL, a crash, a host gone).
     public var signal: String?
+    /// The signal, "process gone (killed, crashed or host down)" or "stopped by Lifeboat".
+    public var cause: String
     public var message: String?
     public var steps: [String]
     public var resumedAt: Date?
     public var lostSeconds: Double?
 
     enum CodingKeys: String, CodingKey {
-        case at, recordedAt = "recorded_at", signal, message, steps, resumedAt = "resumed_at", lostSeconds = "lost_seconds"
+        case at, recordedAt = "recorded_at", signal, cause, message, steps, resumedAt = "resumed_at", lostSeconds = "lost_seconds"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -23,6 +25,7 @@ public struct ReportInterruption: Codable, Sendable, Equatable {
         try container.encode(at, forKey: .at)
         try container.encode(recordedAt, forKey: .recordedAt)
         try container.encode(signal, forKey: .signal)
+        try container.encode(cause, forKey: .cause)
         try container.encode(message, forKey: .message)
         try container.encode(steps, forKey: .steps)
         try container.encode(resumedAt, forKey: .resumedAt)

@@ -36,7 +36,7 @@ extension RunReport {
             validations: steps.compactMap(ReportValidation.init(step:)), nextSteps: [])
         recovery = ReportRecovery(steps: steps)
         interruptions = state.interruptions.map { stop in
-            ReportInterruption(at: stop.at, recordedAt: stop.recordedAt, signal: stop.signal, message: stop.message, steps: stop.steps,
+            ReportInterruption(at: stop.at, recordedAt: stop.recordedAt, signal: stop.signal, cause: stop.cause, message: stop.message, steps: stop.steps,
                                resumedAt: stop.resumedAt, lostSeconds: milliseconds(stop.lostSeconds))
         }
         let lost = state.interruptions.compactMap(\.lostSeconds)

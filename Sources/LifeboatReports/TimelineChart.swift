@@ -121,7 +121,7 @@ struct TimelineChart {
         let axis = axisY
         gaps = report.interruptions.map { stop in
             let from = x(stop.at)
-            var tip = "interrupted" + (stop.signal.map { " by \($0)" } ?? " (process gone)")
+            var tip = "interrupted: \(stop.cause)"
             if let lost = stop.lostSeconds { tip += ": \(ReportText.duration(lost)) until the resume" }
             if let message = stop.message { tip += " — \(message)" }
             return Gap(gapX: Self.number(from), gapWidth: Self.number(max(x(stop.resumedAt ?? end) - from, 2)),

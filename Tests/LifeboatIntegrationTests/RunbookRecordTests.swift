@@ -111,6 +111,48 @@ struct RunbookRecordTests {
         #expect(report.decisions.map(\.kind) == [.declined])
     }
 
+    /// The bug behind "the journal said `by: root` while the tool said approved as alice": an
+    /// approval from another terminal while the prompt waits is the one that counts.
+    @Test func anApprovalFromElsewhereWhileThePromptWaitsIsTheOneJournaled() async throws {
+        let database = try ScratchDatabase()
+        let folder = try ScratchFolder()
+        let state = try ScratchFolder()
+        defer { RestoreTests.dropAll(like: "\(database.name)_%") }
+        let environment = try RunbookRunTests.environment(database, folder, state: state, log: folder.url.appendingPathComponent("log").path)
+        _ = try BackupRoundTripTests.backup(["--type", "daily", "--compress", "--no-encrypt"], environment)
+        let variables = environment.compactMap { key, value in value.map { "\(key)=\($0)" } } + ["LIFEBOAT_ENV_FILE=/dev/null"]
+        let command = "env " + variables.map(shellQuote).joined(separator: " ") + " \(shellQuote(Command.lifeboatPath)) runbook run recent-corruption"
+            + "; echo EXIT=$?; sleep 60"
+        let terminal = try InteractiveRestoreTests.TmuxSession(command)
+        defer { terminal.kill() }
+        try await terminal.waitFor(["Type yes to approve or no to refuse"], timeout: 120)
+        let runID = try #require(Self.waitForJournal(state, until: Self.waiting("stop"))?.0)
+        let approved = try Command.lifeboat(["runbook", "approve", runID, "stop", "--by", "alice"], environment: environment)
+        try #require(approved.succeeded, "\(approved.stderr)")
+        let pane = try await terminal.waitFor(["EXIT="], timeout: 120)
+        #expect(pane.contains("approved from another terminal by alice"), "\(pane)")
+        #expect(pane.contains("EXIT=0"), "\(pane)")
+        let approval = try #require(try RunbookRunTests.journal(state, runID).first { $0.kind == .approval })
+        #expect(approval.by == "alice", "the name the approver gave, not the OS user at the run's terminal")
+    }
+
+    /// `--retry-step` and `--skip-step` are the operator's decisions: each is journaled with who made it.
+    @Test func retryAndSkipOnResumeAreJournaledWithWhoDecided() throws {
+        for (flag, kind) in [("--retry-step", JournalEvent.Kind.stepRetried), ("--skip-step", .stepSkipped)] {
+            let run = try EngineCrashFaultTests.Run()
+            let (runID, crashed) = try run.crash(after: "once")
+            #expect(crashed.status == SIGKILL)
+            let resumed = try Command.lifeboat(["runbook", "resume", runID, "--yes", flag], environment: run.environment)
+            try #require(resumed.succeeded, "\(resumed.stderr)")
+            let events = try run.journal(runID)
+            let decision = try #require(events.first { $0.kind == kind && $0.step == "once" }, "\(flag) is journaled")
+            #expect(decision.by == RunEngine.operatorName() && decision.osUser == RunEngine.operatorName())
+            let resume = try #require(events.first { $0.kind == .resumed })
+            #expect(resume.flags == ["--yes", flag] && resume.user == RunEngine.operatorName())
+            #expect(events.filter { $0.kind == .interrupted }.count == 1, "the kill, found at resume")
+        }
+    }
+
     /// Acceptance 3: total-loss from the S3 test server, killed with SIGKILL mid-download and
     /// mid-restore (the crash-test hook stops it at the first bytes moved, not after a timer),
     /// resumed with a plain `resume` both times (no --retry-step): it completes, and its report

@@ -118,6 +118,13 @@ extension RunEngine {
             if let signal = cancellation?.isCancelled == true ? cancellation?.reason : nil {
                 throw try recordSignal(signal, runbook: runbook, runID: runID, recorder: recorder, options: options)
             }
+            // Stopped by the engine itself (a step it would not repeat, a journal it could not
+            // write): said in the journal too, so the next resume does not take it for a kill.
+            if recorder.state.stoppedSilently {
+                var event = JournalEvent(kind: .interrupted)
+                event.message = "stopped by Lifeboat: \(error)"
+                try? recorder.record(event)
+            }
             throw error
         case .done?, nil:
             break

@@ -18,9 +18,10 @@ public struct JournalEvent: Codable, Sendable, Equatable {
         /// The preflight checks, right after `run_started`, with any failed check the
         /// operator overrode (`--ignore-preflight`).
         case preflight
-        /// The run stopped without an end: a signal (`signal`), or, written by the resume that
-        /// found it, a process that died (`lastEventAt`: the last moment it was known alive).
-        /// `message` says what state things were left in.
+        /// The run stopped without an end: a signal (`signal`); written by the resume that found
+        /// it, a process that died (`lastEventAt`: the last moment it was known alive); or, with
+        /// neither, the engine stopping by itself (a step it would not repeat). `message` says
+        /// what state things were left in.
         case interrupted
         /// A run continued: who (the OS user), where, and with which flags.
         case resumed

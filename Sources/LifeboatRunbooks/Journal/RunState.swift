@@ -64,6 +64,12 @@ public struct RunState: Sendable {
         public var message: String?
         public var steps: [String]
         public var resumedAt: Date?
+        /// Neither a signal nor a dead process: the engine stopped by itself (a step it would not repeat).
+        public var byEngine: Bool
+        /// What stopped it, in a few words.
+        public var cause: String {
+            signal ?? (byEngine ? "stopped by Lifeboat" : "process gone (killed, crashed or host down)")
+        }
         /// The time the run stood still: from the stop to the resume.
         public var lostSeconds: Double? { resumedAt.map { max($0.timeIntervalSince(at), 0) } }
     }
@@ -181,7 +187,7 @@ public struct RunState: Sendable {
                 if let last = record.tries.indices.last, record.tries[last].status == nil {
                     record.tries[last].status = .interrupted
                     // A signal's time is the attempt's end; a dead process's end is unknown.
-                    record.tries[last].finishedAt = event.signal == nil ? nil : event.at
+                    record.tries[last].finishedAt = event.lastEventAt == nil ? event.at : nil
                     record.tries[last].message = record.tries[last].message
                         ?? event.signal.map { "stopped by \($0)" } ?? "its process was gone (killed, crashed or its host went down): its end is unknown"
                     cut.append(id)
@@ -190,7 +196,8 @@ public struct RunState: Sendable {
                 }
                 steps[id] = record
             }
-            interruptions.append(Interruption(at: stoppedAt, recordedAt: event.at, signal: event.signal, message: event.message, steps: cut))
+            interruptions.append(Interruption(at: stoppedAt, recordedAt: event.at, signal: event.signal, message: event.message, steps: cut,
+                                              byEngine: event.signal == nil && event.lastEventAt == nil))
         case .resumed:
             // A failed run that is resumed is open again: its earlier end no longer stands.
             if finished == .failed { finished = nil; finishedAt = nil; finishMessage = nil }
