@@ -106,6 +106,8 @@ struct RunbookRecordTests {
         let status = try Command.lifeboat(["runbook", "status", runID], environment: environment)
         #expect(status.stdout.contains("stop: declined by"), "\(status.stdout)")
         #expect(!status.stdout.contains("interrupted") && !status.stdout.contains("in progress"), "\(status.stdout)")
+        let overview = try Command.lifeboat(["status"], environment: environment)
+        #expect(overview.stdout.contains("stop (declined by"), "\(overview.stdout)")
         let report = try RunReport(json: Data(try Command.lifeboat(["report", runID, "--format", "json"], environment: environment).stdout.utf8))
         #expect(report.step("stop")?.status == .declined)
         #expect(report.decisions.map(\.kind) == [.declined])
@@ -186,7 +188,9 @@ struct RunbookRecordTests {
         #expect(try RestoreTests.checksums(database) == original, "the data is back")
         #expect(try InteractiveRestoreTests.databases(startingWith: "\(database.name)_restore_").isEmpty, "no half-built copy is left")
 
-        let report = try RunReport(json: Data(try Command.lifeboat(["report", runID, "--format", "json"], environment: environment).stdout.utf8))
+        // All three formats, the JSON checked against docs/report.schema.json.
+        let reports = try ReportTests.reports(runID, environment)
+        let report = reports.report
         #expect(report.outcome == .succeeded)
         #expect(report.interruptions.count == 2)
         #expect(report.interruptions.map(\.steps) == [["fetch"], ["restore"]])
@@ -199,9 +203,18 @@ struct RunbookRecordTests {
         #expect(restore.attemptHistory[1].finishedAt != nil && restore.attemptHistory[1].durationSeconds != nil)
         #expect(report.step("fetch")?.attemptHistory.map(\.status) == [.interrupted, .succeeded])
         #expect(report.decisions.contains { $0.kind == .retried && $0.step == "restore" && $0.by == nil })
-        let markdown = try Command.lifeboat(["report", runID, "--format", "md"], environment: environment).stdout
-        #expect(markdown.contains("| Interruptions | 2, "), "\(markdown)")
-        #expect(markdown.contains("| ↳ attempt 2 |"))
+        // Durations are the attempts' own work, never first start to last finish.
+        for step in report.steps where !step.attemptHistory.isEmpty {
+            let work = step.attemptHistory.compactMap(\.durationSeconds).reduce(0, +)
+            #expect(abs((step.durationSeconds ?? -1) - work) < 0.01, "\(step.id): \(String(describing: step.durationSeconds)) vs \(work)")
+        }
+        let decrypt = try #require(report.step("decrypt"))
+        if decrypt.attemptHistory.count > 1, let first = decrypt.startedAt, let last = decrypt.finishedAt {
+            #expect((decrypt.durationSeconds ?? .infinity) < last.timeIntervalSince(first), "decrypt's work, not the hours between its tries")
+        }
+        #expect(reports.markdown.contains("| Interruptions | 2, "), "\(reports.markdown)")
+        #expect(reports.markdown.contains("| ↳ attempt 2 |"))
+        #expect(reports.html.contains("<section id=\"interruptions\">") && reports.html.contains("<rect class=\"interruption\""))
     }
 
     /// A signal during a run says "interrupted" and the state it leaves: the live database

@@ -74,6 +74,14 @@ public struct RunState: Sendable {
         public var lostSeconds: Double? { resumedAt.map { max($0.timeIntervalSince(at), 0) } }
     }
 
+    /// A decision about an interrupted step: run it again, or mark it done.
+    public struct StepDecision: Sendable, Equatable {
+        public var step: String
+        public var decision: Decision
+        /// Why, or (for a safe redo) what the engine found and did.
+        public var message: String?
+    }
+
     public struct Resume: Sendable, Equatable {
         public var at: Date
         public var user: String?
@@ -103,9 +111,10 @@ public struct RunState: Sendable {
     public private(set) var resumes: [Resume] = []
     /// The newest event applied: where the story stops so far.
     public private(set) var lastEventAt: Date?
-    /// Steps retried or skipped on a resume, with who decided (`by` nil: the engine, because redoing was safe).
-    public private(set) var retries: [(step: String, decision: Decision, message: String?)] = []
-    public private(set) var skips: [(step: String, decision: Decision)] = []
+    /// Interrupted steps run again on a resume (`by` nil: the engine, because redoing was safe),
+    /// and ones the operator skipped.
+    public private(set) var retries: [StepDecision] = []
+    public private(set) var skips: [StepDecision] = []
 
     public init(events: [JournalEvent]) {
         for event in events { apply(event) }
@@ -205,10 +214,10 @@ public struct RunState: Sendable {
             if let last = interruptions.indices.last, interruptions[last].resumedAt == nil { interruptions[last].resumedAt = event.at }
         case .stepRetried:
             guard let id = event.step else { return }
-            retries.append((id, Decision(at: event.at, by: event.by, osUser: event.osUser, reason: nil), event.message))
+            retries.append(StepDecision(step: id, decision: Decision(at: event.at, by: event.by, osUser: event.osUser, reason: nil), message: event.message))
         case .stepSkipped:
             guard let id = event.step else { return }
-            skips.append((id, Decision(at: event.at, by: event.by, osUser: event.osUser, reason: nil)))
+            skips.append(StepDecision(step: id, decision: Decision(at: event.at, by: event.by, osUser: event.osUser, reason: nil), message: event.message))
         case .stepCheckpoint:
             guard let id = event.step else { return }
             steps[id, default: StepRecord()].checkpoint = event.outputs ?? [:]
