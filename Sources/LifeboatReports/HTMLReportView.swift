@@ -214,7 +214,8 @@ struct HTMLReportView {
         }
         hasDecisions = !decisions.isEmpty
         ticks = chart.ticks
-        let shown = Set(report.steps.map(\.status))
+        // The attempts' colours too: a step redone after an interruption ends succeeded, its first bar is not.
+        let shown = Set(report.steps.map(\.status) + report.steps.flatMap { $0.attemptHistory.compactMap(\.status) })
         hasApprovalWait = chart.rows.contains { $0.hasWait }
         legend = ReportStep.Status.allCases.filter { shown.contains($0) }
             .map { LegendEntry(name: ReportText.status($0), colour: StatusColour.hex($0)) }
