@@ -275,5 +275,12 @@ struct RunbookRecordTests {
         #expect(try RestoreTests.checksums(database) == original)
         let events = try RunbookRunTests.journal(state, runID)
         #expect(events.contains { $0.kind == .interrupted && $0.signal == "SIGINT" })
+
+        // The resume it suggests works as it is: the restore's scratch copy is built again.
+        environment["PSQL_PATH"] = nil
+        let resumed = try Command.lifeboat(["runbook", "resume", runID, "--yes"], environment: environment)
+        try #require(resumed.succeeded, "\(resumed.stderr)")
+        #expect(try RestoreTests.checksums(database) == original)
+        #expect(try String(contentsOfFile: log, encoding: .utf8) == "stop\nstart\nhealth\n", "started again by the run's own steps")
     }
 }
