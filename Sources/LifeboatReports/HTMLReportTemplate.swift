@@ -82,16 +82,36 @@ footer { padding: 12px 32px 24px; color: var(--muted); font-size: 12px; }
 <thead><tr><th>step</th><th>action</th><th>status</th><th>start</th><th>end</th><th>duration</th><th>attempts</th><th>approval</th><th>outputs</th></tr></thead>
 <tbody>
 {{#steps}}<tr><td class="mono nowrap">{{id}}</td><td class="mono nowrap">{{action}}</td><td class="nowrap"><span class="swatch" style="background: {{colour}}"></span>{{statusText}}</td><td class="time">{{start}}</td><td class="time">{{end}}</td><td class="num">{{duration}}</td><td class="num">{{attempts}}</td><td>{{approval}}</td><td class="mono wrap">{{outputs}}{{#hasMessage}}<div class="message">{{message}}</div>{{/hasMessage}}</td></tr>
-{{/steps}}</tbody>
+{{#tries}}<tr class="attempt"><td class="mono nowrap">↳ attempt {{number}}</td><td></td><td class="nowrap"><span class="swatch" style="background: {{tryColour}}"></span>{{tryStatus}}</td><td class="time">{{tryStart}}</td><td class="time">{{tryEnd}}</td><td class="num">{{tryDuration}}</td><td></td><td></td><td class="mono wrap">{{tryMessage}}</td></tr>
+{{/tries}}{{/steps}}</tbody>
 </table>
 <p class="mono">Times are UTC.</p>
 </section>
+{{#hasInterruptions}}<section id="interruptions">
+<h2>Interruptions</h2>
+<p>{{interruptionSummary}}</p>
+<table>
+<thead><tr><th>stopped</th><th>cause</th><th>steps cut short</th><th>state left</th><th>resumed</th><th>by</th><th>flags</th><th>lost</th></tr></thead>
+<tbody>
+{{#interruptions}}<tr><td class="time">{{stopped}}</td><td>{{cause}}</td><td class="mono">{{cut}}</td><td>{{state}}</td><td class="time">{{resumed}}</td><td class="nowrap">{{resumedBy}}</td><td class="mono">{{resumeFlags}}</td><td class="num">{{lost}}</td></tr>
+{{/interruptions}}</tbody>
+</table>
+</section>{{/hasInterruptions}}
+{{#hasDecisions}}<section id="decisions">
+<h2>Decisions</h2>
+<table>
+<thead><tr><th>at</th><th>step</th><th>decision</th><th>by</th><th>OS user</th><th>why</th></tr></thead>
+<tbody>
+{{#decisions}}<tr><td class="time">{{decidedAt}}</td><td class="mono nowrap">{{decidedStep}}</td><td>{{kind}}</td><td class="nowrap">{{decidedBy}}</td><td class="nowrap">{{decidedOSUser}}</td><td>{{why}}</td></tr>
+{{/decisions}}</tbody>
+</table>
+</section>{{/hasDecisions}}
 <section id="approvals">
 <h2>Approvals</h2>
 {{#hasApprovals}}<table>
-<thead><tr><th>step</th><th>requested</th><th>approved</th><th>by</th><th>waited</th><th>message</th></tr></thead>
+<thead><tr><th>step</th><th>requested</th><th>approved</th><th>by</th><th>OS user</th><th>reason</th><th>waited</th><th>message</th></tr></thead>
 <tbody>
-{{#approvals}}<tr><td class="mono nowrap">{{step}}</td><td class="time">{{requested}}</td><td class="time">{{approved}}</td><td class="nowrap">{{by}}</td><td class="num">{{waited}}</td><td>{{gateMessage}}</td></tr>
+{{#approvals}}<tr><td class="mono nowrap">{{step}}</td><td class="time">{{requested}}</td><td class="time">{{approved}}</td><td class="nowrap">{{by}}</td><td class="nowrap">{{osUser}}</td><td>{{reason}}</td><td class="num">{{waited}}</td><td>{{gateMessage}}</td></tr>
 {{/approvals}}</tbody>
 </table>{{/hasApprovals}}
 {{^hasApprovals}}<p>No step of this run had an approval gate.</p>{{/hasApprovals}}
@@ -137,7 +157,7 @@ footer { padding: 12px 32px 24px; color: var(--muted); font-size: 12px; }
 <div class="chart">
 <ul class="legend">
 {{#legend}}<li><span class="swatch" style="background: {{colour}}"></span>{{name}}</li>
-{{/legend}}{{#hasApprovalWait}}<li><span class="swatch hatch"></span>waiting for approval</li>{{/hasApprovalWait}}
+{{/legend}}{{#hasApprovalWait}}<li><span class="swatch hatch"></span>waiting for approval</li>{{/hasApprovalWait}}{{#hasGaps}}<li><span class="swatch" style="background: #fbe9e7; outline: 1px dashed #ef6c00"></span>stood still after an interruption</li>{{/hasGaps}}
 </ul>
 <svg viewBox="0 0 {{chartWidth}} {{chartHeight}}" width="{{chartWidth}}" height="{{chartHeight}}" role="img" aria-label="Timeline of the run's steps">
 <defs>
@@ -147,13 +167,14 @@ footer { padding: 12px 32px 24px; color: var(--muted); font-size: 12px; }
 </defs>
 {{#ticks}}<line x1="{{x}}" y1="0" x2="{{x}}" y2="{{axisY}}" stroke="#eaeef2" stroke-width="1"></line>
 <text class="tick" x="{{x}}" y="{{axisLabelY}}" text-anchor="middle">{{label}}</text>
-{{/ticks}}<line x1="{{axisLeft}}" y1="{{axisY}}" x2="{{axisRight}}" y2="{{axisY}}" stroke="#59636e" stroke-width="1"></line>
+{{/ticks}}{{#gaps}}<rect class="interruption" x="{{gapX}}" y="0" width="{{gapWidth}}" height="{{gapHeight}}" fill="#fbe9e7" stroke="#ef6c00" stroke-width="0.5" stroke-dasharray="3 2"><title>{{gapTooltip}}</title></rect>
+{{/gaps}}<line x1="{{axisLeft}}" y1="{{axisY}}" x2="{{axisRight}}" y2="{{axisY}}" stroke="#59636e" stroke-width="1"></line>
 {{#rows}}<g class="step {{status}}">
 <title>{{tooltip}}</title>
 <text x="8" y="{{labelY}}" font-size="12">{{label}}</text>
 {{#hasWait}}<rect x="{{waitX}}" y="{{barY}}" width="{{waitWidth}}" height="{{barHeight}}" fill="url(#lb-approval-wait)" stroke="#757575" stroke-width="0.5"></rect>
-{{/hasWait}}{{#hasBar}}<rect x="{{barX}}" y="{{barY}}" width="{{barWidth}}" height="{{barHeight}}" rx="2" fill="{{colour}}"{{#openEnded}} stroke="#1f2328" stroke-width="1" stroke-dasharray="4 3"{{/openEnded}}></rect>
-{{/hasBar}}</g>
+{{/hasWait}}{{#bars}}<rect class="attempt" x="{{barX}}" y="{{barY}}" width="{{barWidth}}" height="{{barHeight}}" rx="2" fill="{{colour}}"{{#openEnded}} stroke="#1f2328" stroke-width="1" stroke-dasharray="4 3"{{/openEnded}}><title>{{tooltip}}</title></rect>
+{{/bars}}</g>
 {{/rows}}<text class="tick" x="{{axisMiddle}}" y="{{axisTitleY}}" text-anchor="middle">{{axisTitle}}</text>
 </svg>
 </div>

@@ -1,4 +1,5 @@
 import Foundation
+import LifeboatRunbooks
 
 /// What the HTML template shows, flattened to text, flags and lists. Nothing here is optional:
 /// a Mustache name that is missing (or nil) on an inner object is looked up on the outer ones,
@@ -23,6 +24,19 @@ struct HTMLReportView {
         let outputs: String
         let message: String
         let hasMessage: Bool
+        /// Its attempts, listed only when there were several.
+        let tries: [TryRow]
+    }
+
+    /// Names differ from StepRow's so that none falls through to the step around it.
+    struct TryRow {
+        let number: String
+        let tryStatus: String
+        let tryColour: String
+        let tryStart: String
+        let tryEnd: String
+        let tryDuration: String
+        let tryMessage: String
     }
 
     struct ApprovalRow {
@@ -30,8 +44,30 @@ struct HTMLReportView {
         let requested: String
         let approved: String
         let by: String
+        let osUser: String
+        let reason: String
         let waited: String
         let gateMessage: String
+    }
+
+    struct InterruptionRow {
+        let stopped: String
+        let cause: String
+        let cut: String
+        let state: String
+        let resumed: String
+        let resumedBy: String
+        let resumeFlags: String
+        let lost: String
+    }
+
+    struct DecisionRow {
+        let decidedAt: String
+        let decidedStep: String
+        let kind: String
+        let decidedBy: String
+        let decidedOSUser: String
+        let why: String
     }
 
     struct ValidationRow {
@@ -80,6 +116,13 @@ struct HTMLReportView {
     let axisMiddle: String
     let axisTitle: String
     let rows: [TimelineChart.Row]
+    let gaps: [TimelineChart.Gap]
+    let hasGaps: Bool
+    let hasInterruptions: Bool
+    let interruptionSummary: String
+    let interruptions: [InterruptionRow]
+    let hasDecisions: Bool
+    let decisions: [DecisionRow]
     let ticks: [TimelineChart.Tick]
     /// The statuses this run's steps have, so a colour in the picture means a step had it.
     let legend: [LegendEntry]
@@ -120,6 +163,12 @@ struct HTMLReportView {
         if !report.interruptedSteps.isEmpty {
             summary.append(Field(label: "Interrupted step", value: report.interruptedSteps.joined(separator: ", ")))
         }
+        if !report.interruptions.isEmpty {
+            summary.append(Field(label: "Interruptions", value: "\(report.interruptions.count), \(ReportText.duration(report.interruptedSeconds)) lost"))
+        }
+        if !report.resumes.isEmpty {
+            summary.append(Field(label: "Resumed by", value: report.resumes.map { "\($0.user ?? "?") (\(ReportText.flags($0.flags)))" }.joined(separator: ", ")))
+        }
         summary += [
             Field(label: "Scenario", value: report.scenario.name + (report.scenario.file.map { " (\($0))" } ?? "")),
             Field(label: "Runbook SHA-256", value: report.scenario.sha256 ?? "—"),
@@ -146,8 +195,27 @@ struct HTMLReportView {
         axisMiddle = TimelineChart.number((chart.labelWidth + chart.width - chart.rightMargin) / 2)
         axisTitle = chart.axisTitle
         rows = chart.rows
+        gaps = chart.gaps
+        hasGaps = !gaps.isEmpty
+        hasInterruptions = !report.interruptions.isEmpty
+        interruptionSummary = "\(report.interruptions.count) interruption\(report.interruptions.count == 1 ? "" : "s"), "
+            + "\(ReportText.duration(report.interruptedSeconds)) lost in all."
+        interruptions = report.interruptions.map { stop in
+            let resume = report.resumes.first { $0.at == stop.resumedAt }
+            return InterruptionRow(stopped: ReportText.clock(stop.at, runStart: start), cause: stop.cause,
+                                   cut: stop.steps.isEmpty ? "—" : stop.steps.joined(separator: ", "), state: stop.message ?? "—",
+                                   resumed: stop.resumedAt == nil ? "not yet" : ReportText.clock(stop.resumedAt, runStart: start),
+                                   resumedBy: resume?.user ?? "—", resumeFlags: resume.map { ReportText.flags($0.flags) } ?? "—",
+                                   lost: ReportText.duration(stop.lostSeconds))
+        }
+        decisions = report.decisions.map { decision in
+            DecisionRow(decidedAt: ReportText.clock(decision.at, runStart: start), decidedStep: decision.step, kind: decision.kind.rawValue,
+                        decidedBy: decision.by ?? "lifeboat (safe to redo)", decidedOSUser: decision.osUser ?? "—", why: decision.reason ?? "—")
+        }
+        hasDecisions = !decisions.isEmpty
         ticks = chart.ticks
-        let shown = Set(report.steps.map(\.status))
+        // The attempts' colours too: a step redone after an interruption ends succeeded, its first bar is not.
+        let shown = Set(report.steps.map(\.status) + report.steps.flatMap { $0.attemptHistory.compactMap(\.status) })
         hasApprovalWait = chart.rows.contains { $0.hasWait }
         legend = ReportStep.Status.allCases.filter { shown.contains($0) }
             .map { LegendEntry(name: ReportText.status($0), colour: StatusColour.hex($0)) }
@@ -158,17 +226,25 @@ struct HTMLReportView {
                 approval = gate.approvedBy.map { "by \($0)" } ?? "waiting"
                 if let wait = gate.waitSeconds { approval += ", waited \(ReportText.duration(wait))" }
             }
-            return StepRow(id: step.id, action: step.actionLabel, status: step.status.rawValue, statusText: ReportText.status(step.status),
+            let tries = step.attemptHistory.count < 2 ? [] : step.attemptHistory.map { attempt in
+                TryRow(number: String(attempt.number), tryStatus: attempt.status.map(ReportText.status) ?? "running",
+                       tryColour: StatusColour.hex(attempt.status ?? .interrupted), tryStart: ReportText.clock(attempt.startedAt, runStart: start),
+                       tryEnd: ReportText.clock(attempt.finishedAt, runStart: start), tryDuration: ReportText.duration(attempt.durationSeconds),
+                       tryMessage: attempt.message ?? "")
+            }
+            return StepRow(id: step.id, action: step.actionLabel, status: step.status.rawValue, statusText: ReportText.status(of: step),
                            colour: StatusColour.hex(step.status), start: ReportText.clock(step.startedAt, runStart: start),
                            end: ReportText.clock(step.finishedAt, runStart: start), duration: ReportText.duration(step.durationSeconds),
                            attempts: String(step.attempts), approval: approval, outputs: ReportText.pairs(step.outputs),
-                           message: step.message ?? "", hasMessage: step.message != nil)
+                           message: step.message ?? "", hasMessage: step.message != nil, tries: tries)
         }
         approvals = report.steps.compactMap { step in
             step.approval.map { gate in
                 ApprovalRow(step: step.id, requested: ReportText.clock(gate.requestedAt, runStart: start),
-                            approved: gate.approvedAt == nil ? "not yet" : ReportText.clock(gate.approvedAt, runStart: start),
-                            by: gate.approvedBy ?? "—", waited: ReportText.duration(gate.waitSeconds), gateMessage: gate.message ?? "—")
+                            approved: gate.approvedAt.map { ReportText.clock($0, runStart: start) }
+                                ?? (step.status == .declined ? "declined" : gate.waitingSince.map { ApprovalGate.waiting(since: $0) } ?? "not yet"),
+                            by: gate.approvedBy ?? "—", osUser: gate.approvedByOSUser ?? "—", reason: gate.reason ?? "—",
+                            waited: ReportText.duration(gate.waitSeconds), gateMessage: gate.message ?? "—")
             }
         }
         hasApprovals = !approvals.isEmpty

@@ -1,4 +1,5 @@
 import Foundation
+import LifeboatRunbooks
 
 /// The report as Markdown: for the incident ticket, the post-mortem document, or a terminal.
 enum MarkdownReportRenderer {
@@ -32,17 +33,50 @@ enum MarkdownReportRenderer {
         if !report.interruptedSteps.isEmpty {
             summary.insert(("Interrupted step", cell(report.interruptedSteps.joined(separator: ", "))), at: 2)
         }
+        if !report.interruptions.isEmpty {
+            summary.append(("Interruptions", "\(report.interruptions.count), \(ReportText.duration(report.interruptedSeconds)) lost"))
+        }
+        if !report.resumes.isEmpty {
+            summary.append(("Resumed by", cell(report.resumes.map { "\($0.user ?? "?") (\(ReportText.flags($0.flags)))" }.joined(separator: ", "))))
+        }
         lines += summary.map { "| \($0.0) | \($0.1) |" }
         lines.append("")
 
         lines += ["## Timeline", "", "Times are UTC\(start.map { ", on \(dayFormatter.string(from: $0))" } ?? "").", ""]
         lines += ["| step | action | status | start | end | duration | attempts |", "|---|---|---|---|---|---|---|"]
         for step in report.steps {
-            let status = step.status == .failed || step.status == .interrupted ? "**\(ReportText.status(step.status))**" : ReportText.status(step.status)
+            let plain = ReportText.status(of: step)
+            let status = step.status == .failed || step.status == .interrupted ? "**\(plain)**" : plain
             lines.append("| \(cell(step.id)) | \(cell(step.actionLabel)) | \(status) | \(ReportText.clock(step.startedAt, runStart: start)) | "
                 + "\(ReportText.clock(step.finishedAt, runStart: start)) | \(ReportText.duration(step.durationSeconds)) | \(step.attempts) |")
+            // Several tries: each with its own times, so a redone step's duration is its work, not the wait.
+            guard step.attemptHistory.count > 1 else { continue }
+            for attempt in step.attemptHistory {
+                lines.append("| ↳ attempt \(attempt.number) | | \(attempt.status.map(ReportText.status) ?? "running") | \(ReportText.clock(attempt.startedAt, runStart: start)) | "
+                    + "\(ReportText.clock(attempt.finishedAt, runStart: start)) | \(ReportText.duration(attempt.durationSeconds)) | |")
+            }
         }
         lines.append("")
+        if !report.interruptions.isEmpty {
+            lines += ["### Interruptions", "", "\(report.interruptions.count) interruption\(report.interruptions.count == 1 ? "" : "s"), \(ReportText.duration(report.interruptedSeconds)) lost in all.", ""]
+            lines += ["| stopped | cause | steps cut short | state left | resumed | by | flags | lost |", "|---|---|---|---|---|---|---|---|"]
+            for stop in report.interruptions {
+                let resume = report.resumes.first { $0.at == stop.resumedAt }
+                lines.append("| \(ReportText.clock(stop.at, runStart: start)) | \(cell(stop.cause)) | "
+                    + "\(cell(stop.steps.isEmpty ? "—" : stop.steps.joined(separator: ", "))) | \(cell(stop.message ?? "—")) | "
+                    + "\(stop.resumedAt == nil ? "**not yet**" : ReportText.clock(stop.resumedAt, runStart: start)) | \(cell(resume?.user ?? "—")) | "
+                    + "\(cell(resume.map { ReportText.flags($0.flags) } ?? "—")) | \(ReportText.duration(stop.lostSeconds)) |")
+            }
+            lines.append("")
+        }
+        if !report.decisions.isEmpty {
+            lines += ["### Decisions", "", "| at | step | decision | by | OS user | why |", "|---|---|---|---|---|---|"]
+            for decision in report.decisions {
+                lines.append("| \(ReportText.clock(decision.at, runStart: start)) | \(cell(decision.step)) | \(decision.kind.rawValue) | "
+                    + "\(cell(decision.by ?? "lifeboat (safe to redo)")) | \(cell(decision.osUser ?? "—")) | \(cell(decision.reason ?? "—")) |")
+            }
+            lines.append("")
+        }
         let details = report.steps.filter { !$0.outputs.isEmpty || $0.message != nil }
         if !details.isEmpty {
             lines += ["### Step details", ""]
@@ -60,12 +94,14 @@ enum MarkdownReportRenderer {
         if gated.isEmpty {
             lines += ["No step of this run had an approval gate.", ""]
         } else {
-            lines += ["| step | requested | approved | by | waited | message |", "|---|---|---|---|---|---|"]
+            lines += ["| step | requested | approved | by | OS user | reason | waited | message |", "|---|---|---|---|---|---|---|---|"]
             for step in gated {
                 guard let approval = step.approval else { continue }
-                lines.append("| \(cell(step.id)) | \(ReportText.clock(approval.requestedAt, runStart: start)) | "
-                    + "\(approval.approvedAt == nil ? "**not yet**" : ReportText.clock(approval.approvedAt, runStart: start)) | "
-                    + "\(cell(approval.approvedBy ?? "—")) | \(ReportText.duration(approval.waitSeconds)) | \(cell(approval.message ?? "—")) |")
+                let approved = approval.approvedAt.map { ReportText.clock($0, runStart: start) }
+                    ?? (step.status == .declined ? "**declined**" : approval.waitingSince.map { "**\(ApprovalGate.waiting(since: $0))**" } ?? "**not yet**")
+                lines.append("| \(cell(step.id)) | \(ReportText.clock(approval.requestedAt, runStart: start)) | \(approved) | "
+                    + "\(cell(approval.approvedBy ?? "—")) | \(cell(approval.approvedByOSUser ?? "—")) | \(cell(approval.reason ?? "—")) | "
+                    + "\(ReportText.duration(approval.waitSeconds)) | \(cell(approval.message ?? "—")) |")
             }
             lines.append("")
         }

@@ -23,6 +23,9 @@ enum NextSteps {
             advice.append("Make sure the run is not still going: `lifeboat runbook status \(run)` on \(report.host ?? "the host that ran it").")
             if let step = report.interruptedSteps.first.flatMap(report.step) {
                 advice += forInterruption(of: step, in: report)
+            } else if let declined = report.steps.first(where: { $0.status == .declined }) {
+                let who = declined.approval?.declines.last?.by.map { " by \($0)" } ?? ""
+                advice.append("Step '\(declined.id)' was declined\(who): `lifeboat runbook resume \(run)` asks again; `lifeboat runbook abort \(run)` ends the run.")
             } else if let waiting = report.steps.first(where: { $0.status == .awaitingApproval }) {
                 advice.append("It waits for approval of step '\(waiting.id)': `lifeboat runbook approve \(run) \(waiting.id) --by NAME`, then `lifeboat runbook resume \(run)` if it is no longer running.")
             } else {
@@ -92,6 +95,11 @@ enum NextSteps {
         }
         if spec.safeToRepeat {
             return ["Step '\(step.id)' (\(action)) is safe to repeat: `lifeboat runbook resume \(run)` runs it again and goes on."]
+        }
+        if action == "restore.database" {
+            let target = report.target ?? "the target"
+            return ["Step '\(step.id)' (\(action)) was interrupted: `lifeboat runbook resume \(run)` builds it again when it was still restoring into its scratch copy (the live database untouched), and otherwise stops and says what it found. "
+                + "Then check `psql -l` (a new `\(target)_before_*` database means the swap happened) and resume with `lifeboat runbook resume \(run) --retry-step` to run it again, or `--skip-step` if it completed."]
         }
         var text = "Step '\(step.id)' (\(action)) changes live systems and may have half happened: check its effect first"
         if action == "restore.database" {

@@ -9,6 +9,8 @@ public struct ReportStep: Codable, Sendable, Equatable {
         case interrupted
         /// Its gate asked for an approval that never came.
         case awaitingApproval = "awaiting_approval"
+        /// Its gate was answered "no": the run stopped there.
+        case declined
         /// Approved, but the journal ends before it started.
         case notStarted = "not_started"
     }
@@ -17,18 +19,23 @@ public struct ReportStep: Codable, Sendable, Equatable {
     /// The step's action; nil in journals written before actions were recorded.
     public var action: String?
     public var status: Status
+    /// The first attempt's start and the last one's end.
     public var startedAt: Date?
     public var finishedAt: Date?
+    /// The attempts' own times added up: the work the step took, not the wall time from its
+    /// first start to its last finish (which would count the time the run stood still).
     public var durationSeconds: Double?
     public var attempts: Int
     public var outputs: [String: String]
     public var approval: ReportApproval?
     /// The error of a failed step, or why a step was skipped, recorded or interrupted.
     public var message: String?
+    /// Each attempt with its own start, end and outcome.
+    public var attemptHistory: [ReportAttempt] = []
 
     enum CodingKeys: String, CodingKey {
         case id, action, status, startedAt = "started_at", finishedAt = "finished_at"
-        case durationSeconds = "duration_seconds", attempts, outputs, approval, message
+        case durationSeconds = "duration_seconds", attempts, outputs, approval, message, attemptHistory = "attempt_history"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -43,6 +50,7 @@ public struct ReportStep: Codable, Sendable, Equatable {
         try container.encode(outputs, forKey: .outputs)
         try container.encode(approval, forKey: .approval)
         try container.encode(message, forKey: .message)
+        try container.encode(attemptHistory, forKey: .attemptHistory)
     }
 
     /// The action as people read it: "?" when the journal did not say.
@@ -59,10 +67,18 @@ public struct ReportApproval: Codable, Sendable, Equatable {
     /// The gate's message as shown to the approver.
     public var message: String?
     public var waitSeconds: Double?
+    /// The OS user who gave the approval (beside the name they gave with `--by`).
+    public var approvedByOSUser: String? = nil
+    /// Why, in the approver's words (`--reason`).
+    public var reason: String? = nil
+    /// While the gate still waits: since when (its latest request).
+    public var waitingSince: Date? = nil
+    /// Every "no" the gate got before (or instead of) its approval.
+    public var declines: [ReportDecision] = []
 
     enum CodingKeys: String, CodingKey {
         case requestedAt = "requested_at", approvedAt = "approved_at", approvedBy = "approved_by", message
-        case waitSeconds = "wait_seconds"
+        case waitSeconds = "wait_seconds", approvedByOSUser = "approved_by_os_user", reason, waitingSince = "waiting_since", declines
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -72,5 +88,9 @@ public struct ReportApproval: Codable, Sendable, Equatable {
         try container.encode(approvedBy, forKey: .approvedBy)
         try container.encode(message, forKey: .message)
         try container.encode(waitSeconds, forKey: .waitSeconds)
+        try container.encode(approvedByOSUser, forKey: .approvedByOSUser)
+        try container.encode(reason, forKey: .reason)
+        try container.encode(waitingSince, forKey: .waitingSince)
+        try container.encode(declines, forKey: .declines)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import LifeboatRunbooks
 
 /// How reports write times, durations and sizes for people (the JSON keeps raw values).
 /// Times are UTC, so a report reads the same wherever it is opened.
@@ -61,7 +62,20 @@ enum ReportText {
     }
 
     static func status(_ status: ReportStep.Status) -> String {
-        status.rawValue.replacingOccurrences(of: "_", with: " ")
+        status == .awaitingApproval ? "waiting for approval" : status.rawValue.replacingOccurrences(of: "_", with: " ")
+    }
+
+    /// A step's status as the tables show it: a waiting gate says since when.
+    static func status(of step: ReportStep) -> String {
+        if step.status == .awaitingApproval, let since = step.approval?.waitingSince ?? step.approval?.requestedAt {
+            return ApprovalGate.waiting(since: since)
+        }
+        return status(step.status)
+    }
+
+    /// `--yes --retry-step`, or `no flags`.
+    static func flags(_ flags: [String]) -> String {
+        flags.isEmpty ? "no flags" : flags.joined(separator: " ")
     }
 
     static let rtoMeaning = "start of the run to validated data"

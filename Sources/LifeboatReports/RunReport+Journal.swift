@@ -20,7 +20,7 @@ extension RunReport {
         let end = JournalEnding(events)
         let lastEventAt = events.map(\.at).max()
 
-        let steps = state.order.compactMap { id in state.steps[id].map { ReportStep(id: id, record: $0, events: events) } }
+        let steps = state.order.compactMap { id in state.steps[id].map { ReportStep(id: id, record: $0, events: events, state: state) } }
         let outcome = end.outcome
         self.init(
             schemaVersion: Self.schemaVersion, generatedAt: generatedAt, runID: runID,
@@ -35,6 +35,23 @@ extension RunReport {
             backup: ReportBackup(steps: steps), steps: steps,
             validations: steps.compactMap(ReportValidation.init(step:)), nextSteps: [])
         recovery = ReportRecovery(steps: steps)
+        interruptions = state.interruptions.map { stop in
+            ReportInterruption(at: stop.at, recordedAt: stop.recordedAt, signal: stop.signal, cause: stop.cause, message: stop.message, steps: stop.steps,
+                               resumedAt: stop.resumedAt, lostSeconds: milliseconds(stop.lostSeconds))
+        }
+        let lost = state.interruptions.compactMap(\.lostSeconds)
+        interruptedSeconds = lost.isEmpty ? (state.interruptions.isEmpty ? 0 : nil) : milliseconds(lost.reduce(0, +))
+        resumes = state.resumes.map { ReportResume(at: $0.at, user: $0.user, host: $0.host, flags: $0.flags) }
+        var decisions = state.retries.map { ReportDecision(kind: .retried, step: $0.step, at: $0.decision.at, by: $0.decision.by,
+                                                            osUser: $0.decision.osUser, reason: $0.message) }
+        decisions += state.skips.map { ReportDecision(kind: .skipped, step: $0.step, at: $0.decision.at, by: $0.decision.by,
+                                                      osUser: $0.decision.osUser, reason: nil) }
+        for id in state.order {
+            for no in state.steps[id]?.declines ?? [] {
+                decisions.append(ReportDecision(kind: .declined, step: id, at: no.at, by: no.by, osUser: no.osUser, reason: no.reason))
+            }
+        }
+        self.decisions = decisions.sorted { $0.at < $1.at }
         if outcome == .failed {
             // The last failure that was not a compensation is the one that stopped the run.
             failedStep = steps.last { $0.status == .failed && $0.message?.hasPrefix("compensation for ") != true }?.id
@@ -57,7 +74,11 @@ extension RunReport {
             return "the journal has no end: step '\(id)' started and never finished — the run was killed, stopped or its host went down, \(still)"
         }
         if let waiting = steps.first(where: { $0.status == .awaitingApproval }) {
-            return "the journal has no end: the run was waiting for the approval of step '\(waiting.id)', \(still)"
+            let since = waiting.approval?.waitingSince.map { " (\(ApprovalGate.waiting(since: $0)))" } ?? ""
+            return "the journal has no end: the run was waiting for the approval of step '\(waiting.id)'\(since), \(still)"
+        }
+        if let declined = steps.first(where: { $0.status == .declined }) {
+            return "the run stopped because step '\(declined.id)' was not approved; `lifeboat runbook resume \(runID)` asks again"
         }
         return "the journal has no end after \(steps.last.map { "step '\($0.id)'" } ?? "the run's start"), \(still)"
     }
@@ -86,7 +107,7 @@ struct JournalEnding {
 }
 
 extension ReportStep {
-    init(id: String, record: RunState.StepRecord, events: [JournalEvent]) {
+    init(id: String, record: RunState.StepRecord, events: [JournalEvent], state: RunState) {
         let mine = events.filter { $0.step == id }
         let status: Status
         var message = record.message
@@ -98,30 +119,52 @@ extension ReportStep {
         case .aborted: status = .aborted
         case .interrupted: status = .interrupted
         case nil:
-            if record.startedAt != nil {
+            if record.waitingForApprovalSince != nil {
+                status = .awaitingApproval
+            } else if state.declined.contains(id) {
+                status = .declined
+                message = message ?? record.declines.last.map { ApprovalGate.declined($0) }
+            } else if let open = record.tries.last, open.status == nil || open.status == .interrupted {
                 status = .interrupted
-                message = message ?? "started and never finished (attempt \(max(record.attempts, 1)))"
+                message = message ?? open.message ?? "started and never finished (attempt \(open.number))"
             } else if record.approvalRequestedAt != nil && record.approvedAt == nil {
                 status = .awaitingApproval
             } else {
                 status = .notStarted
             }
         }
-        // The engine measures a step's duration itself (the journal's times are whole seconds).
-        let measured = mine.last { $0.kind == .stepFinished }?.durationSeconds
-        let duration = record.status == nil ? nil
-            : measured ?? record.startedAt.flatMap { start in record.finishedAt.map { $0.timeIntervalSince(start) } }
+        let history = record.tries.map { attempt in
+            ReportAttempt(number: attempt.number, startedAt: attempt.startedAt, finishedAt: attempt.finishedAt,
+                          durationSeconds: milliseconds(attempt.durationSeconds ?? attempt.finishedAt.map { $0.timeIntervalSince(attempt.startedAt) }),
+                          status: attempt.status.map(Self.status), message: attempt.message)
+        }
+        // The attempts' own times added up (the engine measures each; journal times are coarser).
+        let measured = history.compactMap(\.durationSeconds)
+        let duration = measured.isEmpty ? nil : measured.reduce(0, +)
         var approval: ReportApproval?
-        if record.approvalRequestedAt != nil || record.approvedAt != nil {
+        if record.approvalRequestedAt != nil || record.approvedAt != nil || !record.declines.isEmpty {
             let requestedMessage = mine.last { $0.kind == .approvalRequested }?.message
             approval = ReportApproval(
                 requestedAt: record.approvalRequestedAt, approvedAt: record.approvedAt, approvedBy: record.approvedBy,
                 message: record.approvalMessage ?? requestedMessage,
-                waitSeconds: milliseconds(record.approvalRequestedAt.flatMap { asked in record.approvedAt.map { $0.timeIntervalSince(asked) } }))
+                waitSeconds: milliseconds(record.approvalRequestedAt.flatMap { asked in record.approvedAt.map { $0.timeIntervalSince(asked) } }),
+                approvedByOSUser: record.approvedByOSUser, reason: record.approvalReason, waitingSince: record.waitingForApprovalSince,
+                declines: record.declines.map { ReportDecision(kind: .declined, step: id, at: $0.at, by: $0.by, osUser: $0.osUser, reason: $0.reason) })
         }
         self.init(id: id, action: record.action, status: status, startedAt: record.startedAt,
-                  finishedAt: record.status == nil ? nil : record.finishedAt, durationSeconds: milliseconds(duration),
-                  attempts: record.attempts, outputs: record.outputs, approval: approval, message: message)
+                  finishedAt: record.status == nil ? nil : record.finishedAt, durationSeconds: record.status == nil && history.isEmpty ? nil : milliseconds(duration),
+                  attempts: record.attempts, outputs: record.outputs, approval: approval, message: message, attemptHistory: history)
+    }
+
+    static func status(_ status: JournalEvent.Status) -> Status {
+        switch status {
+        case .succeeded: return .succeeded
+        case .failed: return .failed
+        case .skipped: return .skipped
+        case .recorded: return .recorded
+        case .aborted: return .aborted
+        case .interrupted: return .interrupted
+        }
     }
 }
 

@@ -41,12 +41,20 @@ public struct RunReport: Codable, Sendable, Equatable {
     public var nextSteps: [String]
     /// The physical restore (pgBackRest, WAL replayed), for runs that did one.
     public var recovery: ReportRecovery? = nil
+    /// Every stop without an end, each with the resume that followed it.
+    public var interruptions: [ReportInterruption] = []
+    /// The time the run stood still between interruptions and resumes, added up.
+    public var interruptedSeconds: Double? = nil
+    public var resumes: [ReportResume] = []
+    /// Declined approvals, and interrupted steps retried or skipped, in the order they happened.
+    public var decisions: [ReportDecision] = []
 
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version", generatedAt = "generated_at", runID = "run_id", scenario, inputs, user, host
         case target, drill, startedAt = "started_at", finishedAt = "finished_at", lastEventAt = "last_event_at"
         case durationSeconds = "duration_seconds", outcome, outcomeMessage = "outcome_message", failedStep = "failed_step"
         case interruptedSteps = "interrupted_steps", measures, backup, steps, validations, nextSteps = "next_steps", recovery
+        case interruptions, interruptedSeconds = "interrupted_seconds", resumes, decisions
     }
 
     /// Unknown values are written as null rather than left out, so every report has every key.
@@ -75,6 +83,10 @@ public struct RunReport: Codable, Sendable, Equatable {
         try container.encode(validations, forKey: .validations)
         try container.encode(nextSteps, forKey: .nextSteps)
         try container.encode(recovery, forKey: .recovery)
+        try container.encode(interruptions, forKey: .interruptions)
+        try container.encode(interruptedSeconds, forKey: .interruptedSeconds)
+        try container.encode(resumes, forKey: .resumes)
+        try container.encode(decisions, forKey: .decisions)
     }
 
     public func step(_ id: String) -> ReportStep? { steps.first { $0.id == id } }

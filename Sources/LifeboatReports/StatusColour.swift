@@ -9,6 +9,7 @@ enum StatusColour {
         case .aborted: return "#6a1b9a"
         case .skipped: return "#9e9e9e"
         case .recorded: return "#1565c0"
+        case .declined: return "#ad1457"
         case .awaitingApproval, .notStarted: return "#bdbdbd"
         }
     }

@@ -20,7 +20,8 @@ struct OpenRun: Encodable {
     /// The step in flight (interrupted or running), else the last that failed, else the last
     /// one the journal names.
     let lastStep: String?
-    /// That step's status, `in progress` while it has none.
+    /// That step's status: `waiting for approval since <time>` at a gate, `declined by …` after
+    /// a "no", `in progress` (or `interrupted` when no process runs it) while it works.
     let lastStepStatus: String?
     /// Why a failed run failed.
     let message: String?
@@ -69,9 +70,12 @@ struct OpenRun: Encodable {
         drill = state.drill
         target = state.target
         startedAt = state.startedAt
-        let step = state.inFlight.last ?? state.order.last { state.steps[$0]?.status == .failed } ?? state.order.last
+        let step = state.inFlight.last ?? state.awaitingApproval.last ?? state.order.last { state.steps[$0]?.status == .failed } ?? state.order.last
         lastStep = step
-        lastStepStatus = step.map { state.steps[$0]?.status?.rawValue ?? "in progress" }
+        let interrupted = status == "interrupted"
+        lastStepStatus = step.flatMap { id in
+            state.steps[id].map { RunbookCommand.stepLine(id, $0, state, interrupted: interrupted, details: false) }
+        }
         message = status == "failed" ? state.finishMessage : nil
         self.pid = pid
     }

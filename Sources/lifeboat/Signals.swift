@@ -22,7 +22,7 @@ enum Signals {
                     try? FileHandle.standardError.write(contentsOf: Data("\nerror: \(name) again: exiting at once\n".utf8))
                     exit(130)
                 }
-                Terminal.note("\n\(name): stopping cleanly (send it again to exit at once)")
+                Terminal.note("\n\(name): interrupted, stopping cleanly (send it again to exit at once)")
                 flag.cancel(reason: name)
             }
             source.resume()

@@ -7,9 +7,12 @@ import Synchronization
 /// Drawn only when stderr is a terminal; a note clears it first so the log stays readable.
 enum StepStatusLine {
     private static let shown = Mutex(false)
+    /// While a question waits for an answer the line is not drawn: redrawing would wipe the
+    /// question and what the person types.
+    private static let paused = Mutex(false)
 
     static func draw(_ steps: [StepProgress]) {
-        guard Terminal.stderrIsTerminal else { return }
+        guard Terminal.stderrIsTerminal, !paused.withLock({ $0 }) else { return }
         let text = steps.map { step in
             "\(step.step) [\(step.action)] \(Terminal.age(since: Date().addingTimeInterval(-step.elapsed)))"
                 + (step.bytes.map { " " + Terminal.bytes($0) } ?? "")
@@ -18,6 +21,13 @@ enum StepStatusLine {
             try? FileHandle.standardError.write(contentsOf: Data("\r\u{1B}[K".utf8) + Data((text.isEmpty ? "" : "▸ " + text).utf8))
             shown = !text.isEmpty
         }
+    }
+
+    /// Runs `body` (a question at the terminal) with the status line away.
+    static func pausing<T>(_ body: () throws -> T) rethrows -> T {
+        paused.withLock { $0 = true }
+        defer { paused.withLock { $0 = false } }
+        return try body()
     }
 
     /// A log line, with the status line cleared first.

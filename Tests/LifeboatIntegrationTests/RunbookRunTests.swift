@@ -109,19 +109,19 @@ struct RunbookRunTests {
         let id = try #require(runID)
         #expect(try String(contentsOfFile: log, encoding: .utf8) == "stop\n", "only stop ran before the kill")
 
-        // restore.database is not safe to repeat: resume asks the operator to decide.
-        let refused = try Command.lifeboat(["runbook", "resume", id, "--yes"], environment: environment)
-        #expect(refused.status == 1)
-        #expect(refused.stderr.contains("not safe to repeat"), "\(refused.stderr)")
-        // The half-done scratch restore is gone with its psql session; the live one is intact.
-        RestoreTests.dropAll(like: "\(database.name)_restore_%")
-        let resumed = try Command.lifeboat(["runbook", "resume", id, "--yes", "--retry-step"], environment: environment)
+        // Killed while building its scratch copy (the swap never began): a plain resume drops
+        // that copy and restores again, the live database untouched meanwhile.
+        #expect(try RestoreTests.checksums(database) != original, "the live database was not touched by the killed restore")
+        let resumed = try Command.lifeboat(["runbook", "resume", id, "--yes"], environment: environment)
         try #require(resumed.succeeded, "\(resumed.stderr)")
+        #expect(resumed.stderr.contains("restoring again; the live database \(database.name) is untouched"), "\(resumed.stderr)")
         #expect(try RestoreTests.checksums(database) == original)
         #expect(try String(contentsOfFile: log, encoding: .utf8) == "stop\nstart\nhealth\n", "stop was not run again")
         let events = try Self.journal(state, id)
         #expect(events.filter { $0.kind == .stepStarted && $0.step == "verify" }.count == 1, "verify ran once")
         #expect(events.filter { $0.kind == .stepStarted && $0.step == "restore" }.count == 2, "restore ran again")
+        #expect(events.contains { $0.kind == .stepRetried && $0.step == "restore" && $0.by == nil }, "journaled as a safe redo")
+        #expect(events.contains { $0.kind == .interrupted && $0.signal == nil }, "the kill found at resume is journaled")
         #expect(events.last?.status == .succeeded)
     }
 

@@ -31,13 +31,14 @@ import LifeboatRunbooks
         #expect(object["schema_version"] as? Int == 1)
         #expect(Set(object.keys) == ["schema_version", "generated_at", "run_id", "scenario", "inputs", "user", "host", "target", "drill",
                                      "started_at", "finished_at", "last_event_at", "duration_seconds", "outcome", "outcome_message",
-                                     "failed_step", "interrupted_steps", "measures", "backup", "steps", "validations", "next_steps", "recovery"])
+                                     "failed_step", "interrupted_steps", "measures", "backup", "steps", "validations", "next_steps", "recovery",
+                                     "interruptions", "interrupted_seconds", "resumes", "decisions"])
         #expect(object["recovery"] is NSNull, "a logical run has no physical recovery block")
         #expect(object["started_at"] as? String == "2025-01-18T03:00:00Z")
         #expect(object["outcome"] as? String == "succeeded")
         #expect(object["failed_step"] is NSNull, "unknown values are null, not missing")
         let steps = try #require(object["steps"] as? [[String: Any]])
-        #expect(Set(steps[0].keys) == ["id", "action", "status", "started_at", "finished_at", "duration_seconds", "attempts", "outputs", "approval", "message"])
+        #expect(Set(steps[0].keys) == ["id", "action", "status", "started_at", "finished_at", "duration_seconds", "attempts", "outputs", "approval", "message", "attempt_history"])
         let approval = try #require(steps[2]["approval"] as? [String: Any])
         #expect(approval["wait_seconds"] as? Double == 60)
         #expect(approval["approved_by"] as? String == "alice")
@@ -64,7 +65,7 @@ import LifeboatRunbooks
         #expect(markdown.contains("| step | action | status | start | end | duration | attempts |\n|---|---|---|---|---|---|---|\n"))
         #expect(markdown.contains("| pick | backup.select | succeeded | 03:00:01 | 03:00:02 | 1.0s | 1 |"))
         #expect(markdown.contains("| restore | restore.database | succeeded | 03:01:21 | 03:02:20 | 59s | 1 |"))
-        #expect(markdown.contains("| stop | 03:00:20 | 03:01:20 | alice | 1m 00s | Stop the application and restore it? |"))
+        #expect(markdown.contains("| stop | 03:00:20 | 03:01:20 | alice | — | — | 1m 00s | Stop the application and restore it? |"))
         for heading in ["## Timeline", "## Approvals", "## Validation", "## Backup"] { #expect(markdown.contains("\n\(heading)\n")) }
         #expect(!markdown.contains("## Next steps"), "a run that succeeded has none")
         #expect(markdown.contains("| RTO | 2m 21s (start of the run to validated data) |"))

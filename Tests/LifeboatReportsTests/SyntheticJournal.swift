@@ -11,6 +11,10 @@ struct SyntheticJournal {
 
     static func at(_ seconds: Double) -> Date { start.addingTimeInterval(seconds) }
 
+    mutating func append(_ event: JournalEvent) { events.append(event) }
+
+    mutating func replace(_ all: [JournalEvent]) { events = all }
+
     init(runbook: String = "recent-corruption", drill: Bool = false, inputs: [String: String] = ["backup_type": "daily"],
          target: String = "app", description: String = "Data went bad within the last day.") {
         var event = JournalEvent(kind: .runStarted, at: Self.start)

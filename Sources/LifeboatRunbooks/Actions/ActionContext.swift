@@ -16,6 +16,9 @@ public struct ActionContext: Sendable {
     public var stepTimeout: TimeInterval?
     /// Bytes moved so far by a transfer (cloud.fetch), for the progress line.
     public var progress: (@Sendable (Int64) -> Void)?
+    /// Journals where the step's work stands before a part begins that a resume must know
+    /// about (a restore's scratch database), so a killed step can be judged safe to redo.
+    public var checkpoint: (@Sendable ([String: String]) throws -> Void)?
     /// Sends a run event to the webhooks (the `notify` action).
     public var emit: (@Sendable (RunEvent) -> Void)?
     /// A drill's `--keep`: scratch clusters (PITR drills) keep their folder after the run.

@@ -33,10 +33,11 @@ public struct RunEngine: Sendable {
     public var progress: (@Sendable ([StepProgress]) -> Void)?
     /// Run events for webhooks.
     public var onEvent: (@Sendable (RunEvent) -> Void)?
-    /// Asks a person at this terminal to approve a gate: returns who approved, throws to
-    /// refuse, or returns nil when there is no terminal (the run then waits for
-    /// `lifeboat runbook approve RUN_ID STEP` from elsewhere).
-    public var approve: @Sendable (Step, String) throws -> String? = { _, _ in nil }
+    /// Asks a person at this terminal to answer a gate: returns their answer (yes or no), an
+    /// answer given elsewhere meanwhile (`ApprovalWatch.elsewhere`), or nil when there is no
+    /// terminal or no answer was typed (the run then waits for `lifeboat runbook approve RUN_ID
+    /// STEP` from elsewhere).
+    public var approve: @Sendable (Step, String, ApprovalWatch) throws -> ApprovalAnswer? = { _, _, _ in nil }
     /// How often a run waiting for an approval looks for one.
     public var approvalPollInterval: TimeInterval = 0.5
     public var environment = ProcessInfo.processInfo.environment
@@ -110,7 +111,8 @@ public struct RunEngine: Sendable {
         return (runID, try execute(runbook, runID: runID, journal: journal, options: options, lock: lock))
     }
 
-    /// Continues a run from its journal.
+    /// Continues a run from its journal. The resume is journaled (who, with which flags), and
+    /// so is the interruption it found, when nothing recorded it (a killed process).
     public func resume(_ runID: String, runbook: Runbook, acceptChangedRunbook: Bool, options: Options) throws -> RunState {
         let directory = runDirectory(runID)
         let state = RunState(events: try RunJournal.read(try existingJournal(runID)))
@@ -124,7 +126,13 @@ public struct RunEngine: Sendable {
         }
         var options = options
         options.drill = state.drill
-        return try execute(runbook, runID: runID, journal: try RunJournal(directory: directory), options: options)
+        var flags: [String] = []
+        if options.autoApprove { flags.append("--yes") }
+        if options.retryInterruptedStep { flags.append("--retry-step") }
+        if options.skipInterruptedStep { flags.append("--skip-step") }
+        if acceptChangedRunbook { flags.append("--accept-changed-runbook") }
+        return try execute(runbook, runID: runID, journal: try RunJournal(directory: directory), options: options,
+                           resuming: ResumeRecord(flags: flags, user: Self.operatorName(environment)))
     }
 
     /// Plaintext copies made by `backup.decrypt` live only as long as the run needs them: a run
@@ -160,32 +168,47 @@ public struct RunEngine: Sendable {
         runDirectory(runID).appendingPathComponent("approvals").appendingPathComponent(step)
     }
 
-    /// Records an approval given from another terminal (or ahead of time).
-    public func recordApproval(runID: String, step: String, by: String) throws {
+    /// Records an approval given from another terminal, for the running engine to journal (a
+    /// second process must not append to a journal a live run writes). Refused, with what to do,
+    /// for a run that ended, a step the run does not have, a step not waiting at its gate, and
+    /// a step already approved.
+    public func recordApproval(runID: String, step: String, answer: ApprovalAnswer) throws {
+        let state = RunState(events: try RunJournal.read(try existingJournal(runID)))
+        let known = (try? state.runbook.map { try RunbookLibrary.loadValidated(URL(fileURLWithPath: $0)) })??.steps.map(\.id) ?? state.order
+        try ApprovalGate.check(step: step, runID: runID, state: state, runbookSteps: known,
+                               pending: ApprovalAnswer.read(approvalFile(runID: runID, step: step)))
         let file = approvalFile(runID: runID, step: step)
         try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
-        try AtomicFileSink.writeReplacing(Array(by.utf8), to: file)
+        try AtomicFileSink.writeReplacing(Array(try answer.encoded()), to: file)
     }
 
     /// An approval already given, the person at this terminal, or one given later with
     /// `lifeboat runbook approve`, waited for here (Ctrl-C leaves the run resumable).
     private static let promptLock = Mutex(())
 
-    func awaitApproval(_ step: Step, _ message: String, runID: String) throws -> String {
+    func awaitApproval(_ step: Step, _ message: String, runID: String) throws -> ApprovalAnswer {
         let file = approvalFile(runID: runID, step: step.id)
-        func given() -> String? { (try? String(contentsOf: file, encoding: .utf8)).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) } }
-        if let who = given() { return who }
+        let given: @Sendable () -> ApprovalAnswer? = { ApprovalAnswer.read(file) }
+        if let answer = given() { return answer }
+        let command = "lifeboat runbook approve \(runID) \(step.id) --by NAME"
+        let watch = ApprovalWatch(elsewhere: given, cancelled: { [cancellation] in cancellation?.isCancelled == true }, approveCommand: command)
         // Concurrent branches may reach gates together: one question at a time at the terminal.
-        if let who = try Self.promptLock.withLock({ _ in try approve(step, message) }) { return who }
-        note("step '\(step.id)' waits for approval: \(message)\n  approve it with: lifeboat runbook approve \(runID) \(step.id) --by NAME")
+        if let answer = try Self.promptLock.withLock({ _ in try approve(step, message, watch) }) { return answer }
+        note("step '\(step.id)' waits for approval: \(message)\n  approve it with: \(command)")
         while true {
-            if let who = given() { return who }
+            if let answer = given() { return answer }
             if cancellation?.isCancelled == true {
                 throw RunbookRunError("stopped while waiting for approval of '\(step.id)'",
-                                      hint: "resume with `lifeboat runbook resume \(runID)`")
+                                      hint: "resume it with `lifeboat runbook resume \(runID)`")
             }
             Thread.sleep(forTimeInterval: approvalPollInterval)
         }
     }
+}
+
+/// What a resume journals about itself once it holds the run's lock.
+struct ResumeRecord: Sendable {
+    let flags: [String]
+    let user: String
 }

@@ -17,12 +17,14 @@ extension RunEngine {
     /// (fetching from the cloud while services stop, say) overlap. A step that ends the run
     /// stops new steps from starting; the ones already running finish and are journaled.
     /// `lock`: the target's lock when the caller took it already (a new run takes it before
-    /// its journal exists); a resume takes it here.
-    func execute(_ runbook: Runbook, runID: String, journal: RunJournal, options: Options, lock held: RunLock? = nil) throws -> RunState {
+    /// its journal exists); a resume takes it here, and only then journals itself (`resuming`).
+    func execute(_ runbook: Runbook, runID: String, journal: RunJournal, options: Options, lock held: RunLock? = nil,
+                 resuming: ResumeRecord? = nil) throws -> RunState {
         let recorder = try RunRecorder(journal: journal)
         let target = recorder.state.target ?? ""
         let lock = try held ?? RunLock(stateDirectory: stateDirectory, target: target, runID: runID, conninfo: configuration.databaseURL ?? "")
         defer { lock.release() }
+        if let resuming { try recordResume(resuming, recorder: recorder) }
         // Plaintext copies go when the run ends, however it ends: succeeded, failed, interrupted.
         defer { removeDecryptedArtifacts(runbook, recorder.state) }
         // A PITR drill's scratch cluster too: stopped, and removed unless kept.
@@ -113,6 +115,16 @@ extension RunEngine {
             onEvent?(RunEvent(name: "runbook.failed", details: ["run_id": runID, "runbook": runbook.name, "drill": String(options.drill), "error": error.message]))
             throw error
         case .halted(let error)?:
+            if let signal = cancellation?.isCancelled == true ? cancellation?.reason : nil {
+                throw try recordSignal(signal, runbook: runbook, runID: runID, recorder: recorder, options: options)
+            }
+            // Stopped by the engine itself (a step it would not repeat, a journal it could not
+            // write): said in the journal too, so the next resume does not take it for a kill.
+            if recorder.state.stoppedSilently {
+                var event = JournalEvent(kind: .interrupted)
+                event.message = "stopped by Lifeboat: \(error)"
+                try? recorder.record(event)
+            }
             throw error
         case .done?, nil:
             break
@@ -141,19 +153,40 @@ extension RunEngine {
             event.status = status
             event.message = message
             event.outputs = outputs
-            event.durationSeconds = recorder.state.steps[which.id]?.startedAt.map { Date().timeIntervalSince($0) }
+            // This attempt's own time, not the first start's: a step redone after an interruption
+            // did its work once, not across the hours the run stood still.
+            event.durationSeconds = recorder.state.steps[which.id]?.openAttempt.map { Date().timeIntervalSince($0.startedAt) }
             try recorder.record(event)
         }
         do {
             guard let spec = ActionCatalog.spec(step.action) else { throw RunbookRunError("unknown action \(step.action)") }
             let state = recorder.state
-            if state.inFlight.contains(id) && !spec.safeToRepeat && !launch.options.retryInterruptedStep {
-                if launch.options.skipInterruptedStep {
+            if state.inFlight.contains(id) && !spec.safeToRepeat {
+                var decision = JournalEvent(kind: .stepRetried, step: id)
+                decision.action = step.action
+                decision.osUser = Self.operatorName(environment)
+                if launch.options.retryInterruptedStep {
+                    decision.by = decision.osUser
+                    decision.message = "run again on resume by the operator (--retry-step)"
+                    try recorder.record(decision)
+                } else if launch.options.skipInterruptedStep {
+                    decision.kind = .stepSkipped
+                    decision.by = decision.osUser
+                    decision.message = "marked done on resume by the operator (--skip-step)"
+                    try recorder.record(decision)
                     try finish(.skipped, "skipped on resume by the operator")
                     return .done
+                } else {
+                    switch ScratchRedo.assess(step, checkpoint: state.steps[id]?.checkpoint, configuration: configuration, drill: launch.options.drill) {
+                    case .redo(let why):
+                        decision.message = why
+                        try recorder.record(decision)
+                        note("\(id): \(why)")
+                    case .unsafe(let why):
+                        return .halted(RunbookRunError("step '\(id)' (\(step.action)) was interrupted and is not safe to repeat: \(why)",
+                                                       hint: "check its effect, then resume with --retry-step or --skip-step"))
+                    }
                 }
-                return .halted(RunbookRunError("step '\(id)' (\(step.action)) was interrupted and is not safe to repeat",
-                                               hint: "check its effect, then resume with --retry-step or --skip-step"))
             }
             let resolver = References(state: state, runID: launch.runID, environment: environment)
             if let when = step.when, try !Expression.parse(when).evaluate(resolve: resolver.value) {
@@ -172,20 +205,22 @@ extension RunEngine {
                 requested.action = step.action
                 requested.message = text
                 try recorder.record(requested)
-                let who: String
+                let answer: ApprovalAnswer
+                let osUser = Self.operatorName(environment)
                 if launch.options.drill {
-                    who = "auto (drill)"
+                    answer = ApprovalAnswer(approved: true, by: "auto (drill)", osUser: osUser)
                 } else if launch.options.autoApprove {
-                    who = "auto (--yes)"
+                    answer = ApprovalAnswer(approved: true, by: "auto (--yes)", osUser: osUser)
                 } else {
                     onEvent?(RunEvent(name: "runbook.approval_needed", details: ["run_id": launch.runID, "runbook": launch.runbook.name, "step": id, "message": text,
                                                                                   "approve_with": "lifeboat runbook approve \(launch.runID) \(id) --by NAME"]))
-                    who = try awaitApproval(step, text, runID: launch.runID)
+                    answer = try awaitApproval(step, text, runID: launch.runID)
                 }
-                var event = JournalEvent(kind: .approval, step: id)
-                event.by = who
-                event.message = text
-                try recorder.record(event)
+                try recorder.record(answer.event(step: id, message: text))
+                guard answer.approved else {
+                    return .halted(RunbookRunError("step '\(id)' was not approved (\(ApprovalGate.declined(RunState.Decision(at: answer.at, by: answer.by, osUser: answer.osUser, reason: answer.reason)))): the run stops here, nothing after it ran",
+                                                   hint: "`lifeboat runbook resume \(launch.runID)` asks again; `lifeboat runbook abort \(launch.runID)` ends the run"))
+                }
             }
             let parameters = try resolver.parameters(of: step)
             do {
@@ -195,7 +230,14 @@ extension RunEngine {
                 progress?(board.snapshot())
                 var context = launch.context
                 if launch.options.drill { context.scratchURL = scratchURL(launch.runbook, recorder.state) }
+                context.checkpoint = { details in
+                    var event = JournalEvent(kind: .stepCheckpoint, step: id)
+                    event.action = step.action
+                    event.outputs = details
+                    try recorder.record(event)
+                }
                 context.progress = { [progress] bytes in
+                    CrashTestHook.stepProgressed(id)
                     board.bytes(id, bytes)
                     if let progress, board.reportDue() { progress(board.snapshot()) }
                 }
@@ -259,7 +301,8 @@ extension RunEngine {
         for number in 1...attempts {
             var started = JournalEvent(kind: .stepStarted, step: step.id)
             started.action = step.action
-            started.attempt = number
+            // Counted across the run, so a try after a resume is not "attempt 1" again.
+            started.attempt = (recorder.state.steps[step.id]?.tries.count ?? 0) + 1
             try recorder.record(started)
             note("\(step.id) [\(step.action)]" + (number > 1 ? " attempt \(number)/\(attempts)" : ""))
             do {

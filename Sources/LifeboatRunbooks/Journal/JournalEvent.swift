@@ -11,6 +11,9 @@ public struct JournalEvent: Codable, Sendable, Equatable {
         /// A gate started waiting: with `approval`, how long it held the run.
         case approvalRequested = "approval_requested"
         case approval
+        /// The person at the terminal answered no: the run stops there, resumable, and the
+        /// gate asks again on resume.
+        case approvalDeclined = "approval_declined"
         case runFinished = "run_finished"
         /// The preflight checks, right after `run_started`, with any failed check the
         /// operator overrode (`--ignore-preflight`).
@@ -18,6 +21,21 @@ public struct JournalEvent: Codable, Sendable, Equatable {
         /// `runbook ack`: a person has seen the failed run (`by`, the OS `user`, an optional
         /// `message`); `status` stops counting it as a problem until the run fails again.
         case acknowledged
+        /// The run stopped without an end: a signal (`signal`); written by the resume that found
+        /// it, a process that died (`lastEventAt`: the last moment it was known alive); or, with
+        /// neither, the engine stopping by itself (a step it would not repeat). `message` says
+        /// what state things were left in.
+        case interrupted
+        /// A run continued: who (the OS user), where, and with which flags.
+        case resumed
+        /// An interrupted step run again: by the operator (`--retry-step`, `by`), or by the
+        /// engine when its action's work can be redone safely (`message` says why).
+        case stepRetried = "step_retried"
+        /// An interrupted step the operator marked as done without running it (`--skip-step`).
+        case stepSkipped = "step_skipped"
+        /// Where a step's work stands, journaled before the part it names begins: a restore's
+        /// scratch database (`outputs`), so a resume can tell whether redoing it is safe.
+        case stepCheckpoint = "step_checkpoint"
     }
 
     public enum Status: String, Codable, Sendable {
@@ -43,8 +61,19 @@ public struct JournalEvent: Codable, Sendable, Equatable {
     public var host: String?
     public var target: String?
     public var drill: Bool?
-    /// approval: who approved.
+    /// approval, approval_declined, step_retried, step_skipped: who, as they named themselves
+    /// (`--by`) or the OS user at the terminal.
     public var by: String?
+    /// approval, approval_declined, resumed, step_retried, step_skipped: the OS user who ran the command.
+    public var osUser: String?
+    /// approval, approval_declined: why, in the approver's words (`--reason`).
+    public var reason: String?
+    /// resumed: the flags the resume was given (`--yes`, `--retry-step`, …).
+    public var flags: [String]?
+    /// interrupted: the signal that stopped the run (SIGINT, SIGTERM); nil for a process found dead.
+    public var signal: String?
+    /// interrupted, found at resume: the journal's last event before it, when the process was last known alive.
+    public var lastEventAt: Date?
     public var durationSeconds: Double?
     /// preflight: every check's verdict, and the failed ones let through by name.
     public var checks: [PreflightCheck]?

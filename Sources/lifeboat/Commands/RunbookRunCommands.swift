@@ -20,13 +20,9 @@ struct RunOptions: ParsableArguments {
         engine.cancellation = Signals.cancellation
         engine.reportToTerminal()
         try engine.announce(configuration)
-        engine.approve = { step, message in
+        engine.approve = { step, message, watch in
             guard isatty(STDIN_FILENO) == 1 else { return nil }
-            try? FileHandle.standardError.write(contentsOf: Data("APPROVAL \(step.id): \(message)\nType yes to approve: ".utf8))
-            guard readLine()?.trimmingCharacters(in: .whitespaces).lowercased() == "yes" else {
-                throw RunbookRunError("step '\(step.id)' was not approved: the run stops here", hint: "resume it later to be asked again")
-            }
-            return RunEngine.operatorName()
+            return ApprovalPrompt.ask(step: step.id, message: message, watch: watch)
         }
         return engine
     }
@@ -154,17 +150,26 @@ extension RunbookCommand {
         @Argument(help: "The step id.")
         var step: String
 
-        @Option(help: "Who approves (default: $USER).")
-        var by: String?
+        @Option(help: "Who approves, by name, as the journal should say (the OS user is recorded beside it).")
+        var by: String
+
+        @Option(help: "Why, in a few words, for the journal and the report.")
+        var reason: String?
+
+        func validate() throws {
+            if by.trimmingCharacters(in: .whitespaces).isEmpty {
+                throw ValidationError("--by needs a name, e.g. --by alice: the journal records who approved")
+            }
+        }
 
         func run() async throws {
             try await runbookErrors {
                 let configuration = try await global.loadConfiguration()
                 let engine = runEngine(configuration)
-                _ = try engine.existingJournal(runID)
-                let who = by ?? RunEngine.operatorName()
-                try engine.recordApproval(runID: runID, step: step, by: who)
-                Terminal.note("approved step '\(step)' of run \(runID) as \(who)")
+                let answer = ApprovalAnswer(approved: true, by: by, osUser: RunEngine.operatorName(), reason: reason)
+                try engine.recordApproval(runID: runID, step: step, answer: answer)
+                Terminal.note("approved step '\(step)' of run \(runID) as \(by) (OS user \(answer.osUser))"
+                              + "; the run takes it up when it next looks (`lifeboat runbook status \(runID)`)")
             }
         }
     }
@@ -212,17 +217,47 @@ extension RunbookCommand {
         let interrupted = state.finished == nil && holder == .some(nil)
         var headline = state.finished?.rawValue ?? "not finished"
         if state.finished == nil, case .some(let pid) = holder {
-            headline = pid.map { "running (pid \($0))" } ?? "interrupted: no process runs it; `lifeboat runbook resume \(runID)` continues it"
+            if let waiting = state.awaitingApproval.first, let since = state.steps[waiting]?.waitingForApprovalSince {
+                headline = "step '\(waiting)' \(ApprovalGate.waiting(since: since))"
+                    + (pid.map { " (pid \($0))" } ?? "; no process runs it: approve it, then `lifeboat runbook resume \(runID)`")
+            } else if let declined = state.declined.first, let no = state.steps[declined]?.declines.last {
+                headline = "stopped: step '\(declined)' was \(ApprovalGate.declined(no)); `lifeboat runbook resume \(runID)` asks again"
+            } else {
+                headline = pid.map { "running (pid \($0))" } ?? "interrupted: no process runs it; `lifeboat runbook resume \(runID)` continues it"
+            }
         }
         print("run \(runID): \(headline) — \(state.runbook ?? "?") on \(state.target ?? "?")\(state.drill ? " (drill)" : "")")
         for id in state.order {
             guard let step = state.steps[id] else { continue }
-            var line = "  \(id): \(step.status?.rawValue ?? (interrupted ? "interrupted" : "in progress"))"
-            if step.attempts > 1 { line += " after \(step.attempts) attempts" }
-            if let by = step.approvedBy { line += ", approved by \(by)" }
-            if let message = step.message, step.status != .succeeded { line += " — \(message)" }
-            print(line)
+            print("  \(id): " + stepLine(id, step, state, interrupted: interrupted))
         }
+        for stop in state.interruptions {
+            print("  interrupted at \(ISO8601DateFormatter().string(from: stop.at))" + (stop.signal.map { " by \($0)" } ?? "") + (stop.message.map { ": \($0)" } ?? ""))
+        }
+        for resume in state.resumes {
+            print("  resumed at \(ISO8601DateFormatter().string(from: resume.at)) by \(resume.user ?? "?")" + (resume.flags.isEmpty ? "" : " with \(resume.flags.joined(separator: " "))"))
+        }
+    }
+
+    /// One step's state in words: a gate waiting or declined says so, never "in progress".
+    static func stepLine(_ id: String, _ step: RunState.StepRecord, _ state: RunState, interrupted: Bool, details: Bool = true) -> String {
+        var line: String
+        if let status = step.status {
+            line = status.rawValue
+        } else if let since = step.waitingForApprovalSince {
+            line = ApprovalGate.waiting(since: since)
+        } else if state.declined.contains(id), let no = step.declines.last {
+            line = ApprovalGate.declined(no)
+        } else if step.openAttempt != nil {
+            line = interrupted ? "interrupted" : "in progress"
+        } else {
+            line = "not started"
+        }
+        guard details else { return line }
+        if step.attempts > 1 { line += " after \(step.attempts) attempts" }
+        if let by = step.approvedBy { line += ", approved by \(by)" + (step.approvalReason.map { " (\($0))" } ?? "") }
+        if let message = step.message, step.status != .succeeded { line += " — \(message)" }
+        return line
     }
 }
 

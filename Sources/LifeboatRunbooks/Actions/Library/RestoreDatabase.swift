@@ -24,6 +24,7 @@ enum RestoreDatabase: RunbookAction {
         if mode == "scratch" && plan.targetExists {
             throw RunbookRunError("scratch restore target \(plan.target) already exists", hint: "name a new database")
         }
+        try context.checkpoint?(ScratchRedo.checkpoint(mode: mode, plan: plan))
         let result = try runner.run(plan)
         return ["database": plan.target, "kept_as": result.keptAs ?? "",
                 BackupTrustParameter.output: BackupTrustParameter.isRunArtifact(backup, context) && !parameters.flag(BackupTrustParameter.name)
@@ -40,6 +41,7 @@ extension ActionContext {
         runner.services = nil
         runner.cancellation = cancellation
         runner.note = note
+        runner.progress = progress
         return runner
     }
 }
