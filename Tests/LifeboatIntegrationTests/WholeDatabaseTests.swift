@@ -238,12 +238,15 @@ extension WholeDatabaseTests {
             try admin.query(statement)
         }
         let before = try Self.portrait(source.database.url)
-        let restore = try Command.lifeboat(["restore", "--backup-file", file.path, "--force"], environment: environment)
+        let restore = try Command.lifeboat(["restore", "--backup-file", file.path, "--force", "--json"], environment: environment)
         try #require(restore.succeeded, "\(restore.stderr)")
         let after = try Self.portrait(source.database.url)
         #expect(after["database"] == before["database"], "owner, ACL and comment are the live database's")
         #expect(after["settings"] == before["settings"], "its settings too")
         #expect(restore.stderr.contains("database property: setting work_mem: work_mem=16MB kept (the backup had work_mem=8MB)"), "\(restore.stderr)")
+        // And in the result a report is made of (`--json`; a runbook's restore.database journals it as an output).
+        let result = try #require(try JSONSerialization.jsonObject(with: Data(restore.stdout.utf8)) as? [String: Any], "\(restore.stdout)")
+        #expect((result["property_differences"] as? [String])?.contains { $0.contains("work_mem=16MB kept") } == true, "\(result)")
         #expect(restore.stderr.contains("ACL: the live database's kept") && restore.stderr.contains("comment: the live database's kept"),
                 "\(restore.stderr)")
     }

@@ -32,6 +32,9 @@ public struct RestoreRunner {
         public let terminatedSessions: Int
         public let tablesRestored: [String]
         public let services: [ServiceOutcome]
+        /// A safe restore over a live database: where the live database's own properties (owner,
+        /// settings, ACL, comment) differ from the backup's and were kept, one line each.
+        public var propertyDifferences: [String] = []
         public let startedAt: Date
         public let finishedAt: Date
     }
@@ -151,6 +154,7 @@ public struct RestoreRunner {
         defer { admin.close() }
         var outcomes: [ServiceOutcome] = []
         var terminated = 0
+        var differences: [String] = []
         switch plan.mode {
         case .safe:
             let scratch = plan.scratch!
@@ -158,9 +162,8 @@ public struct RestoreRunner {
                                  admin: admin, properties: plan.targetExists ? .report : .enforce)
             do {
                 if plan.targetExists {
-                    for difference in try admin.carryProperties(from: plan.target, to: scratch) {
-                        note("database property: \(difference)")
-                    }
+                    differences = try admin.carryProperties(from: plan.target, to: scratch)
+                    for difference in differences { note("database property: \(difference)") }
                 }
                 outcomes += try stopServices()
             } catch {
@@ -216,7 +219,7 @@ public struct RestoreRunner {
         outcomes += startServices()
         return Result(plan: plan, keptAs: plan.mode == .safe && plan.targetExists ? plan.keptAs : nil,
                       terminatedSessions: terminated, tablesRestored: plan.tables, services: outcomes,
-                      startedAt: startedAt, finishedAt: clock())
+                      propertyDifferences: differences, startedAt: startedAt, finishedAt: clock())
     }
 
     /// Restores into `database` (created here) and validates row counts against the manifest, and

@@ -13,7 +13,7 @@ enum RestoreDatabase: RunbookAction {
             .optional("database", .string, "target database (default: the runbook target)"),
             BackupTrustParameter.spec,
         ],
-        outputs: ["database", "kept_as", BackupTrustParameter.output], safeToRepeat: false, changesLiveSystems: true)
+        outputs: ["database", "kept_as", "database_properties", BackupTrustParameter.output], safeToRepeat: false, changesLiveSystems: true)
 
     static func run(_ parameters: ResolvedParameters, _ context: ActionContext) throws -> [String: String] {
         let backup = URL(fileURLWithPath: try parameters.required("backup"))
@@ -26,7 +26,9 @@ enum RestoreDatabase: RunbookAction {
         }
         try context.checkpoint?(ScratchRedo.checkpoint(mode: mode, plan: plan))
         let result = try runner.run(plan)
-        return ["database": plan.target, "kept_as": result.keptAs ?? "",
+        // Journaled with the step, so the report says which of the live database's own properties were kept.
+        let properties = result.propertyDifferences.isEmpty ? "as the backup's" : "kept the live database's: " + result.propertyDifferences.joined(separator: "; ")
+        return ["database": plan.target, "kept_as": result.keptAs ?? "", "database_properties": properties,
                 BackupTrustParameter.output: BackupTrustParameter.isRunArtifact(backup, context) && !parameters.flag(BackupTrustParameter.name)
                     ? "this run's own artifact, authenticated by the step that wrote it" : plan.signature ?? BackupTrust.Verdict.notRequired.summary]
     }
