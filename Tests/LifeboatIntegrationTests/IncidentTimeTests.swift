@@ -52,3 +52,26 @@ struct IncidentTimeTests {
         #expect(latest.stdout.contains("Backup: \(after.lastPathComponent) — the latest daily backup (incident time given as latest)"), "\(latest.stdout)")
     }
 }
+
+extension IncidentTimeTests {
+    /// Issue 20 item 5: an incident or target time before the oldest backup never starts a run
+    /// that could only fail at its first step: the preflight's `backup.choice` fails naming the
+    /// oldest and newest backups, and nothing is started.
+    @Test func aTimeTheBackupsDoNotCoverIsRefusedBeforeTheRun() throws {
+        let database = try ScratchDatabase()
+        let folder = try ScratchFolder()
+        let state = try ScratchFolder()
+        defer { RestoreTests.dropAll(like: "\(database.name)_%") }
+        let environment = try RunbookRunTests.environment(database, folder, state: state, log: folder.url.appendingPathComponent("log").path)
+        let (only, _) = try BackupRoundTripTests.backup(["--type", "daily", "--compress", "--no-encrypt"], environment)
+        for (runbook, input) in [("recent-corruption", "incident_time=2001-01-01T00:00:00Z"), ("point-in-time", "target_time=2001-01-01T00:00:00Z")] {
+            let run = try Command.lifeboat(["runbook", "run", runbook, "--yes", "--input", input], environment: environment)
+            #expect(run.status == 5, "\(runbook): \(run.stderr)")
+            #expect(run.stderr.contains(PreflightTests.line("fail", "backup.choice")), "\(runbook): \(run.stderr)")
+            #expect(run.stderr.contains("the oldest is \(only.lastPathComponent), the newest \(only.lastPathComponent)"), "\(runbook): \(run.stderr)")
+            #expect(RunbookScenarioTests.runIDs(state).isEmpty, "\(runbook): no run started")
+        }
+        let covered = try Command.lifeboat(["runbook", "plan", "recent-corruption", "--input", "incident_time=latest"], environment: environment)
+        #expect(covered.stdout.contains(PreflightTests.line("ok", "backup.choice")) && covered.stdout.contains(only.lastPathComponent), "\(covered.stdout)")
+    }
+}

@@ -48,6 +48,7 @@ public struct Preflight {
         checks.append(localDisk(subject, backup))
         checks.append(serverVersion(subject, backup, server))
         checks.append(serverObjects(subject, backup, server))
+        checks.append(backupChoice(subject))
         checks.append(tables(subject, backup))
         checks.append(secretKey(subject, backup))
         checks.append(cloudCheck)

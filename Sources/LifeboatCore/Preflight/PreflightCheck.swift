@@ -16,7 +16,7 @@ public struct PreflightCheck: Sendable, Codable, Equatable {
         public static func < (a: Status, b: Status) -> Bool { a.rank < b.rank }
     }
 
-    /// `disk.server`, `disk.local`, `server.version`, `server.objects`, `backup.tables`, `gpg.secret_key`, `cloud.object`,
+    /// `disk.server`, `disk.local`, `server.version`, `server.objects`, `backup.choice`, `backup.tables`, `gpg.secret_key`, `cloud.object`,
     /// `services.commands` or `target.lock`: what `--ignore-preflight` takes.
     public let name: String
     public var status: Status
@@ -32,7 +32,7 @@ public struct PreflightCheck: Sendable, Codable, Equatable {
     }
 
     /// The names of every check, in the order they are reported.
-    public static let names = ["disk.server", "disk.local", "server.version", "server.objects", "backup.tables", "gpg.secret_key", "cloud.object",
+    public static let names = ["disk.server", "disk.local", "server.version", "server.objects", "backup.choice", "backup.tables", "gpg.secret_key", "cloud.object",
                                "services.commands", "target.lock"]
 
     /// Checks no `--ignore-preflight` goes past: a held target is never taken over.

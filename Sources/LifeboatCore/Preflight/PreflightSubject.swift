@@ -49,6 +49,10 @@ public struct PreflightSubject: Sendable {
     public var serviceCommands: [(action: String, argv: [String])] = []
     /// Why no service command is checked, when none is (no provider, a drill records them).
     public var servicesNote: String?
+    /// The backup a runbook's `backup.select` step would choose, and why ("NAME — the newest
+    /// daily backup taken before the incident at …"); or why none fits its inputs.
+    public var choice: String?
+    public var choiceProblem: String?
     /// The tables a table-level restore names, as the operator wrote them (`backup.tables`).
     public var tables: [String] = []
     /// Whether the target's locks matter (a verification into a temporary database takes none).

@@ -41,12 +41,19 @@ public struct RunbookPreflight {
             .filter { runs($0, drill: drill) && choices.skipped[$0.id] == nil }
         var outputs: [String: [String: String]] = [:]
         var problem: String?
+        var choice: String?
+        var choiceProblem: String?
         var fromCloud = false
         if let select = steps.first(where: { $0.action == "backup.select" }) {
             fromCloud = resolve(select.parameters["source"]?.texts.first ?? "local", inputs, outputs) == "cloud"
             do {
                 // The plan-time choice already ran it (it lists the folder or the bucket); again only for its error.
-                outputs[select.id] = try choices.outputs[select.id] ?? selectReadOnly(select, inputs: inputs, target: target, drill: drill)
+                let chosen = try choices.outputs[select.id] ?? selectReadOnly(select, inputs: inputs, target: target, drill: drill)
+                outputs[select.id] = chosen
+                choice = "\(chosen["name"] ?? "?") — \(chosen["reason"] ?? "")"
+            } catch let none as BackupSelect.NoMatch {
+                choiceProblem = none.description
+                problem = "step '\(select.id)' (backup.select) finds no backup: \(none.message)"
             } catch {
                 problem = "step '\(select.id)' (backup.select) cannot choose one now: \(Self.text(error))"
             }
@@ -87,6 +94,8 @@ public struct RunbookPreflight {
             }
             subject.tables = named
         }
+        subject.choice = choice
+        subject.choiceProblem = choiceProblem
         let runFolders = stateDirectory.appendingPathComponent("runs")
         if steps.contains(where: { $0.action == "cloud.fetch" }) {
             subject.localWrites.append(PreflightSubject.LocalWrite(folder: runFolders, why: "the download") { manifest, size in size ?? manifest?.fileBytes })

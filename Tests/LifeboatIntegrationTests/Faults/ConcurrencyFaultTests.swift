@@ -105,7 +105,7 @@ struct ConcurrencyFaultTests {
             let outputs = logs.map(Faults.text)
             fault.check(statuses.sorted() == [0, 1], "one runs, one is refused: \(statuses) \(outputs)")
             let refused = outputs[statuses[0] == 0 ? 1 : 0]
-            fault.check(refused.contains("is locked by run") || refused.contains("is locked on its server by"),
+            fault.check(refused.contains("is held by run") || refused.contains("is held on its server by"),
                         "the refusal names the holder: \(refused)")
             fault.check(Faults.text(work.url.appendingPathComponent("log")) == "start\nend\n", "the work was done once")
             // The refused run never started: it leaves no journal that would show as an

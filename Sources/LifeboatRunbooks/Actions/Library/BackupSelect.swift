@@ -70,9 +70,11 @@ enum BackupSelect: RunbookAction {
             reason = "the latest \(kind)backup"
         }
         guard let chosen else {
-            let oldest = current.last.map { "; the oldest \(kind)backup is \($0.name.fileName)" } ?? ""
-            throw RunbookRunError("no \(kind)backup matches (\(reason == "named" ? "by name" : reason)) in the \(source == "cloud" ? "cloud bucket" : "backup folder")\(oldest)",
-                                  hint: source == "cloud" ? "check BACKUP_CLOUD_BUCKET and `lifeboat list --remote`" : "check BACKUP_DIR and `lifeboat list`")
+            let range = current.isEmpty ? "; there is none"
+                : "; the oldest is \(current.last!.name.fileName), the newest \(current.first!.name.fileName)"
+            throw NoMatch(message: "no \(kind)backup matches (\(reason == "named" ? "by name" : reason)) in the \(source == "cloud" ? "cloud bucket" : "backup folder")\(range)",
+                          hint: (source == "cloud" ? "check BACKUP_CLOUD_BUCKET and `lifeboat list --remote`" : "check BACKUP_DIR and `lifeboat list`")
+                              + "; or start a new run with an input the backups cover")
         }
         context.note("selected \(chosen.name.fileName)")
         // Size and SHA-256 go into the journal so a post-incident report can name exactly
@@ -85,6 +87,14 @@ enum BackupSelect: RunbookAction {
     }
 
     static func time(_ date: Date) -> String { ISO8601DateFormatter().string(from: date) }
+
+    /// No backup fits the inputs (a time before the oldest, a type never taken): the
+    /// preflight fails on it (`backup.choice`) instead of the run failing at its first step.
+    struct NoMatch: Error, CustomStringConvertible {
+        let message: String
+        let hint: String
+        var description: String { message + "\n  → " + hint }
+    }
 
     private static func fileSize(_ path: String) -> Int64? {
         ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.int64Value
