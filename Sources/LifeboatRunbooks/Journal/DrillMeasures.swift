@@ -2,7 +2,8 @@ import Foundation
 
 /// What a drill measured, from its journal: RTO, from the start of the run to the moment the
 /// restored data was validated; RPO, the target time (the `target_time` input, else the
-/// run's start) minus the snapshot time of the backup the run chose. For a physical
+/// incident's time — `incident_time`, `deleted_at` —, else the run's start) minus the
+/// snapshot time of the backup the run chose. For a physical
 /// point-in-time recovery (`physical.restore`) the RPO is the target minus the last transaction
 /// the recovery replayed, and the restore's own figures are kept beside it.
 public struct DrillMeasures: Sendable, Codable, Equatable {
@@ -44,7 +45,11 @@ public struct DrillMeasures: Sendable, Codable, Equatable {
         }
         backup = outputs["name"]
         let snapshot = outputs["timestamp"].flatMap { ISO8601DateFormatter().date(from: $0) }
-        let targetTime = state.inputs["target_time"].flatMap(InputValues.timestamp) ?? state.startedAt
+        // The moment the data should be back to: a PITR target, else when the damage began
+        // (recent-corruption's incident_time unless `latest`, accidental-deletion's deleted_at),
+        // else the run's start.
+        let targetTime = ["target_time", "incident_time", "deleted_at"].lazy
+            .compactMap { state.inputs[$0].flatMap { $0 == "latest" ? nil : InputValues.timestamp($0) } }.first ?? state.startedAt
         rpoSeconds = zip(targetTime, snapshot).map { $0.timeIntervalSince($1) }
     }
 }
