@@ -172,7 +172,7 @@ final class FakeAzure {
         process.standardInput = FileHandle.nullDevice
         try process.run()
         try output.close()
-        let deadline = Date().addingTimeInterval(15)
+        let deadline = Date().addingTimeInterval(120)  // a guard against a hang, not a timing assumption: a busy machine may take long
         while !logText.hasPrefix("ready") {
             guard process.isRunning, Date() < deadline else {
                 let text = logText

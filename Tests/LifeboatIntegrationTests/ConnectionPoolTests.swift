@@ -22,7 +22,7 @@ struct ConnectionPoolTests {
     /// on the server side, so this polls until `expected` or a generous deadline).
     static func sessions(on database: ScratchDatabase, expecting expected: Int) throws -> Int {
         let admin = try Connection(try TestEnvironment.adminURL)
-        let deadline = ContinuousClock.now.advanced(by: .seconds(10))
+        let deadline = ContinuousClock.now.advanced(by: .seconds(60))
         while true {
             let count = Int(try admin.query(
                 "SELECT count(*) FROM pg_stat_activity WHERE datname = $1", [database.name]).scalar ?? "") ?? -1
@@ -35,7 +35,7 @@ struct ConnectionPoolTests {
     static func terminate(_ pid: Int, on database: ScratchDatabase) throws {
         let admin = try Connection(try TestEnvironment.adminURL)
         #expect(try admin.query("SELECT pg_terminate_backend($1)", [String(pid)]).scalar == "t")
-        let deadline = ContinuousClock.now.advanced(by: .seconds(10))
+        let deadline = ContinuousClock.now.advanced(by: .seconds(60))
         while try admin.query("SELECT 1 FROM pg_stat_activity WHERE pid = $1", [String(pid)]).rows.count > 0,
               ContinuousClock.now < deadline {
             Thread.sleep(forTimeInterval: 0.05)

@@ -73,7 +73,7 @@ struct InteractiveRestoreTests {
         /// Polls the pane until every one of `texts` is on it, for at most `timeout` seconds;
         /// returns the pane, or fails showing what the pane held.
         @discardableResult
-        func waitFor(_ texts: [String], timeout: TimeInterval = 15) async throws -> String {
+        func waitFor(_ texts: [String], timeout: TimeInterval = 60) async throws -> String {
             let deadline = Date().addingTimeInterval(timeout)
             var pane = ""
             while true {

@@ -18,7 +18,7 @@ struct RunbookEventTests {
         let process = try Command.spawnLifeboat(["runbook", "run", runbook], environment: environment)
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
 
-        let deadline = Date().addingTimeInterval(30)
+        let deadline = Date().addingTimeInterval(180)  // a hang guard; a busy machine may take long
         while receiver.requests(for: "runbook.approval_needed").isEmpty && Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
         let asking = try #require(receiver.requests(for: "runbook.approval_needed").first, "the gate announced itself")
         let runID = try #require(asking.details["run_id"] as? String)

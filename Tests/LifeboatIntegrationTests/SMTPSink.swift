@@ -67,7 +67,7 @@ final class SMTPSink {
         process.standardInput = FileHandle.nullDevice
         try ChildProcess.start(process)
         try handle.close()
-        let deadline = Date().addingTimeInterval(20)
+        let deadline = Date().addingTimeInterval(120)  // a hang guard; a busy machine may take long
         var announced: Int?
         while announced == nil {
             let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""

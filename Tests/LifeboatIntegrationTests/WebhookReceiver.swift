@@ -47,7 +47,7 @@ final class WebhookReceiver {
         process.standardInput = FileHandle.nullDevice
         try process.run()
         try handle.close()
-        let deadline = Date().addingTimeInterval(15)
+        let deadline = Date().addingTimeInterval(120)  // a guard against a hang, not a timing assumption: a busy machine may take long
         var announced: Int?
         while announced == nil {
             let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
