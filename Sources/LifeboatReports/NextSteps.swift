@@ -96,7 +96,7 @@ enum NextSteps {
         if spec.safeToRepeat {
             return ["Step '\(step.id)' (\(action)) is safe to repeat: `lifeboat runbook resume \(run)` runs it again and goes on."]
         }
-        if action == "restore.database" {
+        if action == "restore.database" || action == "restore.database_prepare" {
             let target = report.target ?? "the target"
             return ["Step '\(step.id)' (\(action)) was interrupted: `lifeboat runbook resume \(run)` builds it again when it was still restoring into its scratch copy (the live database untouched), and otherwise stops and says what it found. "
                 + "Then check `psql -l` (a new `\(target)_before_*` database means the swap happened) and resume with `lifeboat runbook resume \(run) --retry-step` to run it again, or `--skip-step` if it completed."]

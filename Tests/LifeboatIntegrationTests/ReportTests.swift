@@ -127,16 +127,18 @@ struct ReportTests {
         #expect(report.runID == runID && report.outcome == .succeeded && !report.drill)
         #expect(report.scenario.name == "recent-corruption" && report.scenario.sha256?.count == 64)
         #expect(report.target == database.name && report.host == ProcessInfo.processInfo.hostName)
-        #expect(report.steps.map(\.id) == ["pick", "verify", "stop", "restore", "check", "start", "health"])
+        #expect(report.steps.map(\.id) == ["pick", "prepare", "stop", "restore", "start", "health", "check"])
         #expect(report.steps.allSatisfy { $0.status == .succeeded && $0.attempts == 1 && $0.startedAt != nil && $0.finishedAt != nil })
-        #expect(report.steps.map(\.action) == ["backup.select", "backup.verify", "services.stop", "restore.database", "sql.check",
-                                               "services.start", "services.health"])
+        #expect(report.steps.map(\.action) == ["backup.select", "restore.database_prepare", "services.stop", "restore.database",
+                                               "services.start", "services.health", "sql.check"])
         let backupUsed = try #require(report.backup)
         #expect(backupUsed.name == backup.lastPathComponent && backupUsed.sha256 == manifest.sha256 && backupUsed.bytes == manifest.fileBytes)
         #expect(backupUsed.source == "local" && backupUsed.type == "daily" && backupUsed.snapshotAt != nil)
         let gate = try #require(report.step("stop")?.approval)
         #expect(gate.approvedBy == "auto (--yes)" && gate.requestedAt != nil && gate.waitSeconds != nil)
-        #expect(report.validations.map(\.step) == ["verify", "check"])
+        // The one restore is the proof of the backup: validated before the stop, in the report's validations.
+        #expect(report.validations.map(\.step) == ["prepare", "check"])
+        #expect(report.validations.first?.outputs["rows"] == String(manifest.totalRows))
         #expect(report.validations.allSatisfy { $0.status == .succeeded })
         #expect(report.measures.rtoSeconds.map { $0 > 0 && $0 < 600 } == true)
         #expect(report.measures.rpoSeconds.map { $0 >= 0 } == true)
@@ -174,7 +176,7 @@ struct ReportTests {
         let check = try #require(report.step("check"))
         #expect(check.status == .failed && check.message?.contains("expected > 0") == true)
         #expect(report.validations.last?.step == "check" && report.validations.last?.status == .failed)
-        #expect(report.step("start") == nil, "nothing ran after the failure")
+        #expect(report.step("start")?.status == .succeeded, "the application is started right after the swap, before the check")
         let kept = try #require(report.step("restore")?.outputs["kept_as"])
         #expect(kept.hasPrefix("\(database.name)_before_"))
         #expect(report.nextSteps.first?.contains("Read the error of step 'check' (sql.check)") == true)
@@ -248,10 +250,10 @@ struct ReportTests {
             usleep(100_000)
             runID = RunbookScenarioTests.runIDs(state).first
             if let runID, let events = try? RunbookRunTests.journal(state, runID) {
-                restoring = events.contains { $0.kind == .stepStarted && $0.step == "restore" }
+                restoring = events.contains { $0.kind == .stepStarted && $0.step == "prepare" }
             }
         }
-        #expect(restoring, "the run reached the restore step")
+        #expect(restoring, "the run reached the prepare step")
         usleep(500_000)
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
@@ -260,14 +262,14 @@ struct ReportTests {
         let reports = try Self.reports(id, environment)
         let report = reports.report
         #expect(report.outcome == .interrupted && report.finishedAt == nil)
-        #expect(report.interruptedSteps == ["restore"])
-        let restore = try #require(report.step("restore"))
-        #expect(restore.status == .interrupted && restore.startedAt != nil && restore.finishedAt == nil)
-        #expect(["pick", "verify", "stop"].allSatisfy { report.step($0)?.status == .succeeded })
-        #expect(report.outcomeMessage?.contains("step 'restore' started and never finished") == true)
+        #expect(report.interruptedSteps == ["prepare"])
+        let prepare = try #require(report.step("prepare"))
+        #expect(prepare.status == .interrupted && prepare.startedAt != nil && prepare.finishedAt == nil)
+        #expect(report.step("pick")?.status == .succeeded)
+        #expect(report.outcomeMessage?.contains("step 'prepare' started and never finished") == true)
         #expect(report.nextSteps.contains { $0.contains("lifeboat runbook resume \(id) --retry-step") && $0.contains("--skip-step") })
-        #expect(reports.markdown.contains("| Interrupted step | restore |"))
-        #expect(reports.markdown.contains("| restore | restore.database | **interrupted** |"))
+        #expect(reports.markdown.contains("| Interrupted step | prepare |"))
+        #expect(reports.markdown.contains("| prepare | restore.database_prepare | **interrupted** |"))
         #expect(reports.html.contains("<g class=\"step interrupted\">"))
         Self.expectSelfContained(reports.html)
         try Self.expectAgreement(id, report, environment)

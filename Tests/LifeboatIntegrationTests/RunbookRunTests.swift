@@ -56,7 +56,7 @@ struct RunbookRunTests {
         #expect(events.last?.kind == .runFinished && events.last?.status == .succeeded)
         #expect(events.contains { $0.kind == .approval && $0.step == "stop" && $0.by == "auto (--yes)" })
         let finished = events.filter { $0.kind == .stepFinished && $0.status == .succeeded }.compactMap(\.step)
-        #expect(finished == ["pick", "verify", "stop", "restore", "check", "start", "health"])
+        #expect(finished == ["pick", "prepare", "stop", "restore", "start", "health", "check"])
 
         let status = try Command.lifeboat(["runbook", "status", runID], environment: environment)
         #expect(status.stdout.contains("succeeded"))
@@ -91,23 +91,23 @@ struct RunbookRunTests {
         try Data().write(to: tools.url.appendingPathComponent("slow"))
 
         let process = try Command.spawnLifeboat(["runbook", "run", "recent-corruption", "--input", "incident_time=latest", "--yes"], environment: environment)
-        // Wait until the restore step is journaled as started (after pick, verify, stop finished).
+        // Wait until the prepare step (the one restore) is journaled as started, after pick.
         var runID: String?
         var restoring = false
         for _ in 0..<600 where !restoring {
             usleep(100_000)
             runID = (try? FileManager.default.contentsOfDirectory(atPath: state.url.appendingPathComponent("runs").path))?.first
             if let runID, let events = try? Self.journal(state, runID) {
-                restoring = events.contains { $0.kind == .stepStarted && $0.step == "restore" }
+                restoring = events.contains { $0.kind == .stepStarted && $0.step == "prepare" }
             }
         }
-        #expect(restoring, "the run reached the restore step")
+        #expect(restoring, "the run reached the prepare step")
         usleep(500_000)
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         try FileManager.default.removeItem(at: tools.url.appendingPathComponent("slow"))
         let id = try #require(runID)
-        #expect(try String(contentsOfFile: log, encoding: .utf8) == "stop\n", "only stop ran before the kill")
+        #expect(!FileManager.default.fileExists(atPath: log), "the application still runs: nothing is stopped while the copy is built")
 
         // Killed while building its scratch copy (the swap never began): a plain resume drops
         // that copy and restores again, the live database untouched meanwhile.
@@ -118,9 +118,11 @@ struct RunbookRunTests {
         #expect(try RestoreTests.checksums(database) == original)
         #expect(try String(contentsOfFile: log, encoding: .utf8) == "stop\nstart\nhealth\n", "stop was not run again")
         let events = try Self.journal(state, id)
-        #expect(events.filter { $0.kind == .stepStarted && $0.step == "verify" }.count == 1, "verify ran once")
-        #expect(events.filter { $0.kind == .stepStarted && $0.step == "restore" }.count == 2, "restore ran again")
-        #expect(events.contains { $0.kind == .stepRetried && $0.step == "restore" && $0.by == nil }, "journaled as a safe redo")
+        #expect(events.filter { $0.kind == .stepStarted && $0.step == "pick" }.count == 1, "pick ran once")
+        #expect(events.filter { $0.kind == .stepStarted && $0.step == "prepare" }.count == 2, "prepare ran again")
+        #expect(events.filter { $0.kind == .stepStarted && $0.step == "restore" }.count == 1, "the swap ran once")
+        #expect(events.contains { $0.kind == .stepRetried && $0.step == "prepare" && $0.by == nil }, "journaled as a safe redo")
+        #expect(try RestoreTests.databases(like: "\(database.name)_restore_%").isEmpty, "the half-built copy was dropped, the second one swapped in")
         #expect(events.contains { $0.kind == .interrupted && $0.signal == nil }, "the kill found at resume is journaled")
         #expect(events.last?.status == .succeeded)
     }
@@ -181,7 +183,7 @@ extension RunbookRunTests {
             for _ in 0..<600 {
                 if let id = runID ?? (try? FileManager.default.contentsOfDirectory(atPath: state.url.appendingPathComponent("runs").path))?.first,
                    let events = try? Self.journal(state, id),
-                   events.contains(where: { $0.kind == .stepFinished && $0.step == "verify" && $0.status == .succeeded }) {
+                   events.contains(where: { $0.kind == .stepFinished && $0.step == "prepare" && $0.status == .succeeded }) {
                     usleep(300_000)
                     return id
                 }
@@ -207,7 +209,7 @@ extension RunbookRunTests {
         #expect(try RestoreTests.checksums(database) == original)
         let events = try Self.journal(state, runID)
         #expect(events.contains { $0.kind == .approval && $0.step == "stop" && $0.by == "alice" })
-        #expect(events.filter { $0.kind == .stepStarted && $0.step == "verify" }.count == 1, "verify was not repeated")
+        #expect(events.filter { $0.kind == .stepStarted && $0.step == "prepare" }.count == 1, "prepare was not repeated")
         #expect(events.last?.status == .succeeded)
     }
 }
@@ -266,6 +268,7 @@ extension RunbookRunTests {
         let folder = try ScratchFolder()
         let state = try ScratchFolder()
         let log = folder.url.appendingPathComponent("services.log").path
+        defer { RestoreTests.dropAll(like: "\(database.name)_%") }
         let environment = try Self.environment(database, folder, state: state, log: log)
         _ = try BackupRoundTripTests.backup(["--type", "daily", "--compress", "--no-encrypt"], environment)
         let before = try RestoreTests.checksums(database)
@@ -275,7 +278,7 @@ extension RunbookRunTests {
             usleep(100_000)
             if let id = (try? FileManager.default.contentsOfDirectory(atPath: state.url.appendingPathComponent("runs").path))?.first,
                let events = try? Self.journal(state, id),
-               events.contains(where: { $0.kind == .stepFinished && $0.step == "verify" }) {
+               events.contains(where: { $0.kind == .stepFinished && $0.step == "prepare" }) {
                 runID = id
             }
         }

@@ -128,7 +128,7 @@ struct RunbookScenarioTests {
         #expect(try RestoreTests.databases(like: database.name) == [database.name], "the database exists again")
         #expect(try database.rowCounts() == counts)
         #expect(try RestoreTests.checksums(database) == original)
-        #expect(Self.log(log) == "stop\nstart\n", "services stopped before and started after the restore")
+        #expect(Self.log(log) == "stop\nstart\n", "services stopped before and started after the swap")
 
         let artifacts = state.url.appendingPathComponent("runs/\(runID)/artifacts")
         let fetched = artifacts.appendingPathComponent(file.lastPathComponent)
@@ -141,7 +141,7 @@ struct RunbookScenarioTests {
         let events = try RunbookRunTests.journal(state, runID)
         #expect(events.last?.kind == .runFinished && events.last?.status == .succeeded)
         #expect(events.contains { $0.kind == .approval && $0.step == "stop" && $0.by == "auto (--yes)" })
-        #expect(Self.finishedSteps(events) == ["pick", "fetch", "verify", "decrypt", "stop", "restore", "validate", "start"])
+        #expect(Self.finishedSteps(events) == ["pick", "fetch", "decrypt", "prepare", "stop", "restore", "start", "validate"])
         let outputs = events.last { $0.kind == .stepFinished && $0.step == "decrypt" }?.outputs
         #expect(outputs?["path"] == decrypted.path)
     }

@@ -42,7 +42,9 @@ struct TargetLockTests {
         let byName = try Command.lifeboat(restore + ["--ignore-preflight", "target.lock"], environment: environment)
         #expect(byName.status == 2 && byName.stderr.contains("cannot be taken over"), "\(byName.stderr)")
         #expect(try database.connect().query("SELECT count(*) FROM film WHERE title = 'DAMAGED'").scalar != "0", "nothing was restored")
-        #expect(try RestoreTests.databases(like: "\(database.name)_%").isEmpty, "no copy was built")
+        // Only the run's own copy, prepared before its gate; the refused restore built none.
+        let prepared = try RunbookRunTests.journal(state, held).first { $0.kind == .stepFinished && $0.step == "prepare" }?.outputs?["database"]
+        #expect(try RestoreTests.databases(like: "\(database.name)_%") == [try #require(prepared)], "no copy was built by the refused restore")
 
         let abort = try Command.lifeboat(["runbook", "abort", held], environment: environment)
         #expect(abort.succeeded, "\(abort.stderr)")

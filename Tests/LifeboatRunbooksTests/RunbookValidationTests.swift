@@ -75,7 +75,7 @@ import Testing
     @Test func planOrderFollowsNeedsThenFileOrder() throws {
         let runbook = try RunbookLibrary.loadValidated(Self.shippedDirectory.appendingPathComponent("recent-corruption.yaml"))
         let plan = try Planner(environment: [:]).plan(runbook, inputs: ["incident_time": "latest"])
-        #expect(plan.steps.map(\.step.id) == ["pick", "verify", "stop", "restore", "check", "start", "health"])
+        #expect(plan.steps.map(\.step.id) == ["pick", "prepare", "stop", "restore", "start", "health", "check"])
         #expect(throws: Error.self) { try Planner(environment: [:]).plan(runbook, inputs: ["nonsense": "1"]) }
     }
 }

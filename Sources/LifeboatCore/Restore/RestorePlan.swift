@@ -28,6 +28,7 @@ public struct RestorePlan: Sendable, Codable {
     public var largeObjects = false
     /// Table mode: a scratch database an earlier rehearsal restored and validated from this
     /// backup (`RestoreRunner.rehearse`): copied from instead of restoring a second time.
+    /// Safe mode: the copy `RestoreRunner.prepare` built and validated: swapped in as it is.
     public var staged: String?
     /// What the signature check found (`BackupTrust.Verdict.summary`); nil in plans of older runs.
     public var signature: String?
@@ -37,7 +38,8 @@ public struct RestorePlan: Sendable, Codable {
         var lines = ["backup:   \(backup)", "target:   database \(target)\(targetExists ? "" : " (does not exist yet)")"]
         switch mode {
         case .safe:
-            lines.append("mode:     safe — restore into \(scratch ?? "?"), validate row counts, then swap names")
+            lines.append(staged.map { "mode:     safe — swap in \($0), already restored and validated from this backup" }
+                         ?? "mode:     safe — restore into \(scratch ?? "?"), validate row counts, then swap names")
             if targetExists { lines.append("          the current \(target) is kept as \(keptAs ?? "?") (undo with `lifeboat restore --rollback`)") }
         case .inPlace:
             lines.append("mode:     IN-PLACE — \(target) is DROPPED and recreated; there is no copy to roll back to")

@@ -133,6 +133,45 @@ public struct RestoreRunner {
         }
     }
 
+    /// What a restore checked against the backup's manifest.
+    public struct Validation: Sendable {
+        public let tables: Int
+        public let rows: Int64
+        /// The other objects compared (large objects, sequences, ...), in words; empty when none.
+        public let objects: String
+    }
+
+    /// A safe restore's first half, for a runbook that stops the application only for the swap:
+    /// the backup restored and validated beside the live database, changing nothing live. The
+    /// copy is kept for `run` (`plan.staged`), so the backup is restored once and the restored,
+    /// validated copy is the proof that the backup is good. Nil validation: no manifest.
+    public func prepare(_ plan: RestorePlan) throws -> (database: String, validation: Validation?) {
+        guard plan.mode == .safe, let scratch = plan.scratch else {
+            throw LifeboatError(stage: "restore", message: "only a safe restore can be prepared beside the live database", category: .configuration)
+        }
+        GnuPGAgent.launch(homeDirectory: configuration.gnupgHome)
+        let reader = try open(URL(fileURLWithPath: plan.backup))
+        let admin = try DatabaseAdmin(conninfo: configuration.databaseURL ?? "")
+        defer { admin.close() }
+        let validation = try restoreValidated(reader, into: scratch, like: .forBackup(reader.manifest, replacing: try admin.shape(of: plan.target)),
+                                              admin: admin, properties: plan.targetExists ? .report : .enforce)
+        note("prepared: nothing live changed; \(scratch) is kept for the swap")
+        return (scratch, validation)
+    }
+
+    /// The copy an earlier `prepare` left for this safe restore, when it is still there. A name
+    /// Lifeboat did not derive for this target is refused: the swap would put any database the
+    /// journal (or whoever edited it) names in place of the live one.
+    func stagedCopy(_ plan: RestorePlan, admin: DatabaseAdmin) throws -> String? {
+        guard let staged = plan.staged else { return nil }
+        guard DatabaseNames.isDerived(staged, from: plan.target, "restore") else {
+            throw LifeboatError(stage: "restore", message: "refusing to swap in \(staged): it is not a copy Lifeboat prepared for \(plan.target)",
+                                hint: "the staged database must be the one the prepare step named (\(plan.target)_restore_<time>); nothing live changed",
+                                category: .configuration)
+        }
+        return try admin.exists(staged) ? staged : nil
+    }
+
     /// Whether the manifest has the table, by plain or qualified name; a partitioned parent
     /// (whose rows pg_dump writes under its partitions, `payment_p2022_01`) counts too. The
     /// scratch restore checks again against the real catalog before anything is copied.
@@ -157,9 +196,15 @@ public struct RestoreRunner {
         var differences: [String] = []
         switch plan.mode {
         case .safe:
-            let scratch = plan.scratch!
-            try restoreValidated(reader, into: scratch, like: .forBackup(reader.manifest, replacing: try admin.shape(of: plan.target)),
-                                 admin: admin, properties: plan.targetExists ? .report : .enforce)
+            var scratch = plan.scratch!
+            if let staged = try stagedCopy(plan, admin: admin) {
+                scratch = staged
+                note("swapping in \(staged), restored and validated from this backup by the earlier step")
+            } else {
+                if let staged = plan.staged { note("\(staged) is gone: restoring the backup again") }
+                try restoreValidated(reader, into: scratch, like: .forBackup(reader.manifest, replacing: try admin.shape(of: plan.target)),
+                                     admin: admin, properties: plan.targetExists ? .report : .enforce)
+            }
             do {
                 if plan.targetExists {
                     differences = try admin.carryProperties(from: plan.target, to: scratch)
@@ -171,7 +216,7 @@ public struct RestoreRunner {
                 try? admin.drop(scratch)
                 throw error
             }
-            terminated = try swap(plan, admin: admin)
+            terminated = try swap(plan, scratch: scratch, admin: admin)
         case .inPlace:
             note("checking the backup end to end before dropping anything")
             var checking = reader
@@ -226,9 +271,10 @@ public struct RestoreRunner {
     /// with `properties` also large objects, sequences, materialized views and the database's
     /// properties (a table restore, which brings back only rows, leaves it nil);
     /// on any failure the database is dropped, so nothing half-restored remains.
+    @discardableResult
     private func restoreValidated(_ reader: BackupReader, into database: String, like shape: DatabaseAdmin.Shape?,
                                   admin: DatabaseAdmin, dropOnFailure: Bool = true, ownerFromShape: Bool = true,
-                                  properties: ObjectValidator.PropertyPolicy? = nil) throws {
+                                  properties: ObjectValidator.PropertyPolicy? = nil) throws -> Validation? {
         note("restoring \(reader.file.lastPathComponent) into \(database)")
         try admin.create(database, like: shape, withOwner: ownerFromShape)
         do {
@@ -245,12 +291,15 @@ public struct RestoreRunner {
                                         hint: "the live database was not changed; use another backup", category: .badBackup)
                 }
                 note("validated: \(manifest.tables.count) tables, \(manifest.totalRows) rows match the manifest")
+                var checked = ""
                 if let properties {
-                    let checked = try ObjectValidator.enforce(manifest, in: connection, properties: properties, note: note)
+                    checked = try ObjectValidator.enforce(manifest, in: connection, properties: properties, note: note)
                     if !checked.isEmpty { note("validated: \(checked) match the manifest") }
                 }
+                return Validation(tables: manifest.tables.count, rows: manifest.totalRows, objects: checked)
             } else {
                 note("not validated: the backup has no manifest, so its row counts could not be compared")
+                return nil
             }
         } catch {
             if dropOnFailure { try? admin.drop(database) }
@@ -259,8 +308,7 @@ public struct RestoreRunner {
     }
 
     /// The short step: block connections, end sessions, rename live → before, restored → live.
-    private func swap(_ plan: RestorePlan, admin: DatabaseAdmin) throws -> Int {
-        let scratch = plan.scratch!
+    private func swap(_ plan: RestorePlan, scratch: String, admin: DatabaseAdmin) throws -> Int {
         guard plan.targetExists, let keptAs = plan.keptAs else {
             try admin.rename(scratch, to: plan.target)
             note("\(scratch) renamed to \(plan.target)")

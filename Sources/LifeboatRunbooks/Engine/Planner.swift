@@ -138,7 +138,7 @@ extension Planner.Plan {
                 if commands.isEmpty { lines.append("     runs: nothing (no services provider configured, or none for this action)") }
                 for command in commands { lines.append("     runs: \(command)") }
             }
-            if ["restore.database", "restore.tables", "restore.tables_rehearse", "sessions.terminate"].contains(step.action),
+            if ["restore.database", RestoreDatabasePrepare.spec.name, "restore.tables", "restore.tables_rehearse", "sessions.terminate"].contains(step.action),
                !planned.parameters.contains(where: { $0.0 == "database" }) {
                 lines.append("     database: \(target)")
             }

@@ -58,7 +58,7 @@ public struct RunbookPreflight {
                 problem = "step '\(select.id)' (backup.select) cannot choose one now: \(Self.text(error))"
             }
         }
-        let consumers = ["cloud.fetch", "backup.verify", "backup.decrypt", "restore.database", "restore.tables", "restore.tables_rehearse", "validate.row_counts"]
+        let consumers = ["cloud.fetch", "backup.verify", "backup.decrypt", "restore.database", RestoreDatabasePrepare.spec.name, "restore.tables", "restore.tables_rehearse", "validate.row_counts"]
         var backup = PreflightSubject.Backup.unresolved(problem ?? "no step names a backup", fromCloud: fromCloud)
         if problem == nil, let first = steps.first(where: { consumers.contains($0.action) }) {
             let parameter = first.action == "cloud.fetch" ? "name" : "backup"
@@ -69,7 +69,7 @@ public struct RunbookPreflight {
             }
         }
 
-        let restoring = steps.filter { ["restore.database", "restore.tables", "restore.tables_rehearse", "backup.verify"].contains($0.action) }
+        let restoring = steps.filter { ["restore.database", RestoreDatabasePrepare.spec.name, "restore.tables", "restore.tables_rehearse", "backup.verify"].contains($0.action) }
         let serverWork: PreflightSubject.ServerWork
         if restoring.isEmpty {
             serverWork = .none
@@ -79,7 +79,7 @@ public struct RunbookPreflight {
             serverWork = .newDatabase
         }
         var subject = PreflightSubject(backup: backup, target: target, serverWork: serverWork,
-                                       readsBackup: steps.contains { ["backup.verify", "backup.decrypt", "restore.database", "restore.tables", "restore.tables_rehearse"].contains($0.action) },
+                                       readsBackup: steps.contains { ["backup.verify", "backup.decrypt", "restore.database", RestoreDatabasePrepare.spec.name, "restore.tables", "restore.tables_rehearse"].contains($0.action) },
                                        checksLock: true)
         // A drill's target is a scratch database the run makes first: its tables are the backup's.
         if !drill {

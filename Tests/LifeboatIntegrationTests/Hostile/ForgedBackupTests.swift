@@ -245,7 +245,7 @@ struct ForgedBackupTests {
                 == "hello,world")
     }
 
-    /// recent-corruption picks the newest local backup: the forged one; its verify step refuses it.
+    /// recent-corruption picks the newest local backup: the forged one; its prepare step refuses it.
     @Test func recentCorruptionRunbookRefusesTheForgery() throws {
         try ReliabilityLog.run(.hostile, "forged backup, runbook recent-corruption") { check in
             let live = try Self.liveDatabase()

@@ -3,7 +3,8 @@ import LifeboatCore
 
 /// `restore.database`: a whole backup into the target: `safe` builds it beside the live
 /// database and swaps (the old one kept), `in-place` replaces it after a full integrity pass,
-/// `scratch` creates a new database and refuses one that exists.
+/// `scratch` creates a new database and refuses one that exists. With `staged` (the copy a
+/// `restore.database_prepare` step built and validated) a safe restore is only the swap.
 enum RestoreDatabase: RunbookAction {
     static let spec = ActionSpec(
         name: "restore.database", summary: "restore a backup into the target database",
@@ -11,6 +12,7 @@ enum RestoreDatabase: RunbookAction {
             .required("backup", .string, "path of the backup"),
             .optional("mode", .choice(["safe", "in-place", "scratch"]), "safe (default), in-place, or scratch (a new database)"),
             .optional("database", .string, "target database (default: the runbook target)"),
+            .optional("staged", .string, "safe mode: the copy a restore.database_prepare step left, swapped in instead of restoring again"),
             BackupTrustParameter.spec,
         ],
         outputs: ["database", "kept_as", "database_properties", BackupTrustParameter.output], safeToRepeat: false, changesLiveSystems: true)
@@ -20,9 +22,15 @@ enum RestoreDatabase: RunbookAction {
         let mode = parameters.string("mode") ?? "safe"
         var runner = context.restoreRunner(database: parameters.string("database"))
         runner.allowUnsigned = parameters.flag(BackupTrustParameter.name) || BackupTrustParameter.isRunArtifact(backup, context)
-        let plan = try runner.plan(backup: backup, mode: mode == "in-place" ? .inPlace : .safe)
+        var plan = try runner.plan(backup: backup, mode: mode == "in-place" ? .inPlace : .safe)
         if mode == "scratch" && plan.targetExists {
             throw RunbookRunError("scratch restore target \(plan.target) already exists", hint: "name a new database")
+        }
+        if let staged = parameters.string("staged"), !staged.isEmpty {
+            guard mode == "safe" else {
+                throw RunbookRunError("staged is for a safe restore, not mode \(mode)", hint: "leave staged out, or use mode: safe")
+            }
+            plan.staged = staged
         }
         try context.checkpoint?(ScratchRedo.checkpoint(mode: mode, plan: plan))
         let result = try runner.run(plan)
