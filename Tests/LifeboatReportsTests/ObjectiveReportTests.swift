@@ -153,3 +153,17 @@ import LifeboatRunbooks
         #expect(rows[0]["objectives_met"] is NSNull && rows[1]["objectives_met"] as? Bool == false)
     }
 }
+
+extension ObjectiveReportTests {
+    /// A drill records services.stop and services.start without starting them: the downtime it
+    /// reports is the span of the steps between them.
+    @Test func aDrillsDowntimeSpansTheRecordedSteps() {
+        var journal = SyntheticJournal(drill: true)
+        journal.step("pick", "backup.select", from: 1, to: 2, outputs: J.selectOutputs)
+        journal.finished("stop", "services.stop", at: 3, .recorded, message: "drill: record")
+        journal.step("restore", "restore.database", from: 3, to: 30)
+        journal.finished("start", "services.start", at: 31, .recorded, message: "drill: record")
+        journal.runFinished(.succeeded, at: 32)
+        #expect(DrillMeasures(state: RunState(events: journal.events)).downtimeSeconds == 28)
+    }
+}

@@ -92,7 +92,8 @@ extension DrillMeasures {
         let stopped = state.order.compactMap { id -> Date? in
             guard let name = action(id), stopActions.contains(name), let record = state.steps[id],
                   let status = record.status, ended.contains(status) else { return nil }
-            return record.startedAt
+            // A drill records a stop without starting it: the moment it was recorded is when it would have begun.
+            return record.startedAt ?? record.finishedAt
         }.min()
         guard let stopped else { return 0 }
         let started = state.order.compactMap { id -> Date? in
