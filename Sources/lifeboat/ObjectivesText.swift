@@ -18,25 +18,12 @@ enum ObjectivesText {
         for line in lines(verdicts) { Swift.print(line) }
     }
 
-    /// `runbook run` and `resume`: what `RunbookCommand.printResult` prints, with the measures
-    /// and the objectives (in `--json`: `measures`, whose `objectives` hold each verdict).
+    /// `runbook run` and `resume`: what `RunbookCommand.printResult` prints, then the objectives
+    /// (text only). `--json` keeps its flat `run_id`/`status` shape, which scripts read as a map
+    /// of strings; a run's verdicts are in `lifeboat report RUN_ID --json` (`objectives`).
     static func printResult(_ runID: String, _ state: RunState, runbook: Runbook, json: Bool) throws {
-        let measures = DrillMeasures(state: state, runbook: runbook)
-        let verdicts = state.finished == .succeeded ? measures.objectives : []
-        if json {
-            var shown = measures
-            shown.objectives = verdicts
-            try Terminal.printJSON(RunResult(runID: runID, status: state.finished?.rawValue ?? "open", measures: shown))
-        } else {
-            RunbookCommand.printStatus(runID, state)
-            print(verdicts)
-        }
-    }
-
-    /// `runbook run --json`: the run id and status as before, and the measures beside them.
-    struct RunResult: Encodable {
-        let runID: String
-        let status: String
-        let measures: DrillMeasures
+        try RunbookCommand.printResult(runID, state, json: json)
+        guard !json, state.finished == .succeeded else { return }
+        print(DrillMeasures(state: state, runbook: runbook).objectives)
     }
 }

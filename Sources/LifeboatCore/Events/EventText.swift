@@ -18,7 +18,7 @@ public enum EventText {
         switch name {
         case .backupCompleted, .backupVerified, .runbookCompleted: return ":white_check_mark:"
         case .backupFailed, .backupVerificationFailed, .cloudSyncFailed, .runbookStepFailed, .runbookFailed: return ":x:"
-        case .diskLow, .backupSizeAnomaly, .runbookObjectiveMissed: return ":warning:"
+        case .diskLow, .backupSizeAnomaly, .runbookObjectiveMissed, .drillRegressed: return ":warning:"
         case .runbookStarted: return ":arrow_forward:"
         case .runbookApprovalNeeded: return ":raised_hand:"
         case .runbookNotice: return ":loudspeaker:"
@@ -57,6 +57,10 @@ public enum EventText {
             let run = text("run_id").map { " (run \($0))" } ?? ""
             return "\(text("runbook") ?? "runbook")\(run): \(objective) objective of \(text("objective_seconds") ?? "?")s missed, "
                 + "achieved \(text("achieved_seconds") ?? "?")s"
+        case .drillRegressed:
+            let run = text("run_id").map { " (run \($0))" } ?? ""
+            return "\(text("runbook") ?? "runbook")\(run): drill RTO \(text("rto_seconds") ?? "?")s is \(text("factor") ?? "?")× "
+                + "the median of the previous drills (\(text("median_seconds") ?? "?")s)"
         case .runbookStarted, .runbookStepFailed, .runbookApprovalNeeded, .runbookCompleted, .runbookFailed, .runbookNotice:
             var parts = [text("runbook") ?? "runbook"]
             if let name = text("event") { parts[0] += " \(name)" }
