@@ -35,6 +35,8 @@ struct ObjectiveDrillTests {
             environment[key] = value
         }
         _ = try BackupRoundTripTests.backup(["--type", "daily", "--compress"], environment)
+        let metrics = folder.url.appendingPathComponent("metrics/lifeboat.prom").path
+        environment["LIFEBOAT_METRICS_FILE"] = metrics
         let runbook = try Self.copy(meets ? "objectives:\n  rto: 1h\n  rpo: 26h\n  downtime: 1h" : "objectives:\n  rto: 1ms\n  rpo: 26h",
                                     into: folder)
         let kinds: [RecoveryObjectives.Kind] = meets ? [.rto, .rpo, .downtime] : [.rto, .rpo]
@@ -104,6 +106,14 @@ struct ObjectiveDrillTests {
         try #require(none.succeeded, "\(none.stderr)")
         let realRuns = (try JSONSerialization.jsonObject(with: Data(none.stdout.utf8)) as? [String: Any])?["runs"] as? [Any]
         #expect(realRuns?.isEmpty == true, "--runs leaves the drills out: \(none.stdout)")
+
+        // The metrics textfile: the last drill's measures and each objective's verdict.
+        let prom = try String(contentsOfFile: metrics, encoding: .utf8)
+        #expect(prom.contains(#"lifeboat_drill_rto_seconds{runbook="recent-corruption"} "#), "\(prom)")
+        #expect(prom.contains(#"lifeboat_drill_rpo_seconds{runbook="recent-corruption"} "#))
+        #expect(prom.contains(#"lifeboat_drill_last_timestamp_seconds{runbook="recent-corruption"} "#))
+        #expect(prom.contains(#"lifeboat_drill_objective_met{runbook="recent-corruption",objective="rto"} \#(meets ? 1 : 0)"#), "\(prom)")
+        #expect(prom.contains(#"lifeboat_drill_objective_met{runbook="recent-corruption",objective="rpo"} 1"#))
 
         // The webhook: one objective_missed per missed drill, with the numbers; none when met.
         let missed = receiver.requests(for: "runbook.objective_missed")
