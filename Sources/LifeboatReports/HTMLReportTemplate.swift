@@ -72,6 +72,16 @@ footer { padding: 12px 32px 24px; color: var(--muted); font-size: 12px; }
 {{#summary}}<tr><th scope="row">{{label}}</th><td>{{value}}</td></tr>
 {{/summary}}</table>
 </section>
+{{#hasObjectives}}<section id="objectives">
+<h2>Objectives</h2>
+<p>{{objectiveSummary}}</p>
+<table>
+<thead><tr><th>objective</th><th>promised</th><th>achieved</th><th>verdict</th></tr></thead>
+<tbody>
+{{#objectives}}<tr><td class="nowrap">{{objectiveLabel}}</td><td class="num">{{promised}}</td><td class="num">{{achieved}}</td><td class="nowrap"><span class="swatch" style="background: {{verdictColour}}"></span>{{verdict}}</td></tr>
+{{/objectives}}</tbody>
+</table>
+</section>{{/hasObjectives}}
 <section id="timeline">
 <h2>Timeline</h2>
 {{> timeline}}

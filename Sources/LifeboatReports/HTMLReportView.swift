@@ -70,6 +70,15 @@ struct HTMLReportView {
         let why: String
     }
 
+    /// Names differ from the other rows' so that none falls through to an outer value.
+    struct ObjectiveRow {
+        let objectiveLabel: String
+        let promised: String
+        let achieved: String
+        let verdict: String
+        let verdictColour: String
+    }
+
     struct ValidationRow {
         let step: String
         let action: String
@@ -106,6 +115,9 @@ struct HTMLReportView {
     let hasDescription: Bool
     let description: String
     let summary: [Field]
+    let hasObjectives: Bool
+    let objectiveSummary: String
+    let objectives: [ObjectiveRow]
     let chartWidth: String
     let chartHeight: String
     let axisY: String
@@ -180,9 +192,17 @@ struct HTMLReportView {
             Field(label: "Duration", value: ReportText.duration(report.durationSeconds)),
             Field(label: "RTO", value: report.measures.rtoSeconds.map { "\(ReportText.duration($0)) (\(ReportText.rtoMeaning))" } ?? "not reached"),
             Field(label: "RPO", value: report.measures.rpoSeconds.map { "\(ReportText.duration($0)) (\(ReportText.rpoMeaning(report.measures)))" } ?? "unknown (no backup chosen)"),
+            Field(label: "Downtime", value: report.measures.downtimeSeconds.map { "\(ReportText.duration($0)) (\(ReportText.downtimeMeaning))" } ?? "not measured (stopped and never started again)"),
             Field(label: "Inputs", value: ReportText.pairs(report.inputs)),
         ]
         self.summary = summary
+        objectives = report.objectives.map { objective in
+            ObjectiveRow(objectiveLabel: objective.label, promised: objective.promised, achieved: objective.achieved, verdict: objective.mark,
+                         verdictColour: StatusColour.hex(objective.met ? .succeeded : .failed))
+        }
+        hasObjectives = !objectives.isEmpty
+        let missed = report.objectives.filter { !$0.met }.count
+        objectiveSummary = missed == 0 ? "Every objective was met." : "\(missed) of \(report.objectives.count) objectives missed."
 
         let chart = TimelineChart(report)
         chartWidth = TimelineChart.number(chart.width)

@@ -27,6 +27,7 @@ enum MarkdownReportRenderer {
             ("Duration", ReportText.duration(report.durationSeconds)),
             ("RTO", report.measures.rtoSeconds.map { "\(ReportText.duration($0)) (\(ReportText.rtoMeaning))" } ?? "not reached"),
             ("RPO", report.measures.rpoSeconds.map { "\(ReportText.duration($0)) (\(ReportText.rpoMeaning(report.measures)))" } ?? "unknown (no backup chosen)"),
+            ("Downtime", report.measures.downtimeSeconds.map { "\(ReportText.duration($0)) (\(ReportText.downtimeMeaning))" } ?? "not measured (stopped and never started again)"),
             ("Inputs", cell(ReportText.pairs(report.inputs))),
         ]
         if let failed = report.failedStep { summary.insert(("Failed step", cell(failed)), at: 2) }
@@ -41,6 +42,16 @@ enum MarkdownReportRenderer {
         }
         lines += summary.map { "| \($0.0) | \($0.1) |" }
         lines.append("")
+
+        if !report.objectives.isEmpty {
+            let missed = report.objectives.filter { !$0.met }.count
+            lines += ["## Objectives", "", missed == 0 ? "Every objective was met." : "**\(missed) of \(report.objectives.count) objectives missed.**", ""]
+            lines += ["| objective | promised | achieved | verdict |", "|---|---|---|---|"]
+            for objective in report.objectives {
+                lines.append("| \(objective.label) | \(objective.promised) | \(objective.achieved) | \(objective.met ? objective.mark : "**\(objective.mark)**") |")
+            }
+            lines.append("")
+        }
 
         lines += ["## Timeline", "", "Times are UTC\(start.map { ", on \(dayFormatter.string(from: $0))" } ?? "").", ""]
         lines += ["| step | action | status | start | end | duration | attempts |", "|---|---|---|---|---|---|---|"]

@@ -6,9 +6,12 @@ public struct ReportMeasures: Codable, Sendable, Equatable {
     public var rpoSeconds: Double?
     /// What the RPO is measured from: "target_time" (the input) or "run start".
     public var rpoReference: String
+    /// The first step stopping the application (or PostgreSQL) starting to the last one
+    /// starting it again finishing; nil when the run stopped nothing.
+    public var downtimeSeconds: Double? = nil
 
     enum CodingKeys: String, CodingKey {
-        case rtoSeconds = "rto_seconds", rpoSeconds = "rpo_seconds", rpoReference = "rpo_reference"
+        case rtoSeconds = "rto_seconds", rpoSeconds = "rpo_seconds", rpoReference = "rpo_reference", downtimeSeconds = "downtime_seconds"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -16,5 +19,6 @@ public struct ReportMeasures: Codable, Sendable, Equatable {
         try container.encode(rtoSeconds, forKey: .rtoSeconds)
         try container.encode(rpoSeconds, forKey: .rpoSeconds)
         try container.encode(rpoReference, forKey: .rpoReference)
+        try container.encode(downtimeSeconds, forKey: .downtimeSeconds)
     }
 }

@@ -79,6 +79,7 @@ enum ReportText {
     }
 
     static let rtoMeaning = "start of the run to validated data"
+    static let downtimeMeaning = "the application stopped to started again; in a drill, the steps in between"
 
     static func rpoMeaning(_ measures: ReportMeasures) -> String {
         "\(measures.rpoReference == "target_time" ? "the target_time input" : "the run's start") minus the backup's snapshot"

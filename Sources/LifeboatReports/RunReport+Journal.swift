@@ -35,6 +35,7 @@ extension RunReport {
             backup: ReportBackup(steps: steps), steps: steps,
             validations: steps.compactMap(ReportValidation.init(step:)), nextSteps: [])
         recovery = ReportRecovery(steps: steps)
+        objectives = end.objectives.map(ReportObjective.init)
         interruptions = state.interruptions.map { stop in
             ReportInterruption(at: stop.at, recordedAt: stop.recordedAt, signal: stop.signal, cause: stop.cause, message: stop.message, steps: stop.steps,
                                resumedAt: stop.resumedAt, lostSeconds: milliseconds(stop.lostSeconds))
@@ -90,6 +91,7 @@ struct JournalEnding {
     var outcome: RunOutcome = .interrupted
     var at: Date?
     var message: String?
+    var objectives: [ObjectiveVerdict] = []
 
     init(_ events: [JournalEvent]) {
         guard let index = events.lastIndex(where: { $0.kind == .runFinished }),
@@ -103,6 +105,7 @@ struct JournalEnding {
         }
         at = event.at
         message = event.message
+        objectives = event.objectives ?? []
     }
 }
 
@@ -172,7 +175,7 @@ extension ReportMeasures {
     init(_ measures: DrillMeasures, inputs: [String: String]) {
         let fromTarget = inputs["target_time"].flatMap(InputValues.timestamp) != nil
         self.init(rtoSeconds: milliseconds(measures.rtoSeconds), rpoSeconds: milliseconds(measures.rpoSeconds),
-                  rpoReference: fromTarget ? "target_time" : "run start")
+                  rpoReference: fromTarget ? "target_time" : "run start", downtimeSeconds: milliseconds(measures.downtimeSeconds))
     }
 }
 

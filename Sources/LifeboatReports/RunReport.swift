@@ -48,13 +48,16 @@ public struct RunReport: Codable, Sendable, Equatable {
     public var resumes: [ReportResume] = []
     /// Declined approvals, and interrupted steps retried or skipped, in the order they happened.
     public var decisions: [ReportDecision] = []
+    /// The runbook's objectives against this run's measures, as judged at its end; empty for a
+    /// runbook without objectives or a run that did not succeed.
+    public var objectives: [ReportObjective] = []
 
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version", generatedAt = "generated_at", runID = "run_id", scenario, inputs, user, host
         case target, drill, startedAt = "started_at", finishedAt = "finished_at", lastEventAt = "last_event_at"
         case durationSeconds = "duration_seconds", outcome, outcomeMessage = "outcome_message", failedStep = "failed_step"
         case interruptedSteps = "interrupted_steps", measures, backup, steps, validations, nextSteps = "next_steps", recovery
-        case interruptions, interruptedSeconds = "interrupted_seconds", resumes, decisions
+        case interruptions, interruptedSeconds = "interrupted_seconds", resumes, decisions, objectives
     }
 
     /// Unknown values are written as null rather than left out, so every report has every key.
@@ -87,7 +90,43 @@ public struct RunReport: Codable, Sendable, Equatable {
         try container.encode(interruptedSeconds, forKey: .interruptedSeconds)
         try container.encode(resumes, forKey: .resumes)
         try container.encode(decisions, forKey: .decisions)
+        try container.encode(objectives, forKey: .objectives)
     }
 
     public func step(_ id: String) -> ReportStep? { steps.first { $0.id == id } }
+}
+
+extension RunReport {
+    /// Reports written before objectives existed have no `objectives` key: they had none.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        schemaVersion = try container.decode(Int.self, forKey: .schemaVersion)
+        generatedAt = try container.decode(Date.self, forKey: .generatedAt)
+        runID = try container.decode(String.self, forKey: .runID)
+        scenario = try container.decode(ReportScenario.self, forKey: .scenario)
+        inputs = try container.decode([String: String].self, forKey: .inputs)
+        user = try container.decodeIfPresent(String.self, forKey: .user)
+        host = try container.decodeIfPresent(String.self, forKey: .host)
+        target = try container.decodeIfPresent(String.self, forKey: .target)
+        drill = try container.decode(Bool.self, forKey: .drill)
+        startedAt = try container.decodeIfPresent(Date.self, forKey: .startedAt)
+        finishedAt = try container.decodeIfPresent(Date.self, forKey: .finishedAt)
+        lastEventAt = try container.decodeIfPresent(Date.self, forKey: .lastEventAt)
+        durationSeconds = try container.decodeIfPresent(Double.self, forKey: .durationSeconds)
+        outcome = try container.decode(RunOutcome.self, forKey: .outcome)
+        outcomeMessage = try container.decodeIfPresent(String.self, forKey: .outcomeMessage)
+        failedStep = try container.decodeIfPresent(String.self, forKey: .failedStep)
+        interruptedSteps = try container.decode([String].self, forKey: .interruptedSteps)
+        measures = try container.decode(ReportMeasures.self, forKey: .measures)
+        backup = try container.decodeIfPresent(ReportBackup.self, forKey: .backup)
+        steps = try container.decode([ReportStep].self, forKey: .steps)
+        validations = try container.decode([ReportValidation].self, forKey: .validations)
+        nextSteps = try container.decode([String].self, forKey: .nextSteps)
+        recovery = try container.decodeIfPresent(ReportRecovery.self, forKey: .recovery)
+        interruptions = try container.decodeIfPresent([ReportInterruption].self, forKey: .interruptions) ?? []
+        interruptedSeconds = try container.decodeIfPresent(Double.self, forKey: .interruptedSeconds)
+        resumes = try container.decodeIfPresent([ReportResume].self, forKey: .resumes) ?? []
+        decisions = try container.decodeIfPresent([ReportDecision].self, forKey: .decisions) ?? []
+        objectives = try container.decodeIfPresent([ReportObjective].self, forKey: .objectives) ?? []
+    }
 }

@@ -14,6 +14,7 @@ import Testing
         #expect(LifeboatEvent.Name.allCases.map(\.rawValue) == [
             "backup.completed", "backup.failed", "backup.verified", "backup.verification_failed", "disk.low", "cloud_sync.failed",
             "backup.size_anomaly", "runbook.started", "runbook.step_failed", "runbook.approval_needed", "runbook.completed", "runbook.failed", "runbook.notice",
+            "runbook.objective_missed", "drill.regressed",
         ])
     }
 

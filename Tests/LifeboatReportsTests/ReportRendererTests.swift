@@ -32,7 +32,7 @@ import LifeboatRunbooks
         #expect(Set(object.keys) == ["schema_version", "generated_at", "run_id", "scenario", "inputs", "user", "host", "target", "drill",
                                      "started_at", "finished_at", "last_event_at", "duration_seconds", "outcome", "outcome_message",
                                      "failed_step", "interrupted_steps", "measures", "backup", "steps", "validations", "next_steps", "recovery",
-                                     "interruptions", "interrupted_seconds", "resumes", "decisions"])
+                                     "interruptions", "interrupted_seconds", "resumes", "decisions", "objectives"])
         #expect(object["recovery"] is NSNull, "a logical run has no physical recovery block")
         #expect(object["started_at"] as? String == "2025-01-18T03:00:00Z")
         #expect(object["outcome"] as? String == "succeeded")

@@ -18,7 +18,7 @@ public enum EventText {
         switch name {
         case .backupCompleted, .backupVerified, .runbookCompleted: return ":white_check_mark:"
         case .backupFailed, .backupVerificationFailed, .cloudSyncFailed, .runbookStepFailed, .runbookFailed: return ":x:"
-        case .diskLow, .backupSizeAnomaly: return ":warning:"
+        case .diskLow, .backupSizeAnomaly, .runbookObjectiveMissed, .drillRegressed: return ":warning:"
         case .runbookStarted: return ":arrow_forward:"
         case .runbookApprovalNeeded: return ":raised_hand:"
         case .runbookNotice: return ":loudspeaker:"
@@ -52,6 +52,15 @@ public enum EventText {
             let relation = text("direction").map { "\($0) than" } ?? "far from"
             return "\(file) is \(ByteSize.decimal(bytes)), \(relation) the median "
                 + "of the last \(text("window") ?? "few") (\(ByteSize.decimal(median)))"
+        case .runbookObjectiveMissed:
+            let objective = (text("objective") ?? "an objective").uppercased()
+            let run = text("run_id").map { " (run \($0))" } ?? ""
+            return "\(text("runbook") ?? "runbook")\(run): \(objective) objective of \(text("objective_seconds") ?? "?")s missed, "
+                + "achieved \(text("achieved_seconds") ?? "?")s"
+        case .drillRegressed:
+            let run = text("run_id").map { " (run \($0))" } ?? ""
+            return "\(text("runbook") ?? "runbook")\(run): drill RTO \(text("rto_seconds") ?? "?")s is \(text("factor") ?? "?")× "
+                + "the median of the previous drills (\(text("median_seconds") ?? "?")s)"
         case .runbookStarted, .runbookStepFailed, .runbookApprovalNeeded, .runbookCompleted, .runbookFailed, .runbookNotice:
             var parts = [text("runbook") ?? "runbook"]
             if let name = text("event") { parts[0] += " \(name)" }

@@ -22,6 +22,13 @@ public struct LifeboatEvent: Sendable, Equatable {
         case runbookFailed = "runbook.failed"
         /// A runbook's own `notify` step; `details.event` holds the name the runbook gave.
         case runbookNotice = "runbook.notice"
+        /// A run (drill or real) did not meet one of its runbook's objectives; `details` name
+        /// the objective and carry `objective_seconds` and `achieved_seconds`. The run's own
+        /// outcome is unchanged.
+        case runbookObjectiveMissed = "runbook.objective_missed"
+        /// A drill's RTO was at least 1.5× the median of the scenario's previous (up to five)
+        /// drills: `rto_seconds`, `median_seconds`, `factor`, `compared` (their run ids).
+        case drillRegressed = "drill.regressed"
     }
 
     public let name: Name

@@ -31,8 +31,42 @@ public struct MetricsLedger: Codable, Sendable, Equatable {
     /// By folder.
     public var diskFreeBytes: [String: Int64] = [:]
     public var webhookFailures = 0
+    /// The last succeeded drill of each runbook (scenario).
+    public var drills: [String: DrillStats] = [:]
+
+    /// What the last drill of a scenario achieved, and whether it met each objective.
+    public struct DrillStats: Codable, Sendable, Equatable {
+        public var at: Date
+        public var rtoSeconds: Double?
+        public var rpoSeconds: Double?
+        public var downtimeSeconds: Double?
+        /// By objective (rto, rpo, downtime); only the runbook's declared objectives.
+        public var objectivesMet: [String: Bool]
+
+        public init(at: Date, rtoSeconds: Double?, rpoSeconds: Double?, downtimeSeconds: Double?, objectivesMet: [String: Bool]) {
+            self.at = at
+            self.rtoSeconds = rtoSeconds
+            self.rpoSeconds = rpoSeconds
+            self.downtimeSeconds = downtimeSeconds
+            self.objectivesMet = objectivesMet
+        }
+    }
 
     public init() {}
+
+    /// A ledger written before a key existed reads it as empty, so counts are never lost to an upgrade.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        backups = try container.decodeIfPresent([String: BackupStats].self, forKey: .backups) ?? [:]
+        verifications = try container.decodeIfPresent([String: Int].self, forKey: .verifications) ?? [:]
+        lastVerification = try container.decodeIfPresent(Date.self, forKey: .lastVerification)
+        lastVerificationPassed = try container.decodeIfPresent(Bool.self, forKey: .lastVerificationPassed)
+        uploads = try container.decodeIfPresent(UploadStats.self, forKey: .uploads) ?? UploadStats()
+        runbookRuns = try container.decodeIfPresent([String: Int].self, forKey: .runbookRuns) ?? [:]
+        diskFreeBytes = try container.decodeIfPresent([String: Int64].self, forKey: .diskFreeBytes) ?? [:]
+        webhookFailures = try container.decodeIfPresent(Int.self, forKey: .webhookFailures) ?? 0
+        drills = try container.decodeIfPresent([String: DrillStats].self, forKey: .drills) ?? [:]
+    }
 
     public mutating func backup(type: String, succeeded: Bool, durationSeconds: Double?, sizeBytes: Int64?, at date: Date = Date()) {
         var stats = backups[type] ?? BackupStats()

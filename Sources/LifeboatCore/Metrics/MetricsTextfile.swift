@@ -103,6 +103,19 @@ public struct MetricsTextfile: Sendable {
             counter("lifeboat_runbook_runs_total", "Runbook runs and drills, by outcome",
                     [("runbook", parts[0]), ("mode", parts[1]), ("outcome", parts[2])]).increment(by: Int64(count))
         }
+        for (runbook, drill) in ledger.drills.sorted(by: { $0.key < $1.key }) {
+            let label = [("runbook", runbook)]
+            gauge("lifeboat_drill_last_timestamp_seconds", "When the last succeeded drill of a runbook ended (Unix time)", label).set(to: drill.at.timeIntervalSince1970)
+            if let rto = drill.rtoSeconds { gauge("lifeboat_drill_rto_seconds", "RTO of the last succeeded drill of a runbook", label).set(to: rto) }
+            if let rpo = drill.rpoSeconds { gauge("lifeboat_drill_rpo_seconds", "RPO of the last succeeded drill of a runbook", label).set(to: rpo) }
+            if let downtime = drill.downtimeSeconds {
+                gauge("lifeboat_drill_downtime_seconds", "Downtime of the last succeeded drill of a runbook", label).set(to: downtime)
+            }
+            for (objective, met) in drill.objectivesMet.sorted(by: { $0.key < $1.key }) {
+                gauge("lifeboat_drill_objective_met", "1 when the last succeeded drill of a runbook met the objective, else 0",
+                      label + [("objective", objective)]).set(to: met ? 1 : 0)
+            }
+        }
         for (path, free) in ledger.diskFreeBytes.sorted(by: { $0.key < $1.key }) {
             gauge("lifeboat_disk_free_bytes", "Free bytes in the backup folder at the last backup", [("path", path)])
                 .set(to: Double(free))

@@ -136,6 +136,7 @@ extension RunEngine {
         }
         var finished = JournalEvent(kind: .runFinished)
         finished.status = .succeeded
+        finished.objectives = judgeRecovery(runbook, runID: runID, state: recorder.state, drill: options.drill)
         try recorder.record(finished)
         onEvent?(RunEvent(name: "runbook.completed", details: ["run_id": runID, "runbook": runbook.name, "drill": String(options.drill)]))
         return recorder.state

@@ -78,6 +78,8 @@ public struct JournalEvent: Codable, Sendable, Equatable {
     /// preflight: every check's verdict, and the failed ones let through by name.
     public var checks: [PreflightCheck]?
     public var overridden: [String]?
+    /// run_finished (succeeded): each of the runbook's objectives against what the run achieved.
+    public var objectives: [ObjectiveVerdict]?
 
     public init(kind: Kind, at: Date = Date(), step: String? = nil) {
         self.kind = kind

@@ -8,7 +8,7 @@ import Yams
 public struct RunbookLoader {
     public init() {}
 
-    static let topKeys: Set<String> = ["name", "description", "inputs", "target", "steps"]
+    static let topKeys: Set<String> = ["name", "description", "objectives", "inputs", "target", "steps"]
     static let stepKeys: Set<String> = ["id", "action", "with", "needs", "when", "retry", "timeout", "on_failure", "approval", "drill", "description"]
     static let inputKeys: Set<String> = ["type", "default", "required", "description"]
     static let targetKeys: Set<String> = ["database", "services"]
@@ -58,9 +58,10 @@ public struct RunbookLoader {
         let description = context.string(mapping["description"], "description", required: false, near: root) ?? ""
         let inputs = context.inputs(mapping["inputs"])
         let target = context.target(mapping["target"])
+        let objectives = context.objectives(mapping["objectives"])
         let steps = context.steps(mapping["steps"], near: root)
         guard context.issues.isEmpty else { throw RunbookInvalid(issues: context.issues) }
-        return Runbook(name: name, description: description, inputs: inputs, target: target, steps: steps,
+        return Runbook(name: name, description: description, inputs: inputs, target: target, objectives: objectives, steps: steps,
                        file: file, sha256: sha256, location: context.at(root))
     }
 
@@ -152,6 +153,34 @@ private struct Context {
         checkKeys(mapping, allowed: RunbookLoader.targetKeys, what: "target")
         return TargetSpec(database: string(mapping["database"], "database", required: false, near: node),
                           services: string(mapping["services"], "services", required: false, near: node))
+    }
+
+    /// `objectives: { rto: 30m, rpo: 26h, downtime: 10m }`: each a duration greater than zero.
+    mutating func objectives(_ node: Node?) -> RecoveryObjectives {
+        guard let node else { return .none }
+        let allowed = RecoveryObjectives.Kind.allCases.map(\.rawValue)
+        guard let mapping = node.mapping else {
+            fail(node, "'objectives' must map \(allowed.joined(separator: ", ")) to durations, e.g. { rto: 30m, rpo: 26h, downtime: 10m }")
+            return .none
+        }
+        checkKeys(mapping, allowed: Set(allowed), what: "objectives")
+        var objectives = RecoveryObjectives.none
+        for kind in RecoveryObjectives.Kind.allCases {
+            guard let value = mapping[kind.rawValue],
+                  let text = string(value, "objectives.\(kind.rawValue)", required: false, near: node) else { continue }
+            objectives.locations[kind] = at(value)
+            do {
+                let duration = try DurationValue.parse(text)
+                guard duration.milliseconds > 0 else {
+                    fail(value, "objectives.\(kind.rawValue) must be longer than 0s: no recovery takes no time; write e.g. 30m")
+                    continue
+                }
+                objectives[kind] = duration
+            } catch {
+                fail(value, "objectives.\(kind.rawValue): \(error)")
+            }
+        }
+        return objectives
     }
 
     mutating func steps(_ node: Node?, near root: Node) -> [Step] {

@@ -7,6 +7,8 @@ public struct Runbook: Sendable {
     public let description: String
     public let inputs: [InputSpec]
     public let target: TargetSpec
+    /// What every drill and real run of it is judged against (`objectives:`); may be empty.
+    public let objectives: RecoveryObjectives
     public let steps: [Step]
     public let file: String
     /// SHA-256 of the file's bytes: a resumed run refuses a runbook edited since it started.

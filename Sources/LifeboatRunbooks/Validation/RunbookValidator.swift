@@ -43,6 +43,7 @@ public struct RunbookValidator {
         for step in runbook.steps {
             issues += check(step, in: runbook, upstream: upstream[step.id])
         }
+        issues += objectiveIssues(runbook)
         return issues.sorted { ($0.location.line, $0.location.column) < ($1.location.line, $1.location.column) }
     }
 
@@ -96,6 +97,19 @@ public struct RunbookValidator {
             }
         }
         return issues
+    }
+
+    /// An objective must be measurable by some step of the runbook, or every run would miss it
+    /// for a reason no one could act on.
+    private func objectiveIssues(_ runbook: Runbook) -> [RunbookIssue] {
+        let actions = Set(runbook.steps.map(\.action))
+        return runbook.objectives.declared.compactMap { kind, _ in
+            let measuredBy = DrillMeasures.actions(measuring: kind)
+            guard actions.isDisjoint(with: measuredBy) else { return nil }
+            return RunbookIssue(runbook.objectives.locations[kind] ?? runbook.location,
+                                "objectives.\(kind.rawValue) cannot be measured: no step runs \(measuredBy.sorted().joined(separator: ", ")); "
+                                + "remove the objective or add such a step")
+        }
     }
 
     /// Inputs must be declared; outputs must exist on a step that runs before this one.

@@ -79,6 +79,7 @@ struct DrillCommand: AsyncParsableCommand {
                 } else {
                     print("RPO: \(measures.rpoSeconds.map { Self.describe($0) } ?? "unknown") (target time minus the backup's snapshot, \(measures.backup ?? "no backup chosen"))")
                 }
+                ObjectivesText.print(measures.objectives)
                 if let cluster = ScratchClusterReport(state) {
                     print(cluster.lines(keep: keep).joined(separator: "\n"))
                 } else {

@@ -72,7 +72,7 @@ extension RunbookCommand {
                     Terminal.error(refusal.description)
                     throw ExitCode(PreflightRefusal.exitCode)
                 }
-                try RunbookCommand.printResult(runID, state, json: global.json)
+                try ObjectivesText.printResult(runID, state, runbook: runbook, json: global.json)
             }
         }
     }
@@ -110,7 +110,7 @@ extension RunbookCommand {
                 engineOptions.skipInterruptedStep = skipStep
                 CleanupCommand.noteLeftovers(configuration)
                 let state = try engine.resume(runID, runbook: runbook, acceptChangedRunbook: acceptChangedRunbook, options: engineOptions)
-                try RunbookCommand.printResult(runID, state, json: global.json)
+                try ObjectivesText.printResult(runID, state, runbook: runbook, json: global.json)
             }
         }
     }
