@@ -132,7 +132,8 @@ struct RunbookMessageTests {
         try terminal.type("no")
         try await terminal.waitFor(["EXIT="])
         let runs = try FileManager.default.contentsOfDirectory(atPath: state.url.appendingPathComponent("runs").path)
-        let started = try #require(try RunbookRunTests.journal(state, try #require(runs.first)).first)
+        let runID = try #require(runs.first)
+        let started = try #require(try RunbookRunTests.journal(state, runID).first)
         #expect(started.inputs?["incident_time"] == "latest", "the typed answer is the run's input")
 
         let refused = try Command.lifeboat(["runbook", "run", "recent-corruption"], environment: environment)
