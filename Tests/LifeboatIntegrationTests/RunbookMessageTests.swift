@@ -196,7 +196,8 @@ final class SilentListener {
 
     func stop() {
         if process.isRunning {
-            process.terminate()
+            // SIGKILL: the test runner's threads block SIGTERM, and the child inherits that mask.
+            kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
         try? output.close()
