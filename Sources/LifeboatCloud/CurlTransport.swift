@@ -12,8 +12,9 @@ public struct CurlTransport: Sendable {
     /// A limit on each attempt as a whole, in seconds (0: none; stalls still end at `stallTimeout`).
     /// Small requests such as webhooks set it so a receiver that hangs cannot hold a backup up.
     public var timeout: TimeInterval = 0
-    /// A transfer slower than 1 KiB/s for this long is abandoned (then retried).
-    public var stallTimeout: Int = 60
+    /// A transfer that moves no bytes for this long is abandoned (then retried): a stalled
+    /// endpoint costs `attempts` times this, each attempt announced through `progress`.
+    public var stallTimeout: Int = 30
     public var attempts: Int = 4
     /// Bandwidth caps in bytes per second (0: none), so a backup upload does not starve the
     /// application's own traffic.
@@ -22,6 +23,9 @@ public struct CurlTransport: Sendable {
     /// Asked during transfers; true stops the transfer (Ctrl-C, SIGTERM).
     public var shouldAbort: (@Sendable () -> Bool)?
     public var initialBackoff: TimeInterval = 0.5
+    /// Lines for the operator while a transfer waits: no bytes for a while, and each retry with
+    /// its reason, so a stalled endpoint is never silence (nil: say nothing).
+    public var progress: (@Sendable (String) -> Void)?
     /// Check the server's certificate and host name. Only an explicit setting turns this off
     /// (LIFEBOAT_TLS_INSECURE, for test servers with self-signed certificates), and the
     /// configuration that does so warns.
@@ -51,12 +55,19 @@ public struct CurlTransport: Sendable {
         }
         while true {
             let isLast = attempt >= attempts
+            let why: String
             do {
                 let response = try perform(request, operation: operation, sink: watchedSink)
                 if response.status < 500 || isLast || (delivered.value && restart == nil) { return response }
+                why = "the server answered \(response.status)"
             } catch let error as CloudError where error.code == "transport" && !isLast && !(delivered.value && restart == nil) {
                 // A timeout or dropped connection: worth another try.
+                why = error.message
+            } catch let error as CloudError where error.code == "transport" && isLast && attempts > 1 {
+                throw CloudError(operation: error.operation, status: error.status, code: error.code,
+                                 message: "\(error.message) (\(attempts) attempts)", hint: error.hint)
             }
+            progress?("\(operation): \(why); trying again in \(String(format: "%.1f", delay)) s (attempt \(attempt + 1) of \(attempts))")
             attempt += 1
             try restart?()
             Thread.sleep(forTimeInterval: delay)
@@ -138,11 +149,17 @@ public struct CurlTransport: Sendable {
             try check(lifeboat_curl_setopt_string(handle, CURLOPT_PASSWORD, sigV4.secretKey), operation)
         }
 
-        if shouldAbort != nil {
+        let host = URL(string: request.url)?.host ?? "the endpoint"
+        if let progress {
+            context.stallWatch = StallWatch(stallTimeout: stallTimeout, what: "\(operation) (\(host))", report: progress)
+        }
+        if shouldAbort != nil || context.stallWatch != nil {
             context.shouldAbort = shouldAbort
             try check(lifeboat_curl_setopt_long(handle, CURLOPT_NOPROGRESS, 0), operation)
-            try check(lifeboat_curl_setopt_xferinfo_function(handle, CURLOPT_XFERINFOFUNCTION, { user, _, _, _, _ in
-                Unmanaged<TransferContext>.fromOpaque(user!).takeUnretainedValue().shouldAbort?() == true ? 1 : 0
+            try check(lifeboat_curl_setopt_xferinfo_function(handle, CURLOPT_XFERINFOFUNCTION, { user, _, downloaded, _, uploaded in
+                let context = Unmanaged<TransferContext>.fromOpaque(user!).takeUnretainedValue()
+                context.stallWatch?.observe(bytes: Int64(downloaded) + Int64(uploaded))
+                return context.shouldAbort?() == true ? 1 : 0
             }), operation)
             try check(lifeboat_curl_setopt_pointer(handle, CURLOPT_XFERINFODATA, opaque), operation)
         }
@@ -158,6 +175,17 @@ public struct CurlTransport: Sendable {
                              hint: "the server's TLS certificate is not trusted or not for this host name: install its CA "
                                  + "certificate (update-ca-certificates); for a test server only, LIFEBOAT_TLS_INSECURE=true turns the check off")
         }
+        var connected: curl_off_t = 0, elapsed: curl_off_t = 0
+        _ = lifeboat_curl_getinfo_offset(handle, CURLINFO_CONNECT_TIME_T, &connected)
+        _ = lifeboat_curl_getinfo_offset(handle, CURLINFO_TOTAL_TIME_T, &elapsed)
+        if result == CURLE_OPERATION_TIMEDOUT && connected > 0 && (timeout == 0 || Double(elapsed) < timeout * 1_000_000) {
+            // Connected, and neither the connect limit nor the overall one: the low-speed limit
+            // (no bytes for stallTimeout). Say so instead of libcurl's bare "Timeout was reached".
+            throw CloudError(operation: operation, code: "transport",
+                             message: "no bytes from \(host) for \(stallTimeout) s (libcurl: \(String(cString: curl_easy_strerror(result))))",
+                             hint: "the endpoint accepts connections but does not answer: check BACKUP_CLOUD_ENDPOINT, a proxy or "
+                                 + "firewall between here and it, and the provider's status; BACKUP_CLOUD_STALL_SECONDS sets how long to wait")
+        }
         guard result == CURLE_OK else {
             throw CloudError(operation: operation, code: "transport", message: String(cString: curl_easy_strerror(result)),
                              hint: "check the endpoint, the network and BACKUP_CLOUD_ENDPOINT")
@@ -172,7 +200,8 @@ public struct CurlTransport: Sendable {
     func applyCommonOptions(_ handle: UnsafeMutableRawPointer, operation: String) throws {
         try check(lifeboat_curl_setopt_long(handle, CURLOPT_NOSIGNAL, 1), operation)
         try check(lifeboat_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT, connectTimeout), operation)
-        try check(lifeboat_curl_setopt_long(handle, CURLOPT_LOW_SPEED_LIMIT, 1024), operation)
+        // "No bytes for stallTimeout seconds": below 1 byte per second over that window.
+        try check(lifeboat_curl_setopt_long(handle, CURLOPT_LOW_SPEED_LIMIT, 1), operation)
         try check(lifeboat_curl_setopt_long(handle, CURLOPT_LOW_SPEED_TIME, stallTimeout), operation)
         if timeout > 0 {
             try check(lifeboat_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, max(1, Int((timeout * 1000).rounded()))), operation)
@@ -198,6 +227,7 @@ private final class TransferContext {
     var status = 0
     var failure: (any Error)?
     var shouldAbort: (@Sendable () -> Bool)?
+    var stallWatch: StallWatch?
     var uploadBytes: [UInt8] = [] {
         didSet { uploadLength = Int64(uploadBytes.count) }
     }

@@ -79,11 +79,19 @@ public enum CloudStores {
     }
 
     /// The libcurl transport every store uses: TLS checking (LIFEBOAT_TLS_INSECURE), Ctrl-C,
-    /// and the bandwidth cap.
+    /// the bandwidth cap, the stall limit (BACKUP_CLOUD_STALL_SECONDS) and its progress lines.
     static func transport(_ configuration: LifeboatConfiguration, _ cancellation: CancellationFlag?) throws -> CurlTransport {
         var transport = CurlTransport()
         transport.verifyTLS = try TLSVerification.isOn(configuration, for: "the cloud endpoint")
         if let cancellation { transport.shouldAbort = { cancellation.isCancelled } }
+        if let stall = try configuration.int(.cloudStallSeconds) {
+            guard stall >= 1 else {
+                throw LifeboatError(stage: "cloud", message: "BACKUP_CLOUD_STALL_SECONDS is \(stall); a transfer needs at least 1 s to show a byte",
+                                    hint: "set BACKUP_CLOUD_STALL_SECONDS to 1 or more (default 30)", category: .configuration)
+            }
+            transport.stallTimeout = stall
+        }
+        transport.progress = { StandardError.write("cloud: \($0)") }
         if let rate = try configuration.int(.cloudMaxRateKBps), rate > 0 {
             transport.maxSendRate = Int64(rate) * 1024
             transport.maxReceiveRate = Int64(rate) * 1024

@@ -49,6 +49,7 @@ public struct ConfigurationKey: Sendable, Hashable {
     public static let cloudEndpoint = Self("BACKUP_CLOUD_ENDPOINT", nil, url: true, "S3-compatible endpoint override (or AWS_ENDPOINT_URL)")
     public static let multipartThresholdMB = Self("BACKUP_CLOUD_MULTIPART_THRESHOLD_MB", "64", "files larger than this (MiB) go up in parts")
     public static let partSizeMB = Self("BACKUP_CLOUD_PART_SIZE_MB", "16", "multipart part size (MiB, at least 5)")
+    public static let cloudStallSeconds = Self("BACKUP_CLOUD_STALL_SECONDS", "30", "a cloud transfer with no bytes for this long is abandoned and tried again (seconds, at least 1)")
     public static let cloudMaxRateKBps = Self("BACKUP_CLOUD_MAX_RATE_KBPS", nil, "bandwidth cap for uploads and downloads (KiB/s; unset: none)")
     public static let awsAccessKeyID = Self("AWS_ACCESS_KEY_ID", nil, secret: true, "S3 access key (GCS: HMAC key id)")
     public static let awsSecretAccessKey = Self("AWS_SECRET_ACCESS_KEY", nil, secret: true, "S3 secret (GCS: HMAC secret)")
@@ -80,6 +81,7 @@ public struct ConfigurationKey: Sendable, Hashable {
     public static let includeRolePasswords = Self("BACKUP_INCLUDE_ROLE_PASSWORDS", "false",
                                                   "put the password hashes of the roles a database needs into its backups (needs a superuser to read them)")
     public static let stateDir = Self("LIFEBOAT_STATE_DIR", "/var/lib/lifeboat", "run journals and locks")
+    public static let runbooksDir = Self("LIFEBOAT_RUNBOOKS_DIR", "runbooks", "folder of the runbooks (`runbook --dir` overrides it; relative to the working directory)")
     public static let servicesProvider = Self("LIFEBOAT_SERVICES_PROVIDER", nil, "compose, systemd or command")
     public static let composeFile = Self("LIFEBOAT_COMPOSE_FILE", nil, "compose file")
     public static let services = Self("LIFEBOAT_SERVICES", nil, "services or units, space-separated")
@@ -130,11 +132,11 @@ public struct ConfigurationKey: Sendable, Hashable {
         retentionDaily, retentionWeekly, retentionMonthly, retentionManual,
         compressionEnabled, compressionLevel, encryptionEnabled, encryptionKey, signingKey, trustedSigners, verificationEnabled,
         backupDir, databaseURL, pgDumpPath, psqlPath, gnupgHome,
-        cloudSyncEnabled, cloudProvider, cloudBucket, cloudPrefix, cloudEndpoint, multipartThresholdMB, partSizeMB, cloudMaxRateKBps,
+        cloudSyncEnabled, cloudProvider, cloudBucket, cloudPrefix, cloudEndpoint, multipartThresholdMB, partSizeMB, cloudMaxRateKBps, cloudStallSeconds,
         awsAccessKeyID, awsSecretAccessKey, awsSessionToken, awsRegion, awsChecksumCalculation,
         azureAccount, azureKey, azureContainer, azureEndpoint,
         webhookURL, webhookSecret, webhookFormat, webhookTimeout, webhookAttempts, webhookBackoff, smtpURL, smtpFrom, smtpTo, smtpUser, smtpPassword, emailEvents,
-        diskMinFreeGB, preflightDiskMargin, sizeAnomalyWindow, sizeAnomalyBand, allowEmpty, includeRolePasswords, stateDir, servicesProvider, composeFile, services,
+        diskMinFreeGB, preflightDiskMargin, sizeAnomalyWindow, sizeAnomalyBand, allowEmpty, includeRolePasswords, stateDir, runbooksDir, servicesProvider, composeFile, services,
         stopCommand, startCommand, healthCommand, drillStopCommand, drillStartCommand, drillHealthCommand, metricsFile,
         scheduleTimeZone, drillSchedule, drillRunbook, coordinationURL, workerLease, metricsPort,
         poolSize, poolMaxOverflow, poolTimeout, poolRecycle, connectTimeout, poolPrePing,

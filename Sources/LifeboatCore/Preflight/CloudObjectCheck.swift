@@ -46,4 +46,29 @@ extension Preflight {
             return (facts, PreflightCheck("cloud.object", .fail, "\(facts.place): \(error)"))
         }
     }
+
+    /// `cloud.object` when the backup could not be chosen in the bucket: the bucket is asked
+    /// once more, and a bucket that does not answer fails the check, because every step after
+    /// the choice needs it (a run would only fail at its first step). A bucket that answers
+    /// leaves the warning: the choice itself failed, and the run's selection step says why.
+    func cloudUnresolved(_ why: String) -> PreflightCheck {
+        let failure: LifeboatError
+        do {
+            let sync = try CloudSync(configuration: configuration)
+            do {
+                _ = try sync.store.list(prefix: sync.folder)
+                return PreflightCheck("cloud.object", .warn, "no backup could be chosen in the bucket: \(why)",
+                                      hint: "check BACKUP_CLOUD_* and `lifeboat list --remote`")
+            } catch let error as CloudError {
+                return PreflightCheck("cloud.object", .fail, "cannot reach the bucket \(sync.store.location): \(error.description)",
+                                      hint: (error.hint.map { $0 + "; " } ?? "") + "this runbook fetches its backup from the bucket, so it cannot run without it")
+            } catch {
+                failure = LifeboatError.wrap(error, stage: "cloud")
+            }
+        } catch {
+            failure = LifeboatError.wrap(error, stage: "cloud")
+        }
+        return PreflightCheck("cloud.object", .fail, "cannot reach the bucket: \(failure.message)",
+                              hint: failure.hint ?? "this runbook fetches its backup from the bucket, so it cannot run without it")
+    }
 }

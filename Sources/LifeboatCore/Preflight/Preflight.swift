@@ -87,9 +87,7 @@ public struct Preflight {
         case .unresolved(let why, let fromCloud):
             facts.place = "(unknown)"
             facts.unresolved = why
-            return (facts, fromCloud ? PreflightCheck("cloud.object", .warn, "no backup could be chosen in the bucket: \(why)",
-                                                      hint: "check BACKUP_CLOUD_* and `lifeboat list --remote`")
-                                     : PreflightCheck("cloud.object", .skipped, "the backup would come from BACKUP_DIR"))
+            return (facts, fromCloud ? cloudUnresolved(why) : PreflightCheck("cloud.object", .skipped, "the backup would come from BACKUP_DIR"))
         case .cloud(let name):
             facts.encrypted = name.hasSuffix(".gpg")
             return cloudObject(name, &facts)

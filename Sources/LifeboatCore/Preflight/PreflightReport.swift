@@ -83,6 +83,11 @@ public struct PreflightRefusal: Error, CustomStringConvertible, Sendable {
 
     public var description: String {
         let names = failed.map(\.name)
+        // A refused login is no check to go past: every step needs the server.
+        if let login = failed.first(where: { $0.figure.hasPrefix(LifeboatError.failedAuthentication) }) {
+            return "preflight: \(login.figure): the \(what) was not started and nothing was changed"
+                + (login.hint.map { "\n  → \($0)" } ?? "")
+        }
         return "preflight: \(names.joined(separator: ", ")) failed: the \(what) was not started and nothing was changed"
             + "\n  → fix the cause (see the preflight lines above), or go on anyway with "
             + names.map { "--ignore-preflight \($0)" }.joined(separator: " ")

@@ -32,6 +32,8 @@ struct ServerFacts {
     var ownsTarget = false
     /// Why the server could not be asked, when it could not.
     var unreachable: String?
+    /// The server refused the login (wrong password): said as such by `server.version`.
+    var loginRefused: LifeboatError?
 
     static func gather(conninfo: String, target: String, timeout: Duration) -> ServerFacts {
         var facts = ServerFacts()
@@ -39,7 +41,9 @@ struct ServerFacts {
         do {
             connection = try Connection(conninfo, database: "postgres", connectTimeout: timeout)
         } catch {
-            facts.unreachable = LifeboatError(connecting: error, target: "the maintenance database 'postgres'").message
+            let failure = LifeboatError(connecting: error, target: "the maintenance database 'postgres'")
+            facts.unreachable = failure.message
+            if LifeboatError.isFailedAuthentication(error) { facts.loginRefused = failure }
             return facts
         }
         defer { connection.close() }

@@ -8,6 +8,10 @@ extension Preflight {
     func serverVersion(_ subject: PreflightSubject, _ backup: BackupFacts, _ server: ServerFacts?) -> PreflightCheck {
         let name = "server.version"
         guard subject.serverWork != .none else { return PreflightCheck(name, .skipped, "nothing is restored on the server") }
+        if let refused = server?.loginRefused {
+            // Not a version question, and not one --ignore-preflight gets past: every step needs the login.
+            return PreflightCheck(name, .fail, refused.message, hint: refused.hint)
+        }
         guard let server, server.unreachable == nil, let target = server.version else {
             return PreflightCheck(name, .fail, "the server cannot be asked: \(server?.unreachable ?? "no connection")",
                                   hint: "a restore needs the server: check DATABASE_URL and that PostgreSQL runs")

@@ -51,18 +51,35 @@ public struct LifeboatError: Error, CustomStringConvertible, Sendable {
                       category: .configuration)
             return
         }
+        if Self.isFailedAuthentication(error) {
+            self.init(stage: "connect", message: "\(Self.failedAuthentication) at \(target): the server refused the user or password "
+                          + "(SQLSTATE 28P01): \(error.message)",
+                      hint: "check the user and password in DATABASE_URL (or PGUSER/PGPASSWORD, ~/.pgpass); "
+                          + "nothing was attempted, and no check can be skipped to get past it")
+            return
+        }
         let text = error.message.lowercased()
         let hint: String
         if text.contains("does not exist") && text.contains("database") {
             hint = "check the database name in DATABASE_URL (or PGDATABASE); `psql -l` lists the databases"
-        } else if text.contains("password authentication failed") || text.contains("no password supplied") {
-            hint = "check the user and password in DATABASE_URL (or PGUSER/PGPASSWORD, ~/.pgpass)"
         } else if text.contains("connection refused") || text.contains("could not connect") || text.contains("no such file") {
             hint = "is PostgreSQL running and reachable at that host and port? `pg_isready` tells"
         } else {
             hint = "check DATABASE_URL (or the PG* variables)"
         }
         self.init(stage: "connect", message: "cannot connect to \(target): \(error.message)", hint: hint)
+    }
+
+    /// How a refused login begins its message, so the preflight refusal can tell it apart.
+    public static let failedAuthentication = "failed authentication"
+
+    /// The server refused the login: a wrong password (SQLSTATE 28P01, which libpq reports
+    /// only as text at connection time), no password where one is needed, or an unknown user.
+    public static func isFailedAuthentication(_ error: PostgresError) -> Bool {
+        if error.sqlState == "28P01" || error.sqlState == "28000" { return true }
+        let text = error.message.lowercased()
+        return text.contains("password authentication failed") || text.contains("no password supplied")
+            || text.contains("authentication failed for user")
     }
 
     /// Wraps any error, keeping Lifeboat and stream errors as they are.

@@ -17,16 +17,21 @@ public struct RunbookLibrary {
         return names.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted().map { directory.appendingPathComponent($0) }
     }
 
-    /// A name (`recent-corruption`) or a path to a file.
-    public func url(for name: String) -> URL {
+    /// A name (`recent-corruption`) or a path to a file. A name that matches neither
+    /// `NAME.yaml` nor `NAME.yml` throws `RunbookNotFound`, which lists the folder's runbooks.
+    public func url(for name: String) throws -> URL {
         if name.contains("/") || name.hasSuffix(".yaml") || name.hasSuffix(".yml") { return URL(fileURLWithPath: name) }
-        let yaml = directory.appendingPathComponent(name + ".yaml")
-        return FileManager.default.fileExists(atPath: yaml.path) ? yaml : directory.appendingPathComponent(name + ".yml")
+        for suffix in [".yaml", ".yml"] {
+            let file = directory.appendingPathComponent(name + suffix)
+            if FileManager.default.fileExists(atPath: file.path) { return file }
+        }
+        let available = ((try? files()) ?? []).map { $0.deletingPathExtension().lastPathComponent }
+        throw RunbookNotFound(name: name, directory: directory.path, available: available)
     }
 
     /// Loads and validates; throws `RunbookInvalid` with every issue.
     public func load(_ name: String) throws -> Runbook {
-        try Self.loadValidated(url(for: name))
+        try Self.loadValidated(try url(for: name))
     }
 
     public static func loadValidated(_ url: URL) throws -> Runbook {

@@ -35,7 +35,7 @@ struct DrillCommand: AsyncParsableCommand {
     func run() async throws {
         try await runbookErrors {
             let configuration = try await global.loadConfiguration()
-            let runbook = try location.library.load(selection.name)
+            let runbook = try location.library(configuration).load(selection.name)
             let live = try RestoreRunner(configuration: configuration).targetDatabase()
             let scratch = Self.scratchName(live)
             var engine = runEngine(configuration)

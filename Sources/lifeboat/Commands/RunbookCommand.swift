@@ -10,13 +10,14 @@ struct RunbookCommand: AsyncParsableCommand {
         subcommands: [List.self, Validate.self, Plan.self, Run.self, Resume.self, Status.self, Approve.self, Abort.self, Ack.self]
     )
 
-    /// Where the runbooks are: --dir, LIFEBOAT_RUNBOOKS_DIR, or ./runbooks.
+    /// Where the runbooks are: --dir, else LIFEBOAT_RUNBOOKS_DIR as the configuration has it
+    /// (flag, environment or `.env`, default ./runbooks), so `.env` counts here as for every key.
     struct Location: ParsableArguments {
         @Option(help: "The runbook folder (default: LIFEBOAT_RUNBOOKS_DIR or ./runbooks).")
         var dir: String?
 
-        var library: RunbookLibrary {
-            RunbookLibrary(directory: URL(fileURLWithPath: dir ?? ProcessInfo.processInfo.environment["LIFEBOAT_RUNBOOKS_DIR"] ?? "runbooks"))
+        func library(_ configuration: LifeboatConfiguration) -> RunbookLibrary {
+            RunbookLibrary(directory: URL(fileURLWithPath: dir ?? configuration.string(.runbooksDir) ?? "runbooks"))
         }
     }
 
@@ -26,15 +27,30 @@ struct RunbookCommand: AsyncParsableCommand {
             discussion: "Example:\n  lifeboat runbook list")
 
         @OptionGroup var location: Location
+        @OptionGroup var global: GlobalOptions
+
+        /// `--json`: one entry per file; a file that does not load has no name or description.
+        struct Entry: Encodable {
+            let name: String?
+            let file: String
+            let description: String?
+            let loads: Bool
+        }
 
         func run() async throws {
             try await runbookErrors {
-                for file in try location.library.files() {
-                    do {
-                        let runbook = try RunbookLoader().load(file)
-                        print("\(runbook.name)\n    \(runbook.description.split(separator: "\n").joined(separator: "\n    "))")
-                    } catch {
-                        print("\(file.lastPathComponent)\n    (does not load: run `lifeboat runbook validate \(file.path)`)")
+                let configuration = try await global.loadConfiguration()
+                var entries: [Entry] = []
+                for file in try location.library(configuration).files() {
+                    let runbook = try? RunbookLoader().load(file)
+                    entries.append(Entry(name: runbook?.name, file: file.path, description: runbook?.description, loads: runbook != nil))
+                }
+                if global.json { return try Terminal.printJSON(entries) }
+                for entry in entries {
+                    if let name = entry.name, let description = entry.description {
+                        print("\(name)\n    \(description.split(separator: "\n").joined(separator: "\n    "))")
+                    } else {
+                        print("\((entry.file as NSString).lastPathComponent)\n    (does not load: run `lifeboat runbook validate \(entry.file)`)")
                     }
                 }
             }
@@ -53,25 +69,37 @@ struct RunbookCommand: AsyncParsableCommand {
                 """)
 
         @OptionGroup var location: Location
+        @OptionGroup var global: GlobalOptions
 
         @Argument(help: "Runbook files or names (default: all in the folder).")
         var runbooks: [String] = []
 
+        /// `--json`: each file and its problems (none: it is valid); the problems also go to
+        /// stderr and the exit code is 2 as without --json.
+        struct Result: Encodable {
+            let file: String
+            let valid: Bool
+            let problems: [String]
+        }
+
         func run() async throws {
             try await runbookErrors {
-                let urls = runbooks.isEmpty ? try location.library.files() : runbooks.map { location.library.url(for: $0) }
+                let configuration = try await global.loadConfiguration()
+                let library = location.library(configuration)
+                let urls = runbooks.isEmpty ? try library.files() : try runbooks.map { try library.url(for: $0) }
                 var issues: [RunbookIssue] = []
+                var results: [Result] = []
                 for url in urls {
                     do {
                         _ = try RunbookLibrary.loadValidated(url)
                         Terminal.note("ok: \(url.path)")
-                    } catch let error as RunbookRunError {
-        Terminal.error(error.description)
-        throw ExitCode(1)
-    } catch let invalid as RunbookInvalid {
+                        results.append(Result(file: url.path, valid: true, problems: []))
+                    } catch let invalid as RunbookInvalid {
                         issues += invalid.issues
+                        results.append(Result(file: url.path, valid: false, problems: invalid.issues.map(\.description)))
                     }
                 }
+                if global.json { try Terminal.printJSON(results) }
                 guard issues.isEmpty else { throw RunbookInvalid(issues: issues) }
             }
         }
@@ -88,6 +116,7 @@ struct RunbookCommand: AsyncParsableCommand {
                 Examples:
                   lifeboat runbook plan recent-corruption
                   lifeboat runbook plan accidental-deletion --input tables=payment --input deleted_at=2025-01-18T10:00:00Z
+                  lifeboat runbook plan total-loss --json        # the same as data, on stdout
                 """)
 
         @OptionGroup var location: Location
@@ -98,7 +127,7 @@ struct RunbookCommand: AsyncParsableCommand {
         func run() async throws {
             try await runbookErrors {
                 let configuration = try await global.loadConfiguration()
-                let runbook = try location.library.load(selection.name)
+                let runbook = try location.library(configuration).load(selection.name)
                 let plan = try Planner().plan(runbook, inputs: try selection.parsedInputs())
                 let target = (try? RestoreRunner(configuration: configuration).targetDatabase()) ?? "(DATABASE_URL names none)"
                 let provider = try ServiceProviders.make(from: configuration)
@@ -119,7 +148,12 @@ struct RunbookCommand: AsyncParsableCommand {
                 }
                 let choices = PlanTimeChoices.evaluate(runbook, inputs: Dictionary(plan.inputs, uniquingKeysWith: { a, _ in a }),
                                                        configuration: configuration, stateDirectory: runEngine(configuration).stateDirectory, target: target)
-                print(plan.render(target: target, services: provider?.name, serviceCommands: commands, preflight: preflight, choices: choices))
+                if global.json {
+                    try Terminal.printJSON(PlanJSON(plan, target: target, services: provider?.name, serviceCommands: commands,
+                                                    preflight: report, choices: choices))
+                } else {
+                    print(plan.render(target: target, services: provider?.name, serviceCommands: commands, preflight: preflight, choices: choices))
+                }
             }
         }
     }
@@ -164,6 +198,9 @@ func runbookErrors(_ body: () async throws -> Void) async throws {
     } catch let error as RunbookRunError {
         Terminal.error(error.description)
         throw ExitCode(1)
+    } catch let notFound as RunbookNotFound {
+        Terminal.error(notFound.description)
+        throw ExitCode(2)
     } catch let invalid as RunbookInvalid {
         for issue in invalid.issues { try? FileHandle.standardError.write(contentsOf: Data("\(issue)\n".utf8)) }
         Terminal.error("\(invalid.issues.count) problem\(invalid.issues.count == 1 ? "" : "s") found")

@@ -54,11 +54,16 @@ extension RunbookCommand {
         func run() async throws {
             try await runbookErrors {
                 let configuration = try await global.loadConfiguration()
-                let runbook = try location.library.load(selection.name)
+                let runbook = try location.library(configuration).load(selection.name)
                 let target = try RestoreRunner(configuration: configuration).targetDatabase()
                 let overrides = try PreflightOverrides(ignorePreflight)
                 let engine = try options.engine(configuration)
-                let inputs = try selection.parsedInputs()
+                var inputs = try selection.parsedInputs()
+                // With --yes or without a terminal nobody can answer: a missing input is refused
+                // (by the planner, naming the --input to give) instead of asked for.
+                if !options.yes && isatty(STDIN_FILENO) == 1 {
+                    inputs = InputPrompt.askMissing(runbook, given: inputs)
+                }
                 var engineOptions = RunEngine.Options()
                 engineOptions.autoApprove = options.yes
                 engineOptions.preflight = RunbookPreflight(configuration: configuration, stateDirectory: engine.stateDirectory, services: engine.services)
@@ -132,6 +137,7 @@ extension RunbookCommand {
                 engine.reportToTerminal()
                 let who = RunEngine.operatorName()
                 try engine.abort(runID, by: who)
+                if global.json { try Terminal.printJSON(["run_id": runID, "status": "aborted", "by": who]) }
                 Terminal.note("run \(runID) aborted")
             }
         }
@@ -156,6 +162,15 @@ extension RunbookCommand {
         @Option(help: "Why, in a few words, for the journal and the report.")
         var reason: String?
 
+        /// `--json`: what was recorded.
+        struct Approved: Encodable {
+            let runId: String
+            let step: String
+            let by: String
+            let osUser: String
+            let reason: String?
+        }
+
         func validate() throws {
             if by.trimmingCharacters(in: .whitespaces).isEmpty {
                 throw ValidationError("--by needs a name, e.g. --by alice: the journal records who approved")
@@ -168,6 +183,7 @@ extension RunbookCommand {
                 let engine = runEngine(configuration)
                 let answer = ApprovalAnswer(approved: true, by: by, osUser: RunEngine.operatorName(), reason: reason)
                 try engine.recordApproval(runID: runID, step: step, answer: answer)
+                if global.json { try Terminal.printJSON(Approved(runId: runID, step: step, by: by, osUser: answer.osUser, reason: reason)) }
                 Terminal.note("approved step '\(step)' of run \(runID) as \(by) (OS user \(answer.osUser))"
                               + "; the run takes it up when it next looks (`lifeboat runbook status \(runID)`)")
             }
