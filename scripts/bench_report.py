@@ -19,6 +19,7 @@ MIB = 1024    # RSS is in kB (KiB) from /usr/bin/time; MiB = 1024 KiB
 VARIANTS = {
     "backup_limit": ("backup", "limit: `pg_dump > plain.sql`"),
     "backup_peer": ("backup", "peer: `pg_dump | gzip -6 | gpg -e`"),
+    "backup_peer_pigz": ("backup", "parallel peer: `pg_dump | pigz -6 | gpg -e`"),
     "backup_lifeboat": ("backup", "Lifeboat: `backup --compress --encrypt`"),
     "backup_lifeboat_fast": ("backup", "Lifeboat, gzip level 1: `BACKUP_COMPRESSION_LEVEL=1 backup …` (not a goal)"),
     "backup_lifeboat_signed": ("backup", "Lifeboat, signed: `BACKUP_SIGNING_KEY=… backup …` (not a goal)"),
@@ -95,7 +96,8 @@ def fmt_ratio(x):
 def ratios_text(v, variant):
     parts = []
     if variant in ("backup_lifeboat", "backup_lifeboat_fast"):
-        parts = [f"{fmt_ratio(ratio(v, variant, 'backup_peer'))} peer", f"{fmt_ratio(ratio(v, variant, 'backup_limit'))} limit"]
+        parts = [f"{fmt_ratio(ratio(v, variant, 'backup_peer'))} peer", f"{fmt_ratio(ratio(v, variant, 'backup_peer_pigz'))} pigz peer",
+                 f"{fmt_ratio(ratio(v, variant, 'backup_limit'))} limit"]
     elif variant == "restore_lifeboat":
         parts = [f"{fmt_ratio(ratio(v, variant, 'restore_peer'))} peer", f"{fmt_ratio(ratio(v, variant, 'restore_limit'))} limit"]
     elif variant == "backup_lifeboat_signed":
