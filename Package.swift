@@ -23,12 +23,14 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CGpgme", pkgConfig: "gpgme", providers: [.apt(["libgpgme-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CDeflate", pkgConfig: "libdeflate", providers: [.apt(["libdeflate-dev"])]),
+        .systemLibrary(name: "CIsal", pkgConfig: "libisal", providers: [.apt(["libisal-dev"])]),
 
         .target(name: "LifeboatPostgres", dependencies: ["CLibpq"]),
         .target(
             name: "LifeboatStreams",
             dependencies: [
-                "CZlib", "CGpgme",
+                "CZlib", "CDeflate", "CIsal", "CGpgme",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

@@ -2,7 +2,7 @@
 """Turn the samples of scripts/bench into bench/results/latest.md and latest.json.
 
 Input: --meta (machine, versions, scales, rounds, durations) and --samples (JSON lines:
-scale, round, variant, seconds, rss_kb, bytes). Output: per scale, the median, min and max
+scale, round, variant, seconds, rss_kb, bytes, cpu_s). Output: per scale, the median, min and max
 of every variant, the ratios Lifeboat/peer and Lifeboat/limit, upload throughput, peak RSS,
 and the goals of issue 9 each marked met or not met. Standard library only.
 """
@@ -19,6 +19,7 @@ MIB = 1024    # RSS is in kB (KiB) from /usr/bin/time; MiB = 1024 KiB
 VARIANTS = {
     "backup_limit": ("backup", "limit: `pg_dump > plain.sql`"),
     "backup_peer": ("backup", "peer: `pg_dump | gzip -6 | gpg -e`"),
+    "backup_peer_pigz": ("backup", "parallel peer: `pg_dump | pigz -6 | gpg -e`"),
     "backup_lifeboat": ("backup", "Lifeboat: `backup --compress --encrypt`"),
     "backup_lifeboat_fast": ("backup", "Lifeboat, gzip level 1: `BACKUP_COMPRESSION_LEVEL=1 backup …` (not a goal)"),
     "backup_lifeboat_signed": ("backup", "Lifeboat, signed: `BACKUP_SIGNING_KEY=… backup …` (not a goal)"),
@@ -54,6 +55,7 @@ def summarize(samples):
             secs = [r["seconds"] for r in rows]
             rss = [r["rss_kb"] for r in rows if r.get("rss_kb") is not None]
             sizes = [r["bytes"] for r in rows if r.get("bytes") is not None]
+            cpu = [r["cpu_s"] for r in rows if r.get("cpu_s") is not None]
             st = {
                 "n": len(secs),
                 "median_s": statistics.median(secs),
@@ -66,9 +68,20 @@ def summarize(samples):
                 st["rss_median_kb"] = statistics.median(rss)
             if sizes:
                 st["bytes_median"] = statistics.median(sizes)
+            if cpu:
+                st["cpu_median_s"] = statistics.median(cpu)
             summary[scale][variant] = st
         add_throughput(summary[scale])
+        add_cpu_per_gb(summary[scale])
     return summary
+
+
+def add_cpu_per_gb(v):
+    """CPU seconds per GB of plain dump (the limit's file), so scales and data sets compare."""
+    dump = v.get("backup_limit", {}).get("bytes_median")
+    for st in v.values():
+        if dump and st.get("cpu_median_s") is not None:
+            st["cpu_s_per_gb"] = st["cpu_median_s"] / (dump / 1e9)
 
 
 def add_throughput(v):
@@ -95,7 +108,8 @@ def fmt_ratio(x):
 def ratios_text(v, variant):
     parts = []
     if variant in ("backup_lifeboat", "backup_lifeboat_fast"):
-        parts = [f"{fmt_ratio(ratio(v, variant, 'backup_peer'))} peer", f"{fmt_ratio(ratio(v, variant, 'backup_limit'))} limit"]
+        parts = [f"{fmt_ratio(ratio(v, variant, 'backup_peer'))} peer", f"{fmt_ratio(ratio(v, variant, 'backup_peer_pigz'))} pigz peer",
+                 f"{fmt_ratio(ratio(v, variant, 'backup_limit'))} limit"]
     elif variant == "restore_lifeboat":
         parts = [f"{fmt_ratio(ratio(v, variant, 'restore_peer'))} peer", f"{fmt_ratio(ratio(v, variant, 'restore_limit'))} limit"]
     elif variant == "backup_lifeboat_signed":
@@ -223,16 +237,17 @@ def markdown(meta, summary, goal_list):
         lines.append(row(g["goal"], g["target"], g["scale"], measured_text(g), mark(g["met"]), g["detail"]))
     for scale, v in summary.items():
         lines += ["", f"#### Scale {scale}", "",
-                  "| operation | variant | median s | min–max s | ratio | MB/s | peak RSS MiB | file MB |",
-                  "|---|---|---|---|---|---|---|---|"]
+                  "| operation | variant | median s | min–max s | ratio | MB/s | peak RSS MiB | file MB | CPU s per GB of dump |",
+                  "|---|---|---|---|---|---|---|---|---|"]
         for variant, (op, label) in VARIANTS.items():
             st = v.get(variant)
             if not st:
                 continue
             rss = f"{st['rss_max_kb'] / MIB:.1f}" if "rss_max_kb" in st else ""
             size = f"{st['bytes_median'] / MB:.1f}" if st.get("bytes_median") else ""
+            cpu = f"{st['cpu_s_per_gb']:.1f}" if "cpu_s_per_gb" in st else ""
             lines.append(row(op, label, fmt_s(st["median_s"]), f"{fmt_s(st['min_s'])}–{fmt_s(st['max_s'])}",
-                             ratios_text(v, variant), throughput_text(st), rss, size))
+                             ratios_text(v, variant), throughput_text(st), rss, size, cpu))
     lines += [
         "",
         "Notes: every timed command follows a `sync` (not timed), so that none pays for the page-cache "

@@ -1,4 +1,3 @@
-import CZlib
 import Dispatch
 import Glibc
 import Synchronization
@@ -11,7 +10,7 @@ import Synchronization
 /// in flight.
 public final class ParallelGzipCompressor: ByteSource {
     private let upstream: any ByteSource
-    private let level: Int32
+    private let engine: GzipMemberEngine
     private let blockSize: Int
     private let maxInFlight: Int
     private var inFlight: [Member] = []
@@ -20,12 +19,13 @@ public final class ParallelGzipCompressor: ByteSource {
     public private(set) var bytesIn: Int64 = 0
 
     /// - Parameters:
-    ///   - level: zlib level 1...9 (6 is gzip's default).
+    ///   - level: `BACKUP_COMPRESSION_LEVEL`, 1...9 with zlib's meaning (6 is gzip's default);
+    ///     GzipMemberEngine picks the library and its level.
     ///   - workers: compression threads; the machine's cores by default.
     ///   - blockSize: input per member; 512 KiB costs about 1 % of ratio against one member.
     public init(upstream: any ByteSource, level: Int32 = 6, workers: Int = ParallelGzipCompressor.defaultWorkers, blockSize: Int = 512 * 1024) {
         self.upstream = upstream
-        self.level = level
+        engine = GzipMemberEngine(compressionLevel: level)
         self.blockSize = max(64 * 1024, blockSize)
         maxInFlight = max(2, 2 * workers)
     }
@@ -37,16 +37,16 @@ public final class ParallelGzipCompressor: ByteSource {
             guard let block = try readBlock() else { break }
             let member = Member()
             inFlight.append(member)
-            let level = level
+            let engine = engine
             DispatchQueue.global(qos: .userInitiated).async {
-                member.finish(Result { try Self.compress(block, level: level) })
+                member.finish(Result { try engine.compress(block) })
             }
         }
         guard !inFlight.isEmpty else {
             // An empty stream is still one (empty) gzip member, never a zero-byte file.
             if producedAny { return nil }
             producedAny = true
-            return try Self.compress([], level: level)
+            return try engine.compress([])
         }
         producedAny = true
         return try inFlight.removeFirst().wait()
@@ -65,38 +65,6 @@ public final class ParallelGzipCompressor: ByteSource {
             block += chunk
         }
         return block.isEmpty ? nil : block
-    }
-
-    /// One block as one gzip member.
-    static func compress(_ input: [UInt8], level: Int32) throws(StreamError) -> [UInt8] {
-        var stream = z_stream()
-        guard lifeboat_deflateInit2(&stream, level, 15 + 16, 8) == Z_OK else {
-            throw StreamError(stage: .gzip, message: "zlib could not start")
-        }
-        defer { deflateEnd(&stream) }
-        // The block is read in place (zlib does not write through next_in) and compressed into
-        // uninitialized storage: copying and zero-filling each block showed in perf.
-        var status: Int32 = Z_OK
-        let output = [UInt8](unsafeUninitializedCapacity: Int(deflateBound(&stream, UInt(input.count))) + 64) { outBuffer, initialized in
-            status = input.withUnsafeBufferPointer { inBuffer in
-                stream.next_in = UnsafeMutablePointer(mutating: inBuffer.baseAddress)
-                stream.avail_in = UInt32(inBuffer.count)
-                stream.next_out = outBuffer.baseAddress
-                stream.avail_out = UInt32(outBuffer.count)
-                defer {
-                    stream.next_in = nil
-                    stream.next_out = nil
-                }
-                return deflate(&stream, Z_FINISH)
-            }
-            initialized = status == Z_STREAM_END ? Int(stream.total_out) : 0
-        }
-        guard status == Z_STREAM_END else {
-            throw StreamError(stage: .gzip, message: "zlib deflate failed (\(status))")
-        }
-        // A right-sized copy: the worst-case buffer would otherwise stay allocated while the
-        // member waits its turn.
-        return Array(output[...])
     }
 
     /// A block being compressed: its result, waited for in order.
