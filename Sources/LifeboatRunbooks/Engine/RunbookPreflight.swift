@@ -19,12 +19,15 @@ public struct RunbookPreflight {
     }
 
     /// Checks `runbook` as it would run on `target` (a drill's scratch database in drills).
-    public func check(_ runbook: Runbook, inputs given: [String: String], target: String, drill: Bool) -> PreflightReport {
+    /// `choices`: the plan-time choices when the caller made them already (`runbook plan`
+    /// shows them too), so the backup folder or bucket is not listed a second time.
+    public func check(_ runbook: Runbook, inputs given: [String: String], target: String, drill: Bool,
+                      choices: PlanTimeChoices? = nil) -> PreflightReport {
         var preflight = Preflight(configuration: configuration)
         preflight.services = services
         preflight.environment = environment
         preflight.runLockHolder = Self.lockHolder(stateDirectory: stateDirectory, conninfo: configuration.databaseURL)
-        return preflight.run(subject(runbook, inputs: given, target: target, drill: drill))
+        return preflight.run(subject(runbook, inputs: given, target: target, drill: drill, choices: choices))
     }
 
     /// Who holds a target's run lock, for `lifeboat restore`'s preflight too.
@@ -32,11 +35,12 @@ public struct RunbookPreflight {
         { target in RunLock.probe(stateDirectory: stateDirectory, target: target, conninfo: conninfo) }
     }
 
-    func subject(_ runbook: Runbook, inputs given: [String: String], target: String, drill: Bool) -> PreflightSubject {
+    func subject(_ runbook: Runbook, inputs given: [String: String], target: String, drill: Bool,
+                 choices known: PlanTimeChoices? = nil) -> PreflightSubject {
         let inputs = Dictionary((try? Planner(environment: environment).inputs(for: runbook, given: given)) ?? [], uniquingKeysWith: { a, _ in a })
         // Steps whose `when:` is already known to be false (the other recovery path) are not checked.
-        let choices = PlanTimeChoices.evaluate(runbook, inputs: inputs, configuration: configuration, stateDirectory: stateDirectory,
-                                               target: target, environment: environment)
+        let choices = known ?? PlanTimeChoices.evaluate(runbook, inputs: inputs, configuration: configuration, stateDirectory: stateDirectory,
+                                                        target: target, environment: environment)
         let steps = StepGraph(runbook.steps).topologicalOrder().compactMap(runbook.step)
             .filter { runs($0, drill: drill) && choices.skipped[$0.id] == nil }
         var outputs: [String: [String: String]] = [:]
@@ -85,12 +89,9 @@ public struct RunbookPreflight {
         if !drill {
             var named: [String] = []
             for step in steps where step.action.hasPrefix("restore.tables") {
-                for text in step.parameters["tables"]?.texts ?? [] {
-                    for table in (resolve(text, inputs, outputs) ?? "").split(separator: ",") {
-                        let name = table.trimmingCharacters(in: .whitespaces)
-                        if !name.isEmpty && !named.contains(name) { named.append(name) }
-                    }
-                }
+                // Split as the step will read them (ResolvedParameters.list).
+                let texts = (step.parameters["tables"]?.texts ?? []).compactMap { resolve($0, inputs, outputs) }
+                for name in ResolvedParameters(values: ["tables": texts]).list("tables") where !named.contains(name) { named.append(name) }
             }
             subject.tables = named
         }

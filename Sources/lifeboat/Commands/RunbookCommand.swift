@@ -135,8 +135,11 @@ struct RunbookCommand: AsyncParsableCommand {
                 for action in ServiceAction.allCases {
                     commands[action.rawValue] = provider?.commands(for: action).map(ServiceProviders.commandLine) ?? []
                 }
+                // Made once: the preflight reuses them (backup.select lists the folder or the bucket).
+                let choices = PlanTimeChoices.evaluate(runbook, inputs: Dictionary(plan.inputs, uniquingKeysWith: { a, _ in a }),
+                                                       configuration: configuration, stateDirectory: runEngine(configuration).stateDirectory, target: target)
                 let report = RunbookPreflight(configuration: configuration, stateDirectory: runEngine(configuration).stateDirectory, services: provider)
-                    .check(runbook, inputs: try selection.parsedInputs(), target: target, drill: false)
+                    .check(runbook, inputs: try selection.parsedInputs(), target: target, drill: false, choices: choices)
                 var preflight = report.lines
                 let overridable = report.failed.filter { $0.name != "target.lock" }
                 if !overridable.isEmpty {
@@ -146,8 +149,6 @@ struct RunbookCommand: AsyncParsableCommand {
                 if report.check("target.lock")?.status == .fail {
                     preflight.append("a run would be refused while the target is held (target.lock cannot be overridden for runs)")
                 }
-                let choices = PlanTimeChoices.evaluate(runbook, inputs: Dictionary(plan.inputs, uniquingKeysWith: { a, _ in a }),
-                                                       configuration: configuration, stateDirectory: runEngine(configuration).stateDirectory, target: target)
                 if global.json {
                     try Terminal.printJSON(PlanJSON(plan, target: target, services: provider?.name, serviceCommands: commands,
                                                     preflight: report, choices: choices))
