@@ -19,6 +19,14 @@ struct InteractiveRestoreTests {
         private var socketPath: String?
         private var killed = false
 
+        /// `lifeboat ARGUMENTS` at a terminal, with `environment` and no `.env` file; the pane
+        /// stays a minute after it ends, showing `EXIT=<status>`.
+        static func lifeboat(_ arguments: [String], environment: [String: String?]) throws -> TmuxSession {
+            let variables = environment.compactMap { key, value in value.map { "\(key)=\($0)" } } + ["LIFEBOAT_ENV_FILE=/dev/null"]
+            return try TmuxSession("env " + (variables + [Command.lifeboatPath] + arguments).map(shellQuote).joined(separator: " ")
+                                   + "; echo EXIT=$?; sleep 60")
+        }
+
         /// Starts `command` (a shell command line) in session "s" of a new 200x50 terminal.
         ///
         /// The tmux client forks the server, which lives on, so two things are done first:

@@ -119,10 +119,7 @@ struct RunbookMessageTests {
         defer { RestoreTests.dropAll(like: "\(database.name)_%") }
         let environment = try RunbookRunTests.environment(database, folder, state: state, log: folder.url.appendingPathComponent("log").path)
         _ = try BackupRoundTripTests.backup(["--type", "daily", "--compress", "--no-encrypt"], environment)
-        let variables = environment.compactMap { key, value in value.map { "\(key)=\($0)" } } + ["LIFEBOAT_ENV_FILE=/dev/null"]
-        let command = "env " + variables.map(shellQuote).joined(separator: " ") + " \(shellQuote(Command.lifeboatPath)) runbook run recent-corruption"
-            + "; echo EXIT=$?; sleep 60"
-        let terminal = try InteractiveRestoreTests.TmuxSession(command)
+        let terminal = try InteractiveRestoreTests.TmuxSession.lifeboat(["runbook", "run", "recent-corruption"], environment: environment)
         defer { terminal.kill() }
         try await terminal.waitFor(["input 'incident_time' is required: when the damage began", "incident_time = "], timeout: 60)
         try terminal.type("yesterday-ish")
@@ -182,7 +179,7 @@ final class SilentListener {
         process.standardInput = FileHandle.nullDevice
         try process.run()
         var port: Int?
-        for _ in 0..<200 where port == nil {
+        for _ in 0..<2400 where port == nil {  // up to 120 s: a hang guard, not a timing assumption
             port = (try? String(contentsOf: log, encoding: .utf8))?.split(separator: "\n").first.flatMap { Int($0) }
             if port == nil { usleep(50_000) }
         }

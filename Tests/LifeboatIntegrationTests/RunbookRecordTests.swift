@@ -86,10 +86,8 @@ struct RunbookRecordTests {
         defer { RestoreTests.dropAll(like: "\(database.name)_%") }
         let environment = try RunbookRunTests.environment(database, folder, state: state, log: folder.url.appendingPathComponent("log").path)
         _ = try BackupRoundTripTests.backup(["--type", "daily", "--compress", "--no-encrypt"], environment)
-        let variables = environment.compactMap { key, value in value.map { "\(key)=\($0)" } } + ["LIFEBOAT_ENV_FILE=/dev/null"]
-        let command = "env " + variables.map(shellQuote).joined(separator: " ") + " \(shellQuote(Command.lifeboatPath)) runbook run recent-corruption --input incident_time=latest"
-            + "; echo EXIT=$?; sleep 60"
-        let terminal = try InteractiveRestoreTests.TmuxSession(command)
+        let terminal = try InteractiveRestoreTests.TmuxSession.lifeboat(["runbook", "run", "recent-corruption", "--input", "incident_time=latest"],
+                                                                        environment: environment)
         defer { terminal.kill() }
         try await terminal.waitFor(["Type yes to approve or no to refuse"], timeout: 120)
         try terminal.type("y")
@@ -122,10 +120,8 @@ struct RunbookRecordTests {
         defer { RestoreTests.dropAll(like: "\(database.name)_%") }
         let environment = try RunbookRunTests.environment(database, folder, state: state, log: folder.url.appendingPathComponent("log").path)
         _ = try BackupRoundTripTests.backup(["--type", "daily", "--compress", "--no-encrypt"], environment)
-        let variables = environment.compactMap { key, value in value.map { "\(key)=\($0)" } } + ["LIFEBOAT_ENV_FILE=/dev/null"]
-        let command = "env " + variables.map(shellQuote).joined(separator: " ") + " \(shellQuote(Command.lifeboatPath)) runbook run recent-corruption --input incident_time=latest"
-            + "; echo EXIT=$?; sleep 60"
-        let terminal = try InteractiveRestoreTests.TmuxSession(command)
+        let terminal = try InteractiveRestoreTests.TmuxSession.lifeboat(["runbook", "run", "recent-corruption", "--input", "incident_time=latest"],
+                                                                        environment: environment)
         defer { terminal.kill() }
         try await terminal.waitFor(["Type yes to approve or no to refuse"], timeout: 120)
         let runID = try #require(Self.waitForJournal(state, until: Self.waiting("stop"))?.0)

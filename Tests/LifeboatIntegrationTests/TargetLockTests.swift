@@ -82,9 +82,12 @@ struct TargetLockTests {
         let plan = try Command.lifeboat(["runbook", "plan", "recent-corruption", "--input", "incident_time=latest", "--input", "backup_type=any"], environment: environment)
         #expect(plan.stdout.contains(PreflightTests.line("ok", "target.lock")), "\(plan.stdout)")
 
-        // A restore that is running holds the target: a run started meanwhile is refused with it named.
-        let slow = try Command.spawnLifeboat(["restore", "--backup-file", backup.path, "--force"],
-                                             environment: environment.merging(["LIFEBOAT_STOP_COMMAND": "sleep 30"]) { $1 })
+        // A restore that is running holds the target: a run started meanwhile is refused with it
+        // named. Its stop command waits until the test releases it, so it holds on however slow the machine.
+        let release = folder.url.appendingPathComponent("release")
+        defer { FileManager.default.createFile(atPath: release.path, contents: nil) }  // never leave the stop command waiting
+        let slow = try Command.spawnLifeboat(["restore", "--backup-file", backup.path, "--force"], environment: environment.merging(
+            ["LIFEBOAT_STOP_COMMAND": "while [ ! -e \(shellQuote(release.path)) ]; do sleep 0.1; done"]) { $1 })
         defer { if slow.isRunning { kill(slow.processIdentifier, SIGKILL) } }
         var holder: String?
         for _ in 0..<600 where holder == nil && slow.isRunning {
@@ -99,6 +102,7 @@ struct TargetLockTests {
         try #require(holder != nil, "the restore took its target's lock")
         let run = try Command.lifeboat(["runbook", "run", "recent-corruption", "--input", "incident_time=latest", "--yes", "--input", "backup_type=any"], environment: environment)
         #expect(run.status != 0 && run.stderr.contains("a restore on"), "\(run.stderr)")
+        FileManager.default.createFile(atPath: release.path, contents: nil)
         kill(slow.processIdentifier, SIGKILL)
         slow.waitUntilExit()
     }
