@@ -81,3 +81,41 @@ extension SwapDowntimeTests {
         #expect(try RestoreTests.databases(like: "\(database.name)_%").isEmpty, "nothing was built or kept")
     }
 }
+
+extension SwapDowntimeTests {
+    /// The same refusal for a table restore's `staged` (the rehearsal's copy): a name that is not
+    /// `<target>_tables_<time>` is refused, not silently replaced by a new restore.
+    @Test func aStagedTableCopyLifeboatDidNotDeriveIsRefused() throws {
+        let database = try ScratchDatabase()
+        let other = try ScratchDatabase()
+        let folder = try ScratchFolder()
+        let state = try ScratchFolder()
+        let runbooks = try ScratchFolder()
+        defer { RestoreTests.dropAll(like: "\(database.name)_%") }
+        var environment = try RunbookRunTests.environment(database, folder, state: state, log: folder.url.appendingPathComponent("log").path)
+        environment["LIFEBOAT_RUNBOOKS_DIR"] = runbooks.path
+        try """
+            name: tables-foreign
+            description: copies tables from whatever database it is given
+            inputs:
+              staged: { type: string, required: true }
+            steps:
+              - id: pick
+                action: backup.select
+                with: { type: any, which: latest }
+              - id: restore
+                action: restore.tables
+                with: { backup: "${steps.pick.outputs.path}", tables: [customer], staged: "${inputs.staged}" }
+                needs: [pick]
+            """.write(to: runbooks.url.appendingPathComponent("tables-foreign.yaml"), atomically: true, encoding: .utf8)
+        _ = try BackupRoundTripTests.backup(["--type", "daily", "--compress", "--no-encrypt"], environment)
+        try database.connect().query("UPDATE customer SET email = 'live@example.invalid'")
+        let live = try RestoreTests.checksums(database)
+
+        let result = try Command.lifeboat(["runbook", "run", "tables-foreign", "--input", "staged=\(other.name)", "--yes"], environment: environment)
+        #expect(!result.succeeded)
+        #expect(result.stderr.contains("refusing to copy from \(other.name): it is not a copy Lifeboat prepared for \(database.name)"), "\(result.stderr)")
+        #expect(try RestoreTests.checksums(database) == live, "the live database is untouched")
+        #expect(try RestoreTests.databases(like: "\(database.name)_%").isEmpty, "nothing was built or kept")
+    }
+}

@@ -159,14 +159,16 @@ public struct RestoreRunner {
         return (scratch, validation)
     }
 
-    /// The copy an earlier `prepare` left for this safe restore, when it is still there. A name
-    /// Lifeboat did not derive for this target is refused: the swap would put any database the
-    /// journal (or whoever edited it) names in place of the live one.
+    /// The copy an earlier step left for this restore, when it is still there: `prepare`'s for a
+    /// safe restore, `rehearse`'s for a table restore. A name Lifeboat did not derive for this
+    /// target is refused: the swap (or the copy) would take whatever database the journal, or
+    /// whoever edited it, names.
     func stagedCopy(_ plan: RestorePlan, admin: DatabaseAdmin) throws -> String? {
         guard let staged = plan.staged else { return nil }
-        guard DatabaseNames.isDerived(staged, from: plan.target, "restore") else {
-            throw LifeboatError(stage: "restore", message: "refusing to swap in \(staged): it is not a copy Lifeboat prepared for \(plan.target)",
-                                hint: "the staged database must be the one the prepare step named (\(plan.target)_restore_<time>); nothing live changed",
+        let (role, use, step) = plan.mode == .tables ? ("tables", "copy from", "rehearse") : ("restore", "swap in", "prepare")
+        guard DatabaseNames.isDerived(staged, from: plan.target, role) else {
+            throw LifeboatError(stage: "restore", message: "refusing to \(use) \(staged): it is not a copy Lifeboat prepared for \(plan.target)",
+                                hint: "the staged database must be the one the \(step) step named (\(plan.target)_\(role)_<time>); nothing live changed",
                                 category: .configuration)
         }
         return try admin.exists(staged) ? staged : nil
@@ -241,7 +243,7 @@ public struct RestoreRunner {
             }
         case .tables:
             var scratch = plan.scratch!
-            if let staged = plan.staged, DatabaseNames.isDerived(staged, from: plan.target, "tables"), try admin.exists(staged) {
+            if let staged = try stagedCopy(plan, admin: admin) {
                 scratch = staged
                 note("copying from \(staged), restored and validated from this backup by the rehearsal")
             } else {
