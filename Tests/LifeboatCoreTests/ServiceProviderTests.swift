@@ -195,6 +195,27 @@ private struct FakeBin {
         #expect(!FileManager.default.fileExists(atPath: marker))
     }
 
+    /// `/etc/init.d/app start` and the like return at once and leave the application running,
+    /// holding every descriptor it inherited. The step ends when the command does; it used to
+    /// wait out its whole timeout (Foundation's `Process` watches a socket the daemon kept).
+    @Test func aStartCommandThatDaemonizesEndsWhenItsShellDoes() throws {
+        let bin = try FakeBin()
+        defer { bin.remove() }
+        let pidFile = bin.directory.appendingPathComponent("daemon.pid").path
+        // The timeout is far beyond what the shell needs on any machine, and far below the
+        // daemon's life: reaching it means the step waited for the daemon.
+        let provider = try CommandServiceProvider(
+            stopCommand: "true", startCommand: "sleep 600 & echo $! > '\(pidFile)'; echo started", timeout: 300)
+        let started = try provider.start()
+        let daemon = try #require(Int32((try? String(contentsOfFile: pidFile, encoding: .utf8))?
+            .trimmingCharacters(in: .whitespacesAndNewlines) ?? ""))
+        defer { kill(daemon, SIGKILL) }
+        #expect(started.succeeded && !started.timedOut && started.outputTail == "started")
+        #expect(kill(daemon, 0) == 0, "the daemon is left running")
+        let descriptors = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(daemon)/fd").sorted()
+        #expect(descriptors == ["0", "1", "2"], "the daemon holds none of Lifeboat's descriptors")
+    }
+
     @Test func timedOutOutcomeSaysSo() throws {
         let provider = try CommandServiceProvider(stopCommand: "true", startCommand: "sleep 5", timeout: 0.3)
         let started = try provider.start()

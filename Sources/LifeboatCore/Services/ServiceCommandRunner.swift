@@ -3,6 +3,7 @@ import Foundation
 /// Runs a provider's commands as children: program found on the given PATH, stdin from
 /// /dev/null, stdout and stderr into one temporary file (a pipe nobody drains would block a
 /// chatty `docker compose`), and a timeout so a hung service manager cannot hang a restore.
+/// A command is over when its own process exits, whatever it left running (`SpawnedCommand`).
 /// The child gets the operator commands' environment (`ChildEnvironment`): no secrets.
 struct ServiceCommandRunner: Sendable {
     var environment: [String: String]
@@ -56,43 +57,27 @@ struct ServiceCommandRunner: Sendable {
             try? FileManager.default.removeItem(at: outputFile)
         }
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = Array(argv.dropFirst())
-        process.environment = ChildEnvironment.forOperatorCommands(environment)
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = output
-        process.standardError = output
-        let exited = DispatchSemaphore(value: 0)
-        process.terminationHandler = { _ in exited.signal() }
+        let command: SpawnedCommand
         do {
-            try ChildProcess.start(process)
-        } catch {
-            throw LifeboatError(stage: "services", message: "cannot start \(executable): \(error.localizedDescription)",
-                                hint: installHint(argv[0]))
+            command = try SpawnedCommand(executable: executable, arguments: Array(argv.dropFirst()),
+                                         environment: ChildEnvironment.forOperatorCommands(environment),
+                                         output: output.fileDescriptor)
+        } catch let error as LifeboatError {
+            throw LifeboatError(stage: "services", message: error.message, hint: installHint(argv[0]))
         }
-        let timedOut = exited.wait(timeout: .now() + timeout) == .timedOut
-        if timedOut { terminate(process) }
-        process.waitUntilExit()
+        var ending = command.wait(timeout: timeout)
+        let timedOut = ending == nil
+        if timedOut {
+            command.terminateGroup()
+            ending = command.wait()
+        }
 
         let tail = Self.lastLines(Self.end(of: outputFile))
-        let byExit = process.terminationReason == .exit
         return ServiceOutcome(
             action: action, command: argv,
-            exitStatus: byExit ? process.terminationStatus : nil,
-            signal: byExit ? nil : process.terminationStatus,
+            exitStatus: ending?.exitStatus, signal: ending?.signal,
             timedOut: timedOut, outputTail: tail,
-            succeeded: byExit && process.terminationStatus == 0 && !timedOut)
-    }
-
-    /// Foundation starts each child as the leader of its own process group, so the whole group
-    /// is signalled: `sh -c "a; b"` would otherwise leave `a` running after the shell is gone.
-    private func terminate(_ process: Process) {
-        let pid = process.processIdentifier
-        let leadsGroup = getpgid(pid) == pid
-        if leadsGroup { kill(-pid, SIGTERM) }
-        ChildProcess.stop(process)
-        if leadsGroup { kill(-pid, SIGKILL) }
+            succeeded: ending?.exitStatus == 0 && !timedOut)
     }
 
     /// Looks the program up on the child's PATH, not ours, so that what runs is what the
