@@ -10,6 +10,18 @@ public struct ActionSpec: Sendable {
         case choice([String])
     }
 
+    /// What a finished step's work leaves behind that the steps after it read, and that may be
+    /// gone when a run is resumed. The engine checks these, never action names: a need no longer
+    /// met makes the step run again before the steps that read it.
+    public enum ResumeNeed: Sendable, Equatable {
+        /// The file an output names, in the run folder, removed whenever a try of the run ends
+        /// (plaintext: `backup.decrypt`'s copy). A resume makes it again.
+        case transientRunFile(output: String)
+        /// In a drill, the scratch cluster in the folder an output names, running (the drill's
+        /// validation steps connect to it; the end of a try stops it). A resume starts it again.
+        case runningScratchCluster(output: String)
+    }
+
     public struct Parameter: Sendable {
         public let name: String
         public let kind: ParameterKind
@@ -25,6 +37,8 @@ public struct ActionSpec: Sendable {
     public let safeToRepeat: Bool
     /// Changes a live database or service: shown as such in plans, recorded in drills.
     public let changesLiveSystems: Bool
+    /// What a resume needs of this step's finished work (`ResumeNeed`); most actions need nothing.
+    public var resumeNeeds: [ResumeNeed] = []
 
     public func parameter(_ name: String) -> Parameter? { parameters.first { $0.name == name } }
 }

@@ -138,10 +138,12 @@ public struct RunEngine: Sendable {
     /// Plaintext copies made by `backup.decrypt` live only as long as the run needs them: a run
     /// removes them when it ends, failed or interrupted too (a resume decrypts again).
     func removeDecryptedArtifacts(_ runbook: Runbook, _ state: RunState) {
-        for step in runbook.steps where step.action == "backup.decrypt" {
-            guard let path = state.steps[step.id]?.outputs["path"], path.hasPrefix(runDirectory("").path) else { continue }
-            try? FileManager.default.removeItem(atPath: path)
-            try? FileManager.default.removeItem(atPath: path + ".manifest.json")
+        for step in runbook.steps {
+            for case .transientRunFile(let output) in ActionCatalog.spec(step.action)?.resumeNeeds ?? [] {
+                guard let path = state.steps[step.id]?.outputs[output], path.hasPrefix(runDirectory("").path) else { continue }
+                try? FileManager.default.removeItem(atPath: path)
+                try? FileManager.default.removeItem(atPath: path + ".manifest.json")
+            }
         }
     }
 

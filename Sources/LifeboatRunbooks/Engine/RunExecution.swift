@@ -41,12 +41,7 @@ extension RunEngine {
                 onEvent(RunEvent(name: event.name, details: details))
             }
         }
-        // Compensation steps run only when the step naming them fails, never in the main flow.
-        let compensations = Set(runbook.steps.compactMap { step -> String? in
-            if case .compensate(let other) = step.onFailure { return other }
-            return nil
-        })
-        let order = StepGraph(runbook.steps).topologicalOrder().filter { !compensations.contains($0) }
+        let scheduler = StepScheduler(runbook: runbook) { need, outputs in self.resumeNeedMet(need, outputs, runID: runID) }
         let board = ProgressBoard()
         let ended = Completions()
         let ticker = progress.map { report in Ticker(every: 1) { report(board.snapshot()) } }
@@ -55,47 +50,21 @@ extension RunEngine {
             progress?([])  // nothing runs any more: the status line goes away
         }
 
-        // A step that failed and stopped the run is not done: resuming runs it again. Only a
-        // failure the runbook chose to continue past counts as an end.
-        func settled(_ state: RunState, _ id: String) -> Bool {
-            guard state.isDone(id) else { return false }
-            if state.steps[id]?.status == .failed, let step = runbook.step(id), step.onFailure != .continue { return false }
-            // The decrypted copy an earlier try of this run made was removed when that try ended:
-            // a resume makes it again before the steps that read it.
-            if runbook.step(id)?.action == "backup.decrypt", state.steps[id]?.status == .succeeded,
-               let path = state.steps[id]?.outputs["path"], path.hasPrefix(runDirectory(runID).path),
-               !FileManager.default.fileExists(atPath: path) {
-                return false
-            }
-            if state.drill, scratchClusterGone(runbook.step(id), state.steps[id]?.outputs) { return false }
-            return true
-        }
-        // Every step upstream, not only the direct needs (a step redone on resume may lie further
-        // up than steps long done); breadth-first, so that no graph of diamonds can make it slow.
-        func upstreamSettled(_ state: RunState, _ step: Step) -> Bool {
-            var seen = Set<String>()
-            var queue = step.needs
-            while let id = queue.popLast() {
-                guard seen.insert(id).inserted else { continue }
-                guard settled(state, id) else { return false }
-                queue += runbook.step(id)?.needs ?? []
-            }
-            return true
-        }
+        // Each step runs on a thread of its own; this loop only starts what the scheduler says
+        // is ready and collects ends. The first failure stops new launches; the steps already
+        // running finish (or fail) before the run ends.
         var running = Set<String>()
         var launched = Set<String>()
         var stop: StepEnd?
         while true {
             if stop == nil {
-                let state = recorder.state
-                for id in order where !launched.contains(id) && !settled(state, id) {
-                    guard let step = runbook.step(id), upstreamSettled(state, step) else { continue }
-                    launched.insert(id)
-                    running.insert(id)
+                for step in scheduler.ready(recorder.state, launched: launched) {
+                    launched.insert(step.id)
+                    running.insert(step.id)
                     let parameters = StepLaunch(step: step, runbook: runbook, runID: runID, options: options, live: live, context: context)
                     Thread.detachNewThread {
                         let end = self.run(parameters, recorder: recorder, board: board)
-                        ended.push(id, end)
+                        ended.push(step.id, end)
                     }
                 }
             }
@@ -129,7 +98,7 @@ extension RunEngine {
         case .done?, nil:
             break
         }
-        let unfinished = order.filter { !settled(recorder.state, $0) }
+        let unfinished = scheduler.unfinished(recorder.state)
         guard unfinished.isEmpty else {
             throw RunbookRunError("run \(runID) stopped with steps not run: \(unfinished.joined(separator: ", "))",
                                   hint: "resume it with `lifeboat runbook resume \(runID)`")

@@ -10,7 +10,8 @@ import LifeboatStreams
 enum BackupDecrypt: RunbookAction {
     static let spec = ActionSpec(name: "backup.decrypt", summary: "decrypt a backup into a 0600 artifact in the run folder",
                                  parameters: [.required("backup", .string, "path of the .gpg backup"), BackupTrustParameter.spec],
-                                 outputs: ["path", BackupTrustParameter.output], safeToRepeat: true, changesLiveSystems: false)
+                                 outputs: ["path", BackupTrustParameter.output], safeToRepeat: true, changesLiveSystems: false,
+                                 resumeNeeds: [.transientRunFile(output: "path")])
 
     static func run(_ parameters: ResolvedParameters, _ context: ActionContext) throws -> [String: String] {
         let source = URL(fileURLWithPath: try parameters.required("backup"))

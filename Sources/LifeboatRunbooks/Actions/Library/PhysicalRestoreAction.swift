@@ -17,7 +17,8 @@ enum PhysicalRestoreAction: RunbookAction {
         outputs: ["engine", "backup_set", "target", "wal_start", "wal_stop", "recovered_to", "recovery_seconds", "options",
                   // Drills only (PhysicalRestoreDrill): the scratch cluster the validation steps reach.
                   "stopped_before", "recovery_point_gap_seconds", "scratch_port", "scratch_url", "scratch_dir", "kept"],
-        safeToRepeat: true, changesLiveSystems: true)
+        safeToRepeat: true, changesLiveSystems: true,
+        resumeNeeds: [.runningScratchCluster(output: "scratch_dir")])
 
     static func run(_ parameters: ResolvedParameters, _ context: ActionContext) throws -> [String: String] {
         if context.drill { return try PhysicalRestoreDrill.run(parameters, context) }
