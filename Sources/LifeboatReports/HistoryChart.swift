@@ -4,7 +4,7 @@ import Foundation
 /// panel for RPO, sharing a time axis, each with the runs' achieved values as points joined by
 /// a line and the objective as a dashed step line (a runbook's objective can change between
 /// runs, so each run is drawn against the objective it was judged by). A point that missed
-/// its objective is red with a cross, one that met it green, one not judged grey. RTO and RPO
+/// its objective is red with a white cross, one that met it green, one not judged grey. RTO and RPO
 /// get a panel each because they differ by orders of magnitude (minutes against a day): on one
 /// axis the RTO would lie flat on zero. Numbers are computed here so the template only places them.
 struct HistoryChart {
@@ -14,7 +14,7 @@ struct HistoryChart {
         let pointY: String
         let pointColour: String
         let missed: Bool
-        /// The cross over a missed point, as an SVG path.
+        /// The white cross inside a missed point (so a miss reads without colour too), as an SVG path.
         let cross: String
         let pointTooltip: String
     }
@@ -137,7 +137,7 @@ struct HistoryChart {
             let missed = verdict?.met == false
             return Point(pointX: number(px), pointY: number(py),
                          pointColour: verdict.map { $0.met ? metColour : missedColour } ?? unjudgedColour, missed: missed,
-                         cross: "M\(number(px - 7)) \(number(py - 7)) L\(number(px + 7)) \(number(py + 7)) M\(number(px - 7)) \(number(py + 7)) L\(number(px + 7)) \(number(py - 7))",
+                         cross: "M\(number(px - 4)) \(number(py - 4)) L\(number(px + 4)) \(number(py + 4)) M\(number(px - 4)) \(number(py + 4)) L\(number(px + 4)) \(number(py - 4))",
                          pointTooltip: tip)
         }
         let line = measured.map { "\(number(x($0.at))),\(number(y($0.value)))" }.joined(separator: " ")

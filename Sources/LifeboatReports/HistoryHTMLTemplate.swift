@@ -47,7 +47,7 @@ header { border-bottom: 6px solid {{outcomeColour}}; }
 {{/hasObjective}}{{#hasLine}}<polyline points="{{line}}" fill="none" stroke="#59636e" stroke-width="1.5"></polyline>
 {{/hasLine}}{{#points}}<g class="run{{#missed}} missed{{/missed}}"><title>{{pointTooltip}}</title>
 <circle cx="{{pointX}}" cy="{{pointY}}" r="{{#missed}}7{{/missed}}{{^missed}}5{{/missed}}" fill="{{pointColour}}"></circle>
-{{#missed}}<path d="{{cross}}" stroke="{{missedColour}}" stroke-width="2.5"></path>
+{{#missed}}<path d="{{cross}}" stroke="#ffffff" stroke-width="2"></path>
 {{/missed}}</g>
 {{/points}}</g>
 {{/panels}}<line x1="{{axisLeft}}" y1="{{axisY}}" x2="{{axisRight}}" y2="{{axisY}}" stroke="#59636e" stroke-width="1"></line>
