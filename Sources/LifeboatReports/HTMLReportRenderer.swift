@@ -9,6 +9,7 @@ enum HTMLReportRenderer {
                 "report": try MustacheTemplate(string: HTMLReportTemplate.page),
                 "timeline": try MustacheTemplate(string: HTMLReportTemplate.timeline),
                 "span": try MustacheTemplate(string: HTMLReportTemplate.span),
+                "style": try MustacheTemplate(string: HTMLReportTemplate.style),
             ])
         } catch {
             throw ReportError(.template, "the HTML report template does not parse: \(error)",

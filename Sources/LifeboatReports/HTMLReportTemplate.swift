@@ -14,47 +14,8 @@ enum HTMLReportTemplate {
 <meta name="generator" content="Lifeboat">
 <title>{{title}}</title>
 <style>
-:root { --ink: #1f2328; --muted: #59636e; --line: #d1d9e0; --panel: #f6f8fa; }
-* { box-sizing: border-box; }
-body { margin: 0; color: var(--ink); background: #fff;
-  font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
-header { padding: 20px 32px 16px; border-bottom: 6px solid {{outcomeColour}}; background: var(--panel); }
-header .kicker { margin: 0; color: var(--muted); text-transform: uppercase; letter-spacing: .06em; font-size: 12px; }
-header h1 { margin: 4px 0 8px; font-size: 26px; }
-.badge { display: inline-block; padding: 2px 10px; border-radius: 12px; color: #fff; font-weight: 600; font-size: 13px;
-  -webkit-print-color-adjust: exact; print-color-adjust: exact; }
-.outcome-message { margin: 8px 0 0; max-width: 70em; }
-main { padding: 8px 32px 32px; max-width: 1200px; }
-h2 { font-size: 18px; margin: 28px 0 10px; padding-bottom: 4px; border-bottom: 1px solid var(--line); }
-table { border-collapse: collapse; width: 100%; font-size: 13px; }
-th, td { text-align: left; vertical-align: top; padding: 5px 8px; border-bottom: 1px solid var(--line); }
-thead th { background: var(--panel); font-weight: 600; }
-table.fields th { width: 12em; color: var(--muted); font-weight: 600; }
-td.mono, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12px; }
-td.wrap { overflow-wrap: anywhere; }
-td.num { text-align: right; white-space: nowrap; }
-td.time, td.nowrap { white-space: nowrap; }
-.description { white-space: pre-wrap; color: var(--muted); max-width: 70em; margin: 8px 0 0; }
-.message { color: #8c1d18; margin-top: 2px; }
-.swatch { display: inline-block; width: 12px; height: 12px; border-radius: 2px; vertical-align: -1px; margin-right: 4px;
-  -webkit-print-color-adjust: exact; print-color-adjust: exact; }
-.hatch { background: repeating-linear-gradient(45deg, #e0e0e0 0 3px, #757575 3px 5px); }
-.legend { list-style: none; padding: 0; margin: 0 0 8px; display: flex; flex-wrap: wrap; gap: 14px; font-size: 12px; color: var(--muted); }
-.chart svg { width: 100%; height: auto; display: block; }
-.chart text { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; fill: var(--ink); }
-.chart .tick { font-size: 11px; fill: var(--muted); }
-ol.next li { margin-bottom: 6px; }
-code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12px; background: #eef1f4;
-  padding: 1px 4px; border-radius: 3px; }
-footer { padding: 12px 32px 24px; color: var(--muted); font-size: 12px; }
-@media print {
-  body { font-size: 10pt; }
-  header { background: #fff; padding: 0 0 8px; }
-  main, footer { padding-left: 0; padding-right: 0; max-width: none; }
-  section, table, tr, .chart { break-inside: avoid; page-break-inside: avoid; }
-  h2 { break-after: avoid; page-break-after: avoid; }
-  .chart svg, .swatch, .badge { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
-}
+{{> style}}
+header { border-bottom: 6px solid {{outcomeColour}}; }
 </style>
 </head>
 <body>
@@ -188,6 +149,51 @@ footer { padding: 12px 32px 24px; color: var(--muted); font-size: 12px; }
 {{/rows}}<text class="tick" x="{{axisMiddle}}" y="{{axisTitleY}}" text-anchor="middle">{{axisTitle}}</text>
 </svg>
 </div>
+"""#
+
+    /// The style sheet the run report and the history page share, so both read as one product.
+    static let style = #"""
+:root { --ink: #1f2328; --muted: #59636e; --line: #d1d9e0; --panel: #f6f8fa; }
+* { box-sizing: border-box; }
+body { margin: 0; color: var(--ink); background: #fff;
+  font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
+header { padding: 20px 32px 16px; background: var(--panel); }
+header .kicker { margin: 0; color: var(--muted); text-transform: uppercase; letter-spacing: .06em; font-size: 12px; }
+header h1 { margin: 4px 0 8px; font-size: 26px; }
+.badge { display: inline-block; padding: 2px 10px; border-radius: 12px; color: #fff; font-weight: 600; font-size: 13px;
+  -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+.outcome-message { margin: 8px 0 0; max-width: 70em; }
+main { padding: 8px 32px 32px; max-width: 1200px; }
+h2 { font-size: 18px; margin: 28px 0 10px; padding-bottom: 4px; border-bottom: 1px solid var(--line); }
+table { border-collapse: collapse; width: 100%; font-size: 13px; }
+th, td { text-align: left; vertical-align: top; padding: 5px 8px; border-bottom: 1px solid var(--line); }
+thead th { background: var(--panel); font-weight: 600; }
+table.fields th { width: 12em; color: var(--muted); font-weight: 600; }
+td.mono, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12px; }
+td.wrap { overflow-wrap: anywhere; }
+td.num { text-align: right; white-space: nowrap; }
+td.time, td.nowrap { white-space: nowrap; }
+.description { white-space: pre-wrap; color: var(--muted); max-width: 70em; margin: 8px 0 0; }
+.message { color: #8c1d18; margin-top: 2px; }
+.swatch { display: inline-block; width: 12px; height: 12px; border-radius: 2px; vertical-align: -1px; margin-right: 4px;
+  -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+.hatch { background: repeating-linear-gradient(45deg, #e0e0e0 0 3px, #757575 3px 5px); }
+.legend { list-style: none; padding: 0; margin: 0 0 8px; display: flex; flex-wrap: wrap; gap: 14px; font-size: 12px; color: var(--muted); }
+.chart svg { width: 100%; height: auto; display: block; }
+.chart text { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; fill: var(--ink); }
+.chart .tick { font-size: 11px; fill: var(--muted); }
+ol.next li { margin-bottom: 6px; }
+code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12px; background: #eef1f4;
+  padding: 1px 4px; border-radius: 3px; }
+footer { padding: 12px 32px 24px; color: var(--muted); font-size: 12px; }
+@media print {
+  body { font-size: 10pt; }
+  header { background: #fff; padding: 0 0 8px; }
+  main, footer { padding-left: 0; padding-right: 0; max-width: none; }
+  section, table, tr, .chart { break-inside: avoid; page-break-inside: avoid; }
+  h2 { break-after: avoid; page-break-after: avoid; }
+  .chart svg, .swatch, .badge { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+}
 """#
 
     /// A piece of text, set as code when it was `backticked`.

@@ -1,19 +1,40 @@
 import Foundation
+import Mustache
 
 /// The formats `lifeboat history` writes.
 public enum HistoryFormat: String, CaseIterable, Sendable {
     case markdown = "md"
+    case html
     case json
 }
 
 extension RunHistory {
     /// The history as a document in `format`, ending with a newline. JSON follows
-    /// `docs/history.schema.json`.
+    /// `docs/history.schema.json`; HTML is one self-contained page with a chart per scenario.
     public func render(_ format: HistoryFormat) throws -> String {
         switch format {
         case .json: return String(decoding: try JSONReportRenderer.encoder.encode(self), as: UTF8.self) + "\n"
         case .markdown: return markdown
+        case .html: return try html()
         }
+    }
+
+    /// The page of `HistoryHTMLTemplate`, with the run report's style sheet.
+    private func html() throws -> String {
+        let library: MustacheLibrary
+        do {
+            library = MustacheLibrary(templates: [
+                "history": try MustacheTemplate(string: HistoryHTMLTemplate.page),
+                "style": try MustacheTemplate(string: HTMLReportTemplate.style),
+            ])
+        } catch {
+            throw ReportError(.template, "the HTML history template does not parse: \(error)",
+                              hint: "this is a bug in Lifeboat: write the history with --format md or json meanwhile")
+        }
+        guard let page = library.render(HistoryHTMLView(self), withTemplate: "history") else {
+            throw ReportError(.template, "the HTML history template is missing", hint: "this is a bug in Lifeboat")
+        }
+        return page
     }
 
     private var markdown: String {

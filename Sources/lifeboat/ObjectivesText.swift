@@ -18,12 +18,35 @@ enum ObjectivesText {
         for line in lines(verdicts) { Swift.print(line) }
     }
 
-    /// `runbook run` and `resume`: what `RunbookCommand.printResult` prints, then the objectives
-    /// (text only). `--json` keeps its flat `run_id`/`status` shape, which scripts read as a map
-    /// of strings; a run's verdicts are in `lifeboat report RUN_ID --json` (`objectives`).
+    /// `runbook run` and `resume`: what `RunbookCommand.printResult` prints, then the objectives.
+    /// `--json` adds the run's `measures` beside `run_id` and `status`, in the very shape
+    /// `drill --json` gives them (`DrillMeasures`: RTO, RPO, downtime and, per objective,
+    /// objective seconds, achieved seconds and met), so a script reads a drill and a real run alike.
     static func printResult(_ runID: String, _ state: RunState, runbook: Runbook, json: Bool) throws {
-        try RunbookCommand.printResult(runID, state, json: json)
-        guard !json, state.finished == .succeeded else { return }
+        if json {
+            let measures = state.finished.map { _ in DrillMeasures(state: state, runbook: runbook) }
+            try Terminal.printJSON(RunResult(runID: runID, status: state.finished?.rawValue ?? "open", measures: measures))
+            return
+        }
+        try RunbookCommand.printResult(runID, state, json: false)
+        guard state.finished == .succeeded else { return }
         print(DrillMeasures(state: state, runbook: runbook).objectives)
+    }
+
+    /// `runbook run --json`/`resume --json`: `run_id` and `status` as before, and the measures
+    /// once the run has ended (null while it is open).
+    struct RunResult: Encodable {
+        let runID: String
+        let status: String
+        let measures: DrillMeasures?
+
+        enum CodingKeys: String, CodingKey { case runID, status, measures }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(runID, forKey: .runID)
+            try container.encode(status, forKey: .status)
+            try container.encode(measures, forKey: .measures)
+        }
     }
 }

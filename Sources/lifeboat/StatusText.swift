@@ -77,6 +77,11 @@ enum StatusText {
         if let error = schedule.lastRunsError { lines.append("  last runs unknown: \(error)") }
         lines.append("")
 
+        if let drills = output.drills {
+            lines += StatusText.drills(drills, now: now, time: time)
+            lines.append("")
+        }
+
         let disk = status.disk
         if let free = disk.freeBytes {
             lines.append("disk       \(disk.directory): \(ByteSize.decimal(free)) free"

@@ -236,8 +236,8 @@ struct PreflightTests {
         let forced = try setup.run("recent-corruption", ["--input", "backup_type=any", "--ignore-preflight", "disk.server", "--json"])
         try #require(forced.succeeded, "\(forced.stderr)")
         #expect(forced.stderr.contains("disk.server FAILED and is overridden by --ignore-preflight"))
-        let report = try JSONSerialization.jsonObject(with: Data(forced.stdout.utf8)) as? [String: String]
-        let events = try RunbookRunTests.journal(setup.state, try #require(report?["run_id"]))
+        let report = try JSONSerialization.jsonObject(with: Data(forced.stdout.utf8)) as? [String: Any]
+        let events = try RunbookRunTests.journal(setup.state, try #require(report?["run_id"] as? String))
         #expect(Array(events.map(\.kind).prefix(2)) == [.runStarted, .preflight], "the preflight is journaled right after the start")
         let preflight = try #require(events.first { $0.kind == .preflight })
         #expect(preflight.overridden == ["disk.server"])
@@ -245,7 +245,7 @@ struct PreflightTests {
         #expect(try RestoreTests.checksums(setup.database) == setup.original)
 
         // The report of the run still builds from that journal.
-        let status = try Command.lifeboat(["runbook", "status", try #require(report?["run_id"])], environment: setup.environment)
+        let status = try Command.lifeboat(["runbook", "status", try #require(report?["run_id"] as? String)], environment: setup.environment)
         #expect(status.succeeded && status.stdout.contains("succeeded"), "\(status.stderr)")
     }
 }

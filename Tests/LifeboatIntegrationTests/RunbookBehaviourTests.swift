@@ -16,7 +16,7 @@ struct RunbookBehaviourTests {
         let result = try Command.lifeboat(["runbook", "run", directory.appendingPathComponent("\(name).yaml").path, "--json"], environment: [
             "DATABASE_URL": database.url, "LIFEBOAT_STATE_DIR": state.path, "LB_WORK": work.path,
         ])
-        let runID = (try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: String])?["run_id"]
+        let runID = (try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])?["run_id"] as? String
             ?? ((try? FileManager.default.contentsOfDirectory(atPath: state.url.appendingPathComponent("runs").path))?.first ?? "")
         let events = (try? RunJournal.read(state.url.appendingPathComponent("runs/\(runID)/journal.jsonl"))) ?? []
         let log = (try? String(contentsOf: work.url.appendingPathComponent("log"), encoding: .utf8)) ?? ""

@@ -49,8 +49,14 @@ struct RunbookRunTests {
         try #require(result.succeeded, "\(result.stderr)")
         #expect(try RestoreTests.checksums(database) == original, "the data is back")
         #expect(try String(contentsOfFile: log, encoding: .utf8) == "stop\nstart\nhealth\n")
-        let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: String]
-        let runID = try #require(report?["run_id"])
+        let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        let runID = try #require(report?["run_id"] as? String)
+        // The objectives judged as `drill --json` gives them: per objective both numbers and met.
+        let measures = try #require(report?["measures"] as? [String: Any], "\(result.stdout)")
+        let objectives = try #require(measures["objectives"] as? [[String: Any]])
+        #expect(objectives.map { $0["objective"] as? String } == ["rto", "rpo", "downtime"])
+        #expect(objectives.allSatisfy { Set($0.keys) == ["objective", "objective_seconds", "achieved_seconds", "met"] && $0["met"] is Bool })
+        #expect(objectives.first?["achieved_seconds"] as? Double == measures["rto_seconds"] as? Double)
         let events = try Self.journal(state, runID)
         #expect(events.first?.kind == .runStarted)
         #expect(events.last?.kind == .runFinished && events.last?.status == .succeeded)

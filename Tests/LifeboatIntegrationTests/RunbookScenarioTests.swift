@@ -24,9 +24,9 @@ struct RunbookScenarioTests {
         arguments += ["--yes", "--json"]
         let result = try Command.lifeboat(arguments, environment: environment)
         try #require(result.succeeded, "runbook \(name) failed (status \(result.status)): \(result.stderr)")
-        let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: String]
-        #expect(report?["status"] == "succeeded", "\(result.stdout)")
-        return try #require(report?["run_id"], "no run_id in \(result.stdout)")
+        let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        #expect(report?["status"] as? String == "succeeded", "\(result.stdout)")
+        return try #require(report?["run_id"] as? String, "no run_id in \(result.stdout)")
     }
 
     /// The ids of the runs journaled in `state` (for cleanup when a run failed before reporting its id).

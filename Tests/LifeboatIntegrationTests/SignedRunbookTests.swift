@@ -64,7 +64,7 @@ struct SignedRunbookTests {
         try #require(result.succeeded, "\(result.stderr)")
         #expect(result.stderr.contains("WARNING") && result.stderr.contains("accepted with --allow-unsigned"), "\(result.stderr)")
         #expect(try database.rowCounts() == counts)
-        let runID = try #require((try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: String])?["run_id"])
+        let runID = try #require((try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])?["run_id"] as? String)
         let events = try RunbookRunTests.journal(freshState, runID)
         #expect(Self.outputs(events, "fetch")["signature"]?.hasPrefix("accepted with --allow-unsigned") == true)
         #expect(events.first?.inputs?["allow_unsigned"] == "true", "the input is journaled with the run")

@@ -215,7 +215,7 @@ struct WorkerTests {
         #expect(entries.count == 6)
         #expect(seen.first { $0.key.hasPrefix("backup --type daily --cleanup") }?.value == "15 2 * * *", "\(seen)")
         #expect(seen.first { $0.key.hasPrefix("backup --type weekly") }?.value == "0 4 * * 0")
-        #expect(seen.first { $0.key.hasPrefix("drill weekly-drill") }?.value == "0 9 * * mon")
+        #expect(seen.first { $0.key.hasPrefix("drill-next") }?.value == "0 9 * * mon", "unless LIFEBOAT_DRILL_RUNBOOK names one, the drill rotates")
         #expect(result.stdout.contains("CRON_TZ=UTC"))
     }
 }

@@ -94,7 +94,8 @@ public struct ConfigurationKey: Sendable, Hashable {
     public static let metricsFile = Self("LIFEBOAT_METRICS_FILE", nil, "node_exporter textfile written after each job (e.g. /var/lib/node_exporter/textfile/lifeboat.prom)")
     public static let scheduleTimeZone = Self("LIFEBOAT_SCHEDULE_TIMEZONE", "UTC", "time zone the cron schedules are read in (IANA name)")
     public static let drillSchedule = Self("LIFEBOAT_DRILL_SCHEDULE", nil, "cron expression of the scheduled drill (unset: no scheduled drill)")
-    public static let drillRunbook = Self("LIFEBOAT_DRILL_RUNBOOK", "weekly-drill", "runbook the scheduled drill rehearses")
+    public static let drillRunbook = Self("LIFEBOAT_DRILL_RUNBOOK", nil, "runbook every scheduled drill rehearses (unset: they rotate through the shipped scenarios that can run here, the one drilled longest ago first)")
+    public static let drillMaxAge = Self("LIFEBOAT_DRILL_MAX_AGE", "8d", "with LIFEBOAT_DRILL_SCHEDULE set, a drilled scenario whose last drill is older than this is stale and status exits 1 (e.g. 8d, 36h)")
     public static let coordinationURL = Self("LIFEBOAT_COORDINATION_URL", nil, url: true, "database holding the workers' schedule table (unset: the maintenance database postgres on DATABASE_URL's server)")
     public static let workerLease = Self("LIFEBOAT_WORKER_LEASE_SECONDS", "60", "a worker's claim on a running job lasts this long without a heartbeat")
     public static let metricsPort = Self("LIFEBOAT_METRICS_PORT", nil, "lifeboat worker serves /metrics on this port of 127.0.0.1 (unset: not served)")
@@ -138,7 +139,7 @@ public struct ConfigurationKey: Sendable, Hashable {
         webhookURL, webhookSecret, webhookFormat, webhookTimeout, webhookAttempts, webhookBackoff, smtpURL, smtpFrom, smtpTo, smtpUser, smtpPassword, emailEvents,
         diskMinFreeGB, preflightDiskMargin, sizeAnomalyWindow, sizeAnomalyBand, allowEmpty, includeRolePasswords, stateDir, runbooksDir, servicesProvider, composeFile, services,
         stopCommand, startCommand, healthCommand, drillStopCommand, drillStartCommand, drillHealthCommand, metricsFile,
-        scheduleTimeZone, drillSchedule, drillRunbook, coordinationURL, workerLease, metricsPort,
+        scheduleTimeZone, drillSchedule, drillRunbook, drillMaxAge, coordinationURL, workerLease, metricsPort,
         poolSize, poolMaxOverflow, poolTimeout, poolRecycle, connectTimeout, poolPrePing,
         tlsInsecure,
         physicalEngine, pgbackrestStanza, pgbackrestConfig, pgbackrestBin, pgData, pgService, pgBin, pgSystemdUnit,

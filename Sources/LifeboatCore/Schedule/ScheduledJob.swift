@@ -40,8 +40,13 @@ public struct ScheduledJob: Sendable, Equatable {
             jobs += try physicalJobs(configuration, job)
         }
         if configuration.string(.drillSchedule).map({ !$0.isEmpty }) == true {
-            let runbook = configuration.string(.drillRunbook) ?? "weekly-drill"
-            jobs.append(try job("runbook-drill", .drillSchedule, ["drill", runbook], "drill of \(runbook): RTO and RPO measured"))
+            // Unless one runbook is named, each slot drills the next scenario of the rotation,
+            // chosen when it starts (`lifeboat drill-next`), so cron and the worker agree.
+            if let runbook = configuration.string(.drillRunbook) {
+                jobs.append(try job("runbook-drill", .drillSchedule, ["drill", runbook], "drill of \(runbook): RTO and RPO measured"))
+            } else {
+                jobs.append(try job("runbook-drill", .drillSchedule, ["drill-next"], "drill of the scenario drilled longest ago: RTO and RPO measured"))
+            }
         }
         return jobs
     }

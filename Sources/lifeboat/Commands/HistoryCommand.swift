@@ -18,6 +18,7 @@ struct HistoryCommand: AsyncParsableCommand {
             Examples:
               lifeboat history
               lifeboat history --scenario weekly-drill --drills --since 90d
+              lifeboat history --format html > history.html
               lifeboat history --runs --format json | jq '.runs[] | select(.objectives_met == false)'
             """)
 
@@ -35,7 +36,7 @@ struct HistoryCommand: AsyncParsableCommand {
     @Option(help: "Only runs started within this long before now (e.g. 90d, 12h).")
     var since: String?
 
-    @Option(help: "md (default) or json; --json is the same as --format json.")
+    @Option(help: "md (default), html (a page with an RTO/RPO chart per scenario) or json; --json is the same as --format json.")
     var format: HistoryFormat?
 
     func validate() throws {

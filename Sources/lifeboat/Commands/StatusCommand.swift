@@ -11,7 +11,8 @@ struct StatusCommand: AsyncParsableCommand {
             Exit code 0 when healthy; 1 when the database is unreachable, a scheduled backup type is stale \
             (a whole slot of its schedule was missed; a scheduled type without any backup counts as stale), \
             the bucket is unreachable (with BACKUP_CLOUD_SYNC_ENABLED) or a runbook run failed and nobody \
-            acknowledged it (`lifeboat runbook ack RUN_ID`); 2 for a configuration error. So it serves as a health check (Docker HEALTHCHECK, monitoring).
+            acknowledged it (`lifeboat runbook ack RUN_ID`), or (with LIFEBOAT_DRILL_SCHEDULE) a scenario the schedule drills \
+            was never drilled or not within LIFEBOAT_DRILL_MAX_AGE (8d); 2 for a configuration error. So it serves as a health check (Docker HEALTHCHECK, monitoring).
 
             Examples:
               lifeboat status
@@ -33,9 +34,11 @@ struct StatusCommand: AsyncParsableCommand {
                 "runbook run \($0.runId) (\($0.runbook)) failed\($0.message.map { ": \($0)" } ?? ""); "
                     + "resume it, abort it, or acknowledge it with `lifeboat runbook ack \($0.runId)`"
             }
+            let drills = try DrillStatus.freshness(configuration, stateDirectory: runEngine(configuration).stateDirectory, now: status.checkedAt)
+            status.problems += drills.problems
             let leftovers = CleanupCommand.scan(configuration)
             return StatusOutput(status: status, runbookRuns: runs.runs, runbookRunsError: runs.error,
-                                leftovers: leftovers.leftovers, leftoversError: leftovers.problems.first)
+                                leftovers: leftovers.leftovers, leftoversError: leftovers.problems.first, drills: drills)
         }
         if global.json {
             try Terminal.printJSON(output)
@@ -68,9 +71,11 @@ struct StatusOutput: Encodable {
     /// What killed work left behind that no live run owns (`lifeboat cleanup` removes it).
     var leftovers: [Leftover] = []
     let leftoversError: String?
+    /// Each scenario's last drill and whether it is stale (LIFEBOAT_DRILL_MAX_AGE).
+    var drills: DrillFreshness? = nil
 
     enum CodingKeys: String, CodingKey {
-        case runbookRuns, runbookRunsError, leftovers, leftoversError
+        case runbookRuns, runbookRunsError, leftovers, leftoversError, drills
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -80,5 +85,6 @@ struct StatusOutput: Encodable {
         try container.encodeIfPresent(runbookRunsError, forKey: .runbookRunsError)
         try container.encode(leftovers, forKey: .leftovers)
         try container.encodeIfPresent(leftoversError, forKey: .leftoversError)
+        try container.encodeIfPresent(drills, forKey: .drills)
     }
 }
