@@ -6,7 +6,7 @@ import LifeboatRunbooks
 struct RunbookCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "runbook",
-        abstract: "Disaster-recovery runbooks: list, validate and plan the scenarios in runbooks/.",
+        abstract: "Disaster-recovery runbooks: list, validate, plan, run, resume, approve, abort, acknowledge and follow the scenarios in runbooks/.",
         subcommands: [List.self, Validate.self, Plan.self, Run.self, Resume.self, Status.self, Approve.self, Abort.self, Ack.self]
     )
 
