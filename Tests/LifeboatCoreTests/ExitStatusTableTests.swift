@@ -3,7 +3,7 @@ import Testing
 @testable import LifeboatCore
 
 /// Swift Testing has an `ExitStatus` of its own (exit tests).
-typealias Status = LifeboatCore.ExitStatus
+typealias CoreExitStatus = LifeboatCore.ExitStatus
 
 /// The one error → exit-code mapping, held against the README's "Exit codes" tables (which
 /// users and scripts read) and against the command line (which must not pick codes itself).
@@ -34,9 +34,9 @@ typealias Status = LifeboatCore.ExitStatus
     @Test func readmeListsEveryCodeInOrderWithItsMeaning() throws {
         let tables = try Self.readmeTables()
         try #require(tables.count == 2, "README 'Exit codes' should hold two tables (all commands, then diff): found \(tables.count)")
-        #expect(tables[0].map(\.code) == Status.allCases.map(\.rawValue),
+        #expect(tables[0].map(\.code) == CoreExitStatus.allCases.map(\.rawValue),
                 "README's exit codes differ from ExitStatus: edit README.md's '## Exit codes' table or ExitStatus.swift so they agree")
-        for (row, status) in zip(tables[0], Status.allCases) {
+        for (row, status) in zip(tables[0], CoreExitStatus.allCases) {
             #expect(row.meaning.hasPrefix(status.summary), "README row \(row.code) should begin with '\(status.summary)': \(row.meaning)")
         }
         #expect(tables[1].map(\.code) == DiffExitStatus.allCases.map(\.rawValue), "README's diff table differs from DiffExitStatus")
@@ -48,23 +48,23 @@ typealias Status = LifeboatCore.ExitStatus
     struct Unknown: Error {}
 
     @Test(arguments: [
-        (LifeboatError.Category.failed, Status.failed), (.configuration, .configuration), (.badBackup, .badBackup),
+        (LifeboatError.Category.failed, CoreExitStatus.failed), (.configuration, .configuration), (.badBackup, .badBackup),
         (.servicesDown, .servicesDown), (.refused, .preflightRefused),
     ])
-    func lifeboatErrorsMapByCategory(category: LifeboatError.Category, status: Status) {
+    func lifeboatErrorsMapByCategory(category: LifeboatError.Category, status: CoreExitStatus) {
         let error = LifeboatError(stage: "test", message: "m", category: category)
-        #expect(Status(for: error) == status)
-        #expect(Status.isDeclared(error))
+        #expect(CoreExitStatus(for: error) == status)
+        #expect(CoreExitStatus.isDeclared(error))
         // The category's raw value is the code it ends with: nothing else translates it.
         #expect(status.rawValue == category.rawValue)
     }
 
     @Test func otherErrorsMap() {
-        #expect(Status(for: PreflightRefusal(failed: [], what: "restore")) == .preflightRefused)
-        #expect(Status(for: CommandVerdict(.badBackup)) == .badBackup)
-        #expect(Status(for: Unknown()) == .failed)
-        #expect(!Status.isDeclared(Unknown()))
-        #expect(Status.usage.rawValue == 64, "ArgumentParser's EX_USAGE")
+        #expect(CoreExitStatus(for: PreflightRefusal(failed: [], what: "restore")) == .preflightRefused)
+        #expect(CoreExitStatus(for: CommandVerdict(.badBackup)) == .badBackup)
+        #expect(CoreExitStatus(for: Unknown()) == .failed)
+        #expect(!CoreExitStatus.isDeclared(Unknown()))
+        #expect(CoreExitStatus.usage.rawValue == 64, "ArgumentParser's EX_USAGE")
     }
 
     @Test func diffKeepsABadManifestAndCallsEveryOtherFailureTrouble() {
