@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 LIFEBOAT = "$$(swift build --show-bin-path)/lifeboat"
 
-.PHONY: build test demo bench fuzz memcheck backup-db backup-list backup-verify restore-db restore-test test-backup-restore env-start env-stop
+.PHONY: build test demo docs install bench fuzz memcheck backup-db backup-list backup-verify restore-db restore-test test-backup-restore env-start env-stop
 
 build:
 	scripts/install-deps
@@ -13,6 +13,22 @@ test:
 
 demo:
 	scripts/demo
+
+# Regenerates the generated blocks of docs/commands.md, docs/configuration.md and
+# docs/runbook-actions.md from the code (a test fails while a checked-in block is stale).
+docs:
+	swift build -q --product lifeboat
+	$(LIFEBOAT) docs commands --write docs/commands.md
+	$(LIFEBOAT) docs configuration --write docs/configuration.md
+	$(LIFEBOAT) docs actions --write docs/runbook-actions.md
+
+# The binary, lifeboat(1) and bash/zsh/fish completions under PREFIX (a release build unless
+# CONFIGURATION=debug); scripts/check-install, run by make test, checks the result.
+PREFIX ?= /usr/local
+CONFIGURATION ?= release
+install:
+	swift build -q -c $(CONFIGURATION) --product lifeboat
+	scripts/install "$(PREFIX)" "$$(swift build -c $(CONFIGURATION) --show-bin-path)/lifeboat"
 
 # Lifeboat against pg_dump/gzip/gpg/psql/aws on pgbench databases (BENCH_SCALES, BENCH_ROUNDS).
 bench:

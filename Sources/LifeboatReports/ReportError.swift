@@ -1,5 +1,8 @@
+import LifeboatCore
+
 /// A report could not be made: what went wrong and what to do about it.
-public struct ReportError: Error, CustomStringConvertible, Sendable, Equatable {
+public struct ReportError: ExitStatusError, CustomStringConvertible, Sendable, Equatable {
+    public var exitStatus: ExitStatus { .failed }
     /// Extensible, so a new kind of failure does not break callers that switch on the old ones.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         public let name: String

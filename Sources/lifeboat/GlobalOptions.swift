@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LifeboatCore
+import LifeboatRunbooks
 
 /// Options every command shares: where configuration comes from and how results are printed.
 struct GlobalOptions: ParsableArguments {
@@ -25,14 +26,23 @@ struct GlobalOptions: ParsableArguments {
     }
 }
 
-/// Runs a command body, turning Lifeboat's errors into a clear message on stderr and the
-/// documented exit code instead of ArgumentParser's generic report.
-func reportingErrors<T>(_ body: () async throws -> T) async throws -> T {
+/// Runs a command body, turning Lifeboat's declared errors into a clear message on stderr and
+/// a verdict that `Lifeboat.main` ends the process with (`ExitStatus` picks the code), instead
+/// of ArgumentParser's generic report. `diff` maps the failure onto its diff(1) codes.
+func reportingErrors<T>(diff: Bool = false, _ body: () async throws -> T) async throws -> T {
     ParentWatch.startIfAsked()
     do {
         return try await body()
-    } catch let error as LifeboatError {
-        Terminal.error(error.description)
-        throw ExitCode(error.category.rawValue)
+    } catch let verdict as CommandVerdict {
+        throw verdict
+    } catch let error where ExitStatus.isDeclared(error) {
+        if let invalid = error as? RunbookInvalid {
+            // One problem a line (file:line:column), then the count.
+            for issue in invalid.issues { try? FileHandle.standardError.write(contentsOf: Data("\(issue)\n".utf8)) }
+            Terminal.error("\(invalid.issues.count) problem\(invalid.issues.count == 1 ? "" : "s") found")
+        } else {
+            Terminal.error(String(describing: error))
+        }
+        throw diff ? CommandVerdict(diff: DiffExitStatus(for: error)) : CommandVerdict(ExitStatus(for: error))
     }
 }

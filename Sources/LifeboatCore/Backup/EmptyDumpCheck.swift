@@ -16,7 +16,7 @@ public enum EmptyDumpCheck {
                 stage: "empty dump",
                 message: "pg_dump wrote nothing (0 bytes) for \(named); no backup was kept",
                 hint: "run pg_dump by hand against the same DATABASE_URL to see what it says, and check that the disk "
-                    + "and pg_dump itself are sound (see \"backup file size is 0\" in the README's troubleshooting)")
+                    + "and pg_dump itself are sound (see \"backup file size is 0\" in docs/troubleshooting.md)")
         }
         guard !allowEmpty else { return nil }
         let why: String

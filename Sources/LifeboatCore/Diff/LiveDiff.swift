@@ -7,7 +7,7 @@ import Foundation
 /// sequences, materialized views and the database's own properties (`objects`).
 ///
 /// Its JSON (`lifeboat diff --json`) is a stable shape: every key is always present, with
-/// `null` where a side has no value, so scripts can rely on it (the README documents it).
+/// `null` where a side has no value, so scripts can rely on it (docs/operations.md documents it).
 public struct LiveDiff: Sendable, Encodable {
     public enum Status: String, Sendable, Encodable, CaseIterable {
         /// In both, with a different number of rows.

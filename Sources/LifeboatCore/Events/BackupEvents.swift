@@ -1,7 +1,7 @@
 import Foundation
 
 /// The details of the backup events, built in one place so that `lifeboat backup`, `verify`
-/// and the scheduler send the same keys (the README lists them).
+/// and the scheduler send the same keys (docs/events-and-metrics.md lists them).
 public enum BackupEvents {
     public static func completed(_ result: BackupCreator.Result) -> [String: EventValue] {
         let manifest = result.manifest

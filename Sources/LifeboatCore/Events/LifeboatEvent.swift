@@ -4,7 +4,7 @@ import Foundation
 /// finished or failed, a verification verdict, low disk, a failed upload, a runbook's progress.
 /// Webhooks carry it; its `details` are plain JSON so any receiver can read them.
 public struct LifeboatEvent: Sendable, Equatable {
-    /// The event names receivers filter on. They are part of the public contract (README,
+    /// The event names receivers filter on. They are part of the public contract (docs/events-and-metrics.md,
     /// `X-Lifeboat-Event`): add new ones, never rename.
     public enum Name: String, CaseIterable, Sendable, Codable {
         case backupCompleted = "backup.completed"

@@ -72,7 +72,7 @@ public struct PhysicalEngineSettings: Sendable, Equatable {
     public static func required(_ configuration: LifeboatConfiguration, for purpose: String) throws -> PhysicalEngineSettings {
         guard let settings = try configured(configuration) else {
             throw LifeboatError(stage: "configuration", message: "\(purpose) needs the physical engine, and LIFEBOAT_PHYSICAL_ENGINE is off",
-                                hint: "set LIFEBOAT_PHYSICAL_ENGINE=pgbackrest and PGBACKREST_STANZA (README: Physical backups)",
+                                hint: "set LIFEBOAT_PHYSICAL_ENGINE=pgbackrest and PGBACKREST_STANZA (docs/physical.md)",
                                 category: .configuration)
         }
         return settings

@@ -78,9 +78,6 @@ public struct PreflightRefusal: Error, CustomStringConvertible, Sendable {
     public let failed: [PreflightCheck]
     public let what: String
 
-    /// The documented exit code of a refused restore or run (README "Exit codes").
-    public static let exitCode: Int32 = 5
-
     public var description: String {
         let names = failed.map(\.name)
         // A refused login is no check to go past: every step needs the server.

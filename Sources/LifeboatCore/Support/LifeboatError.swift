@@ -5,7 +5,7 @@ import LifeboatStreams
 /// The error every Lifeboat operation throws: what failed (the stage), why, and what to do.
 /// Lower-level errors (libpq, pipeline stages) are translated into it at the edge of Core.
 public struct LifeboatError: Error, CustomStringConvertible, Sendable {
-    /// How a failure ends the process; the README documents these numbers.
+    /// How a failure ends the process: `ExitStatus` maps each to its documented code.
     public enum Category: Int32, Sendable {
         /// The operation failed (database, disk, pg_dump, encryption, ...).
         case failed = 1
@@ -13,6 +13,10 @@ public struct LifeboatError: Error, CustomStringConvertible, Sendable {
         case configuration = 2
         /// The backup itself is bad (hash, gzip, OpenPGP, row counts): use another one.
         case badBackup = 3
+        /// The restore is done, but the application's services did not come back: start them by hand.
+        case servicesDown = 4
+        /// Refused before anything changed (a failed preflight check, a target another restore holds).
+        case refused = 5
     }
 
     public let stage: String

@@ -1,4 +1,5 @@
 import Foundation
+import LifeboatCore
 import Synchronization
 
 /// The append-only, fsync'd log of one run. Each event is one JSON line, written and synced
@@ -76,7 +77,10 @@ public final class RunJournal: Sendable {
 }
 
 /// A run could not go on: what happened and what to do.
-public struct RunbookRunError: Error, CustomStringConvertible, Sendable {
+public struct RunbookRunError: ExitStatusError, CustomStringConvertible, Sendable {
+    /// A run that could not go on failed, like any operation (a held target included: the
+    /// concurrent-run tests rely on 1).
+    public var exitStatus: ExitStatus { .failed }
     public let message: String
     public let hint: String?
     public init(_ message: String, hint: String? = nil) {

@@ -1,6 +1,10 @@
+import LifeboatCore
+
 /// A runbook name that names no file in the folder: says which runbooks there are and the
 /// closest name, so a typo (`recent-corupt`) is one copy and paste from the right command.
-public struct RunbookNotFound: Error, CustomStringConvertible, Sendable {
+public struct RunbookNotFound: ExitStatusError, CustomStringConvertible, Sendable {
+    /// Nothing was attempted: the name is the mistake.
+    public var exitStatus: ExitStatus { .configuration }
     public let name: String
     public let directory: String
     /// The names (without extension) of the `.yaml` and `.yml` files in the folder, sorted.

@@ -1,3 +1,5 @@
+import LifeboatCore
+
 /// One problem in a runbook, pointing at file, line and column (and the step, when in one).
 public struct RunbookIssue: Sendable, Hashable, CustomStringConvertible, Error {
     public let location: SourceLocation
@@ -16,7 +18,9 @@ public struct RunbookIssue: Sendable, Hashable, CustomStringConvertible, Error {
 }
 
 /// All the problems of one or more files, reported together.
-public struct RunbookInvalid: Error, CustomStringConvertible, Sendable {
+public struct RunbookInvalid: ExitStatusError, CustomStringConvertible, Sendable {
+    /// Nothing was attempted: the file is the mistake.
+    public var exitStatus: ExitStatus { .configuration }
     public let issues: [RunbookIssue]
     public init(issues: [RunbookIssue]) { self.issues = issues }
     public var description: String { issues.map(\.description).joined(separator: "\n") }

@@ -47,16 +47,15 @@ struct DiffCommand: AsyncParsableCommand {
     func run() async throws {
         let diff: LiveDiff
         do {
-            diff = try await reportingErrors {
+            diff = try await reportingErrors(diff: true) {
                 let configuration = try await global.loadConfiguration(databaseURL.map { [ConfigurationKey.databaseURL.name: $0] } ?? [:])
                 let file = try LiveDiffer.locate(backup, latest: latest, in: configuration.backupDirectory)
                 return try LiveDiffer.compare(file, configuration: configuration, tables: tables)
             }
-        } catch let code as ExitCode where code.rawValue == LifeboatError.Category.failed.rawValue {
-            throw ExitCode(2)  // 1 means "different" here, as in diff(1): a failure to compare is trouble, 2
-        } catch let error where !(error is ExitCode) {
+        } catch let error where !(error is CommandVerdict) {
+            // 1 means "different" here, as in diff(1): any other failure to compare is trouble, 2.
             Terminal.error("diff: \(error)")
-            throw ExitCode(2)
+            throw CommandVerdict(diff: DiffExitStatus(for: error))
         }
         if diff.backupDatabase != diff.database {
             Terminal.note("note: \(diff.backup) is a backup of database \(diff.backupDatabase); compared with \(diff.database)")
@@ -66,7 +65,7 @@ struct DiffCommand: AsyncParsableCommand {
         } else {
             for line in Self.text(diff, all: all) { print(line) }
         }
-        if !diff.identical { throw ExitCode(1) }
+        if !diff.identical { throw CommandVerdict(diff: .different) }
     }
 
     /// The human report: the backup and database, a table of the differing tables (all with

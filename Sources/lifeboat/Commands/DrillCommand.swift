@@ -33,7 +33,7 @@ struct DrillCommand: AsyncParsableCommand {
     static let incidentInput = "incident_time"
 
     func run() async throws {
-        try await runbookErrors {
+        try await reportingErrors {
             let configuration = try await global.loadConfiguration()
             let runbook = try location.library(configuration).load(selection.name)
             let live = try RestoreRunner(configuration: configuration).targetDatabase()

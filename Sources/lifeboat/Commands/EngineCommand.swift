@@ -36,7 +36,7 @@ struct EngineCommand: AsyncParsableCommand {
             } else {
                 print(Self.render(report), terminator: "")
             }
-            if !report.passed { throw ExitCode(1) }
+            if !report.passed { throw CommandVerdict(.failed) }
         }
 
         static func render(_ report: EngineCheck.Report) -> String {

@@ -52,7 +52,7 @@ struct HistoryCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await runbookErrors {
+        try await reportingErrors {
             let configuration = try await global.loadConfiguration()
             let now = Date()
             let window = try since.map { try DurationValue.parse($0) }

@@ -38,19 +38,13 @@ struct ReportCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await runbookErrors {
+        try await reportingErrors {
             let configuration = try await global.loadConfiguration()
             let engine = runEngine(configuration)
             let events = try RunJournal.read(try Self.journal(runID, engine))
-            let text: String
-            do {
-                let report = try RunReport(runID: runID, events: events, knownActions: Self.actionsFromRunbook(events))
-                text = try report.render(global.json ? .json : (format ?? .markdown))
-                if let output { try Self.write(text, to: URL(fileURLWithPath: output)) }
-            } catch let error as ReportError {
-                Terminal.error(error.description)
-                throw ExitCode(1)
-            }
+            let report = try RunReport(runID: runID, events: events, knownActions: Self.actionsFromRunbook(events))
+            let text = try report.render(global.json ? .json : (format ?? .markdown))
+            if let output { try Self.write(text, to: URL(fileURLWithPath: output)) }
             if output == nil { try? FileHandle.standardOutput.write(contentsOf: Data(text.utf8)) }
         }
     }

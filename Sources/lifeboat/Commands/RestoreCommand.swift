@@ -86,8 +86,8 @@ struct RestoreCommand: AsyncParsableCommand {
                 let (restored, keptAs, services) = try runner.rollback()
                 Terminal.note("rolled back: \(restored) is live again; the database it replaced is kept as \(keptAs)")
                 if services.contains(where: { !$0.succeeded }) {
-                    Terminal.error("services did not come back cleanly: see the warnings above")
-                    throw ExitCode(4)
+                    throw LifeboatError(stage: "services", message: "did not come back cleanly: see the warnings above",
+                                        category: .servicesDown)
                 }
                 return
             }
@@ -114,8 +114,8 @@ struct RestoreCommand: AsyncParsableCommand {
             if global.json { try Terminal.printJSON(RestoreOutput(result: result, preflight: report.checks, ignoredPreflight: report.overridden(overrides).map(\.name))) }
             Terminal.note("restore of \(plan.target) finished in \(String(format: "%.1f", result.finishedAt.timeIntervalSince(result.startedAt)))s")
             if result.services.contains(where: { !$0.succeeded }) {
-                Terminal.error("services did not come back cleanly: see the warnings above")
-                throw ExitCode(4)
+                throw LifeboatError(stage: "services", message: "did not come back cleanly: see the warnings above",
+                                    category: .servicesDown)
             }
         }
     }
@@ -130,8 +130,8 @@ extension RestoreCommand {
             return try RunLock(stateDirectory: runEngine(configuration).stateDirectory, target: target, holder: .restore,
                                conninfo: configuration.databaseURL)
         } catch let refusal as RunbookRunError {
-            Terminal.error(refusal.description)
-            throw ExitCode(PreflightRefusal.exitCode)
+            // Refused like a failed preflight check (5): the preflight saw the target free.
+            throw LifeboatError(stage: "target lock", message: refusal.message, hint: refusal.hint, category: .refused)
         }
     }
 
@@ -150,8 +150,7 @@ extension RestoreCommand {
             try report.gate(overrides, what: "restore")
         } catch let refusal as PreflightRefusal {
             if global.json { try Terminal.printJSON(RestoreOutput(result: nil, preflight: report.checks, ignoredPreflight: [])) }
-            Terminal.error(refusal.description)
-            throw ExitCode(PreflightRefusal.exitCode)
+            throw refusal  // said, and mapped to its code, by reportingErrors
         }
         return report
     }
@@ -202,8 +201,10 @@ enum Prompt {
         }
         while true {
             try? FileHandle.standardError.write(contentsOf: Data("Restore which backup? [1-\(entries.count), q to quit]: ".utf8))
-            guard let answer = readLine()?.trimmingCharacters(in: .whitespaces) else { throw ExitCode(1) }
-            if answer == "q" { throw ExitCode(1) }
+            // Quitting (q, or the end of input) refuses the restore, like a name that does not match.
+            guard let answer = readLine()?.trimmingCharacters(in: .whitespaces), answer != "q" else {
+                throw LifeboatError(stage: "restore", message: "no backup chosen: nothing was changed", category: .configuration)
+            }
             if let number = Int(answer), (1...entries.count).contains(number) { return entries[number - 1].path }
             Terminal.note("type a number from 1 to \(entries.count)")
         }

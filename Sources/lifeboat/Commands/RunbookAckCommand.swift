@@ -43,7 +43,7 @@ extension RunbookCommand {
         }
 
         func run() async throws {
-            try await runbookErrors {
+            try await reportingErrors {
                 let configuration = try await global.loadConfiguration()
                 let engine = runEngine(configuration)
                 let state = RunState(events: try RunJournal.read(try engine.existingJournal(runID)))

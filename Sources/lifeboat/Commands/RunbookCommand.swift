@@ -6,7 +6,7 @@ import LifeboatRunbooks
 struct RunbookCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "runbook",
-        abstract: "Disaster-recovery runbooks: list, validate and plan the scenarios in runbooks/.",
+        abstract: "Disaster-recovery runbooks: list, validate, plan, run, resume, approve, abort, acknowledge and follow the scenarios in runbooks/.",
         subcommands: [List.self, Validate.self, Plan.self, Run.self, Resume.self, Status.self, Approve.self, Abort.self, Ack.self]
     )
 
@@ -38,7 +38,7 @@ struct RunbookCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            try await runbookErrors {
+            try await reportingErrors {
                 let configuration = try await global.loadConfiguration()
                 var entries: [Entry] = []
                 for file in try location.library(configuration).files() {
@@ -83,7 +83,7 @@ struct RunbookCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            try await runbookErrors {
+            try await reportingErrors {
                 let configuration = try await global.loadConfiguration()
                 let library = location.library(configuration)
                 let urls = runbooks.isEmpty ? try library.files() : try runbooks.map { try library.url(for: $0) }
@@ -125,7 +125,7 @@ struct RunbookCommand: AsyncParsableCommand {
         @OptionGroup var selection: RunbookSelection
 
         func run() async throws {
-            try await runbookErrors {
+            try await reportingErrors {
                 let configuration = try await global.loadConfiguration()
                 let runbook = try location.library(configuration).load(selection.name)
                 let plan = try Planner().plan(runbook, inputs: try selection.parsedInputs())
@@ -189,22 +189,5 @@ struct RunbookSelection: ParsableArguments {
             result["allow_unsigned"] = "true"
         }
         return result
-    }
-}
-
-/// Runbook problems print one per line (file:line:column) and exit 2.
-func runbookErrors(_ body: () async throws -> Void) async throws {
-    do {
-        try await reportingErrors(body)
-    } catch let error as RunbookRunError {
-        Terminal.error(error.description)
-        throw ExitCode(1)
-    } catch let notFound as RunbookNotFound {
-        Terminal.error(notFound.description)
-        throw ExitCode(2)
-    } catch let invalid as RunbookInvalid {
-        for issue in invalid.issues { try? FileHandle.standardError.write(contentsOf: Data("\(issue)\n".utf8)) }
-        Terminal.error("\(invalid.issues.count) problem\(invalid.issues.count == 1 ? "" : "s") found")
-        throw ExitCode(2)
     }
 }

@@ -52,7 +52,7 @@ extension RunbookCommand {
         var ignorePreflight: [String] = []
 
         func run() async throws {
-            try await runbookErrors {
+            try await reportingErrors {
                 let configuration = try await global.loadConfiguration()
                 let runbook = try location.library(configuration).load(selection.name)
                 let target = try RestoreRunner(configuration: configuration).targetDatabase()
@@ -70,13 +70,8 @@ extension RunbookCommand {
                     .check(runbook, inputs: inputs, target: target, drill: false)
                 engineOptions.ignorePreflight = overrides
                 printPreflight(engineOptions.preflight!, overrides)
-                let runID: String, state: RunState
-                do {
-                    (runID, state) = try engine.start(runbook, inputs: inputs, target: target, options: engineOptions)
-                } catch let refusal as PreflightRefusal {
-                    Terminal.error(refusal.description)
-                    throw ExitCode(PreflightRefusal.exitCode)
-                }
+                // A failed preflight check throws PreflightRefusal: said and mapped to its code by reportingErrors.
+                let (runID, state) = try engine.start(runbook, inputs: inputs, target: target, options: engineOptions)
                 try ObjectivesText.printResult(runID, state, runbook: runbook, json: global.json)
             }
         }
@@ -103,7 +98,7 @@ extension RunbookCommand {
         var skipStep = false
 
         func run() async throws {
-            try await runbookErrors {
+            try await reportingErrors {
                 let configuration = try await global.loadConfiguration()
                 let engine = try options.engine(configuration)
                 let started = RunState(events: try RunJournal.read(try engine.existingJournal(runID)))
@@ -131,7 +126,7 @@ extension RunbookCommand {
         var runID: String
 
         func run() async throws {
-            try await runbookErrors {
+            try await reportingErrors {
                 let configuration = try await global.loadConfiguration()
                 var engine = runEngine(configuration)
                 engine.reportToTerminal()
@@ -178,7 +173,7 @@ extension RunbookCommand {
         }
 
         func run() async throws {
-            try await runbookErrors {
+            try await reportingErrors {
                 let configuration = try await global.loadConfiguration()
                 let engine = runEngine(configuration)
                 let answer = ApprovalAnswer(approved: true, by: by, osUser: RunEngine.operatorName(), reason: reason)
@@ -208,7 +203,7 @@ extension RunbookCommand {
         var runID: String
 
         func run() async throws {
-            try await runbookErrors {
+            try await reportingErrors {
                 let configuration = try await global.loadConfiguration()
                 let events = try RunJournal.read(try runEngine(configuration).existingJournal(runID))
                 if global.json {

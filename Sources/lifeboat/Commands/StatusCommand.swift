@@ -47,7 +47,7 @@ struct StatusCommand: AsyncParsableCommand {
             print(StatusText.render(output), terminator: "")
         }
         // 1, like a failed operation: monitoring needs only "zero or not"; the problems say why.
-        if !output.status.healthy { throw ExitCode(1) }
+        if !output.status.healthy { throw CommandVerdict(.failed) }
     }
 
     /// The pool's connections take DB_CONNECT_TIMEOUT, but the workers' table is read through a

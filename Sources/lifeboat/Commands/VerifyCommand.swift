@@ -88,7 +88,7 @@ struct VerifyCommand: AsyncParsableCommand {
         }
         guard report.passed else {
             Terminal.error("\(file.lastPathComponent) is BAD: \(report.failure ?? "verification failed")")
-            throw ExitCode(LifeboatError.Category.badBackup.rawValue)
+            throw CommandVerdict(.badBackup)
         }
         if !json {
             let matched = report.checks.contains { $0.name == "row counts" && $0.result == "passed" }
