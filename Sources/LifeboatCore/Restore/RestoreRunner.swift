@@ -283,6 +283,9 @@ public struct RestoreRunner {
             var restorer = SQLRestorer(configuration: configuration)
             restorer.cancellation = cancellation
             restorer.progress = progress
+            // A database this restore created (and drops on failure) may be loaded in parallel;
+            // an in-place restore keeps psql's single transaction.
+            restorer.intoNewDatabase = dropOnFailure
             _ = try restorer.restore(reader, into: database, serverMajor: admin.serverMajor)
             if let manifest = reader.manifest {
                 let connection = try Connection(configuration.databaseURL ?? "", database: database)
