@@ -72,7 +72,7 @@ struct ParallelRestoreTests {
     /// Restores through `SQLRestorer` into a new database over `jobs` connections.
     @discardableResult
     static func parallelRestore(_ file: URL, into target: ScratchDatabase, jobs: Int = 4, bufferBytes: Int? = nil,
-                                spool: URL? = nil) async throws -> Int {
+                                spool: URL? = nil, cancellation: CancellationFlag? = nil) async throws -> Int {
         let configuration = try await LifeboatConfiguration.load(
             environment: ["DATABASE_URL": target.url, "RESTORE_JOBS": String(jobs), "GNUPGHOME": try TestEnvironment.gnupgHome,
                           "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"],
@@ -83,6 +83,11 @@ struct ParallelRestoreTests {
         restorer.copyBufferBytesForTesting = bufferBytes
         let spilled = Spilled()
         restorer.spilledBlocksForTesting = { spilled.blocks = $0 }
+        if let cancellation {
+            // Cancelled as soon as the first bytes are read, as Ctrl-C would be mid-restore.
+            restorer.cancellation = cancellation
+            restorer.progress = { bytes in if bytes > 0 { cancellation.cancel(reason: "the test") } }
+        }
         _ = try restorer.restore(try BackupReader.open(file, trust: .unchecked), into: target.name, serverMajor: 15)
         return spilled.blocks
     }
@@ -263,6 +268,23 @@ struct ParallelRestoreTests {
         }
         #expect(message.contains("line \(try Self.line(of: "ALTER TABLE ONLY public.first", in: serial))"), "\(message)")
         #expect(message.contains("relation \"public.nowhere\" does not exist"), "\(message)")
+    }
+
+    @Test func cancellingStopsEveryConnectionAndLeavesNoSpoolFiles() async throws {
+        let folder = try ScratchFolder()
+        let file = try Self.dump(folder, rows: 300_000, failing: "CREATE INDEX first_id ON public.first USING btree (id);\n")
+        let target = try ScratchDatabase(fromPagila: false)
+        let spool = try ScratchFolder()
+        var message = ""
+        do {
+            try await Self.parallelRestore(file, into: target, bufferBytes: 64, spool: spool.url, cancellation: CancellationFlag())
+        } catch {
+            message = String(describing: error)
+        }
+        #expect(message.contains("stopped by the test") || message.contains("cancel"), "\(message)")
+        #expect(spool.files.isEmpty, "no spool files left: \(spool.files)")
+        let indexes = try target.connect().query("SELECT count(*) FROM pg_indexes WHERE indexname = 'first_id'").scalar
+        #expect(indexes == "0", "nothing after the cancellation ran")
     }
 
     @Test func restoreJobsZeroIsRefusedWithWhatToType() async throws {

@@ -28,7 +28,9 @@ final class ParallelSQLRestorer: DumpStatementSink {
     struct Options: Sendable {
         var jobs: Int
         /// Bytes of a COPY block held in memory for its worker before the rest goes to a spool file.
-        var bufferBytes = 4 << 20
+        /// 1 MiB (four of the reader's chunks): with one buffer per outstanding block, a restore over
+        /// 16 connections holds about 16 MiB of rows in memory at most.
+        var bufferBytes = 1 << 20
         /// Where the spool folder goes (the run folder when there is one).
         var spoolParent: URL?
     }

@@ -117,8 +117,7 @@ public struct SQLRestorer {
         } catch let refusal as SQLGuardRefusal {
             throw Self.diagnose(refusal, reader)
         } catch let error as LifeboatError where error.stage == ParallelSQLRestorer.failedStatementStage {
-            try reader.checkHashAfterFailure()
-            throw error
+            throw Self.damage(reader) ?? error
         } catch {
             throw LifeboatError.wrap(error, stage: "restore")
         }
@@ -142,12 +141,20 @@ public struct SQLRestorer {
     /// the SHA-256, gzip or OpenPGP check at the end can name the cause. So the file is read
     /// once more to its end, without psql, and damage found there is reported instead.
     static func diagnose(_ refusal: SQLGuardRefusal, _ reader: BackupReader) -> LifeboatError {
+        damage(reader) ?? error(refusal, file: reader.file)
+    }
+
+    /// Damage the file's own checks find when it is read once more to its end, without a
+    /// server: a statement the server refused may be a flipped bit that gunzip or OpenPGP would
+    /// only name later. psql's pipe lets the reader run ahead and find it first; the parallel
+    /// restore reads in step with its connections, so it looks again, as `diagnose` does.
+    static func damage(_ reader: BackupReader) -> LifeboatError? {
         do {
             _ = try reader.stream(to: NullSink())
         } catch let damage as LifeboatError where damage.category == .badBackup {
             return damage
         } catch {}
-        return error(refusal, file: reader.file)
+        return nil
     }
 
     /// A refusal as the error a user reads: the line, the command, and what to do.
