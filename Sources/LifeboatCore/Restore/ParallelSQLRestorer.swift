@@ -71,8 +71,11 @@ final class ParallelSQLRestorer: DumpStatementSink {
         defer { spool.remove() }
         let restorer = ParallelSQLRestorer(primary: primary, options: options, spool: spool, database: database, conninfo: conninfo)
         let primaryCancel = try? primary.cancelHandle()
-        cancellation?.onCancel { [queue = restorer.queue] in
-            queue.fail(LifeboatError(stage: "restore", message: "the restore was cancelled", category: .failed))
+        // Cancelled (SIGINT/SIGTERM, a step's timeout): every connection stops at once, not at
+        // the end of its COPY or index build; the words are WatchedSource's, whichever is seen first.
+        cancellation?.onCancel { [queue = restorer.queue, cancellation] in
+            queue.fail(LifeboatError(stage: "interrupted", message: "stopped by \(cancellation?.reason ?? "a signal") before the work finished",
+                                     hint: "nothing half-done was kept; run the command again"))
             primaryCancel?.cancel()
         }
         defer { cancellation?.onCancel(nil) }
