@@ -55,8 +55,14 @@ public final class SQLGuard: ByteSink {
     /// The escapes pg_dump's COPY text output uses (the server's CopyAttributeOutText and `\N`).
     private static let copyEscapes: Set<UInt8> = Set("\\bfnrtvN".utf8)
 
-    public init(downstream: any ByteSink) {
+    /// Forward the line end of each line it drops (`\restrict`, pg_dump's `BEGIN;`/`COMMIT;`), so
+    /// that line N of what it passes on is line N of the file: the parallel restore names a
+    /// failing statement by its line. psql is given the lines without them, as before.
+    private let keepsLineNumbers: Bool
+
+    public init(downstream: any ByteSink, keepsLineNumbers: Bool = false) {
         self.downstream = downstream
+        self.keepsLineNumbers = keepsLineNumbers
     }
 
     public func write(_ chunk: [UInt8]) throws {
@@ -88,7 +94,7 @@ public final class SQLGuard: ByteSink {
             if metaLine != nil {
                 if byte == UInt8(ascii: "\n") {
                     try endMetaLine()
-                    segmentStart = index + 1
+                    segmentStart = keepsLineNumbers ? index : index + 1
                     line += 1
                     atLineStart = true
                 } else {
@@ -100,7 +106,7 @@ public final class SQLGuard: ByteSink {
             if let bytes = held {
                 if byte == UInt8(ascii: "\n") && Self.droppable.contains(bytes) {
                     held = nil
-                    segmentStart = index + 1
+                    segmentStart = keepsLineNumbers ? index : index + 1
                     line += 1
                     atLineStart = true
                     continue

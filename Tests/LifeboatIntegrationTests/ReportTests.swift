@@ -242,6 +242,7 @@ struct ReportTests {
             """.write(toFile: slow, atomically: true, encoding: .utf8)
         chmod(slow, 0o755)
         environment["PSQL_PATH"] = slow
+        environment["RESTORE_JOBS"] = "1"  // psql's path: the parallel one runs no psql to slow down
 
         let process = try Command.spawnLifeboat(["runbook", "run", "recent-corruption", "--input", "incident_time=latest", "--yes"], environment: environment)
         var runID: String?

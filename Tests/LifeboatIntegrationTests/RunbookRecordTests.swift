@@ -237,6 +237,7 @@ struct RunbookRecordTests {
             """.write(toFile: slow, atomically: true, encoding: .utf8)
         chmod(slow, 0o755)
         environment["PSQL_PATH"] = slow
+        environment["RESTORE_JOBS"] = "1"  // psql's path: the parallel one runs no psql to slow down
 
         let stderrFile = folder.url.appendingPathComponent("stderr.txt")
         _ = FileManager.default.createFile(atPath: stderrFile.path, contents: nil)

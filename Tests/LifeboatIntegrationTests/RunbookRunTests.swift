@@ -94,6 +94,7 @@ struct RunbookRunTests {
             """.write(toFile: slow, atomically: true, encoding: .utf8)
         chmod(slow, 0o755)
         environment["PSQL_PATH"] = slow
+        environment["RESTORE_JOBS"] = "1"  // psql's path: the parallel one runs no psql to slow down
         try Data().write(to: tools.url.appendingPathComponent("slow"))
 
         let process = try Command.spawnLifeboat(["runbook", "run", "recent-corruption", "--input", "incident_time=latest", "--yes"], environment: environment)

@@ -133,6 +133,7 @@ struct VerifyTests {
         var environment = ProcessInfo.processInfo.environment
         for (key, value) in try Self.verifyEnvironment(database, folder) { environment[key] = value }
         environment["PSQL_PATH"] = fake
+        environment["RESTORE_JOBS"] = "1"  // psql's path: the parallel one runs no psql to hold it
         environment["LIFEBOAT_ENV_FILE"] = "/dev/null"
         process.environment = environment
         process.standardOutput = FileHandle.nullDevice

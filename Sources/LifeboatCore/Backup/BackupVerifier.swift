@@ -81,12 +81,13 @@ public struct BackupVerifier {
         var restorer = SQLRestorer(configuration: configuration)
         restorer.cancellation = cancellation
         restorer.progress = progress
+        restorer.intoNewDatabase = true  // dropped whatever happens: RESTORE_JOBS connections may load it
         let outcome: BackupReader.Outcome
         do {
             outcome = try restorer.restore(reader, into: temporary, serverMajor: admin.serverMajor)
         } catch let error as LifeboatError where error.category == .badBackup {
             return finish(report, failing: error, check: error.stage)
-        } catch let error as LifeboatError where error.stage == "psql" {
+        } catch let error as LifeboatError where error.stage == "psql" || error.stage == ParallelSQLRestorer.failedStatementStage {
             // The file is intact (the hash matched) but does not restore: the backup is still bad.
             return finish(report, failing: error, check: "restore")
         }

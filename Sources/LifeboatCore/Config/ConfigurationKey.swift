@@ -41,6 +41,7 @@ public struct ConfigurationKey: Sendable, Hashable {
     public static let databaseURL = Self("DATABASE_URL", nil, url: true, "database to protect (libpq URL or key=value; unset: PG* variables)")
     public static let pgDumpPath = Self("PG_DUMP_PATH", nil, "pg_dump to use (default: the one matching the server)")
     public static let psqlPath = Self("PSQL_PATH", nil, "psql to use for restores (default: the one matching the server)")
+    public static let restoreJobs = Self("RESTORE_JOBS", nil, "connections a restore into a database it creates (safe restore, verify, total loss) loads at once, as pg_restore -j (unset: the number of cores; 1: one psql in a single transaction)")
     public static let gnupgHome = Self("GNUPGHOME", nil, "GnuPG keyring folder (default: ~/.gnupg)")
     public static let cloudSyncEnabled = Self("BACKUP_CLOUD_SYNC_ENABLED", "false", "upload after each backup")
     public static let cloudProvider = Self("BACKUP_CLOUD_PROVIDER", "s3", "s3, gcs or azure")
@@ -132,7 +133,7 @@ public struct ConfigurationKey: Sendable, Hashable {
         backupEnabled, dailySchedule, weeklySchedule, monthlySchedule, verificationSchedule, cleanupSchedule,
         retentionDaily, retentionWeekly, retentionMonthly, retentionManual,
         compressionEnabled, compressionLevel, encryptionEnabled, encryptionKey, signingKey, trustedSigners, verificationEnabled,
-        backupDir, databaseURL, pgDumpPath, psqlPath, gnupgHome,
+        backupDir, databaseURL, pgDumpPath, psqlPath, restoreJobs, gnupgHome,
         cloudSyncEnabled, cloudProvider, cloudBucket, cloudPrefix, cloudEndpoint, multipartThresholdMB, partSizeMB, cloudMaxRateKBps, cloudStallSeconds,
         awsAccessKeyID, awsSecretAccessKey, awsSessionToken, awsRegion, awsChecksumCalculation,
         azureAccount, azureKey, azureContainer, azureEndpoint,

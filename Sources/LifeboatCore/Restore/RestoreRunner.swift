@@ -21,6 +21,9 @@ public struct RestoreRunner {
     public var allowForeignKeyViolations = false
     /// `--allow-unsigned`: restore a backup the signature check would refuse, with a warning.
     public var allowUnsigned = false
+    /// Where a parallel restore spools COPY data that waits for a connection (a runbook's run
+    /// folder; unset: the system's temporary folder).
+    public var spoolDirectory: URL?
 
     public init(configuration: LifeboatConfiguration) {
         self.configuration = configuration
@@ -283,6 +286,10 @@ public struct RestoreRunner {
             var restorer = SQLRestorer(configuration: configuration)
             restorer.cancellation = cancellation
             restorer.progress = progress
+            // A database this restore created (and drops on failure) may be loaded in parallel;
+            // an in-place restore keeps psql's single transaction.
+            restorer.intoNewDatabase = dropOnFailure
+            restorer.spoolDirectory = spoolDirectory
             _ = try restorer.restore(reader, into: database, serverMajor: admin.serverMajor)
             if let manifest = reader.manifest {
                 let connection = try Connection(configuration.databaseURL ?? "", database: database)

@@ -17,12 +17,27 @@ public struct SQLRestorer {
     /// Tests only: feeds the backup to psql unguarded, to show that the `\restrict` key alone
     /// still stops a meta-command.
     var bypassGuardForTesting = false
+    /// The database was created for this restore and is dropped if it fails: the restore may
+    /// then run over RESTORE_JOBS connections (`ParallelSQLRestorer`) instead of psql's single
+    /// transaction, which protects only a database that holds something already.
+    public var intoNewDatabase = false
+    /// Where a parallel restore spools COPY data no worker could take yet (the run folder when
+    /// there is one; unset: the system's temporary folder).
+    public var spoolDirectory: URL?
+    /// Tests only: bytes of a COPY block held in memory before the rest is spooled.
+    var copyBufferBytesForTesting: Int?
+    /// Tests only: told how many COPY blocks went to the spool folder.
+    var spilledBlocksForTesting: ((Int) -> Void)?
 
     public init(configuration: LifeboatConfiguration) {
         self.configuration = configuration
     }
 
     public func restore(_ reader: BackupReader, into database: String, serverMajor: Int) throws -> BackupReader.Outcome {
+        let jobs = try Self.jobs(configuration)
+        if intoNewDatabase && jobs > 1 && !bypassGuardForTesting {
+            return try restoreInParallel(reader, into: database, jobs: jobs)
+        }
         let psqlPath = try ClientProgramLocator.psql(configuration).locate(serverMajor: serverMajor)
         var environment = try ClientEnvironment.make(configuration)
         environment["PGDATABASE"] = database
@@ -69,6 +84,46 @@ public struct SQLRestorer {
         return outcome
     }
 
+    /// RESTORE_JOBS, or the number of cores when unset.
+    static func jobs(_ configuration: LifeboatConfiguration) throws -> Int {
+        guard let jobs = try configuration.int(.restoreJobs) else { return max(1, ProcessInfo.processInfo.activeProcessorCount) }
+        guard jobs >= 1 else {
+            throw configuration.invalid(.restoreJobs, String(jobs), "1 or more connections (1: one psql in a single transaction)")
+        }
+        return jobs
+    }
+
+    /// The same guarded stream, cut into statements and run over `jobs` connections. Errors
+    /// are judged as psql's are: a refusal may be damage; a statement the server refused is
+    /// checked against the file's hash before it is reported (and said to be the target's
+    /// fault when it is).
+    private func restoreInParallel(_ reader: BackupReader, into database: String, jobs: Int) throws -> BackupReader.Outcome {
+        var reader = reader
+        reader.cancellation = cancellation
+        reader.progress = progress
+        reader.gnupgHome = configuration.gnupgHome
+        var options = ParallelSQLRestorer.Options(jobs: jobs)
+        options.spoolParent = spoolDirectory
+        if let bytes = copyBufferBytesForTesting { options.bufferBytes = bytes }
+        var outcome: BackupReader.Outcome?
+        do {
+            let spilled = try ParallelSQLRestorer.restore(into: database, conninfo: configuration.databaseURL ?? "",
+                                                          options: options, cancellation: cancellation) { [reader] splitter in
+                let guarded = SQLGuard(downstream: splitter, keepsLineNumbers: true)
+                outcome = try reader.stream(to: guarded)
+                try guarded.finish()
+            }
+            spilledBlocksForTesting?(spilled)
+        } catch let refusal as SQLGuardRefusal {
+            throw Self.diagnose(refusal, reader)
+        } catch let error as LifeboatError where error.stage == ParallelSQLRestorer.failedStatementStage {
+            throw Self.damage(reader) ?? error
+        } catch {
+            throw LifeboatError.wrap(error, stage: "restore")
+        }
+        return outcome!
+    }
+
     /// Reads the whole backup through the guard without running anything: for a restore that
     /// must know the file is only SQL before it drops the live database (`--force`).
     public static func check(_ reader: BackupReader) throws -> BackupReader.Outcome {
@@ -86,12 +141,20 @@ public struct SQLRestorer {
     /// the SHA-256, gzip or OpenPGP check at the end can name the cause. So the file is read
     /// once more to its end, without psql, and damage found there is reported instead.
     static func diagnose(_ refusal: SQLGuardRefusal, _ reader: BackupReader) -> LifeboatError {
+        damage(reader) ?? error(refusal, file: reader.file)
+    }
+
+    /// Damage the file's own checks find when it is read once more to its end, without a
+    /// server: a statement the server refused may be a flipped bit that gunzip or OpenPGP would
+    /// only name later. psql's pipe lets the reader run ahead and find it first; the parallel
+    /// restore reads in step with its connections, so it looks again, as `diagnose` does.
+    static func damage(_ reader: BackupReader) -> LifeboatError? {
         do {
             _ = try reader.stream(to: NullSink())
         } catch let damage as LifeboatError where damage.category == .badBackup {
             return damage
         } catch {}
-        return error(refusal, file: reader.file)
+        return nil
     }
 
     /// A refusal as the error a user reads: the line, the command, and what to do.

@@ -136,6 +136,7 @@ struct ConcurrencyFaultTests {
             chmod(psql, 0o755)
             var environment = try BackupRoundTripTests.environment(database, folder)
             environment["PSQL_PATH"] = psql
+            environment["RESTORE_JOBS"] = "1"  // psql's path: the parallel one runs no psql to slow down
             let log = tools.url.appendingPathComponent("restore.out")
             let restore = try Faults.spawn(["restore", "--backup-file", file.path, "--force"], environment: environment, output: log)
             let restoring = Faults.wait(30) { !((try? RestoreTests.databases(like: "\(database.name)_restore_%")) ?? []).isEmpty }

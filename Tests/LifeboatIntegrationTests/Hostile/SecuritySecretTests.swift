@@ -114,7 +114,7 @@ struct SecuritySecretTests {
             let environment: [String: String?] = [
                 "DATABASE_URL": url, "BACKUP_DIR": folder.path, "BACKUP_DISK_MIN_FREE_GB": "0",
                 "GNUPGHOME": try TestEnvironment.gnupgHome, "BACKUP_ENCRYPTION_KEY": try TestEnvironment.gpgKey,
-                "PG_DUMP_PATH": tools.url.appendingPathComponent("pg_dump").path, "PSQL_PATH": tools.url.appendingPathComponent("psql").path,
+                "PG_DUMP_PATH": tools.url.appendingPathComponent("pg_dump").path, "PSQL_PATH": tools.url.appendingPathComponent("psql").path, "RESTORE_JOBS": "1",  // psql runs, to be watched
                 "AWS_ACCESS_KEY_ID": awsKey, "AWS_SECRET_ACCESS_KEY": awsSecret, "AWS_REGION": "us-east-1",
                 "BACKUP_CLOUD_BUCKET": try CloudTests.bucket(), "BACKUP_CLOUD_ENDPOINT": try TestEnvironment.require("LIFEBOAT_TEST_S3_ENDPOINT"),
                 "BACKUP_WEBHOOK_URL": "\(receiver.url)/\(hookToken)", "BACKUP_WEBHOOK_SECRET": hookSecret,

@@ -52,6 +52,7 @@ extension ActionContext {
         runner.cancellation = cancellation
         runner.note = note
         runner.progress = progress
+        runner.spoolDirectory = runDirectory
         return runner
     }
 }
