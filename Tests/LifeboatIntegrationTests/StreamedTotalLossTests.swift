@@ -1,0 +1,118 @@
+import Foundation
+import Testing
+import LifeboatCore
+import LifeboatPostgres
+import LifeboatRunbooks
+
+/// Issue 21, acceptance 2: the total-loss runbook restores a signed, encrypted backup while it
+/// downloads from the S3 test server. Killed with SIGKILL mid-download and mid-restore (the
+/// stream's crash hook fires at a byte count, not after a timer), `runbook resume` completes:
+/// the data is identical table by table, no plaintext was ever written to the disk, and the run
+/// folder keeps the encrypted download with the manifest's SHA-256.
+@Suite(.enabled(if: TestEnvironment.shouldRun))
+struct StreamedTotalLossTests {
+    /// Past the first 4 MiB segment: by then the restore has been fed checked bytes.
+    static let crashAt: Int64 = 5 << 20
+
+    /// A signed, compressed, encrypted backup in the bucket of a Pagila database grown with a
+    /// table of hex noise to more than one segment; the database is then dropped, and so is the
+    /// local backup folder: only the cloud copy is left. The folders live as long as `keep`.
+    static func totalLoss() throws -> (database: ScratchDatabase, environment: [String: String?], state: ScratchFolder, file: URL,
+                                      md5s: [String: String], watched: [URL], keep: [ScratchFolder]) {
+        let database = try ScratchDatabase()
+        try database.connect().query("""
+            CREATE TABLE public.noise AS SELECT g AS id, md5(g::text) || md5((g * 7)::text) || md5((g * 13)::text) AS filler
+            FROM generate_series(1, 150000) g
+            """)
+        let folder = try ScratchFolder(), state = try ScratchFolder(), empty = try ScratchFolder(), temporary = try ScratchFolder()
+        var environment = try RunbookRunTests.environment(database, folder, state: state, log: folder.url.appendingPathComponent("services.log").path,
+                                                          bucket: try CloudTests.bucket())
+        environment["BACKUP_SIGNING_KEY"] = try TestEnvironment.gpgKey
+        let (file, _) = try BackupRoundTripTests.backup(["--type", "daily", "--compress", "--encrypt", "--upload"], environment)
+        let size = try #require((try FileManager.default.attributesOfItem(atPath: file.path)[.size] as? NSNumber)?.int64Value)
+        try #require(size > crashAt + (1 << 20), "the backup (\(size) bytes) must be larger than the crash point")
+        let md5s = try Self.md5s(database)
+        try ScratchDatabase.drop(database.name)
+        environment["BACKUP_DIR"] = empty.path
+        environment["TMPDIR"] = temporary.path
+        return (database, environment, state, file, md5s, [state.url, empty.url, temporary.url, folder.url], [folder, state, empty, temporary])
+    }
+
+    /// md5 of every table's rows, keyed schema.table.
+    static func md5s(_ database: ScratchDatabase) throws -> [String: String] {
+        var sums: [String: String] = [:]
+        for table in try database.rowCounts().keys {
+            let parts = table.split(separator: ".", maxSplits: 1).map(String.init)
+            sums[table] = try database.checksum(parts.map { Connection.quoteIdentifier($0) }.joined(separator: "."))
+        }
+        return sums
+    }
+
+    /// Files anywhere under `folders` that hold the backup's plaintext (SQL, or the gzip'd SQL).
+    static func plaintext(under folders: [URL]) -> [String] {
+        var found: [String] = []
+        for folder in folders {
+            let files = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: [.isRegularFileKey])
+            while let file = files?.nextObject() as? URL {
+                guard (try? file.resourceValues(forKeys: [.isRegularFileKey]))?.isRegularFile == true else { continue }
+                let name = file.lastPathComponent
+                let bytes = (try? Data(contentsOf: file)) ?? Data()
+                if name.hasSuffix(".sql") || name.hasSuffix(".sql.gz") || name.hasSuffix(".sql.partial") || name.hasSuffix(".sql.gz.partial")
+                    || bytes.starts(with: Array("--\n-- PostgreSQL database dump".utf8)) || bytes.starts(with: [0x1f, 0x8b])
+                    || bytes.range(of: Data("COPY public.".utf8)) != nil {
+                    found.append(file.path)
+                }
+            }
+        }
+        return found
+    }
+
+    static func prepareOutputs(_ state: ScratchFolder, _ runID: String) throws -> [String: String] {
+        try RunbookRunTests.journal(state, runID).last { $0.kind == .stepFinished && $0.step == "prepare" }?.outputs ?? [:]
+    }
+
+    @Test(arguments: ["download", "restore"])
+    func killedMidwayResumesToIdenticalDataWithNoPlaintextOnDisk(phase: String) throws {
+        let (database, baseEnvironment, state, file, md5s, watched, keep) = try Self.totalLoss()
+        defer { withExtendedLifetime(keep) {} }
+        defer { RestoreTests.dropAll(like: "\(database.name)_%") }
+        let size = try #require((try FileManager.default.attributesOfItem(atPath: file.path)[.size] as? NSNumber)?.int64Value)
+
+        var environment = baseEnvironment
+        environment["LIFEBOAT_TEST_CRASH_DURING_STREAM"] = "\(phase):\(Self.crashAt)"
+        let killed = try Command.lifeboat(["runbook", "run", "total-loss", "--yes"], environment: environment)
+        #expect(killed.status == SIGKILL, "killed mid-\(phase): \(killed.status) \(killed.stderr)")
+        let runID = try #require(RunbookScenarioTests.runIDs(state).first)
+        let artifacts = state.url.appendingPathComponent("runs/\(runID)/artifacts")
+        let partial = artifacts.appendingPathComponent(".\(file.lastPathComponent).partial")
+        let kept = (try? FileManager.default.attributesOfItem(atPath: partial.path)[.size] as? NSNumber)?.int64Value ?? -1
+        if phase == "download" {
+            #expect(kept >= Self.crashAt && kept < size, "the download stopped part way: \(kept) of \(size) bytes")
+        } else {
+            #expect(kept == size, "the download was complete, the restore was not: \(kept) of \(size) bytes")
+        }
+        #expect(try RestoreTests.databases(like: database.name).isEmpty, "nothing replaced the (lost) target")
+        #expect(try !RestoreTests.databases(like: "\(database.name)_restore_%").isEmpty, "the restore had begun its scratch copy")
+        #expect(Self.plaintext(under: watched).isEmpty, "no plaintext after the kill: \(Self.plaintext(under: watched))")
+
+        let resumed = try Command.lifeboat(["runbook", "resume", runID, "--yes"], environment: baseEnvironment)
+        try #require(resumed.succeeded, "\(resumed.stderr)")
+        #expect(resumed.stderr.contains("_restore_") && resumed.stderr.contains("dropped, restoring again"),
+                "the half-built copy was dropped and the restore began again from a clean one: \(resumed.stderr)")
+        let outputs = try Self.prepareOutputs(state, runID)
+        #expect(outputs["resumed_from"] == String(kept), "the kept bytes were replayed, the rest downloaded with Range: \(outputs)")
+
+        #expect(try Self.md5s(database) == md5s, "every table is as the backup had it")
+        #expect(try RestoreTests.databases(like: "\(database.name)_restore_%").isEmpty, "no half-built copy is left")
+        #expect(Self.plaintext(under: watched).isEmpty, "no plaintext on disk: \(Self.plaintext(under: watched))")
+        let fetched = artifacts.appendingPathComponent(file.lastPathComponent)
+        #expect(outputs["path"] == fetched.path)
+        #expect(!FileManager.default.fileExists(atPath: partial.path), "the partial download was renamed")
+        let manifest = try BackupManifest.decode(Array(try Data(contentsOf: URL(fileURLWithPath: fetched.path + ".manifest.json"))))
+        #expect(try BackupRoundTripTests.sha256sum(fetched) == manifest.sha256, "the kept file is the encrypted backup, whole")
+        #expect(try Data(contentsOf: fetched) == Data(contentsOf: file), "byte for byte the uploaded one")
+        #expect(outputs["signature"] == "good signature by trusted key \(try TestEnvironment.gpgKey)", "\(outputs)")
+        let events = try RunbookRunTests.journal(state, runID)
+        #expect(RunbookScenarioTests.finishedSteps(events) == ["pick", "prepare", "stop", "restore", "start", "validate"])
+    }
+}
