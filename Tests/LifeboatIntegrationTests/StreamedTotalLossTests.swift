@@ -115,4 +115,45 @@ struct StreamedTotalLossTests {
         let events = try RunbookRunTests.journal(state, runID)
         #expect(RunbookScenarioTests.finishedSteps(events) == ["pick", "prepare", "stop", "restore", "start", "validate"])
     }
+
+    /// Issue 21 item 2, a broken download: the fault proxy cuts the backup's GET half way. The
+    /// streamed restore fails without leaving a half-built copy or plaintext, the partial file
+    /// stays, and `runbook resume --retry-step` replays it and fetches only the rest (Range).
+    @Test func aCutDownloadFailsCleanlyAndResumesWithRange() throws {
+        let database = try ScratchDatabase()
+        let folder = try ScratchFolder(), state = try ScratchFolder(), empty = try ScratchFolder(), temporary = try ScratchFolder()
+        defer { RestoreTests.dropAll(like: "\(database.name)_%") }
+        var environment = try RunbookRunTests.environment(database, folder, state: state, log: folder.url.appendingPathComponent("services.log").path,
+                                                          bucket: try CloudTests.bucket())
+        let (file, _) = try BackupRoundTripTests.backup(["--type", "daily", "--compress", "--encrypt", "--upload"], environment)
+        let name = file.lastPathComponent
+        let md5s = try Self.md5s(database)
+        try ScratchDatabase.drop(database.name)
+        let proxy = try FaultProxy()
+        environment["BACKUP_CLOUD_ENDPOINT"] = proxy.endpoint
+        environment["BACKUP_DIR"] = empty.path
+        environment["TMPDIR"] = temporary.path
+        // Every manifest GET (preflight, selection, the step) passes; the backup's is cut half way.
+        try proxy.queue([["fault": "pass", "method": "GET", "path": ".manifest.json", "times": 100], ["fault": "truncate", "method": "GET", "path": "/\(name)"]])
+
+        let cut = try Command.lifeboat(["runbook", "run", "total-loss", "--yes"], environment: environment)
+        #expect(!cut.succeeded, "the cut download fails the step: \(cut.stderr)")
+        #expect(cut.stderr.contains("download backups/\(name) failed") && cut.stderr.contains("bytes are kept"), "names the download and what is kept: \(cut.stderr)")
+        let runID = try #require(RunbookScenarioTests.runIDs(state).first)
+        let partial = state.url.appendingPathComponent("runs/\(runID)/artifacts/.\(name).partial")
+        let kept = (try? FileManager.default.attributesOfItem(atPath: partial.path)[.size] as? NSNumber)?.int64Value ?? 0
+        #expect(kept > 0, "what arrived is kept for the next try")
+        #expect(try RestoreTests.databases(like: "\(database.name)%").isEmpty, "no half-built copy, nothing in place of the target")
+        let watched = [state.url, empty.url, temporary.url, folder.url]
+        #expect(Self.plaintext(under: watched).isEmpty, "no plaintext: \(Self.plaintext(under: watched))")
+
+        let resumed = try Command.lifeboat(["runbook", "resume", runID, "--retry-step", "--yes"], environment: environment)
+        try #require(resumed.succeeded, "\(resumed.stderr)")
+        #expect(try Self.prepareOutputs(state, runID)["resumed_from"] == String(kept), "the rest was fetched with Range")
+        let gets = try proxy.log().filter { $0["method"] as? String == "GET" && ($0["path"] as? String)?.hasSuffix(name) == true }
+        #expect(gets.count == 2, "one cut download, one ranged rest: \(gets)")
+        #expect(try Self.md5s(database) == md5s, "every table is as the backup had it")
+        #expect(Self.plaintext(under: watched).isEmpty, "no plaintext: \(Self.plaintext(under: watched))")
+        #expect(try Data(contentsOf: state.url.appendingPathComponent("runs/\(runID)/artifacts/\(name)")) == Data(contentsOf: file))
+    }
 }
