@@ -156,4 +156,32 @@ struct StreamedTotalLossTests {
         #expect(Self.plaintext(under: watched).isEmpty, "no plaintext: \(Self.plaintext(under: watched))")
         #expect(try Data(contentsOf: state.url.appendingPathComponent("runs/\(runID)/artifacts/\(name)")) == Data(contentsOf: file))
     }
+
+    /// A signed backup changed in the bucket after it was signed (one byte of its second
+    /// segment): the first segment is restored into the scratch copy, the second is refused
+    /// before gpg or psql sees a byte of it; the copy is dropped, the bad download removed (a
+    /// resume would only replay it), and nothing takes the target's name.
+    @Test func aSegmentChangedInTheBucketStopsTheStreamBeforeItsBytesAreUsed() throws {
+        let (database, environment, state, file, _, watched, keep) = try Self.totalLoss()
+        defer { withExtendedLifetime(keep) {} }
+        defer { RestoreTests.dropAll(like: "\(database.name)_%") }
+        var bytes = try Data(contentsOf: file)
+        bytes[(4 << 20) + 100] ^= 0x01
+        let tampered = keep[0].url.appendingPathComponent("tampered")
+        try bytes.write(to: tampered)
+        let bucket = try #require(environment["BACKUP_CLOUD_BUCKET"] ?? nil)
+        let put = try CloudTests.aws(["s3", "cp", tampered.path, "s3://\(bucket)/backups/\(file.lastPathComponent)"])
+        try #require(put.succeeded, "aws s3 cp: \(put.stderr)")
+
+        let refused = try Command.lifeboat(["runbook", "run", "total-loss", "--yes"], environment: environment)
+        #expect(!refused.succeeded)
+        #expect(refused.stderr.contains("segment 2 of") && refused.stderr.contains("nothing of that segment was used"), "\(refused.stderr)")
+        #expect(try RestoreTests.databases(like: "\(database.name)%").isEmpty, "no copy is left and nothing took the target's name")
+        let runID = try #require(RunbookScenarioTests.runIDs(state).first)
+        let artifacts = state.url.appendingPathComponent("runs/\(runID)/artifacts")
+        #expect(!FileManager.default.fileExists(atPath: artifacts.appendingPathComponent(".\(file.lastPathComponent).partial").path),
+                "the download that does not match its signed manifest is removed")
+        #expect(!FileManager.default.fileExists(atPath: artifacts.appendingPathComponent(file.lastPathComponent).path))
+        #expect(Self.plaintext(under: watched).isEmpty, "no plaintext: \(Self.plaintext(under: watched))")
+    }
 }
