@@ -184,4 +184,29 @@ struct StreamedTotalLossTests {
         #expect(!FileManager.default.fileExists(atPath: artifacts.appendingPathComponent(file.lastPathComponent).path))
         #expect(Self.plaintext(under: watched).isEmpty, "no plaintext: \(Self.plaintext(under: watched))")
     }
+
+    /// Killed after the step's work was done (the download kept under its name, the copy
+    /// validated) but before its end was journaled: the resume drops the copy and restores again
+    /// from the kept file, downloading nothing.
+    @Test func killedAfterTheDownloadWasKeptRestoresFromTheKeptFile() throws {
+        let (database, baseEnvironment, state, file, md5s, watched, keep) = try Self.totalLoss()
+        defer { withExtendedLifetime(keep) {} }
+        defer { RestoreTests.dropAll(like: "\(database.name)_%") }
+        var environment = baseEnvironment
+        environment["LIFEBOAT_TEST_CRASH_AFTER_STEP"] = "prepare"
+        let killed = try Command.lifeboat(["runbook", "run", "total-loss", "--yes"], environment: environment)
+        #expect(killed.status == SIGKILL, "\(killed.status) \(killed.stderr)")
+        let runID = try #require(RunbookScenarioTests.runIDs(state).first)
+        let fetched = state.url.appendingPathComponent("runs/\(runID)/artifacts/\(file.lastPathComponent)")
+        #expect(FileManager.default.fileExists(atPath: fetched.path), "the download was kept under its name before the kill")
+
+        let resumed = try Command.lifeboat(["runbook", "resume", runID, "--yes"], environment: baseEnvironment)
+        try #require(resumed.succeeded, "\(resumed.stderr)")
+        #expect(resumed.stderr.contains("dropped, restoring again"), "\(resumed.stderr)")
+        #expect(try Self.prepareOutputs(state, runID)["resumed_from"] == String(try Data(contentsOf: file).count), "nothing was downloaded again")
+        #expect(try Self.md5s(database) == md5s)
+        #expect(try RestoreTests.databases(like: "\(database.name)_restore_%").isEmpty)
+        #expect(Self.plaintext(under: watched).isEmpty, "no plaintext: \(Self.plaintext(under: watched))")
+        #expect(try Data(contentsOf: fetched) == Data(contentsOf: file))
+    }
 }
