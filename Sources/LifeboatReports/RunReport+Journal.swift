@@ -191,8 +191,15 @@ extension ReportBackup {
         self.init(step: select.id, name: name, type: output("type"),
                   snapshotAt: output("timestamp").flatMap { ISO8601DateFormatter().date(from: $0) },
                   bytes: output("bytes").flatMap { Int64($0) }, sha256: output("sha256"), source: output("source"),
-                  path: output("path"), fetchedPath: path(of: "cloud.fetch"), decryptedPath: path(of: "backup.decrypt"))
+                  path: output("path"), fetchedPath: path(of: "cloud.fetch") ?? streamedPath(steps), decryptedPath: path(of: "backup.decrypt"))
     }
+}
+
+/// Where a `restore.database_prepare` with `source: cloud` kept the download it restored from
+/// (only that form reports `resumed_from`).
+private func streamedPath(_ steps: [ReportStep]) -> String? {
+    steps.first { $0.action == "restore.database_prepare" && $0.status == .succeeded && $0.outputs["resumed_from"] != nil }?
+        .outputs["path"].flatMap { $0.isEmpty ? nil : $0 }
 }
 
 extension ReportValidation {

@@ -167,9 +167,9 @@ struct RunbookRecordTests {
         let original = try RestoreTests.checksums(database)
         try database.connect().query("UPDATE customer SET email = 'damaged@example.invalid'")
 
-        environment["LIFEBOAT_TEST_CRASH_DURING_STEP"] = "fetch"
+        environment["LIFEBOAT_TEST_CRASH_DURING_STEP"] = "prepare"
         let first = try Command.lifeboat(["runbook", "run", "total-loss", "--yes"], environment: environment)
-        #expect(first.status == SIGKILL, "killed mid-download: \(first.status) \(first.stderr)")
+        #expect(first.status == SIGKILL, "killed mid-download (the streamed restore's first bytes): \(first.status) \(first.stderr)")
         let runID = try #require(RunbookScenarioTests.runIDs(state).first)
 
         environment["LIFEBOAT_TEST_CRASH_DURING_STEP"] = "prepare"
@@ -189,25 +189,20 @@ struct RunbookRecordTests {
         let report = reports.report
         #expect(report.outcome == .succeeded)
         #expect(report.interruptions.count == 2)
-        #expect(report.interruptions.map(\.steps) == [["fetch"], ["prepare"]])
+        #expect(report.interruptions.map(\.steps) == [["prepare"], ["prepare"]])
         #expect(report.interruptions.allSatisfy { $0.resumedAt != nil && $0.lostSeconds != nil })
         #expect(report.resumes.count == 2 && report.resumes.allSatisfy { $0.user == RunEngine.operatorName() && $0.flags == ["--yes"] })
         let restore = try #require(report.step("prepare"))
-        #expect(restore.attemptHistory.map(\.status) == [.interrupted, .succeeded])
+        #expect(restore.attemptHistory.map(\.status) == [.interrupted, .interrupted, .succeeded])
         #expect(restore.attemptHistory[0].startedAt <= restore.attemptHistory[1].startedAt)
         #expect(restore.attemptHistory[0].finishedAt == nil, "killed: its end is unknown, and not made up")
-        #expect(restore.attemptHistory[1].finishedAt != nil && restore.attemptHistory[1].durationSeconds != nil)
-        #expect(report.step("fetch")?.attemptHistory.map(\.status) == [.interrupted, .succeeded])
+        #expect(restore.attemptHistory[2].finishedAt != nil && restore.attemptHistory[2].durationSeconds != nil)
         #expect(report.decisions.contains { $0.kind == .retried && $0.step == "prepare" && $0.by == nil })
         #expect(report.step("restore")?.attemptHistory.map(\.status) == [.succeeded], "the swap ran once")
         // Durations are the attempts' own work, never first start to last finish.
         for step in report.steps where !step.attemptHistory.isEmpty {
             let work = step.attemptHistory.compactMap(\.durationSeconds).reduce(0, +)
             #expect(abs((step.durationSeconds ?? -1) - work) < 0.01, "\(step.id): \(String(describing: step.durationSeconds)) vs \(work)")
-        }
-        let decrypt = try #require(report.step("decrypt"))
-        if decrypt.attemptHistory.count > 1, let first = decrypt.startedAt, let last = decrypt.finishedAt {
-            #expect((decrypt.durationSeconds ?? .infinity) < last.timeIntervalSince(first), "decrypt's work, not the hours between its tries")
         }
         #expect(reports.markdown.contains("| Interruptions | 2, "), "\(reports.markdown)")
         #expect(reports.markdown.contains("| ↳ attempt 2 |"))

@@ -222,8 +222,8 @@ extension RunbookRunTests {
 }
 
 extension RunbookRunTests {
-    /// total-loss killed during a slow cloud.fetch: resume continues the download from the
-    /// partial file in the run folder and finishes; the selection is not repeated.
+    /// total-loss killed during a slow streamed download: resume replays the partial file in the
+    /// run folder, continues the download with Range and finishes; the selection is not repeated.
     @Test func killedDuringCloudFetchResumesTheDownload() throws {
         let database = try ScratchDatabase(fromPagila: false)
         let pgbench = try Command.run(try TestEnvironment.pgBin + "/pgbench", ["-i", "-q", "-s", "1", "-d", database.url])
@@ -263,7 +263,9 @@ extension RunbookRunTests {
         #expect(try database.connect().query("SELECT count(*) FROM pgbench_accounts").scalar == accounts, "the data is back")
         let events = try Self.journal(state, id)
         #expect(events.filter { $0.kind == .stepStarted && $0.step == "pick" }.count == 1, "the selection was not repeated")
-        #expect(events.filter { $0.kind == .stepStarted && $0.step == "fetch" }.count == 2, "the fetch ran again")
+        #expect(events.filter { $0.kind == .stepStarted && $0.step == "prepare" }.count == 2, "the streamed restore ran again")
+        let resumedFrom = events.last { $0.kind == .stepFinished && $0.step == "prepare" }?.outputs?["resumed_from"]
+        #expect((resumedFrom.flatMap { Int($0) } ?? 0) >= partialSize, "the kept bytes were not downloaded again: \(resumedFrom ?? "none")")
         #expect(events.last?.status == .succeeded)
     }
 }

@@ -135,15 +135,16 @@ struct RunbookScenarioTests {
         let decrypted = artifacts.appendingPathComponent(String(file.lastPathComponent.dropLast(".gpg".count)))
         #expect(FileManager.default.fileExists(atPath: fetched.path), "the fetched backup is in the run folder")
         #expect(try Data(contentsOf: fetched) == Data(contentsOf: file), "byte for byte the uploaded one")
-        // The plaintext copy (made 0600 by AtomicFileSink) lives only as long as the run.
-        #expect(!FileManager.default.fileExists(atPath: decrypted.path), "the decrypted backup is removed when the run ends")
+        // Restored while it downloaded: no plaintext copy was ever made.
+        #expect(!FileManager.default.fileExists(atPath: decrypted.path), "no decrypted backup")
 
         let events = try RunbookRunTests.journal(state, runID)
         #expect(events.last?.kind == .runFinished && events.last?.status == .succeeded)
         #expect(events.contains { $0.kind == .approval && $0.step == "stop" && $0.by == "auto (--yes)" })
-        #expect(Self.finishedSteps(events) == ["pick", "fetch", "decrypt", "prepare", "stop", "restore", "start", "validate"])
-        let outputs = events.last { $0.kind == .stepFinished && $0.step == "decrypt" }?.outputs
-        #expect(outputs?["path"] == decrypted.path)
+        #expect(Self.finishedSteps(events) == ["pick", "prepare", "stop", "restore", "start", "validate"])
+        let outputs = events.last { $0.kind == .stepFinished && $0.step == "prepare" }?.outputs
+        #expect(outputs?["path"] == fetched.path)
+        #expect(outputs?["resumed_from"] == "0")
     }
 
     @Test func pointInTimeRestoresIntoANewDatabaseAndLeavesTheLiveOne() throws {

@@ -4,9 +4,9 @@ import LifeboatCore
 import LifeboatRunbooks
 
 /// Signed backups through the total-loss runbook: the signature goes up to the bucket with
-/// the backup and is checked at fetch; backup.decrypt authenticates the signed original and
-/// the restore accepts the plaintext the run wrote itself; an unsigned backup stops the run at
-/// fetch, and the input allow_unsigned (`--allow-unsigned`) lets it through, journaled.
+/// the backup and is checked before the streamed restore downloads a byte (then each segment
+/// before gpg sees it); the swap accepts the encrypted file the run kept; an unsigned backup
+/// stops the run there, and the input allow_unsigned (`--allow-unsigned`) lets it through, journaled.
 @Suite(.enabled(if: TestEnvironment.shouldRun))
 struct SignedRunbookTests {
     /// The folders live as long as the returned `keep`.
@@ -42,9 +42,7 @@ struct SignedRunbookTests {
         #expect(try database.rowCounts() == counts)
         let events = try RunbookRunTests.journal(state, runID)
         let fingerprint = try TestEnvironment.gpgKey
-        #expect(Self.outputs(events, "fetch")["signature"] == "good signature by trusted key \(fingerprint)")
-        #expect(Self.outputs(events, "decrypt")["signature"] == "good signature by trusted key \(fingerprint)")
-        #expect(Self.outputs(events, "prepare")["signature"]?.contains("this run's own artifact") == true)
+        #expect(Self.outputs(events, "prepare")["signature"] == "good signature by trusted key \(fingerprint)")
         #expect(Self.outputs(events, "restore")["signature"]?.contains("this run's own artifact") == true)
     }
 
@@ -66,7 +64,7 @@ struct SignedRunbookTests {
         #expect(try database.rowCounts() == counts)
         let runID = try #require((try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])?["run_id"] as? String)
         let events = try RunbookRunTests.journal(freshState, runID)
-        #expect(Self.outputs(events, "fetch")["signature"]?.hasPrefix("accepted with --allow-unsigned") == true)
+        #expect(Self.outputs(events, "prepare")["signature"]?.hasPrefix("accepted with --allow-unsigned") == true)
         #expect(events.first?.inputs?["allow_unsigned"] == "true", "the input is journaled with the run")
         _ = state
     }

@@ -14,6 +14,9 @@ public struct BackupReader {
     public var gnupgHome: String?
     public var cancellation: CancellationFlag?
     public var progress: ((Int64) -> Void)?
+    /// Where the file's bytes come from while they are not all on disk yet: a download the
+    /// restore reads as it arrives (`StreamedFetch`). Nil: `file` as it is.
+    var bytes: (() throws -> any ByteSource)?
 
     public var encrypted: Bool { file.lastPathComponent.hasSuffix(".gpg") }
     public var compressed: Bool {
@@ -24,6 +27,14 @@ public struct BackupReader {
     public init(file: URL, manifest: BackupManifest?) {
         self.file = file
         self.manifest = manifest
+    }
+
+    /// A reader of bytes still arriving for `file`, whose manifest was authenticated elsewhere
+    /// (`authentication` says how) before the first byte came.
+    init(arriving file: URL, manifest: BackupManifest?, authentication: BackupTrust.Verdict, bytes: @escaping () throws -> any ByteSource) {
+        self.init(file: file, manifest: manifest)
+        self.authentication = authentication
+        self.bytes = bytes
     }
 
     /// Opens `file` with the manifest beside it, if there is one, and checks the manifest's
@@ -132,8 +143,8 @@ public struct BackupReader {
         }
     }
 
-    private func openSource() throws -> FileSource {
-        do { return try FileSource(path: file.path) }
+    private func openSource() throws -> any ByteSource {
+        do { return try bytes?() ?? FileSource(path: file.path) }
         catch let error as StreamError { throw LifeboatError(error) }
     }
 }

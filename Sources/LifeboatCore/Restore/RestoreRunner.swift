@@ -68,7 +68,12 @@ public struct RestoreRunner {
     }
 
     public func plan(backup file: URL, mode: RestorePlan.Mode, tables: [String] = [], largeObjects: Bool = false) throws -> RestorePlan {
-        let reader = try open(file)
+        try plan(reading: try open(file), mode: mode, tables: tables, largeObjects: largeObjects)
+    }
+
+    /// The plan for a backup already opened (and authenticated): one still downloading (`StreamedFetch.reader`).
+    public func plan(reading reader: BackupReader, mode: RestorePlan.Mode, tables: [String] = [], largeObjects: Bool = false) throws -> RestorePlan {
+        let file = reader.file
         let target = try targetDatabase()
         if mode == .tables {
             guard !tables.isEmpty || largeObjects else {
@@ -148,12 +153,13 @@ public struct RestoreRunner {
     /// the backup restored and validated beside the live database, changing nothing live. The
     /// copy is kept for `run` (`plan.staged`), so the backup is restored once and the restored,
     /// validated copy is the proof that the backup is good. Nil validation: no manifest.
-    public func prepare(_ plan: RestorePlan) throws -> (database: String, validation: Validation?) {
+    /// `reading`: the backup opened by the caller, for one still downloading (`StreamedFetch.reader`).
+    public func prepare(_ plan: RestorePlan, reading opened: BackupReader? = nil) throws -> (database: String, validation: Validation?) {
         guard plan.mode == .safe, let scratch = plan.scratch else {
             throw LifeboatError(stage: "restore", message: "only a safe restore can be prepared beside the live database", category: .configuration)
         }
         GnuPGAgent.launch(homeDirectory: configuration.gnupgHome)
-        let reader = try open(URL(fileURLWithPath: plan.backup))
+        let reader = try opened ?? open(URL(fileURLWithPath: plan.backup))
         let admin = try DatabaseAdmin(conninfo: configuration.databaseURL ?? "")
         defer { admin.close() }
         let validation = try restoreValidated(reader, into: scratch, like: .forBackup(reader.manifest, replacing: try admin.shape(of: plan.target)),

@@ -3,7 +3,8 @@ import LifeboatCore
 
 /// The preflight of a runbook, for `runbook plan`, `runbook run` and `drill`: the backup the
 /// run would use is found by running its `backup.select` step now (it only reads), and the
-/// steps say the rest: a `cloud.fetch` downloads into the run's folder, a `backup.decrypt`
+/// steps say the rest: a `cloud.fetch` (or a `restore.database_prepare` from the cloud)
+/// downloads into the run's folder, a `backup.decrypt`
 /// writes a plaintext copy there, restores and verifications need room on the server,
 /// `services.*` steps run the provider's commands (or, in a drill, the drill commands).
 public struct RunbookPreflight {
@@ -65,9 +66,10 @@ public struct RunbookPreflight {
         let consumers = ["cloud.fetch", "backup.verify", "backup.decrypt", "restore.database", RestoreDatabasePrepare.spec.name, "restore.tables", "restore.tables_rehearse", "validate.row_counts"]
         var backup = PreflightSubject.Backup.unresolved(problem ?? "no step names a backup", fromCloud: fromCloud)
         if problem == nil, let first = steps.first(where: { consumers.contains($0.action) }) {
-            let parameter = first.action == "cloud.fetch" ? "name" : "backup"
+            let cloud = first.action == "cloud.fetch" || streamsFromCloud(first, inputs, outputs)
+            let parameter = cloud ? "name" : "backup"
             if let value = first.parameters[parameter]?.texts.first, let resolved = resolve(value, inputs, outputs), !resolved.isEmpty {
-                backup = first.action == "cloud.fetch" ? .cloud(name: resolved) : .local(URL(fileURLWithPath: resolved))
+                backup = cloud ? .cloud(name: resolved) : .local(URL(fileURLWithPath: resolved))
             } else {
                 backup = .unresolved("step '\(first.id)' takes its backup from a step that has not run", fromCloud: fromCloud)
             }
@@ -98,7 +100,7 @@ public struct RunbookPreflight {
         subject.choice = choice
         subject.choiceProblem = choiceProblem
         let runFolders = stateDirectory.appendingPathComponent("runs")
-        if steps.contains(where: { $0.action == "cloud.fetch" }) {
+        if steps.contains(where: { $0.action == "cloud.fetch" || streamsFromCloud($0, inputs, outputs) }) {
             subject.localWrites.append(PreflightSubject.LocalWrite(folder: runFolders, why: "the download") { manifest, size in size ?? manifest?.fileBytes })
         }
         if steps.contains(where: { $0.action == "backup.decrypt" }) {
@@ -174,6 +176,12 @@ public struct RunbookPreflight {
                 return value
             }
         }
+    }
+
+    /// A `restore.database_prepare` with `source: cloud`: it downloads into the run folder, as `cloud.fetch` does.
+    func streamsFromCloud(_ step: Step, _ inputs: [String: String], _ outputs: [String: [String: String]]) -> Bool {
+        step.action == RestoreDatabasePrepare.spec.name
+            && RestoreDatabasePrepare.streamsFromCloud(step.parameters[RestoreDatabasePrepare.Parameter.source]?.texts.first.flatMap { resolve($0, inputs, outputs) })
     }
 
     static func text(_ error: any Error) -> String {
