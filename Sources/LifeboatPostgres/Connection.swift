@@ -99,6 +99,28 @@ public final class Connection {
         return QueryResult(copying: result)
     }
 
+    /// Runs SQL given as bytes, exactly as they are (a restore's statements: a SQL_ASCII database
+    /// may hold names whose bytes are not UTF-8, which a Swift string would change). Text with a
+    /// NUL byte is refused: libpq would run only what comes before it.
+    public func execute(_ text: [UInt8]) throws(PostgresError) {
+        let conn = try liveHandle()
+        guard !text.contains(0) else {
+            throw PostgresError(code: .queryFailed, message: "the statement holds a NUL byte, which SQL text cannot")
+        }
+        let result = (text + [0]).withUnsafeBufferPointer { buffer in
+            buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) { PQexec(conn, $0) }
+        }
+        guard let result else {
+            throw PostgresError(code: .queryFailed, message: String(cString: PQerrorMessage(conn)))
+        }
+        defer { PQclear(result) }
+        let status = PQresultStatus(result)
+        guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK else {
+            let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
+            throw PostgresError(code: .queryFailed, message: String(cString: PQresultErrorMessage(result)), sqlState: state)
+        }
+    }
+
     /// Quotes an identifier for SQL text (schema, table or database names).
     public static func quoteIdentifier(_ name: String) -> String {
         "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""

@@ -93,7 +93,7 @@ public final class DumpSplitter: ByteSink {
     private func emit() throws -> Bool {
         let sql = String(decoding: pending, as: UTF8.self)
         let kind = DumpStatement.kind(lexer.tokens, sql: sql)
-        let statement = DumpStatement(sql: sql, line: startLine, kind: kind)
+        let statement = DumpStatement(text: pending, line: startLine, kind: kind)
         lexer.resetStatement()
         pending.removeAll(keepingCapacity: pending.count < 1 << 16)
         started = false

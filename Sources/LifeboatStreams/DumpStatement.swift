@@ -16,16 +16,25 @@ public struct DumpStatement: Sendable {
         case other
     }
 
-    /// The statement's text with its `;` (and the comments pg_dump writes before it).
+    /// The statement's bytes as the file has them, with its `;` (and the comments pg_dump
+    /// writes before it): what the server runs. Not a Swift string: a SQL_ASCII database may
+    /// name a table with bytes that are not UTF-8, and decoding would rename it.
+    public let text: [UInt8]
+    /// The same as text for the router and for messages (bytes that are not UTF-8 become U+FFFD).
     public let sql: String
     /// 1-based line of the file where its first token is.
     public let line: Int
     public let kind: Kind
 
-    public init(sql: String, line: Int, kind: Kind) {
-        self.sql = sql
+    public init(text: [UInt8], line: Int, kind: Kind) {
+        self.text = text
+        self.sql = String(decoding: text, as: UTF8.self)
         self.line = line
         self.kind = kind
+    }
+
+    public init(sql: String, line: Int, kind: Kind) {
+        self.init(text: Array(sql.utf8), line: line, kind: kind)
     }
 
     /// The statement from its first token, on one line and cut short: for error messages.

@@ -42,7 +42,7 @@ final class ParallelSQLRestorer: DumpStatementSink {
     private let workers = DispatchGroup()
     private var inTransaction = false
     private var dataStarted = false
-    private var settings: [(key: String, sql: String)] = []
+    private var settings: [(key: String, text: [UInt8])] = []
     private var feed: CopyFeed?
     /// Tests: whether any block went to the spool folder.
     private(set) var spilledBlocks = 0
@@ -86,6 +86,7 @@ final class ParallelSQLRestorer: DumpStatementSink {
             try splitter.finish()
             try restorer.queue.waitUntilIdle()
             try restorer.commit()
+            try restorer.flushToDisk()
         } catch {
             let failure = restorer.queue.failed ?? LifeboatError.wrap(error, stage: "restore")
             restorer.queue.fail(failure)
@@ -114,17 +115,17 @@ final class ParallelSQLRestorer: DumpStatementSink {
         switch statement.kind {
         case .setting(let key):
             try run(statement)
-            if let index = settings.firstIndex(where: { $0.key == key }) { settings[index].sql = statement.sql }
-            else { settings.append((key, statement.sql)) }
+            if let index = settings.firstIndex(where: { $0.key == key }) { settings[index].text = statement.text }
+            else { settings.append((key, statement.text)) }
         case .copy:
             dataStarted = true
             try commit()
             let feed = CopyFeed(limit: options.bufferBytes, spool: spool)
-            try queue.submit(RestoreJob(statement: statement, settings: settings.map { $0.sql }, feed: feed))
+            try queue.submit(RestoreJob(statement: statement, settings: settings.map { $0.text }, feed: feed))
             self.feed = feed
         case .index where dataStarted:
             try commit()
-            try queue.submit(RestoreJob(statement: statement, settings: settings.map { $0.sql }, feed: nil))
+            try queue.submit(RestoreJob(statement: statement, settings: settings.map { $0.text }, feed: nil))
         default:
             if dataStarted { try queue.waitUntilIdle() }
             if !inTransaction {
@@ -150,11 +151,21 @@ final class ParallelSQLRestorer: DumpStatementSink {
 
     private func run(_ statement: DumpStatement) throws {
         do {
-            try primary.query(statement.sql)
+            try primary.execute(statement.text)
         } catch {
             let failure = Self.failure(statement, error, database: primary.databaseName)
             queue.fail(failure)
             throw failure
+        }
+    }
+
+    /// The connections commit with synchronous_commit off (a database a failure drops needs no
+    /// flush per transaction). A validated copy may wait a while for its swap, though, and a
+    /// server crash in between must not take its last rows: one synchronous commit of a
+    /// transaction that has an id flushes the WAL up to it, and so everything committed before.
+    private func flushToDisk() throws {
+        for sql in ["SET synchronous_commit = on", "BEGIN", "SELECT pg_catalog.txid_current()", "COMMIT"] {
+            try run(DumpStatement(sql: sql, line: 0, kind: .other))
         }
     }
 

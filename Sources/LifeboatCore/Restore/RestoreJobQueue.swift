@@ -7,7 +7,7 @@ import LifeboatStreams
 struct RestoreJob: Sendable {
     let statement: DumpStatement
     /// `SET …` / `set_config` statements in the order the dump ran them, one per setting.
-    let settings: [String]
+    let settings: [[UInt8]]
     let feed: CopyFeed?
     /// Jobs with the same key (the table) run one after the other, in the order given:
     /// a table's indexes wait for its rows, and never contend for its lock.

@@ -47,18 +47,18 @@ struct RestoreWorker: Sendable {
         defer { connection.close() }
         let token = Token()
         let id = ObjectIdentifier(token)
-        var applied: [String] = []
+        var applied: [[UInt8]] = []
         while let job = queue.next(worker: id) {
             do {
                 if job.settings != applied {
-                    for setting in job.settings { try connection.query(setting) }
+                    for setting in job.settings { try connection.execute(setting) }
                     applied = job.settings
                 }
                 if let feed = job.feed {
                     defer { feed.discard() }
                     try load(job.statement, from: feed, on: connection)
                 } else {
-                    try connection.query(job.statement.sql)
+                    try connection.execute(job.statement.text)
                 }
             } catch is CopyFeed.Aborted {
                 // The restore failed elsewhere; that failure is the one reported.
@@ -71,7 +71,7 @@ struct RestoreWorker: Sendable {
 
     /// One COPY block: rows as the reader hands them over, from memory then from the spool.
     private func load(_ statement: DumpStatement, from feed: CopyFeed, on connection: Connection) throws {
-        try connection.beginCopyIn(statement.sql)
+        try connection.beginCopyIn(bytes: statement.text)
         do {
             while let rows = try feed.next() {
                 try connection.putCopyData(rows)
