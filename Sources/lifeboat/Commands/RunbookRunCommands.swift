@@ -6,7 +6,7 @@ import LifeboatRunbooks
 
 /// An engine over the configured state directory (LIFEBOAT_STATE_DIR).
 func runEngine(_ configuration: LifeboatConfiguration) -> RunEngine {
-    RunEngine(configuration: configuration, stateDirectory: URL(fileURLWithPath: configuration.string(.stateDir) ?? "/var/lib/lifeboat"))
+    RunEngine(configuration: configuration, stateDirectory: configuration.stateDirectory)
 }
 
 /// Options shared by run and resume.
