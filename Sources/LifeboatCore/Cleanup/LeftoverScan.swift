@@ -127,7 +127,7 @@ public struct LeftoverScan {
             let parent = URL(fileURLWithPath: data).standardizedFileURL.deletingLastPathComponent()
             if parent.path != "/" { roots.append(parent.appendingPathComponent("lifeboat-drills")) }
         }
-        roots.append(URL(fileURLWithPath: configuration.string(.stateDir) ?? "/var/lib/lifeboat").appendingPathComponent("drills"))
+        roots.append(configuration.stateDirectory.appendingPathComponent("drills"))
         return roots
     }
 

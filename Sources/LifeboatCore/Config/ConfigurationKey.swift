@@ -81,8 +81,12 @@ public struct ConfigurationKey: Sendable, Hashable {
     public static let allowEmpty = Self("BACKUP_ALLOW_EMPTY", "false", "default of --allow-empty: keep a dump with no table rows")
     public static let includeRolePasswords = Self("BACKUP_INCLUDE_ROLE_PASSWORDS", "false",
                                                   "put the password hashes of the roles a database needs into its backups (needs a superuser to read them)")
-    public static let stateDir = Self("LIFEBOAT_STATE_DIR", "/var/lib/lifeboat", "run journals and locks")
-    public static let runbooksDir = Self("LIFEBOAT_RUNBOOKS_DIR", "runbooks", "folder of the runbooks (`runbook --dir` overrides it; relative to the working directory)")
+    public static let stateDir = Self("LIFEBOAT_STATE_DIR", defaultStateDirectory, "run journals and locks")
+    /// Named once: `LifeboatConfiguration.stateDirectory` falls back to it too.
+    public static let defaultStateDirectory = "/var/lib/lifeboat"
+    /// Named once: `LifeboatConfiguration.runbooksDirectory` falls back to it too.
+    public static let defaultRunbooksDirectory = "runbooks"
+    public static let runbooksDir = Self("LIFEBOAT_RUNBOOKS_DIR", defaultRunbooksDirectory, "folder of the runbooks (`runbook --dir` overrides it; relative to the working directory)")
     public static let servicesProvider = Self("LIFEBOAT_SERVICES_PROVIDER", nil, "compose, systemd or command")
     public static let composeFile = Self("LIFEBOAT_COMPOSE_FILE", nil, "compose file")
     public static let services = Self("LIFEBOAT_SERVICES", nil, "services or units, space-separated")

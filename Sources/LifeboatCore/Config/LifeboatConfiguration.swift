@@ -114,6 +114,11 @@ public struct LifeboatConfiguration: Sendable {
     // MARK: typed views used by the operations
 
     public var backupDirectory: URL { URL(fileURLWithPath: string(.backupDir) ?? "/backups") }
+    /// LIFEBOAT_RUNBOOKS_DIR, relative to the working directory (`runbook --dir` overrides it).
+    public var runbooksDirectory: URL { URL(fileURLWithPath: string(.runbooksDir) ?? ConfigurationKey.defaultRunbooksDirectory) }
+    /// LIFEBOAT_STATE_DIR: run journals, locks, drill scratch folders. Its default is the key's,
+    /// so no caller repeats the path.
+    public var stateDirectory: URL { URL(fileURLWithPath: string(.stateDir) ?? ConfigurationKey.defaultStateDirectory) }
     public var databaseURL: String? { string(.databaseURL) }
     public var encryptionKey: String? { string(.encryptionKey) }
     public var gnupgHome: String? { string(.gnupgHome) }

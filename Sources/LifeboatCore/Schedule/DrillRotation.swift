@@ -33,7 +33,7 @@ public enum DrillRotation {
 
     /// The scenarios of the rotation on this installation, in rotation order.
     public static func scenarios(_ configuration: LifeboatConfiguration) throws -> [Scenario] {
-        let folder = URL(fileURLWithPath: configuration.string(.runbooksDir) ?? ConfigurationKey.runbooksDir.defaultValue ?? "runbooks")
+        let folder = configuration.runbooksDirectory
         let cloud = try configuration.bool(.cloudSyncEnabled)
         let physical = try PhysicalEngineSettings.configured(configuration) != nil
         return shipped.filter { entry in

@@ -29,6 +29,8 @@ extension RunEngine {
         defer { removeDecryptedArtifacts(runbook, recorder.state) }
         // A PITR drill's scratch cluster too: stopped, and removed unless kept.
         defer { finishScratchClusters(runbook, recorder.state, keep: options.keepScratch) }
+        // And its scratch databases, once the run has ended (an interrupted one keeps them for the resume).
+        defer { finishScratchDatabases(recorder.state, keep: options.keepScratch) }
         let live = options.drill ? try? RestoreRunner(configuration: configuration).targetDatabase() : nil
         var context = ActionContext(configuration: configuration, runID: runID, runDirectory: runDirectory(runID), target: target,
                                     drill: options.drill, services: options.drill ? nil : services, cancellation: cancellation, note: note)

@@ -88,86 +88,41 @@ struct BackupCommand: AsyncParsableCommand {
                 compress: try configuration.bool(.compressionEnabled),
                 encrypt: try configuration.bool(.encryptionEnabled),
                 allowEmpty: try configuration.bool(.allowEmpty))
-            let policy = try configuration.retentionLimits()
-            let notifier = try EventNotifier(configuration: configuration)
-
-            let cancellation = Signals.cancellation
             let progress = ProgressLine(label: "backup \(type.rawValue)")
-            var creator = BackupCreator(configuration: configuration)
-            creator.cancellation = cancellation
-            creator.progress = progress.update
-            creator.notifier = notifier
-            creator.checkDiskSpace = !skipDiskCheck
-            let result: BackupCreator.Result
-            do {
-                result = try progress.showing { try creator.run(options) }
-            } catch {
-                JobMetrics.record(configuration) {
-                    $0.backup(type: type.rawValue, succeeded: false, durationSeconds: nil, sizeBytes: nil)
-                    JobMetrics.diskFree(configuration, into: &$0)
-                }
-                throw error
+            var job = try BackupJob(configuration: configuration)
+            job.cancellation = Signals.cancellation
+            job.progress = progress.update
+            job.checkDiskSpace = !skipDiskCheck
+            let json = global.json
+            job.onCreated = { created in
+                progress.finish()
+                if !json { Terminal.note(Self.written(created)) }
             }
-            JobMetrics.record(configuration) {
-                $0.backup(type: type.rawValue, succeeded: true,
-                          durationSeconds: result.manifest.finishedAt.timeIntervalSince(result.manifest.startedAt), sizeBytes: result.manifest.fileBytes)
-                JobMetrics.diskFree(configuration, into: &$0)
-            }
-
-            if !global.json {
-                let manifest = result.manifest
-                Terminal.note("""
-                    backup written: \(result.path.path)
-                      \(Terminal.bytes(manifest.fileBytes)) from \(Terminal.bytes(manifest.dumpBytes)) of SQL, \
-                    \(manifest.tables.count) tables, \(manifest.totalRows) rows, \
-                    \(String(format: "%.1f", manifest.finishedAt.timeIntervalSince(manifest.startedAt)))s
-                      sha256 \(manifest.sha256)
-                    """)
-            }
-
-            // Off-site copy first: a failed upload keeps the local backup and says so.
-            var uploaded: [String] = []
-            let syncEnabled = try configuration.bool(.cloudSyncEnabled)
-            if syncEnabled {
-                let started = Date()
-                do {
-                    let sync = try CloudSync(configuration: configuration, cancellation: Signals.cancellation)
-                    uploaded = try sync.upload(result.path).map(\.key)
-                    Terminal.note("uploaded to \(sync.store.location)/\(sync.key(for: result.path.lastPathComponent))")
-                    JobMetrics.record(configuration) {
-                        $0.upload(succeeded: true, bytes: result.manifest.fileBytes, durationSeconds: Date().timeIntervalSince(started))
-                    }
-                } catch {
-                    JobMetrics.record(configuration) { $0.upload(succeeded: false, bytes: 0, durationSeconds: nil) }
-                    let error = LifeboatError.wrap(error, stage: "cloud")
-                    notifier.emit(.cloudSyncFailed, details: BackupEvents.cloudSyncFailed(file: result.path, error: error))
-                    throw LifeboatError(stage: error.stage, message: error.message + " — the local backup \(result.path.path) is kept",
-                                        hint: error.hint ?? "fix the cause; until then this backup exists only locally", category: error.category)
-                }
-            }
-            var pruned: [String] = []
-            var notPruned: [String] = []
-            if cleanup {
-                pruned = try BackupPruner(policy: policy).prune(configuration.backupDirectory, dryRun: false)
-                    .removed.map(\.name.fileName)
-                if syncEnabled {
-                    // Credentials that may not delete leave the bucket as it is: a warning, not a failed backup.
-                    let remote = try CloudSync(configuration: configuration, cancellation: Signals.cancellation).prune(policy, dryRun: false)
-                    pruned += remote.removed
-                    notPruned = remote.notDeleted
-                    if let warning = remote.warning { Terminal.note("warning: \(warning)") }
-                }
-            }
+            let result = try progress.showing { try job.run(options, cleanup: cleanup) }
+            if let uploadedTo = result.uploadedTo { Terminal.note("uploaded to \(uploadedTo)") }
+            if let warning = result.retention?.remote.warning { Terminal.note("warning: \(warning)") }
+            let pruned = result.retention?.removedNames ?? []
             if global.json {
-                try Terminal.printJSON(BackupReport(path: result.path.path, manifest: result.manifest, pruned: pruned,
-                                                    notPruned: notPruned, uploaded: uploaded))
+                try Terminal.printJSON(BackupReport(path: result.created.path.path, manifest: result.created.manifest, pruned: pruned,
+                                                    notPruned: result.retention?.remote.notDeleted ?? [], uploaded: result.uploaded))
             } else {
                 for name in pruned { Terminal.note("pruned: \(name)") }
             }
             if verify {
-                try await VerifyCommand.verify(result.path, configuration: configuration, json: global.json)
+                try await VerifyCommand.verify(result.created.path, configuration: configuration, json: global.json)
             }
         }
+    }
+
+    private static func written(_ result: BackupCreator.Result) -> String {
+        let manifest = result.manifest
+        return """
+            backup written: \(result.path.path)
+              \(Terminal.bytes(manifest.fileBytes)) from \(Terminal.bytes(manifest.dumpBytes)) of SQL, \
+            \(manifest.tables.count) tables, \(manifest.totalRows) rows, \
+            \(String(format: "%.1f", manifest.finishedAt.timeIntervalSince(manifest.startedAt)))s
+              sha256 \(manifest.sha256)
+            """
     }
 }
 

@@ -62,10 +62,9 @@ struct DrillCommand: AsyncParsableCommand {
                 Terminal.note("preflight: \(report.failed.map(\.name).joined(separator: ", ")) failed — a drill changes nothing live, so it goes on "
                               + "(and records them); a real run would stop here")
             }
-            var outcome: (String, RunState)?
-            defer { if !keep { Self.dropScratch(scratch, state: outcome?.1, configuration: configuration) } }
-            outcome = try engine.start(runbook, inputs: inputs, target: scratch, options: options)
-            let (runID, state) = outcome!
+            // The engine drops the scratch databases when the run ends (unless --keep), so a
+            // drill finished later by `runbook resume` cleans up the same way.
+            let (runID, state) = try engine.start(runbook, inputs: inputs, target: scratch, options: options)
             let measures = DrillMeasures(state: state, runbook: runbook)
             if global.json {
                 try Terminal.printJSON(DrillReport(runID: runID, runbook: runbook.name, status: state.finished?.rawValue ?? "open",
@@ -94,16 +93,6 @@ struct DrillCommand: AsyncParsableCommand {
         var base = live
         while base.utf8.count + suffix.utf8.count > 63 { base.removeLast() }
         return base + suffix
-    }
-
-    /// Drops the drill target and every database the drill's restores created.
-    static func dropScratch(_ scratch: String, state: RunState?, configuration: LifeboatConfiguration) {
-        guard let admin = try? DatabaseAdmin(conninfo: configuration.databaseURL ?? "") else { return }
-        defer { admin.close() }
-        var names = [scratch]
-        for record in state?.steps.values ?? [:].values { if let database = record.outputs["database"], !database.isEmpty { names.append(database) } }
-        let live = try? RestoreRunner(configuration: configuration).targetDatabase()
-        for name in Set(names) where name != live { try? admin.drop(name) }
     }
 
     static func describe(_ seconds: Double) -> String {

@@ -35,7 +35,7 @@ struct DrillNextCommand: AsyncParsableCommand {
             let last = DrillStatus.lastDrills(stateDirectory: runEngine(configuration).stateDirectory).mapValues(\.startedAt)
             guard let next = DrillRotation.next(scenarios, lastDrilled: last) else {
                 throw LifeboatError(stage: "drill-next", message: "no shipped scenario can be drilled unattended here: none of recent-corruption, "
-                                    + "weekly-drill, total-loss, point-in-time is in \(configuration.string(.runbooksDir) ?? "runbooks") with what it needs",
+                                    + "weekly-drill, total-loss, point-in-time is in \(configuration.runbooksDirectory.relativePath) with what it needs",
                                     hint: "set LIFEBOAT_RUNBOOKS_DIR to the folder of the shipped runbooks, or name one with LIFEBOAT_DRILL_RUNBOOK",
                                     category: .configuration)
             }

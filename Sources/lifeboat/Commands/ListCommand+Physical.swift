@@ -1,26 +1,6 @@
 import Foundation
 import LifeboatCore
 
-/// The pgBackRest backup sets `lifeboat list` shows beside the logical backups, with the
-/// window a point-in-time restore can reach.
-struct PhysicalListing {
-    let settings: PhysicalEngineSettings
-    let stanza: PgBackRestInfo.Stanza
-    let window: WALWindow
-    /// When the server last archived WAL; nil when the database could not be asked.
-    let lastArchivedTime: Date?
-
-    /// nil when the physical engine is off; an error when pgBackRest cannot list the stanza.
-    static func load(_ configuration: LifeboatConfiguration) throws -> PhysicalListing? {
-        guard let settings = try PhysicalEngineSettings.configured(configuration) else { return nil }
-        let stanza = try PgBackRest(settings: settings).info()
-        // The end of the window is the server's last archived WAL; without the server it stays open.
-        let archived = (try? ArchiverStatus.read(configuration))?.lastArchivedTime
-        return PhysicalListing(settings: settings, stanza: stanza, window: WALWindow(stanza: stanza, lastArchivedTime: archived),
-                               lastArchivedTime: archived)
-    }
-}
-
 /// One pgBackRest set as `list --json` prints it: the logical entries' keys where they mean the
 /// same (name, type, time, age, size), then pgBackRest's own.
 struct ListedPhysicalBackup: Encodable {

@@ -25,12 +25,9 @@ struct PruneCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let configuration = try await global.loadConfiguration()
-            let policy = try configuration.retentionLimits()
-            let outcome = try BackupPruner(policy: policy).prune(configuration.backupDirectory, dryRun: dryRun)
             // The same policy applies to the cloud copy when sync is on.
-            // A bucket whose credentials may not delete is a warning, never a failed prune.
-            let remote = try configuration.bool(.cloudSyncEnabled)
-                ? try CloudSync(configuration: configuration).prune(policy, dryRun: dryRun) : CloudSync.PruneOutcome()
+            let retention = try BackupRetention.apply(configuration, dryRun: dryRun, cancellation: Signals.cancellation)
+            let (outcome, remote) = (retention.local, retention.remote)
             if let warning = remote.warning { Terminal.note("warning: \(warning)") }
             for entry in outcome.ahead { entry.clockWarning(now: Date()).map { Terminal.note("warning: \($0)") } }
             if global.json {

@@ -42,7 +42,7 @@ struct ReportCommand: AsyncParsableCommand {
             let configuration = try await global.loadConfiguration()
             let engine = runEngine(configuration)
             let events = try RunJournal.read(try Self.journal(runID, engine))
-            let report = try RunReport(runID: runID, events: events, knownActions: Self.actionsFromRunbook(events))
+            let report = try RunReport(runID: runID, events: events, knownActions: RunState(events: events).actionsFromRunbook())
             let text = try report.render(global.json ? .json : (format ?? .markdown))
             if let output { try Self.write(text, to: URL(fileURLWithPath: output)) }
             if output == nil { try? FileHandle.standardOutput.write(contentsOf: Data(text.utf8)) }
@@ -60,16 +60,6 @@ struct ReportCommand: AsyncParsableCommand {
             throw RunbookRunError(missing.message, hint: "\(here); set LIFEBOAT_STATE_DIR to the state folder of the machine that ran it, "
                                   + "or copy that machine's runs/\(runID) folder into \(runs.path)")
         }
-    }
-
-    /// Journals written before steps' actions were recorded lack them: the runbook file fills
-    /// them in, but only while it is still the file the run started with (same SHA-256).
-    static func actionsFromRunbook(_ events: [JournalEvent]) -> [String: String] {
-        let state = RunState(events: events)
-        guard state.order.contains(where: { state.steps[$0]?.action == nil }),
-              let file = state.runbook, let sha256 = state.runbookSha256,
-              let runbook = try? RunbookLoader().load(URL(fileURLWithPath: file)), runbook.sha256 == sha256 else { return [:] }
-        return Dictionary(runbook.steps.map { ($0.id, $0.action) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// Through a temporary file beside the target and a rename, so a reader (a web server, a

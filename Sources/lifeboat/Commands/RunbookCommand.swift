@@ -17,7 +17,7 @@ struct RunbookCommand: AsyncParsableCommand {
         var dir: String?
 
         func library(_ configuration: LifeboatConfiguration) -> RunbookLibrary {
-            RunbookLibrary(directory: URL(fileURLWithPath: dir ?? configuration.string(.runbooksDir) ?? "runbooks"))
+            RunbookLibrary(directory: dir.map { URL(fileURLWithPath: $0) } ?? configuration.runbooksDirectory)
         }
     }
 

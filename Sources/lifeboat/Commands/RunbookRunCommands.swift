@@ -6,7 +6,7 @@ import LifeboatRunbooks
 
 /// An engine over the configured state directory (LIFEBOAT_STATE_DIR).
 func runEngine(_ configuration: LifeboatConfiguration) -> RunEngine {
-    RunEngine(configuration: configuration, stateDirectory: URL(fileURLWithPath: configuration.string(.stateDir) ?? "/var/lib/lifeboat"))
+    RunEngine(configuration: configuration, stateDirectory: configuration.stateDirectory)
 }
 
 /// Options shared by run and resume.
@@ -239,8 +239,8 @@ extension RunbookCommand {
         }
         print("run \(runID): \(headline) — \(state.runbook ?? "?") on \(state.target ?? "?")\(state.drill ? " (drill)" : "")")
         for id in state.order {
-            guard let step = state.steps[id] else { continue }
-            print("  \(id): " + stepLine(id, step, state, interrupted: interrupted))
+            guard state.steps[id] != nil else { continue }
+            print("  \(id): " + state.stepLine(id, interrupted: interrupted))
         }
         for stop in state.interruptions {
             print("  interrupted at \(ISO8601DateFormatter().string(from: stop.at))" + (stop.signal.map { " by \($0)" } ?? "") + (stop.message.map { ": \($0)" } ?? ""))
@@ -248,27 +248,6 @@ extension RunbookCommand {
         for resume in state.resumes {
             print("  resumed at \(ISO8601DateFormatter().string(from: resume.at)) by \(resume.user ?? "?")" + (resume.flags.isEmpty ? "" : " with \(resume.flags.joined(separator: " "))"))
         }
-    }
-
-    /// One step's state in words: a gate waiting or declined says so, never "in progress".
-    static func stepLine(_ id: String, _ step: RunState.StepRecord, _ state: RunState, interrupted: Bool, details: Bool = true) -> String {
-        var line: String
-        if let status = step.status {
-            line = status.rawValue
-        } else if let since = step.waitingForApprovalSince {
-            line = ApprovalGate.waiting(since: since)
-        } else if state.declined.contains(id), let no = step.declines.last {
-            line = ApprovalGate.declined(no)
-        } else if step.openAttempt != nil {
-            line = interrupted ? "interrupted" : "in progress"
-        } else {
-            line = "not started"
-        }
-        guard details else { return line }
-        if step.attempts > 1 { line += " after \(step.attempts) attempts" }
-        if let by = step.approvedBy { line += ", approved by \(by)" + (step.approvalReason.map { " (\($0))" } ?? "") }
-        if let message = step.message, step.status != .succeeded { line += " — \(message)" }
-        return line
     }
 }
 

@@ -78,7 +78,7 @@ struct ScheduleCommand: AsyncParsableCommand {
                 let configuration = try await global.loadConfiguration()
                 _ = try ScheduledJob.timeZone(configuration)  // a bad name fails here, not in cron
                 print(Self.lines(jobs: try ScheduledJob.configured(configuration), zone: configuration.string(.scheduleTimeZone) ?? "UTC",
-                                 binary: CommandLine.executablePath, stateDirectory: configuration.string(.stateDir) ?? "/var/lib/lifeboat",
+                                 binary: CommandLine.executablePath, stateDirectory: configuration.stateDirectory.path,
                                  environmentFile: global.environmentFile, log: log), terminator: "")
             }
         }

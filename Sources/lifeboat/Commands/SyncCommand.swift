@@ -92,20 +92,9 @@ struct SyncCommand: AsyncParsableCommand {
     /// One upload with its metrics; a failure sends cloud_sync.failed, like `backup --upload`.
     private func upload(_ item: CloudCatchUp.Item, with catchUp: CloudCatchUp, configuration: LifeboatConfiguration,
                         notifier: EventNotifier, done: Int, of total: Int) throws {
-        let started = Date()
-        let file = URL(fileURLWithPath: item.path)
-        do {
-            _ = try catchUp.upload(item)
-        } catch {
-            JobMetrics.record(configuration) { $0.upload(succeeded: false, bytes: 0, durationSeconds: nil) }
-            let error = LifeboatError.wrap(error, stage: "cloud")
-            notifier.emit(.cloudSyncFailed, details: BackupEvents.cloudSyncFailed(file: file, error: error))
-            throw LifeboatError(stage: error.stage, message: error.message + " — \(done) of \(total) uploads done; \(item.name) and the rest stay local only",
-                                hint: error.hint ?? "fix the cause and run `lifeboat sync` again", category: error.category)
-        }
-        JobMetrics.record(configuration) {
-            $0.upload(succeeded: true, bytes: item.bytes, durationSeconds: Date().timeIntervalSince(started))
-        }
+        _ = try BackupUpload.perform(URL(fileURLWithPath: item.path), bytes: item.bytes, configuration: configuration, notifier: notifier,
+                                     leaves: "\(done) of \(total) uploads done; \(item.name) and the rest stay local only",
+                                     hint: "fix the cause and run `lifeboat sync` again") { try catchUp.upload(item) }
     }
 
     static func describe(_ item: CloudCatchUp.Item) -> String {

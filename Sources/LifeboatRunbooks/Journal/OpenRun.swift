@@ -1,35 +1,33 @@
 import Foundation
-import LifeboatCore
-import LifeboatRunbooks
 
 /// A runbook run that still needs a person, for `lifeboat status`: one still running, one
 /// interrupted (its journal has no end and no process on this host holds it: killed, crashed,
 /// or running on another host sharing the state folder) or one that failed. Succeeded and
 /// aborted runs are done and not listed; a failed run stays listed (and makes `status`
 /// unhealthy) until it is resumed to success, aborted (`lifeboat runbook abort RUN_ID`) or
-/// acknowledged (`lifeboat runbook ack RUN_ID`). This lives in the executable because
-/// LifeboatCore, where the rest of the status is gathered, cannot read runbook journals.
-struct OpenRun: Encodable {
-    let runId: String
-    let runbook: String
+/// acknowledged (`lifeboat runbook ack RUN_ID`). It lives with the journals, not in the
+/// command line, so that whatever shows the status (CLI, metrics, report) classifies runs alike.
+public struct OpenRun: Encodable, Sendable {
+    public let runId: String
+    public let runbook: String
     /// `running`, `interrupted` or `failed`.
-    let status: String
-    let drill: Bool
-    let target: String?
-    let startedAt: Date?
+    public let status: String
+    public let drill: Bool
+    public let target: String?
+    public let startedAt: Date?
     /// The step in flight (interrupted or running), else the last that failed, else the last
     /// one the journal names.
-    let lastStep: String?
+    public let lastStep: String?
     /// That step's status: `waiting for approval since <time>` at a gate, `declined by …` after
     /// a "no", `in progress` (or `interrupted` when no process runs it) while it works.
-    let lastStepStatus: String?
+    public let lastStepStatus: String?
     /// Why a failed run failed.
-    let message: String?
-    let pid: Int32?
+    public let message: String?
+    public let pid: Int32?
 
     /// The open runs under LIFEBOAT_STATE_DIR/runs, newest first (run ids start with their
     /// start time), or why the folder could not be read. No folder: no runs.
-    static func scan(_ engine: RunEngine) -> (runs: [OpenRun], error: String?) {
+    public static func scan(_ engine: RunEngine) -> (runs: [OpenRun], error: String?) {
         let folder = engine.stateDirectory.appendingPathComponent("runs")
         guard FileManager.default.fileExists(atPath: folder.path) else { return ([], nil) }
         let ids: [String]
@@ -54,7 +52,7 @@ struct OpenRun: Encodable {
     }
 
     /// Nil for a run that is over (succeeded, aborted).
-    init?(id: String, state: RunState, engine: RunEngine) {
+    public init?(id: String, state: RunState, engine: RunEngine) {
         var pid: pid_t?
         switch state.finished {
         case nil:
@@ -74,7 +72,7 @@ struct OpenRun: Encodable {
         lastStep = step
         let interrupted = status == "interrupted"
         lastStepStatus = step.flatMap { id in
-            state.steps[id].map { RunbookCommand.stepLine(id, $0, state, interrupted: interrupted, details: false) }
+            state.steps[id] == nil ? nil : state.stepLine(id, interrupted: interrupted, details: false)
         }
         message = status == "failed" ? state.finishMessage : nil
         self.pid = pid
