@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 LIFEBOAT = "$$(swift build --show-bin-path)/lifeboat"
 
-.PHONY: build test demo docs install bench fuzz memcheck backup-db backup-list backup-verify restore-db restore-test test-backup-restore env-start env-stop
+.PHONY: lint format build test demo docs install bench fuzz memcheck backup-db backup-list backup-verify restore-db restore-test test-backup-restore env-start env-stop
 
 build:
 	scripts/install-deps
@@ -10,6 +10,15 @@ build:
 
 test:
 	scripts/run-tests
+
+# swift-format (the toolchain's `swift format`) with .swift-format: lint fails on any finding;
+# format rewrites the tree in place.
+lint:
+	scripts/install-deps
+	swift format lint --strict --recursive --parallel Package.swift Sources Tests
+
+format:
+	swift format --in-place --recursive --parallel Package.swift Sources Tests
 
 demo:
 	scripts/demo

@@ -7,7 +7,7 @@ let package = Package(
     products: [
         .executable(name: "lifeboat", targets: ["lifeboat"]),
         .library(name: "LifeboatCore", targets: ["LifeboatCore"]),
-        .library(name: "LifeboatRunbooks", targets: ["LifeboatRunbooks"]),
+        .library(name: "LifeboatRunbooks", targets: ["LifeboatRunbooks"])
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -15,7 +15,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
-        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1")
     ],
     targets: [
         // C libraries: a module map and a shim header each, nothing else.
@@ -31,7 +31,7 @@ let package = Package(
             name: "LifeboatStreams",
             dependencies: [
                 "CZlib", "CDeflate", "CIsal", "CGpgme",
-                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Crypto", package: "swift-crypto")
             ]
         ),
         .target(
@@ -44,12 +44,15 @@ let package = Package(
                 "LifeboatPostgres", "LifeboatStreams", "LifeboatCloud",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Prometheus", package: "swift-prometheus")
             ]
         ),
         .target(
             name: "LifeboatRunbooks",
-            dependencies: ["LifeboatCore", "LifeboatPostgres", "LifeboatStreams", "LifeboatCloud", .product(name: "Yams", package: "Yams")]
+            dependencies: [
+                "LifeboatCore", "LifeboatPostgres", "LifeboatStreams", "LifeboatCloud",
+                .product(name: "Yams", package: "Yams")
+            ]
         ),
         .target(
             name: "LifeboatReports",
@@ -59,19 +62,23 @@ let package = Package(
             name: "lifeboat",
             dependencies: [
                 "LifeboatCore", "LifeboatRunbooks", "LifeboatReports",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser")
             ]
         ),
-        .testTarget(name: "LifeboatCoreTests", dependencies: ["LifeboatCore", "LifeboatPostgres", "LifeboatStreams", "LifeboatCloud"]),
+        .testTarget(
+            name: "LifeboatCoreTests",
+            dependencies: ["LifeboatCore", "LifeboatPostgres", "LifeboatStreams", "LifeboatCloud"]),
         .testTarget(name: "LifeboatRunbooksTests", dependencies: ["LifeboatRunbooks"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LifeboatReportsTests", dependencies: ["LifeboatReports", "LifeboatRunbooks"]),
         .testTarget(
             name: "LifeboatIntegrationTests",
-            dependencies: ["LifeboatCore", "LifeboatPostgres", "LifeboatStreams", "LifeboatRunbooks", "LifeboatReports",
-                           .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "LifeboatCore", "LifeboatPostgres", "LifeboatStreams", "LifeboatRunbooks", "LifeboatReports",
+                .product(name: "Crypto", package: "swift-crypto")
+            ],
             // Test runbooks, read from the source tree by path.
             exclude: ["Runbooks"]
-        ),
+        )
     ],
     swiftLanguageModes: [.v6]
 )

@@ -52,8 +52,10 @@ public struct AzureBlobStore: ObjectStore {
 
     /// A signed request: `x-ms-date`, `x-ms-version` and `Authorization` added. libcurl sends
     /// Content-Length itself (from the body), so it is signed here but not added twice.
-    private func request(_ method: String, _ key: String?, query: [(String, String)] = [], headers: [(String, String)] = [],
-                         body: HTTPRequest.Body = .none) -> HTTPRequest {
+    private func request(
+        _ method: String, _ key: String?, query: [(String, String)] = [], headers: [(String, String)] = [],
+        body: HTTPRequest.Body = .none
+    ) -> HTTPRequest {
         let url = url(key, query: query)
         var headers = headers + [("x-ms-date", AzureSharedKey.httpDate(Date())), ("x-ms-version", Self.apiVersion)]
         var signed = headers
@@ -68,8 +70,10 @@ public struct AzureBlobStore: ObjectStore {
 
     /// Sends and turns a non-2xx answer into the service's error code and message.
     @discardableResult
-    private func send(_ request: HTTPRequest, _ operation: String, allow404: Bool = false,
-                      sink: ((UnsafeRawBufferPointer) throws -> Void)? = nil) throws -> HTTPResponse {
+    private func send(
+        _ request: HTTPRequest, _ operation: String, allow404: Bool = false,
+        sink: ((UnsafeRawBufferPointer) throws -> Void)? = nil
+    ) throws -> HTTPResponse {
         let response = try transport.send(request, operation: operation, sink: sink)
         if (200..<300).contains(response.status) { return response }
         let error = Self.error(response, operation: operation, settings: settings)
@@ -83,19 +87,26 @@ public struct AzureBlobStore: ObjectStore {
     /// them); AuthenticationErrorDetail is left out: it repeats the request's signature.
     static func error(_ response: HTTPResponse, operation: String, settings: Settings) -> CloudError {
         let xml = XMLElements(response.body)
-        let code = xml.first("Error/Code") ?? response.headers["x-ms-error-code"] ?? (response.status == 404 ? "NotFound" : nil)
-        let message = xml.first("Error/Message").map {
-            $0.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
-        } ?? "HTTP \(response.status)"
+        let code =
+            xml.first("Error/Code") ?? response.headers["x-ms-error-code"]
+            ?? (response.status == 404 ? "NotFound" : nil)
+        let message =
+            xml.first("Error/Message").map {
+                $0.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(
+                    separator: " ")
+            } ?? "HTTP \(response.status)"
         let hint: String?
         switch code {
         case "AuthenticationFailed":
-            hint = "check AZURE_STORAGE_ACCOUNT ('\(settings.account)') and AZURE_STORAGE_KEY (key1 or key2 of that account), "
+            hint =
+                "check AZURE_STORAGE_ACCOUNT ('\(settings.account)') and AZURE_STORAGE_KEY (key1 or key2 of that account), "
                 + "and this machine's clock: Azure refuses requests dated more than 15 minutes off"
         case "ContainerNotFound":
-            hint = "container '\(settings.container)' does not exist in account '\(settings.account)': create it, or check AZURE_STORAGE_CONTAINER"
+            hint =
+                "container '\(settings.container)' does not exist in account '\(settings.account)': create it, or check AZURE_STORAGE_CONTAINER"
         case "AuthorizationFailure", "AuthorizationPermissionMismatch", "AuthorizationResourceTypeMismatch":
-            hint = "the storage account refuses this operation for these credentials (firewall, or a key without this permission)"
+            hint =
+                "the storage account refuses this operation for these credentials (firewall, or a key without this permission)"
         case "InvalidResourceName", "OutOfRangeInput":
             hint = "container names are 3-63 lowercase letters, digits and hyphens"
         default:
@@ -113,9 +124,14 @@ public struct AzureBlobStore: ObjectStore {
         } else {
             let md5 = Data(try FileDigest.md5(of: file, offset: 0, length: size)).base64EncodedString()
             // The service checks the body against Content-MD5 and stores it as the blob's MD5.
-            try send(request("PUT", key, headers: [("x-ms-blob-type", "BlockBlob"), ("Content-MD5", md5),
-                                                   ("Content-Type", "application/octet-stream")],
-                             body: .file(path: file.path, offset: 0, length: size)), operation)
+            try send(
+                request(
+                    "PUT", key,
+                    headers: [
+                        ("x-ms-blob-type", "BlockBlob"), ("Content-MD5", md5),
+                        ("Content-Type", "application/octet-stream")
+                    ],
+                    body: .file(path: file.path, offset: 0, length: size)), operation)
             expectedMD5 = md5
         }
         guard let found = try properties(key) else {
@@ -123,8 +139,11 @@ public struct AzureBlobStore: ObjectStore {
         }
         let (stored, storedMD5) = found
         guard stored.size == size, storedMD5 == nil || storedMD5 == expectedMD5 else {
-            throw CloudError(operation: operation,
-                             message: "stored blob differs: \(stored.size) bytes, Content-MD5 \(storedMD5 ?? "-"); expected \(size) bytes, Content-MD5 \(expectedMD5)")
+            throw CloudError(
+                operation: operation,
+                message:
+                    "stored blob differs: \(stored.size) bytes, Content-MD5 \(storedMD5 ?? "-"); expected \(size) bytes, Content-MD5 \(expectedMD5)"
+            )
         }
         return stored
     }
@@ -146,34 +165,44 @@ public struct AzureBlobStore: ObjectStore {
             let length = min(blockSize, size - offset)
             let md5 = try Self.md5(of: file, offset: offset, length: length, alsoUpdating: &whole)
             let id = Self.blockID(ids.count)
-            try send(request("PUT", key, query: [("comp", "block"), ("blockid", id)],
-                             headers: [("Content-MD5", Data(md5).base64EncodedString())],
-                             body: .file(path: file.path, offset: offset, length: length)),
-                     "\(operation) (block \(ids.count + 1))")
+            try send(
+                request(
+                    "PUT", key, query: [("comp", "block"), ("blockid", id)],
+                    headers: [("Content-MD5", Data(md5).base64EncodedString())],
+                    body: .file(path: file.path, offset: offset, length: length)),
+                "\(operation) (block \(ids.count + 1))")
             ids.append(id)
             offset += length
         }
         let fileMD5 = Data(whole.finalize()).base64EncodedString()
-        try send(request("PUT", key, query: [("comp", "blocklist")],
-                         headers: [("Content-Type", "application/xml"), ("x-ms-blob-content-type", "application/octet-stream"),
-                                   ("x-ms-blob-content-md5", fileMD5)],
-                         body: .bytes(Array(Self.blockList(ids).utf8))),
-                 operation)
+        try send(
+            request(
+                "PUT", key, query: [("comp", "blocklist")],
+                headers: [
+                    ("Content-Type", "application/xml"), ("x-ms-blob-content-type", "application/octet-stream"),
+                    ("x-ms-blob-content-md5", fileMD5)
+                ],
+                body: .bytes(Array(Self.blockList(ids).utf8))),
+            operation)
         return fileMD5
     }
 
     /// Block ids must all have the same length before base64: a fixed-width counter.
     static func blockID(_ index: Int) -> String {
         let digits = String(index)
-        return Data(("block-" + String(repeating: "0", count: max(0, 6 - digits.count)) + digits).utf8).base64EncodedString()
+        return Data(("block-" + String(repeating: "0", count: max(0, 6 - digits.count)) + digits).utf8)
+            .base64EncodedString()
     }
 
     static func blockList(_ ids: [String]) -> String {
-        "<?xml version=\"1.0\" encoding=\"utf-8\"?><BlockList>" + ids.map { "<Latest>\($0)</Latest>" }.joined() + "</BlockList>"
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?><BlockList>" + ids.map { "<Latest>\($0)</Latest>" }.joined()
+            + "</BlockList>"
     }
 
     /// One block's MD5, feeding the whole file's digest on the way (one read of each byte).
-    private static func md5(of file: URL, offset: Int64, length: Int64, alsoUpdating whole: inout Insecure.MD5) throws -> [UInt8] {
+    private static func md5(of file: URL, offset: Int64, length: Int64, alsoUpdating whole: inout Insecure.MD5) throws
+        -> [UInt8]
+    {
         guard let handle = FileHandle(forReadingAtPath: file.path) else {
             throw CloudError(operation: "read \(file.path)", message: "cannot open the file")
         }
@@ -194,13 +223,15 @@ public struct AzureBlobStore: ObjectStore {
     public func download(_ key: String, from offset: Int64, into sink: (UnsafeRawBufferPointer) throws -> Void) throws {
         let headers = offset > 0 ? [("x-ms-range", "bytes=\(offset)-")] : []
         try withoutActuallyEscaping(sink) { sink in
-            let response = try transport.send(request("GET", key, headers: headers), operation: "download \(key)", sink: sink)
+            let response = try transport.send(
+                request("GET", key, headers: headers), operation: "download \(key)", sink: sink)
             guard (200..<300).contains(response.status) else {
                 throw Self.error(response, operation: "download \(key)", settings: settings)
             }
             if offset > 0 && response.status != 206 {
-                throw CloudError(operation: "download \(key)", status: response.status,
-                                 message: "the service ignored the range request; cannot resume")
+                throw CloudError(
+                    operation: "download \(key)", status: response.status,
+                    message: "the service ignored the range request; cannot resume")
             }
         }
     }
@@ -213,8 +244,9 @@ public struct AzureBlobStore: ObjectStore {
     private func properties(_ key: String) throws -> (object: RemoteObject, contentMD5: String?)? {
         let response = try send(request("HEAD", key), "look up \(key)", allow404: true)
         guard response.status != 404 else { return nil }
-        let object = RemoteObject(key: key, size: Int64(response.headers["content-length"] ?? "") ?? 0,
-                                  etag: response.headers["etag"]?.trimmingCharacters(in: CharacterSet(charactersIn: "\"")))
+        let object = RemoteObject(
+            key: key, size: Int64(response.headers["content-length"] ?? "") ?? 0,
+            etag: response.headers["etag"]?.trimmingCharacters(in: CharacterSet(charactersIn: "\"")))
         return (object, response.headers["content-md5"])
     }
 
@@ -260,6 +292,7 @@ public struct AzureBlobStore: ObjectStore {
     /// Deletes the blob with its snapshots (a blob with snapshots cannot be deleted alone);
     /// a blob that is already gone is not an error, as with S3.
     public func delete(_ key: String) throws {
-        try send(request("DELETE", key, headers: [("x-ms-delete-snapshots", "include")]), "delete \(key)", allow404: true)
+        try send(
+            request("DELETE", key, headers: [("x-ms-delete-snapshots", "include")]), "delete \(key)", allow404: true)
     }
 }

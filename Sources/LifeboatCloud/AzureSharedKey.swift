@@ -13,9 +13,11 @@ public struct AzureSharedKey: Sendable {
     /// `base64Key` is the storage account's access key (key1 or key2). It is never echoed back,
     /// not even in the error for a malformed one.
     public init(account: String, base64Key: String) throws {
-        guard let bytes = Data(base64Encoded: base64Key.trimmingCharacters(in: .whitespacesAndNewlines)), !bytes.isEmpty else {
-            throw CloudError(operation: "read the Azure account key", message: "AZURE_STORAGE_KEY is not valid base64",
-                             hint: "use key1 or key2 from the storage account's \"Access keys\" page, exactly as shown")
+        guard let bytes = Data(base64Encoded: base64Key.trimmingCharacters(in: .whitespacesAndNewlines)), !bytes.isEmpty
+        else {
+            throw CloudError(
+                operation: "read the Azure account key", message: "AZURE_STORAGE_KEY is not valid base64",
+                hint: "use key1 or key2 from the storage account's \"Access keys\" page, exactly as shown")
         }
         self.account = account
         self.key = Array(bytes)
@@ -29,18 +31,20 @@ public struct AzureSharedKey: Sendable {
 
     /// Base64(HMAC-SHA256(UTF8(stringToSign), key)).
     public func signature(of stringToSign: String) -> String {
-        Data(HMAC<SHA256>.authenticationCode(for: Data(stringToSign.utf8), using: SymmetricKey(data: key))).base64EncodedString()
+        Data(HMAC<SHA256>.authenticationCode(for: Data(stringToSign.utf8), using: SymmetricKey(data: key)))
+            .base64EncodedString()
     }
 
     /// The standard headers whose values (never their names) fill fixed lines, in this order.
     static let standardHeaders = [
         "content-encoding", "content-language", "content-length", "content-md5", "content-type", "date",
-        "if-modified-since", "if-match", "if-none-match", "if-unmodified-since", "range",
+        "if-modified-since", "if-match", "if-none-match", "if-unmodified-since", "range"
     ]
 
     /// VERB, the eleven standard header lines, CanonicalizedHeaders, CanonicalizedResource.
     /// `headers` are the headers as sent, including Content-Length when there is a body.
-    public static func stringToSign(method: String, url: String, headers: [(String, String)], account: String) -> String {
+    public static func stringToSign(method: String, url: String, headers: [(String, String)], account: String) -> String
+    {
         var lines = [method.uppercased()]
         for name in standardHeaders {
             var value = headers.last { $0.0.lowercased() == name }?.1 ?? ""
@@ -48,7 +52,8 @@ public struct AzureSharedKey: Sendable {
             if name == "content-length" && value == "0" { value = "" }
             lines.append(value)
         }
-        return lines.joined(separator: "\n") + "\n" + canonicalizedHeaders(headers) + canonicalizedResource(account: account, url: url)
+        return lines.joined(separator: "\n") + "\n" + canonicalizedHeaders(headers)
+            + canonicalizedResource(account: account, url: url)
     }
 
     /// Every `x-ms-` header as `name:value\n`: names lowercased and sorted, runs of linear
@@ -88,7 +93,10 @@ public struct AzureSharedKey: Sendable {
         var pendingSpace = false
         for character in value {
             if character == "\"" { quoted.toggle() }
-            if !quoted && (character == " " || character == "\t" || character == "\r" || character == "\n" || character == "\r\n") {
+            if !quoted
+                && (character == " " || character == "\t" || character == "\r" || character == "\n"
+                    || character == "\r\n")
+            {
                 pendingSpace = true
                 continue
             }
@@ -108,7 +116,8 @@ public struct AzureSharedKey: Sendable {
         let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
         let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
         func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        return "\(days[Int(parts.tm_wday)]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon)]) \(parts.tm_year + 1900) "
+        return
+            "\(days[Int(parts.tm_wday)]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon)]) \(parts.tm_year + 1900) "
             + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) GMT"
     }
 }

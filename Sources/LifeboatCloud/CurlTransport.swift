@@ -39,9 +39,11 @@ public struct CurlTransport: Sendable {
 
     /// Sends `request`; the response body goes to `sink` when given (only for 2xx responses),
     /// else it is collected. `restart` is called before a retry so a sink can rewind.
-    public func send(_ request: HTTPRequest, operation: String,
-                     sink: ((UnsafeRawBufferPointer) throws -> Void)? = nil,
-                     restart: (() throws -> Void)? = nil) throws -> HTTPResponse {
+    public func send(
+        _ request: HTTPRequest, operation: String,
+        sink: ((UnsafeRawBufferPointer) throws -> Void)? = nil,
+        restart: (() throws -> Void)? = nil
+    ) throws -> HTTPResponse {
         var delay = initialBackoff
         var attempt = 1
         // Once body bytes reached the sink, a retry would deliver them again: the caller
@@ -60,14 +62,19 @@ public struct CurlTransport: Sendable {
                 let response = try perform(request, operation: operation, sink: watchedSink)
                 if response.status < 500 || isLast || (delivered.value && restart == nil) { return response }
                 why = "the server answered \(response.status)"
-            } catch let error as CloudError where error.code == "transport" && !isLast && !(delivered.value && restart == nil) {
+            } catch let error as CloudError
+                where error.code == "transport" && !isLast && !(delivered.value && restart == nil)
+            {
                 // A timeout or dropped connection: worth another try.
                 why = error.message
             } catch let error as CloudError where error.code == "transport" && isLast && attempts > 1 {
-                throw CloudError(operation: error.operation, status: error.status, code: error.code,
-                                 message: "\(error.message) (\(attempts) attempts)", hint: error.hint)
+                throw CloudError(
+                    operation: error.operation, status: error.status, code: error.code,
+                    message: "\(error.message) (\(attempts) attempts)", hint: error.hint)
             }
-            progress?("\(operation): \(why); trying again in \(String(format: "%.1f", delay)) s (attempt \(attempt + 1) of \(attempts))")
+            progress?(
+                "\(operation): \(why); trying again in \(String(format: "%.1f", delay)) s (attempt \(attempt + 1) of \(attempts))"
+            )
             attempt += 1
             try restart?()
             Thread.sleep(forTimeInterval: delay)
@@ -75,8 +82,10 @@ public struct CurlTransport: Sendable {
         }
     }
 
-    private func perform(_ request: HTTPRequest, operation: String,
-                         sink: ((UnsafeRawBufferPointer) throws -> Void)?) throws -> HTTPResponse {
+    private func perform(
+        _ request: HTTPRequest, operation: String,
+        sink: ((UnsafeRawBufferPointer) throws -> Void)?
+    ) throws -> HTTPResponse {
         _ = Self.globalInit
         guard let handle = curl_easy_init() else {
             throw CloudError(operation: operation, message: "libcurl could not start")
@@ -106,19 +115,29 @@ public struct CurlTransport: Sendable {
         try check(lifeboat_curl_setopt_string(handle, CURLOPT_URL, request.url), operation)
         try applyCommonOptions(handle, operation: operation)
         if maxSendRate > 0 {
-            try check(lifeboat_curl_setopt_offset(handle, CURLOPT_MAX_SEND_SPEED_LARGE, curl_off_t(maxSendRate)), operation)
+            try check(
+                lifeboat_curl_setopt_offset(handle, CURLOPT_MAX_SEND_SPEED_LARGE, curl_off_t(maxSendRate)), operation)
         }
         if maxReceiveRate > 0 {
-            try check(lifeboat_curl_setopt_offset(handle, CURLOPT_MAX_RECV_SPEED_LARGE, curl_off_t(maxReceiveRate)), operation)
+            try check(
+                lifeboat_curl_setopt_offset(handle, CURLOPT_MAX_RECV_SPEED_LARGE, curl_off_t(maxReceiveRate)), operation
+            )
         }
-        try check(lifeboat_curl_setopt_pointer(handle, CURLOPT_HTTPHEADER, UnsafeMutableRawPointer(headerList)), operation)
-        try check(lifeboat_curl_setopt_write_function(handle, CURLOPT_WRITEFUNCTION, { data, size, count, user in
-            Unmanaged<TransferContext>.fromOpaque(user!).takeUnretainedValue().receive(data!, size * count)
-        }), operation)
+        try check(
+            lifeboat_curl_setopt_pointer(handle, CURLOPT_HTTPHEADER, UnsafeMutableRawPointer(headerList)), operation)
+        try check(
+            lifeboat_curl_setopt_write_function(
+                handle, CURLOPT_WRITEFUNCTION,
+                { data, size, count, user in
+                    Unmanaged<TransferContext>.fromOpaque(user!).takeUnretainedValue().receive(data!, size * count)
+                }), operation)
         try check(lifeboat_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, opaque), operation)
-        try check(lifeboat_curl_setopt_write_function(handle, CURLOPT_HEADERFUNCTION, { data, size, count, user in
-            Unmanaged<TransferContext>.fromOpaque(user!).takeUnretainedValue().header(data!, size * count)
-        }), operation)
+        try check(
+            lifeboat_curl_setopt_write_function(
+                handle, CURLOPT_HEADERFUNCTION,
+                { data, size, count, user in
+                    Unmanaged<TransferContext>.fromOpaque(user!).takeUnretainedValue().header(data!, size * count)
+                }), operation)
         try check(lifeboat_curl_setopt_pointer(handle, CURLOPT_HEADERDATA, opaque), operation)
 
         switch request.method {
@@ -128,67 +147,89 @@ public struct CurlTransport: Sendable {
             try check(lifeboat_curl_setopt_long(handle, CURLOPT_NOBODY, 1), operation)
         case "PUT":
             try check(lifeboat_curl_setopt_long(handle, CURLOPT_UPLOAD, 1), operation)
-            try check(lifeboat_curl_setopt_offset(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(context.uploadLength)), operation)
+            try check(
+                lifeboat_curl_setopt_offset(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(context.uploadLength)),
+                operation)
         default:
             try check(lifeboat_curl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, request.method), operation)
             if context.uploadLength > 0 || request.method == "POST" {
                 try check(lifeboat_curl_setopt_long(handle, CURLOPT_UPLOAD, 1), operation)
-                try check(lifeboat_curl_setopt_offset(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(context.uploadLength)), operation)
+                try check(
+                    lifeboat_curl_setopt_offset(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(context.uploadLength)),
+                    operation)
                 try check(lifeboat_curl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, request.method), operation)
             }
         }
         if request.method == "PUT" || context.uploadLength > 0 || request.method == "POST" {
-            try check(lifeboat_curl_setopt_read_function(handle, CURLOPT_READFUNCTION, { buffer, size, count, user in
-                Unmanaged<TransferContext>.fromOpaque(user!).takeUnretainedValue().send(buffer!, size * count)
-            }), operation)
+            try check(
+                lifeboat_curl_setopt_read_function(
+                    handle, CURLOPT_READFUNCTION,
+                    { buffer, size, count, user in
+                        Unmanaged<TransferContext>.fromOpaque(user!).takeUnretainedValue().send(buffer!, size * count)
+                    }), operation)
             try check(lifeboat_curl_setopt_pointer(handle, CURLOPT_READDATA, opaque), operation)
         }
         if let sigV4 = request.sigV4 {
-            try check(lifeboat_curl_setopt_string(handle, CURLOPT_AWS_SIGV4, "aws:amz:\(sigV4.region):\(sigV4.service)"), operation)
+            try check(
+                lifeboat_curl_setopt_string(handle, CURLOPT_AWS_SIGV4, "aws:amz:\(sigV4.region):\(sigV4.service)"),
+                operation)
             try check(lifeboat_curl_setopt_string(handle, CURLOPT_USERNAME, sigV4.accessKey), operation)
             try check(lifeboat_curl_setopt_string(handle, CURLOPT_PASSWORD, sigV4.secretKey), operation)
         }
 
         let host = URL(string: request.url)?.host ?? "the endpoint"
         if let progress {
-            context.stallWatch = StallWatch(stallTimeout: stallTimeout, what: "\(operation) (\(host))", report: progress)
+            context.stallWatch = StallWatch(
+                stallTimeout: stallTimeout, what: "\(operation) (\(host))", report: progress)
         }
         if shouldAbort != nil || context.stallWatch != nil {
             context.shouldAbort = shouldAbort
             try check(lifeboat_curl_setopt_long(handle, CURLOPT_NOPROGRESS, 0), operation)
-            try check(lifeboat_curl_setopt_xferinfo_function(handle, CURLOPT_XFERINFOFUNCTION, { user, _, downloaded, _, uploaded in
-                let context = Unmanaged<TransferContext>.fromOpaque(user!).takeUnretainedValue()
-                context.stallWatch?.observe(bytes: Int64(downloaded) + Int64(uploaded))
-                return context.shouldAbort?() == true ? 1 : 0
-            }), operation)
+            try check(
+                lifeboat_curl_setopt_xferinfo_function(
+                    handle, CURLOPT_XFERINFOFUNCTION,
+                    { user, _, downloaded, _, uploaded in
+                        let context = Unmanaged<TransferContext>.fromOpaque(user!).takeUnretainedValue()
+                        context.stallWatch?.observe(bytes: Int64(downloaded) + Int64(uploaded))
+                        return context.shouldAbort?() == true ? 1 : 0
+                    }), operation)
             try check(lifeboat_curl_setopt_pointer(handle, CURLOPT_XFERINFODATA, opaque), operation)
         }
         let result = curl_easy_perform(handle)
         if let failure = context.failure { throw failure }
         if result == CURLE_ABORTED_BY_CALLBACK {
-            throw CloudError(operation: operation, code: "interrupted", message: "stopped by a signal before the transfer finished",
-                             hint: "run the command again; a fetch resumes where it stopped")
+            throw CloudError(
+                operation: operation, code: "interrupted", message: "stopped by a signal before the transfer finished",
+                hint: "run the command again; a fetch resumes where it stopped")
         }
         if result == CURLE_PEER_FAILED_VERIFICATION {
             // Not transient: the same certificate comes back on every try.
-            throw CloudError(operation: operation, code: "tls", message: String(cString: curl_easy_strerror(result)),
-                             hint: "the server's TLS certificate is not trusted or not for this host name: install its CA "
-                                 + "certificate (update-ca-certificates); for a test server only, LIFEBOAT_TLS_INSECURE=true turns the check off")
+            throw CloudError(
+                operation: operation, code: "tls", message: String(cString: curl_easy_strerror(result)),
+                hint: "the server's TLS certificate is not trusted or not for this host name: install its CA "
+                    + "certificate (update-ca-certificates); for a test server only, LIFEBOAT_TLS_INSECURE=true turns the check off"
+            )
         }
         var connected: curl_off_t = 0, elapsed: curl_off_t = 0
         _ = lifeboat_curl_getinfo_offset(handle, CURLINFO_CONNECT_TIME_T, &connected)
         _ = lifeboat_curl_getinfo_offset(handle, CURLINFO_TOTAL_TIME_T, &elapsed)
-        if result == CURLE_OPERATION_TIMEDOUT && connected > 0 && (timeout == 0 || Double(elapsed) < timeout * 1_000_000) {
+        if result == CURLE_OPERATION_TIMEDOUT && connected > 0
+            && (timeout == 0 || Double(elapsed) < timeout * 1_000_000)
+        {
             // Connected, and neither the connect limit nor the overall one: the low-speed limit
             // (no bytes for stallTimeout). Say so instead of libcurl's bare "Timeout was reached".
-            throw CloudError(operation: operation, code: "transport",
-                             message: "no bytes from \(host) for \(stallTimeout) s (libcurl: \(String(cString: curl_easy_strerror(result))))",
-                             hint: "the endpoint accepts connections but does not answer: check BACKUP_CLOUD_ENDPOINT, a proxy or "
-                                 + "firewall between here and it, and the provider's status; BACKUP_CLOUD_STALL_SECONDS sets how long to wait")
+            throw CloudError(
+                operation: operation, code: "transport",
+                message:
+                    "no bytes from \(host) for \(stallTimeout) s (libcurl: \(String(cString: curl_easy_strerror(result))))",
+                hint: "the endpoint accepts connections but does not answer: check BACKUP_CLOUD_ENDPOINT, a proxy or "
+                    + "firewall between here and it, and the provider's status; BACKUP_CLOUD_STALL_SECONDS sets how long to wait"
+            )
         }
         guard result == CURLE_OK else {
-            throw CloudError(operation: operation, code: "transport", message: String(cString: curl_easy_strerror(result)),
-                             hint: "check the endpoint, the network and BACKUP_CLOUD_ENDPOINT")
+            throw CloudError(
+                operation: operation, code: "transport", message: String(cString: curl_easy_strerror(result)),
+                hint: "check the endpoint, the network and BACKUP_CLOUD_ENDPOINT")
         }
         var status = 0
         _ = lifeboat_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
@@ -204,7 +245,9 @@ public struct CurlTransport: Sendable {
         try check(lifeboat_curl_setopt_long(handle, CURLOPT_LOW_SPEED_LIMIT, 1), operation)
         try check(lifeboat_curl_setopt_long(handle, CURLOPT_LOW_SPEED_TIME, stallTimeout), operation)
         if timeout > 0 {
-            try check(lifeboat_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, max(1, Int((timeout * 1000).rounded()))), operation)
+            try check(
+                lifeboat_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, max(1, Int((timeout * 1000).rounded()))),
+                operation)
         }
         try check(lifeboat_curl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, verifyTLS ? 1 : 0), operation)
         try check(lifeboat_curl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, verifyTLS ? 2 : 0), operation)
@@ -214,7 +257,8 @@ public struct CurlTransport: Sendable {
 
     private func check(_ code: CURLcode, _ operation: String) throws {
         guard code == CURLE_OK else {
-            throw CloudError(operation: operation, message: "libcurl option refused: \(String(cString: curl_easy_strerror(code)))")
+            throw CloudError(
+                operation: operation, message: "libcurl option refused: \(String(cString: curl_easy_strerror(code)))")
         }
     }
 }
@@ -258,7 +302,8 @@ private final class TransferContext {
             headers = [:]  // a new response (after a redirect or 100 Continue)
             status = Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
         } else if let colon = line.firstIndex(of: ":") {
-            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(
+                in: .whitespacesAndNewlines)
         }
         return count
     }

@@ -29,7 +29,8 @@ public struct HTTPRequest: Sendable {
     public var body: Body
     public var sigV4: SigV4?
 
-    public init(method: String, url: String, headers: [(String, String)] = [], body: Body = .none, sigV4: SigV4? = nil) {
+    public init(method: String, url: String, headers: [(String, String)] = [], body: Body = .none, sigV4: SigV4? = nil)
+    {
         self.method = method
         self.url = url
         self.headers = headers

@@ -15,8 +15,10 @@ public struct MailMessage: Sendable {
     /// Further headers (`X-Lifeboat-Event`); names are taken as given.
     public var headers: [(String, String)]
 
-    public init(from: String, to: [String], subject: String, body: String, date: Date = Date(),
-                messageID: String, headers: [(String, String)] = []) {
+    public init(
+        from: String, to: [String], subject: String, body: String, date: Date = Date(),
+        messageID: String, headers: [(String, String)] = []
+    ) {
         self.from = from
         self.to = to
         self.subject = subject
@@ -46,7 +48,7 @@ public struct MailMessage: Sendable {
             "Message-ID: <\(Self.oneLine(messageID))>",
             "MIME-Version: 1.0",
             "Content-Type: text/plain; charset=utf-8",
-            "Content-Transfer-Encoding: \(encoding)",
+            "Content-Transfer-Encoding: \(encoding)"
         ]
         lines += headers.map { "\(Self.oneLine($0.0)): \(Self.encodeHeaderText(Self.oneLine($0.1)))" }
         return Array((lines.joined(separator: "\r\n") + "\r\n\r\n" + encodedBody).utf8)
@@ -90,7 +92,8 @@ public struct MailMessage: Sendable {
     /// `7bit` for short ASCII lines, which any server relays and any reader shows raw;
     /// quoted-printable otherwise, so long lines and UTF-8 survive servers without 8BITMIME.
     static func encodeBody(_ body: String) -> (encoding: String, text: String) {
-        let lines = body.replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n", omittingEmptySubsequences: false)
+        let lines = body.replacingOccurrences(of: "\r\n", with: "\n").split(
+            separator: "\n", omittingEmptySubsequences: false)
         if body.allSatisfy({ $0.isASCII }) && lines.allSatisfy({ $0.utf8.count <= 900 && !$0.contains("\r") }) {
             return ("7bit", lines.joined(separator: "\r\n"))
         }
@@ -104,7 +107,8 @@ public struct MailMessage: Sendable {
         var lineLength = 0
         for (index, byte) in bytes.enumerated() {
             let isLast = index == bytes.count - 1
-            let literal = (byte >= 33 && byte <= 126 && byte != UInt8(ascii: "=")) || ((byte == 32 || byte == 9) && !isLast)
+            let literal =
+                (byte >= 33 && byte <= 126 && byte != UInt8(ascii: "=")) || ((byte == 32 || byte == 9) && !isLast)
             let piece = literal ? String(UnicodeScalar(byte)) : String(format: "=%02X", byte)
             if lineLength + piece.count > 75 {
                 output += "=\r\n"

@@ -30,7 +30,8 @@ public protocol ObjectStore: Sendable {
 /// Percent-encoding for URL paths and query values (RFC 3986 unreserved characters kept),
 /// as SigV4 and SharedKey canonicalisation expect.
 enum URLEncoding {
-    private static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+    private static let unreserved = CharacterSet(
+        charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
     /// libcurl 7.88's SigV4 signs the query as sent, and a signature-checking server refused
     /// `prefix=backups%2F` but accepted `prefix=backups/` (seen with moto): keep "/" as is.
     private static let queryValue = unreserved.union(CharacterSet(charactersIn: "/"))

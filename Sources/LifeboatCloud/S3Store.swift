@@ -29,7 +29,10 @@ public struct S3Store: ObjectStore {
         /// headers.
         public var partChecksums = true
 
-        public init(bucket: String, endpoint: String?, region: String, accessKey: String, secretKey: String, sessionToken: String?) {
+        public init(
+            bucket: String, endpoint: String?, region: String, accessKey: String, secretKey: String,
+            sessionToken: String?
+        ) {
             self.bucket = bucket
             self.endpoint = endpoint
             self.region = region
@@ -53,7 +56,9 @@ public struct S3Store: ObjectStore {
     func url(_ key: String, query: [(String, String)] = []) -> String {
         var url: String
         if let endpoint = settings.endpoint {
-            url = endpoint.trimmingSuffix("/") + "/" + URLEncoding.component(settings.bucket) + "/" + URLEncoding.path(key)
+            url =
+                endpoint.trimmingSuffix("/") + "/" + URLEncoding.component(settings.bucket) + "/"
+                + URLEncoding.path(key)
         } else {
             url = "https://\(settings.bucket).s3.\(settings.region).amazonaws.com/" + URLEncoding.path(key)
         }
@@ -61,18 +66,23 @@ public struct S3Store: ObjectStore {
         return url
     }
 
-    private func request(_ method: String, _ key: String, query: [(String, String)] = [], headers: [(String, String)] = [],
-                         body: HTTPRequest.Body = .none) -> HTTPRequest {
+    private func request(
+        _ method: String, _ key: String, query: [(String, String)] = [], headers: [(String, String)] = [],
+        body: HTTPRequest.Body = .none
+    ) -> HTTPRequest {
         var headers = headers
         if let token = settings.sessionToken { headers.append(("x-amz-security-token", token)) }
-        return HTTPRequest(method: method, url: url(key, query: query), headers: headers, body: body,
-                           sigV4: .init(accessKey: settings.accessKey, secretKey: settings.secretKey, region: settings.region))
+        return HTTPRequest(
+            method: method, url: url(key, query: query), headers: headers, body: body,
+            sigV4: .init(accessKey: settings.accessKey, secretKey: settings.secretKey, region: settings.region))
     }
 
     /// Sends and turns a non-2xx answer into the provider's code and message.
     @discardableResult
-    private func send(_ request: HTTPRequest, _ operation: String, allow404: Bool = false,
-                      sink: ((UnsafeRawBufferPointer) throws -> Void)? = nil) throws -> HTTPResponse {
+    private func send(
+        _ request: HTTPRequest, _ operation: String, allow404: Bool = false,
+        sink: ((UnsafeRawBufferPointer) throws -> Void)? = nil
+    ) throws -> HTTPResponse {
         let response = try transport.send(request, operation: operation, sink: sink)
         if (200..<300).contains(response.status) || (allow404 && response.status == 404) { return response }
         throw Self.error(response, operation: operation, bucket: settings.bucket)
@@ -88,7 +98,8 @@ public struct S3Store: ObjectStore {
             hint = "check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (GCS: the HMAC key pair)"
         case "ExpiredToken", "InvalidToken", "TokenRefreshRequired":
             // Temporary credentials: the key pair is fine, its session token is not (any more).
-            hint = "the temporary credentials have expired or their session token is not valid: get new ones "
+            hint =
+                "the temporary credentials have expired or their session token is not valid: get new ones "
                 + "(aws sts assume-role or get-session-token) and set AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN together"
         case "NoSuchBucket":
             hint = "bucket '\(bucket)' does not exist: check BACKUP_CLOUD_BUCKET and the region/endpoint"
@@ -107,17 +118,25 @@ public struct S3Store: ObjectStore {
             expectedETag = try uploadMultipart(file, size: size, key: key)
         } else {
             let md5 = try FileDigest.md5(of: file, offset: 0, length: size)
-            try send(request("PUT", key, headers: [("Content-MD5", Data(md5).base64EncodedString()),
-                                                   ("Content-Type", "application/octet-stream")],
-                             body: .file(path: file.path, offset: 0, length: size)), "upload \(key)")
+            try send(
+                request(
+                    "PUT", key,
+                    headers: [
+                        ("Content-MD5", Data(md5).base64EncodedString()),
+                        ("Content-Type", "application/octet-stream")
+                    ],
+                    body: .file(path: file.path, offset: 0, length: size)), "upload \(key)")
             expectedETag = FileDigest.hex(md5)
         }
         guard let stored = try storedObject(key) else {
             throw CloudError(operation: "upload \(key)", message: "the object is missing right after the upload")
         }
         guard stored.size == size, stored.etag == nil || stored.etag == expectedETag else {
-            throw CloudError(operation: "upload \(key)",
-                             message: "stored object differs: \(stored.size) bytes, ETag \(stored.etag ?? "-"); expected \(size) bytes, ETag \(expectedETag)")
+            throw CloudError(
+                operation: "upload \(key)",
+                message:
+                    "stored object differs: \(stored.size) bytes, ETag \(stored.etag ?? "-"); expected \(size) bytes, ETag \(expectedETag)"
+            )
         }
         return stored
     }
@@ -126,28 +145,36 @@ public struct S3Store: ObjectStore {
     /// keep costing money. Returns the ETag S3 computes for multipart objects.
     private func uploadMultipart(_ file: URL, size: Int64, key: String) throws -> String {
         let operation = "multipart upload \(key)"
-        let created = try send(request("POST", key, query: [("uploads", "")],
-                                       headers: settings.partChecksums ? [("x-amz-checksum-algorithm", "CRC32")] : []), operation)
+        let created = try send(
+            request(
+                "POST", key, query: [("uploads", "")],
+                headers: settings.partChecksums ? [("x-amz-checksum-algorithm", "CRC32")] : []), operation)
         guard let uploadID = XMLElements(created.body).first("UploadId") else {
             throw CloudError(operation: operation, message: "no UploadId in the answer")
         }
         do {
             let parts = try uploadParts(file, size: size, key: key, uploadID: uploadID, operation: operation)
             let partDigests = parts.flatMap(\.md5)
-            let body = "<CompleteMultipartUpload>" + parts.map {
-                "<Part><PartNumber>\($0.number)</PartNumber><ETag>\($0.etag)</ETag>"
-                    + (settings.partChecksums ? "<ChecksumCRC32>\(Data($0.crc32).base64EncodedString())</ChecksumCRC32>" : "")
-                    + "</Part>"
-            }.joined() + "</CompleteMultipartUpload>"
-            let completed = try send(request("POST", key, query: [("uploadId", uploadID)], body: .bytes(Array(body.utf8))), operation)
+            let body =
+                "<CompleteMultipartUpload>"
+                + parts.map {
+                    "<Part><PartNumber>\($0.number)</PartNumber><ETag>\($0.etag)</ETag>"
+                        + (settings.partChecksums
+                            ? "<ChecksumCRC32>\(Data($0.crc32).base64EncodedString())</ChecksumCRC32>" : "")
+                        + "</Part>"
+                }.joined() + "</CompleteMultipartUpload>"
+            let completed = try send(
+                request("POST", key, query: [("uploadId", uploadID)], body: .bytes(Array(body.utf8))), operation)
             // S3 can answer 200 with an error document for a failed completion.
             if let code = XMLElements(completed.body).first("Error/Code") {
-                throw CloudError(operation: operation, status: completed.status, code: code,
-                                 message: XMLElements(completed.body).first("Error/Message") ?? "")
+                throw CloudError(
+                    operation: operation, status: completed.status, code: code,
+                    message: XMLElements(completed.body).first("Error/Message") ?? "")
             }
             return FileDigest.hex(Array(Insecure.MD5.hash(data: partDigests))) + "-\(parts.count)"
         } catch {
-            _ = try? transport.send(request("DELETE", key, query: [("uploadId", uploadID)]), operation: "abort \(operation)")
+            _ = try? transport.send(
+                request("DELETE", key, query: [("uploadId", uploadID)]), operation: "abort \(operation)")
             throw error
         }
     }
@@ -170,8 +197,10 @@ public struct S3Store: ObjectStore {
 
     /// One multipart upload's parts, `concurrentParts` at a time, in part-number order when
     /// done. The first failure stops the others from starting new parts and is thrown.
-    private func uploadParts(_ file: URL, size: Int64, key: String, uploadID: String,
-                             operation: String) throws -> [UploadedPart] {
+    private func uploadParts(
+        _ file: URL, size: Int64, key: String, uploadID: String,
+        operation: String
+    ) throws -> [UploadedPart] {
         let partSize = Self.partSize(for: size, configured: settings.partSize)
         let count = Int((size + partSize - 1) / partSize)
         struct State {
@@ -193,13 +222,19 @@ public struct S3Store: ObjectStore {
                 do {
                     let (md5, crc32) = try FileDigest.md5AndCRC32(of: file, offset: offset, length: length)
                     var headers = [("Content-MD5", Data(md5).base64EncodedString())]
-                    if settings.partChecksums { headers.append(("x-amz-checksum-crc32", Data(crc32).base64EncodedString())) }
-                    let response = try send(request("PUT", key, query: [("partNumber", String(number)), ("uploadId", uploadID)],
-                                                    headers: headers,
-                                                    body: .file(path: file.path, offset: offset, length: length)),
-                                            "\(operation) (part \(number))")
+                    if settings.partChecksums {
+                        headers.append(("x-amz-checksum-crc32", Data(crc32).base64EncodedString()))
+                    }
+                    let response = try send(
+                        request(
+                            "PUT", key, query: [("partNumber", String(number)), ("uploadId", uploadID)],
+                            headers: headers,
+                            body: .file(path: file.path, offset: offset, length: length)),
+                        "\(operation) (part \(number))")
                     let etag = response.headers["etag"] ?? "\"\(FileDigest.hex(md5))\""
-                    state.withLock { $0.done[number] = UploadedPart(number: number, etag: etag, md5: md5, crc32: crc32) }
+                    state.withLock {
+                        $0.done[number] = UploadedPart(number: number, etag: etag, md5: md5, crc32: crc32)
+                    }
                 } catch {
                     state.withLock { if $0.failure == nil { $0.failure = error } }
                     return
@@ -224,13 +259,15 @@ public struct S3Store: ObjectStore {
     public func download(_ key: String, from offset: Int64, into sink: (UnsafeRawBufferPointer) throws -> Void) throws {
         let headers = offset > 0 ? [("Range", "bytes=\(offset)-")] : []
         try withoutActuallyEscaping(sink) { sink in
-            let response = try transport.send(request("GET", key, headers: headers), operation: "download \(key)", sink: sink)
+            let response = try transport.send(
+                request("GET", key, headers: headers), operation: "download \(key)", sink: sink)
             guard (200..<300).contains(response.status) else {
                 throw Self.error(response, operation: "download \(key)", bucket: settings.bucket)
             }
             if offset > 0 && response.status != 206 {
-                throw CloudError(operation: "download \(key)", status: response.status,
-                                 message: "the server ignored the Range request; cannot resume")
+                throw CloudError(
+                    operation: "download \(key)", status: response.status,
+                    message: "the server ignored the Range request; cannot resume")
             }
         }
     }
@@ -248,8 +285,9 @@ public struct S3Store: ObjectStore {
     public func head(_ key: String) throws -> RemoteObject? {
         let response = try send(request("HEAD", key), "look up \(key)", allow404: true)
         guard response.status != 404 else { return nil }
-        return RemoteObject(key: key, size: Int64(response.headers["content-length"] ?? "") ?? 0,
-                            etag: response.headers["etag"]?.trimmingCharacters(in: CharacterSet(charactersIn: "\"")))
+        return RemoteObject(
+            key: key, size: Int64(response.headers["content-length"] ?? "") ?? 0,
+            etag: response.headers["etag"]?.trimmingCharacters(in: CharacterSet(charactersIn: "\"")))
     }
 
     public func list(prefix: String) throws -> [RemoteObject] {
@@ -262,8 +300,10 @@ public struct S3Store: ObjectStore {
             let xml = XMLElements(response.body)
             for record in xml.records("Contents") {
                 guard let key = record["Key"] else { continue }
-                objects.append(RemoteObject(key: key, size: Int64(record["Size"] ?? "") ?? 0,
-                                            etag: record["ETag"]?.trimmingCharacters(in: CharacterSet(charactersIn: "\""))))
+                objects.append(
+                    RemoteObject(
+                        key: key, size: Int64(record["Size"] ?? "") ?? 0,
+                        etag: record["ETag"]?.trimmingCharacters(in: CharacterSet(charactersIn: "\""))))
             }
             token = xml.first("IsTruncated") == "true" ? xml.first("NextContinuationToken") : nil
         } while token != nil

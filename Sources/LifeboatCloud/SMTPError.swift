@@ -28,7 +28,8 @@ public struct SMTPError: Error, CustomStringConvertible, Sendable {
     public let attempts: Int
     public let hint: String?
 
-    public init(server: String, code: Code, message: String, reply: Int? = nil, attempts: Int = 1, hint: String? = nil) {
+    public init(server: String, code: Code, message: String, reply: Int? = nil, attempts: Int = 1, hint: String? = nil)
+    {
         self.server = server
         self.code = code
         self.message = message

@@ -78,8 +78,10 @@ public struct SMTPMailer: Sendable {
 
         func set(_ code: CURLcode) throws {
             guard code == CURLE_OK else {
-                throw SMTPError(server: server, code: .setup, message: "libcurl option refused: \(String(cString: curl_easy_strerror(code)))",
-                                attempts: attempt, hint: "BACKUP_SMTP_URL must be smtp://host[:port] or smtps://host[:port]")
+                throw SMTPError(
+                    server: server, code: .setup,
+                    message: "libcurl option refused: \(String(cString: curl_easy_strerror(code)))",
+                    attempts: attempt, hint: "BACKUP_SMTP_URL must be smtp://host[:port] or smtps://host[:port]")
             }
         }
         do {
@@ -99,16 +101,24 @@ public struct SMTPMailer: Sendable {
         try set(lifeboat_curl_setopt_pointer(handle, CURLOPT_MAIL_RCPT, UnsafeMutableRawPointer(recipientList)))
         try set(lifeboat_curl_setopt_long(handle, CURLOPT_UPLOAD, 1))
         try set(lifeboat_curl_setopt_offset(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(bytes.count)))
-        try set(lifeboat_curl_setopt_read_function(handle, CURLOPT_READFUNCTION, { buffer, size, count, user in
-            Unmanaged<SMTPSession>.fromOpaque(user!).takeUnretainedValue().read(into: buffer!, capacity: size * count)
-        }))
+        try set(
+            lifeboat_curl_setopt_read_function(
+                handle, CURLOPT_READFUNCTION,
+                { buffer, size, count, user in
+                    Unmanaged<SMTPSession>.fromOpaque(user!).takeUnretainedValue().read(
+                        into: buffer!, capacity: size * count)
+                }))
         try set(lifeboat_curl_setopt_pointer(handle, CURLOPT_READDATA, opaque))
         // libcurl hands every server reply line to the header callback: the last one says why.
-        try set(lifeboat_curl_setopt_write_function(handle, CURLOPT_HEADERFUNCTION, { data, size, count, user in
-            Unmanaged<SMTPSession>.fromOpaque(user!).takeUnretainedValue().reply(data!, size * count)
-        }))
+        try set(
+            lifeboat_curl_setopt_write_function(
+                handle, CURLOPT_HEADERFUNCTION,
+                { data, size, count, user in
+                    Unmanaged<SMTPSession>.fromOpaque(user!).takeUnretainedValue().reply(data!, size * count)
+                }))
         try set(lifeboat_curl_setopt_pointer(handle, CURLOPT_HEADERDATA, opaque))
-        try set(lifeboat_curl_setopt_write_function(handle, CURLOPT_WRITEFUNCTION, { _, size, count, _ in size * count }))
+        try set(
+            lifeboat_curl_setopt_write_function(handle, CURLOPT_WRITEFUNCTION, { _, size, count, _ in size * count }))
 
         let result = curl_easy_perform(handle)
         guard result != CURLE_OK else { return }
@@ -125,33 +135,48 @@ public struct SMTPMailer: Sendable {
             SMTPError(server: server, code: code, message: message, reply: reply, attempts: attempt, hint: hint)
         }
         if result == CURLE_USE_SSL_FAILED {
-            return SMTPError(server: server, code: .tls, message: "the server does not offer STARTTLS, so the login was not sent (it would "
-                             + "cross the network in clear text)", reply: reply, attempts: attempt,
-                             hint: "use smtps://host:465, or a server or port that offers STARTTLS (usually 587); "
-                                 + "a relay that needs no login can be used without TLS: unset BACKUP_SMTP_USER and BACKUP_SMTP_PASSWORD")
+            return SMTPError(
+                server: server, code: .tls,
+                message: "the server does not offer STARTTLS, so the login was not sent (it would "
+                    + "cross the network in clear text)", reply: reply, attempts: attempt,
+                hint: "use smtps://host:465, or a server or port that offers STARTTLS (usually 587); "
+                    + "a relay that needs no login can be used without TLS: unset BACKUP_SMTP_USER and BACKUP_SMTP_PASSWORD"
+            )
         }
         if result == CURLE_PEER_FAILED_VERIFICATION {
-            return error(.tls, "the SMTP server's TLS certificate is not trusted or not for this host name: install its CA certificate "
-                         + "(update-ca-certificates); for a test server only, LIFEBOAT_TLS_INSECURE=true turns the check off")
+            return error(
+                .tls,
+                "the SMTP server's TLS certificate is not trusted or not for this host name: install its CA certificate "
+                    + "(update-ca-certificates); for a test server only, LIFEBOAT_TLS_INSECURE=true turns the check off"
+            )
         }
         if result == CURLE_LOGIN_DENIED || reply == 535 || reply == 534 || reply == 530 {
-            return error(.login, "check BACKUP_SMTP_USER and BACKUP_SMTP_PASSWORD (or the user:password in BACKUP_SMTP_URL); "
-                         + "some providers want an app password or an API key here")
+            return error(
+                .login,
+                "check BACKUP_SMTP_USER and BACKUP_SMTP_PASSWORD (or the user:password in BACKUP_SMTP_URL); "
+                    + "some providers want an app password or an API key here")
         }
         if let reply, (500..<600).contains(reply) {
-            return error(.rejected, "the server refused the mail: check BACKUP_SMTP_FROM (many servers accept only their own domain "
-                         + "or the logged-in user as sender) and the addresses in BACKUP_SMTP_TO")
+            return error(
+                .rejected,
+                "the server refused the mail: check BACKUP_SMTP_FROM (many servers accept only their own domain "
+                    + "or the logged-in user as sender) and the addresses in BACKUP_SMTP_TO")
         }
         if result == CURLE_UNSUPPORTED_PROTOCOL || result == CURLE_URL_MALFORMAT {
-            return error(.setup, "BACKUP_SMTP_URL must be smtp://host[:port] (STARTTLS when offered) or smtps://host[:port]")
+            return error(
+                .setup, "BACKUP_SMTP_URL must be smtp://host[:port] (STARTTLS when offered) or smtps://host[:port]")
         }
-        return error(.connection, "check the host and port in BACKUP_SMTP_URL (587 for STARTTLS, 465 for smtps://, 25 for a "
-                     + "local relay), that the server is running and that the firewall lets this host reach it")
+        return error(
+            .connection,
+            "check the host and port in BACKUP_SMTP_URL (587 for STARTTLS, 465 for smtps://, 25 for a "
+                + "local relay), that the server is running and that the firewall lets this host reach it")
     }
 
     /// `smtp://host:port`; user-info and path go (the path is only the EHLO name).
     public static func redacted(_ url: String) -> String {
-        guard let components = URLComponents(string: url), let scheme = components.scheme, let host = components.host, !host.isEmpty else {
+        guard let components = URLComponents(string: url), let scheme = components.scheme, let host = components.host,
+            !host.isEmpty
+        else {
             return "(an unparsable SMTP URL)"
         }
         let port = components.port.map { ":\($0)" } ?? ""

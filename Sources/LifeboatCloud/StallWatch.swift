@@ -32,6 +32,8 @@ final class StallWatch: @unchecked Sendable {
         let idle = Int(now.timeIntervalSince(lastChange))
         guard idle >= (reported + 1) * interval, idle < stallTimeout else { return }
         reported = idle / interval
-        report("\(what): no bytes for \(idle) s; waiting up to \(stallTimeout) s (BACKUP_CLOUD_STALL_SECONDS) before trying again")
+        report(
+            "\(what): no bytes for \(idle) s; waiting up to \(stallTimeout) s (BACKUP_CLOUD_STALL_SECONDS) before trying again"
+        )
     }
 }

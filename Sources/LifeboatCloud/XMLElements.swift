@@ -1,6 +1,6 @@
 import Foundation
 #if canImport(FoundationXML)
-import FoundationXML
+    import FoundationXML
 #endif
 
 /// The text of every element in a small XML document, by its path ("Error/Code"), in order.
@@ -46,8 +46,10 @@ struct XMLElements {
         var stack: [String] = []
         var text = ""
 
-        func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
-                    qualifiedName qName: String?, attributes attributeDict: [String: String] = [:]) {
+        func parser(
+            _ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
+            qualifiedName qName: String?, attributes attributeDict: [String: String] = [:]
+        ) {
             stack.append(elementName)
             text = ""
         }
@@ -56,7 +58,9 @@ struct XMLElements {
             text += string
         }
 
-        func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName qName: String?) {
+        func parser(
+            _ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName qName: String?
+        ) {
             entries.append((stack.joined(separator: "/"), text.trimmingCharacters(in: .whitespacesAndNewlines)))
             stack.removeLast()
             text = ""

@@ -48,7 +48,9 @@ extension Connection {
                 PQputCopyData(conn, $0, Int32(buffer.count))
             }
         }
-        guard status == 1 else { throw PostgresError(code: .copyFailed, message: String(cString: PQerrorMessage(conn))) }
+        guard status == 1 else {
+            throw PostgresError(code: .copyFailed, message: String(cString: PQerrorMessage(conn)))
+        }
     }
 
     /// Ends a COPY FROM STDIN, or aborts it with `failure` (the server then rolls the COPY back).
@@ -65,7 +67,8 @@ extension Connection {
         defer { PQclear(result) }
         guard PQresultStatus(result) == status else {
             let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
-            throw PostgresError(code: .copyFailed, message: String(cString: PQresultErrorMessage(result)), sqlState: state)
+            throw PostgresError(
+                code: .copyFailed, message: String(cString: PQresultErrorMessage(result)), sqlState: state)
         }
     }
 
@@ -75,7 +78,8 @@ extension Connection {
         while let result = PQgetResult(conn) {
             if PQresultStatus(result) != PGRES_COMMAND_OK && failure == nil {
                 let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
-                failure = PostgresError(code: .copyFailed, message: String(cString: PQresultErrorMessage(result)), sqlState: state)
+                failure = PostgresError(
+                    code: .copyFailed, message: String(cString: PQresultErrorMessage(result)), sqlState: state)
             }
             PQclear(result)
         }

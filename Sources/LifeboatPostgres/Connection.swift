@@ -76,7 +76,9 @@ public final class Connection {
     /// `singleStatement`: refuse text holding several statements (the extended protocol does),
     /// so that SQL from a runbook cannot end the transaction it was put in (`COMMIT; DROP …`).
     @discardableResult
-    public func query(_ sql: String, _ parameters: [String?] = [], singleStatement: Bool = false) throws(PostgresError) -> QueryResult {
+    public func query(_ sql: String, _ parameters: [String?] = [], singleStatement: Bool = false) throws(PostgresError)
+        -> QueryResult
+    {
         let conn = try liveHandle()
         let result: OpaquePointer?
         if parameters.isEmpty && !singleStatement {
@@ -117,7 +119,8 @@ public final class Connection {
         let status = PQresultStatus(result)
         guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK else {
             let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
-            throw PostgresError(code: .queryFailed, message: String(cString: PQresultErrorMessage(result)), sqlState: state)
+            throw PostgresError(
+                code: .queryFailed, message: String(cString: PQresultErrorMessage(result)), sqlState: state)
         }
     }
 

@@ -44,8 +44,9 @@ extension ConnectionPool {
         func checkValid() {
             precondition(size >= 1, "ConnectionPool.Settings.size must be at least 1, is \(size)")
             precondition((maxOverflow ?? 0) >= 0, "ConnectionPool.Settings.maxOverflow must be 0 or more, or nil")
-            precondition(timeout >= .zero && (recycle ?? .zero) >= .zero && connectTimeout >= .zero,
-                         "ConnectionPool.Settings durations must not be negative")
+            precondition(
+                timeout >= .zero && (recycle ?? .zero) >= .zero && connectTimeout >= .zero,
+                "ConnectionPool.Settings durations must not be negative")
         }
     }
 }

@@ -74,8 +74,9 @@ public final class ConnectionPool: @unchecked Sendable {
     public var status: Status {
         condition.lock()
         defer { condition.unlock() }
-        return Status(size: settings.size, checkedIn: state.idle.count, checkedOut: state.checkedOut,
-                      overflow: max(0, state.open - settings.size))
+        return Status(
+            size: settings.size, checkedIn: state.idle.count, checkedOut: state.checkedOut,
+            overflow: max(0, state.open - settings.size))
     }
 
     /// Closes every idle connection and refuses further checkouts (waiters fail with
@@ -104,7 +105,8 @@ public final class ConnectionPool: @unchecked Sendable {
         defer { condition.unlock() }
         while true {
             guard !state.isClosed else {
-                throw PostgresError(code: .poolClosed, message: "the connection pool was closed; no more connections are lent")
+                throw PostgresError(
+                    code: .poolClosed, message: "the connection pool was closed; no more connections are lent")
             }
             if !state.idle.isEmpty {
                 let entry = state.idle.removeFirst()

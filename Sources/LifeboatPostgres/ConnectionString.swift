@@ -28,10 +28,11 @@ public struct ConnectionString: Sendable {
         var cursor = options
         while let keyword = cursor.pointee.keyword {
             if let value = cursor.pointee.val {
-                parsed.append(Setting(
-                    keyword: String(cString: keyword),
-                    environmentVariable: cursor.pointee.envvar.map { String(cString: $0) },
-                    value: String(cString: value)))
+                parsed.append(
+                    Setting(
+                        keyword: String(cString: keyword),
+                        environmentVariable: cursor.pointee.envvar.map { String(cString: $0) },
+                        value: String(cString: value)))
             }
             cursor += 1
         }
@@ -62,7 +63,9 @@ public struct ConnectionString: Sendable {
                 in: text, range: NSRange(text.startIndex..., in: text), withTemplate: "$1***@")
         }
         // key=value form and URL query parameters: password=secret
-        if let regex = try? NSRegularExpression(pattern: #"(password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&]+)"#, options: [.caseInsensitive]) {
+        if let regex = try? NSRegularExpression(
+            pattern: #"(password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&]+)"#, options: [.caseInsensitive])
+        {
             text = regex.stringByReplacingMatches(
                 in: text, range: NSRange(text.startIndex..., in: text), withTemplate: "$1***")
         }
@@ -86,12 +89,14 @@ public struct ConnectionString: Sendable {
             ("invalid uri", "the URL is malformed"),
             ("invalid integer value", "a number (such as the port) is not a number"),
             ("invalid port number", "the port is not a number"),
-            ("out of memory", "out of memory while parsing it"),
+            ("out of memory", "out of memory while parsing it")
         ]
         // Checked at connect time: "invalid sslmode value: \"…\"" names a keyword of libpq's own.
-        let setting = text.hasPrefix("invalid ") && text.contains(" value")
+        let setting =
+            text.hasPrefix("invalid ") && text.contains(" value")
             ? text.dropFirst("invalid ".count).prefix { $0.isLetter || $0 == "_" } : ""
-        let problem = known.first { text.contains($0.0) }?.1
+        let problem =
+            known.first { text.contains($0.0) }?.1
             ?? (setting.isEmpty ? "libpq cannot parse it" : "the \(setting) setting has a value libpq does not accept")
         return problem + " (the string itself is not shown: it may hold a password)"
     }

@@ -9,11 +9,12 @@ enum HTMLReportRenderer {
                 "report": try MustacheTemplate(string: HTMLReportTemplate.page),
                 "timeline": try MustacheTemplate(string: HTMLReportTemplate.timeline),
                 "span": try MustacheTemplate(string: HTMLReportTemplate.span),
-                "style": try MustacheTemplate(string: HTMLReportTemplate.style),
+                "style": try MustacheTemplate(string: HTMLReportTemplate.style)
             ])
         } catch {
-            throw ReportError(.template, "the HTML report template does not parse: \(error)",
-                              hint: "this is a bug in Lifeboat: write the report with --format md or json meanwhile")
+            throw ReportError(
+                .template, "the HTML report template does not parse: \(error)",
+                hint: "this is a bug in Lifeboat: write the report with --format md or json meanwhile")
         }
         guard let html = library.render(HTMLReportView(report), withTemplate: "report") else {
             throw ReportError(.template, "the HTML report template is missing", hint: "this is a bug in Lifeboat")

@@ -169,17 +169,24 @@ struct HTMLReportView {
 
         var summary = [
             Field(label: "Run", value: report.runID),
-            Field(label: "Outcome", value: outcomeText),
+            Field(label: "Outcome", value: outcomeText)
         ]
         if let failed = report.failedStep { summary.append(Field(label: "Failed step", value: failed)) }
         if !report.interruptedSteps.isEmpty {
             summary.append(Field(label: "Interrupted step", value: report.interruptedSteps.joined(separator: ", ")))
         }
         if !report.interruptions.isEmpty {
-            summary.append(Field(label: "Interruptions", value: "\(report.interruptions.count), \(ReportText.duration(report.interruptedSeconds)) lost"))
+            summary.append(
+                Field(
+                    label: "Interruptions",
+                    value: "\(report.interruptions.count), \(ReportText.duration(report.interruptedSeconds)) lost"))
         }
         if !report.resumes.isEmpty {
-            summary.append(Field(label: "Resumed by", value: report.resumes.map { "\($0.user ?? "?") (\(ReportText.flags($0.flags)))" }.joined(separator: ", ")))
+            summary.append(
+                Field(
+                    label: "Resumed by",
+                    value: report.resumes.map { "\($0.user ?? "?") (\(ReportText.flags($0.flags)))" }.joined(
+                        separator: ", ")))
         }
         summary += [
             Field(label: "Scenario", value: report.scenario.name + (report.scenario.file.map { " (\($0))" } ?? "")),
@@ -188,21 +195,38 @@ struct HTMLReportView {
             Field(label: "Target", value: report.target ?? "—"),
             Field(label: "Ran by", value: "\(report.user ?? "?") on \(report.host ?? "?")"),
             Field(label: "Started", value: ReportText.timestamp(report.startedAt)),
-            Field(label: "Finished", value: report.finishedAt.map { ReportText.timestamp($0) } ?? "— (last event \(ReportText.timestamp(report.lastEventAt)))"),
+            Field(
+                label: "Finished",
+                value: report.finishedAt.map { ReportText.timestamp($0) }
+                    ?? "— (last event \(ReportText.timestamp(report.lastEventAt)))"),
             Field(label: "Duration", value: ReportText.duration(report.durationSeconds)),
-            Field(label: "RTO", value: report.measures.rtoSeconds.map { "\(ReportText.duration($0)) (\(ReportText.rtoMeaning))" } ?? "not reached"),
-            Field(label: "RPO", value: report.measures.rpoSeconds.map { "\(ReportText.duration($0)) (\(ReportText.rpoMeaning(report.measures)))" } ?? "unknown (no backup chosen)"),
-            Field(label: "Downtime", value: report.measures.downtimeSeconds.map { "\(ReportText.duration($0)) (\(ReportText.downtimeMeaning))" } ?? "not measured (stopped and never started again)"),
-            Field(label: "Inputs", value: ReportText.pairs(report.inputs)),
+            Field(
+                label: "RTO",
+                value: report.measures.rtoSeconds.map { "\(ReportText.duration($0)) (\(ReportText.rtoMeaning))" }
+                    ?? "not reached"),
+            Field(
+                label: "RPO",
+                value: report.measures.rpoSeconds.map {
+                    "\(ReportText.duration($0)) (\(ReportText.rpoMeaning(report.measures)))"
+                } ?? "unknown (no backup chosen)"),
+            Field(
+                label: "Downtime",
+                value: report.measures.downtimeSeconds.map {
+                    "\(ReportText.duration($0)) (\(ReportText.downtimeMeaning))"
+                } ?? "not measured (stopped and never started again)"),
+            Field(label: "Inputs", value: ReportText.pairs(report.inputs))
         ]
         self.summary = summary
         objectives = report.objectives.map { objective in
-            ObjectiveRow(objectiveLabel: objective.label, promised: objective.promised, achieved: objective.achieved, verdict: objective.mark,
-                         verdictColour: StatusColour.hex(objective.met ? .succeeded : .failed))
+            ObjectiveRow(
+                objectiveLabel: objective.label, promised: objective.promised, achieved: objective.achieved,
+                verdict: objective.mark,
+                verdictColour: StatusColour.hex(objective.met ? .succeeded : .failed))
         }
         hasObjectives = !objectives.isEmpty
         let missed = report.objectives.filter { !$0.met }.count
-        objectiveSummary = missed == 0 ? "Every objective was met." : "\(missed) of \(report.objectives.count) objectives missed."
+        objectiveSummary =
+            missed == 0 ? "Every objective was met." : "\(missed) of \(report.objectives.count) objectives missed."
 
         let chart = TimelineChart(report)
         chartWidth = TimelineChart.number(chart.width)
@@ -218,19 +242,24 @@ struct HTMLReportView {
         gaps = chart.gaps
         hasGaps = !gaps.isEmpty
         hasInterruptions = !report.interruptions.isEmpty
-        interruptionSummary = "\(report.interruptions.count) interruption\(report.interruptions.count == 1 ? "" : "s"), "
+        interruptionSummary =
+            "\(report.interruptions.count) interruption\(report.interruptions.count == 1 ? "" : "s"), "
             + "\(ReportText.duration(report.interruptedSeconds)) lost in all."
         interruptions = report.interruptions.map { stop in
             let resume = report.resumes.first { $0.at == stop.resumedAt }
-            return InterruptionRow(stopped: ReportText.clock(stop.at, runStart: start), cause: stop.cause,
-                                   cut: stop.steps.isEmpty ? "—" : stop.steps.joined(separator: ", "), state: stop.message ?? "—",
-                                   resumed: stop.resumedAt == nil ? "not yet" : ReportText.clock(stop.resumedAt, runStart: start),
-                                   resumedBy: resume?.user ?? "—", resumeFlags: resume.map { ReportText.flags($0.flags) } ?? "—",
-                                   lost: ReportText.duration(stop.lostSeconds))
+            return InterruptionRow(
+                stopped: ReportText.clock(stop.at, runStart: start), cause: stop.cause,
+                cut: stop.steps.isEmpty ? "—" : stop.steps.joined(separator: ", "), state: stop.message ?? "—",
+                resumed: stop.resumedAt == nil ? "not yet" : ReportText.clock(stop.resumedAt, runStart: start),
+                resumedBy: resume?.user ?? "—", resumeFlags: resume.map { ReportText.flags($0.flags) } ?? "—",
+                lost: ReportText.duration(stop.lostSeconds))
         }
         decisions = report.decisions.map { decision in
-            DecisionRow(decidedAt: ReportText.clock(decision.at, runStart: start), decidedStep: decision.step, kind: decision.kind.rawValue,
-                        decidedBy: decision.by ?? "lifeboat (safe to redo)", decidedOSUser: decision.osUser ?? "—", why: decision.reason ?? "—")
+            DecisionRow(
+                decidedAt: ReportText.clock(decision.at, runStart: start), decidedStep: decision.step,
+                kind: decision.kind.rawValue,
+                decidedBy: decision.by ?? "lifeboat (safe to redo)", decidedOSUser: decision.osUser ?? "—",
+                why: decision.reason ?? "—")
         }
         hasDecisions = !decisions.isEmpty
         ticks = chart.ticks
@@ -246,32 +275,45 @@ struct HTMLReportView {
                 approval = gate.approvedBy.map { "by \($0)" } ?? "waiting"
                 if let wait = gate.waitSeconds { approval += ", waited \(ReportText.duration(wait))" }
             }
-            let tries = step.attemptHistory.count < 2 ? [] : step.attemptHistory.map { attempt in
-                TryRow(number: String(attempt.number), tryStatus: attempt.status.map(ReportText.status) ?? "running",
-                       tryColour: StatusColour.hex(attempt.status ?? .interrupted), tryStart: ReportText.clock(attempt.startedAt, runStart: start),
-                       tryEnd: ReportText.clock(attempt.finishedAt, runStart: start), tryDuration: ReportText.duration(attempt.durationSeconds),
-                       tryMessage: attempt.message ?? "")
-            }
-            return StepRow(id: step.id, action: step.actionLabel, status: step.status.rawValue, statusText: ReportText.status(of: step),
-                           colour: StatusColour.hex(step.status), start: ReportText.clock(step.startedAt, runStart: start),
-                           end: ReportText.clock(step.finishedAt, runStart: start), duration: ReportText.duration(step.durationSeconds),
-                           attempts: String(step.attempts), approval: approval, outputs: ReportText.pairs(step.outputs),
-                           message: step.message ?? "", hasMessage: step.message != nil, tries: tries)
+            let tries =
+                step.attemptHistory.count < 2
+                ? []
+                : step.attemptHistory.map { attempt in
+                    TryRow(
+                        number: String(attempt.number), tryStatus: attempt.status.map(ReportText.status) ?? "running",
+                        tryColour: StatusColour.hex(attempt.status ?? .interrupted),
+                        tryStart: ReportText.clock(attempt.startedAt, runStart: start),
+                        tryEnd: ReportText.clock(attempt.finishedAt, runStart: start),
+                        tryDuration: ReportText.duration(attempt.durationSeconds),
+                        tryMessage: attempt.message ?? "")
+                }
+            return StepRow(
+                id: step.id, action: step.actionLabel, status: step.status.rawValue,
+                statusText: ReportText.status(of: step),
+                colour: StatusColour.hex(step.status), start: ReportText.clock(step.startedAt, runStart: start),
+                end: ReportText.clock(step.finishedAt, runStart: start),
+                duration: ReportText.duration(step.durationSeconds),
+                attempts: String(step.attempts), approval: approval, outputs: ReportText.pairs(step.outputs),
+                message: step.message ?? "", hasMessage: step.message != nil, tries: tries)
         }
         approvals = report.steps.compactMap { step in
             step.approval.map { gate in
-                ApprovalRow(step: step.id, requested: ReportText.clock(gate.requestedAt, runStart: start),
-                            approved: gate.approvedAt.map { ReportText.clock($0, runStart: start) }
-                                ?? (step.status == .declined ? "declined" : gate.waitingSince.map { ApprovalGate.waiting(since: $0) } ?? "not yet"),
-                            by: gate.approvedBy ?? "—", osUser: gate.approvedByOSUser ?? "—", reason: gate.reason ?? "—",
-                            waited: ReportText.duration(gate.waitSeconds), gateMessage: gate.message ?? "—")
+                ApprovalRow(
+                    step: step.id, requested: ReportText.clock(gate.requestedAt, runStart: start),
+                    approved: gate.approvedAt.map { ReportText.clock($0, runStart: start) }
+                        ?? (step.status == .declined
+                            ? "declined" : gate.waitingSince.map { ApprovalGate.waiting(since: $0) } ?? "not yet"),
+                    by: gate.approvedBy ?? "—", osUser: gate.approvedByOSUser ?? "—", reason: gate.reason ?? "—",
+                    waited: ReportText.duration(gate.waitSeconds), gateMessage: gate.message ?? "—")
             }
         }
         hasApprovals = !approvals.isEmpty
         validations = report.validations.map { check in
-            ValidationRow(step: check.step, action: check.action, checks: check.checks, status: check.status.rawValue,
-                          statusText: ReportText.status(check.status), colour: StatusColour.hex(check.status),
-                          result: check.status == .succeeded ? ReportText.pairs(check.outputs) : (check.message ?? ReportText.pairs(check.outputs)))
+            ValidationRow(
+                step: check.step, action: check.action, checks: check.checks, status: check.status.rawValue,
+                statusText: ReportText.status(check.status), colour: StatusColour.hex(check.status),
+                result: check.status == .succeeded
+                    ? ReportText.pairs(check.outputs) : (check.message ?? ReportText.pairs(check.outputs)))
         }
         hasValidations = !validations.isEmpty
         if let chosen = report.backup {
@@ -281,7 +323,7 @@ struct HTMLReportView {
                 Field(label: "Size", value: chosen.bytes.map { "\(ReportText.bytes($0)) (\($0) bytes)" } ?? "—"),
                 Field(label: "SHA-256", value: chosen.sha256 ?? "—"),
                 Field(label: "Source", value: [chosen.source, chosen.path].compactMap { $0 }.joined(separator: ": ")),
-                Field(label: "Chosen by step", value: chosen.step),
+                Field(label: "Chosen by step", value: chosen.step)
             ]
             if let fetched = chosen.fetchedPath { fields.append(Field(label: "Fetched to", value: fetched)) }
             if let decrypted = chosen.decryptedPath { fields.append(Field(label: "Decrypted to", value: decrypted)) }

@@ -80,15 +80,18 @@ struct HistoryChart {
         let span = last.timeIntervalSince(first)
         let inset = 24.0
         func x(_ date: Date) -> Double {
-            span < 1 ? (Self.left + Self.right) / 2 : Self.left + inset + date.timeIntervalSince(first) / span * (Self.right - Self.left - 2 * inset)
+            span < 1
+                ? (Self.left + Self.right) / 2
+                : Self.left + inset + date.timeIntervalSince(first) / span * (Self.right - Self.left - 2 * inset)
         }
         let measures: [(kind: String, label: String, value: (RunHistory.Row) -> Double?)] = [
             ("rto", "RTO (start to validated data)", { $0.rtoSeconds }),
-            ("rpo", "RPO (data lost: target time minus the restored data's time)", { $0.rpoSeconds }),
+            ("rpo", "RPO (data lost: target time minus the restored data's time)", { $0.rpoSeconds })
         ]
         panels = measures.enumerated().map { index, measure in
-            Self.panel(measure.kind, measure.label, top: Self.top + Double(index) * (Self.panelHeight + Self.panelGap),
-                       rows: rows, value: measure.value, x: x)
+            Self.panel(
+                measure.kind, measure.label, top: Self.top + Double(index) * (Self.panelHeight + Self.panelGap),
+                rows: rows, value: measure.value, x: x)
         }
         let bottom = Self.top + Double(measures.count) * Self.panelHeight + Double(measures.count - 1) * Self.panelGap
         axisY = Self.number(bottom)
@@ -108,18 +111,23 @@ struct HistoryChart {
         axisTitle = "when the run started (UTC), \(ReportText.timestamp(first)) to \(ReportText.timestamp(last))"
         let drills = rows.filter(\.drill).count
         let missed = rows.filter { $0.objectivesMet == false }.count
-        summary = "\(rows.count) run\(rows.count == 1 ? "" : "s") (\(drills) drill\(drills == 1 ? "" : "s")), "
+        summary =
+            "\(rows.count) run\(rows.count == 1 ? "" : "s") (\(drills) drill\(drills == 1 ? "" : "s")), "
             + (missed == 0 ? "no objective missed" : "\(missed) missed an objective")
     }
 
-    private static func panel(_ kind: String, _ label: String, top: Double, rows: [RunHistory.Row],
-                              value: (RunHistory.Row) -> Double?, x: (Date) -> Double) -> Panel {
+    private static func panel(
+        _ kind: String, _ label: String, top: Double, rows: [RunHistory.Row],
+        value: (RunHistory.Row) -> Double?, x: (Date) -> Double
+    ) -> Panel {
         let measured = rows.compactMap { row -> (row: RunHistory.Row, at: Date, value: Double)? in
             guard let at = row.startedAt, let achieved = value(row) else { return nil }
             return (row, at, achieved)
         }
         let judged = rows.compactMap { row -> (at: Date, objective: ReportObjective)? in
-            guard let at = row.startedAt, let objective = row.objectives.first(where: { $0.objective == kind }) else { return nil }
+            guard let at = row.startedAt, let objective = row.objectives.first(where: { $0.objective == kind }) else {
+                return nil
+            }
             return (at, objective)
         }
         let values = measured.map(\.value) + judged.map(\.objective.objectiveSeconds)
@@ -131,14 +139,17 @@ struct HistoryChart {
         let points = measured.map { entry -> Point in
             let verdict = entry.row.objectives.first { $0.objective == kind }
             let px = x(entry.at), py = y(entry.value)
-            var tip = "\(entry.row.drill ? "drill" : "real run") \(entry.row.runID), \(ReportText.timestamp(entry.at)): "
+            var tip =
+                "\(entry.row.drill ? "drill" : "real run") \(entry.row.runID), \(ReportText.timestamp(entry.at)): "
                 + "\(kind.uppercased()) \(ReportText.duration(entry.value))"
             if let verdict { tip += " against \(verdict.promised): \(verdict.met ? "met" : "MISSED")" }
             let missed = verdict?.met == false
-            return Point(pointX: number(px), pointY: number(py),
-                         pointColour: verdict.map { $0.met ? metColour : missedColour } ?? unjudgedColour, missed: missed,
-                         cross: "M\(number(px - 4)) \(number(py - 4)) L\(number(px + 4)) \(number(py + 4)) M\(number(px - 4)) \(number(py + 4)) L\(number(px + 4)) \(number(py - 4))",
-                         pointTooltip: tip)
+            return Point(
+                pointX: number(px), pointY: number(py),
+                pointColour: verdict.map { $0.met ? metColour : missedColour } ?? unjudgedColour, missed: missed,
+                cross:
+                    "M\(number(px - 4)) \(number(py - 4)) L\(number(px + 4)) \(number(py + 4)) M\(number(px - 4)) \(number(py + 4)) L\(number(px + 4)) \(number(py - 4))",
+                pointTooltip: tip)
         }
         let line = measured.map { "\(number(x($0.at))),\(number(y($0.value)))" }.joined(separator: " ")
 
@@ -152,16 +163,21 @@ struct HistoryChart {
             objectivePath += " H\(number(right))"
         }
         var promised: [String] = []
-        for objective in judged.map(\.objective.promised) where promised.last != objective { promised.append(objective) }
+        for objective in judged.map(\.objective.promised) where promised.last != objective {
+            promised.append(objective)
+        }
         let grid = (0...3).map { step -> GridLine in
             let seconds = low + (high - low) * Double(step) / 3
-            return GridLine(gridY: number(y(seconds)), gridLabel: ReportText.duration(seconds), gridLabelY: number(y(seconds) + 4))
+            return GridLine(
+                gridY: number(y(seconds)), gridLabel: ReportText.duration(seconds), gridLabelY: number(y(seconds) + 4))
         }
-        return Panel(measure: kind, panelTitle: label, panelTitleY: number(top - 8), points: points, hasLine: measured.count > 1, line: line,
-                     hasObjective: !judged.isEmpty, objectivePath: objectivePath,
-                     objectiveTooltip: "\(kind.uppercased()) objective: \(promised.joined(separator: ", then "))",
-                     noObjective: "no \(kind.uppercased()) objective declared", noObjectiveY: number(top + 14),
-                     grid: grid, frameY: number(top), frameHeight: number(panelHeight))
+        return Panel(
+            measure: kind, panelTitle: label, panelTitleY: number(top - 8), points: points, hasLine: measured.count > 1,
+            line: line,
+            hasObjective: !judged.isEmpty, objectivePath: objectivePath,
+            objectiveTooltip: "\(kind.uppercased()) objective: \(promised.joined(separator: ", then "))",
+            noObjective: "no \(kind.uppercased()) objective declared", noObjectiveY: number(top + 14),
+            grid: grid, frameY: number(top), frameHeight: number(panelHeight))
     }
 
     /// SVG coordinates with one decimal, in the C locale whatever the machine's.

@@ -41,22 +41,31 @@ struct HistoryHTMLView {
         hasRows = !rows.isEmpty
         var scenarios: [String] = []
         for row in rows where !scenarios.contains(row.scenario) { scenarios.append(row.scenario) }
-        charts = scenarios.sorted().map { name in HistoryChart(scenario: name, rows: rows.filter { $0.scenario == name }) }
+        charts = scenarios.sorted().map { name in
+            HistoryChart(scenario: name, rows: rows.filter { $0.scenario == name })
+        }
         let missed = rows.filter { $0.objectivesMet == false }.count
         let judged = rows.filter { $0.objectivesMet != nil }.count
         if rows.isEmpty {
-            headline = "No run matches. Drills (lifeboat drill) and runs (lifeboat runbook run) appear here once they have started."
+            headline =
+                "No run matches. Drills (lifeboat drill) and runs (lifeboat runbook run) appear here once they have started."
         } else {
             let drills = rows.filter(\.drill).count
-            headline = "\(rows.count) run\(rows.count == 1 ? "" : "s") (\(drills) drill\(drills == 1 ? "" : "s")) of \(scenarios.count) scenario\(scenarios.count == 1 ? "" : "s"); "
-                + (judged == 0 ? "none was judged against objectives." : "\(missed) of \(judged) judged missed an objective.")
+            headline =
+                "\(rows.count) run\(rows.count == 1 ? "" : "s") (\(drills) drill\(drills == 1 ? "" : "s")) of \(scenarios.count) scenario\(scenarios.count == 1 ? "" : "s"); "
+                + (judged == 0
+                    ? "none was judged against objectives." : "\(missed) of \(judged) judged missed an objective.")
         }
         outcomeColour = missed > 0 ? HistoryChart.missedColour : HistoryChart.metColour
         self.rows = rows.map { row in
-            RunRow(started: ReportText.timestamp(row.startedAt), rowScenario: row.scenario, kind: row.drill ? "drill" : "real",
-                   outcome: ReportText.outcome(row.outcome), outcomeSwatch: HTMLReportView.colour(row.outcome), backup: row.backup ?? "—",
-                   rto: ReportText.duration(row.rtoSeconds), rpo: ReportText.duration(row.rpoSeconds),
-                   downtime: ReportText.duration(row.downtimeSeconds), objectives: RunHistory.objectivesCell(row), runID: row.runID)
+            RunRow(
+                started: ReportText.timestamp(row.startedAt), rowScenario: row.scenario,
+                kind: row.drill ? "drill" : "real",
+                outcome: ReportText.outcome(row.outcome), outcomeSwatch: HTMLReportView.colour(row.outcome),
+                backup: row.backup ?? "—",
+                rto: ReportText.duration(row.rtoSeconds), rpo: ReportText.duration(row.rpoSeconds),
+                downtime: ReportText.duration(row.downtimeSeconds), objectives: RunHistory.objectivesCell(row),
+                runID: row.runID)
         }
         generated = ReportText.timestamp(history.generatedAt)
     }

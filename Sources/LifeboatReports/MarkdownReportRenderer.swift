@@ -8,47 +8,87 @@ enum MarkdownReportRenderer {
         let start = report.startedAt
         lines.append("# Run report: \(text(report.scenario.name)) — \(ReportText.outcome(report.outcome))")
         lines.append("")
-        if let description = report.scenario.description?.trimmingCharacters(in: .whitespacesAndNewlines), !description.isEmpty {
-            lines += description.split(separator: "\n", omittingEmptySubsequences: false).map { "> " + text(String($0)) }
+        if let description = report.scenario.description?.trimmingCharacters(in: .whitespacesAndNewlines),
+            !description.isEmpty
+        {
+            lines += description.split(separator: "\n", omittingEmptySubsequences: false).map {
+                "> " + text(String($0))
+            }
             lines.append("")
         }
 
         lines += ["| | |", "|---|---|"]
         var summary: [(String, String)] = [
             ("Run", "`\(report.runID)`"),
-            ("Outcome", "**\(ReportText.outcome(report.outcome))**" + (report.outcomeMessage.map { " — " + cell($0) } ?? "")),
+            (
+                "Outcome",
+                "**\(ReportText.outcome(report.outcome))**" + (report.outcomeMessage.map { " — " + cell($0) } ?? "")
+            ),
             ("Scenario", cell(report.scenario.name) + (report.scenario.file.map { " (" + cell($0) + ")" } ?? "")),
             ("Runbook SHA-256", cell(report.scenario.sha256 ?? "—")),
             ("Kind", report.drill ? "drill (scratch database, services recorded)" : "real run"),
             ("Target", cell(report.target ?? "—")),
             ("Ran by", cell(report.user ?? "?") + " on " + cell(report.host ?? "?")),
             ("Started", ReportText.timestamp(report.startedAt)),
-            ("Finished", report.finishedAt.map { ReportText.timestamp($0) } ?? "— (last event \(ReportText.timestamp(report.lastEventAt)))"),
+            (
+                "Finished",
+                report.finishedAt.map { ReportText.timestamp($0) }
+                    ?? "— (last event \(ReportText.timestamp(report.lastEventAt)))"
+            ),
             ("Duration", ReportText.duration(report.durationSeconds)),
-            ("RTO", report.measures.rtoSeconds.map { "\(ReportText.duration($0)) (\(ReportText.rtoMeaning))" } ?? "not reached"),
-            ("RPO", report.measures.rpoSeconds.map { "\(ReportText.duration($0)) (\(ReportText.rpoMeaning(report.measures)))" } ?? "unknown (no backup chosen)"),
-            ("Downtime", report.measures.downtimeSeconds.map { "\(ReportText.duration($0)) (\(ReportText.downtimeMeaning))" } ?? "not measured (stopped and never started again)"),
-            ("Inputs", cell(ReportText.pairs(report.inputs))),
+            (
+                "RTO",
+                report.measures.rtoSeconds.map { "\(ReportText.duration($0)) (\(ReportText.rtoMeaning))" }
+                    ?? "not reached"
+            ),
+            (
+                "RPO",
+                report.measures.rpoSeconds.map {
+                    "\(ReportText.duration($0)) (\(ReportText.rpoMeaning(report.measures)))"
+                } ?? "unknown (no backup chosen)"
+            ),
+            (
+                "Downtime",
+                report.measures.downtimeSeconds.map { "\(ReportText.duration($0)) (\(ReportText.downtimeMeaning))" }
+                    ?? "not measured (stopped and never started again)"
+            ),
+            ("Inputs", cell(ReportText.pairs(report.inputs)))
         ]
         if let failed = report.failedStep { summary.insert(("Failed step", cell(failed)), at: 2) }
         if !report.interruptedSteps.isEmpty {
             summary.insert(("Interrupted step", cell(report.interruptedSteps.joined(separator: ", "))), at: 2)
         }
         if !report.interruptions.isEmpty {
-            summary.append(("Interruptions", "\(report.interruptions.count), \(ReportText.duration(report.interruptedSeconds)) lost"))
+            summary.append(
+                (
+                    "Interruptions",
+                    "\(report.interruptions.count), \(ReportText.duration(report.interruptedSeconds)) lost"
+                ))
         }
         if !report.resumes.isEmpty {
-            summary.append(("Resumed by", cell(report.resumes.map { "\($0.user ?? "?") (\(ReportText.flags($0.flags)))" }.joined(separator: ", "))))
+            summary.append(
+                (
+                    "Resumed by",
+                    cell(
+                        report.resumes.map { "\($0.user ?? "?") (\(ReportText.flags($0.flags)))" }.joined(
+                            separator: ", "))
+                ))
         }
         lines += summary.map { "| \($0.0) | \($0.1) |" }
         lines.append("")
 
         if !report.objectives.isEmpty {
             let missed = report.objectives.filter { !$0.met }.count
-            lines += ["## Objectives", "", missed == 0 ? "Every objective was met." : "**\(missed) of \(report.objectives.count) objectives missed.**", ""]
+            lines += [
+                "## Objectives", "",
+                missed == 0
+                    ? "Every objective was met." : "**\(missed) of \(report.objectives.count) objectives missed.**", ""
+            ]
             lines += ["| objective | promised | achieved | verdict |", "|---|---|---|---|"]
             for objective in report.objectives {
-                lines.append("| \(objective.label) | \(objective.promised) | \(objective.achieved) | \(objective.met ? objective.mark : "**\(objective.mark)**") |")
+                lines.append(
+                    "| \(objective.label) | \(objective.promised) | \(objective.achieved) | \(objective.met ? objective.mark : "**\(objective.mark)**") |"
+                )
             }
             lines.append("")
         }
@@ -58,33 +98,48 @@ enum MarkdownReportRenderer {
         for step in report.steps {
             let plain = ReportText.status(of: step)
             let status = step.status == .failed || step.status == .interrupted ? "**\(plain)**" : plain
-            lines.append("| \(cell(step.id)) | \(cell(step.actionLabel)) | \(status) | \(ReportText.clock(step.startedAt, runStart: start)) | "
-                + "\(ReportText.clock(step.finishedAt, runStart: start)) | \(ReportText.duration(step.durationSeconds)) | \(step.attempts) |")
+            lines.append(
+                "| \(cell(step.id)) | \(cell(step.actionLabel)) | \(status) | \(ReportText.clock(step.startedAt, runStart: start)) | "
+                    + "\(ReportText.clock(step.finishedAt, runStart: start)) | \(ReportText.duration(step.durationSeconds)) | \(step.attempts) |"
+            )
             // Several tries: each with its own times, so a redone step's duration is its work, not the wait.
             guard step.attemptHistory.count > 1 else { continue }
             for attempt in step.attemptHistory {
-                lines.append("| ↳ attempt \(attempt.number) | | \(attempt.status.map(ReportText.status) ?? "running") | \(ReportText.clock(attempt.startedAt, runStart: start)) | "
-                    + "\(ReportText.clock(attempt.finishedAt, runStart: start)) | \(ReportText.duration(attempt.durationSeconds)) | |")
+                lines.append(
+                    "| ↳ attempt \(attempt.number) | | \(attempt.status.map(ReportText.status) ?? "running") | \(ReportText.clock(attempt.startedAt, runStart: start)) | "
+                        + "\(ReportText.clock(attempt.finishedAt, runStart: start)) | \(ReportText.duration(attempt.durationSeconds)) | |"
+                )
             }
         }
         lines.append("")
         if !report.interruptions.isEmpty {
-            lines += ["### Interruptions", "", "\(report.interruptions.count) interruption\(report.interruptions.count == 1 ? "" : "s"), \(ReportText.duration(report.interruptedSeconds)) lost in all.", ""]
-            lines += ["| stopped | cause | steps cut short | state left | resumed | by | flags | lost |", "|---|---|---|---|---|---|---|---|"]
+            lines += [
+                "### Interruptions", "",
+                "\(report.interruptions.count) interruption\(report.interruptions.count == 1 ? "" : "s"), \(ReportText.duration(report.interruptedSeconds)) lost in all.",
+                ""
+            ]
+            lines += [
+                "| stopped | cause | steps cut short | state left | resumed | by | flags | lost |",
+                "|---|---|---|---|---|---|---|---|"
+            ]
             for stop in report.interruptions {
                 let resume = report.resumes.first { $0.at == stop.resumedAt }
-                lines.append("| \(ReportText.clock(stop.at, runStart: start)) | \(cell(stop.cause)) | "
-                    + "\(cell(stop.steps.isEmpty ? "—" : stop.steps.joined(separator: ", "))) | \(cell(stop.message ?? "—")) | "
-                    + "\(stop.resumedAt == nil ? "**not yet**" : ReportText.clock(stop.resumedAt, runStart: start)) | \(cell(resume?.user ?? "—")) | "
-                    + "\(cell(resume.map { ReportText.flags($0.flags) } ?? "—")) | \(ReportText.duration(stop.lostSeconds)) |")
+                lines.append(
+                    "| \(ReportText.clock(stop.at, runStart: start)) | \(cell(stop.cause)) | "
+                        + "\(cell(stop.steps.isEmpty ? "—" : stop.steps.joined(separator: ", "))) | \(cell(stop.message ?? "—")) | "
+                        + "\(stop.resumedAt == nil ? "**not yet**" : ReportText.clock(stop.resumedAt, runStart: start)) | \(cell(resume?.user ?? "—")) | "
+                        + "\(cell(resume.map { ReportText.flags($0.flags) } ?? "—")) | \(ReportText.duration(stop.lostSeconds)) |"
+                )
             }
             lines.append("")
         }
         if !report.decisions.isEmpty {
             lines += ["### Decisions", "", "| at | step | decision | by | OS user | why |", "|---|---|---|---|---|---|"]
             for decision in report.decisions {
-                lines.append("| \(ReportText.clock(decision.at, runStart: start)) | \(cell(decision.step)) | \(decision.kind.rawValue) | "
-                    + "\(cell(decision.by ?? "lifeboat (safe to redo)")) | \(cell(decision.osUser ?? "—")) | \(cell(decision.reason ?? "—")) |")
+                lines.append(
+                    "| \(ReportText.clock(decision.at, runStart: start)) | \(cell(decision.step)) | \(decision.kind.rawValue) | "
+                        + "\(cell(decision.by ?? "lifeboat (safe to redo)")) | \(cell(decision.osUser ?? "—")) | \(cell(decision.reason ?? "—")) |"
+                )
             }
             lines.append("")
         }
@@ -105,14 +160,21 @@ enum MarkdownReportRenderer {
         if gated.isEmpty {
             lines += ["No step of this run had an approval gate.", ""]
         } else {
-            lines += ["| step | requested | approved | by | OS user | reason | waited | message |", "|---|---|---|---|---|---|---|---|"]
+            lines += [
+                "| step | requested | approved | by | OS user | reason | waited | message |",
+                "|---|---|---|---|---|---|---|---|"
+            ]
             for step in gated {
                 guard let approval = step.approval else { continue }
-                let approved = approval.approvedAt.map { ReportText.clock($0, runStart: start) }
-                    ?? (step.status == .declined ? "**declined**" : approval.waitingSince.map { "**\(ApprovalGate.waiting(since: $0))**" } ?? "**not yet**")
-                lines.append("| \(cell(step.id)) | \(ReportText.clock(approval.requestedAt, runStart: start)) | \(approved) | "
-                    + "\(cell(approval.approvedBy ?? "—")) | \(cell(approval.approvedByOSUser ?? "—")) | \(cell(approval.reason ?? "—")) | "
-                    + "\(ReportText.duration(approval.waitSeconds)) | \(cell(approval.message ?? "—")) |")
+                let approved =
+                    approval.approvedAt.map { ReportText.clock($0, runStart: start) }
+                    ?? (step.status == .declined
+                        ? "**declined**"
+                        : approval.waitingSince.map { "**\(ApprovalGate.waiting(since: $0))**" } ?? "**not yet**")
+                lines.append(
+                    "| \(cell(step.id)) | \(ReportText.clock(approval.requestedAt, runStart: start)) | \(approved) | "
+                        + "\(cell(approval.approvedBy ?? "—")) | \(cell(approval.approvedByOSUser ?? "—")) | \(cell(approval.reason ?? "—")) | "
+                        + "\(ReportText.duration(approval.waitSeconds)) | \(cell(approval.message ?? "—")) |")
             }
             lines.append("")
         }
@@ -123,8 +185,12 @@ enum MarkdownReportRenderer {
         } else {
             lines += ["| step | action | checks | status | result |", "|---|---|---|---|---|"]
             for check in report.validations {
-                let result = check.status == .succeeded ? ReportText.pairs(check.outputs) : (check.message ?? ReportText.pairs(check.outputs))
-                lines.append("| \(cell(check.step)) | \(cell(check.action)) | \(cell(check.checks)) | \(ReportText.status(check.status)) | \(cell(result)) |")
+                let result =
+                    check.status == .succeeded
+                    ? ReportText.pairs(check.outputs) : (check.message ?? ReportText.pairs(check.outputs))
+                lines.append(
+                    "| \(cell(check.step)) | \(cell(check.action)) | \(cell(check.checks)) | \(ReportText.status(check.status)) | \(cell(result)) |"
+                )
             }
             lines.append("")
         }
@@ -138,7 +204,7 @@ enum MarkdownReportRenderer {
                 ("Size", backup.bytes.map { "\(ReportText.bytes($0)) (\($0) bytes)" } ?? "—"),
                 ("SHA-256", cell(backup.sha256 ?? "—")),
                 ("Source", cell([backup.source, backup.path].compactMap { $0 }.joined(separator: ": "))),
-                ("Chosen by step", cell(backup.step)),
+                ("Chosen by step", cell(backup.step))
             ]
             if let fetched = backup.fetchedPath { rows.append(("Fetched to", cell(fetched))) }
             if let decrypted = backup.decryptedPath { rows.append(("Decrypted to", cell(decrypted))) }

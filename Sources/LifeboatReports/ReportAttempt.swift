@@ -14,7 +14,8 @@ public struct ReportAttempt: Codable, Sendable, Equatable {
     public var message: String?
 
     enum CodingKeys: String, CodingKey {
-        case number, startedAt = "started_at", finishedAt = "finished_at", durationSeconds = "duration_seconds", status, message
+        case number, startedAt = "started_at", finishedAt = "finished_at", durationSeconds = "duration_seconds", status,
+            message
     }
 
     public func encode(to encoder: any Encoder) throws {

@@ -17,7 +17,8 @@ public struct ReportInterruption: Codable, Sendable, Equatable {
     public var lostSeconds: Double?
 
     enum CodingKeys: String, CodingKey {
-        case at, recordedAt = "recorded_at", signal, cause, message, steps, resumedAt = "resumed_at", lostSeconds = "lost_seconds"
+        case at, recordedAt = "recorded_at", signal, cause, message, steps, resumedAt = "resumed_at", lostSeconds =
+            "lost_seconds"
     }
 
     public func encode(to encoder: any Encoder) throws {

@@ -11,7 +11,8 @@ public struct ReportMeasures: Codable, Sendable, Equatable {
     public var downtimeSeconds: Double? = nil
 
     enum CodingKeys: String, CodingKey {
-        case rtoSeconds = "rto_seconds", rpoSeconds = "rpo_seconds", rpoReference = "rpo_reference", downtimeSeconds = "downtime_seconds"
+        case rtoSeconds = "rto_seconds", rpoSeconds = "rpo_seconds", rpoReference = "rpo_reference", downtimeSeconds =
+            "downtime_seconds"
     }
 
     public func encode(to encoder: any Encoder) throws {

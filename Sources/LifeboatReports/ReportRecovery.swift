@@ -24,17 +24,20 @@ public struct ReportRecovery: Codable, Sendable, Equatable {
     }
 
     init?(steps: [ReportStep]) {
-        guard let restore = steps.last(where: { $0.action == "physical.restore" && $0.status == .succeeded }) else { return nil }
+        guard let restore = steps.last(where: { $0.action == "physical.restore" && $0.status == .succeeded }) else {
+            return nil
+        }
         func text(_ value: String?) -> String? { value.flatMap { $0.isEmpty ? nil : $0 } }
         let outputs = restore.outputs
         let ready = steps.last { $0.action == "postgres.wait_ready" && $0.status == .succeeded }?.outputs
         let choice = steps.last { $0.action == "recovery.choose_path" && $0.status == .succeeded }?.outputs
         let reached = text(outputs["recovered_to"]) ?? text(ready?["recovered_to"])
-        self.init(step: restore.id, engine: text(outputs["engine"]) ?? "pgbackrest", backupSet: text(outputs["backup_set"]),
-                  target: text(outputs["target"]), walStart: text(outputs["wal_start"]), walStop: text(outputs["wal_stop"]),
-                  recoveredTo: reached.flatMap(Self.date),
-                  restoreSeconds: text(outputs["recovery_seconds"]).flatMap(Double.init),
-                  path: text(choice?["path"]), reason: text(choice?["reason"]))
+        self.init(
+            step: restore.id, engine: text(outputs["engine"]) ?? "pgbackrest", backupSet: text(outputs["backup_set"]),
+            target: text(outputs["target"]), walStart: text(outputs["wal_start"]), walStop: text(outputs["wal_stop"]),
+            recoveredTo: reached.flatMap(Self.date),
+            restoreSeconds: text(outputs["recovery_seconds"]).flatMap(Double.init),
+            path: text(choice?["path"]), reason: text(choice?["reason"]))
     }
 
     /// `wait_ready` gives whole seconds, the drill's scratch cluster milliseconds: read both.
@@ -44,8 +47,10 @@ public struct ReportRecovery: Codable, Sendable, Equatable {
         return ISO8601DateFormatter().date(from: text) ?? fractional.date(from: text)
     }
 
-    init(step: String, engine: String, backupSet: String?, target: String?, walStart: String?, walStop: String?,
-         recoveredTo: Date?, restoreSeconds: Double?, path: String?, reason: String?) {
+    init(
+        step: String, engine: String, backupSet: String?, target: String?, walStart: String?, walStop: String?,
+        recoveredTo: Date?, restoreSeconds: Double?, path: String?, reason: String?
+    ) {
         self.step = step
         self.engine = engine
         self.backupSet = backupSet
@@ -74,9 +79,11 @@ public struct ReportRecovery: Codable, Sendable, Equatable {
 
     /// Label and value pairs, in the order both renderers show them.
     var fields: [(String, String)] {
-        var rows: [(String, String)] = [("Engine", engine), ("Backup set", backupSet ?? "—"), ("Target", target ?? "—"),
-                                        ("WAL replayed", "\(walStart ?? "?") … \(walStop ?? "?")"),
-                                        ("Recovered to", recoveredTo.map { ReportText.timestamp($0) } ?? "unknown (no postgres.wait_ready step)")]
+        var rows: [(String, String)] = [
+            ("Engine", engine), ("Backup set", backupSet ?? "—"), ("Target", target ?? "—"),
+            ("WAL replayed", "\(walStart ?? "?") … \(walStop ?? "?")"),
+            ("Recovered to", recoveredTo.map { ReportText.timestamp($0) } ?? "unknown (no postgres.wait_ready step)")
+        ]
         if let restoreSeconds { rows.append(("Restore took", ReportText.duration(restoreSeconds))) }
         if let reason { rows.append(("Why \(path ?? "this path")", reason)) }
         rows.append(("Restored by step", step))

@@ -35,7 +35,8 @@ public struct ReportStep: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case id, action, status, startedAt = "started_at", finishedAt = "finished_at"
-        case durationSeconds = "duration_seconds", attempts, outputs, approval, message, attemptHistory = "attempt_history"
+        case durationSeconds = "duration_seconds", attempts, outputs, approval, message, attemptHistory =
+            "attempt_history"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -78,7 +79,8 @@ public struct ReportApproval: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case requestedAt = "requested_at", approvedAt = "approved_at", approvedBy = "approved_by", message
-        case waitSeconds = "wait_seconds", approvedByOSUser = "approved_by_os_user", reason, waitingSince = "waiting_since", declines
+        case waitSeconds = "wait_seconds", approvedByOSUser = "approved_by_os_user", reason, waitingSince =
+            "waiting_since", declines
     }
 
     public func encode(to encoder: any Encoder) throws {

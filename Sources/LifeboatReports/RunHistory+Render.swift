@@ -25,11 +25,12 @@ extension RunHistory {
         do {
             library = MustacheLibrary(templates: [
                 "history": try MustacheTemplate(string: HistoryHTMLTemplate.page),
-                "style": try MustacheTemplate(string: HTMLReportTemplate.style),
+                "style": try MustacheTemplate(string: HTMLReportTemplate.style)
             ])
         } catch {
-            throw ReportError(.template, "the HTML history template does not parse: \(error)",
-                              hint: "this is a bug in Lifeboat: write the history with --format md or json meanwhile")
+            throw ReportError(
+                .template, "the HTML history template does not parse: \(error)",
+                hint: "this is a bug in Lifeboat: write the history with --format md or json meanwhile")
         }
         guard let page = library.render(HistoryHTMLView(self), withTemplate: "history") else {
             throw ReportError(.template, "the HTML history template is missing", hint: "this is a bug in Lifeboat")
@@ -40,21 +41,33 @@ extension RunHistory {
     private var markdown: String {
         var lines = ["# Recovery history", ""]
         guard !rows.isEmpty else {
-            return (lines + ["No run matches. Drills (`lifeboat drill`) and runs (`lifeboat runbook run`) appear here once they have started.", ""])
+            return
+                (lines + [
+                    "No run matches. Drills (`lifeboat drill`) and runs (`lifeboat runbook run`) appear here once they have started.",
+                    ""
+                ])
                 .joined(separator: "\n")
         }
         let drills = rows.filter(\.drill).count
         let judged = rows.filter { $0.objectivesMet != nil }
         let missed = judged.filter { $0.objectivesMet == false }.count
-        lines.append("\(rows.count) run\(rows.count == 1 ? "" : "s") (\(drills) drill\(drills == 1 ? "" : "s")), oldest first; times are UTC. "
-                     + (judged.isEmpty ? "No run was judged against objectives." : "\(missed) of \(judged.count) judged missed an objective."))
-        lines += ["", "| started | scenario | kind | outcome | backup | RTO | RPO | downtime | objectives | run |", "|---|---|---|---|---|---|---|---|---|---|"]
+        lines.append(
+            "\(rows.count) run\(rows.count == 1 ? "" : "s") (\(drills) drill\(drills == 1 ? "" : "s")), oldest first; times are UTC. "
+                + (judged.isEmpty
+                    ? "No run was judged against objectives."
+                    : "\(missed) of \(judged.count) judged missed an objective."))
+        lines += [
+            "", "| started | scenario | kind | outcome | backup | RTO | RPO | downtime | objectives | run |",
+            "|---|---|---|---|---|---|---|---|---|---|"
+        ]
         for row in rows {
             let cells = [
-                ReportText.timestamp(row.startedAt), MarkdownReportRenderer.cell(row.scenario), row.drill ? "drill" : "real",
+                ReportText.timestamp(row.startedAt), MarkdownReportRenderer.cell(row.scenario),
+                row.drill ? "drill" : "real",
                 row.outcome == .succeeded ? ReportText.outcome(row.outcome) : "**\(ReportText.outcome(row.outcome))**",
-                MarkdownReportRenderer.cell(row.backup ?? "—"), ReportText.duration(row.rtoSeconds), ReportText.duration(row.rpoSeconds),
-                ReportText.duration(row.downtimeSeconds), Self.objectivesCell(row), "`\(row.runID)`",
+                MarkdownReportRenderer.cell(row.backup ?? "—"), ReportText.duration(row.rtoSeconds),
+                ReportText.duration(row.rpoSeconds),
+                ReportText.duration(row.downtimeSeconds), Self.objectivesCell(row), "`\(row.runID)`"
             ]
             lines.append("| " + cells.joined(separator: " | ") + " |")
         }

@@ -103,15 +103,20 @@ public struct RunHistory: Codable, Sendable, Equatable {
     /// The runs under `stateDirectory/runs` that `filter` admits. A folder without a readable
     /// journal of a run (a copy in progress, a stray folder) is left out and named in `skipped`,
     /// so one bad folder does not hide the history of every other run.
-    public static func read(stateDirectory: URL, filter: Filter = Filter(), generatedAt: Date = Date()) -> (history: RunHistory, skipped: [String]) {
+    public static func read(stateDirectory: URL, filter: Filter = Filter(), generatedAt: Date = Date()) -> (
+        history: RunHistory, skipped: [String]
+    ) {
         let runs = stateDirectory.appendingPathComponent("runs")
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: runs.path)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: runs.path)) ?? []).filter {
+            !$0.hasPrefix(".")
+        }.sorted()
         var rows: [Row] = []
         var skipped: [String] = []
         for name in names {
             let journal = runs.appendingPathComponent(name).appendingPathComponent("journal.jsonl")
             guard let events = try? RunJournal.read(journal),
-                  let report = try? RunReport(runID: name, events: events, generatedAt: generatedAt) else {
+                let report = try? RunReport(runID: name, events: events, generatedAt: generatedAt)
+            else {
                 skipped.append(name)
                 continue
             }

@@ -6,10 +6,13 @@ extension RunReport {
     ///
     /// `knownActions` (step id → action) fills in actions that journals written before
     /// actions were recorded lack; an action in the journal always wins.
-    public init(runID: String, events given: [JournalEvent], knownActions: [String: String] = [:], generatedAt: Date = Date()) throws {
+    public init(
+        runID: String, events given: [JournalEvent], knownActions: [String: String] = [:], generatedAt: Date = Date()
+    ) throws {
         guard given.contains(where: { $0.kind == .runStarted }) else {
-            throw ReportError(.notARun, "the journal of \(runID) does not record the start of a run",
-                              hint: "check that runs/\(runID)/journal.jsonl is a Lifeboat run journal and was copied whole")
+            throw ReportError(
+                .notARun, "the journal of \(runID) does not record the start of a run",
+                hint: "check that runs/\(runID)/journal.jsonl is a Lifeboat run journal and was copied whole")
         }
         let events = given.map { event -> JournalEvent in
             var event = event
@@ -20,15 +23,19 @@ extension RunReport {
         let end = JournalEnding(events)
         let lastEventAt = events.map(\.at).max()
 
-        let steps = state.order.compactMap { id in state.steps[id].map { ReportStep(id: id, record: $0, events: events, state: state) } }
+        let steps = state.order.compactMap { id in
+            state.steps[id].map { ReportStep(id: id, record: $0, events: events, state: state) }
+        }
         let outcome = end.outcome
         self.init(
             schemaVersion: Self.schemaVersion, generatedAt: generatedAt, runID: runID,
-            scenario: ReportScenario(name: state.runbookName ?? Self.nameFromFile(state.runbook), file: state.runbook,
-                                     description: state.runbookDescription, sha256: state.runbookSha256),
+            scenario: ReportScenario(
+                name: state.runbookName ?? Self.nameFromFile(state.runbook), file: state.runbook,
+                description: state.runbookDescription, sha256: state.runbookSha256),
             inputs: state.inputs, user: state.user, host: state.host, target: state.target, drill: state.drill,
             startedAt: state.startedAt, finishedAt: end.at, lastEventAt: lastEventAt,
-            durationSeconds: milliseconds(state.startedAt.flatMap { start in (end.at ?? lastEventAt).map { $0.timeIntervalSince(start) } }),
+            durationSeconds: milliseconds(
+                state.startedAt.flatMap { start in (end.at ?? lastEventAt).map { $0.timeIntervalSince(start) } }),
             outcome: outcome, outcomeMessage: end.message, failedStep: nil,
             interruptedSteps: steps.filter { $0.status == .interrupted }.map(\.id),
             measures: ReportMeasures(DrillMeasures(state: state), inputs: state.inputs),
@@ -37,19 +44,29 @@ extension RunReport {
         recovery = ReportRecovery(steps: steps)
         objectives = end.objectives.map(ReportObjective.init)
         interruptions = state.interruptions.map { stop in
-            ReportInterruption(at: stop.at, recordedAt: stop.recordedAt, signal: stop.signal, cause: stop.cause, message: stop.message, steps: stop.steps,
-                               resumedAt: stop.resumedAt, lostSeconds: milliseconds(stop.lostSeconds))
+            ReportInterruption(
+                at: stop.at, recordedAt: stop.recordedAt, signal: stop.signal, cause: stop.cause, message: stop.message,
+                steps: stop.steps,
+                resumedAt: stop.resumedAt, lostSeconds: milliseconds(stop.lostSeconds))
         }
         let lost = state.interruptions.compactMap(\.lostSeconds)
         interruptedSeconds = lost.isEmpty ? (state.interruptions.isEmpty ? 0 : nil) : milliseconds(lost.reduce(0, +))
         resumes = state.resumes.map { ReportResume(at: $0.at, user: $0.user, host: $0.host, flags: $0.flags) }
-        var decisions = state.retries.map { ReportDecision(kind: .retried, step: $0.step, at: $0.decision.at, by: $0.decision.by,
-                                                            osUser: $0.decision.osUser, reason: $0.message) }
-        decisions += state.skips.map { ReportDecision(kind: .skipped, step: $0.step, at: $0.decision.at, by: $0.decision.by,
-                                                      osUser: $0.decision.osUser, reason: nil) }
+        var decisions = state.retries.map {
+            ReportDecision(
+                kind: .retried, step: $0.step, at: $0.decision.at, by: $0.decision.by,
+                osUser: $0.decision.osUser, reason: $0.message)
+        }
+        decisions += state.skips.map {
+            ReportDecision(
+                kind: .skipped, step: $0.step, at: $0.decision.at, by: $0.decision.by,
+                osUser: $0.decision.osUser, reason: nil)
+        }
         for id in state.order {
             for no in state.steps[id]?.declines ?? [] {
-                decisions.append(ReportDecision(kind: .declined, step: id, at: no.at, by: no.by, osUser: no.osUser, reason: no.reason))
+                decisions.append(
+                    ReportDecision(
+                        kind: .declined, step: id, at: no.at, by: no.by, osUser: no.osUser, reason: no.reason))
             }
         }
         self.decisions = decisions.sorted { $0.at < $1.at }
@@ -72,14 +89,17 @@ extension RunReport {
     private func unfinishedExplanation() -> String {
         let still = "or it is still running: `lifeboat runbook status \(runID)` on \(host ?? "its host") tells"
         if let id = interruptedSteps.first {
-            return "the journal has no end: step '\(id)' started and never finished — the run was killed, stopped or its host went down, \(still)"
+            return
+                "the journal has no end: step '\(id)' started and never finished — the run was killed, stopped or its host went down, \(still)"
         }
         if let waiting = steps.first(where: { $0.status == .awaitingApproval }) {
             let since = waiting.approval?.waitingSince.map { " (\(ApprovalGate.waiting(since: $0)))" } ?? ""
-            return "the journal has no end: the run was waiting for the approval of step '\(waiting.id)'\(since), \(still)"
+            return
+                "the journal has no end: the run was waiting for the approval of step '\(waiting.id)'\(since), \(still)"
         }
         if let declined = steps.first(where: { $0.status == .declined }) {
-            return "the run stopped because step '\(declined.id)' was not approved; `lifeboat runbook resume \(runID)` asks again"
+            return
+                "the run stopped because step '\(declined.id)' was not approved; `lifeboat runbook resume \(runID)` asks again"
         }
         return "the journal has no end after \(steps.last.map { "step '\($0.id)'" } ?? "the run's start"), \(still)"
     }
@@ -95,7 +115,8 @@ struct JournalEnding {
 
     init(_ events: [JournalEvent]) {
         guard let index = events.lastIndex(where: { $0.kind == .runFinished }),
-              !events[(index + 1)...].contains(where: { $0.kind != .runFinished }) else { return }
+            !events[(index + 1)...].contains(where: { $0.kind != .runFinished })
+        else { return }
         let event = events[index]
         switch event.status {
         case .succeeded: outcome = .succeeded
@@ -137,9 +158,11 @@ extension ReportStep {
             }
         }
         let history = record.tries.map { attempt in
-            ReportAttempt(number: attempt.number, startedAt: attempt.startedAt, finishedAt: attempt.finishedAt,
-                          durationSeconds: milliseconds(attempt.durationSeconds ?? attempt.finishedAt.map { $0.timeIntervalSince(attempt.startedAt) }),
-                          status: attempt.status.map(Self.status), message: attempt.message)
+            ReportAttempt(
+                number: attempt.number, startedAt: attempt.startedAt, finishedAt: attempt.finishedAt,
+                durationSeconds: milliseconds(
+                    attempt.durationSeconds ?? attempt.finishedAt.map { $0.timeIntervalSince(attempt.startedAt) }),
+                status: attempt.status.map(Self.status), message: attempt.message)
         }
         // The attempts' own times added up (the engine measures each; journal times are coarser).
         let measured = history.compactMap(\.durationSeconds)
@@ -150,13 +173,22 @@ extension ReportStep {
             approval = ReportApproval(
                 requestedAt: record.approvalRequestedAt, approvedAt: record.approvedAt, approvedBy: record.approvedBy,
                 message: record.approvalMessage ?? requestedMessage,
-                waitSeconds: milliseconds(record.approvalRequestedAt.flatMap { asked in record.approvedAt.map { $0.timeIntervalSince(asked) } }),
-                approvedByOSUser: record.approvedByOSUser, reason: record.approvalReason, waitingSince: record.waitingForApprovalSince,
-                declines: record.declines.map { ReportDecision(kind: .declined, step: id, at: $0.at, by: $0.by, osUser: $0.osUser, reason: $0.reason) })
+                waitSeconds: milliseconds(
+                    record.approvalRequestedAt.flatMap { asked in record.approvedAt.map { $0.timeIntervalSince(asked) }
+                    }),
+                approvedByOSUser: record.approvedByOSUser, reason: record.approvalReason,
+                waitingSince: record.waitingForApprovalSince,
+                declines: record.declines.map {
+                    ReportDecision(
+                        kind: .declined, step: id, at: $0.at, by: $0.by, osUser: $0.osUser, reason: $0.reason)
+                })
         }
-        self.init(id: id, action: record.action, status: status, startedAt: record.startedAt,
-                  finishedAt: record.status == nil ? nil : record.finishedAt, durationSeconds: record.status == nil && history.isEmpty ? nil : milliseconds(duration),
-                  attempts: record.attempts, outputs: record.outputs, approval: approval, message: message, attemptHistory: history)
+        self.init(
+            id: id, action: record.action, status: status, startedAt: record.startedAt,
+            finishedAt: record.status == nil ? nil : record.finishedAt,
+            durationSeconds: record.status == nil && history.isEmpty ? nil : milliseconds(duration),
+            attempts: record.attempts, outputs: record.outputs, approval: approval, message: message,
+            attemptHistory: history)
     }
 
     static func status(_ status: JournalEvent.Status) -> Status {
@@ -174,8 +206,10 @@ extension ReportStep {
 extension ReportMeasures {
     init(_ measures: DrillMeasures, inputs: [String: String]) {
         let fromTarget = inputs["target_time"].flatMap(InputValues.timestamp) != nil
-        self.init(rtoSeconds: milliseconds(measures.rtoSeconds), rpoSeconds: milliseconds(measures.rpoSeconds),
-                  rpoReference: fromTarget ? "target_time" : "run start", downtimeSeconds: milliseconds(measures.downtimeSeconds))
+        self.init(
+            rtoSeconds: milliseconds(measures.rtoSeconds), rpoSeconds: milliseconds(measures.rpoSeconds),
+            rpoReference: fromTarget ? "target_time" : "run start",
+            downtimeSeconds: milliseconds(measures.downtimeSeconds))
     }
 }
 
@@ -183,30 +217,38 @@ extension ReportBackup {
     /// From the first `backup.select` that succeeded (the one the run went on with).
     init?(steps: [ReportStep]) {
         guard let select = steps.first(where: { $0.action == "backup.select" && $0.status == .succeeded }),
-              let name = select.outputs["name"], !name.isEmpty else { return nil }
+            let name = select.outputs["name"], !name.isEmpty
+        else { return nil }
         func output(_ key: String) -> String? { select.outputs[key].flatMap { $0.isEmpty ? nil : $0 } }
         func path(of action: String) -> String? {
-            steps.first { $0.action == action && $0.status == .succeeded }?.outputs["path"].flatMap { $0.isEmpty ? nil : $0 }
+            steps.first { $0.action == action && $0.status == .succeeded }?.outputs["path"].flatMap {
+                $0.isEmpty ? nil : $0
+            }
         }
-        self.init(step: select.id, name: name, type: output("type"),
-                  snapshotAt: output("timestamp").flatMap { ISO8601DateFormatter().date(from: $0) },
-                  bytes: output("bytes").flatMap { Int64($0) }, sha256: output("sha256"), source: output("source"),
-                  path: output("path"), fetchedPath: path(of: "cloud.fetch") ?? streamedPath(steps), decryptedPath: path(of: "backup.decrypt"))
+        self.init(
+            step: select.id, name: name, type: output("type"),
+            snapshotAt: output("timestamp").flatMap { ISO8601DateFormatter().date(from: $0) },
+            bytes: output("bytes").flatMap { Int64($0) }, sha256: output("sha256"), source: output("source"),
+            path: output("path"), fetchedPath: path(of: "cloud.fetch") ?? streamedPath(steps),
+            decryptedPath: path(of: "backup.decrypt"))
     }
 }
 
 /// Where a `restore.database_prepare` with `source: cloud` kept the download it restored from
 /// (only that form reports `resumed_from`).
 private func streamedPath(_ steps: [ReportStep]) -> String? {
-    steps.first { $0.action == "restore.database_prepare" && $0.status == .succeeded && $0.outputs["resumed_from"] != nil }?
-        .outputs["path"].flatMap { $0.isEmpty ? nil : $0 }
+    steps.first {
+        $0.action == "restore.database_prepare" && $0.status == .succeeded && $0.outputs["resumed_from"] != nil
+    }?
+    .outputs["path"].flatMap { $0.isEmpty ? nil : $0 }
 }
 
 extension ReportValidation {
     init?(step: ReportStep) {
         guard let action = step.action, Self.actions.contains(action) else { return nil }
-        self.init(step: step.id, action: action, checks: ActionCatalog.spec(action)?.summary ?? action,
-                  status: step.status, outputs: step.outputs, message: step.message)
+        self.init(
+            step: step.id, action: action, checks: ActionCatalog.spec(action)?.summary ?? action,
+            status: step.status, outputs: step.outputs, message: step.message)
     }
 }
 

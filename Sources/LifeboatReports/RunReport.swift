@@ -53,10 +53,13 @@ public struct RunReport: Codable, Sendable, Equatable {
     public var objectives: [ReportObjective] = []
 
     enum CodingKeys: String, CodingKey {
-        case schemaVersion = "schema_version", generatedAt = "generated_at", runID = "run_id", scenario, inputs, user, host
+        case schemaVersion = "schema_version", generatedAt = "generated_at", runID = "run_id", scenario, inputs, user,
+            host
         case target, drill, startedAt = "started_at", finishedAt = "finished_at", lastEventAt = "last_event_at"
-        case durationSeconds = "duration_seconds", outcome, outcomeMessage = "outcome_message", failedStep = "failed_step"
-        case interruptedSteps = "interrupted_steps", measures, backup, steps, validations, nextSteps = "next_steps", recovery
+        case durationSeconds = "duration_seconds", outcome, outcomeMessage = "outcome_message", failedStep =
+            "failed_step"
+        case interruptedSteps = "interrupted_steps", measures, backup, steps, validations, nextSteps = "next_steps",
+            recovery
         case interruptions, interruptedSeconds = "interrupted_seconds", resumes, decisions, objectives
     }
 

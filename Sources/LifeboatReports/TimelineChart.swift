@@ -64,7 +64,9 @@ struct TimelineChart {
 
     init(_ report: RunReport) {
         let steps = report.steps
-        let moments = steps.flatMap { [$0.startedAt, $0.finishedAt, $0.approval?.requestedAt, $0.approval?.approvedAt] }.compactMap { $0 }
+        let moments =
+            steps.flatMap { [$0.startedAt, $0.finishedAt, $0.approval?.requestedAt, $0.approval?.approvedAt] }
+            .compactMap { $0 }
             + steps.flatMap { $0.attemptHistory.flatMap { [$0.startedAt, $0.finishedAt] } }.compactMap { $0 }
         let origin = report.startedAt ?? moments.min() ?? report.generatedAt
         let end = ([report.finishedAt, report.lastEventAt].compactMap { $0 } + moments).max() ?? origin
@@ -80,25 +82,32 @@ struct TimelineChart {
             var bars: [Bar] = []
             let height = Self.number(barHeight)
             func bar(_ from: Double, _ width: Double, _ status: ReportStep.Status, open: Bool, _ tip: String) {
-                bars.append(Bar(barX: Self.number(from), barY: Self.number(barTop), barWidth: Self.number(width), barHeight: height,
-                                colour: StatusColour.hex(status), openEnded: open, tooltip: tip))
+                bars.append(
+                    Bar(
+                        barX: Self.number(from), barY: Self.number(barTop), barWidth: Self.number(width),
+                        barHeight: height,
+                        colour: StatusColour.hex(status), openEnded: open, tooltip: tip))
             }
             for (index, attempt) in step.attemptHistory.enumerated() {
                 // An attempt's end; one with none (a journal from before interruptions were recorded) ends where the next begins.
                 let next = index + 1 < step.attemptHistory.count ? step.attemptHistory[index + 1].startedAt : nil
                 // Killed: its end is unknown, so the bar stops at the last moment the run was known alive.
-                let stop = attempt.finishedAt ?? report.interruptions.first { $0.at >= attempt.startedAt }?.at ?? next ?? end
+                let stop =
+                    attempt.finishedAt ?? report.interruptions.first { $0.at >= attempt.startedAt }?.at ?? next ?? end
                 let status = attempt.status ?? (step.status == .interrupted ? .interrupted : step.status)
                 let from = x(attempt.startedAt)
                 var tip = "\(step.id) attempt \(attempt.number): \(ReportText.status(status))"
                 if let duration = attempt.durationSeconds { tip += ", \(ReportText.duration(duration))" }
                 if let message = attempt.message { tip += " — \(message)" }
-                bar(from, max(x(stop) - from, 3), status, open: attempt.status == nil || attempt.status == .interrupted, tip)
+                bar(
+                    from, max(x(stop) - from, 3), status, open: attempt.status == nil || attempt.status == .interrupted,
+                    tip)
             }
             if bars.isEmpty, let start = step.startedAt {  // a report built without attempts
                 bar(x(start), max(x(step.finishedAt ?? end) - x(start), 3), step.status, open: openEnded, step.id)
             } else if bars.isEmpty, let finished = step.finishedAt {
-                bar(x(finished) - 2, 4, step.status, open: false, step.id)  // ended without starting (skipped, recorded): a mark
+                // ended without starting (skipped, recorded): a mark
+                bar(x(finished) - 2, 4, step.status, open: false, step.id)
             }
             var waitX = 0.0, waitWidth = 0.0
             if let asked = step.approval?.requestedAt {
@@ -110,11 +119,14 @@ struct TimelineChart {
             if let duration = step.durationSeconds { tooltip += ", \(ReportText.duration(duration))" }
             if let wait = step.approval?.waitSeconds { tooltip += ", waited \(ReportText.duration(wait)) for approval" }
             if let message = step.message { tooltip += " — \(message)" }
-            rows.append(Row(
-                label: Self.shorten(step.id), labelY: Self.number(rowTop + rowHeight / 2 + 4),
-                barY: Self.number(barTop), barHeight: Self.number(barHeight), bars: bars,
-                hasBar: !bars.isEmpty, colour: StatusColour.hex(step.status), status: step.status.rawValue, openEnded: openEnded,
-                hasWait: waitWidth > 0, waitX: Self.number(waitX), waitWidth: Self.number(waitWidth), tooltip: tooltip))
+            rows.append(
+                Row(
+                    label: Self.shorten(step.id), labelY: Self.number(rowTop + rowHeight / 2 + 4),
+                    barY: Self.number(barTop), barHeight: Self.number(barHeight), bars: bars,
+                    hasBar: !bars.isEmpty, colour: StatusColour.hex(step.status), status: step.status.rawValue,
+                    openEnded: openEnded,
+                    hasWait: waitWidth > 0, waitX: Self.number(waitX), waitWidth: Self.number(waitWidth),
+                    tooltip: tooltip))
         }
         self.rows = rows
         axisY = top + Double(max(steps.count, 1)) * rowHeight + 4
@@ -124,8 +136,9 @@ struct TimelineChart {
             var tip = "interrupted: \(stop.cause)"
             if let lost = stop.lostSeconds { tip += ": \(ReportText.duration(lost)) until the resume" }
             if let message = stop.message { tip += " — \(message)" }
-            return Gap(gapX: Self.number(from), gapWidth: Self.number(max(x(stop.resumedAt ?? end) - from, 2)),
-                       gapHeight: Self.number(axis), gapTooltip: tip)
+            return Gap(
+                gapX: Self.number(from), gapWidth: Self.number(max(x(stop.resumedAt ?? end) - from, 2)),
+                gapHeight: Self.number(axis), gapTooltip: tip)
         }
         height = axisY + 40
         let step = Self.tickStep(span)
@@ -137,7 +150,9 @@ struct TimelineChart {
 
     /// A round interval giving at most eight ticks across the run.
     static func tickStep(_ span: Double) -> Double {
-        let candidates: [Double] = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400]
+        let candidates: [Double] = [
+            1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400
+        ]
         return candidates.first { span / $0 <= 8 } ?? (span / 8).rounded(.up)
     }
 

@@ -108,11 +108,14 @@ public final class AtomicFileSink: ByteSink {
     /// on this host or through a shared filesystem's locks, holds it). Returns the file names
     /// removed, or with `dryRun` the ones that would be. Anything unmarked, locked, not a
     /// regular file or unreadable is left alone: the sweep only ever errs on the side of keeping.
-    public static func removeAbandonedPartials(in directory: URL, dryRun: Bool = false,
-                                               accept: (String) -> Bool = { _ in true }) -> [String] {
+    public static func removeAbandonedPartials(
+        in directory: URL, dryRun: Bool = false,
+        accept: (String) -> Bool = { _ in true }
+    ) -> [String] {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else { return [] }
         var removed: [String] = []
-        for file in names.sorted() where file.hasPrefix(".") && file.hasSuffix(".partial") && file.count > ".partial".count + 1 {
+        for file in names.sorted()
+        where file.hasPrefix(".") && file.hasSuffix(".partial") && file.count > ".partial".count + 1 {
             guard accept(String(file.dropFirst().dropLast(".partial".count))) else { continue }
             let path = directory.appendingPathComponent(file).path
             // O_NONBLOCK: a FIFO of that name must not hang the sweep.
@@ -125,7 +128,9 @@ public final class AtomicFileSink: ByteSink {
             guard PartialMarker.isSet(on: fd) else { continue }
             guard flock(fd, LOCK_EX | LOCK_NB) == 0 else { continue }  // its writer is alive
             // The name must still be the file we locked (not one created since).
-            guard lstat(path, &current) == 0, current.st_ino == opened.st_ino, current.st_dev == opened.st_dev else { continue }
+            guard lstat(path, &current) == 0, current.st_ino == opened.st_ino, current.st_dev == opened.st_dev else {
+                continue
+            }
             if dryRun || unlink(path) == 0 { removed.append(file) }
         }
         return removed

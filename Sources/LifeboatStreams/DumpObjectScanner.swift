@@ -24,7 +24,9 @@ public final class DumpObjectScanner {
         /// The checksum of `(oid, SHA-256 of the bytes in hex)` pairs, in any order.
         public static func summarise(_ objects: [(oid: UInt32, sha256: String)]) -> LargeObjects {
             var digest = SHA256Digest()
-            for object in objects.sorted(by: { $0.oid < $1.oid }) { digest.update(Array("\(object.oid) \(object.sha256)\n".utf8)) }
+            for object in objects.sorted(by: { $0.oid < $1.oid }) {
+                digest.update(Array("\(object.oid) \(object.sha256)\n".utf8))
+            }
             return LargeObjects(count: objects.count, sha256: digest.hexDigest())
         }
     }
@@ -100,8 +102,10 @@ public final class DumpObjectScanner {
             highNibble = nil
         }
         // Every statement looked for starts with SELECT, CREATE or REFRESH: other lines cost one comparison.
-        guard !inHex, head.count < Self.headLimit, let first = head.first, first == UInt8(ascii: "S") || first == UInt8(ascii: "C")
-                || first == UInt8(ascii: "R"), let line = String(validating: head, as: UTF8.self) else { return }
+        guard !inHex, head.count < Self.headLimit, let first = head.first,
+            first == UInt8(ascii: "S") || first == UInt8(ascii: "C")
+                || first == UInt8(ascii: "R"), let line = String(validating: head, as: UTF8.self)
+        else { return }
         if let oid = Self.oid(after: "SELECT pg_catalog.lo_create('", in: line) {
             if objectDigests[oid] == nil { objectDigests[oid] = SHA256Digest().hexDigest() }
         } else if let oid = Self.oid(after: "SELECT pg_catalog.lo_open('", in: line) {
@@ -115,13 +119,16 @@ public final class DumpObjectScanner {
         } else if let name = Self.relation(after: "CREATE MATERIALIZED VIEW ", in: line) {
             materializedViews.append(MaterializedView(schema: name.schema, name: name.name, populated: false))
         } else if let name = Self.relation(after: "REFRESH MATERIALIZED VIEW ", in: line),
-                  let index = materializedViews.firstIndex(where: { $0.schema == name.schema && $0.name == name.name }) {
+            let index = materializedViews.firstIndex(where: { $0.schema == name.schema && $0.name == name.name })
+        {
             materializedViews[index].populated = true
         }
     }
 
     /// `'\x…'` with standard_conforming_strings on (pg_dump sets it), `E'\\x…'` otherwise.
-    private static let lowritePrefixes = [Array("SELECT pg_catalog.lowrite(0, '\\x".utf8), Array("SELECT pg_catalog.lowrite(0, E'\\\\x".utf8)]
+    private static let lowritePrefixes = [
+        Array("SELECT pg_catalog.lowrite(0, '\\x".utf8), Array("SELECT pg_catalog.lowrite(0, E'\\\\x".utf8)
+    ]
 
     private func decodeHex(_ bytes: some Sequence<UInt8>) {
         guard !hexEnded, open != nil else { return }
@@ -176,11 +183,14 @@ public final class DumpObjectScanner {
             }
             literal.append(byte)
         }
-        let fields = String(decoding: bytes, as: UTF8.self).split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        let fields = String(decoding: bytes, as: UTF8.self).split(separator: ",", omittingEmptySubsequences: false).map
+        { $0.trimmingCharacters(in: .whitespaces) }
         guard fields.count == 3, let value = Int64(fields[1]),
-              let name = RowCountTap.parseTableName(literal[...]) else { return nil }
-        return SequenceValue(schema: String(decoding: name.schema, as: UTF8.self), name: String(decoding: name.table, as: UTF8.self),
-                        lastValue: value, isCalled: fields[2].hasPrefix("true"))
+            let name = RowCountTap.parseTableName(literal[...])
+        else { return nil }
+        return SequenceValue(
+            schema: String(decoding: name.schema, as: UTF8.self), name: String(decoding: name.table, as: UTF8.self),
+            lastValue: value, isCalled: fields[2].hasPrefix("true"))
     }
 
     private static func relation(after prefix: String, in line: String) -> (schema: String, name: String)? {

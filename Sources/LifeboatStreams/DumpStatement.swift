@@ -58,7 +58,8 @@ public struct DumpStatement: Sendable {
         case "SET" where second != "CONSTRAINTS" && second != "TRANSACTION" && second != "LOCAL":
             if second == "SESSION", first.count > 2 { return .setting("SESSION " + first[2]) }
             return .setting(second)
-        case "SELECT" where first.count == 6 && first[1] == "PG_CATALOG" && first[3] == "SET_CONFIG" && first[5].hasPrefix("'"):
+        case "SELECT"
+        where first.count == 6 && first[1] == "PG_CATALOG" && first[3] == "SET_CONFIG" && first[5].hasPrefix("'"):
             return .setting(String(first[5].dropFirst()).uppercased())
         case "COPY":
             let words = SQLWords.split(sql, limit: 3)
@@ -76,7 +77,8 @@ public struct DumpStatement: Sendable {
             let table = words[index]
             let action = words[(index + 1)...(index + 4)].map { $0.uppercased() }
             guard action[0] == "ADD", action[1] == "CONSTRAINT",
-                  action[3] == "PRIMARY" || action[3] == "UNIQUE" else { return .other }
+                action[3] == "PRIMARY" || action[3] == "UNIQUE"
+            else { return .other }
             return .index(table: table)
         default:
             return .other

@@ -36,8 +36,9 @@ public final class GunzipSink: ByteSink {
                 let outputFull = output.count == streamChunkSize
                 if offset == input.count && !outputFull && !inflater.memberFinished { return }
                 if consumed == 0 && output.isEmpty && !inflater.memberFinished {
-                    throw StreamError(stage: .gunzip, message: "ISA-L inflate made no progress on \(input.count - offset) bytes",
-                                      hint: "this is a bug in Lifeboat: please report it with the backup's size and level")
+                    throw StreamError(
+                        stage: .gunzip, message: "ISA-L inflate made no progress on \(input.count - offset) bytes",
+                        hint: "this is a bug in Lifeboat: please report it with the backup's size and level")
                 }
             }
         }
@@ -46,8 +47,9 @@ public final class GunzipSink: ByteSink {
     /// Call at the end of input: fails unless the last member ended cleanly.
     public func finish() throws {
         guard sawInput, inflater.memberFinished else {
-            throw StreamError(stage: .gunzip, message: sawInput ? "the gzip data ends early (truncated file)" : "the file is empty",
-                              hint: "the file was cut short; use another backup", damagedData: true)
+            throw StreamError(
+                stage: .gunzip, message: sawInput ? "the gzip data ends early (truncated file)" : "the file is empty",
+                hint: "the file was cut short; use another backup", damagedData: true)
         }
     }
 }

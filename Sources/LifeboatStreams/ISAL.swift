@@ -65,12 +65,15 @@ enum ISAL {
         /// Inflates from `input` until the input is used up, the member ends, or `outputSize`
         /// bytes are produced. Returns the output and how many input bytes were consumed; the
         /// caller comes back with the rest. Throws with ISA-L's code turned into words.
-        func inflate(_ input: UnsafeRawBufferPointer, outputSize: Int) throws(StreamError) -> (output: [UInt8], consumed: Int) {
+        func inflate(_ input: UnsafeRawBufferPointer, outputSize: Int) throws(StreamError) -> (
+            output: [UInt8], consumed: Int
+        ) {
             var status: Int32 = ISAL_DECOMP_OK
             var consumed = 0
             // Inflated into uninitialized storage: the buffer is handed on as it is.
             let output = [UInt8](unsafeUninitializedCapacity: outputSize) { outBuffer, initialized in
-                state.pointee.next_in = UnsafeMutablePointer(mutating: input.baseAddress?.assumingMemoryBound(to: UInt8.self))
+                state.pointee.next_in = UnsafeMutablePointer(
+                    mutating: input.baseAddress?.assumingMemoryBound(to: UInt8.self))
                 state.pointee.avail_in = UInt32(input.count)
                 state.pointee.next_out = outBuffer.baseAddress
                 state.pointee.avail_out = UInt32(outBuffer.count)
@@ -90,14 +93,16 @@ enum ISAL {
             switch status {
             case ISAL_INVALID_WRAPPER: what = "incorrect header check (this is not gzip data)"
             case ISAL_UNSUPPORTED_METHOD: what = "unknown compression method"
-            case ISAL_INCORRECT_CHECKSUM: what = "incorrect data check (a member's CRC-32 or length does not match its data)"
+            case ISAL_INCORRECT_CHECKSUM:
+                what = "incorrect data check (a member's CRC-32 or length does not match its data)"
             case ISAL_INVALID_BLOCK: what = "invalid deflate block"
             case ISAL_INVALID_SYMBOL: what = "invalid code in the deflate data"
             case ISAL_INVALID_LOOKBACK: what = "invalid distance too far back"
             default: what = "ISA-L inflate error \(status)"
             }
-            return StreamError(stage: .gunzip, message: "the gzip data is damaged: \(what)",
-                               hint: "the file was changed or corrupted after it was written", damagedData: true)
+            return StreamError(
+                stage: .gunzip, message: "the gzip data is damaged: \(what)",
+                hint: "the file was changed or corrupted after it was written", damagedData: true)
         }
     }
 }

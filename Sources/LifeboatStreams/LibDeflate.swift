@@ -15,7 +15,8 @@ enum LibDeflate {
         // Compressed straight into uninitialized storage: zero-filling each block shows in perf.
         let output = [UInt8](unsafeUninitializedCapacity: bound) { outBuffer, initialized in
             initialized = input.withUnsafeBytes { inBuffer in
-                libdeflate_gzip_compress(compressor, inBuffer.baseAddress, inBuffer.count, outBuffer.baseAddress, outBuffer.count)
+                libdeflate_gzip_compress(
+                    compressor, inBuffer.baseAddress, inBuffer.count, outBuffer.baseAddress, outBuffer.count)
             }
         }
         // 0 means "did not fit", which the bound rules out; kept as an error, never as a short file.

@@ -35,7 +35,8 @@ public enum OpenPGP {
             let fingerprint = key.pointee.subkeys.flatMap { $0.pointee.fpr }.map { String(cString: $0) } ?? "?"
             let userID = key.pointee.uids.flatMap { $0.pointee.uid }.map { String(cString: $0) } ?? ""
             if key.pointee.can_encrypt == 1 && key.pointee.revoked == 0 && key.pointee.expired == 0
-                && key.pointee.disabled == 0 && key.pointee.invalid == 0 {
+                && key.pointee.disabled == 0 && key.pointee.invalid == 0
+            {
                 candidates.append(Key(fingerprint: fingerprint, userID: userID))
             } else {
                 unusable.append(fingerprint)
@@ -45,16 +46,20 @@ public enum OpenPGP {
         let keyring = homeDirectory ?? ProcessInfo.processInfo.environment["GNUPGHOME"] ?? "~/.gnupg"
         if candidates.count == 1 { return candidates[0] }
         if candidates.isEmpty {
-            let why = unusable.isEmpty
+            let why =
+                unusable.isEmpty
                 ? "no key matches '\(pattern)' in keyring \(keyring)"
                 : "the key matching '\(pattern)' cannot encrypt (revoked, expired or disabled)"
             throw StreamError(
                 stage: .encrypt, message: why,
-                hint: "import the recipient's public key with `gpg --import`, or set BACKUP_ENCRYPTION_KEY to a key listed by `gpg --list-keys`")
+                hint:
+                    "import the recipient's public key with `gpg --import`, or set BACKUP_ENCRYPTION_KEY to a key listed by `gpg --list-keys`"
+            )
         }
         throw StreamError(
             stage: .encrypt,
-            message: "'\(pattern)' matches \(candidates.count) keys (\(candidates.map(\.fingerprint).joined(separator: ", ")))",
+            message:
+                "'\(pattern)' matches \(candidates.count) keys (\(candidates.map(\.fingerprint).joined(separator: ", ")))",
             hint: "set BACKUP_ENCRYPTION_KEY to the full fingerprint of one key")
     }
 
@@ -63,12 +68,14 @@ public enum OpenPGP {
     /// With a `signer`, the message is also signed inside, in the same pass
     /// (`gpgme_op_encrypt_sign`), so that `gpg -d` on its own reports who made the file.
     public static func encrypt(
-        _ source: any ByteSource, to sink: any ByteSink, recipient: Key, signer: Key? = nil, homeDirectory: String? = nil
+        _ source: any ByteSource, to sink: any ByteSink, recipient: Key, signer: Key? = nil,
+        homeDirectory: String? = nil
     ) throws {
         let context = try Context(homeDirectory: homeDirectory)
         var key: gpgme_key_t?
-        try context.check(gpgme_get_key(context.handle, recipient.fingerprint, &key, 0), .encrypt,
-                          "key \(recipient.fingerprint) not found")
+        try context.check(
+            gpgme_get_key(context.handle, recipient.fingerprint, &key, 0), .encrypt,
+            "key \(recipient.fingerprint) not found")
         defer { gpgme_key_unref(key) }
         let plain = try CallbackData(source: source, stage: .encrypt)
         let cipher = try CallbackData(sink: sink, stage: .encrypt)
@@ -85,7 +92,8 @@ public enum OpenPGP {
         try context.check(status, .encrypt, "encryption failed")
         if let result = gpgme_op_encrypt_result(context.handle), let invalid = result.pointee.invalid_recipients {
             let fpr = invalid.pointee.fpr.map { String(cString: $0) } ?? recipient.fingerprint
-            throw StreamError(stage: .encrypt, message: "recipient \(fpr) was refused: \(describe(invalid.pointee.reason))")
+            throw StreamError(
+                stage: .encrypt, message: "recipient \(fpr) was refused: \(describe(invalid.pointee.reason))")
         }
     }
 
@@ -100,26 +108,35 @@ public enum OpenPGP {
         if status != 0 {
             if gpgme_err_code(status) == GPG_ERR_NO_SECKEY {
                 let keyring = homeDirectory ?? ProcessInfo.processInfo.environment["GNUPGHOME"] ?? "~/.gnupg"
-                throw StreamError(stage: .decrypt, message: "no secret key in keyring \(keyring) can decrypt this file",
-                                  hint: "import the backup key's secret part with `gpg --import`, or set GNUPGHOME to the keyring that has it")
+                throw StreamError(
+                    stage: .decrypt, message: "no secret key in keyring \(keyring) can decrypt this file",
+                    hint:
+                        "import the backup key's secret part with `gpg --import`, or set GNUPGHOME to the keyring that has it"
+                )
             }
             let code = gpgme_err_code(status)
             if code == GPG_ERR_CANCELED || code == GPG_ERR_NO_PIN_ENTRY || code == GPG_ERR_BAD_PASSPHRASE {
                 // gpg wanted a passphrase and could not ask for one: that says nothing about the
                 // file's bytes, so it is not damage (a good backup must not be called bad for it).
-                throw StreamError(stage: .decrypt, message: "decryption needs a passphrase that cannot be given here (\(describe(status)))",
-                                  hint: "if the backup key's secret part has a passphrase, unlock it in gpg-agent first (or use a key without one for "
-                                      + "unattended restores); a file encrypted with a passphrase alone (gpg --symmetric) is not a Lifeboat backup")
+                throw StreamError(
+                    stage: .decrypt,
+                    message: "decryption needs a passphrase that cannot be given here (\(describe(status)))",
+                    hint:
+                        "if the backup key's secret part has a passphrase, unlock it in gpg-agent first (or use a key without one for "
+                        + "unattended restores); a file encrypted with a passphrase alone (gpg --symmetric) is not a Lifeboat backup"
+                )
             }
             if code == GPG_ERR_NO_DATA {
                 // gpgme's own words ("No data") do not say that the file is not OpenPGP at all.
-                throw StreamError(stage: .decrypt, message: "decryption failed: the file holds no OpenPGP data (\(describe(status)))",
-                                  hint: "the file is not an OpenPGP-encrypted backup, or it was overwritten: use another backup",
-                                  damagedData: true)
+                throw StreamError(
+                    stage: .decrypt, message: "decryption failed: the file holds no OpenPGP data (\(describe(status)))",
+                    hint: "the file is not an OpenPGP-encrypted backup, or it was overwritten: use another backup",
+                    damagedData: true)
             }
-            throw StreamError(stage: .decrypt, message: "decryption failed: \(describe(status))",
-                              hint: "the file is damaged (OpenPGP integrity check failed or data cut short): use another backup",
-                              damagedData: true)
+            throw StreamError(
+                stage: .decrypt, message: "decryption failed: \(describe(status))",
+                hint: "the file is damaged (OpenPGP integrity check failed or data cut short): use another backup",
+                damagedData: true)
         }
     }
 
@@ -136,8 +153,9 @@ public enum OpenPGP {
             var ctx: gpgme_ctx_t?
             let status = gpgme_new(&ctx)
             guard status == 0, let ctx else {
-                throw StreamError(stage: .encrypt, message: "gpgme could not start: \(OpenPGP.describe(status))",
-                                  hint: "install gnupg (apt-get install gnupg)")
+                throw StreamError(
+                    stage: .encrypt, message: "gpgme could not start: \(OpenPGP.describe(status))",
+                    hint: "install gnupg (apt-get install gnupg)")
             }
             handle = ctx
             gpgme_set_protocol(ctx, GPGME_PROTOCOL_OpenPGP)
@@ -173,14 +191,19 @@ public enum OpenPGP {
             self.sink = sink
             self.stage = stage
             callbacks = .allocate(capacity: 1)
-            callbacks.initialize(to: gpgme_data_cbs(
-                read: source == nil ? nil : { handle, buffer, size in
-                    Unmanaged<CallbackData>.fromOpaque(handle!).takeUnretainedValue().read(buffer!, size)
-                },
-                write: sink == nil ? nil : { handle, buffer, size in
-                    Unmanaged<CallbackData>.fromOpaque(handle!).takeUnretainedValue().write(buffer!, size)
-                },
-                seek: nil, release: nil))
+            callbacks.initialize(
+                to: gpgme_data_cbs(
+                    read: source == nil
+                        ? nil
+                        : { handle, buffer, size in
+                            Unmanaged<CallbackData>.fromOpaque(handle!).takeUnretainedValue().read(buffer!, size)
+                        },
+                    write: sink == nil
+                        ? nil
+                        : { handle, buffer, size in
+                            Unmanaged<CallbackData>.fromOpaque(handle!).takeUnretainedValue().write(buffer!, size)
+                        },
+                    seek: nil, release: nil))
             var data: gpgme_data_t?
             let status = gpgme_data_new_from_cbs(&data, callbacks, Unmanaged.passUnretained(self).toOpaque())
             guard status == 0 else {
@@ -255,12 +278,18 @@ extension OpenPGP {
             var subkeys: [(keyID: String, fingerprint: String, secret: Bool, canEncrypt: Bool)] = []
             var cursor = key.pointee.subkeys
             while let subkey = cursor {
-                subkeys.append((subkey.pointee.keyid.map { String(cString: $0) }?.uppercased() ?? "",
-                                subkey.pointee.fpr.map { String(cString: $0) }?.uppercased() ?? "",
-                                subkey.pointee.secret == 1, subkey.pointee.can_encrypt == 1))
+                subkeys.append(
+                    (
+                        subkey.pointee.keyid.map { String(cString: $0) }?.uppercased() ?? "",
+                        subkey.pointee.fpr.map { String(cString: $0) }?.uppercased() ?? "",
+                        subkey.pointee.secret == 1, subkey.pointee.can_encrypt == 1
+                    ))
                 cursor = subkey.pointee.next
             }
-            let named = subkeys.firstIndex { $0.keyID == wanted || $0.fingerprint == wanted || (wanted.count >= 8 && $0.fingerprint.hasSuffix(wanted)) }
+            let named = subkeys.firstIndex {
+                $0.keyID == wanted || $0.fingerprint == wanted
+                    || (wanted.count >= 8 && $0.fingerprint.hasSuffix(wanted))
+            }
             let usable: Bool
             switch named {
             case 0?: usable = subkeys.contains { $0.secret && $0.canEncrypt } || subkeys[0].secret

@@ -19,7 +19,9 @@ extension OpenPGP {
         /// Why it is not valid ("Bad signature", "No public key", "Key expired", …); nil when valid.
         public let problem: String?
 
-        public init(fingerprint: String, primaryFingerprint: String?, isValid: Bool, isBad: Bool = false, problem: String?) {
+        public init(
+            fingerprint: String, primaryFingerprint: String?, isValid: Bool, isBad: Bool = false, problem: String?
+        ) {
             self.fingerprint = fingerprint
             self.primaryFingerprint = primaryFingerprint
             self.isValid = isValid
@@ -38,18 +40,25 @@ extension OpenPGP {
         let keyring = keyringName(homeDirectory)
         guard status == 0, let key else {
             throw StreamError(
-                stage: .sign, message: "keyring \(keyring) holds no secret key \(fingerprint)"
+                stage: .sign,
+                message: "keyring \(keyring) holds no secret key \(fingerprint)"
                     + (gpgme_err_code(status) == GPG_ERR_EOF ? "" : " (\(describe(status)))"),
-                hint: "`gpg --homedir \(keyring) --list-secret-keys --with-colons` lists the keys this host can sign with; "
-                    + "import the signing key's secret part with `gpg --import`, or set BACKUP_SIGNING_KEY to one of them")
+                hint:
+                    "`gpg --homedir \(keyring) --list-secret-keys --with-colons` lists the keys this host can sign with; "
+                    + "import the signing key's secret part with `gpg --import`, or set BACKUP_SIGNING_KEY to one of them"
+            )
         }
         defer { gpgme_key_unref(key) }
         let primary = key.pointee.subkeys.flatMap { $0.pointee.fpr }.map { String(cString: $0) } ?? fingerprint
         let userID = key.pointee.uids.flatMap { $0.pointee.uid }.map { String(cString: $0) } ?? ""
         guard key.pointee.can_sign == 1, key.pointee.revoked == 0, key.pointee.expired == 0,
-              key.pointee.disabled == 0, key.pointee.invalid == 0 else {
-            throw StreamError(stage: .sign, message: "key \(primary) in keyring \(keyring) cannot sign (revoked, expired, disabled or without a signing subkey)",
-                              hint: "set BACKUP_SIGNING_KEY to a usable key from `gpg --list-secret-keys`")
+            key.pointee.disabled == 0, key.pointee.invalid == 0
+        else {
+            throw StreamError(
+                stage: .sign,
+                message:
+                    "key \(primary) in keyring \(keyring) cannot sign (revoked, expired, disabled or without a signing subkey)",
+                hint: "set BACKUP_SIGNING_KEY to a usable key from `gpg --list-secret-keys`")
         }
         return Key(fingerprint: primary, userID: userID)
     }
@@ -65,14 +74,18 @@ extension OpenPGP {
         if let error = plain.failure ?? signature.failure { throw error }
         guard status == 0 else {
             // gpg asking for a passphrase with no terminal fails as "Inappropriate ioctl for device".
-            throw StreamError(stage: .sign, message: "signing with \(signer.fingerprint) failed: \(describe(status))",
-                              hint: "backups are signed unattended: the key's secret part must be usable without a passphrase prompt "
-                                  + "(a key without one, or the passphrase preset in gpg-agent); check with `gpg --batch --sign` as this user")
+            throw StreamError(
+                stage: .sign, message: "signing with \(signer.fingerprint) failed: \(describe(status))",
+                hint: "backups are signed unattended: the key's secret part must be usable without a passphrase prompt "
+                    + "(a key without one, or the passphrase preset in gpg-agent); check with `gpg --batch --sign` as this user"
+            )
         }
         if let result = gpgme_op_sign_result(context.handle), let invalid = result.pointee.invalid_signers {
             let fpr = invalid.pointee.fpr.map { String(cString: $0) } ?? signer.fingerprint
-            throw StreamError(stage: .sign, message: "signer \(fpr) was refused: \(describe(invalid.pointee.reason))",
-                              hint: "check that the key's secret part is usable without a passphrase prompt (`gpg --list-secret-keys`)")
+            throw StreamError(
+                stage: .sign, message: "signer \(fpr) was refused: \(describe(invalid.pointee.reason))",
+                hint:
+                    "check that the key's secret part is usable without a passphrase prompt (`gpg --list-secret-keys`)")
         }
         guard !output.bytes.isEmpty else {
             throw StreamError(stage: .sign, message: "gpgme produced no signature with \(signer.fingerprint)")
@@ -83,7 +96,9 @@ extension OpenPGP {
     /// Every signature in the detached `signature` over `signed`, each with its own status.
     /// Throws only when gpgme could not check at all (not OpenPGP data, no engine); a bad or
     /// unknown signature is a `Signature` whose `isValid` is false, so the caller decides.
-    public static func verifyDetached(signature: [UInt8], signed: [UInt8], homeDirectory: String? = nil) throws -> [Signature] {
+    public static func verifyDetached(signature: [UInt8], signed: [UInt8], homeDirectory: String? = nil) throws
+        -> [Signature]
+    {
         let context = try Context(homeDirectory: homeDirectory)
         let signatureData = try CallbackData(source: MemorySource(signature), stage: .verify)
         let signedData = try CallbackData(source: MemorySource(signed), stage: .verify)
@@ -94,19 +109,26 @@ extension OpenPGP {
         var found: [(fpr: String, status: gpgme_error_t, summary: UInt32)] = []
         var cursor = result.pointee.signatures
         while let signature = cursor {
-            found.append((signature.pointee.fpr.map { String(cString: $0) }?.uppercased() ?? "",
-                          signature.pointee.status, signature.pointee.summary.rawValue))
+            found.append(
+                (
+                    signature.pointee.fpr.map { String(cString: $0) }?.uppercased() ?? "",
+                    signature.pointee.status, signature.pointee.summary.rawValue
+                ))
             cursor = signature.pointee.next
         }
         let keys = try Context(homeDirectory: homeDirectory)
         return found.map { entry in
-            let isValid = gpgme_err_code(entry.status) == GPG_ERR_NO_ERROR && entry.summary & GPGME_SIGSUM_RED.rawValue == 0
+            let isValid =
+                gpgme_err_code(entry.status) == GPG_ERR_NO_ERROR && entry.summary & GPGME_SIGSUM_RED.rawValue == 0
             var problem: String?
             if !isValid {
-                problem = gpgme_err_code(entry.status) == GPG_ERR_NO_ERROR ? "the key is revoked or expired" : describe(entry.status)
+                problem =
+                    gpgme_err_code(entry.status) == GPG_ERR_NO_ERROR
+                    ? "the key is revoked or expired" : describe(entry.status)
             }
-            return Signature(fingerprint: entry.fpr, primaryFingerprint: keys.primaryFingerprint(of: entry.fpr),
-                             isValid: isValid, isBad: gpgme_err_code(entry.status) == GPG_ERR_BAD_SIGNATURE, problem: problem)
+            return Signature(
+                fingerprint: entry.fpr, primaryFingerprint: keys.primaryFingerprint(of: entry.fpr),
+                isValid: isValid, isBad: gpgme_err_code(entry.status) == GPG_ERR_BAD_SIGNATURE, problem: problem)
         }
     }
 }

@@ -23,7 +23,10 @@ public final class ParallelGzipCompressor: ByteSource {
     ///     GzipMemberEngine picks the library and its level.
     ///   - workers: compression threads; the machine's cores by default.
     ///   - blockSize: input per member; 512 KiB costs about 1 % of ratio against one member.
-    public init(upstream: any ByteSource, level: Int32 = 6, workers: Int = ParallelGzipCompressor.defaultWorkers, blockSize: Int = 512 * 1024) {
+    public init(
+        upstream: any ByteSource, level: Int32 = 6, workers: Int = ParallelGzipCompressor.defaultWorkers,
+        blockSize: Int = 512 * 1024
+    ) {
         self.upstream = upstream
         engine = GzipMemberEngine(compressionLevel: level)
         self.blockSize = max(64 * 1024, blockSize)

@@ -14,26 +14,26 @@ struct PsqlLexer {
 
     enum Mode {
         case initial
-        case dash                 // one `-` seen: a second starts a comment
-        case slash                // one `/` seen: a `*` starts a comment
+        case dash  // one `-` seen: a second starts a comment
+        case slash  // one `/` seen: a `*` starts a comment
         case lineComment
         case blockComment
-        case word                 // identifier (ident_start ident_cont*)
-        case uAmp                 // `u&` seen: a quote or double quote follows, or not
+        case word  // identifier (ident_start ident_cont*)
+        case uAmp  // `u&` seen: a quote or double quote follows, or not
         case number
-        case numberE              // digits then `e`: real, or the `e` starts a new token
+        case numberE  // digits then `e`: real, or the `e` starts a new token
         case numberESign(UInt8)
         case numberExp
-        case dollar               // `$` seen in top level
-        case dollarTag            // `$tag` being read
-        case param                // `$1`
-        case quoted               // '…' (escapes: E'…')
-        case quotedEscape         // the byte after a backslash in E'…'
-        case afterQuote           // psql's xqs: a closing quote, maybe continued
+        case dollar  // `$` seen in top level
+        case dollarTag  // `$tag` being read
+        case param  // `$1`
+        case quoted  // '…' (escapes: E'…')
+        case quotedEscape  // the byte after a backslash in E'…'
+        case afterQuote  // psql's xqs: a closing quote, maybe continued
         case doubleQuoted
         case afterDoubleQuote
         case dollarBody
-        case dollarClose          // `$` inside a dollar quote: matching the closing tag
+        case dollarClose  // `$` inside a dollar quote: matching the closing tag
     }
 
     private(set) var mode: Mode = .initial
@@ -101,8 +101,10 @@ struct PsqlLexer {
             if Self.isIdentCont(byte) { appendWord(byte); return .none }
             if wordLength == 1, let prefix = wordBytes.first {
                 let lower = prefix | 0x20
-                if byte == UInt8(ascii: "'") && (lower == UInt8(ascii: "e") || lower == UInt8(ascii: "b")
-                                                  || lower == UInt8(ascii: "x") || lower == UInt8(ascii: "n")) {
+                if byte == UInt8(ascii: "'")
+                    && (lower == UInt8(ascii: "e") || lower == UInt8(ascii: "b")
+                        || lower == UInt8(ascii: "x") || lower == UInt8(ascii: "n"))
+                {
                     // E'…', B'…', X'…', N'…' are string tokens, not identifiers.
                     startString(escapes: lower == UInt8(ascii: "e"))
                     return .none
@@ -284,9 +286,13 @@ struct PsqlLexer {
             }
             tokens.other()
         default:
-            if Self.isIdentStart(byte) { startWord(byte) }
-            else if Self.isDigit(byte) { tokens.noteStart(); mode = .number }
-            else { tokens.other() }
+            if Self.isIdentStart(byte) {
+                startWord(byte)
+            } else if Self.isDigit(byte) {
+                tokens.noteStart(); mode = .number
+            } else {
+                tokens.other()
+            }
         }
         return .none
     }
@@ -383,14 +389,20 @@ struct PsqlLexer {
             identifiers[identifierCount] = lower[0]
         }
         identifierCount += 1
-        let c = UInt8(ascii: "c"), f = UInt8(ascii: "f"), p = UInt8(ascii: "p"), o = UInt8(ascii: "o"), r = UInt8(ascii: "r")
+        let c = UInt8(ascii: "c"), f = UInt8(ascii: "f"), p = UInt8(ascii: "p"), o = UInt8(ascii: "o"),
+            r = UInt8(ascii: "r")
         if identifiers[0] == c
             && (identifiers[1] == f || identifiers[1] == p
                 || (identifiers[1] == o && identifiers[2] == r && (identifiers[3] == f || identifiers[3] == p)))
-            && parenDepth == 0 {
-            if text == "begin" { beginDepth += 1 }
-            else if text == "case" { if beginDepth >= 1 { beginDepth += 1 } }
-            else if text == "end" { if beginDepth > 0 { beginDepth -= 1 } }
+            && parenDepth == 0
+        {
+            if text == "begin" {
+                beginDepth += 1
+            } else if text == "case" {
+                if beginDepth >= 1 { beginDepth += 1 }
+            } else if text == "end" {
+                if beginDepth > 0 { beginDepth -= 1 }
+            }
         }
         tokens.word(wordLength > StatementTokens.textLimit ? "" : text.uppercased())
     }

@@ -25,10 +25,13 @@ public final class RowCountTap: ByteSource {
         /// From the bytes of a dump's COPY line, keeping the hex of a name that is not UTF-8.
         init(schemaBytes: [UInt8], nameBytes: [UInt8], rows: Int64) {
             func hexIfNotUTF8(_ bytes: [UInt8]) -> String? {
-                String(validating: bytes, as: UTF8.self) == nil ? bytes.map { String(format: "%02x", $0) }.joined() : nil
+                String(validating: bytes, as: UTF8.self) == nil
+                    ? bytes.map { String(format: "%02x", $0) }.joined() : nil
             }
-            self.init(schema: String(decoding: schemaBytes, as: UTF8.self), name: String(decoding: nameBytes, as: UTF8.self), rows: rows,
-                      schemaHex: hexIfNotUTF8(schemaBytes), nameHex: hexIfNotUTF8(nameBytes))
+            self.init(
+                schema: String(decoding: schemaBytes, as: UTF8.self), name: String(decoding: nameBytes, as: UTF8.self),
+                rows: rows,
+                schemaHex: hexIfNotUTF8(schemaBytes), nameHex: hexIfNotUTF8(nameBytes))
         }
         public var qualifiedName: String { "\(schema).\(name)" }
     }
@@ -116,7 +119,8 @@ public final class RowCountTap: ByteSource {
         // A quoted name may hold a newline, which pg_dump writes as it is: the COPY line goes on
         // on the next line. An odd number of quotes so far means the name is still open.
         if lineLength < Self.headLimit, lineHead.starts(with: Self.copyPrefix),
-           lineHead.reduce(0, { $0 + ($1 == UInt8(ascii: "\"") ? 1 : 0) }) % 2 == 1 {
+            lineHead.reduce(0, { $0 + ($1 == UInt8(ascii: "\"") ? 1 : 0) }) % 2 == 1
+        {
             lineHead.append(UInt8(ascii: "\n"))
             lineLength += 1
             return
@@ -126,8 +130,8 @@ public final class RowCountTap: ByteSource {
             lineLength = 0
         }
         guard lineLength < Self.headLimit, lineHead.starts(with: Self.copyPrefix),
-              lineHead.reversed().starts(with: Self.copySuffix.reversed()),
-              let name = Self.parseTableName(lineHead.dropFirst(Self.copyPrefix.count))
+            lineHead.reversed().starts(with: Self.copySuffix.reversed()),
+            let name = Self.parseTableName(lineHead.dropFirst(Self.copyPrefix.count))
         else { return }
         tables.append(TableCount(schemaBytes: name.schema, nameBytes: name.table, rows: 0))
         inCopy = true

@@ -75,7 +75,9 @@ public final class SQLGuard: ByteSink {
             defer { index += 1 }
             if copy == .data {
                 // Most of a dump is COPY data: skip to the next byte that matters.
-                while index < chunk.endIndex, chunk[index] != 0x0A, chunk[index] != 0x5C, chunk[index] != 0 { index += 1 }
+                while index < chunk.endIndex, chunk[index] != 0x0A, chunk[index] != 0x5C, chunk[index] != 0 {
+                    index += 1
+                }
                 if index == chunk.endIndex { break }
             }
             let byte = chunk[index]
@@ -84,8 +86,9 @@ public final class SQLGuard: ByteSink {
                 continue
             }
             if byte == 0 {
-                throw SQLGuardRefusal(line: line, kind: .malformed, command: "NUL byte",
-                                      reason: "a NUL byte, which psql's line reader would cut the line at")
+                throw SQLGuardRefusal(
+                    line: line, kind: .malformed, command: "NUL byte",
+                    reason: "a NUL byte, which psql's line reader would cut the line at")
             }
             if copy != nil {
                 try copyByte(byte)
@@ -111,7 +114,9 @@ public final class SQLGuard: ByteSink {
                     atLineStart = true
                     continue
                 }
-                if byte != UInt8(ascii: "\n") && Self.droppable.contains(where: { $0.count > bytes.count && $0[bytes.count] == byte }) {
+                if byte != UInt8(ascii: "\n")
+                    && Self.droppable.contains(where: { $0.count > bytes.count && $0[bytes.count] == byte })
+                {
                     held!.append(byte)
                     continue
                 }
@@ -133,10 +138,13 @@ public final class SQLGuard: ByteSink {
                 continue
             }
             if copyStatementEnded {
-                throw SQLGuardRefusal(line: line, kind: .copyData, command: "text after FROM stdin;",
-                                      reason: "a line that starts COPY data must end with `FROM stdin;`")
+                throw SQLGuardRefusal(
+                    line: line, kind: .copyData, command: "text after FROM stdin;",
+                    reason: "a line that starts COPY data must end with `FROM stdin;`")
             }
-            if atLineStart, byte == UInt8(ascii: "B") || byte == UInt8(ascii: "C"), case .initial = lexer.mode, !lexer.tokens.started {
+            if atLineStart, byte == UInt8(ascii: "B") || byte == UInt8(ascii: "C"), case .initial = lexer.mode,
+                !lexer.tokens.started
+            {
                 if let start = segmentStart { out.append(contentsOf: chunk[start..<index]) }
                 modified = true
                 segmentStart = nil
@@ -180,8 +188,9 @@ public final class SQLGuard: ByteSink {
         case .statementEnd:
             try endStatement()
         case .tagTooLong:
-            throw SQLGuardRefusal(line: line, kind: .malformed, command: "$…$",
-                                  reason: "a dollar-quote tag longer than \(PsqlLexer.tagLimit) bytes")
+            throw SQLGuardRefusal(
+                line: line, kind: .malformed, command: "$…$",
+                reason: "a dollar-quote tag longer than \(PsqlLexer.tagLimit) bytes")
         }
         return event
     }
@@ -199,23 +208,27 @@ public final class SQLGuard: ByteSink {
         }
         if metaLine != nil { try endMetaLine() }
         if copy != nil || copyStatementEnded {
-            throw SQLGuardRefusal(line: line, kind: .copyData, command: "COPY at line \(copyStartLine)",
-                                  reason: "the SQL ends inside COPY data, without the `\\.` line that ends it")
+            throw SQLGuardRefusal(
+                line: line, kind: .copyData, command: "COPY at line \(copyStartLine)",
+                reason: "the SQL ends inside COPY data, without the `\\.` line that ends it")
         }
         lexer.endOfLine()
         if lexer.insideQuoteOrComment {
-            throw SQLGuardRefusal(line: line, kind: .malformed, command: "end of file",
-                                  reason: "the SQL ends inside a quoted string, quoted identifier, dollar quote or comment")
+            throw SQLGuardRefusal(
+                line: line, kind: .malformed, command: "end of file",
+                reason: "the SQL ends inside a quoted string, quoted identifier, dollar quote or comment")
         }
         if lexer.tokens.started, let refusal = StatementRules.refusal(lexer.tokens) {
-            throw SQLGuardRefusal(line: statementLine, kind: .statement, command: refusal.command, reason: refusal.reason)
+            throw SQLGuardRefusal(
+                line: statementLine, kind: .statement, command: refusal.command, reason: refusal.reason)
         }
     }
 
     private func endStatement() throws {
         let tokens = lexer.tokens
         if let refusal = StatementRules.refusal(tokens) {
-            throw SQLGuardRefusal(line: statementLine, kind: .statement, command: refusal.command, reason: refusal.reason)
+            throw SQLGuardRefusal(
+                line: statementLine, kind: .statement, command: refusal.command, reason: refusal.reason)
         }
         if tokens.first.first == "COPY" {
             copyStatementEnded = true
@@ -232,14 +245,20 @@ public final class SQLGuard: ByteSink {
             copy = .data
             try copyByte(byte)
         case .data:
-            if byte == UInt8(ascii: "\n") { line += 1; copy = .lineStart }
-            else if byte == UInt8(ascii: "\\") { copy = .escape }
+            if byte == UInt8(ascii: "\n") {
+                line += 1; copy = .lineStart
+            } else if byte == UInt8(ascii: "\\") {
+                copy = .escape
+            }
         case .escape, .lineStartBackslash:
             if byte == UInt8(ascii: "."), copy == .lineStartBackslash { copy = .dot; return }
             guard Self.copyEscapes.contains(byte) else {
-                let shown = byte == UInt8(ascii: "\n") ? "\\ at the end of a line" : "\\" + String(decoding: [byte], as: UTF8.self)
-                throw SQLGuardRefusal(line: line, kind: .copyData, command: shown,
-                                      reason: "COPY data holds a backslash sequence pg_dump never writes")
+                let shown =
+                    byte == UInt8(ascii: "\n")
+                    ? "\\ at the end of a line" : "\\" + String(decoding: [byte], as: UTF8.self)
+                throw SQLGuardRefusal(
+                    line: line, kind: .copyData, command: shown,
+                    reason: "COPY data holds a backslash sequence pg_dump never writes")
             }
             copy = .data
         case .dot, .dotCR:
@@ -250,8 +269,9 @@ public final class SQLGuard: ByteSink {
             } else if byte == 0x0D && copy == .dot {
                 copy = .dotCR
             } else {
-                throw SQLGuardRefusal(line: line, kind: .copyData, command: "\\.",
-                                      reason: "`\\.` followed by more text inside COPY data")
+                throw SQLGuardRefusal(
+                    line: line, kind: .copyData, command: "\\.",
+                    reason: "`\\.` followed by more text inside COPY data")
             }
         }
     }
@@ -260,11 +280,14 @@ public final class SQLGuard: ByteSink {
         guard let bytes = metaLine else { return }
         metaLine = nil
         let text = String(decoding: bytes, as: UTF8.self)
-        for (command, count) in [("\\restrict ", restrictLines), ("\\unrestrict ", unrestrictLines)] where text.hasPrefix(command) {
+        for (command, count) in [("\\restrict ", restrictLines), ("\\unrestrict ", unrestrictLines)]
+        where text.hasPrefix(command) {
             let key = text.dropFirst(command.count)
-            let alphanumeric = !key.isEmpty && key.utf8.allSatisfy {
-                ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A)
-            }
+            let alphanumeric =
+                !key.isEmpty
+                && key.utf8.allSatisfy {
+                    ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A)
+                }
             if alphanumeric && count == 0 {
                 if command == "\\restrict " { restrictLines += 1 } else { unrestrictLines += 1 }
                 return
@@ -301,7 +324,8 @@ public final class SQLGuard: ByteSink {
                 break
             }
         }
-        return SQLGuardRefusal(line: line, kind: .metaCommand, command: String(decoding: name, as: UTF8.self),
-                               reason: "psql meta-command outside COPY data")
+        return SQLGuardRefusal(
+            line: line, kind: .metaCommand, command: String(decoding: name, as: UTF8.self),
+            reason: "psql meta-command outside COPY data")
     }
 }

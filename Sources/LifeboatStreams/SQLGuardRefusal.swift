@@ -38,7 +38,8 @@ public struct SQLGuardRefusal: Error, Sendable, Equatable, CustomStringConvertib
             return "line \(line) of the backup's SQL starts a statement pg_dump never writes: \(command) (\(reason)); "
                 + "this backup was altered or not made by pg_dump"
         case .copyData, .malformed:
-            return "line \(line) of the backup's SQL: \(reason) (\(command)); this backup was altered or not made by pg_dump"
+            return
+                "line \(line) of the backup's SQL: \(reason) (\(command)); this backup was altered or not made by pg_dump"
         }
     }
 }

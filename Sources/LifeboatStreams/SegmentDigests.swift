@@ -29,7 +29,9 @@ public final class SegmentDigestTap: ByteSink {
         var offset = 0
         while offset < chunk.count {
             let count = min(segmentSize - filled, chunk.count - offset)
-            chunk.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[offset..<(offset + count)])) }
+            chunk.withUnsafeBytes {
+                hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[offset..<(offset + count)]))
+            }
             filled += count
             offset += count
             if filled == segmentSize { closeSegment() }
@@ -69,7 +71,9 @@ public final class SegmentCheckingSource: ByteSource {
 
     /// Throws when the manifest's own numbers disagree (a segment list that cannot describe
     /// `totalBytes`): such a manifest proves nothing, so nothing is read.
-    public init(upstream: any ByteSource, segmentSize: Int, expected: [String], totalBytes: Int64, fileName: String) throws {
+    public init(upstream: any ByteSource, segmentSize: Int, expected: [String], totalBytes: Int64, fileName: String)
+        throws
+    {
         self.upstream = upstream
         self.segmentSize = segmentSize
         self.expected = expected.map { $0.lowercased() }
@@ -77,9 +81,11 @@ public final class SegmentCheckingSource: ByteSource {
         self.fileName = fileName
         let needed = segmentSize > 0 ? Int((totalBytes + Int64(segmentSize) - 1) / Int64(segmentSize)) : -1
         guard segmentSize > 0, totalBytes >= 0, needed == expected.count else {
-            throw StreamError(stage: .authenticate,
-                              message: "the manifest of \(fileName) lists \(expected.count) segments of \(segmentSize) bytes for a file of \(totalBytes) bytes",
-                              hint: "the manifest is not one Lifeboat wrote: use another backup", damagedData: true)
+            throw StreamError(
+                stage: .authenticate,
+                message:
+                    "the manifest of \(fileName) lists \(expected.count) segments of \(segmentSize) bytes for a file of \(totalBytes) bytes",
+                hint: "the manifest is not one Lifeboat wrote: use another backup", damagedData: true)
         }
     }
 
@@ -107,26 +113,34 @@ public final class SegmentCheckingSource: ByteSource {
         while segment.count < target, !upstreamDone {
             guard let chunk = try upstream.next() else { upstreamDone = true; break }
             let room = target - segment.count
-            if chunk.count <= room { segment += chunk } else {
+            if chunk.count <= room {
+                segment += chunk
+            } else {
                 segment += chunk[..<room]
                 carry = Array(chunk[room...])
             }
         }
         if segment.isEmpty && segmentIndex >= expected.count { return false }
         guard segmentIndex < expected.count else {
-            throw StreamError(stage: .authenticate,
-                              message: "\(fileName) goes on beyond the \(totalBytes) bytes its manifest gives (extra bytes after segment \(expected.count))",
-                              hint: "something was appended to the file after it was written: use another backup (or another copy of this one)",
-                              damagedData: true)
+            throw StreamError(
+                stage: .authenticate,
+                message:
+                    "\(fileName) goes on beyond the \(totalBytes) bytes its manifest gives (extra bytes after segment \(expected.count))",
+                hint:
+                    "something was appended to the file after it was written: use another backup (or another copy of this one)",
+                damagedData: true)
         }
         if segment.count < target { throw truncated(extra: Int64(segment.count)) }
         let digest = SegmentDigests.hex(SHA256.hash(data: segment))
         guard digest == expected[segmentIndex] else {
             let end = offset + Int64(segment.count) - 1
-            throw StreamError(stage: .authenticate,
-                              message: "segment \(segmentIndex + 1) of \(expected.count) of \(fileName) (bytes \(offset)–\(end)) has SHA-256 \(digest), the manifest says \(expected[segmentIndex])",
-                              hint: "the file changed after it was written and signed: nothing of that segment was used; use another backup (or another copy of this one)",
-                              damagedData: true)
+            throw StreamError(
+                stage: .authenticate,
+                message:
+                    "segment \(segmentIndex + 1) of \(expected.count) of \(fileName) (bytes \(offset)–\(end)) has SHA-256 \(digest), the manifest says \(expected[segmentIndex])",
+                hint:
+                    "the file changed after it was written and signed: nothing of that segment was used; use another backup (or another copy of this one)",
+                damagedData: true)
         }
         offset += Int64(segment.count)
         segmentIndex += 1
@@ -136,9 +150,12 @@ public final class SegmentCheckingSource: ByteSource {
     }
 
     private func truncated(extra: Int64 = 0) -> StreamError {
-        StreamError(stage: .authenticate,
-                    message: "\(fileName) ends after \(offset + extra) bytes, in segment \(segmentIndex + 1) of \(expected.count); its manifest gives \(totalBytes) bytes (truncated)",
-                    hint: "the file was cut short (an interrupted copy or download?): fetch or copy it again, or use another backup",
-                    damagedData: true)
+        StreamError(
+            stage: .authenticate,
+            message:
+                "\(fileName) ends after \(offset + extra) bytes, in segment \(segmentIndex + 1) of \(expected.count); its manifest gives \(totalBytes) bytes (truncated)",
+            hint:
+                "the file was cut short (an interrupted copy or download?): fetch or copy it again, or use another backup",
+            damagedData: true)
     }
 }

@@ -54,12 +54,16 @@ struct StatementTokens {
 ///   encoding whose characters cannot hide a quote or backslash.
 enum StatementRules {
     static let lexerSettings: Set<String> = ["STANDARD_CONFORMING_STRINGS", "CLIENT_ENCODING"]
-    static let transactionControl: Set<String> = ["BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT",
-                                                  "SAVEPOINT", "RELEASE", "PREPARE"]
+    static let transactionControl: Set<String> = [
+        "BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT",
+        "SAVEPOINT", "RELEASE", "PREPARE"
+    ]
     /// Client-only encodings (psql lexes them specially: a second byte can be `\` or `'`).
-    static let unsafeEncodings: Set<String> = ["SJIS", "SHIFT_JIS_2004", "BIG5", "GBK", "UHC", "GB18030", "JOHAB",
-                                               "WIN932", "WIN936", "WIN949", "WIN950", "SHIFTJIS", "MSKANJI",
-                                               "CP932", "CP936", "CP949", "CP950"]
+    static let unsafeEncodings: Set<String> = [
+        "SJIS", "SHIFT_JIS_2004", "BIG5", "GBK", "UHC", "GB18030", "JOHAB",
+        "WIN932", "WIN936", "WIN949", "WIN950", "SHIFTJIS", "MSKANJI",
+        "CP932", "CP936", "CP949", "CP950"
+    ]
 
     /// nil when the statement may run; otherwise what to name and why.
     static func refusal(_ tokens: StatementTokens) -> (command: String, reason: String)? {
@@ -75,9 +79,13 @@ enum StatementRules {
                 return ("\(head) \(second)", "roles belong to the whole server, not to one database's dump")
             }
             if second == "DATABASE" || second == "TABLESPACE" {
-                return ("\(head) \(second)", "a dump of one database does not create or change databases or tablespaces")
+                return (
+                    "\(head) \(second)", "a dump of one database does not create or change databases or tablespaces"
+                )
             }
-            if head == "ALTER" && second == "SYSTEM" { return ("ALTER SYSTEM", "it changes the server's configuration") }
+            if head == "ALTER" && second == "SYSTEM" {
+                return ("ALTER SYSTEM", "it changes the server's configuration")
+            }
         }
         if (head == "GRANT" || head == "REVOKE") && !tokens.hasWordOn {
             return ("\(head) … TO role", "role membership belongs to the whole server")

@@ -44,10 +44,13 @@ public struct StreamError: Error, CustomStringConvertible, Sendable {
         let hint: String?
         switch code {
         case ENOSPC, EDQUOT: hint = "the disk is full: free space or point BACKUP_DIR at a larger volume"
-        case EFBIG: hint = "the file size limit was reached (ulimit -f) or the disk is full: raise the limit or free space"
-        case EACCES, EPERM, EROFS: hint = "check the folder's owner and permissions, or set BACKUP_DIR to a writable folder"
+        case EFBIG:
+            hint = "the file size limit was reached (ulimit -f) or the disk is full: raise the limit or free space"
+        case EACCES, EPERM, EROFS:
+            hint = "check the folder's owner and permissions, or set BACKUP_DIR to a writable folder"
         default: hint = nil
         }
-        return StreamError(stage: stage, message: "\(what): \(String(cString: strerror(code)))", hint: hint, errno: code)
+        return StreamError(
+            stage: stage, message: "\(what): \(String(cString: strerror(code)))", hint: hint, errno: code)
     }
 }

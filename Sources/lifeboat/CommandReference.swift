@@ -34,7 +34,9 @@ enum CommandReference {
     static func markdown() -> String {
         let all = entries()
         var lines = ["| command | what it does |", "|---|---|"]
-        lines += all.map { "| [`\($0.name)`](#\(anchor($0.name))) | \($0.abstract.replacingOccurrences(of: "|", with: "\\|")) |" }
+        lines += all.map {
+            "| [`\($0.name)`](#\(anchor($0.name))) | \($0.abstract.replacingOccurrences(of: "|", with: "\\|")) |"
+        }
         lines.append("")
         for entry in [Entry(path: [], type: Lifeboat.self)] + all {
             lines += ["## \(entry.name)", "", "```", help(entry.type), "```", ""]
@@ -44,6 +46,9 @@ enum CommandReference {
 
     /// GitHub's heading anchor: lower case, spaces to hyphens, punctuation dropped.
     static func anchor(_ heading: String) -> String {
-        String(heading.lowercased().compactMap { $0 == " " ? "-" : ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : nil) })
+        String(
+            heading.lowercased().compactMap {
+                $0 == " " ? "-" : ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : nil)
+            })
     }
 }

@@ -6,8 +6,11 @@ import LifeboatRunbooks
 /// journal (the verdicts as journaled on `run_finished`), so the metrics say what the report says.
 enum DrillMetrics {
     static func record(_ event: RunEvent, runs: URL, into ledger: inout MetricsLedger) {
-        guard event.details["drill"] == "true", let runID = event.details["run_id"], let runbook = event.details["runbook"],
-              let events = try? RunJournal.read(runs.appendingPathComponent(runID).appendingPathComponent("journal.jsonl")) else { return }
+        guard event.details["drill"] == "true", let runID = event.details["run_id"],
+            let runbook = event.details["runbook"],
+            let events = try? RunJournal.read(
+                runs.appendingPathComponent(runID).appendingPathComponent("journal.jsonl"))
+        else { return }
         let state = RunState(events: events)
         guard state.finished == .succeeded else { return }
         let measures = DrillMeasures(state: state)

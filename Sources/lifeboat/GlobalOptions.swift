@@ -14,7 +14,9 @@ struct GlobalOptions: ParsableArguments {
     @Flag(name: .long, help: "Print the result as JSON on stdout.")
     var json = false
 
-    @Option(name: .customLong("metrics-file"), help: "Prometheus textfile to update after the job (overrides LIFEBOAT_METRICS_FILE).")
+    @Option(
+        name: .customLong("metrics-file"),
+        help: "Prometheus textfile to update after the job (overrides LIFEBOAT_METRICS_FILE).")
     var metricsFile: String?
 
     /// Loads the configuration with `overrides` (flag values under their variable names) on top.

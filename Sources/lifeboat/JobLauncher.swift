@@ -7,7 +7,9 @@ import Synchronization
 /// system after every job. The child's log lines reach the worker's log prefixed with the job
 /// name; a signal to the worker is passed on, and the child stops itself if the worker dies.
 enum JobLauncher {
-    static func run(_ job: ScheduledJob, extraEnvironment: [String: String], cancellation: CancellationFlag) -> JobOutcome {
+    static func run(_ job: ScheduledJob, extraEnvironment: [String: String], cancellation: CancellationFlag)
+        -> JobOutcome
+    {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CommandLine.executablePath)
         process.arguments = job.arguments

@@ -12,7 +12,12 @@ struct Lifeboat: AsyncParsableCommand {
             `lifeboat config` shows the effective values.
             """,
         version: LifeboatVersion.current,
-        subcommands: [BackupCommand.self, ListCommand.self, PruneCommand.self, VerifyCommand.self, DiffCommand.self, RestoreCommand.self, FetchCommand.self, SyncCommand.self, RunbookCommand.self, DrillCommand.self, DrillNextCommand.self, ReportCommand.self, WorkerCommand.self, ScheduleCommand.self, StatusCommand.self, HistoryCommand.self, CleanupCommand.self, EngineCommand.self, ConfigCommand.self, DocsCommand.self]
+        subcommands: [
+            BackupCommand.self, ListCommand.self, PruneCommand.self, VerifyCommand.self, DiffCommand.self,
+            RestoreCommand.self, FetchCommand.self, SyncCommand.self, RunbookCommand.self, DrillCommand.self,
+            DrillNextCommand.self, ReportCommand.self, WorkerCommand.self, ScheduleCommand.self, StatusCommand.self,
+            HistoryCommand.self, CleanupCommand.self, EngineCommand.self, ConfigCommand.self, DocsCommand.self
+        ]
     )
 
     /// ArgumentParser's own `main`, with the one place a process picks its exit code: a

@@ -23,11 +23,13 @@ enum ManualPage {
             escape(root.discussion),
             ".PP",
             "Each command's options follow; \\fBlifeboat help\\fR \\fIcommand\\fR prints the same text.",
-            ".SH COMMANDS",
+            ".SH COMMANDS"
         ]
         for entry in CommandReference.entries() {
             lines += [".SS " + escape(entry.name), escape(entry.abstract), ".PP", ".nf"]
-            lines += CommandReference.help(entry.type, columns: manColumns).split(separator: "\n", omittingEmptySubsequences: false).map { escape(String($0)) }
+            lines += CommandReference.help(entry.type, columns: manColumns).split(
+                separator: "\n", omittingEmptySubsequences: false
+            ).map { escape(String($0)) }
             lines.append(".fi")
         }
         lines.append(".SH EXIT STATUS")
@@ -50,7 +52,8 @@ enum ManualPage {
             let escaped = line.replacingOccurrences(of: "\\", with: "\\e").unicodeScalars.map { scalar in
                 scalar.isASCII ? String(scalar) : "\\[u" + String(format: "%04X", scalar.value) + "]"
             }.joined()
-            return escaped.hasPrefix(".") || escaped.hasPrefix("'") ? "\\&" + escaped : (escaped.isEmpty ? ".sp" : escaped)
+            return escaped.hasPrefix(".") || escaped.hasPrefix("'")
+                ? "\\&" + escaped : (escaped.isEmpty ? ".sp" : escaped)
         }.joined(separator: "\n")
     }
 }

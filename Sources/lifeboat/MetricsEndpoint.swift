@@ -5,7 +5,9 @@ import LifeboatCore
 /// LIFEBOAT_METRICS_LISTEN is set: the same text the node_exporter textfile holds, rendered from
 /// the ledger the jobs update, so scraping the worker and reading the textfile agree.
 enum MetricsEndpoint {
-    static func serve(_ address: MetricsListenAddress, readTimeout: TimeInterval, textfile: MetricsTextfile) throws -> MetricsListener {
+    static func serve(_ address: MetricsListenAddress, readTimeout: TimeInterval, textfile: MetricsTextfile) throws
+        -> MetricsListener
+    {
         let listener = try MetricsListener(address: address, readTimeout: readTimeout) {
             MetricsTextfile.render(textfile.currentLedger())
         }

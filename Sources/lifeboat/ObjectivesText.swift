@@ -9,7 +9,9 @@ enum ObjectivesText {
     static func lines(_ verdicts: [ObjectiveVerdict]) -> [String] {
         guard !verdicts.isEmpty else { return [] }
         let missed = verdicts.filter { !$0.met }.count
-        let head = missed == 0 ? "objectives: all \(verdicts.count) met"
+        let head =
+            missed == 0
+            ? "objectives: all \(verdicts.count) met"
             : "objectives: \(missed) of \(verdicts.count) MISSED (the run's outcome stands; runbook.objective_missed was raised)"
         return [head] + verdicts.map { "  " + $0.summary }
     }
@@ -25,7 +27,8 @@ enum ObjectivesText {
     static func printResult(_ runID: String, _ state: RunState, runbook: Runbook, json: Bool) throws {
         if json {
             let measures = state.finished.map { _ in DrillMeasures(state: state, runbook: runbook) }
-            try Terminal.printJSON(RunResult(runID: runID, status: state.finished?.rawValue ?? "open", measures: measures))
+            try Terminal.printJSON(
+                RunResult(runID: runID, status: state.finished?.rawValue ?? "open", measures: measures))
             return
         }
         try RunbookCommand.printResult(runID, state, json: false)

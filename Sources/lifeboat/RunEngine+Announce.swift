@@ -12,8 +12,9 @@ extension RunEngine {
             notifier.emit(name, details: event.details.mapValues { EventValue.string($0) })
             if name == .runbookCompleted || name == .runbookFailed {
                 JobMetrics.record(configuration) {
-                    $0.runbookRun(event.details["runbook"] ?? "?", drill: event.details["drill"] == "true",
-                                  outcome: name == .runbookCompleted ? "succeeded" : "failed")
+                    $0.runbookRun(
+                        event.details["runbook"] ?? "?", drill: event.details["drill"] == "true",
+                        outcome: name == .runbookCompleted ? "succeeded" : "failed")
                     DrillMetrics.record(event, runs: runs, into: &$0)
                 }
             }

@@ -19,7 +19,8 @@ enum Signals {
             source.setEventHandler {
                 // A second signal means "now": the first one's clean-up is abandoned.
                 if flag.isCancelled {
-                    try? FileHandle.standardError.write(contentsOf: Data("\nerror: \(name) again: exiting at once\n".utf8))
+                    try? FileHandle.standardError.write(
+                        contentsOf: Data("\nerror: \(name) again: exiting at once\n".utf8))
                     exit(130)
                 }
                 Terminal.note("\n\(name): interrupted, stopping cleanly (send it again to exit at once)")

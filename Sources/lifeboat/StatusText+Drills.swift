@@ -6,9 +6,11 @@ import LifeboatCore
 extension StatusText {
     static func drills(_ drills: DrillFreshness, now: Date, time: (Date?) -> String) -> [String] {
         let limit = DrillFreshness.age(drills.maxAgeSeconds)
-        var lines = [drills.scheduled
-            ? "drills     each scenario the schedule drills is due every \(limit) (LIFEBOAT_DRILL_MAX_AGE)"
-            : "drills     none scheduled (LIFEBOAT_DRILL_SCHEDULE unset): none is due"]
+        var lines = [
+            drills.scheduled
+                ? "drills     each scenario the schedule drills is due every \(limit) (LIFEBOAT_DRILL_MAX_AGE)"
+                : "drills     none scheduled (LIFEBOAT_DRILL_SCHEDULE unset): none is due"
+        ]
         guard !drills.scenarios.isEmpty else {
             lines.append("  no drill yet" + (drills.scheduled ? " and no scenario can be drilled here" : ""))
             return lines
@@ -30,8 +32,10 @@ extension StatusText {
             } else {
                 state = "ok until \(time(scenario.staleAfter))"
             }
-            rows.append([scenario.name, last.map { "\(time($0.startedAt)) (\($0.runId))" } ?? "never",
-                         last.map { Terminal.age(since: $0.startedAt, now: now) } ?? "-", last?.outcome ?? "-", objectives, state])
+            rows.append([
+                scenario.name, last.map { "\(time($0.startedAt)) (\($0.runId))" } ?? "never",
+                last.map { Terminal.age(since: $0.startedAt, now: now) } ?? "-", last?.outcome ?? "-", objectives, state
+            ])
         }
         return lines + table(rows, indent: "  ")
     }

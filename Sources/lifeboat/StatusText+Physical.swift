@@ -10,7 +10,8 @@ extension StatusText {
             lines.append("  ERROR: cannot read the stanza: \(physical.error ?? "?")")
             if let hint = physical.hint { lines.append("    → \(hint)") }
         } else if let newest = physical.newest {
-            var line = "  newest backup \(newest.label) (\(newest.kind.rawValue)), finished \(time(newest.finishedAt)), "
+            var line =
+                "  newest backup \(newest.label) (\(newest.kind.rawValue)), finished \(time(newest.finishedAt)), "
                 + "\(Terminal.age(since: newest.finishedAt, now: now)) ago; \(physical.backupCount ?? 0) in the repository"
             if let full = physical.newestFull, full.label != newest.label { line += "; newest full \(full.label)" }
             lines.append(line)
@@ -18,7 +19,9 @@ extension StatusText {
             lines.append("  no backup yet: lifeboat backup --engine physical --kind full")
         }
         if let window = physical.walWindow, let from = window.from {
-            lines.append("  point-in-time window \(time(from)) → \(window.to.map { time($0) } ?? "last archived WAL (time unknown)")")
+            lines.append(
+                "  point-in-time window \(time(from)) → \(window.to.map { time($0) } ?? "last archived WAL (time unknown)")"
+            )
         }
         if let archive = physical.archive {
             // The message names the archive itself ("WAL archive is fresh: …", "archive_command is failing: …").

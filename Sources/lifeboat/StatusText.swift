@@ -15,7 +15,9 @@ enum StatusText {
         if status.healthy {
             lines.append("lifeboat status at \(time(now)): healthy")
         } else {
-            lines.append("lifeboat status at \(time(now)): UNHEALTHY (\(status.problems.count) problem\(status.problems.count == 1 ? "" : "s"))")
+            lines.append(
+                "lifeboat status at \(time(now)): UNHEALTHY (\(status.problems.count) problem\(status.problems.count == 1 ? "" : "s"))"
+            )
             lines += status.problems.map { "  PROBLEM: \($0)" }
         }
         lines.append("")
@@ -33,8 +35,9 @@ enum StatusText {
         }
         if let pool = status.pool {
             let overflow = pool.maxOverflow.map { "max overflow \($0)" } ?? "no overflow limit"
-            lines.append("pool       size \(pool.size), checked in \(pool.checkedIn), checked out \(pool.checkedOut), overflow \(pool.overflow)"
-                         + " (\(overflow), timeout \(ByteSize.seconds(pool.timeoutSeconds)))")
+            lines.append(
+                "pool       size \(pool.size), checked in \(pool.checkedIn), checked out \(pool.checkedOut), overflow \(pool.overflow)"
+                    + " (\(overflow), timeout \(ByteSize.seconds(pool.timeoutSeconds)))")
         }
         lines.append("")
 
@@ -52,9 +55,10 @@ enum StatusText {
                 state = "ok until \(time(type.staleAfter))"
             }
             rows.append([
-                type.type.rawValue, newest?.name ?? "none", newest.map { Terminal.age(since: $0.time, now: now) } ?? "-",
+                type.type.rawValue, newest?.name ?? "none",
+                newest.map { Terminal.age(since: $0.time, now: now) } ?? "-",
                 newest.map { Terminal.bytes($0.sizeBytes) } ?? "-",
-                newest.map { $0.verification + ($0.verifiedAt.map { " \(BackupName.format($0))" } ?? "") } ?? "-", state,
+                newest.map { $0.verification + ($0.verifiedAt.map { " \(BackupName.format($0))" } ?? "") } ?? "-", state
             ])
         }
         lines += table(rows, indent: "  ")
@@ -62,12 +66,16 @@ enum StatusText {
 
         let schedule = status.schedule
         lines.append("schedule (\(schedule.timeZone))")
-        if schedule.jobs.isEmpty { lines.append("  no jobs: BACKUP_ENABLED is false and no LIFEBOAT_DRILL_SCHEDULE is set") }
+        if schedule.jobs.isEmpty {
+            lines.append("  no jobs: BACKUP_ENABLED is false and no LIFEBOAT_DRILL_SCHEDULE is set")
+        }
         var jobRows: [[String]] = []
         for job in schedule.jobs {
             let last: String
             if let run = job.lastRun {
-                last = "last \(time(run)) \(job.lastOutcome ?? "")" + (job.lastWorker.map { $0.isEmpty ? "" : " (\($0))" } ?? "")
+                last =
+                    "last \(time(run)) \(job.lastOutcome ?? "")"
+                    + (job.lastWorker.map { $0.isEmpty ? "" : " (\($0))" } ?? "")
             } else {
                 last = schedule.lastRunsKnown ? "never run by a worker" : "last run unknown"
             }
@@ -84,8 +92,10 @@ enum StatusText {
 
         let disk = status.disk
         if let free = disk.freeBytes {
-            lines.append("disk       \(disk.directory): \(ByteSize.decimal(free)) free"
-                         + ((disk.low ?? false) ? ", LOW: below" : ", warns below") + " \(ByteSize.decimal(disk.thresholdBytes)) (BACKUP_DISK_MIN_FREE_GB)")
+            lines.append(
+                "disk       \(disk.directory): \(ByteSize.decimal(free)) free"
+                    + ((disk.low ?? false) ? ", LOW: below" : ", warns below")
+                    + " \(ByteSize.decimal(disk.thresholdBytes)) (BACKUP_DISK_MIN_FREE_GB)")
         } else {
             lines.append("disk       \(disk.directory): free space unknown: \(disk.error ?? "?")")
         }
@@ -103,10 +113,13 @@ enum StatusText {
         if !cloud.enabled {
             lines.append("cloud      off (BACKUP_CLOUD_SYNC_ENABLED=false)")
         } else if cloud.reachable == true {
-            let newest = cloud.newest.map { name in
-                "newest \(name)" + (cloud.newestTime.map { " (\(Terminal.age(since: $0, now: now)) old)" } ?? "")
-            } ?? "no backups there yet"
-            lines.append("cloud      \(cloud.location ?? "?"): reachable, \(cloud.backupCount ?? 0) backup\(cloud.backupCount == 1 ? "" : "s"), \(newest)")
+            let newest =
+                cloud.newest.map { name in
+                    "newest \(name)" + (cloud.newestTime.map { " (\(Terminal.age(since: $0, now: now)) old)" } ?? "")
+                } ?? "no backups there yet"
+            lines.append(
+                "cloud      \(cloud.location ?? "?"): reachable, \(cloud.backupCount ?? 0) backup\(cloud.backupCount == 1 ? "" : "s"), \(newest)"
+            )
         } else {
             lines.append("cloud      ERROR: cannot list \(cloud.location ?? "the bucket"): \(cloud.error ?? "?")")
         }
@@ -115,11 +128,14 @@ enum StatusText {
         if output.runbookRuns.isEmpty {
             lines.append("runs       none running, interrupted or failed")
         } else {
-            lines.append("runs       \(output.runbookRuns.count) open (`lifeboat runbook status RUN_ID` for the details)")
+            lines.append(
+                "runs       \(output.runbookRuns.count) open (`lifeboat runbook status RUN_ID` for the details)")
             var runRows = [["RUN ID", "RUNBOOK", "STATUS", "LAST STEP", "STARTED"]]
             for run in output.runbookRuns {
                 let step = run.lastStep.map { "\($0) (\(run.lastStepStatus ?? "?"))" } ?? "-"
-                runRows.append([run.runId, run.runbook + (run.drill ? " (drill)" : ""), run.status, step, time(run.startedAt)])
+                runRows.append([
+                    run.runId, run.runbook + (run.drill ? " (drill)" : ""), run.status, step, time(run.startedAt)
+                ])
             }
             lines += table(runRows, indent: "  ")
         }
@@ -139,14 +155,17 @@ enum StatusText {
     static func signing(_ signing: SigningStatus) -> [String] {
         var lines: [String] = []
         if let key = signing.signingKey {
-            lines.append(signing.error.map { "signing    ERROR: \($0)" }
-                         ?? "signing    on: backups are signed by \(key)" + (signing.signingUserID.map { " (\($0))" } ?? ""))
+            lines.append(
+                signing.error.map { "signing    ERROR: \($0)" }
+                    ?? "signing    on: backups are signed by \(key)" + (signing.signingUserID.map { " (\($0))" } ?? ""))
         } else {
             lines.append("signing    off (BACKUP_SIGNING_KEY unset): backups are not signed")
         }
-        lines.append(signing.checksSignatures
-            ? "trust      restores only backups signed by \(signing.trustedSigners.joined(separator: ", ")) (others need --allow-unsigned)"
-            : "trust      no signature check (BACKUP_TRUSTED_SIGNERS unset): any backup in BACKUP_DIR or the bucket is restored")
+        lines.append(
+            signing.checksSignatures
+                ? "trust      restores only backups signed by \(signing.trustedSigners.joined(separator: ", ")) (others need --allow-unsigned)"
+                : "trust      no signature check (BACKUP_TRUSTED_SIGNERS unset): any backup in BACKUP_DIR or the bucket is restored"
+        )
         lines.append("")
         return lines
     }
@@ -161,13 +180,21 @@ enum StatusText {
                 continue
             }
             guard let average = share.averageBytes else {
-                rows.append([share.type.rawValue, share.projectedBytes == 0 ? "no backups, none scheduled: 0 B" : "unknown until a first backup", now])
+                rows.append([
+                    share.type.rawValue,
+                    share.projectedBytes == 0 ? "no backups, none scheduled: 0 B" : "unknown until a first backup", now
+                ])
                 continue
             }
             let from = share.averageSource == "this type" ? "" : " (average of all backups)"
-            rows.append([share.type.rawValue, "\(retention) × \(ByteSize.decimal(average)) = \(ByteSize.decimal(share.projectedBytes ?? 0))\(from)", now])
+            rows.append([
+                share.type.rawValue,
+                "\(retention) × \(ByteSize.decimal(average)) = \(ByteSize.decimal(share.projectedBytes ?? 0))\(from)",
+                now
+            ])
         }
-        var lines = ["footprint  what retention keeps when full (average size × retention count):"] + table(rows, indent: "  ")
+        var lines =
+            ["footprint  what retention keeps when full (average size × retention count):"] + table(rows, indent: "  ")
         guard let projected = footprint.projectedBytes else {
             lines.append("  total unknown until the first backup")
             return lines
@@ -176,13 +203,16 @@ enum StatusText {
             lines.append("  total \(ByteSize.decimal(projected)); free space unknown")
             return lines
         }
-        let room = "room \(ByteSize.decimal(available)) (free + \(ByteSize.decimal(footprint.currentBytes)) of backups now)"
+        let room =
+            "room \(ByteSize.decimal(available)) (free + \(ByteSize.decimal(footprint.currentBytes)) of backups now)"
         if headroom >= 0 {
             let warn = headroom < disk.thresholdBytes ? ", below the low-space threshold" : ""
-            lines.append("  total \(ByteSize.decimal(projected)), \(room): fits, leaving \(ByteSize.decimal(headroom))\(warn)")
+            lines.append(
+                "  total \(ByteSize.decimal(projected)), \(room): fits, leaving \(ByteSize.decimal(headroom))\(warn)")
         } else {
-            lines.append("  total \(ByteSize.decimal(projected)), \(room): DOES NOT FIT, \(ByteSize.decimal(-headroom)) short;"
-                         + " lower the retention counts or give BACKUP_DIR more space")
+            lines.append(
+                "  total \(ByteSize.decimal(projected)), \(room): DOES NOT FIT, \(ByteSize.decimal(-headroom)) short;"
+                    + " lower the retention counts or give BACKUP_DIR more space")
         }
         return lines
     }
@@ -191,7 +221,8 @@ enum StatusText {
         guard let first = rows.first else { return [] }
         let widths = first.indices.map { column in rows.map { $0.count > column ? $0[column].count : 0 }.max() ?? 0 }
         return rows.map { row in
-            indent + zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }
+            indent
+                + zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }
                 .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
         }
     }

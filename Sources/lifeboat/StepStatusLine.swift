@@ -18,7 +18,8 @@ enum StepStatusLine {
                 + (step.bytes.map { " " + Terminal.bytes($0) } ?? "")
         }.joined(separator: " · ")
         shown.withLock { shown in
-            try? FileHandle.standardError.write(contentsOf: Data("\r\u{1B}[K".utf8) + Data((text.isEmpty ? "" : "▸ " + text).utf8))
+            try? FileHandle.standardError.write(
+                contentsOf: Data("\r\u{1B}[K".utf8) + Data((text.isEmpty ? "" : "▸ " + text).utf8))
             shown = !text.isEmpty
         }
     }

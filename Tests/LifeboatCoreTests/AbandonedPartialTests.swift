@@ -32,14 +32,22 @@ import Testing
         #expect(mkfifo(directory.appendingPathComponent(".backup_daily_20250104T000000Z.sql.partial").path, 0o600) == 0)
         try Data("note".utf8).write(to: directory.appendingPathComponent("notes.partial"))
 
-        #expect(AtomicFileSink.removeAbandonedPartials(in: directory, dryRun: true) == [".backup_daily_20250101T000000Z.sql.partial"])
-        #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent(".backup_daily_20250101T000000Z.sql.partial").path))
-        #expect(AtomicFileSink.removeAbandonedPartials(in: directory) { $0.hasPrefix("backup_weekly") }.isEmpty, "accept filters by name")
+        #expect(
+            AtomicFileSink.removeAbandonedPartials(in: directory, dryRun: true) == [
+                ".backup_daily_20250101T000000Z.sql.partial"
+            ])
+        #expect(
+            FileManager.default.fileExists(
+                atPath: directory.appendingPathComponent(".backup_daily_20250101T000000Z.sql.partial").path))
+        #expect(
+            AtomicFileSink.removeAbandonedPartials(in: directory) { $0.hasPrefix("backup_weekly") }.isEmpty,
+            "accept filters by name")
         #expect(AtomicFileSink.removeAbandonedPartials(in: directory) == [".backup_daily_20250101T000000Z.sql.partial"])
-        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == [
-            ".backup_daily_20250102T000000Z.sql.partial", ".backup_daily_20250103T000000Z.sql.partial",
-            ".backup_daily_20250104T000000Z.sql.partial", "notes.partial",
-        ])
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == [
+                ".backup_daily_20250102T000000Z.sql.partial", ".backup_daily_20250103T000000Z.sql.partial",
+                ".backup_daily_20250104T000000Z.sql.partial", "notes.partial"
+            ])
 
         // The committed file keeps no mark, and the lock is gone with the writer.
         try live.commit()

@@ -7,7 +7,7 @@ import Testing
         ("backup_daily_20250118T030000Z.sql.gz", BackupType.daily, true, false),
         ("backup_weekly_20250119T040001Z.sql.gz.gpg", .weekly, true, true),
         ("backup_monthly_20250101T050000Z.sql", .monthly, false, false),
-        ("backup_manual_20251231T235959Z.sql.gpg", .manual, false, true),
+        ("backup_manual_20251231T235959Z.sql.gpg", .manual, false, true)
     ])
     func parsesAndRebuildsFullNames(name: String, type: BackupType, compressed: Bool, encrypted: Bool) throws {
         let parsed = try #require(BackupName(fileName: name))
@@ -27,10 +27,11 @@ import Testing
 
     @Test(arguments: [
         "notes.txt", "backup_daily_garbage.sql", "backup_hourly_20250118T030000Z.sql",
-        "backup_daily_20250231T030000Z.sql", "backup_daily_20250118T250000Z.sql", "backup_daily_20250118T030000Z.sql.bz2",
+        "backup_daily_20250231T030000Z.sql", "backup_daily_20250118T250000Z.sql",
+        "backup_daily_20250118T030000Z.sql.bz2",
         "backup_daily_20250118T030000Z.sql.gz.tmp", ".backup_daily_20250118T030000Z.sql.gz.partial",
         "backup_daily_20250118T030000Z.sql.gz.manifest.json", "backup_daily__20250118T030000Z.sql",
-        "backup_daily_2025011T030000Z.sql", "xbackup_daily_20250118T030000Z.sql",
+        "backup_daily_2025011T030000Z.sql", "xbackup_daily_20250118T030000Z.sql"
     ])
     func rejectsEverythingElse(name: String) {
         #expect(BackupName(fileName: name) == nil)

@@ -5,15 +5,18 @@ import Testing
 @Suite struct BackupPrunerTests {
     /// A folder holding the synthetic two years, their manifests, and foreign files.
     func makeFolder() throws -> (URL, [BackupName], [String]) {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lifeboat-prune-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "lifeboat-prune-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let names = syntheticTwoYears()
         for name in names {
             try Data("x".utf8).write(to: directory.appendingPathComponent(name.fileName))
             try Data("{}".utf8).write(to: directory.appendingPathComponent(name.manifestName))
         }
-        let foreign = ["notes.txt", "backup_daily_garbage.sql", ".backup_daily_20240101T030000Z.sql.gz.partial",
-                       "backup_daily_20240101T030000Z.sql.gz.tmp", "README"]
+        let foreign = [
+            "notes.txt", "backup_daily_garbage.sql", ".backup_daily_20240101T030000Z.sql.gz.partial",
+            "backup_daily_20240101T030000Z.sql.gz.tmp", "README"
+        ]
         for file in foreign { try Data("keep me".utf8).write(to: directory.appendingPathComponent(file)) }
         return (directory, names, foreign)
     }

@@ -10,15 +10,16 @@ import Testing
         "BACKUP_WEBHOOK_SECRET": "fake-hook-secret", "BACKUP_WEBHOOK_URL": "https://hooks.example/T0K3N",
         "BACKUP_SMTP_PASSWORD": "fake-smtp-password", "BACKUP_SMTP_URL": "smtp://u:fake@mail.example",
         "BACKUP_ENCRYPTION_KEY": "ABCDEF", "DATABASE_URL": "postgresql://u:fake-db-password@db/app",
-        "LIFEBOAT_COORDINATION_URL": "postgresql://u:fake-coord-password@db/coord",
+        "LIFEBOAT_COORDINATION_URL": "postgresql://u:fake-coord-password@db/coord"
     ]
     static let wanted = [
         "PATH": "/usr/bin:/bin", "HOME": "/root", "LANG": "C.UTF-8", "LC_ALL": "C", "TZ": "UTC",
-        "PGHOST": "/run/postgresql", "PGPORT": "5433", "PGBACKREST_STANZA": "main", "PGBACKREST_REPO1_PATH": "/repo",
+        "PGHOST": "/run/postgresql", "PGPORT": "5433", "PGBACKREST_STANZA": "main", "PGBACKREST_REPO1_PATH": "/repo"
     ]
 
     @Test func postgresToolsGetTheAllowListOnly() {
-        let given = Self.secrets.merging(Self.wanted) { a, _ in a }.merging(["EDITOR": "vi", "LIFEBOAT_STATE_DIR": "/x"]) { a, _ in a }
+        let given = Self.secrets.merging(Self.wanted) { a, _ in a }.merging(["EDITOR": "vi", "LIFEBOAT_STATE_DIR": "/x"]
+        ) { a, _ in a }
         let child = ChildEnvironment.forPostgresTools(given)
         #expect(child == Self.wanted)
     }
@@ -38,8 +39,11 @@ import Testing
     }
 
     @Test func clientProgramsGetTheDatabaseURLAsPGVariablesAndNoSecrets() async throws {
-        let configuration = try await LifeboatConfiguration.load(environment: ["DATABASE_URL": "postgresql://app:pw@db.example:5433/shop"])
-        let child = try ClientEnvironment.make(configuration, inherited: Self.secrets.merging(Self.wanted) { a, _ in a })
+        let configuration = try await LifeboatConfiguration.load(environment: [
+            "DATABASE_URL": "postgresql://app:pw@db.example:5433/shop"
+        ])
+        let child = try ClientEnvironment.make(
+            configuration, inherited: Self.secrets.merging(Self.wanted) { a, _ in a })
         #expect(child["PGPASSWORD"] == "pw")
         #expect(child["PGHOST"] == "db.example")
         for name in Self.secrets.keys { #expect(child[name] == nil, "\(name) reached pg_dump/psql") }

@@ -11,23 +11,29 @@ import Crypto
     }
 
     @Test func gcsIsS3InteroperabilityWithHMACKeys() async throws {
-        let store = try CloudStores.make(try await configuration([
-            "BACKUP_CLOUD_PROVIDER": "gcs", "BACKUP_CLOUD_BUCKET": "acme", "AWS_ACCESS_KEY_ID": "GOOG1E", "AWS_SECRET_ACCESS_KEY": "s",
-        ]))
+        let store = try CloudStores.make(
+            try await configuration([
+                "BACKUP_CLOUD_PROVIDER": "gcs", "BACKUP_CLOUD_BUCKET": "acme", "AWS_ACCESS_KEY_ID": "GOOG1E",
+                "AWS_SECRET_ACCESS_KEY": "s"
+            ]))
         let s3 = try #require(store as? S3Store)
         #expect(s3.settings.endpoint == "https://storage.googleapis.com")
         #expect(s3.settings.region == "auto")
         #expect(s3.url("backups/x.sql.gz") == "https://storage.googleapis.com/acme/backups/x.sql.gz")
         // GCS's XML API has no x-amz-checksum-* headers; S3 gets a CRC-32 per part.
         #expect(!s3.settings.partChecksums)
-        let aws = try #require(try CloudStores.make(try await configuration([
-            "BACKUP_CLOUD_BUCKET": "acme", "AWS_ACCESS_KEY_ID": "AKIA", "AWS_SECRET_ACCESS_KEY": "s",
-        ])) as? S3Store)
+        let aws = try #require(
+            try CloudStores.make(
+                try await configuration([
+                    "BACKUP_CLOUD_BUCKET": "acme", "AWS_ACCESS_KEY_ID": "AKIA", "AWS_SECRET_ACCESS_KEY": "s"
+                ])) as? S3Store)
         #expect(aws.settings.partChecksums)
         // The AWS SDKs' switch turns them off for stores that refuse them; nonsense is refused.
         let base = ["BACKUP_CLOUD_BUCKET": "acme", "AWS_ACCESS_KEY_ID": "AKIA", "AWS_SECRET_ACCESS_KEY": "s"]
-        let plain = try #require(try CloudStores.make(try await configuration(
-            base.merging(["AWS_REQUEST_CHECKSUM_CALCULATION": "WHEN_REQUIRED"]) { $1 })) as? S3Store)
+        let plain = try #require(
+            try CloudStores.make(
+                try await configuration(
+                    base.merging(["AWS_REQUEST_CHECKSUM_CALCULATION": "WHEN_REQUIRED"]) { $1 })) as? S3Store)
         #expect(!plain.settings.partChecksums)
         let nonsense = try await configuration(base.merging(["AWS_REQUEST_CHECKSUM_CALCULATION": "sometimes"]) { $1 })
         #expect(throws: LifeboatError.self) { try CloudStores.make(nonsense) }
@@ -54,21 +60,33 @@ import Crypto
     }
 
     @Test func awsUsesVirtualHostedURLsAndCustomEndpointsPathStyle() async throws {
-        let aws = try #require(try CloudStores.make(try await configuration([
-            "BACKUP_CLOUD_BUCKET": "acme", "AWS_ACCESS_KEY_ID": "AKIA", "AWS_SECRET_ACCESS_KEY": "s", "AWS_REGION": "eu-west-1",
-        ])) as? S3Store)
+        let aws = try #require(
+            try CloudStores.make(
+                try await configuration([
+                    "BACKUP_CLOUD_BUCKET": "acme", "AWS_ACCESS_KEY_ID": "AKIA", "AWS_SECRET_ACCESS_KEY": "s",
+                    "AWS_REGION": "eu-west-1"
+                ])) as? S3Store)
         #expect(aws.url("backups/a b.sql") == "https://acme.s3.eu-west-1.amazonaws.com/backups/a%20b.sql")
-        let custom = try #require(try CloudStores.make(try await configuration([
-            "BACKUP_CLOUD_BUCKET": "acme", "AWS_ACCESS_KEY_ID": "AKIA", "AWS_SECRET_ACCESS_KEY": "s", "AWS_ENDPOINT_URL": "http://127.0.0.1:9000/",
-        ])) as? S3Store)
-        #expect(custom.url("backups/x", query: [("prefix", "backups/"), ("list-type", "2")])
+        let custom = try #require(
+            try CloudStores.make(
+                try await configuration([
+                    "BACKUP_CLOUD_BUCKET": "acme", "AWS_ACCESS_KEY_ID": "AKIA", "AWS_SECRET_ACCESS_KEY": "s",
+                    "AWS_ENDPOINT_URL": "http://127.0.0.1:9000/"
+                ])) as? S3Store)
+        #expect(
+            custom.url("backups/x", query: [("prefix", "backups/"), ("list-type", "2")])
                 == "http://127.0.0.1:9000/acme/backups/x?list-type=2&prefix=backups/")
     }
 
     @Test func missingSettingsAreConfigurationErrors() async throws {
-        for values in [["AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "s"], ["BACKUP_CLOUD_BUCKET": "b"],
-                       ["BACKUP_CLOUD_PROVIDER": "dropbox", "BACKUP_CLOUD_BUCKET": "b"],
-                       ["BACKUP_CLOUD_BUCKET": "b", "AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "s", "BACKUP_CLOUD_PART_SIZE_MB": "2"]] {
+        for values in [
+            ["AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "s"], ["BACKUP_CLOUD_BUCKET": "b"],
+            ["BACKUP_CLOUD_PROVIDER": "dropbox", "BACKUP_CLOUD_BUCKET": "b"],
+            [
+                "BACKUP_CLOUD_BUCKET": "b", "AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "s",
+                "BACKUP_CLOUD_PART_SIZE_MB": "2"
+            ]
+        ] {
             do {
                 _ = try CloudStores.make(try await configuration(values))
                 Issue.record("expected a configuration error for \(values)")
@@ -88,10 +106,15 @@ import Crypto
         let grown = S3Store.partSize(for: huge, configured: 16 * mib)
         #expect(grown == 17 * mib && (huge + grown - 1) / grown <= 10_000)
 
-        let base = ["BACKUP_CLOUD_PROVIDER": "s3", "BACKUP_CLOUD_BUCKET": "b", "AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s"]
+        let base = [
+            "BACKUP_CLOUD_PROVIDER": "s3", "BACKUP_CLOUD_BUCKET": "b", "AWS_ACCESS_KEY_ID": "k",
+            "AWS_SECRET_ACCESS_KEY": "s"
+        ]
         let open = try #require(try CloudStores.make(try await configuration(base)) as? S3Store)
         #expect(open.settings.concurrentParts == 4)
-        let capped = try #require(try CloudStores.make(try await configuration(base.merging(["BACKUP_CLOUD_MAX_RATE_KBPS": "100"]) { $1 })) as? S3Store)
+        let capped = try #require(
+            try CloudStores.make(try await configuration(base.merging(["BACKUP_CLOUD_MAX_RATE_KBPS": "100"]) { $1 }))
+                as? S3Store)
         #expect(capped.settings.concurrentParts == 1)
     }
 }

@@ -4,13 +4,15 @@ import Testing
 
 @Suite struct ConfigurationTests {
     func dotenv(_ text: String) throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("lifeboat-\(UUID().uuidString).env").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("lifeboat-\(UUID().uuidString).env")
+            .path
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
 
     @Test func precedenceIsFlagThenEnvironmentThenDotenvThenDefault() async throws {
-        let file = try dotenv("""
+        let file = try dotenv(
+            """
             BACKUP_DIR=/from/dotenv
             BACKUP_RETENTION_DAILY=9
             BACKUP_RETENTION_WEEKLY=5
@@ -30,7 +32,9 @@ import Testing
         #expect(try configuration.int(.retentionMonthly) == 12)
         #expect(configuration.resolved["BACKUP_RETENTION_MONTHLY"]?.origin == .default)
         #expect(try configuration.int(.retentionManual) == nil)
-        #expect(try configuration.retentionLimits() == RetentionPolicy(limits: [.daily: 8, .weekly: 5, .monthly: 12, .manual: nil]))
+        #expect(
+            try configuration.retentionLimits()
+                == RetentionPolicy(limits: [.daily: 8, .weekly: 5, .monthly: 12, .manual: nil]))
     }
 
     @Test func missingDotenvIsFineUnlessNamed() async throws {
@@ -46,7 +50,8 @@ import Testing
     }
 
     @Test func dotenvReadsTheSeedsExamplesAsOperatorsWriteThem() async throws {
-        let file = try dotenv("""
+        let file = try dotenv(
+            """
             # In .env
             BACKUP_ENABLED=True
             BACKUP_COMPRESSION_ENABLED=True   # Reduces size by 5-10x
@@ -69,7 +74,8 @@ import Testing
 
     @Test func badValuesNameTheVariable() async throws {
         let configuration = try await LifeboatConfiguration.load(
-            environment: ["BACKUP_RETENTION_DAILY": "seven", "BACKUP_ENCRYPTION_ENABLED": "maybe"], environmentFile: nil)
+            environment: ["BACKUP_RETENTION_DAILY": "seven", "BACKUP_ENCRYPTION_ENABLED": "maybe"], environmentFile: nil
+        )
         #expect(throws: LifeboatError.self) { try configuration.retentionLimits() }
         do {
             _ = try configuration.bool(.encryptionEnabled)
@@ -88,7 +94,7 @@ import Testing
             "AWS_SESSION_TOKEN": "FQoGZXIvYXdzEXAMPLETOKEN",
             "AZURE_STORAGE_KEY": "azureSecretKeyMaterial==",
             "BACKUP_WEBHOOK_SECRET": "hmac-secret-value",
-            "BACKUP_SMTP_PASSWORD": "smtp-password-value",
+            "BACKUP_SMTP_PASSWORD": "smtp-password-value"
         ]
         var environment = secrets
         environment["DATABASE_URL"] = "postgresql://app:s3cr%40t-pw@db.example:5432/prod?sslmode=require"
@@ -105,11 +111,13 @@ import Testing
             "DATABASE_URL": "postgresql://app:db-pw-1@db.example/prod",
             "LIFEBOAT_COORDINATION_URL": "postgresql://coord:coord-pw-2@coord.example:5433/lifeboat",
             "BACKUP_CLOUD_ENDPOINT": "https://minio:endpoint-pw-3@minio.example:9000",
-            "AZURE_STORAGE_ENDPOINT": "https://acct:azure-pw-4@azure.example",
+            "AZURE_STORAGE_ENDPOINT": "https://acct:azure-pw-4@azure.example"
         ]
         let configuration = try await LifeboatConfiguration.load(environment: environment, environmentFile: nil)
         let printed = configuration.redactedEntries().map { "\($0.key.name)=\($0.value)" }.joined(separator: "\n")
-        for password in ["db-pw-1", "coord-pw-2", "endpoint-pw-3", "azure-pw-4"] { #expect(!printed.contains(password), "\(printed)") }
+        for password in ["db-pw-1", "coord-pw-2", "endpoint-pw-3", "azure-pw-4"] {
+            #expect(!printed.contains(password), "\(printed)")
+        }
         #expect(printed.contains("LIFEBOAT_COORDINATION_URL=postgresql://coord:***@coord.example:5433/lifeboat"))
     }
 

@@ -9,7 +9,7 @@ import LifeboatPostgres
         ("host=h password=secret dbname=db", "host=h password=*** dbname=db"),
         ("host=h password='se cret' dbname=db", "host=h password=*** dbname=db"),
         ("postgresql://u@h/db?password=secret&sslmode=require", "postgresql://u@h/db?password=***&sslmode=require"),
-        ("postgresql://u:p@ss@h/db", "postgresql://u:***@h/db"),
+        ("postgresql://u:p@ss@h/db", "postgresql://u:***@h/db")
     ])
     func redactsPasswords(raw: String, expected: String) {
         #expect(ConnectionString.redacted(raw) == expected)
@@ -38,7 +38,7 @@ import LifeboatPostgres
         "postgresql://app:hunter2-pw@h/db?sslmode=%zzhunter2-pw",
         "host=h password=hunter2-pw hunter2-pw",
         "host=h password='hunter2-pw",
-        "host=h hunter2-pw=1",
+        "host=h hunter2-pw=1"
     ])
     func malformedStringsAreNeverEchoed(raw: String) {
         do {

@@ -51,26 +51,56 @@ import Testing
         Case(expression: "@annually", after: "2025-06-01T00:00:00Z", expected: "2026-01-01T00:00:00Z"),
         // New York springs forward 2025-03-09 02:00 EST → 03:00 EDT: 02:30 never happens and
         // runs right after the change, once; the next day it is back at 02:30.
-        Case(expression: "30 2 * * *", after: "2025-03-09T06:00:00Z", expected: "2025-03-09T07:00:00Z", zone: "America/New_York"),
-        Case(expression: "30 2 * * *", after: "2025-03-09T07:00:00Z", expected: "2025-03-10T06:30:00Z", zone: "America/New_York"),
-        Case(expression: "0 3 * * *", after: "2025-03-09T06:00:00Z", expected: "2025-03-09T07:00:00Z", zone: "America/New_York"),
-        Case(expression: "0 4 * * *", after: "2025-03-09T06:00:00Z", expected: "2025-03-09T08:00:00Z", zone: "America/New_York"),
-        Case(expression: "*/30 * * * *", after: "2025-03-09T06:45:00Z", expected: "2025-03-09T07:00:00Z", zone: "America/New_York"),
+        Case(
+            expression: "30 2 * * *", after: "2025-03-09T06:00:00Z", expected: "2025-03-09T07:00:00Z",
+            zone: "America/New_York"),
+        Case(
+            expression: "30 2 * * *", after: "2025-03-09T07:00:00Z", expected: "2025-03-10T06:30:00Z",
+            zone: "America/New_York"),
+        Case(
+            expression: "0 3 * * *", after: "2025-03-09T06:00:00Z", expected: "2025-03-09T07:00:00Z",
+            zone: "America/New_York"),
+        Case(
+            expression: "0 4 * * *", after: "2025-03-09T06:00:00Z", expected: "2025-03-09T08:00:00Z",
+            zone: "America/New_York"),
+        Case(
+            expression: "*/30 * * * *", after: "2025-03-09T06:45:00Z", expected: "2025-03-09T07:00:00Z",
+            zone: "America/New_York"),
         // New York falls back 2025-11-02 02:00 EDT → 01:00 EST: 01:30 comes twice and runs the
         // first time only; jobs with * in the hour run at every existing time.
-        Case(expression: "30 1 * * *", after: "2025-11-02T04:00:00Z", expected: "2025-11-02T05:30:00Z", zone: "America/New_York"),
-        Case(expression: "30 1 * * *", after: "2025-11-02T05:30:00Z", expected: "2025-11-03T06:30:00Z", zone: "America/New_York"),
-        Case(expression: "0 3 * * *", after: "2025-11-02T04:00:00Z", expected: "2025-11-02T08:00:00Z", zone: "America/New_York"),
-        Case(expression: "*/30 * * * *", after: "2025-11-02T05:45:00Z", expected: "2025-11-02T06:00:00Z", zone: "America/New_York"),
-        Case(expression: "15 * * * *", after: "2025-11-02T05:20:00Z", expected: "2025-11-02T06:15:00Z", zone: "America/New_York"),
+        Case(
+            expression: "30 1 * * *", after: "2025-11-02T04:00:00Z", expected: "2025-11-02T05:30:00Z",
+            zone: "America/New_York"),
+        Case(
+            expression: "30 1 * * *", after: "2025-11-02T05:30:00Z", expected: "2025-11-03T06:30:00Z",
+            zone: "America/New_York"),
+        Case(
+            expression: "0 3 * * *", after: "2025-11-02T04:00:00Z", expected: "2025-11-02T08:00:00Z",
+            zone: "America/New_York"),
+        Case(
+            expression: "*/30 * * * *", after: "2025-11-02T05:45:00Z", expected: "2025-11-02T06:00:00Z",
+            zone: "America/New_York"),
+        Case(
+            expression: "15 * * * *", after: "2025-11-02T05:20:00Z", expected: "2025-11-02T06:15:00Z",
+            zone: "America/New_York"),
         // London springs forward 2025-03-30 01:00 GMT → 02:00 BST, falls back 2025-10-26.
-        Case(expression: "0 3 * * *", after: "2025-03-30T00:30:00Z", expected: "2025-03-30T02:00:00Z", zone: "Europe/London"),
-        Case(expression: "30 1 * * *", after: "2025-03-30T00:00:00Z", expected: "2025-03-30T01:00:00Z", zone: "Europe/London"),
-        Case(expression: "30 1 * * *", after: "2025-10-26T00:00:00Z", expected: "2025-10-26T00:30:00Z", zone: "Europe/London"),
-        Case(expression: "30 1 * * *", after: "2025-10-26T00:30:00Z", expected: "2025-10-27T01:30:00Z", zone: "Europe/London"),
+        Case(
+            expression: "0 3 * * *", after: "2025-03-30T00:30:00Z", expected: "2025-03-30T02:00:00Z",
+            zone: "Europe/London"),
+        Case(
+            expression: "30 1 * * *", after: "2025-03-30T00:00:00Z", expected: "2025-03-30T01:00:00Z",
+            zone: "Europe/London"),
+        Case(
+            expression: "30 1 * * *", after: "2025-10-26T00:00:00Z", expected: "2025-10-26T00:30:00Z",
+            zone: "Europe/London"),
+        Case(
+            expression: "30 1 * * *", after: "2025-10-26T00:30:00Z", expected: "2025-10-27T01:30:00Z",
+            zone: "Europe/London"),
         // A half-hour offset, and a weekday name range across the week's end.
-        Case(expression: "0 0 * * *", after: "2025-01-01T00:00:00Z", expected: "2025-01-01T18:30:00Z", zone: "Asia/Kolkata"),
-        Case(expression: "0 9 * * fri-sat", after: "2025-01-18T10:00:00Z", expected: "2025-01-24T09:00:00Z"),
+        Case(
+            expression: "0 0 * * *", after: "2025-01-01T00:00:00Z", expected: "2025-01-01T18:30:00Z",
+            zone: "Asia/Kolkata"),
+        Case(expression: "0 9 * * fri-sat", after: "2025-01-18T10:00:00Z", expected: "2025-01-24T09:00:00Z")
     ]
 
     static func date(_ text: String) -> Date { ISO8601DateFormatter().date(from: text)! }
@@ -80,7 +110,8 @@ import Testing
         let expression = try CronExpression(item.expression)
         let zone = try #require(TimeZone(identifier: item.zone))
         let next = expression.next(after: Self.date(item.after), in: zone)
-        #expect(next == Self.date(item.expected), "got \(next.map { ISO8601DateFormatter().string(from: $0) } ?? "nil")")
+        #expect(
+            next == Self.date(item.expected), "got \(next.map { ISO8601DateFormatter().string(from: $0) } ?? "nil")")
     }
 
     static let invalid: [(String, String)] = [
@@ -98,7 +129,7 @@ import Testing
         ("1,,2 * * * *", "an empty item in a list"),
         ("* * * foo *", "'foo' is not a number or a name (jan…dec)"),
         ("0 0 30 2 *", "the day of month never occurs in the chosen months"),
-        ("0 0 31 4,6 *", "never occurs"),
+        ("0 0 31 4,6 *", "never occurs")
     ]
 
     @Test(arguments: invalid)
@@ -126,25 +157,35 @@ import Testing
 
 @Suite struct ScheduledJobTests {
     @Test func slotsMissedDuringDowntimeCollapseIntoTheNewest() throws {
-        let job = ScheduledJob(name: "every-minute", schedule: try CronExpression("* * * * *"), arguments: [], summary: "", queue: ScheduledJob.queue)
+        let job = ScheduledJob(
+            name: "every-minute", schedule: try CronExpression("* * * * *"), arguments: [], summary: "",
+            queue: ScheduledJob.queue)
         let utc = TimeZone(identifier: "UTC")!
         let lastRun = CronExpressionTests.date("2025-01-18T03:00:00Z")
-        #expect(job.latestSlot(after: lastRun, notAfter: CronExpressionTests.date("2025-01-18T03:10:30Z"), in: utc)
+        #expect(
+            job.latestSlot(after: lastRun, notAfter: CronExpressionTests.date("2025-01-18T03:10:30Z"), in: utc)
                 == CronExpressionTests.date("2025-01-18T03:10:00Z"), "ten missed slots, one run")
-        #expect(job.latestSlot(after: lastRun, notAfter: CronExpressionTests.date("2025-01-18T03:00:59Z"), in: utc) == nil, "nothing due yet")
+        #expect(
+            job.latestSlot(after: lastRun, notAfter: CronExpressionTests.date("2025-01-18T03:00:59Z"), in: utc) == nil,
+            "nothing due yet")
     }
 
     @Test func theSeedJobTableWithItsDefaults() async throws {
         let configuration = try await LifeboatConfiguration.load(environment: [:], environmentFile: "/dev/null")
         let jobs = try ScheduledJob.configured(configuration)
-        #expect(jobs.map(\.name) == ["database-backup-daily", "database-backup-weekly", "database-backup-monthly",
-                                     "database-backup-verification", "database-backup-cleanup"])
+        #expect(
+            jobs.map(\.name) == [
+                "database-backup-daily", "database-backup-weekly", "database-backup-monthly",
+                "database-backup-verification", "database-backup-cleanup"
+            ])
         #expect(jobs.map(\.schedule.text) == ["0 3 * * *", "0 4 * * 0", "0 5 1 * *", "0 6 * * 0", "0 7 * * 0"])
         #expect(jobs.allSatisfy { $0.queue == "maintenance" })
-        let off = try await LifeboatConfiguration.load(environment: ["BACKUP_ENABLED": "false", "LIFEBOAT_DRILL_SCHEDULE": "0 2 * * 6"],
-                                                       environmentFile: "/dev/null")
+        let off = try await LifeboatConfiguration.load(
+            environment: ["BACKUP_ENABLED": "false", "LIFEBOAT_DRILL_SCHEDULE": "0 2 * * 6"],
+            environmentFile: "/dev/null")
         #expect(try ScheduledJob.configured(off).map(\.name) == ["runbook-drill"])
-        let bad = try await LifeboatConfiguration.load(environment: ["BACKUP_DAILY_SCHEDULE": "0 25 * * *"], environmentFile: "/dev/null")
+        let bad = try await LifeboatConfiguration.load(
+            environment: ["BACKUP_DAILY_SCHEDULE": "0 25 * * *"], environmentFile: "/dev/null")
         #expect(throws: LifeboatError.self) { try ScheduledJob.configured(bad) }
     }
 }

@@ -14,7 +14,9 @@ import Testing
         let folder = try Self.folder()
         defer { try? FileManager.default.removeItem(at: folder) }
         #expect(try DiskSpace.freeBytes(at: folder) > 0)
-        let error = #expect(throws: LifeboatError.self) { try DiskSpace.freeBytes(at: folder.appendingPathComponent("missing")) }
+        let error = #expect(throws: LifeboatError.self) {
+            try DiskSpace.freeBytes(at: folder.appendingPathComponent("missing"))
+        }
         #expect(error?.stage == "disk space")
     }
 
@@ -31,30 +33,43 @@ import Testing
         try Data(count: 20).write(to: folder.appendingPathComponent("backup_daily_20250102T000000Z.sql.gz"))
         try Data(count: 99).write(to: folder.appendingPathComponent("backup_weekly_20250103T000000Z.sql.gz"))
         let daily = DiskSpaceCheck.estimate(type: .daily, compressed: true, in: folder, databaseSize: 4242)
-        #expect(daily == .init(bytes: 20, source: "the size of the newest daily backup, backup_daily_20250102T000000Z.sql.gz"))
+        #expect(
+            daily
+                == .init(bytes: 20, source: "the size of the newest daily backup, backup_daily_20250102T000000Z.sql.gz")
+        )
         // No monthly yet: the newest backup written the same way stands in.
         let monthly = DiskSpaceCheck.estimate(type: .monthly, compressed: true, in: folder, databaseSize: 4242)
         #expect(monthly?.bytes == 99)
-        #expect(DiskSpaceCheck.estimate(type: .monthly, compressed: false, in: folder, databaseSize: 4242)?.bytes == 4242)
+        #expect(
+            DiskSpaceCheck.estimate(type: .monthly, compressed: false, in: folder, databaseSize: 4242)?.bytes == 4242)
     }
 
     @Test func refusalNamesFreeSpaceEstimateSourceAndRemedies() throws {
-        let outcome = DiskSpaceCheck.Outcome(directory: URL(fileURLWithPath: "/backups"), freeBytes: 2_000_000_000, thresholdBytes: 10_000_000_000,
-                                             estimate: .init(bytes: 5_300_000_000, source: "file_bytes in the manifest of the newest daily backup, b"))
+        let outcome = DiskSpaceCheck.Outcome(
+            directory: URL(fileURLWithPath: "/backups"), freeBytes: 2_000_000_000, thresholdBytes: 10_000_000_000,
+            estimate: .init(bytes: 5_300_000_000, source: "file_bytes in the manifest of the newest daily backup, b"))
         #expect(outcome.isLow && !outcome.fits)
         let error = try #require(DiskSpaceCheck.refusal(outcome, type: .daily))
-        #expect(error.message.contains("2.0 GB free, about 5.3 GB needed (estimated from file_bytes in the manifest of the newest daily backup, b)"))
+        #expect(
+            error.message.contains(
+                "2.0 GB free, about 5.3 GB needed (estimated from file_bytes in the manifest of the newest daily backup, b)"
+            ))
         #expect(error.message.contains("/backups"))
         #expect(error.hint?.contains("lifeboat prune") == true && error.hint?.contains("BACKUP_DIR") == true)
-        let fits = DiskSpaceCheck.Outcome(directory: outcome.directory, freeBytes: 6_000_000_000, thresholdBytes: 0, estimate: outcome.estimate)
+        let fits = DiskSpaceCheck.Outcome(
+            directory: outcome.directory, freeBytes: 6_000_000_000, thresholdBytes: 0, estimate: outcome.estimate)
         #expect(DiskSpaceCheck.refusal(fits, type: .daily) == nil)
-        #expect(DiskSpaceCheck.warning(outcome).contains("/backups has 2.0 GB free, below BACKUP_DISK_MIN_FREE_GB (10.0 GB)"))
+        #expect(
+            DiskSpaceCheck.warning(outcome).contains(
+                "/backups has 2.0 GB free, below BACKUP_DISK_MIN_FREE_GB (10.0 GB)"))
     }
 
     @Test func thresholdAcceptsDecimalGigabytes() async throws {
         func threshold(_ value: String) async throws -> Int64 {
-            try DiskSpaceCheck(configuration: try await LifeboatConfiguration.load(
-                environment: ["BACKUP_DISK_MIN_FREE_GB": value], environmentFile: "/dev/null")).thresholdBytes
+            try DiskSpaceCheck(
+                configuration: try await LifeboatConfiguration.load(
+                    environment: ["BACKUP_DISK_MIN_FREE_GB": value], environmentFile: "/dev/null")
+            ).thresholdBytes
         }
         #expect(try await threshold("0.5") == 500_000_000)
         #expect(try await threshold("10") == 10_000_000_000)

@@ -16,16 +16,18 @@ import Testing
     /// The text outside fenced code blocks, where links and headings live.
     static func prose(_ file: String) throws -> [String] {
         var inFence = false
-        return try String(contentsOf: root.appendingPathComponent(file), encoding: .utf8).components(separatedBy: "\n").filter { line in
-            if line.hasPrefix("```") { inFence.toggle(); return false }
-            return !inFence
-        }
+        return try String(contentsOf: root.appendingPathComponent(file), encoding: .utf8).components(separatedBy: "\n")
+            .filter { line in
+                if line.hasPrefix("```") { inFence.toggle(); return false }
+                return !inFence
+            }
     }
 
     /// GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens.
     static func anchor(_ heading: String) -> String {
         let text = heading.drop { $0 == "#" }.trimmingCharacters(in: .whitespaces).lowercased()
-        return String(text.compactMap { $0 == " " ? "-" : ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : nil) })
+        return String(
+            text.compactMap { $0 == " " ? "-" : ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : nil) })
     }
 
     static func anchors(_ file: String) throws -> Set<String> {
@@ -42,7 +44,8 @@ import Testing
     }
 
     @Test func readmeFitsOnAScreen() throws {
-        let lines = try String(contentsOf: Self.root.appendingPathComponent("README.md"), encoding: .utf8).components(separatedBy: "\n")
+        let lines = try String(contentsOf: Self.root.appendingPathComponent("README.md"), encoding: .utf8).components(
+            separatedBy: "\n")
         #expect(lines.count <= 401, "README.md has \(lines.count) lines: move detail into docs/ and link it")
     }
 
@@ -62,12 +65,15 @@ import Testing
                 for match in line.matches(of: link) {
                     let target = String(line[match.range]).dropFirst(2).dropLast()
                     if target.contains("://") || target.hasPrefix("mailto:") { continue }
-                    let parts = target.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+                    let parts = target.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).map(
+                        String.init)
                     let file = parts[0].isEmpty ? page : Self.resolve(parts[0], from: base)
                     let path = Self.root.appendingPathComponent(file).path
                     #expect(FileManager.default.fileExists(atPath: path), "\(page): link to \(target): no such file")
                     if parts.count == 2, file.hasSuffix(".md"), FileManager.default.fileExists(atPath: path) {
-                        #expect(try Self.anchors(file).contains(parts[1]), "\(page): link to \(target): \(file) has no such heading")
+                        #expect(
+                            try Self.anchors(file).contains(parts[1]),
+                            "\(page): link to \(target): \(file) has no such heading")
                     }
                 }
             }

@@ -54,30 +54,43 @@ import LifeboatStreams
         let tap = RowCountTap(upstream: MemorySource(Array(Self.dump.utf8), chunkSize: chunkSize))
         try tap.pipe(to: MemorySink())
         #expect(tap.tables == [.init(schema: "public", name: "notes", rows: 2)])
-        #expect(tap.objects.sequences == [
-            .init(schema: "public", name: "orders_id_seq", lastValue: 60, isCalled: true),
-            .init(schema: "Sales Dept", name: "Order Items_id_seq", lastValue: 1, isCalled: false),
-            .init(schema: "public", name: "it's_seq", lastValue: -5, isCalled: true),
-        ])
-        #expect(tap.objects.materializedViews == [
-            .init(schema: "public", name: "order_counts", populated: true),
-            .init(schema: "Sales Dept", name: "never filled", populated: false),
-        ])
+        #expect(
+            tap.objects.sequences == [
+                .init(schema: "public", name: "orders_id_seq", lastValue: 60, isCalled: true),
+                .init(schema: "Sales Dept", name: "Order Items_id_seq", lastValue: 1, isCalled: false),
+                .init(schema: "public", name: "it's_seq", lastValue: -5, isCalled: true)
+            ])
+        #expect(
+            tap.objects.materializedViews == [
+                .init(schema: "public", name: "order_counts", populated: true),
+                .init(schema: "Sales Dept", name: "never filled", populated: false)
+            ])
         // 16600 was created and never written: an empty object.
         let expected = DumpObjectScanner.LargeObjects.summarise([
             (oid: 16400, sha256: Self.digest(Self.longBytes)),
             (oid: 16500, sha256: Self.digest(Array("a lllarge ".utf8))),
-            (oid: 16600, sha256: Self.digest([])),
+            (oid: 16600, sha256: Self.digest([]))
         ])
         #expect(tap.objects.largeObjects == expected)
         #expect(expected.count == 3)
     }
 
     @Test func aChangedByteOrOidChangesTheChecksum() {
-        let base = DumpObjectScanner.LargeObjects.summarise([(oid: 1, sha256: Self.digest([1])), (oid: 2, sha256: Self.digest([2]))])
-        #expect(DumpObjectScanner.LargeObjects.summarise([(oid: 2, sha256: Self.digest([2])), (oid: 1, sha256: Self.digest([1]))]) == base)
-        #expect(DumpObjectScanner.LargeObjects.summarise([(oid: 1, sha256: Self.digest([1])), (oid: 2, sha256: Self.digest([3]))]) != base)
-        #expect(DumpObjectScanner.LargeObjects.summarise([(oid: 1, sha256: Self.digest([1])), (oid: 3, sha256: Self.digest([2]))]) != base)
+        let base = DumpObjectScanner.LargeObjects.summarise([
+            (oid: 1, sha256: Self.digest([1])), (oid: 2, sha256: Self.digest([2]))
+        ])
+        #expect(
+            DumpObjectScanner.LargeObjects.summarise([
+                (oid: 2, sha256: Self.digest([2])), (oid: 1, sha256: Self.digest([1]))
+            ]) == base)
+        #expect(
+            DumpObjectScanner.LargeObjects.summarise([
+                (oid: 1, sha256: Self.digest([1])), (oid: 2, sha256: Self.digest([3]))
+            ]) != base)
+        #expect(
+            DumpObjectScanner.LargeObjects.summarise([
+                (oid: 1, sha256: Self.digest([1])), (oid: 3, sha256: Self.digest([2]))
+            ]) != base)
     }
 
     static func manifest() -> BackupManifest {
@@ -88,11 +101,16 @@ import LifeboatStreams
     /// A manifest written before these fields loads with none of them, and nothing is compared.
     @Test func anOldManifestLoadsAndChecksNothingNew() throws {
         var json = try JSONSerialization.jsonObject(with: Data(Self.manifest().encoded())) as! [String: Any]
-        for key in ["large_objects", "sequences", "materialized_views", "database_properties"] { json.removeValue(forKey: key) }
+        for key in ["large_objects", "sequences", "materialized_views", "database_properties"] {
+            json.removeValue(forKey: key)
+        }
         let old = try BackupManifest.decode(try JSONSerialization.data(withJSONObject: json))
-        #expect(old.largeObjects == nil && old.sequences == nil && old.materializedViews == nil && old.databaseProperties == nil)
-        let reading = ObjectValidator.Reading(largeObjects: .init(count: 9, sha256: "x"), sequences: [:], materializedViews: ["public.v": false],
-                                              properties: nil)
+        #expect(
+            old.largeObjects == nil && old.sequences == nil && old.materializedViews == nil
+                && old.databaseProperties == nil)
+        let reading = ObjectValidator.Reading(
+            largeObjects: .init(count: 9, sha256: "x"), sequences: [:], materializedViews: ["public.v": false],
+            properties: nil)
         #expect(ObjectValidator.differences(old, reading).isEmpty)
         #expect(ObjectValidator.summary(old) == "")
     }
@@ -103,10 +121,11 @@ import LifeboatStreams
         manifest.largeObjects = .init(count: 2, sha256: "ab")
         manifest.sequences = [.init(schema: "public", name: "orders_id_seq", lastValue: 60, isCalled: true)]
         manifest.materializedViews = [.init(schema: "public", name: "order_counts", populated: true)]
-        manifest.databaseProperties = .init(ClusterGlobals.DatabaseProperties(
-            owner: "app_owner", encoding: "UTF8", collate: "C", ctype: "C", iculocale: nil, comment: "it's 100%",
-            acl: [.init(grantee: "app_reader", privilege: "CONNECT", grantable: false)], settings: ["work_mem=8MB"],
-            roleSettings: ["app_reader": ["statement_timeout=5s"]]))
+        manifest.databaseProperties = .init(
+            ClusterGlobals.DatabaseProperties(
+                owner: "app_owner", encoding: "UTF8", collate: "C", ctype: "C", iculocale: nil, comment: "it's 100%",
+                acl: [.init(grantee: "app_reader", privilege: "CONNECT", grantable: false)], settings: ["work_mem=8MB"],
+                roleSettings: ["app_reader": ["statement_timeout=5s"]]))
         let read = try BackupManifest.decode(try manifest.encoded())
         #expect(read == manifest)
         #expect(read.databaseProperties?.properties.roleSettings == ["app_reader": ["statement_timeout=5s"]])
@@ -115,16 +134,21 @@ import LifeboatStreams
     @Test func differencesNameTheObjectAndBothValues() throws {
         var manifest = Self.manifest()
         manifest.largeObjects = .init(count: 2, sha256: "ab")
-        manifest.sequences = [.init(schema: "public", name: "orders_id_seq", lastValue: 60, isCalled: true),
-                              .init(schema: "public", name: "gone_seq", lastValue: 1, isCalled: false)]
+        manifest.sequences = [
+            .init(schema: "public", name: "orders_id_seq", lastValue: 60, isCalled: true),
+            .init(schema: "public", name: "gone_seq", lastValue: 1, isCalled: false)
+        ]
         manifest.materializedViews = [.init(schema: "public", name: "order_counts", populated: true)]
-        let properties = ClusterGlobals.DatabaseProperties(owner: "app_owner", encoding: "UTF8", collate: "C", ctype: "C", iculocale: nil,
-                                                           comment: nil, acl: nil, settings: ["work_mem=8MB", "search_path=public"])
+        let properties = ClusterGlobals.DatabaseProperties(
+            owner: "app_owner", encoding: "UTF8", collate: "C", ctype: "C", iculocale: nil,
+            comment: nil, acl: nil, settings: ["work_mem=8MB", "search_path=public"])
         manifest.databaseProperties = .init(properties)
         var live = properties
         live.settings = ["search_path=public", "work_mem=8MB"]  // order alone is no difference
-        var reading = ObjectValidator.Reading(largeObjects: .init(count: 2, sha256: "ab"), sequences: ["public.orders_id_seq": (60, true), "public.gone_seq": (1, false)],
-                                              materializedViews: ["public.order_counts": true], properties: live)
+        var reading = ObjectValidator.Reading(
+            largeObjects: .init(count: 2, sha256: "ab"),
+            sequences: ["public.orders_id_seq": (60, true), "public.gone_seq": (1, false)],
+            materializedViews: ["public.order_counts": true], properties: live)
         #expect(ObjectValidator.differences(manifest, reading).isEmpty)
 
         reading.largeObjects = .init(count: 1, sha256: "cd")
@@ -134,13 +158,14 @@ import LifeboatStreams
         live.settings = ["search_path=public"]
         reading.properties = live
         let found = ObjectValidator.differences(manifest, reading).map(\.description)
-        #expect(found == [
-            "large objects (all): the backup has 2 (checksum ab), the database 1 (checksum cd)",
-            "sequence public.orders_id_seq: the backup has 60, the database 75",
-            "sequence public.gone_seq: the backup has 1 (not yet called), the database missing",
-            "materialized view public.order_counts: the backup has populated, the database not populated",
-            "database property LC_COLLATE: the backup has C, the database en_US.UTF-8",
-            "database property setting work_mem: the backup has 8MB, the database unset",
-        ])
+        #expect(
+            found == [
+                "large objects (all): the backup has 2 (checksum ab), the database 1 (checksum cd)",
+                "sequence public.orders_id_seq: the backup has 60, the database 75",
+                "sequence public.gone_seq: the backup has 1 (not yet called), the database missing",
+                "materialized view public.order_counts: the backup has populated, the database not populated",
+                "database property LC_COLLATE: the backup has C, the database en_US.UTF-8",
+                "database property setting work_mem: the backup has 8MB, the database unset"
+            ])
     }
 }

@@ -58,7 +58,7 @@ import Testing
         "16 other SELECT pg_catalog.setval('public.s', 3, true);",
         "19 index(table: \"public.\\\"My Table\\\"\") CREATE UNIQUE INDEX \"idx\" ON ONLY public.\"My Table\" USING btree (id);",
         "20 index(table: \"public.t\") ALTER TABLE ONLY public.t",
-        "22 other ALTER TABLE ONLY public.t",
+        "22 other ALTER TABLE ONLY public.t"
     ]
 
     static func split(chunkSize: Int) throws -> [String] {

@@ -8,13 +8,15 @@ typealias CoreExitStatus = LifeboatCore.ExitStatus
 /// The one error → exit-code mapping, held against the README's "Exit codes" tables (which
 /// users and scripts read) and against the command line (which must not pick codes itself).
 @Suite struct ExitStatusTableTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
 
     /// The `| code | meaning |` rows of each table in the README's "## Exit codes" section.
     static func readmeTables() throws -> [[(code: Int32, meaning: String)]] {
         let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
-        let section = try #require(readme.components(separatedBy: "\n## Exit codes\n").dropFirst().first,
-                                   "README.md has no '## Exit codes' section")
+        let section = try #require(
+            readme.components(separatedBy: "\n## Exit codes\n").dropFirst().first,
+            "README.md has no '## Exit codes' section")
         var tables: [[(code: Int32, meaning: String)]] = []
         var current: [(code: Int32, meaning: String)]?
         for line in section.components(separatedBy: "\n").prefix(while: { !$0.hasPrefix("## ") }) {
@@ -23,8 +25,11 @@ typealias CoreExitStatus = LifeboatCore.ExitStatus
                 current = nil
                 continue
             }
-            let cells = line.split(separator: "|", maxSplits: 2, omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-            guard cells.count == 3, let code = Int32(cells[1]) else { current = current ?? []; continue }  // header, separator
+            let cells = line.split(separator: "|", maxSplits: 2, omittingEmptySubsequences: false).map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }
+            // header, separator
+            guard cells.count == 3, let code = Int32(cells[1]) else { current = current ?? []; continue }
             current = (current ?? []) + [(code, cells[2].trimmingCharacters(in: CharacterSet(charactersIn: "| ")))]
         }
         if let table = current { tables.append(table) }
@@ -33,23 +38,34 @@ typealias CoreExitStatus = LifeboatCore.ExitStatus
 
     @Test func readmeListsEveryCodeInOrderWithItsMeaning() throws {
         let tables = try Self.readmeTables()
-        try #require(tables.count == 2, "README 'Exit codes' should hold two tables (all commands, then diff): found \(tables.count)")
-        #expect(tables[0].map(\.code) == CoreExitStatus.allCases.map(\.rawValue),
-                "README's exit codes differ from ExitStatus: edit README.md's '## Exit codes' table or ExitStatus.swift so they agree")
+        try #require(
+            tables.count == 2,
+            "README 'Exit codes' should hold two tables (all commands, then diff): found \(tables.count)")
+        #expect(
+            tables[0].map(\.code) == CoreExitStatus.allCases.map(\.rawValue),
+            "README's exit codes differ from ExitStatus: edit README.md's '## Exit codes' table or ExitStatus.swift so they agree"
+        )
         for (row, status) in zip(tables[0], CoreExitStatus.allCases) {
-            #expect(row.meaning.hasPrefix(status.summary), "README row \(row.code) should begin with '\(status.summary)': \(row.meaning)")
+            #expect(
+                row.meaning.hasPrefix(status.summary),
+                "README row \(row.code) should begin with '\(status.summary)': \(row.meaning)")
         }
-        #expect(tables[1].map(\.code) == DiffExitStatus.allCases.map(\.rawValue), "README's diff table differs from DiffExitStatus")
+        #expect(
+            tables[1].map(\.code) == DiffExitStatus.allCases.map(\.rawValue),
+            "README's diff table differs from DiffExitStatus")
         for (row, status) in zip(tables[1], DiffExitStatus.allCases) {
-            #expect(row.meaning.hasPrefix(status.summary), "README diff row \(row.code) should begin with '\(status.summary)': \(row.meaning)")
+            #expect(
+                row.meaning.hasPrefix(status.summary),
+                "README diff row \(row.code) should begin with '\(status.summary)': \(row.meaning)")
         }
     }
 
     struct Unknown: Error {}
 
     @Test(arguments: [
-        (LifeboatError.Category.failed, CoreExitStatus.failed), (.configuration, .configuration), (.badBackup, .badBackup),
-        (.servicesDown, .servicesDown), (.refused, .preflightRefused),
+        (LifeboatError.Category.failed, CoreExitStatus.failed), (.configuration, .configuration),
+        (.badBackup, .badBackup),
+        (.servicesDown, .servicesDown), (.refused, .preflightRefused)
     ])
     func lifeboatErrorsMapByCategory(category: LifeboatError.Category, status: CoreExitStatus) {
         let error = LifeboatError(stage: "test", message: "m", category: category)
@@ -68,9 +84,13 @@ typealias CoreExitStatus = LifeboatCore.ExitStatus
     }
 
     @Test func diffKeepsABadManifestAndCallsEveryOtherFailureTrouble() {
-        #expect(DiffExitStatus(for: LifeboatError(stage: "manifest", message: "m", category: .badBackup)) == .damagedManifest)
+        #expect(
+            DiffExitStatus(for: LifeboatError(stage: "manifest", message: "m", category: .badBackup))
+                == .damagedManifest)
         #expect(DiffExitStatus(for: LifeboatError(stage: "connect", message: "m")) == .couldNotCompare)
-        #expect(DiffExitStatus(for: LifeboatError(stage: "config", message: "m", category: .configuration)) == .couldNotCompare)
+        #expect(
+            DiffExitStatus(for: LifeboatError(stage: "config", message: "m", category: .configuration))
+                == .couldNotCompare)
         #expect(DiffExitStatus(for: Unknown()) == .couldNotCompare)
         #expect(CommandVerdict(diff: .different).code == 1)
     }
@@ -78,7 +98,8 @@ typealias CoreExitStatus = LifeboatCore.ExitStatus
     /// Acceptance: commands throw, and only `Lifeboat.main` turns a verdict into an `ExitCode`.
     @Test func onlyTheMainPicksAnExitCode() throws {
         let folder = Self.root.appendingPathComponent("Sources/lifeboat")
-        let files = try #require(FileManager.default.enumerator(atPath: folder.path)).compactMap { $0 as? String }.filter { $0.hasSuffix(".swift") }
+        let files = try #require(FileManager.default.enumerator(atPath: folder.path)).compactMap { $0 as? String }
+            .filter { $0.hasSuffix(".swift") }
         var sites: [String] = []
         for file in files {
             let text = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
@@ -86,7 +107,8 @@ typealias CoreExitStatus = LifeboatCore.ExitStatus
                 sites.append("\(file):\(number + 1)")
             }
         }
-        #expect(sites.count == 1 && sites.first?.hasPrefix("Lifeboat.swift:") == true,
-                "throw a typed error (LifeboatError with a category, or CommandVerdict) instead of ExitCode: \(sites)")
+        #expect(
+            sites.count == 1 && sites.first?.hasPrefix("Lifeboat.swift:") == true,
+            "throw a typed error (LifeboatError with a category, or CommandVerdict) instead of ExitCode: \(sites)")
     }
 }

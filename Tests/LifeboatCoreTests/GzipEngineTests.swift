@@ -15,7 +15,9 @@ import LifeboatStreams
 
     static func compress(_ input: [UInt8], level: Int32, blockSize: Int = 512 * 1024) throws -> [UInt8] {
         let sink = MemorySink()
-        try ParallelGzipCompressor(upstream: MemorySource(input, chunkSize: 100_000), level: level, workers: 2, blockSize: blockSize).pipe(to: sink)
+        try ParallelGzipCompressor(
+            upstream: MemorySource(input, chunkSize: 100_000), level: level, workers: 2, blockSize: blockSize
+        ).pipe(to: sink)
         return sink.bytes
     }
 
@@ -40,9 +42,12 @@ import LifeboatStreams
 
     @Test func levelBandsPickTheDocumentedEngines() {
         let engines = (1...9).map { GzipMemberEngine(compressionLevel: Int32($0)) }
-        #expect(engines == [.isal(level: 1), .libdeflate(level: 1), .libdeflate(level: 1),
-                            .libdeflate(level: 7), .libdeflate(level: 7), .libdeflate(level: 7), .libdeflate(level: 7),
-                            .libdeflate(level: 8), .libdeflate(level: 8)])
+        #expect(
+            engines == [
+                .isal(level: 1), .libdeflate(level: 1), .libdeflate(level: 1),
+                .libdeflate(level: 7), .libdeflate(level: 7), .libdeflate(level: 7), .libdeflate(level: 7),
+                .libdeflate(level: 8), .libdeflate(level: 8)
+            ])
     }
 
     /// BACKUP_COMPRESSION_LEVEL keeps zlib's meaning: at every level the file is no larger
@@ -86,7 +91,9 @@ import LifeboatStreams
         for cut in [members.count / 2, members.count - 3, 10] {
             let error = Self.gunzipError(Array(members[..<cut]))
             #expect(error?.stage == .gunzip && error?.damagedData == true)
-            #expect(error?.message.contains("ends early (truncated file)") == true, "cut at \(cut): \(String(describing: error))")
+            #expect(
+                error?.message.contains("ends early (truncated file)") == true,
+                "cut at \(cut): \(String(describing: error))")
         }
     }
 
@@ -109,7 +116,8 @@ import LifeboatStreams
     @Test func notGzipIsRefused() {
         let error = Self.gunzipError(Array("COPY public.actor FROM stdin;\n".utf8))
         #expect(error?.message.contains("incorrect header check") == true, "\(String(describing: error))")
-        let garbageAfterMembers = Self.gunzipError((try? Self.compress(Array("x".utf8), level: 6)).map { $0 + Array("junk".utf8) } ?? [])
+        let garbageAfterMembers = Self.gunzipError(
+            (try? Self.compress(Array("x".utf8), level: 6)).map { $0 + Array("junk".utf8) } ?? [])
         #expect(garbageAfterMembers?.damagedData == true)
         #expect(Self.gunzipError([])?.message.contains("empty") == true)
     }
@@ -120,7 +128,8 @@ import LifeboatStreams
         let plainSize = 64 * 1024 * 1024
         // zlib's -9 reaches deflate's limit (about 1030:1); the member need not be ours.
         let compressed = MemorySink()
-        try GzipCompressor(upstream: MemorySource([UInt8](repeating: 0, count: plainSize)), level: 9).pipe(to: compressed)
+        try GzipCompressor(upstream: MemorySource([UInt8](repeating: 0, count: plainSize)), level: 9).pipe(
+            to: compressed)
         let member = compressed.bytes
         #expect(member.count * 1000 < plainSize)
         final class Measuring: ByteSink {

@@ -11,8 +11,10 @@ import Testing
         var lastError: (any Error)?
         for _ in 0..<20 {
             do {
-                let listener = try MetricsListener(address: MetricsListenAddress(host: "127.0.0.1", port: Int.random(in: 20_000...60_000)),
-                                                   readTimeout: readTimeout) { "lifeboat_up 1\n" }
+                let listener = try MetricsListener(
+                    address: MetricsListenAddress(host: "127.0.0.1", port: Int.random(in: 20_000...60_000)),
+                    readTimeout: readTimeout
+                ) { "lifeboat_up 1\n" }
                 listener.start()
                 return listener
             } catch { lastError = error }
@@ -28,7 +30,9 @@ import Testing
         address.sin_port = in_port_t(UInt16(listener.address.port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         try #require(connected == 0, "connect: \(String(cString: strerror(errno)))")
         var wait = timeval(tv_sec: bound, tv_usec: 0)
@@ -91,12 +95,16 @@ import Testing
         #expect(response.hasPrefix("HTTP/1.1 431"), "\(response.prefix(200))")
     }
 
-    @Test(arguments: [
-        ([:], nil),
-        (["LIFEBOAT_METRICS_PORT": "9187"], MetricsListenAddress(host: "127.0.0.1", port: 9187)),
-        (["LIFEBOAT_METRICS_PORT": "9187", "LIFEBOAT_METRICS_LISTEN": "0.0.0.0:9300"], MetricsListenAddress(host: "0.0.0.0", port: 9300)),
-        (["LIFEBOAT_METRICS_LISTEN": "[::1]:9301"], MetricsListenAddress(host: "::1", port: 9301)),
-    ] as [([String: String], MetricsListenAddress?)])
+    @Test(
+        arguments: [
+            ([:], nil),
+            (["LIFEBOAT_METRICS_PORT": "9187"], MetricsListenAddress(host: "127.0.0.1", port: 9187)),
+            (
+                ["LIFEBOAT_METRICS_PORT": "9187", "LIFEBOAT_METRICS_LISTEN": "0.0.0.0:9300"],
+                MetricsListenAddress(host: "0.0.0.0", port: 9300)
+            ),
+            (["LIFEBOAT_METRICS_LISTEN": "[::1]:9301"], MetricsListenAddress(host: "::1", port: 9301))
+        ] as [([String: String], MetricsListenAddress?)])
     func listensOnLoopbackUnlessTold(environment: [String: String], expected: MetricsListenAddress?) async throws {
         let configuration = try await LifeboatConfiguration.load(environment: environment, environmentFile: nil)
         #expect(try MetricsListenAddress.configured(configuration) == expected)
@@ -104,7 +112,8 @@ import Testing
 
     @Test(arguments: ["9187", "host", "host:0", "host:99999", ":9187", "[::1]9187"])
     func aMalformedListenAddressIsAConfigurationError(text: String) async throws {
-        let configuration = try await LifeboatConfiguration.load(environment: ["LIFEBOAT_METRICS_LISTEN": text], environmentFile: nil)
+        let configuration = try await LifeboatConfiguration.load(
+            environment: ["LIFEBOAT_METRICS_LISTEN": text], environmentFile: nil)
         #expect(throws: LifeboatError.self) { try MetricsListenAddress.configured(configuration) }
     }
 }

@@ -37,8 +37,11 @@ import Testing
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lb-metrics-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
         let textfile = MetricsTextfile(path: folder.appendingPathComponent("lifeboat.prom").path)
-        textfile.update { $0.drills["weekly-drill"] = .init(at: Date(timeIntervalSince1970: 1_737_169_200), rtoSeconds: 41.5, rpoSeconds: 7200,
-                                                           downtimeSeconds: 0, objectivesMet: ["rto": false, "rpo": true]) }
+        textfile.update {
+            $0.drills["weekly-drill"] = .init(
+                at: Date(timeIntervalSince1970: 1_737_169_200), rtoSeconds: 41.5, rpoSeconds: 7200,
+                downtimeSeconds: 0, objectivesMet: ["rto": false, "rpo": true])
+        }
         let text = try String(contentsOf: textfile.url, encoding: .utf8)
         #expect(text.contains(#"lifeboat_drill_rto_seconds{runbook="weekly-drill"} 41.5"#), "\(text)")
         #expect(text.contains(#"lifeboat_drill_rpo_seconds{runbook="weekly-drill"} 7200"#))
@@ -49,7 +52,8 @@ import Testing
     }
 
     @Test func aLedgerFromBeforeDrillsReadsWithItsCounts() throws {
-        let old = #"{"backups":{},"diskFreeBytes":{},"runbookRuns":{"a\u001Fdrill\u001Fsucceeded":3},"uploads":{"bytes":0,"failed":0,"succeeded":0},"verifications":{},"webhookFailures":2}"#
+        let old =
+            #"{"backups":{},"diskFreeBytes":{},"runbookRuns":{"a\u001Fdrill\u001Fsucceeded":3},"uploads":{"bytes":0,"failed":0,"succeeded":0},"verifications":{},"webhookFailures":2}"#
         let ledger = try JSONDecoder().decode(MetricsLedger.self, from: Data(old.utf8))
         #expect(ledger.webhookFailures == 2 && ledger.runbookRuns.values.first == 3 && ledger.drills.isEmpty)
     }

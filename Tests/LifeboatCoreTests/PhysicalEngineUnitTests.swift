@@ -12,11 +12,14 @@ struct PhysicalEngineUnitTests {
         return try Data(contentsOf: url)
     }
 
-    static func settings(stanza: String = "lifeboat", config: String? = "/etc/pgbackrest/pgbackrest.conf",
-                         data: String? = nil, walMaxAge: TimeInterval = 900) -> PhysicalEngineSettings {
+    static func settings(
+        stanza: String = "lifeboat", config: String? = "/etc/pgbackrest/pgbackrest.conf",
+        data: String? = nil, walMaxAge: TimeInterval = 900
+    ) -> PhysicalEngineSettings {
         // Ourselves, so no runuser prefix appears in hints.
-        PhysicalEngineSettings(stanza: stanza, configPath: config, dataDirectory: data, runAs: RunAsUser(user: RunAsUser.currentUser),
-                               walMaxAge: walMaxAge)
+        PhysicalEngineSettings(
+            stanza: stanza, configPath: config, dataDirectory: data, runAs: RunAsUser(user: RunAsUser.currentUser),
+            walMaxAge: walMaxAge)
     }
 
     static func configuration(_ values: [String: String]) async throws -> LifeboatConfiguration {
@@ -58,12 +61,16 @@ struct PhysicalEngineUnitTests {
         #expect(stanza.newest()?.label == diff.label)
         #expect(stanza.newest([.full])?.label == full.label)
         #expect(stanza.newest([.incr]) == nil)
-        #expect(stanza.currentArchive == PgBackRestInfo.ArchiveRange(id: "15-1", min: "000000010000000000000001",
-                                                                      max: "000000010000000000000005", pgVersion: "15"))
+        #expect(
+            stanza.currentArchive
+                == PgBackRestInfo.ArchiveRange(
+                    id: "15-1", min: "000000010000000000000001",
+                    max: "000000010000000000000005", pgVersion: "15"))
     }
 
     @Test func aStanzaWithoutBackupsIsReadableAndEmpty() throws {
-        let stanza = try #require(try PgBackRestInfo.decode(try Self.fixture("info-no-backups.json")).stanza("lifeboat"))
+        let stanza = try #require(
+            try PgBackRestInfo.decode(try Self.fixture("info-no-backups.json")).stanza("lifeboat"))
         #expect(stanza.status.code == 2)
         #expect(stanza.isReadable)
         #expect(stanza.backups.isEmpty)
@@ -98,7 +105,9 @@ struct PhysicalEngineUnitTests {
         let stanza = try #require(try PgBackRestInfo.decode(try Self.fixture("info-full-diff.json")).stanza("lifeboat"))
         let archived = Date(timeIntervalSince1970: 1_795_630_000)
         let window = WALWindow(stanza: stanza, lastArchivedTime: archived)
-        #expect(window.from == Date(timeIntervalSince1970: 1_795_626_703), "a target before the full backup became consistent cannot be reached")
+        #expect(
+            window.from == Date(timeIntervalSince1970: 1_795_626_703),
+            "a target before the full backup became consistent cannot be reached")
         #expect(window.to == archived)
         #expect(window.oldestBackup == "20261125-171140F")
         #expect(window.archiveMax == "000000010000000000000005")
@@ -110,31 +119,44 @@ struct PhysicalEngineUnitTests {
     // MARK: pgBackRest's errors
 
     @Test func parsesPgBackRestsErrorAndHintLines() {
-        let message = PgBackRestMessage.parse("""
+        let message = PgBackRestMessage.parse(
+            """
             WARN: something harmless
             ERROR: [037]: check command requires option: pg1-path
                    HINT: does this stanza exist?
             """)
-        #expect(message == PgBackRestMessage(code: 37, text: "check command requires option: pg1-path", hint: "does this stanza exist?"))
+        #expect(
+            message
+                == PgBackRestMessage(
+                    code: 37, text: "check command requires option: pg1-path", hint: "does this stanza exist?"))
         #expect(PgBackRestMessage.parse("no error here") == nil)
     }
 
     @Test func knownFailuresGetHintsThatSayWhatToDo() {
         let pgbackrest = PgBackRest(settings: Self.settings(stanza: "nosuch"))
         func failure(_ stderr: String, status: Int32) -> LifeboatError {
-            pgbackrest.failure("check", CapturedCommand.Output(command: [], exitStatus: status, signal: nil, timedOut: false, cancelled: false,
-                                                               stdout: "", stderr: stderr))
+            pgbackrest.failure(
+                "check",
+                CapturedCommand.Output(
+                    command: [], exitStatus: status, signal: nil, timedOut: false, cancelled: false,
+                    stdout: "", stderr: stderr))
         }
-        let noStanza = failure("ERROR: [037]: check command requires option: pg1-path\n       HINT: does this stanza exist?\n", status: 37)
+        let noStanza = failure(
+            "ERROR: [037]: check command requires option: pg1-path\n       HINT: does this stanza exist?\n", status: 37)
         #expect(noStanza.category == .configuration)
-        #expect(noStanza.message.contains("pgbackrest check failed (exit status 37) [037]: check command requires option: pg1-path"))
+        #expect(
+            noStanza.message.contains(
+                "pgbackrest check failed (exit status 37) [037]: check command requires option: pg1-path"))
         #expect(noStanza.hint?.contains("no [nosuch] section") == true)
         #expect(noStanza.hint?.contains("does this stanza exist?") == true, "pgBackRest's own hint is kept")
 
         let archive = failure("ERROR: [068]: archive_command 'false' must contain pgbackrest\n", status: 68)
-        #expect(archive.hint?.contains("pgbackrest --config=/etc/pgbackrest/pgbackrest.conf --stanza=nosuch archive-push %p") == true)
+        #expect(
+            archive.hint?.contains(
+                "pgbackrest --config=/etc/pgbackrest/pgbackrest.conf --stanza=nosuch archive-push %p") == true)
 
-        let notCreated = failure("""
+        let notCreated = failure(
+            """
             ERROR: [055]: unable to load info file '/repo/backup/nosuch/backup.info' or '/repo/backup/nosuch/backup.info.copy':
                    FileMissingError: unable to open missing file '/repo/backup/nosuch/backup.info' for read
                    HINT: backup.info cannot be opened and is required to perform a backup.
@@ -186,10 +208,15 @@ struct PhysicalEngineUnitTests {
         let command = Self.finding(findings, "archive_command")
         #expect(command?.level == .failed)
         #expect(command?.message == "archive_command is 'false', which does not push WAL to pgBackRest")
-        #expect(command?.hint?.contains("ALTER SYSTEM SET archive_command = 'pgbackrest --config=/etc/pgbackrest/pgbackrest.conf --stanza=lifeboat archive-push %p'") == true)
+        #expect(
+            command?.hint?.contains(
+                "ALTER SYSTEM SET archive_command = 'pgbackrest --config=/etc/pgbackrest/pgbackrest.conf --stanza=lifeboat archive-push %p'"
+            ) == true)
         let wal = Self.finding(findings, "wal archive")
         #expect(wal?.level == .failed)
-        #expect(wal?.message.contains("archive_command is failing: WAL segment 00000001000000000000000A could not be archived") == true)
+        #expect(
+            wal?.message.contains(
+                "archive_command is failing: WAL segment 00000001000000000000000A could not be archived") == true)
         #expect(wal?.message.contains("3 failures counted") == true)
         #expect(wal?.hint?.contains("archive command failed") == true)
     }
@@ -209,8 +236,13 @@ struct PhysicalEngineUnitTests {
         status.oldestReadySince = status.serverTime.addingTimeInterval(-1200)
         let stale = Self.finding(ArchiveFindings.assess(status, settings: Self.settings(walMaxAge: 900)), "wal archive")
         #expect(stale?.level == .failed)
-        #expect(stale?.message.contains("WAL archive is stale: 4 finished segments wait to be archived, the oldest for 20m (LIFEBOAT_WAL_MAX_AGE is 15m)") == true)
-        #expect(Self.finding(ArchiveFindings.assess(status, settings: Self.settings(walMaxAge: 3600)), "wal archive")?.level == .ok)
+        #expect(
+            stale?.message.contains(
+                "WAL archive is stale: 4 finished segments wait to be archived, the oldest for 20m (LIFEBOAT_WAL_MAX_AGE is 15m)"
+            ) == true)
+        #expect(
+            Self.finding(ArchiveFindings.assess(status, settings: Self.settings(walMaxAge: 3600)), "wal archive")?.level
+                == .ok)
     }
 
     @Test func withoutTheStatusFolderAnOldLastArchiveIsOnlyAWarning() {
@@ -237,12 +269,16 @@ struct PhysicalEngineUnitTests {
         status.archiveTimeoutSeconds = 0
         status.dataDirectory = "/var/lib/postgresql/15/main"
         let mismatched = ArchiveFindings.assess(status, settings: Self.settings(data: "/srv/pg"))
-        #expect(Self.finding(mismatched, "archive_command")?.message == "archive_command pushes to stanza 'other', not to PGBACKREST_STANZA 'lifeboat'")
+        #expect(
+            Self.finding(mismatched, "archive_command")?.message
+                == "archive_command pushes to stanza 'other', not to PGBACKREST_STANZA 'lifeboat'")
         #expect(Self.finding(mismatched, "archive_timeout")?.level == .warning)
         #expect(Self.finding(mismatched, "data_directory")?.level == .failed)
     }
 
-    @Test(arguments: [("900", 900.0), ("90s", 90), ("15m", 900), ("1h", 3600), ("1.5h", 5400), ("1d", 86400), ("250ms", 0.25)])
+    @Test(arguments: [
+        ("900", 900.0), ("90s", 90), ("15m", 900), ("1h", 3600), ("1.5h", 5400), ("1d", 86400), ("250ms", 0.25)
+    ])
     func walMaxAgeAcceptsSecondsAndUnits(text: String, seconds: Double) {
         #expect(PhysicalEngineSettings.parseDuration(text) == seconds)
     }
@@ -263,11 +299,14 @@ struct PhysicalEngineUnitTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let conf = folder.appendingPathComponent("pgbackrest.conf").path
         try "[global]\n".write(toFile: conf, atomically: true, encoding: .utf8)
-        let settings = try #require(try PhysicalEngineSettings.configured(try await Self.configuration([
-            "LIFEBOAT_PHYSICAL_ENGINE": "pgbackrest", "PGBACKREST_STANZA": "main", "PGBACKREST_CONFIG": conf,
-            "LIFEBOAT_PG_DATA": "/var/lib/postgresql/15/main", "LIFEBOAT_PG_USER": RunAsUser.currentUser,
-            "LIFEBOAT_WAL_MAX_AGE": "5m", "LIFEBOAT_PG_SERVICE": "systemd", "LIFEBOAT_PG_SYSTEMD_UNIT": "postgresql@15-main",
-        ])))
+        let settings = try #require(
+            try PhysicalEngineSettings.configured(
+                try await Self.configuration([
+                    "LIFEBOAT_PHYSICAL_ENGINE": "pgbackrest", "PGBACKREST_STANZA": "main", "PGBACKREST_CONFIG": conf,
+                    "LIFEBOAT_PG_DATA": "/var/lib/postgresql/15/main", "LIFEBOAT_PG_USER": RunAsUser.currentUser,
+                    "LIFEBOAT_WAL_MAX_AGE": "5m", "LIFEBOAT_PG_SERVICE": "systemd",
+                    "LIFEBOAT_PG_SYSTEMD_UNIT": "postgresql@15-main"
+                ])))
         #expect(settings.stanza == "main")
         #expect(settings.configPath == conf)
         #expect(settings.binary == "pgbackrest")
@@ -282,17 +321,46 @@ struct PhysicalEngineUnitTests {
         (["LIFEBOAT_PHYSICAL_ENGINE": "barman"], "LIFEBOAT_PHYSICAL_ENGINE is 'barman'"),
         (["LIFEBOAT_PHYSICAL_ENGINE": "pgbackrest"], "PGBACKREST_STANZA is not set"),
         (["LIFEBOAT_PHYSICAL_ENGINE": "pgbackrest", "PGBACKREST_STANZA": "a b"], "PGBACKREST_STANZA is 'a b'"),
-        (["LIFEBOAT_PHYSICAL_ENGINE": "pgbackrest", "PGBACKREST_STANZA": "main", "PGBACKREST_CONFIG": "/nonexistent/pgbackrest.conf"],
-         "PGBACKREST_CONFIG is '/nonexistent/pgbackrest.conf', which is not a file"),
-        (["LIFEBOAT_PHYSICAL_ENGINE": "pgbackrest", "PGBACKREST_STANZA": "main", "LIFEBOAT_PG_DATA": "relative/dir"], "LIFEBOAT_PG_DATA is 'relative/dir'"),
-        (["LIFEBOAT_PHYSICAL_ENGINE": "pgbackrest", "PGBACKREST_STANZA": "main", "LIFEBOAT_WAL_MAX_AGE": "soon"], "LIFEBOAT_WAL_MAX_AGE is 'soon'"),
-        (["LIFEBOAT_PHYSICAL_ENGINE": "pgbackrest", "PGBACKREST_STANZA": "main", "LIFEBOAT_PG_USER": "no-such-user-here"],
-         "LIFEBOAT_PG_USER is 'no-such-user-here', which is not a user"),
-        (["LIFEBOAT_PHYSICAL_ENGINE": "pgbackrest", "PGBACKREST_STANZA": "main", "LIFEBOAT_PG_SERVICE": "systemd"], "LIFEBOAT_PG_SYSTEMD_UNIT is not set"),
-        (["LIFEBOAT_PHYSICAL_ENGINE": "pgbackrest", "PGBACKREST_STANZA": "main", "LIFEBOAT_PG_SERVICE": "command",
-          "LIFEBOAT_PG_STOP_COMMAND": "x"], "LIFEBOAT_PG_START_COMMAND is not set"),
-        (["LIFEBOAT_PHYSICAL_ENGINE": "pgbackrest", "PGBACKREST_STANZA": "main", "LIFEBOAT_PG_SERVICE": "docker"], "LIFEBOAT_PG_SERVICE is 'docker'"),
-        (["LIFEBOAT_PHYSICAL_ENGINE": "pgbackrest", "PGBACKREST_STANZA": "main", "LIFEBOAT_PG_BIN": "/nonexistent"], "LIFEBOAT_PG_BIN is '/nonexistent'"),
+        (
+            [
+                "LIFEBOAT_PHYSICAL_ENGINE": "pgbackrest", "PGBACKREST_STANZA": "main",
+                "PGBACKREST_CONFIG": "/nonexistent/pgbackrest.conf"
+            ],
+            "PGBACKREST_CONFIG is '/nonexistent/pgbackrest.conf', which is not a file"
+        ),
+        (
+            ["LIFEBOAT_PHYSICAL_ENGINE": "pgbackrest", "PGBACKREST_STANZA": "main", "LIFEBOAT_PG_DATA": "relative/dir"],
+            "LIFEBOAT_PG_DATA is 'relative/dir'"
+        ),
+        (
+            ["LIFEBOAT_PHYSICAL_ENGINE": "pgbackrest", "PGBACKREST_STANZA": "main", "LIFEBOAT_WAL_MAX_AGE": "soon"],
+            "LIFEBOAT_WAL_MAX_AGE is 'soon'"
+        ),
+        (
+            [
+                "LIFEBOAT_PHYSICAL_ENGINE": "pgbackrest", "PGBACKREST_STANZA": "main",
+                "LIFEBOAT_PG_USER": "no-such-user-here"
+            ],
+            "LIFEBOAT_PG_USER is 'no-such-user-here', which is not a user"
+        ),
+        (
+            ["LIFEBOAT_PHYSICAL_ENGINE": "pgbackrest", "PGBACKREST_STANZA": "main", "LIFEBOAT_PG_SERVICE": "systemd"],
+            "LIFEBOAT_PG_SYSTEMD_UNIT is not set"
+        ),
+        (
+            [
+                "LIFEBOAT_PHYSICAL_ENGINE": "pgbackrest", "PGBACKREST_STANZA": "main", "LIFEBOAT_PG_SERVICE": "command",
+                "LIFEBOAT_PG_STOP_COMMAND": "x"
+            ], "LIFEBOAT_PG_START_COMMAND is not set"
+        ),
+        (
+            ["LIFEBOAT_PHYSICAL_ENGINE": "pgbackrest", "PGBACKREST_STANZA": "main", "LIFEBOAT_PG_SERVICE": "docker"],
+            "LIFEBOAT_PG_SERVICE is 'docker'"
+        ),
+        (
+            ["LIFEBOAT_PHYSICAL_ENGINE": "pgbackrest", "PGBACKREST_STANZA": "main", "LIFEBOAT_PG_BIN": "/nonexistent"],
+            "LIFEBOAT_PG_BIN is '/nonexistent'"
+        )
     ])
     func badValuesAreConfigurationErrors(values: [String: String], message: String) async throws {
         let configuration = try await Self.configuration(values)
@@ -307,10 +375,12 @@ struct PhysicalEngineUnitTests {
     // MARK: schedule
 
     @Test func physicalSchedulesBecomeJobsOfTheSameWorker() async throws {
-        let jobs = try ScheduledJob.configured(try await Self.configuration([
-            "LIFEBOAT_PHYSICAL_ENGINE": "pgbackrest", "PGBACKREST_STANZA": "main", "LIFEBOAT_PG_USER": RunAsUser.currentUser,
-            "BACKUP_PHYSICAL_FULL_SCHEDULE": "0 1 * * 0", "BACKUP_PHYSICAL_DIFF_SCHEDULE": "0 1 * * 1-6",
-        ]))
+        let jobs = try ScheduledJob.configured(
+            try await Self.configuration([
+                "LIFEBOAT_PHYSICAL_ENGINE": "pgbackrest", "PGBACKREST_STANZA": "main",
+                "LIFEBOAT_PG_USER": RunAsUser.currentUser,
+                "BACKUP_PHYSICAL_FULL_SCHEDULE": "0 1 * * 0", "BACKUP_PHYSICAL_DIFF_SCHEDULE": "0 1 * * 1-6"
+            ]))
         let full = try #require(jobs.first { $0.name == "database-backup-physical-full" })
         #expect(full.arguments == ["backup", "--engine", "physical", "--kind", "full"])
         #expect(full.schedule.text == "0 1 * * 0")
@@ -326,7 +396,10 @@ struct PhysicalEngineUnitTests {
         let configuration = try await Self.configuration(["BACKUP_PHYSICAL_FULL_SCHEDULE": "0 1 * * 0"])
         #expect {
             _ = try ScheduledJob.configured(configuration)
-        } throws: { ($0 as? LifeboatError)?.message.contains("BACKUP_PHYSICAL_FULL_SCHEDULE is set but LIFEBOAT_PHYSICAL_ENGINE is off") == true }
+        } throws: {
+            ($0 as? LifeboatError)?.message.contains(
+                "BACKUP_PHYSICAL_FULL_SCHEDULE is set but LIFEBOAT_PHYSICAL_ENGINE is off") == true
+        }
     }
 
     @Test func aFullBackupServesEveryKindsSlot() {

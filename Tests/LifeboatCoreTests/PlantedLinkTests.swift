@@ -21,21 +21,26 @@ import LifeboatStreams
         let victim = folder.appendingPathComponent("victim")
         try "precious\n".write(to: victim, atomically: false, encoding: .utf8)
         for name in [".lifeboat.prom.\(getpid()).tmp", "..lifeboat.prom.json.\(getpid()).tmp"] {
-            try FileManager.default.createSymbolicLink(atPath: folder.appendingPathComponent(name).path, withDestinationPath: victim.path)
+            try FileManager.default.createSymbolicLink(
+                atPath: folder.appendingPathComponent(name).path, withDestinationPath: victim.path)
         }
         let textfile = MetricsTextfile(path: folder.appendingPathComponent("lifeboat.prom").path)
         textfile.update(warn: { _ in }) { $0.backup(type: "daily", succeeded: true, durationSeconds: 1, sizeBytes: 1) }
         #expect(try String(contentsOf: victim, encoding: .utf8) == "precious\n")
-        #expect(try String(contentsOf: folder.appendingPathComponent("lifeboat.prom"), encoding: .utf8).contains("lifeboat_backups_total"))
+        #expect(
+            try String(contentsOf: folder.appendingPathComponent("lifeboat.prom"), encoding: .utf8).contains(
+                "lifeboat_backups_total"))
     }
 
     @Test func theLockBesideTheTextfileIsNotFollowed() throws {
         let folder = try Self.folder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let elsewhere = folder.appendingPathComponent("created-through-the-link")
-        try FileManager.default.createSymbolicLink(atPath: folder.appendingPathComponent(".lifeboat.prom.lock").path, withDestinationPath: elsewhere.path)
+        try FileManager.default.createSymbolicLink(
+            atPath: folder.appendingPathComponent(".lifeboat.prom.lock").path, withDestinationPath: elsewhere.path)
         var warnings: [String] = []
-        MetricsTextfile(path: folder.appendingPathComponent("lifeboat.prom").path).update(warn: { warnings.append($0) }) { _ in }
+        MetricsTextfile(path: folder.appendingPathComponent("lifeboat.prom").path).update(warn: { warnings.append($0) })
+        { _ in }
         #expect(!FileManager.default.fileExists(atPath: elsewhere.path), "the lock was created through the link")
         #expect(!warnings.isEmpty)
     }
@@ -47,7 +52,9 @@ import LifeboatStreams
         try AtomicFileSink.writeReplacing(Array("one".utf8), to: target)
         try AtomicFileSink.writeReplacing(Array("two".utf8), to: target, permissions: 0o644)
         #expect(try String(contentsOf: target, encoding: .utf8) == "two")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["x.manifest.json"], "no temporary file left")
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["x.manifest.json"],
+            "no temporary file left")
         let mode = try FileManager.default.attributesOfItem(atPath: target.path)[.posixPermissions] as? Int
         #expect(mode == 0o644)
     }
@@ -61,7 +68,8 @@ import LifeboatStreams
         let postgres = getpwnam("postgres")!.pointee
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: folder.path)
         let data = folder.appendingPathComponent("pgdata")
-        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+        try FileManager.default.createDirectory(
+            at: data, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
         chown(data.path, postgres.pw_uid, postgres.pw_gid)
         let owner = RunAsUser(user: "postgres")
 
@@ -77,7 +85,9 @@ import LifeboatStreams
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: rootOnly.path)
         let planted = data.appendingPathComponent("pg_hba.conf").path
         try FileManager.default.createSymbolicLink(atPath: planted, withDestinationPath: rootOnly.path)
-        #expect(throws: LifeboatError.self) { try DataDirectoryFile(path: planted, owner: owner).write("host all all 0.0.0.0/0 trust\n") }
+        #expect(throws: LifeboatError.self) {
+            try DataDirectoryFile(path: planted, owner: owner).write("host all all 0.0.0.0/0 trust\n")
+        }
         #expect(try String(contentsOf: rootOnly, encoding: .utf8) == "root's\n")
     }
 }

@@ -11,7 +11,7 @@ import LifeboatStreams
         ("16beta1", "16", 160000),
         ("17devel", "17", 170000),
         ("9.6.24", "9.6", 90600),
-        ("10.23", "10", 100000),
+        ("10.23", "10", 100000)
     ])
     func versionsParseToTheirMajor(text: String, major: String, number: Int) throws {
         let version = try #require(PostgresVersion(text))
@@ -27,7 +27,8 @@ import LifeboatStreams
 
     @Test func versionsOrderAcrossTheTenBoundaryAndFromServerVersionNum() throws {
         #expect(try #require(PostgresVersion("9.6.24")) < #require(PostgresVersion("10.1")))
-        #expect(try #require(PostgresVersion("15.2")) == #require(PostgresVersion("15.14")), "minor releases share a major")
+        #expect(
+            try #require(PostgresVersion("15.2")) == #require(PostgresVersion("15.14")), "minor releases share a major")
         #expect(try #require(PostgresVersion("16.0")) > #require(PostgresVersion("15.14")))
         #expect(PostgresVersion(serverVersionNumber: 150014) == PostgresVersion("15.14"))
         #expect(PostgresVersion(serverVersionNumber: 90624) == PostgresVersion("9.6.24"))
@@ -74,7 +75,8 @@ import LifeboatStreams
         // A held target is never taken over: not by name, not by `all` (issue 20 item 1).
         #expect(try !PreflightOverrides(["all"]).covers("target.lock"))
         let held = #expect(throws: LifeboatError.self) { try PreflightOverrides(["disk.server,target.lock"]) }
-        #expect(held?.message.contains("target.lock: a target another run or restore holds cannot be taken over") == true)
+        #expect(
+            held?.message.contains("target.lock: a target another run or restore holds cannot be taken over") == true)
         let error = #expect(throws: LifeboatError.self) { try PreflightOverrides(["disk.sever"]) }
         #expect(error?.category == .configuration)
         #expect(error?.message.contains("disk.sever") == true)
@@ -84,7 +86,7 @@ import LifeboatStreams
         let report = PreflightReport(checks: [
             PreflightCheck("disk.server", .fail, "1 MB free, 6 MB needed"),
             PreflightCheck("target.lock", .warn, "cannot ask"),
-            PreflightCheck("gpg.secret_key", .ok, "found"),
+            PreflightCheck("gpg.secret_key", .ok, "found")
         ])
         #expect(report.failed.map(\.name) == ["disk.server"])
         let refusal = #expect(throws: PreflightRefusal.self) { try report.gate(.none, what: "restore") }
@@ -106,9 +108,14 @@ import LifeboatStreams
         let second: [UInt8] = [0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08]
         // New-format packet header (0xC0 | 1) for the second recipient, then SEIPD (tag 18).
         let newFormat = Self.sessionKeyPacket(keyID: second)
-        let bytes = Self.sessionKeyPacket(keyID: first) + [0xC1, newFormat[1]] + newFormat.dropFirst(2) + [0xD2, 0x05, 1, 2, 3, 4, 5]
+        let bytes =
+            Self.sessionKeyPacket(keyID: first) + [0xC1, newFormat[1]] + newFormat.dropFirst(2) + [
+                0xD2, 0x05, 1, 2, 3, 4, 5
+            ]
         #expect(OpenPGPRecipients.keyIDs(in: bytes) == ["6A0976E438E0C3AA", "0102030405060708"])
-        #expect(OpenPGPRecipients.keyIDs(in: Array("-----BEGIN PGP MESSAGE-----".utf8)) == nil, "armored text is not parsed")
+        #expect(
+            OpenPGPRecipients.keyIDs(in: Array("-----BEGIN PGP MESSAGE-----".utf8)) == nil, "armored text is not parsed"
+        )
         #expect(OpenPGPRecipients.keyIDs(in: [0xD2, 0x01, 0x00]) == nil, "no session-key packet")
         #expect(OpenPGPRecipients.keyIDs(in: Array(Self.sessionKeyPacket(keyID: first).prefix(5))) == nil, "cut short")
     }
@@ -118,7 +125,7 @@ import LifeboatStreams
         ("PATH=/opt/bin:$PATH  /opt/bin/app-ctl stop", .program("/opt/bin/app-ctl")),
         ("cd /srv/app && ./stop.sh", .unknown("cd")),
         ("$APP_CTL stop", .unknown("$APP_CTL")),
-        ("echo stop >> /tmp/log", .unknown("echo")),
+        ("echo stop >> /tmp/log", .unknown("echo"))
     ])
     func theFirstProgramOfAShellCommand(command: String, expected: Preflight.ShellWord) {
         #expect(Preflight.firstProgram(ofShellCommand: command) == expected)

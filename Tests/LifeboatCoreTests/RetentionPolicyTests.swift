@@ -7,15 +7,22 @@ func syntheticTwoYears(start: Date = Date(timeIntervalSince1970: 1_704_067_200))
     var names: [BackupName] = []
     for day in 0..<730 {
         let date = start.addingTimeInterval(Double(day) * 86400)
-        names.append(BackupName(type: .daily, timestamp: date.addingTimeInterval(3 * 3600), compressed: true, encrypted: false))
+        names.append(
+            BackupName(type: .daily, timestamp: date.addingTimeInterval(3 * 3600), compressed: true, encrypted: false))
         if day % 7 == 0 {
-            names.append(BackupName(type: .weekly, timestamp: date.addingTimeInterval(4 * 3600), compressed: true, encrypted: true))
+            names.append(
+                BackupName(
+                    type: .weekly, timestamp: date.addingTimeInterval(4 * 3600), compressed: true, encrypted: true))
         }
         if day % 30 == 0 {
-            names.append(BackupName(type: .monthly, timestamp: date.addingTimeInterval(5 * 3600), compressed: true, encrypted: true))
+            names.append(
+                BackupName(
+                    type: .monthly, timestamp: date.addingTimeInterval(5 * 3600), compressed: true, encrypted: true))
         }
         if day % 50 == 0 {
-            names.append(BackupName(type: .manual, timestamp: date.addingTimeInterval(12 * 3600), compressed: false, encrypted: false))
+            names.append(
+                BackupName(
+                    type: .manual, timestamp: date.addingTimeInterval(12 * 3600), compressed: false, encrypted: false))
         }
     }
     return names
@@ -61,7 +68,9 @@ func syntheticTwoYears(start: Date = Date(timeIntervalSince1970: 1_704_067_200))
         let now = Date(timeIntervalSince1970: 1_767_225_600)  // 2026-01-01
         let names = syntheticTwoYears()
         let planted = (0..<7).map {
-            BackupName(type: .daily, timestamp: Date(timeIntervalSince1970: 4_070_908_800 + Double($0) * 86400), compressed: true, encrypted: false)
+            BackupName(
+                type: .daily, timestamp: Date(timeIntervalSince1970: 4_070_908_800 + Double($0) * 86400),
+                compressed: true, encrypted: false)
         }
         let plan = RetentionPolicy.seedDefaults.plan(names + planted, now: now)
         let honest = RetentionPolicy.seedDefaults.plan(names, now: now)
@@ -73,7 +82,8 @@ func syntheticTwoYears(start: Date = Date(timeIntervalSince1970: 1_704_067_200))
     @Test(arguments: [(59 * 60.0, false), (61 * 60.0, true), (-86400.0 * 365, false)])
     func anHourOfToleranceForClocks(offset: TimeInterval, ahead: Bool) {
         let now = Date(timeIntervalSince1970: 1_767_225_600)
-        let name = BackupName(type: .daily, timestamp: now.addingTimeInterval(offset), compressed: true, encrypted: false)
+        let name = BackupName(
+            type: .daily, timestamp: now.addingTimeInterval(offset), compressed: true, encrypted: false)
         #expect(name.isAhead(of: now) == ahead)
     }
 }

@@ -43,7 +43,7 @@ import Testing
         "SELECT pg_catalog.setval('public.actor_actor_id_seq', 200, true);\nCREATE USER MAPPING FOR postgres SERVER s;\n",
         "GRANT ALL ON SCHEMA public TO PUBLIC;\nREVOKE SELECT(col) ON TABLE public.t FROM bob;\n",
         "SELECT 1e5, 1.5e-3, $1, x$y$z FROM t;\nSELECT $tag$ text with ' and \" and \\ $ta $tagX$ $tag$;\n",
-        "INSERT INTO t VALUES ('a'\r'continued', 'b');\n",
+        "INSERT INTO t VALUES ('a'\r'continued', 'b');\n"
     ]
 
     @Test(arguments: dumpConstructs)
@@ -72,8 +72,10 @@ import Testing
     func largeObjectTransactionLinesAreDropped(_ chunkSize: Int) {
         let result = Self.run(Self.largeObjects, chunkSize: chunkSize)
         #expect(result.refusal == nil)
-        #expect(result.output == Self.largeObjects.replacingOccurrences(of: "BEGIN;\n", with: "")
-                    .replacingOccurrences(of: "COMMIT;\n", with: ""))
+        #expect(
+            result.output
+                == Self.largeObjects.replacingOccurrences(of: "BEGIN;\n", with: "")
+                .replacingOccurrences(of: "COMMIT;\n", with: ""))
     }
 
     @Test func restrictLinesAreDroppedAndTheRestPasses() {
@@ -130,7 +132,7 @@ import Testing
         ("COPY t (a) FROM stdin;\na\\c\n\\.\n", 2, "\\c"),
         ("COPY t (a) FROM stdin;\n\\.x\n", 2, "\\."),
         ("SELECT 'a\u{0}';\n", 1, "NUL byte"),
-        ("SELECT 'never closed\n", 2, "end of file"),
+        ("SELECT 'never closed\n", 2, "end of file")
     ]
 
     @Test(arguments: forbidden)

@@ -15,7 +15,8 @@ import Testing
         let scratch = ScratchConnection.url(port: 54999, configured: Self.live)
         let conninfo = try ScratchConnection.conninfo(scratch, configured: Self.live, trusting: [scratch])
         #expect(conninfo.contains("live-pw"))
-        let viaLocalhost = try ScratchConnection.conninfo("postgresql://app@localhost:54999/prod", configured: Self.live, trusting: [scratch])
+        let viaLocalhost = try ScratchConnection.conninfo(
+            "postgresql://app@localhost:54999/prod", configured: Self.live, trusting: [scratch])
         #expect(viaLocalhost.contains("live-pw"), "localhost and 127.0.0.1 are the same loopback")
     }
 
@@ -23,7 +24,7 @@ import Testing
         "postgresql://app@evil.example:5432/prod",
         "postgresql://app@db.example:6543/prod",
         "postgresql://app@127.0.0.1:54998/prod",
-        "host=evil.example user=app dbname=prod",
+        "host=evil.example user=app dbname=prod"
     ])
     func anyOtherServerDoesNot(url: String) throws {
         let scratch = ScratchConnection.url(port: 54999, configured: Self.live)

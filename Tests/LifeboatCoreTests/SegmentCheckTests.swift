@@ -18,15 +18,20 @@ import LifeboatStreams
     }
 
     /// Reads `file` through a checker built for `recorded`; returns what passed and the error.
-    static func read(_ file: [UInt8], recordedFrom recorded: [UInt8], chunkSize: Int = 257) throws -> (passed: [UInt8], error: StreamError?) {
-        let checker = try SegmentCheckingSource(upstream: MemorySource(file, chunkSize: chunkSize), segmentSize: size,
-                                                expected: try digests(recorded), totalBytes: Int64(recorded.count), fileName: "f")
+    static func read(_ file: [UInt8], recordedFrom recorded: [UInt8], chunkSize: Int = 257) throws -> (
+        passed: [UInt8], error: StreamError?
+    ) {
+        let checker = try SegmentCheckingSource(
+            upstream: MemorySource(file, chunkSize: chunkSize), segmentSize: size,
+            expected: try digests(recorded), totalBytes: Int64(recorded.count), fileName: "f")
         let sink = MemorySink()
         do { try checker.pipe(to: sink) } catch let error as StreamError { return (sink.bytes, error) }
         return (sink.bytes, nil)
     }
 
-    @Test("an intact file passes whole, in any chunking", arguments: [0, 1, 999, 1000, 1001, 2000, 4321], [1, 257, 1000, 5000])
+    @Test(
+        "an intact file passes whole, in any chunking", arguments: [0, 1, 999, 1000, 1001, 2000, 4321],
+        [1, 257, 1000, 5000])
     func intact(count: Int, chunkSize: Int) throws {
         let bytes = Self.data(count)
         #expect(try Self.digests(bytes).count == (count + Self.size - 1) / Self.size)
@@ -35,7 +40,9 @@ import LifeboatStreams
         #expect(passed == bytes)
     }
 
-    @Test("a changed byte is refused before its segment goes on, naming the segment", arguments: [0, 999, 1000, 2500, 4320])
+    @Test(
+        "a changed byte is refused before its segment goes on, naming the segment",
+        arguments: [0, 999, 1000, 2500, 4320])
     func flipped(at index: Int) throws {
         let original = Self.data(4321)
         var changed = original
@@ -47,7 +54,9 @@ import LifeboatStreams
         #expect(error?.damagedData == true)
     }
 
-    @Test("extra bytes after the last segment are refused, whether they fill it or start a new one", arguments: [4322, 5000, 5001, 9000])
+    @Test(
+        "extra bytes after the last segment are refused, whether they fill it or start a new one",
+        arguments: [4322, 5000, 5001, 9000])
     func extra(count: Int) throws {
         let original = Self.data(4321)
         let longer = original + Self.data(count - 4321).map { $0 ^ 0x5A }
@@ -56,7 +65,9 @@ import LifeboatStreams
         #expect(error?.message.contains("goes on beyond the 4321 bytes") == true)
     }
 
-    @Test("a file cut short is refused, in a full segment and in the short last one", arguments: [0, 1, 999, 1000, 3999, 4000, 4320])
+    @Test(
+        "a file cut short is refused, in a full segment and in the short last one",
+        arguments: [0, 1, 999, 1000, 3999, 4000, 4320])
     func missing(count: Int) throws {
         let original = Self.data(4321)
         let (passed, error) = try Self.read(Array(original[..<count]), recordedFrom: original)
@@ -67,17 +78,21 @@ import LifeboatStreams
     @Test("a manifest whose segment list cannot describe its size is refused before reading")
     func inconsistentManifest() throws {
         #expect(throws: StreamError.self) {
-            _ = try SegmentCheckingSource(upstream: MemorySource([]), segmentSize: Self.size, expected: ["00"], totalBytes: 5000, fileName: "f")
+            _ = try SegmentCheckingSource(
+                upstream: MemorySource([]), segmentSize: Self.size, expected: ["00"], totalBytes: 5000, fileName: "f")
         }
         #expect(throws: StreamError.self) {
-            _ = try SegmentCheckingSource(upstream: MemorySource([]), segmentSize: 0, expected: [], totalBytes: 0, fileName: "f")
+            _ = try SegmentCheckingSource(
+                upstream: MemorySource([]), segmentSize: 0, expected: [], totalBytes: 0, fileName: "f")
         }
     }
 
     @Test("the segment digests are those of sha256sum over each piece")
     func digestsMatchPieces() throws {
         let bytes = Self.data(2500)
-        let pieces = stride(from: 0, to: bytes.count, by: Self.size).map { Array(bytes[$0..<min(bytes.count, $0 + Self.size)]) }
+        let pieces = stride(from: 0, to: bytes.count, by: Self.size).map {
+            Array(bytes[$0..<min(bytes.count, $0 + Self.size)])
+        }
         let expected = try pieces.map { piece -> String in
             let tap = SHA256Tap(downstream: NullSink())
             try tap.write(piece)
@@ -103,7 +118,9 @@ import LifeboatStreams
     }
 
     @Test func trustedSignersAreAListInEitherCase() async throws {
-        let configuration = try await Self.configuration(["BACKUP_SIGNING_KEY": Self.fpr1, "BACKUP_TRUSTED_SIGNERS": "\(Self.fpr2), \(Self.fpr1)"])
+        let configuration = try await Self.configuration([
+            "BACKUP_SIGNING_KEY": Self.fpr1, "BACKUP_TRUSTED_SIGNERS": "\(Self.fpr2), \(Self.fpr1)"
+        ])
         #expect(try configuration.trustedSigners() == [Self.fpr2.uppercased(), Self.fpr1])
     }
 
@@ -111,7 +128,9 @@ import LifeboatStreams
         #expect(try await Self.configuration([:]).trustedSigners().isEmpty)
     }
 
-    @Test("a short key id or a user id is refused with what to type", arguments: ["ABCDEF0123456789", "Lifeboat Test <t@x>", "\(fpr1) \(fpr2)"])
+    @Test(
+        "a short key id or a user id is refused with what to type",
+        arguments: ["ABCDEF0123456789", "Lifeboat Test <t@x>", "\(fpr1) \(fpr2)"])
     func refused(_ value: String) async throws {
         let configuration = try await Self.configuration(["BACKUP_SIGNING_KEY": value])
         let error = #expect(throws: LifeboatError.self) { try configuration.signingKey() }

@@ -9,7 +9,8 @@ private struct FakeBin {
     var log: URL { directory.appendingPathComponent("calls.log") }
 
     init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("lifeboat-services-\(UUID().uuidString)")
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "lifeboat-services-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let script = """
             #!/bin/bash
@@ -41,16 +42,20 @@ private struct FakeBin {
         let bin = try FakeBin()
         defer { bin.remove() }
         let services = ["app-blue", "app-green", "worker-1", "worker-2"]
-        let provider = try ComposeServiceProvider(composeFile: "docker-compose.prod.yml", services: services,
-                                                  environment: bin.environment())
-        #expect(provider.commands(for: .stop) == [["docker", "compose", "-f", "docker-compose.prod.yml", "stop"] + services])
+        let provider = try ComposeServiceProvider(
+            composeFile: "docker-compose.prod.yml", services: services,
+            environment: bin.environment())
+        #expect(
+            provider.commands(for: .stop) == [["docker", "compose", "-f", "docker-compose.prod.yml", "stop"] + services]
+        )
         let stopped = try provider.stop()
         let started = try provider.start()
         let health = try provider.health()
-        #expect(bin.calls() == [
-            "docker compose -f docker-compose.prod.yml stop app-blue app-green worker-1 worker-2",
-            "docker compose -f docker-compose.prod.yml start app-blue app-green worker-1 worker-2",
-        ])
+        #expect(
+            bin.calls() == [
+                "docker compose -f docker-compose.prod.yml stop app-blue app-green worker-1 worker-2",
+                "docker compose -f docker-compose.prod.yml start app-blue app-green worker-1 worker-2"
+            ])
         #expect(stopped.succeeded && !stopped.skipped && stopped.exitStatus == 0)
         #expect(stopped.outputTail.contains("fake docker says: compose -f docker-compose.prod.yml stop"))
         #expect(stopped.outputTail.contains("fake error line"))  // stderr joins stdout
@@ -70,8 +75,9 @@ private struct FakeBin {
     @Test func composeHealthRunsTheConfiguredCommand() throws {
         let bin = try FakeBin()
         defer { bin.remove() }
-        let provider = try ComposeServiceProvider(composeFile: nil, services: ["app"], healthCommand: "docker compose ps app",
-                                                  environment: bin.environment())
+        let provider = try ComposeServiceProvider(
+            composeFile: nil, services: ["app"], healthCommand: "docker compose ps app",
+            environment: bin.environment())
         #expect(provider.commands(for: .health) == [["/bin/sh", "-c", "docker compose ps app"]])
         let health = try provider.health()
         #expect(health.succeeded && !health.skipped)
@@ -81,16 +87,18 @@ private struct FakeBin {
     @Test func systemdStopsStartsAndChecksEachUnit() throws {
         let bin = try FakeBin()
         defer { bin.remove() }
-        let provider = try SystemdServiceProvider(units: ["app.service", "worker@1.service"], environment: bin.environment())
+        let provider = try SystemdServiceProvider(
+            units: ["app.service", "worker@1.service"], environment: bin.environment())
         _ = try provider.stop()
         _ = try provider.start()
         let health = try provider.health()
-        #expect(bin.calls() == [
-            "systemctl stop app.service worker@1.service",
-            "systemctl start app.service worker@1.service",
-            "systemctl is-active app.service",
-            "systemctl is-active worker@1.service",
-        ])
+        #expect(
+            bin.calls() == [
+                "systemctl stop app.service worker@1.service",
+                "systemctl start app.service worker@1.service",
+                "systemctl is-active app.service",
+                "systemctl is-active worker@1.service"
+            ])
         #expect(health.succeeded && health.command == ["systemctl", "is-active", "worker@1.service"])
     }
 
@@ -107,7 +115,8 @@ private struct FakeBin {
     @Test func failingStopThrowsWithStatusAndOutput() throws {
         let bin = try FakeBin()
         defer { bin.remove() }
-        let provider = try ComposeServiceProvider(composeFile: "prod.yml", services: ["app"], environment: bin.environment(exit: 17))
+        let provider = try ComposeServiceProvider(
+            composeFile: "prod.yml", services: ["app"], environment: bin.environment(exit: 17))
         do {
             _ = try provider.stop()
             Issue.record("stop should have thrown")
@@ -132,7 +141,8 @@ private struct FakeBin {
     @Test func missingExecutableIsNamed() throws {
         let empty = try FakeBin()
         defer { empty.remove() }
-        let provider = try ComposeServiceProvider(composeFile: nil, services: ["app"], environment: ["PATH": empty.log.path])
+        let provider = try ComposeServiceProvider(
+            composeFile: nil, services: ["app"], environment: ["PATH": empty.log.path])
         #expect {
             _ = try provider.stop()
         } throws: { error in
@@ -153,7 +163,8 @@ private struct FakeBin {
         let started = try provider.start()
         let health = try provider.health()
         #expect(try String(contentsOfFile: file, encoding: .utf8) == "stopped\nstarted\nhealthy\n")
-        #expect(started.outputTail == "up" && started.command == ["/bin/sh", "-c", "echo started >> '\(file)' && echo up"])
+        #expect(
+            started.outputTail == "up" && started.command == ["/bin/sh", "-c", "echo started >> '\(file)' && echo up"])
         #expect(health.succeeded && !health.skipped)
     }
 
@@ -179,12 +190,15 @@ private struct FakeBin {
         // The child writes its pid, so the test waits on its end rather than on the clock. The
         // timeout leaves a busy machine seconds to start the child; the command hangs for 300.
         let provider = try CommandServiceProvider(
-            stopCommand: "sh -c 'echo $$ > \(pidFile); exec sleep 300'; touch '\(marker)'", startCommand: "true", timeout: 5)
+            stopCommand: "sh -c 'echo $$ > \(pidFile); exec sleep 300'; touch '\(marker)'", startCommand: "true",
+            timeout: 5)
         let began = Date()
         #expect(throws: LifeboatError.self) { _ = try provider.stop() }
         #expect(Date().timeIntervalSince(began) < 200, "it did not wait for the hung command")
-        let child = try #require(Int32((try? String(contentsOfFile: pidFile, encoding: .utf8))?
-            .trimmingCharacters(in: .whitespacesAndNewlines) ?? ""), "the child started")
+        let child = try #require(
+            Int32(
+                (try? String(contentsOfFile: pidFile, encoding: .utf8))?
+                    .trimmingCharacters(in: .whitespacesAndNewlines) ?? ""), "the child started")
         // kill(pid, 0) fails with ESRCH once the child is gone (reaped by init after the group's SIGTERM).
         var gone = false
         for _ in 0..<1200 where !gone {
@@ -207,8 +221,10 @@ private struct FakeBin {
         let provider = try CommandServiceProvider(
             stopCommand: "true", startCommand: "sleep 600 & echo $! > '\(pidFile)'; echo started", timeout: 300)
         let started = try provider.start()
-        let daemon = try #require(Int32((try? String(contentsOfFile: pidFile, encoding: .utf8))?
-            .trimmingCharacters(in: .whitespacesAndNewlines) ?? ""))
+        let daemon = try #require(
+            Int32(
+                (try? String(contentsOfFile: pidFile, encoding: .utf8))?
+                    .trimmingCharacters(in: .whitespacesAndNewlines) ?? ""))
         defer { kill(daemon, SIGKILL) }
         #expect(started.succeeded && !started.timedOut && started.outputTail == "started")
         #expect(kill(daemon, 0) == 0, "the daemon is left running")
@@ -235,19 +251,29 @@ private struct FakeBin {
     }
 
     @Test func factoryBuildsEachProvider() async throws {
-        let compose = try ServiceProviders.make(from: try await configuration([
-            "LIFEBOAT_SERVICES_PROVIDER": "Compose", "LIFEBOAT_COMPOSE_FILE": "prod.yml",
-            "LIFEBOAT_SERVICES": "app-blue  app-green worker-1 worker-2",
-        ]))
+        let compose = try ServiceProviders.make(
+            from: try await configuration([
+                "LIFEBOAT_SERVICES_PROVIDER": "Compose", "LIFEBOAT_COMPOSE_FILE": "prod.yml",
+                "LIFEBOAT_SERVICES": "app-blue  app-green worker-1 worker-2"
+            ]))
         #expect(compose?.name == "compose")
-        #expect(compose?.commands(for: .start) == [["docker", "compose", "-f", "prod.yml", "start", "app-blue", "app-green", "worker-1", "worker-2"]])
-        let systemd = try ServiceProviders.make(from: try await configuration([
-            "LIFEBOAT_SERVICES_PROVIDER": "systemd", "LIFEBOAT_SERVICES": "app", "LIFEBOAT_HEALTH_COMMAND": "curl -fs localhost",
-        ]))
-        #expect(systemd?.commands(for: .health) == [["systemctl", "is-active", "app"], ["/bin/sh", "-c", "curl -fs localhost"]])
-        let command = try ServiceProviders.make(from: try await configuration([
-            "LIFEBOAT_SERVICES_PROVIDER": "command", "LIFEBOAT_STOP_COMMAND": "a", "LIFEBOAT_START_COMMAND": "b",
-        ]))
+        #expect(
+            compose?.commands(for: .start) == [
+                ["docker", "compose", "-f", "prod.yml", "start", "app-blue", "app-green", "worker-1", "worker-2"]
+            ])
+        let systemd = try ServiceProviders.make(
+            from: try await configuration([
+                "LIFEBOAT_SERVICES_PROVIDER": "systemd", "LIFEBOAT_SERVICES": "app",
+                "LIFEBOAT_HEALTH_COMMAND": "curl -fs localhost"
+            ]))
+        #expect(
+            systemd?.commands(for: .health) == [
+                ["systemctl", "is-active", "app"], ["/bin/sh", "-c", "curl -fs localhost"]
+            ])
+        let command = try ServiceProviders.make(
+            from: try await configuration([
+                "LIFEBOAT_SERVICES_PROVIDER": "command", "LIFEBOAT_STOP_COMMAND": "a", "LIFEBOAT_START_COMMAND": "b"
+            ]))
         #expect(command?.commands(for: .stop) == [["/bin/sh", "-c", "a"]])
         #expect(command?.commands(for: .health) == [])
     }
@@ -258,7 +284,7 @@ private struct FakeBin {
         (["LIFEBOAT_SERVICES_PROVIDER": "systemd", "LIFEBOAT_SERVICES": " "], "LIFEBOAT_SERVICES is empty"),
         (["LIFEBOAT_SERVICES_PROVIDER": "compose", "LIFEBOAT_SERVICES": "app --all"], "read as an option"),
         (["LIFEBOAT_SERVICES_PROVIDER": "command", "LIFEBOAT_START_COMMAND": "b"], "LIFEBOAT_STOP_COMMAND is not set"),
-        (["LIFEBOAT_SERVICES_PROVIDER": "command", "LIFEBOAT_STOP_COMMAND": "a"], "LIFEBOAT_START_COMMAND is not set"),
+        (["LIFEBOAT_SERVICES_PROVIDER": "command", "LIFEBOAT_STOP_COMMAND": "a"], "LIFEBOAT_START_COMMAND is not set")
     ])
     func factoryRejectsBadConfiguration(values: [String: String], expected: String) async throws {
         let configuration = try await configuration(values)
@@ -272,6 +298,8 @@ private struct FakeBin {
 
     @Test func commandLineQuotesWhatAShellWouldSplit() {
         #expect(ServiceProviders.commandLine(["/bin/sh", "-c", "echo it's"]) == #"/bin/sh -c 'echo it'\''s'"#)
-        #expect(ServiceProviders.commandLine(["docker", "compose", "-f", "a.yml", "stop", "app"]) == "docker compose -f a.yml stop app")
+        #expect(
+            ServiceProviders.commandLine(["docker", "compose", "-f", "a.yml", "stop", "app"])
+                == "docker compose -f a.yml stop app")
     }
 }

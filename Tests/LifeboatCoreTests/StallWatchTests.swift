@@ -16,7 +16,10 @@ import Testing
         watch.observe(bytes: 0, now: start)
         for second in 1...29 { watch.observe(bytes: 0, now: start.addingTimeInterval(Double(second))) }
         #expect(lines.lines.count == 2, "at 10 s and 20 s: \(lines.lines)")
-        #expect(lines.lines.first == "download (s3.example): no bytes for 10 s; waiting up to 30 s (BACKUP_CLOUD_STALL_SECONDS) before trying again")
+        #expect(
+            lines.lines.first
+                == "download (s3.example): no bytes for 10 s; waiting up to 30 s (BACKUP_CLOUD_STALL_SECONDS) before trying again"
+        )
         watch.observe(bytes: 5, now: start.addingTimeInterval(29.5))
         watch.observe(bytes: 5, now: start.addingTimeInterval(35))
         #expect(lines.lines.count == 2, "bytes moved at 29.5 s: idle again only 5.5 s")

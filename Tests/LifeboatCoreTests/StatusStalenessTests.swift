@@ -13,16 +13,21 @@ import Testing
     }
 
     static func stale(_ schedule: String, taken: String?, now: String, zone: TimeZone = utc) throws -> Bool {
-        BackupFreshness.isStale(newest: taken.map(date), schedule: try CronExpression(schedule), now: date(now), in: zone)
+        BackupFreshness.isStale(
+            newest: taken.map(date), schedule: try CronExpression(schedule), now: date(now), in: zone)
     }
 
     @Test func dailyBackupTurnsStaleWhenTheSecondSlotAfterItComes() throws {
         // Monday's 03:00 backup: Tuesday's slot may still be running, Wednesday's slot means Tuesday's was missed.
         let taken = "2025-01-20T03:00:05Z"
-        #expect(BackupFreshness.staleAfter(takenAt: Self.date(taken), schedule: try CronExpression("0 3 * * *"), in: Self.utc)
+        #expect(
+            BackupFreshness.staleAfter(
+                takenAt: Self.date(taken), schedule: try CronExpression("0 3 * * *"), in: Self.utc)
                 == Self.date("2025-01-22T03:00:00Z"))
         #expect(try !Self.stale("0 3 * * *", taken: taken, now: "2025-01-20T12:00:00Z"))
-        #expect(try !Self.stale("0 3 * * *", taken: taken, now: "2025-01-21T03:30:00Z"), "the next slot's backup may still be running")
+        #expect(
+            try !Self.stale("0 3 * * *", taken: taken, now: "2025-01-21T03:30:00Z"),
+            "the next slot's backup may still be running")
         #expect(try !Self.stale("0 3 * * *", taken: taken, now: "2025-01-22T02:59:59Z"))
         #expect(try Self.stale("0 3 * * *", taken: taken, now: "2025-01-22T03:00:00Z"))
         #expect(try Self.stale("0 3 * * *", taken: taken, now: "2025-03-01T00:00:00Z"))
@@ -67,8 +72,9 @@ import Testing
     }
 
     static func entry(_ file: String, size: Int64 = 100) -> BackupInventory.Entry {
-        BackupInventory.Entry(name: BackupName(fileName: file)!, path: URL(fileURLWithPath: "/backups/\(file)"), size: size,
-                              manifest: nil, manifestProblem: nil)
+        BackupInventory.Entry(
+            name: BackupName(fileName: file)!, path: URL(fileURLWithPath: "/backups/\(file)"), size: size,
+            manifest: nil, manifestProblem: nil)
     }
 
     @Test func probeMarksOnlyScheduledTypesAndNeverManualOnes() async throws {
@@ -76,7 +82,7 @@ import Testing
         let probe = SystemStatusProbe(configuration: configuration, now: Self.date("2025-01-25T12:00:00Z"))
         let entries = [
             Self.entry("backup_daily_20250125T030002Z.sql.gz"), Self.entry("backup_daily_20250101T030002Z.sql.gz"),
-            Self.entry("backup_weekly_20250105T040002Z.sql.gz"), Self.entry("backup_manual_20200101T000000Z.sql"),
+            Self.entry("backup_weekly_20250105T040002Z.sql.gz"), Self.entry("backup_manual_20200101T000000Z.sql")
         ]
         let types = probe.backupTypes(entries, jobs: try ScheduledJob.configured(configuration), zone: Self.utc)
         let byType = Dictionary(uniqueKeysWithValues: types.map { ($0.type, $0) })
@@ -87,10 +93,15 @@ import Testing
         #expect(byType[.weekly]?.missedSlot == Self.date("2025-01-12T04:00:00Z"))
         #expect(byType[.monthly]?.stale == true && byType[.monthly]?.newest == nil, "none at all")
         #expect(byType[.manual]?.stale == false && byType[.manual]?.job == nil, "five years old, but manual")
-        let problems = types.filter(\.stale).map { probe.staleProblem($0, directory: URL(fileURLWithPath: "/backups"), zone: Self.utc) }
+        let problems = types.filter(\.stale).map {
+            probe.staleProblem($0, directory: URL(fileURLWithPath: "/backups"), zone: Self.utc)
+        }
         #expect(problems.count == 2)
-        #expect(problems[0].contains("weekly backups are stale") && problems[0].contains("2025-01-12 04:00 UTC"), "\(problems[0])")
-        #expect(problems[1].contains("monthly") && problems[1].contains("lifeboat backup --type monthly"), "\(problems[1])")
+        #expect(
+            problems[0].contains("weekly backups are stale") && problems[0].contains("2025-01-12 04:00 UTC"),
+            "\(problems[0])")
+        #expect(
+            problems[1].contains("monthly") && problems[1].contains("lifeboat backup --type monthly"), "\(problems[1])")
     }
 
     @Test func nothingIsStaleWhenBackupsAreDisabled() async throws {

@@ -35,11 +35,12 @@ import LifeboatStreams
         let sink = MemorySink()
         try tap.pipe(to: sink)
         #expect(sink.bytes == Array(Self.dump.utf8))
-        #expect(tap.tables == [
-            .init(schema: "public", name: "actor", rows: 3),
-            .init(schema: "Odd Schema", name: "Table \"q\" x", rows: 0),
-            .init(schema: "public", name: "payment_p2022_01", rows: 2),
-        ])
+        #expect(
+            tap.tables == [
+                .init(schema: "public", name: "actor", rows: 3),
+                .init(schema: "Odd Schema", name: "Table \"q\" x", rows: 0),
+                .init(schema: "public", name: "payment_p2022_01", rows: 2)
+            ])
     }
 }
 
@@ -71,7 +72,8 @@ import LifeboatStreams
     func parallelMembersAreReadInOrder(workers: Int) throws {
         var generator = SystemRandomNumberGenerator()
         let input = (0..<1_500_000).map { $0 % 3 == 0 ? UInt8.random(in: 0...255, using: &generator) : UInt8($0 % 11) }
-        let gzip = ParallelGzipCompressor(upstream: MemorySource(input, chunkSize: 50_000), workers: workers, blockSize: 65_536)
+        let gzip = ParallelGzipCompressor(
+            upstream: MemorySource(input, chunkSize: 50_000), workers: workers, blockSize: 65_536)
         let compressed = MemorySink()
         try gzip.pipe(to: compressed)
         #expect(gzip.bytesIn == Int64(input.count))

@@ -12,7 +12,7 @@ import Testing
         ("public.\"ta\"\"ble\"", TableName(schema: "public", name: "ta\"ble")),
         ("\"a.b\".c", TableName(schema: "a.b", name: "c")),
         ("Überprüfung", TableName(schema: nil, name: "überprüfung")),
-        (" spaced.t ", TableName(schema: "spaced", name: "t")),
+        (" spaced.t ", TableName(schema: "spaced", name: "t"))
     ])
     func sqlSpelling(_ text: String, _ expected: TableName) {
         #expect(TableName.sql(text) == expected)
@@ -24,7 +24,10 @@ import Testing
     }
 
     @Test func plainFormsSplitAtEachDot() {
-        #expect(TableName.plain("My Schema.T t") == [TableName(schema: nil, name: "My Schema.T t"), TableName(schema: "My Schema", name: "T t")])
+        #expect(
+            TableName.plain("My Schema.T t") == [
+                TableName(schema: nil, name: "My Schema.T t"), TableName(schema: "My Schema", name: "T t")
+            ])
         #expect(TableName.matches("Sales Dept.Order Items", schema: "Sales Dept", name: "Order Items"))
         #expect(TableName.matches("\"Sales Dept\".\"Order Items\"", schema: "Sales Dept", name: "Order Items"))
         #expect(!TableName.matches("\"Sales Dept\".\"order items\"", schema: "Sales Dept", name: "Order Items"))
@@ -33,6 +36,8 @@ import Testing
 
     @Test func quotedIsValidSQL() {
         #expect(TableName(schema: "Sales Dept", name: "ta\"ble").quoted == "\"Sales Dept\".\"ta\"\"ble\"")
-        #expect(TableName.sql(TableName(schema: "Sales Dept", name: "ta\"ble").quoted) == TableName(schema: "Sales Dept", name: "ta\"ble"))
+        #expect(
+            TableName.sql(TableName(schema: "Sales Dept", name: "ta\"ble").quoted)
+                == TableName(schema: "Sales Dept", name: "ta\"ble"))
     }
 }

@@ -13,10 +13,13 @@ struct AzureTests {
         let database = try ScratchDatabase()
         let folder = try ScratchFolder()
         let environment = try azure.environment(database, folder)
-        let (file, manifest) = try BackupRoundTripTests.backup(["--type", "daily", "--compress", "--encrypt", "--upload"], environment)
+        let (file, manifest) = try BackupRoundTripTests.backup(
+            ["--type", "daily", "--compress", "--encrypt", "--upload"], environment)
         let name = file.lastPathComponent
         // Small enough for one Put Blob, then its manifest.
-        #expect(azure.requests.contains("PUT /devstoreaccount1/\(azure.container)/backups/\(name) 201"), "\(azure.requests)")
+        #expect(
+            azure.requests.contains("PUT /devstoreaccount1/\(azure.container)/backups/\(name) 201"), "\(azure.requests)"
+        )
         #expect(azure.requests.contains("PUT /devstoreaccount1/\(azure.container)/backups/\(name).manifest.json 201"))
 
         let list = try Command.lifeboat(["list", "--remote", "--json"], environment: environment)
@@ -32,7 +35,8 @@ struct AzureTests {
         let fetch = try Command.lifeboat(["fetch", name], environment: fetchEnvironment)
         try #require(fetch.succeeded, "\(fetch.stderr)")
         #expect(try Data(contentsOf: elsewhere.url.appendingPathComponent(name)) == Data(contentsOf: file))
-        let verify = try Command.lifeboat(["verify", elsewhere.url.appendingPathComponent(name).path], environment: fetchEnvironment)
+        let verify = try Command.lifeboat(
+            ["verify", elsewhere.url.appendingPathComponent(name).path], environment: fetchEnvironment)
         #expect(verify.status == 0, "\(verify.stderr)")
 
         // A partial download holding the first half resumes with x-ms-range from its length.
@@ -45,30 +49,37 @@ struct AzureTests {
         let report = try JSONSerialization.jsonObject(with: Data(resumed.stdout.utf8)) as? [String: Any]
         #expect(report?["resumed_from"] as? Int == half)
         #expect(report?["downloaded"] as? Int == Int(manifest.fileBytes) - half)
-        #expect(azure.requests.contains("GET /devstoreaccount1/\(azure.container)/backups/\(name) 206 x-ms-range=bytes=\(half)-"),
-                "\(azure.requests)")
+        #expect(
+            azure.requests.contains(
+                "GET /devstoreaccount1/\(azure.container)/backups/\(name) 206 x-ms-range=bytes=\(half)-"),
+            "\(azure.requests)")
         #expect(try Data(contentsOf: third.url.appendingPathComponent(name)) == Data(contentsOf: file))
     }
 
     @Test func largeFileGoesUpAsBlocks() throws {
         let azure = try FakeAzure()
         let database = try ScratchDatabase(fromPagila: false)
-        let pgbench = try Command.run(try TestEnvironment.pgBin + "/pgbench", ["-i", "-q", "-s", "1", "-d", database.url])
+        let pgbench = try Command.run(
+            try TestEnvironment.pgBin + "/pgbench", ["-i", "-q", "-s", "1", "-d", database.url])
         try #require(pgbench.succeeded, "\(pgbench.stderr)")
         let folder = try ScratchFolder()
         var environment = try azure.environment(database, folder)
         environment["BACKUP_CLOUD_MULTIPART_THRESHOLD_MB"] = "5"
         environment["BACKUP_CLOUD_PART_SIZE_MB"] = "5"
-        let (file, _) = try BackupRoundTripTests.backup(["--type", "manual", "--no-compress", "--no-encrypt", "--upload"], environment)
+        let (file, _) = try BackupRoundTripTests.backup(
+            ["--type", "manual", "--no-compress", "--no-encrypt", "--upload"], environment)
         let name = file.lastPathComponent
-        let size = try #require((try FileManager.default.attributesOfItem(atPath: file.path)[.size] as? NSNumber)?.intValue)
+        let size = try #require(
+            (try FileManager.default.attributesOfItem(atPath: file.path)[.size] as? NSNumber)?.intValue)
         let blocks = (size + (5 << 20) - 1) / (5 << 20)
         #expect(blocks >= 2, "big enough for several blocks")
         // Request lines are `METHOD /target STATUS ...`; query parameters in any order.
         let blob = "PUT /devstoreaccount1/\(azure.container)/backups/\(name)"
         let lines = azure.requests.split(separator: "\n").map(String.init)
         let putBlocks = lines.filter { line in
-            guard line.hasPrefix(blob + "?"), let target = line.split(separator: " ").dropFirst().first else { return false }
+            guard line.hasPrefix(blob + "?"), let target = line.split(separator: " ").dropFirst().first else {
+                return false
+            }
             return target.split(separator: "?").last?.split(separator: "&").contains("comp=block") == true
         }
         #expect(putBlocks.count == blocks, "\(azure.requests)")
@@ -82,7 +93,8 @@ struct AzureTests {
         let fetch = try Command.lifeboat(["fetch", name], environment: fetchEnvironment)
         try #require(fetch.succeeded, "\(fetch.stderr)")
         #expect(try Data(contentsOf: elsewhere.url.appendingPathComponent(name)) == Data(contentsOf: file))
-        let verify = try Command.lifeboat(["verify", elsewhere.url.appendingPathComponent(name).path], environment: fetchEnvironment)
+        let verify = try Command.lifeboat(
+            ["verify", elsewhere.url.appendingPathComponent(name).path], environment: fetchEnvironment)
         #expect(verify.status == 0, "\(verify.stderr)")
     }
 
@@ -91,9 +103,11 @@ struct AzureTests {
         let database = try ScratchDatabase()
         let folder = try ScratchFolder()
         var environment = try azure.environment(database, folder)
-        let (older, _) = try BackupRoundTripTests.backup(["--type", "manual", "--compress", "--no-encrypt", "--upload"], environment)
+        let (older, _) = try BackupRoundTripTests.backup(
+            ["--type", "manual", "--compress", "--no-encrypt", "--upload"], environment)
         Thread.sleep(forTimeInterval: 1.1)  // names have one-second resolution
-        let (newer, _) = try BackupRoundTripTests.backup(["--type", "manual", "--compress", "--no-encrypt", "--upload"], environment)
+        let (newer, _) = try BackupRoundTripTests.backup(
+            ["--type", "manual", "--compress", "--no-encrypt", "--upload"], environment)
         #expect(older.lastPathComponent < newer.lastPathComponent)
         // A key that is not a backup is never touched.
         let store = try azure.store()
@@ -106,7 +120,11 @@ struct AzureTests {
         let report = try JSONSerialization.jsonObject(with: Data(prune.stdout.utf8)) as? [String: Any]
         #expect(report?["removed_remote"] as? [String] == ["backups/\(older.lastPathComponent)"])
         let remaining = try store.list(prefix: "").map(\.key).sorted()
-        #expect(remaining == ["backups/\(newer.lastPathComponent)", "backups/\(newer.lastPathComponent).manifest.json", "backups/notes.txt"])
+        #expect(
+            remaining == [
+                "backups/\(newer.lastPathComponent)", "backups/\(newer.lastPathComponent).manifest.json",
+                "backups/notes.txt"
+            ])
         // Five keys at two per page: the listing followed NextMarker.
         #expect(azure.requests.contains("marker="), "\(azure.requests)")
     }
@@ -163,8 +181,10 @@ final class FakeAzure {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Fixtures/azure/fake_azure_blob.py")
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-u", script.path, "--port", String(port), "--account", Self.account, "--key", key,
-                             "--container", container]
+        process.arguments = [
+            "python3", "-u", script.path, "--port", String(port), "--account", Self.account, "--key", key,
+            "--container", container
+        ]
         // A file, not a pipe: nobody drains a pipe while the tests run, and a full one would stall the server.
         let output = try FileHandle(forWritingTo: log)
         process.standardOutput = output
@@ -172,7 +192,8 @@ final class FakeAzure {
         process.standardInput = FileHandle.nullDevice
         try process.run()
         try output.close()
-        let deadline = Date().addingTimeInterval(120)  // a guard against a hang, not a timing assumption: a busy machine may take long
+        // a guard against a hang, not a timing assumption: a busy machine may take long
+        let deadline = Date().addingTimeInterval(120)
         while !logText.hasPrefix("ready") {
             guard process.isRunning, Date() < deadline else {
                 let text = logText

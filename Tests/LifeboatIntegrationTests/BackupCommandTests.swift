@@ -57,7 +57,7 @@ struct BackupCommandTests {
         let secrets = [
             "BACKUP_ENCRYPTION_KEY": "0A4C32B313F2BEF69E7AB011CC3D03FD8A679665",
             "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY",
-            "BACKUP_WEBHOOK_SECRET": "whsec-material",
+            "BACKUP_WEBHOOK_SECRET": "whsec-material"
         ]
         var environment: [String: String?] = secrets
         environment["DATABASE_URL"] = "postgresql://app:hunter2pw@db.internal:5432/prod"
@@ -74,11 +74,14 @@ struct BackupCommandTests {
     @Test func flagBeatsEnvironmentBeatsDotenv() throws {
         let folder = try ScratchFolder()
         let dotenv = folder.url.appendingPathComponent("test.env")
-        try "BACKUP_DIR=/from/dotenv\nBACKUP_RETENTION_DAILY=3\nBACKUP_RETENTION_WEEKLY=2\n".write(to: dotenv, atomically: true, encoding: .utf8)
-        let result = try Command.lifeboat(["config", "--json", "--env-file", dotenv.path, "--backup-dir", "/from/flag"],
-                                          environment: ["BACKUP_DIR": "/from/env", "BACKUP_RETENTION_DAILY": "5"])
+        try "BACKUP_DIR=/from/dotenv\nBACKUP_RETENTION_DAILY=3\nBACKUP_RETENTION_WEEKLY=2\n".write(
+            to: dotenv, atomically: true, encoding: .utf8)
+        let result = try Command.lifeboat(
+            ["config", "--json", "--env-file", dotenv.path, "--backup-dir", "/from/flag"],
+            environment: ["BACKUP_DIR": "/from/env", "BACKUP_RETENTION_DAILY": "5"])
         try #require(result.succeeded, "\(result.stderr)")
-        let entries = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: String]])
+        let entries = try #require(
+            try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: String]])
         let byName = Dictionary(uniqueKeysWithValues: entries.map { ($0["name"]!, ($0["value"]!, $0["origin"]!)) })
         #expect(byName["BACKUP_DIR"]! == ("/from/flag", "flag"))
         #expect(byName["BACKUP_RETENTION_DAILY"]! == ("5", "environment"))

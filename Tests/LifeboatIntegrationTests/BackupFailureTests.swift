@@ -31,21 +31,26 @@ struct BackupFailureTests {
 
     @Test func unknownDatabase() throws {
         let folder = try ScratchFolder()
-        let result = try Command.lifeboat(["backup", "--type", "daily"], environment: [
-            "DATABASE_URL": try TestEnvironment.url(for: "lbt_no_such_database"), "BACKUP_DIR": folder.path,
-        ])
+        let result = try Command.lifeboat(
+            ["backup", "--type", "daily"],
+            environment: [
+                "DATABASE_URL": try TestEnvironment.url(for: "lbt_no_such_database"), "BACKUP_DIR": folder.path
+            ])
         Self.expectCleanFailure(result, stage: "connect", mentions: "does not exist", folder: folder)
         #expect(result.stderr.contains("DATABASE_URL"), "says what to do")
-        #expect(!result.stderr.contains(try TestEnvironment.require("LIFEBOAT_TEST_PGPASSWORD")), "no password in errors")
+        #expect(
+            !result.stderr.contains(try TestEnvironment.require("LIFEBOAT_TEST_PGPASSWORD")), "no password in errors")
     }
 
     @Test func unknownEncryptionKey() throws {
         let database = try ScratchDatabase()
         let folder = try ScratchFolder()
-        let result = try Command.lifeboat(["backup", "--type", "daily", "--encrypt"], environment: [
-            "DATABASE_URL": database.url, "BACKUP_DIR": folder.path, "GNUPGHOME": try TestEnvironment.gnupgHome,
-            "BACKUP_ENCRYPTION_KEY": "DEADBEEFDEADBEEFDEADBEEFDEADBEEFDEADBEEF",
-        ])
+        let result = try Command.lifeboat(
+            ["backup", "--type", "daily", "--encrypt"],
+            environment: [
+                "DATABASE_URL": database.url, "BACKUP_DIR": folder.path, "GNUPGHOME": try TestEnvironment.gnupgHome,
+                "BACKUP_ENCRYPTION_KEY": "DEADBEEFDEADBEEFDEADBEEFDEADBEEFDEADBEEF"
+            ])
         Self.expectCleanFailure(result, stage: "encrypt", mentions: "no key matches", folder: folder)
         #expect(result.stderr.contains("gpg --import"))
     }
@@ -55,7 +60,8 @@ struct BackupFailureTests {
         let folder = try ScratchFolder()
         let file = folder.url.appendingPathComponent("not-a-folder")
         try Data("x".utf8).write(to: file)
-        let result = try Command.lifeboat(["backup"], environment: ["DATABASE_URL": database.url, "BACKUP_DIR": file.path])
+        let result = try Command.lifeboat(
+            ["backup"], environment: ["DATABASE_URL": database.url, "BACKUP_DIR": file.path])
         #expect(result.status == 2)
         #expect(result.stderr.contains("backup folder:"))
         #expect(result.stderr.contains("is not a folder"))
@@ -67,10 +73,12 @@ struct BackupFailureTests {
         let database = try ScratchDatabase()
         let folder = try ScratchFolder()
         chmod(folder.path, 0o755)  // readable by others, writable only by root
-        let result = try Command.run("/usr/sbin/runuser", [
-            "-u", "nobody", "--", "/usr/bin/env", "DATABASE_URL=\(database.url)", "BACKUP_DIR=\(folder.path)",
-            "LIFEBOAT_ENV_FILE=/dev/null", "HOME=/tmp", Command.lifeboatPath, "backup", "--type", "daily",
-        ])
+        let result = try Command.run(
+            "/usr/sbin/runuser",
+            [
+                "-u", "nobody", "--", "/usr/bin/env", "DATABASE_URL=\(database.url)", "BACKUP_DIR=\(folder.path)",
+                "LIFEBOAT_ENV_FILE=/dev/null", "HOME=/tmp", Command.lifeboatPath, "backup", "--type", "daily"
+            ])
         Self.expectCleanFailure(result, stage: "backup folder", mentions: "permission denied", folder: folder)
         #expect(result.stderr.contains("BACKUP_DIR"))
     }
@@ -82,10 +90,12 @@ struct BackupFailureTests {
         // Real pg_dump output, cut after 300 kB, then the dumping process dies by SIGKILL.
         let fake = try Self.fakePgDump(in: tools, body: "\"$REAL\" \"$@\" | head -c 300000\nkill -9 $$")
         for flags in [["--compress", "--no-encrypt"], ["--compress", "--encrypt"]] {
-            let result = try Command.lifeboat(["backup", "--type", "daily"] + flags, environment: [
-                "DATABASE_URL": database.url, "BACKUP_DIR": folder.path, "PG_DUMP_PATH": fake,
-                "GNUPGHOME": try TestEnvironment.gnupgHome, "BACKUP_ENCRYPTION_KEY": try TestEnvironment.gpgKey,
-            ])
+            let result = try Command.lifeboat(
+                ["backup", "--type", "daily"] + flags,
+                environment: [
+                    "DATABASE_URL": database.url, "BACKUP_DIR": folder.path, "PG_DUMP_PATH": fake,
+                    "GNUPGHOME": try TestEnvironment.gnupgHome, "BACKUP_ENCRYPTION_KEY": try TestEnvironment.gpgKey
+                ])
             Self.expectCleanFailure(result, stage: "pg_dump", mentions: "killed by signal 9", folder: folder)
         }
     }
@@ -95,20 +105,25 @@ struct BackupFailureTests {
         let folder = try ScratchFolder()
         let tools = try ScratchFolder()
         let fake = try Self.fakePgDump(in: tools, body: "\"$REAL\" \"$@\" --table=no_such_table_xyz")
-        let result = try Command.lifeboat(["backup", "--type", "daily"], environment: [
-            "DATABASE_URL": database.url, "BACKUP_DIR": folder.path, "PG_DUMP_PATH": fake,
-        ])
+        let result = try Command.lifeboat(
+            ["backup", "--type", "daily"],
+            environment: [
+                "DATABASE_URL": database.url, "BACKUP_DIR": folder.path, "PG_DUMP_PATH": fake
+            ])
         Self.expectCleanFailure(result, stage: "pg_dump", mentions: "no matching tables", folder: folder)
     }
 
     @Test func diskFullViaFileSizeLimit() throws {
         let database = try ScratchDatabase()
         let folder = try ScratchFolder()
-        let command = [Command.lifeboatPath, "backup", "--type", "daily", "--compress"].map(shellQuote).joined(separator: " ")
+        let command = [Command.lifeboatPath, "backup", "--type", "daily", "--compress"].map(shellQuote).joined(
+            separator: " ")
         // 100 KiB: far less than the compressed Pagila dump.
-        let result = try Command.run("/bin/bash", ["-c", "ulimit -f 100; exec \(command)"], environment: [
-            "DATABASE_URL": database.url, "BACKUP_DIR": folder.path, "LIFEBOAT_ENV_FILE": "/dev/null",
-        ])
+        let result = try Command.run(
+            "/bin/bash", ["-c", "ulimit -f 100; exec \(command)"],
+            environment: [
+                "DATABASE_URL": database.url, "BACKUP_DIR": folder.path, "LIFEBOAT_ENV_FILE": "/dev/null"
+            ])
         Self.expectCleanFailure(result, stage: "write", mentions: "file too large", folder: folder)
         #expect(result.stderr.contains("disk"), "hint mentions the disk: \(result.stderr)")
     }
@@ -120,9 +135,11 @@ struct BackupFailureTests {
         let path = tools.url.appendingPathComponent("pg_dump").path
         try "#!/bin/sh\necho 'pg_dump (PostgreSQL) 9.6.24'\n".write(toFile: path, atomically: true, encoding: .utf8)
         chmod(path, 0o755)
-        let result = try Command.lifeboat(["backup"], environment: [
-            "DATABASE_URL": database.url, "BACKUP_DIR": folder.path, "PG_DUMP_PATH": path,
-        ])
+        let result = try Command.lifeboat(
+            ["backup"],
+            environment: [
+                "DATABASE_URL": database.url, "BACKUP_DIR": folder.path, "PG_DUMP_PATH": path
+            ])
         #expect(result.status == 2)
         #expect(result.stderr.contains("pg_dump:"))
         #expect(result.stderr.contains("older than the server"))
@@ -152,9 +169,11 @@ struct BackupFailureTests {
         let monitor = try database.connect()
         var waiting = false
         for _ in 0..<100 where !waiting {
-            waiting = try monitor.query(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'pg_dump' AND wait_event_type = 'Lock'",
-                [database.name]).scalar == "1"
+            waiting =
+                try monitor.query(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'pg_dump' AND wait_event_type = 'Lock'",
+                    [database.name]
+                ).scalar == "1"
             if !waiting { usleep(100_000) }
         }
         #expect(waiting, "pg_dump reached the lock")

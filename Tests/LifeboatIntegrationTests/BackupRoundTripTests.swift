@@ -10,7 +10,7 @@ struct BackupRoundTripTests {
             "DATABASE_URL": database.url,
             "BACKUP_DIR": folder.path,
             "GNUPGHOME": try TestEnvironment.gnupgHome,
-            "BACKUP_ENCRYPTION_KEY": try TestEnvironment.gpgKey,
+            "BACKUP_ENCRYPTION_KEY": try TestEnvironment.gpgKey
         ]
     }
 
@@ -22,15 +22,19 @@ struct BackupRoundTripTests {
         let path = try #require(json?["path"] as? String)
         let url = URL(fileURLWithPath: path)
         let name = try #require(BackupName(fileName: url.lastPathComponent))
-        let manifest = try BackupManifest.read(from: url.deletingLastPathComponent().appendingPathComponent(name.manifestName))
+        let manifest = try BackupManifest.read(
+            from: url.deletingLastPathComponent().appendingPathComponent(name.manifestName))
         return (url, manifest)
     }
 
-    static func expectSameData(_ source: ScratchDatabase, _ restored: ScratchDatabase, _ manifest: BackupManifest) throws {
+    static func expectSameData(_ source: ScratchDatabase, _ restored: ScratchDatabase, _ manifest: BackupManifest)
+        throws
+    {
         let sourceCounts = try source.rowCounts()
         #expect(sourceCounts.count >= 20, "Pagila has its tables")
         #expect(try restored.rowCounts() == sourceCounts)
-        let manifestCounts = Dictionary(uniqueKeysWithValues: manifest.tables.map { ("\($0.schema).\($0.name)", $0.rows) })
+        let manifestCounts = Dictionary(
+            uniqueKeysWithValues: manifest.tables.map { ("\($0.schema).\($0.name)", $0.rows) })
         #expect(manifestCounts == sourceCounts)
         #expect(manifestCounts["public.rental"] == 16044)
         for table in ["rental", "payment", "customer", "film"] {
@@ -49,7 +53,8 @@ struct BackupRoundTripTests {
     @Test func compressedEncryptedPagilaRestoresWithGpgGunzipPsql() throws {
         let source = try ScratchDatabase()
         let folder = try ScratchFolder()
-        let (file, manifest) = try Self.backup(["--type", "daily", "--compress", "--encrypt"], try Self.environment(source, folder))
+        let (file, manifest) = try Self.backup(
+            ["--type", "daily", "--compress", "--encrypt"], try Self.environment(source, folder))
         #expect(file.lastPathComponent.hasPrefix("backup_daily_"))
         #expect(file.lastPathComponent.hasSuffix(".sql.gz.gpg"))
         #expect(manifest.encryption?.recipient == (try TestEnvironment.gpgKey))
@@ -57,7 +62,8 @@ struct BackupRoundTripTests {
         #expect(manifest.sha256 == (try Self.sha256sum(file)))
         #expect(manifest.database == source.name)
         for name in [file.lastPathComponent, file.lastPathComponent + ".manifest.json"] {
-            let attributes = try FileManager.default.attributesOfItem(atPath: folder.url.appendingPathComponent(name).path)
+            let attributes = try FileManager.default.attributesOfItem(
+                atPath: folder.url.appendingPathComponent(name).path)
             #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600, "\(name) is 0600")
         }
 
@@ -74,15 +80,21 @@ struct BackupRoundTripTests {
         let source = try ScratchDatabase()
         let folder = try ScratchFolder()
         let (file, manifest) = try Self.backup(
-            ["--type", "weekly", compress ? "--compress" : "--no-compress", "--no-encrypt"], try Self.environment(source, folder))
+            ["--type", "weekly", compress ? "--compress" : "--no-compress", "--no-encrypt"],
+            try Self.environment(source, folder))
         #expect(file.lastPathComponent.hasSuffix(compress ? ".sql.gz" : ".sql"))
         #expect(manifest.encryption == nil)
         #expect(manifest.sha256 == (try Self.sha256sum(file)))
-        #expect(manifest.fileBytes == Int64((try FileManager.default.attributesOfItem(atPath: file.path)[.size] as? NSNumber)?.int64Value ?? -1))
+        #expect(
+            manifest.fileBytes
+                == Int64(
+                    (try FileManager.default.attributesOfItem(atPath: file.path)[.size] as? NSNumber)?.int64Value ?? -1)
+        )
 
         let restored = try ScratchDatabase(prefix: "lbt_restored", fromPagila: false)
         let reader = compress ? "gunzip -c \(shellQuote(file.path))" : "cat \(shellQuote(file.path))"
-        let result = try Command.shell("\(reader) | psql -q -v ON_ERROR_STOP=1 -d \(shellQuote(restored.url)) >/dev/null")
+        let result = try Command.shell(
+            "\(reader) | psql -q -v ON_ERROR_STOP=1 -d \(shellQuote(restored.url)) >/dev/null")
         try #require(result.succeeded, "restore failed: \(result.stderr)")
         try Self.expectSameData(source, restored, manifest)
     }

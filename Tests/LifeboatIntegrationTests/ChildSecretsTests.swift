@@ -12,7 +12,7 @@ extension PhysicalEngineTests {
         "AWS_SESSION_TOKEN": "lb-fake-aws-token-7f3a", "AZURE_STORAGE_KEY": "lb-fake-azure-key-7f3a",
         "GOOGLE_APPLICATION_CREDENTIALS": "/lb-fake-gcs-7f3a.json",
         "BACKUP_WEBHOOK_SECRET": "lb-fake-webhook-secret-7f3a", "BACKUP_SMTP_PASSWORD": "lb-fake-smtp-password-7f3a",
-        "BACKUP_SMTP_URL": "smtp://alerts:lb-fake-smtp-url-7f3a@127.0.0.1:9",
+        "BACKUP_SMTP_URL": "smtp://alerts:lb-fake-smtp-url-7f3a@127.0.0.1:9"
     ]
 
     /// The secrets, plus what makes the SMTP ones a valid configuration (only failures are
@@ -34,10 +34,10 @@ extension PhysicalEngineTests {
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: folder.path)
         let binary = folder.url.appendingPathComponent("pgbackrest-recording")
         try """
-            #!/bin/sh
-            env > "\(records.path)/pgbackrest.$$.env"
-            exec /usr/bin/pgbackrest "$@"
-            """.write(to: binary, atomically: true, encoding: .utf8)
+        #!/bin/sh
+        env > "\(records.path)/pgbackrest.$$.env"
+        exec /usr/bin/pgbackrest "$@"
+        """.write(to: binary, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: binary.path)
         return (binary.path, records)
     }
@@ -69,21 +69,22 @@ extension PhysicalEngineTests {
         let environ = folder.url.appendingPathComponent("scratch-postmaster.environ")
         let books = try ScratchFolder()
         try """
-            name: pitr-environ
-            description: PITR drill that looks at the scratch postmaster's environment
-            inputs:
-              target_time: { type: timestamp, required: true, description: the moment }
-            steps:
-              - id: restore
-                action: physical.restore
-                with: { target: "${inputs.target_time}" }
-              - id: environ
-                action: shell
-                with: { command: "tr '\\\\0' '\\\\n' < /proc/$(head -1 ${steps.restore.outputs.scratch_dir}/pgdata/postmaster.pid)/environ > \(environ.path)" }
-                needs: [restore]
-            """.write(to: books.url.appendingPathComponent("pitr-environ.yaml"), atomically: true, encoding: .utf8)
-        let drill = try Command.lifeboat(["drill", "pitr-environ", "--dir", books.path, "--input", "target_time=\(target)"],
-                                         environment: environment)
+        name: pitr-environ
+        description: PITR drill that looks at the scratch postmaster's environment
+        inputs:
+          target_time: { type: timestamp, required: true, description: the moment }
+        steps:
+          - id: restore
+            action: physical.restore
+            with: { target: "${inputs.target_time}" }
+          - id: environ
+            action: shell
+            with: { command: "tr '\\\\0' '\\\\n' < /proc/$(head -1 ${steps.restore.outputs.scratch_dir}/pgdata/postmaster.pid)/environ > \(environ.path)" }
+            needs: [restore]
+        """.write(to: books.url.appendingPathComponent("pitr-environ.yaml"), atomically: true, encoding: .utf8)
+        let drill = try Command.lifeboat(
+            ["drill", "pitr-environ", "--dir", books.path, "--input", "target_time=\(target)"],
+            environment: environment)
         try #require(drill.status == 0, "\(drill.stdout)\n\(drill.stderr)")
 
         let postmaster = try String(contentsOf: environ, encoding: .utf8)
@@ -103,10 +104,12 @@ extension PhysicalEngineTests {
             Self.dropTable(table)
         }
         let (binary, records) = try Self.recordingPgBackRest(folder)
-        let environment = Self.withFakeSecrets(try Self.environment(folder, ["LIFEBOAT_STATE_DIR": state.path, "LIFEBOAT_PGBACKREST_BIN": binary]))
+        let environment = Self.withFakeSecrets(
+            try Self.environment(folder, ["LIFEBOAT_STATE_DIR": state.path, "LIFEBOAT_PGBACKREST_BIN": binary]))
         let target = try Self.fullBackupThenMarkers(table, environment)
 
-        let run = try Command.lifeboat(["runbook", "run", "point-in-time", "--input", "target_time=\(target)", "--yes"], environment: environment)
+        let run = try Command.lifeboat(
+            ["runbook", "run", "point-in-time", "--input", "target_time=\(target)", "--yes"], environment: environment)
         try #require(run.status == 0, "\(run.stdout)\n\(run.stderr)")
 
         let data = try PhysicalEnvironment.dataDirectory

@@ -12,8 +12,13 @@ struct CloudAuthTests {
         let log: URL
 
         init() throws {
-            let port = try Command.run("/usr/bin/env", ["python3", "-c",
-                "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])"]).stdout
+            let port = try Command.run(
+                "/usr/bin/env",
+                [
+                    "python3", "-c",
+                    "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])"
+                ]
+            ).stdout
                 .trimmingCharacters(in: .whitespacesAndNewlines)
             endpoint = "http://127.0.0.1:\(port)"
             log = FileManager.default.temporaryDirectory.appendingPathComponent("lifeboat-moto-auth-\(port).log")
@@ -31,10 +36,18 @@ struct CloudAuthTests {
             var up = false
             for _ in 0..<100 where !up {
                 usleep(100_000)
-                up = (try? Command.run("/usr/bin/env", ["python3", "-c",
-                    "import urllib.request,sys\ntry: urllib.request.urlopen('\(endpoint)/moto-api/', timeout=1)\nexcept Exception as e: sys.exit(0 if hasattr(e, 'code') else 1)"]))?.succeeded ?? false
+                up =
+                    (try? Command.run(
+                        "/usr/bin/env",
+                        [
+                            "python3", "-c",
+                            "import urllib.request,sys\ntry: urllib.request.urlopen('\(endpoint)/moto-api/', timeout=1)\nexcept Exception as e: sys.exit(0 if hasattr(e, 'code') else 1)"
+                        ]))?.succeeded ?? false
             }
-            try #require(up, "moto_server with authentication did not start: \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
+            try #require(
+                up,
+                "moto_server with authentication did not start: \((try? String(contentsOf: log, encoding: .utf8)) ?? "")"
+            )
         }
 
         deinit {
@@ -44,10 +57,13 @@ struct CloudAuthTests {
             try? FileManager.default.removeItem(at: log)
         }
 
-        func aws(_ arguments: [String], key: String = "bootstrap", secret: String = "bootstrap") throws -> CommandResult {
-            try Command.run("/usr/bin/env", ["aws", "--endpoint-url", endpoint] + arguments, environment: [
-                "AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": secret, "AWS_DEFAULT_REGION": "us-east-1",
-            ])
+        func aws(_ arguments: [String], key: String = "bootstrap", secret: String = "bootstrap") throws -> CommandResult
+        {
+            try Command.run(
+                "/usr/bin/env", ["aws", "--endpoint-url", endpoint] + arguments,
+                environment: [
+                    "AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": secret, "AWS_DEFAULT_REGION": "us-east-1"
+                ])
         }
     }
 
@@ -55,13 +71,17 @@ struct CloudAuthTests {
         let moto = try AuthenticatingMoto()
         let policy = #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#
         #expect(try moto.aws(["iam", "create-user", "--user-name", "lifeboat"]).succeeded)
-        #expect(try moto.aws(["iam", "put-user-policy", "--user-name", "lifeboat", "--policy-name", "all", "--policy-document", policy]).succeeded)
+        #expect(
+            try moto.aws([
+                "iam", "put-user-policy", "--user-name", "lifeboat", "--policy-name", "all", "--policy-document", policy
+            ]).succeeded)
         let created = try moto.aws(["iam", "create-access-key", "--user-name", "lifeboat"])
         try #require(created.succeeded, "\(created.stderr)")
         let json = try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as? [String: Any]
         let accessKey = try #require((json?["AccessKey"] as? [String: Any])?["AccessKeyId"] as? String)
         let secret = try #require((json?["AccessKey"] as? [String: Any])?["SecretAccessKey"] as? String)
-        #expect(try moto.aws(["s3api", "create-bucket", "--bucket", "signed"], key: accessKey, secret: secret).succeeded)
+        #expect(
+            try moto.aws(["s3api", "create-bucket", "--bucket", "signed"], key: accessKey, secret: secret).succeeded)
 
         let database = try ScratchDatabase()
         let folder = try ScratchFolder()
@@ -87,12 +107,23 @@ struct CloudAuthTests {
 
         // The seed's IAM policy: PutObject and ListBucket only. Uploads work; pruning the
         // bucket cannot delete and says what to do instead.
-        let seedPolicy = #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:PutObject","s3:ListBucket"],"Resource":"*"}]}"#
-        #expect(try moto.aws(["iam", "create-user", "--user-name", "uploader"], key: accessKey, secret: secret).succeeded)
-        #expect(try moto.aws(["iam", "put-user-policy", "--user-name", "uploader", "--policy-name", "seed", "--policy-document", seedPolicy],
-                             key: accessKey, secret: secret).succeeded)
-        let uploaderKey = try moto.aws(["iam", "create-access-key", "--user-name", "uploader"], key: accessKey, secret: secret)
-        let uploader = (try JSONSerialization.jsonObject(with: Data(uploaderKey.stdout.utf8)) as? [String: Any])?["AccessKey"] as? [String: Any]
+        let seedPolicy =
+            #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:PutObject","s3:ListBucket"],"Resource":"*"}]}"#
+        #expect(
+            try moto.aws(["iam", "create-user", "--user-name", "uploader"], key: accessKey, secret: secret).succeeded)
+        #expect(
+            try moto.aws(
+                [
+                    "iam", "put-user-policy", "--user-name", "uploader", "--policy-name", "seed", "--policy-document",
+                    seedPolicy
+                ],
+                key: accessKey, secret: secret
+            ).succeeded)
+        let uploaderKey = try moto.aws(
+            ["iam", "create-access-key", "--user-name", "uploader"], key: accessKey, secret: secret)
+        let uploader =
+            (try JSONSerialization.jsonObject(with: Data(uploaderKey.stdout.utf8)) as? [String: Any])?["AccessKey"]
+            as? [String: Any]
         var seedEnvironment = environment
         seedEnvironment["AWS_ACCESS_KEY_ID"] = uploader?["AccessKeyId"] as? String
         seedEnvironment["AWS_SECRET_ACCESS_KEY"] = uploader?["SecretAccessKey"] as? String

@@ -22,8 +22,10 @@ enum Command {
 
     /// Runs `executable` with `arguments`; `environment` is added to (and overrides) ours,
     /// with nil values removed.
-    static func run(_ executable: String, _ arguments: [String], environment: [String: String?] = [:],
-                    directory: String? = nil) throws -> CommandResult {
+    static func run(
+        _ executable: String, _ arguments: [String], environment: [String: String?] = [:],
+        directory: String? = nil
+    ) throws -> CommandResult {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments

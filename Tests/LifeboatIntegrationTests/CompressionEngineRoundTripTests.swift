@@ -9,7 +9,8 @@ import LifeboatCore
 struct CompressionEngineRoundTripTests {
     /// Rows of hex digests and random floats: about 2:1, against Pagila's 4:1.
     static func addTextHeavyTable(_ database: ScratchDatabase) throws {
-        try database.connect().query("""
+        try database.connect().query(
+            """
             CREATE TABLE public.notes AS
             SELECT i AS id, md5(i::text) || ' ' || md5(random()::text) || ' ' || md5(random()::text) AS body, random() AS score
             FROM generate_series(1, 60000) AS i
@@ -23,7 +24,8 @@ struct CompressionEngineRoundTripTests {
         let folder = try ScratchFolder()
         var environment = try BackupRoundTripTests.environment(source, folder)
         environment["BACKUP_COMPRESSION_LEVEL"] = level
-        let (file, manifest) = try BackupRoundTripTests.backup(["--type", "manual", "--compress", "--encrypt"], environment)
+        let (file, manifest) = try BackupRoundTripTests.backup(
+            ["--type", "manual", "--compress", "--encrypt"], environment)
         #expect(manifest.tables.contains { $0.name == "notes" && $0.rows == 60000 })
         let notes = try source.checksum("public.notes")
 

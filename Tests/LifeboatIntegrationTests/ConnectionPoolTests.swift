@@ -8,10 +8,15 @@ import LifeboatPostgres
 @Suite(.enabled(if: TestEnvironment.shouldRun))
 struct ConnectionPoolTests {
     /// The issue's acceptance settings: two kept, one overflow, a short wait.
-    static func smallPool(_ database: ScratchDatabase, timeout: Duration = .seconds(0.5),
-                          recycle: Duration? = nil, prePing: Bool = true) -> ConnectionPool {
-        ConnectionPool(database.url, settings: .init(
-            size: 2, maxOverflow: 1, timeout: timeout, recycle: recycle, connectTimeout: .seconds(5), prePing: prePing))
+    static func smallPool(
+        _ database: ScratchDatabase, timeout: Duration = .seconds(0.5),
+        recycle: Duration? = nil, prePing: Bool = true
+    ) -> ConnectionPool {
+        ConnectionPool(
+            database.url,
+            settings: .init(
+                size: 2, maxOverflow: 1, timeout: timeout, recycle: recycle, connectTimeout: .seconds(5),
+                prePing: prePing))
     }
 
     static func backendPID(_ connection: Connection) throws -> Int {
@@ -24,8 +29,11 @@ struct ConnectionPoolTests {
         let admin = try Connection(try TestEnvironment.adminURL)
         let deadline = ContinuousClock.now.advanced(by: .seconds(60))
         while true {
-            let count = Int(try admin.query(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = $1", [database.name]).scalar ?? "") ?? -1
+            let count =
+                Int(
+                    try admin.query(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = $1", [database.name]
+                    ).scalar ?? "") ?? -1
             if count == expected || ContinuousClock.now >= deadline { return count }
             Thread.sleep(forTimeInterval: 0.05)
         }
@@ -37,7 +45,8 @@ struct ConnectionPoolTests {
         #expect(try admin.query("SELECT pg_terminate_backend($1)", [String(pid)]).scalar == "t")
         let deadline = ContinuousClock.now.advanced(by: .seconds(60))
         while try admin.query("SELECT 1 FROM pg_stat_activity WHERE pid = $1", [String(pid)]).rows.count > 0,
-              ContinuousClock.now < deadline {
+            ContinuousClock.now < deadline
+        {
             Thread.sleep(forTimeInterval: 0.05)
         }
     }
@@ -80,12 +89,20 @@ struct ConnectionPoolTests {
                 Issue.record("a fourth checkout should not get a connection")
             } catch {
                 let waited = start.duration(to: .now)
-                fourth.withLock { $0 = (error as? PostgresError, Double(waited.components.seconds) + Double(waited.components.attoseconds) / 1e18) }
+                fourth.withLock {
+                    $0 = (
+                        error as? PostgresError,
+                        Double(waited.components.seconds) + Double(waited.components.attoseconds) / 1e18
+                    )
+                }
             }
         }.join()
         let (error, waited) = fourth.withLock { $0 }
         #expect(error?.code == .poolExhausted)
-        #expect(error?.description == "pool exhausted: 3 of 3 connections checked out for 0.5 s; raise DB_POOL_SIZE/DB_MAX_OVERFLOW or find what holds connections")
+        #expect(
+            error?.description
+                == "pool exhausted: 3 of 3 connections checked out for 0.5 s; raise DB_POOL_SIZE/DB_MAX_OVERFLOW or find what holds connections"
+        )
         #expect(waited >= 0.4 && waited < 20, "waited \(waited) s")
         #expect(pool.status == .init(size: 2, checkedIn: 0, checkedOut: 3, overflow: 1))
 
@@ -194,7 +211,8 @@ struct ConnectionPoolTests {
         defer { pool.close() }
         #expect(try pool.withConnection { $0.option("connect_timeout") } == "7")
 
-        let missing = ConnectionPool(database.url, database: "\(database.name)_missing", settings: .init(size: 1, maxOverflow: 0))
+        let missing = ConnectionPool(
+            database.url, database: "\(database.name)_missing", settings: .init(size: 1, maxOverflow: 0))
         for _ in 0..<2 {  // the second attempt proves the first gave its slot back
             let error = #expect(throws: PostgresError.self) { _ = try missing.checkout() }
             #expect(error?.code == .connectionFailed)

@@ -13,10 +13,12 @@ struct CoordinationTests {
     static func relations(_ url: String) throws -> [String] {
         let connection = try Connection(url)
         defer { connection.close() }
-        return try connection.query("""
+        return try connection.query(
+            """
             SELECT n.nspname || '.' || c.relname || ' ' || c.relkind::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' ORDER BY 1
-            """).rows.compactMap { $0[0] }
+            """
+        ).rows.compactMap { $0[0] }
     }
 
     static func hasScheduleTable(_ url: String, database: String? = nil) throws -> Bool {
@@ -25,8 +27,13 @@ struct CoordinationTests {
         return try connection.query("SELECT to_regclass('lifeboat_schedule_runs') IS NOT NULL").scalar == "t"
     }
 
-    static func environment(_ database: ScratchDatabase, _ folder: ScratchFolder, _ state: ScratchFolder) -> [String: String?] {
-        ["DATABASE_URL": database.url, "BACKUP_DIR": folder.path, "LIFEBOAT_STATE_DIR": state.path, "BACKUP_DISK_MIN_FREE_GB": "0"]
+    static func environment(_ database: ScratchDatabase, _ folder: ScratchFolder, _ state: ScratchFolder) -> [String:
+        String?]
+    {
+        [
+            "DATABASE_URL": database.url, "BACKUP_DIR": folder.path, "LIFEBOAT_STATE_DIR": state.path,
+            "BACKUP_DISK_MIN_FREE_GB": "0"
+        ]
     }
 
     /// Acceptance 5.
@@ -47,8 +54,9 @@ struct CoordinationTests {
         #expect(!listed.stderr.contains("last runs unknown"), "\(listed.stderr)")
 
         #expect(try Self.relations(database.url) == before, "the application database has exactly the tables it had")
-        #expect(try Self.hasScheduleTable(database.url, database: CoordinationDatabase.maintenanceDatabase),
-                "the worker made its table in the server's maintenance database")
+        #expect(
+            try Self.hasScheduleTable(database.url, database: CoordinationDatabase.maintenanceDatabase),
+            "the worker made its table in the server's maintenance database")
     }
 
     @Test func readingTheScheduleCreatesNoTableAnywhere() throws {
@@ -59,8 +67,12 @@ struct CoordinationTests {
         var environment = Self.environment(database, folder, state)
         environment["LIFEBOAT_COORDINATION_URL"] = coordination.url
         let status = try Command.lifeboat(["status", "--json"], environment: environment)
-        let schedule = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])["schedule"] as? [String: Any]
-        #expect(schedule?["last_runs_known"] as? Bool == true, "no table yet: no runs, known: \(String(describing: schedule))")
+        let schedule =
+            try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])["schedule"]
+            as? [String: Any]
+        #expect(
+            schedule?["last_runs_known"] as? Bool == true,
+            "no table yet: no runs, known: \(String(describing: schedule))")
         #expect(try Command.lifeboat(["schedule", "list", "--json"], environment: environment).succeeded)
         #expect(try !Self.hasScheduleTable(coordination.url), "status and schedule list only read")
         #expect(try !Self.hasScheduleTable(database.url))
@@ -84,7 +96,8 @@ struct CoordinationTests {
         environment["BACKUP_WEEKLY_SCHEDULE"] = "0 0 29 2 *"
         let application = try database.connect()
         // The table as versions before issue 20 made it, with two finished runs.
-        try application.query("""
+        try application.query(
+            """
             CREATE TABLE lifeboat_schedule_runs (job text NOT NULL, scheduled_for timestamptz NOT NULL, worker text NOT NULL,
                 attempts integer NOT NULL DEFAULT 1, claimed_at timestamptz NOT NULL DEFAULT now(), lease_until timestamptz NOT NULL,
                 finished_at timestamptz, outcome text, message text, PRIMARY KEY (job, scheduled_for));
@@ -96,21 +109,32 @@ struct CoordinationTests {
 
         let first = try Command.lifeboat(["worker", "--once"], environment: environment)
         #expect(first.succeeded, "\(first.stderr)")
-        #expect(first.stderr.contains("moved the schedule table lifeboat_schedule_runs (2 rows) from the application database '\(database.name)'"),
-                "\(first.stderr)")
+        #expect(
+            first.stderr.contains(
+                "moved the schedule table lifeboat_schedule_runs (2 rows) from the application database '\(database.name)'"
+            ),
+            "\(first.stderr)")
         #expect(try !Self.hasScheduleTable(database.url), "dropped from the application database")
-        let moved = try coordination.connect().query("""
+        let moved = try coordination.connect().query(
+            """
             SELECT job, extract(epoch FROM scheduled_for)::bigint, worker, attempts, outcome, coalesce(message, '-')
             FROM lifeboat_schedule_runs ORDER BY job
-            """).rows
-        #expect(moved == [["database-backup-daily", "1737169200", "old-host:12", "2", "succeeded", "-"],
-                          ["database-backup-weekly", "1737259200", "old-host:12", "1", "failed", "disk full"]], "\(moved)")
+            """
+        ).rows
+        #expect(
+            moved == [
+                ["database-backup-daily", "1737169200", "old-host:12", "2", "succeeded", "-"],
+                ["database-backup-weekly", "1737259200", "old-host:12", "1", "failed", "disk full"]
+            ], "\(moved)")
 
         let second = try Command.lifeboat(["worker", "--once"], environment: environment)
         #expect(second.succeeded, "\(second.stderr)")
         #expect(!second.stderr.contains("moved the schedule table"), "once: \(second.stderr)")
         let listed = try Command.lifeboat(["schedule", "list", "--json"], environment: environment)
-        let rows = try #require(try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]], "\(listed.stderr)")
-        #expect(rows.first { $0["job"] as? String == "database-backup-weekly" }?["last_outcome"] as? String == "failed", "\(rows)")
+        let rows = try #require(
+            try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]], "\(listed.stderr)")
+        #expect(
+            rows.first { $0["job"] as? String == "database-backup-weekly" }?["last_outcome"] as? String == "failed",
+            "\(rows)")
     }
 }

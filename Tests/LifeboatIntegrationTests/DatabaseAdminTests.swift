@@ -23,12 +23,15 @@ struct DatabaseAdminTests {
             client.close()
             // On a busy machine a closed session's server process can take longer than the
             // restore's one-second wait to exit: wait on the condition, with room to spare.
-            #expect(admin.waitForSessionsToEnd(on: database.name, timeout: 120), "the closed session's server process is gone")
+            #expect(
+                admin.waitForSessionsToEnd(on: database.name, timeout: 120),
+                "the closed session's server process is gone")
             #expect(try Self.sessions(on: database.name) == "0")
         }
         let stays = try database.connect()
         defer { stays.close() }
         #expect(!admin.waitForSessionsToEnd(on: database.name, timeout: 0.05), "it gives up on a session that stays")
-        #expect(try Self.sessions(on: database.name) == "1", "an open session is left alone: RENAME reports it as before")
+        #expect(
+            try Self.sessions(on: database.name) == "1", "an open session is left alone: RENAME reports it as before")
     }
 }

@@ -11,7 +11,8 @@ struct DiffTests {
         let database = try ScratchDatabase()
         let folder = try ScratchFolder()
         let environment = try BackupRoundTripTests.environment(database, folder)
-        let (file, manifest) = try BackupRoundTripTests.backup(["--type", "daily", "--compress", "--no-encrypt"], environment)
+        let (file, manifest) = try BackupRoundTripTests.backup(
+            ["--type", "daily", "--compress", "--no-encrypt"], environment)
         return (database, folder, environment, file, manifest)
     }
 
@@ -23,7 +24,9 @@ struct DiffTests {
     static func json(_ arguments: [String], _ environment: [String: String?]) throws -> (Int32, [String: Any], String) {
         let result = try Command.lifeboat(["diff", "--json"] + arguments, environment: environment)
         let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
-        return (result.status, try #require(report, "no JSON (status \(result.status)): \(result.stderr)"), result.stderr)
+        return (
+            result.status, try #require(report, "no JSON (status \(result.status)): \(result.stderr)"), result.stderr
+        )
     }
 
     /// A JSON number as Int64 (JSONSerialization gives NSNumber).
@@ -38,8 +41,10 @@ struct DiffTests {
         defer { withExtendedLifetime(folder) {} }  // its deinit removes the backups
         // Nothing references film_actor or film_category, so these deletions need no care with keys.
         let connection = try database.connect()
-        let actors = try #require(Int64(try connection.query("DELETE FROM film_actor WHERE actor_id <= 10").commandTuples))
-        let categories = try #require(Int64(try connection.query("DELETE FROM film_category WHERE category_id = 1").commandTuples))
+        let actors = try #require(
+            Int64(try connection.query("DELETE FROM film_actor WHERE actor_id <= 10").commandTuples))
+        let categories = try #require(
+            Int64(try connection.query("DELETE FROM film_category WHERE category_id = 1").commandTuples))
         #expect(actors > 0 && categories > 0)
         let actorRows = try Self.rows(manifest, "public.film_actor")
         let categoryRows = try Self.rows(manifest, "public.film_category")
@@ -51,13 +56,23 @@ struct DiffTests {
         let header = try #require(lines.firstIndex { $0.hasPrefix("TABLE") }, "\(text.stdout)")
         let listed = lines[(header + 1)...].prefix { !$0.isEmpty && !$0.contains("unchanged") }
         #expect(listed.count == 2, "\(text.stdout)")
-        #expect(listed.contains { $0.split(separator: " ") == ["public.film_actor", "\(actorRows)", "\(actorRows - actors)", "-\(actors)"] },
-                "\(text.stdout)")
-        #expect(listed.contains { $0.split(separator: " ") == ["public.film_category", "\(categoryRows)", "\(categoryRows - categories)", "-\(categories)"] },
-                "\(text.stdout)")
+        #expect(
+            listed.contains {
+                $0.split(separator: " ") == ["public.film_actor", "\(actorRows)", "\(actorRows - actors)", "-\(actors)"]
+            },
+            "\(text.stdout)")
+        #expect(
+            listed.contains {
+                $0.split(separator: " ") == [
+                    "public.film_category", "\(categoryRows)", "\(categoryRows - categories)", "-\(categories)"
+                ]
+            },
+            "\(text.stdout)")
         let unchanged = manifest.tables.count - 2
         #expect(text.stdout.contains("\(unchanged) tables unchanged (--all lists them)"))
-        #expect(lines.last == "2 tables changed (-\(actors + categories) rows), 0 missing, 0 added; \(unchanged) unchanged", "\(text.stdout)")
+        #expect(
+            lines.last == "2 tables changed (-\(actors + categories) rows), 0 missing, 0 added; \(unchanged) unchanged",
+            "\(text.stdout)")
 
         // JSON, with the backup named by its path.
         let (status, report, stderr) = try Self.json([file.path], environment)
@@ -65,15 +80,24 @@ struct DiffTests {
         #expect(report["identical"] as? Bool == false)
         #expect(report["backup"] as? String == file.lastPathComponent)
         #expect(report["database"] as? String == database.name)
-        #expect((report["counts"] as? [String: Any])?.mapValues(Self.int) == ["changed": 2, "missing": 0, "added": 0, "unchanged": Int64(unchanged)])
+        #expect(
+            (report["counts"] as? [String: Any])?.mapValues(Self.int) == [
+                "changed": 2, "missing": 0, "added": 0, "unchanged": Int64(unchanged)
+            ])
         let changed = Self.differing(report)
-        #expect(changed.map { $0["table"] as? String } == ["public.film_actor", "public.film_category"], "changed first, by name")
+        #expect(
+            changed.map { $0["table"] as? String } == ["public.film_actor", "public.film_category"],
+            "changed first, by name")
         #expect(changed.allSatisfy { $0["status"] as? String == "changed" })
-        #expect(Self.int(changed[0]["backup_rows"]) == actorRows && Self.int(changed[0]["live_rows"]) == actorRows - actors)
+        #expect(
+            Self.int(changed[0]["backup_rows"]) == actorRows && Self.int(changed[0]["live_rows"]) == actorRows - actors)
         #expect(Self.int(changed[0]["difference"]) == -actors)
-        #expect(Self.int(changed[1]["backup_rows"]) == categoryRows && Self.int(changed[1]["live_rows"]) == categoryRows - categories)
-        #expect(changed[0].keys.sorted() == ["backup_rows", "difference", "live_rows", "partition_of", "status", "table"],
-                "every key is present, null when empty")
+        #expect(
+            Self.int(changed[1]["backup_rows"]) == categoryRows
+                && Self.int(changed[1]["live_rows"]) == categoryRows - categories)
+        #expect(
+            changed[0].keys.sorted() == ["backup_rows", "difference", "live_rows", "partition_of", "status", "table"],
+            "every key is present, null when empty")
         let all = report["tables"] as? [[String: Any]] ?? []
         #expect(all.count == manifest.tables.count, "--json lists unchanged tables too")
         #expect(all.allSatisfy { ($0["status"] as? String == "unchanged") == (Self.int($0["difference"]) == 0) })
@@ -104,12 +128,15 @@ struct DiffTests {
         defer { withExtendedLifetime(folder) {} }  // its deinit removes the backups
         let connection = try database.connect()
         try connection.query("DROP TABLE film_actor CASCADE")  // views such as actor_info go with it
-        try connection.query("CREATE TABLE public.incident_notes (id int); INSERT INTO public.incident_notes VALUES (1), (2), (3)")
+        try connection.query(
+            "CREATE TABLE public.incident_notes (id int); INSERT INTO public.incident_notes VALUES (1), (2), (3)")
 
         let (status, report, stderr) = try Self.json(["--latest"], environment)
         #expect(status == 1, "\(stderr)")
         let differing = Self.differing(report)
-        #expect(differing.map { $0["table"] as? String } == ["public.film_actor", "public.incident_notes"], "missing before added")
+        #expect(
+            differing.map { $0["table"] as? String } == ["public.film_actor", "public.incident_notes"],
+            "missing before added")
         let missing = try #require(differing.first)
         #expect(missing["status"] as? String == "missing")
         #expect(Self.int(missing["backup_rows"]) == (try Self.rows(manifest, "public.film_actor")))
@@ -122,8 +149,14 @@ struct DiffTests {
         let text = try Command.lifeboat(["diff", "--latest"], environment: environment)
         let backupRows = try Self.rows(manifest, "public.film_actor")
         #expect(text.stdout.contains("0 tables changed (0 rows), 1 missing, 1 added"), "\(text.stdout)")
-        #expect(text.stdout.split(separator: "\n").contains { $0.split(separator: " ") == ["public.film_actor", "\(backupRows)", "-", "missing"] })
-        #expect(text.stdout.split(separator: "\n").contains { $0.split(separator: " ") == ["public.incident_notes", "-", "3", "added"] })
+        #expect(
+            text.stdout.split(separator: "\n").contains {
+                $0.split(separator: " ") == ["public.film_actor", "\(backupRows)", "-", "missing"]
+            })
+        #expect(
+            text.stdout.split(separator: "\n").contains {
+                $0.split(separator: " ") == ["public.incident_notes", "-", "3", "added"]
+            })
     }
 
     @Test func aPartitionedTableIsComparedPartitionByPartition() throws {
@@ -135,7 +168,11 @@ struct DiffTests {
         #expect(status == 1, "\(stderr)")
         let all = report["tables"] as? [[String: Any]] ?? []
         #expect(all.count >= 2, "payment's partitions")
-        #expect(all.allSatisfy { ($0["table"] as? String ?? "").hasPrefix("public.payment_p") && $0["partition_of"] as? String == "public.payment" })
+        #expect(
+            all.allSatisfy {
+                ($0["table"] as? String ?? "").hasPrefix("public.payment_p")
+                    && $0["partition_of"] as? String == "public.payment"
+            })
         let counts = try database.rowCounts()
         for table in Self.differing(report) {
             #expect(Self.int(table["live_rows"]) == counts[table["table"] as? String ?? ""], "\(table)")
@@ -145,7 +182,8 @@ struct DiffTests {
 
         let unknown = try Command.lifeboat(["diff", "--latest", "--table", "no_such_table"], environment: environment)
         #expect(unknown.status == 2)
-        #expect(unknown.stderr.contains("no table no_such_table in the backup or in \(database.name)"), "\(unknown.stderr)")
+        #expect(
+            unknown.stderr.contains("no table no_such_table in the backup or in \(database.name)"), "\(unknown.stderr)")
     }
 
     @Test func aBackupWithoutAManifestCannotBeCompared() throws {

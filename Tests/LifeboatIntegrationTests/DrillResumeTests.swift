@@ -12,14 +12,16 @@ struct DrillResumeTests {
         let database = try ScratchDatabase()
         let folder = try ScratchFolder()
         let state = try ScratchFolder()
-        var environment = try RunbookRunTests.environment(database, folder, state: state, log: folder.url.appendingPathComponent("s.log").path)
+        var environment = try RunbookRunTests.environment(
+            database, folder, state: state, log: folder.url.appendingPathComponent("s.log").path)
         _ = try BackupRoundTripTests.backup(["--type", "daily", "--compress"], environment)
         defer { RestoreTests.dropAll(like: "\(database.name)_%") }
         let scratch = { try RestoreTests.databases(like: "\(database.name)_drill_%") }
 
         // The engine kills itself after the last step's action returned, before its end is journaled.
         environment["LIFEBOAT_TEST_CRASH_AFTER_STEP"] = "check"
-        let crashed = try Command.lifeboat(["drill", "recent-corruption", "--input", "incident_time=latest"], environment: environment)
+        let crashed = try Command.lifeboat(
+            ["drill", "recent-corruption", "--input", "incident_time=latest"], environment: environment)
         #expect(crashed.status == SIGKILL, "the drill died before it ended: \(crashed.status) \(crashed.stderr)")
         #expect(try !scratch().isEmpty, "an interrupted drill keeps its scratch database for the resume")
 

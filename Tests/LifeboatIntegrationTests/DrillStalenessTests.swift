@@ -28,7 +28,8 @@ struct DrillStalenessTests {
         let folder = try ScratchFolder()
         let state = try ScratchFolder()
         defer { RestoreTests.dropAll(like: "\(database.name)_%") }
-        var environment = try RunbookRunTests.environment(database, folder, state: state, log: folder.url.appendingPathComponent("s.log").path)
+        var environment = try RunbookRunTests.environment(
+            database, folder, state: state, log: folder.url.appendingPathComponent("s.log").path)
         environment["BACKUP_ENABLED"] = "false"  // no backup type is scheduled, so only the drills decide
         environment["LIFEBOAT_DRILL_SCHEDULE"] = "0 2 * * *"
         environment["LIFEBOAT_DRILL_MAX_AGE"] = "8d"
@@ -38,8 +39,11 @@ struct DrillStalenessTests {
         #expect(stale.status == 1, "\(stale.stdout)\n\(stale.stderr)")
         let json = try StatusTests.json(stale)
         let problems = try #require(json["problems"] as? [String])
-        #expect(problems == ["scenario recent-corruption was last drilled 9d ago (run \(old)), more than LIFEBOAT_DRILL_MAX_AGE (8d); "
-                             + "run `lifeboat drill recent-corruption`"], "\(problems)")
+        #expect(
+            problems == [
+                "scenario recent-corruption was last drilled 9d ago (run \(old)), more than LIFEBOAT_DRILL_MAX_AGE (8d); "
+                    + "run `lifeboat drill recent-corruption`"
+            ], "\(problems)")
         let drills = try #require(json["drills"] as? [String: Any])
         #expect(drills["scheduled"] as? Bool == true && drills["max_age_seconds"] as? Double == 8 * 86_400)
         let scenarios = try #require(drills["scenarios"] as? [[String: Any]])
@@ -55,12 +59,15 @@ struct DrillStalenessTests {
         _ = try BackupRoundTripTests.backup(["--type", "daily", "--compress"], environment)
         let drill = try Command.lifeboat(["drill-next", "--json"], environment: environment)
         try #require(drill.status == 0, "\(drill.stderr)")
-        #expect(drill.stderr.contains("drill-next: recent-corruption (last drilled 9d ago; rotation: recent-corruption)"), "\(drill.stderr)")
+        #expect(
+            drill.stderr.contains("drill-next: recent-corruption (last drilled 9d ago; rotation: recent-corruption)"),
+            "\(drill.stderr)")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(drill.stdout.utf8)) as? [String: Any])
         #expect(report["runbook"] as? String == "recent-corruption" && report["status"] as? String == "succeeded")
         let fresh = try Command.lifeboat(["status", "--json"], environment: environment)
         #expect(fresh.status == 0, "drilled again: \(fresh.stdout)\n\(fresh.stderr)")
-        let after = try #require((try StatusTests.json(fresh)["drills"] as? [String: Any])?["scenarios"] as? [[String: Any]])
+        let after = try #require(
+            (try StatusTests.json(fresh)["drills"] as? [String: Any])?["scenarios"] as? [[String: Any]])
         let last = try #require(after.first?["last_drill"] as? [String: Any])
         #expect(last["run_id"] as? String == report["run_id"] as? String && last["outcome"] as? String == "succeeded")
         #expect(last["objectives_met"] is Bool, "the shipped runbook's objectives were judged")

@@ -18,8 +18,10 @@ struct EmailTests {
 
     /// A backup of `databaseURL` into `folder` that mails through `smtpURL`, with no disk
     /// warning (the test machine's free space must not add events).
-    static func environment(databaseURL: String, _ folder: ScratchFolder, smtpURL: String,
-                            trustSelfSigned: Bool = true) throws -> [String: String?] {
+    static func environment(
+        databaseURL: String, _ folder: ScratchFolder, smtpURL: String,
+        trustSelfSigned: Bool = true
+    ) throws -> [String: String?] {
         [
             "LIFEBOAT_TLS_INSECURE": trustSelfSigned ? "true" : nil,
             "DATABASE_URL": databaseURL,
@@ -30,7 +32,7 @@ struct EmailTests {
             "BACKUP_SMTP_USER": user,
             "BACKUP_SMTP_PASSWORD": password,
             "BACKUP_SMTP_FROM": "Lifeboat <lifeboat@db1.example.com>",
-            "BACKUP_SMTP_TO": "oncall@example.com, DBA Team <dba@example.com>",
+            "BACKUP_SMTP_TO": "oncall@example.com, DBA Team <dba@example.com>"
         ]
     }
 
@@ -98,14 +100,17 @@ struct EmailTests {
         #expect(failed.status == 1, "\(failed.stderr)")
         let messages = sink.messages
         #expect(messages.count == 1, "\(messages.map(\.subject))")
-        #expect(messages.first?.subject.hasPrefix("[lifeboat] INFO backup.completed on ") == true, "\(messages.first?.subject ?? "")")
+        #expect(
+            messages.first?.subject.hasPrefix("[lifeboat] INFO backup.completed on ") == true,
+            "\(messages.first?.subject ?? "")")
         #expect(messages.first?.subject.contains(file.lastPathComponent) == true)
         #expect(messages.first?.body.contains("  file: \(file.lastPathComponent)\n") == true)
     }
 
     @Test func unknownEventNameIsAConfigurationError() throws {
         let folder = try ScratchFolder()
-        var environment = try Self.environment(databaseURL: try Self.missingDatabase, folder, smtpURL: "smtp://127.0.0.1:25")
+        var environment = try Self.environment(
+            databaseURL: try Self.missingDatabase, folder, smtpURL: "smtp://127.0.0.1:25")
         environment["BACKUP_EMAIL_EVENTS"] = "backup.failed, backup.exploded"
         let result = try Command.lifeboat(["backup", "--type", "manual"], environment: environment)
         #expect(result.status == 2, "\(result.stderr)")
@@ -117,15 +122,18 @@ struct EmailTests {
         let closed = try FakeAzure.freePort()
         let database = try ScratchDatabase()
         let folder = try ScratchFolder()
-        var environment = try Self.environment(databaseURL: database.url, folder,
-                                               smtpURL: "smtp://alerts:url-secret-pw@127.0.0.1:\(closed)")
+        var environment = try Self.environment(
+            databaseURL: database.url, folder,
+            smtpURL: "smtp://alerts:url-secret-pw@127.0.0.1:\(closed)")
         environment["BACKUP_EMAIL_EVENTS"] = "*"
 
         // A good backup stays good.
         let good = try Command.lifeboat(["backup", "--type", "manual", "--json"], environment: environment)
         #expect(good.status == 0, "\(good.stderr)")
         #expect(folder.files.contains { BackupName(fileName: $0) != nil })
-        #expect(good.stderr.contains("warning: email backup.completed via smtp://127.0.0.1:\(closed) not sent: "), "\(good.stderr)")
+        #expect(
+            good.stderr.contains("warning: email backup.completed via smtp://127.0.0.1:\(closed) not sent: "),
+            "\(good.stderr)")
         #expect(good.stderr.contains("after 3 attempts"), "\(good.stderr)")
 
         // A failed backup fails as it would without email: same exit code, its own message.
@@ -133,7 +141,8 @@ struct EmailTests {
         let failed = try Command.lifeboat(["backup", "--type", "manual"], environment: environment)
         #expect(failed.status == 1, "\(failed.stderr)")
         #expect(failed.stderr.contains("lifeboat_no_such_database"), "\(failed.stderr)")
-        #expect(failed.stderr.contains("email backup.failed via smtp://127.0.0.1:\(closed) not sent: "), "\(failed.stderr)")
+        #expect(
+            failed.stderr.contains("email backup.failed via smtp://127.0.0.1:\(closed) not sent: "), "\(failed.stderr)")
         for secret in [Self.password, "url-secret-pw"] {
             #expect(!good.stderr.contains(secret) && !failed.stderr.contains(secret))
         }
@@ -146,7 +155,9 @@ struct EmailTests {
         let result = try Command.lifeboat(["backup", "--type", "manual"], environment: environment)
         #expect(result.status == 1, "\(result.stderr)")
         #expect(result.stderr.contains("email backup.failed via \(sink.url) not sent: "), "\(result.stderr)")
-        #expect(result.stderr.contains("550 5.1.1 <dba@example.com>: recipient rejected"), "the server's own reply: \(result.stderr)")
+        #expect(
+            result.stderr.contains("550 5.1.1 <dba@example.com>: recipient rejected"),
+            "the server's own reply: \(result.stderr)")
         #expect(result.stderr.contains("not retried"), "\(result.stderr)")
         #expect(sink.messages.isEmpty)
     }
@@ -167,7 +178,8 @@ struct EmailTests {
     @Test func startTLSIsUsedWhenOfferedAndTheCertificateIsChecked() throws {
         let sink = try Self.loginSink()
         let folder = try ScratchFolder()
-        var environment = try Self.environment(databaseURL: try Self.missingDatabase, folder, smtpURL: sink.url, trustSelfSigned: false)
+        var environment = try Self.environment(
+            databaseURL: try Self.missingDatabase, folder, smtpURL: sink.url, trustSelfSigned: false)
 
         // The sink's certificate is self-signed: refused, and not retried.
         let checked = try Command.lifeboat(["backup", "--type", "manual"], environment: environment)
@@ -205,7 +217,8 @@ struct EmailTests {
     @Test func aRelayWithoutLoginMayBePlain() throws {
         let sink = try SMTPSink()
         let folder = try ScratchFolder()
-        var environment = try Self.environment(databaseURL: try Self.missingDatabase, folder, smtpURL: sink.url, trustSelfSigned: false)
+        var environment = try Self.environment(
+            databaseURL: try Self.missingDatabase, folder, smtpURL: sink.url, trustSelfSigned: false)
         environment["BACKUP_SMTP_USER"] = nil as String?
         environment["BACKUP_SMTP_PASSWORD"] = nil as String?
         let result = try Command.lifeboat(["backup", "--type", "manual"], environment: environment)

@@ -11,7 +11,8 @@ struct GnuPGAgentTests {
     @Test func verifyingAnEncryptedBackupLeavesNoSecretInTheAgent() throws {
         // A copy of the test keyring with no agent running yet (short path: socket names are limited).
         let home = "/tmp/lbga\(UInt16.random(in: 0...UInt16.max))"
-        let copied = try Command.shell("cp -r \(shellQuote(try TestEnvironment.gnupgHome)) \(shellQuote(home)) && rm -f \(shellQuote(home))/S.*")
+        let copied = try Command.shell(
+            "cp -r \(shellQuote(try TestEnvironment.gnupgHome)) \(shellQuote(home)) && rm -f \(shellQuote(home))/S.*")
         defer {
             _ = try? Command.run("/usr/bin/env", ["gpgconf", "--homedir", home, "--kill", "gpg-agent"])
             try? FileManager.default.removeItem(atPath: home)
@@ -21,7 +22,8 @@ struct GnuPGAgentTests {
         let folder = try ScratchFolder()
         let environment: [String: String?] = [
             "DATABASE_URL": database.url, "BACKUP_DIR": folder.path, "GNUPGHOME": home, "BACKUP_DISK_MIN_FREE_GB": "0",
-            "BACKUP_ENCRYPTION_KEY": try TestEnvironment.require("LIFEBOAT_TEST_GPG_KEY"), "AWS_SECRET_ACCESS_KEY": Self.secret,
+            "BACKUP_ENCRYPTION_KEY": try TestEnvironment.require("LIFEBOAT_TEST_GPG_KEY"),
+            "AWS_SECRET_ACCESS_KEY": Self.secret
         ]
         let (file, _) = try BackupRoundTripTests.backup(["--type", "manual", "--encrypt"], environment)
         let verify = try Command.lifeboat(["verify", file.path], environment: environment)
@@ -31,7 +33,8 @@ struct GnuPGAgentTests {
         let pids = agents.stdout.split(separator: "\n").map(String.init)
         try #require(!pids.isEmpty, "an agent runs for \(home)")
         for pid in pids {
-            let environ = String(decoding: try Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/environ")), as: UTF8.self)
+            let environ = String(
+                decoding: try Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/environ")), as: UTF8.self)
             #expect(!environ.contains(Self.secret), "AWS_SECRET_ACCESS_KEY reached gpg-agent \(pid)")
         }
     }

@@ -32,12 +32,15 @@ struct HistoryPageDrillTests {
         let folder = try ScratchFolder()
         let state = try ScratchFolder()
         defer { RestoreTests.dropAll(like: "\(database.name)_%") }
-        let environment = try RunbookRunTests.environment(database, folder, state: state, log: folder.url.appendingPathComponent("s.log").path)
+        let environment = try RunbookRunTests.environment(
+            database, folder, state: state, log: folder.url.appendingPathComponent("s.log").path)
         _ = try BackupRoundTripTests.backup(["--type", "daily", "--compress"], environment)
         let kept = folder.url.appendingPathComponent("history-kept.yaml")
         let missed = folder.url.appendingPathComponent("history-missed.yaml")
-        try Self.runbook("history-kept", objectives: "  rto: 1h\n  rpo: 26h").write(to: kept, atomically: true, encoding: .utf8)
-        try Self.runbook("history-missed", objectives: "  rto: 1ms\n  rpo: 26h").write(to: missed, atomically: true, encoding: .utf8)
+        try Self.runbook("history-kept", objectives: "  rto: 1h\n  rpo: 26h").write(
+            to: kept, atomically: true, encoding: .utf8)
+        try Self.runbook("history-missed", objectives: "  rto: 1ms\n  rpo: 26h").write(
+            to: missed, atomically: true, encoding: .utf8)
 
         var runIDs: [String] = []
         for file in [kept, missed, kept, missed, kept, missed] {
@@ -52,8 +55,11 @@ struct HistoryPageDrillTests {
         try #require(json.succeeded, "\(json.stderr)")
         let jsonFile = folder.url.appendingPathComponent("history.json")
         try json.stdout.write(to: jsonFile, atomically: true, encoding: .utf8)
-        try ReportTests.validate(jsonFile, against: ReportTests.repository.appendingPathComponent("docs/history.schema.json"))
-        let rows = try #require((try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])?["runs"] as? [[String: Any]])
+        try ReportTests.validate(
+            jsonFile, against: ReportTests.repository.appendingPathComponent("docs/history.schema.json"))
+        let rows = try #require(
+            (try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])?["runs"]
+                as? [[String: Any]])
         #expect(rows.compactMap { $0["run_id"] as? String }.sorted() == runIDs.sorted())
         for row in rows {
             let scenario = row["scenario"] as? String
@@ -74,9 +80,14 @@ struct HistoryPageDrillTests {
             let start = try #require(html.range(of: "data-scenario=\"\(scenario)\""), "a chart for \(scenario)")
             let end = try #require(html.range(of: "</svg>", range: start.upperBound..<html.endIndex))
             let chart = String(html[start.lowerBound..<end.lowerBound])
-            #expect(chart.components(separatedBy: "<path class=\"objective\"").count - 1 == 2, "\(scenario): RTO and RPO objective lines")
-            #expect(chart.components(separatedBy: "<circle").count - 1 == 6, "\(scenario): three drills, RTO and RPO each")
-            #expect(chart.components(separatedBy: "class=\"run missed\"").count - 1 == (scenario == "history-missed" ? 3 : 0), "\(scenario): misses marked")
+            #expect(
+                chart.components(separatedBy: "<path class=\"objective\"").count - 1 == 2,
+                "\(scenario): RTO and RPO objective lines")
+            #expect(
+                chart.components(separatedBy: "<circle").count - 1 == 6, "\(scenario): three drills, RTO and RPO each")
+            #expect(
+                chart.components(separatedBy: "class=\"run missed\"").count - 1
+                    == (scenario == "history-missed" ? 3 : 0), "\(scenario): misses marked")
         }
 
         // The picture: not blank, the objective's blue, the met green and the missed red are drawn.

@@ -20,7 +20,8 @@ struct IncidentTimeTests {
         defer { RestoreTests.dropAll(like: "\(database.name)_%") }
         let log = folder.url.appendingPathComponent("services.log").path
         let environment = try RunbookRunTests.environment(database, folder, state: state, log: log)
-        let (before, _) = try BackupRoundTripTests.backup(["--type", "daily", "--compress", "--no-encrypt"], environment)
+        let (before, _) = try BackupRoundTripTests.backup(
+            ["--type", "daily", "--compress", "--no-encrypt"], environment)
         let original = try RestoreTests.checksums(database)
         let beforeTime = try #require(BackupName(fileName: before.lastPathComponent)).timestamp
         Self.waitUntilPast(beforeTime.addingTimeInterval(1))
@@ -34,22 +35,33 @@ struct IncidentTimeTests {
 
         let refused = try Command.lifeboat(["runbook", "run", "recent-corruption", "--yes"], environment: environment)
         #expect(refused.status == 2, "\(refused.stderr)")
-        #expect(refused.stderr.contains("input 'incident_time' is required (when the damage began"), "\(refused.stderr)")
+        #expect(
+            refused.stderr.contains("input 'incident_time' is required (when the damage began"), "\(refused.stderr)")
         #expect(RunbookScenarioTests.runIDs(state).isEmpty, "no run started")
 
-        let plan = try Command.lifeboat(["runbook", "plan", "recent-corruption", "--input", "incident_time=\(incidentText)"], environment: environment)
+        let plan = try Command.lifeboat(
+            ["runbook", "plan", "recent-corruption", "--input", "incident_time=\(incidentText)"],
+            environment: environment)
         #expect(plan.succeeded, "\(plan.stderr)")
-        #expect(plan.stdout.contains("Backup: \(before.lastPathComponent) — the newest daily backup taken before the incident at"), "\(plan.stdout)")
+        #expect(
+            plan.stdout.contains(
+                "Backup: \(before.lastPathComponent) — the newest daily backup taken before the incident at"),
+            "\(plan.stdout)")
 
-        let runID = try RunbookScenarioTests.run("recent-corruption", inputs: ["incident_time": incidentText], environment)
+        let runID = try RunbookScenarioTests.run(
+            "recent-corruption", inputs: ["incident_time": incidentText], environment)
         let events = try RunbookRunTests.journal(state, runID)
         let picked = events.first { $0.kind == .stepFinished && $0.step == "pick" }?.outputs
         #expect(picked?["name"] == before.lastPathComponent, "\(picked ?? [:])")
         #expect(try RestoreTests.checksums(database) == original, "the data from before the damage is back")
 
         // `latest` says the old behaviour out loud: the newest backup, damage and all.
-        let latest = try Command.lifeboat(["runbook", "plan", "recent-corruption", "--input", "incident_time=latest"], environment: environment)
-        #expect(latest.stdout.contains("Backup: \(after.lastPathComponent) — the latest daily backup (incident time given as latest)"), "\(latest.stdout)")
+        let latest = try Command.lifeboat(
+            ["runbook", "plan", "recent-corruption", "--input", "incident_time=latest"], environment: environment)
+        #expect(
+            latest.stdout.contains(
+                "Backup: \(after.lastPathComponent) — the latest daily backup (incident time given as latest)"),
+            "\(latest.stdout)")
     }
 }
 
@@ -62,16 +74,26 @@ extension IncidentTimeTests {
         let folder = try ScratchFolder()
         let state = try ScratchFolder()
         defer { RestoreTests.dropAll(like: "\(database.name)_%") }
-        let environment = try RunbookRunTests.environment(database, folder, state: state, log: folder.url.appendingPathComponent("log").path)
+        let environment = try RunbookRunTests.environment(
+            database, folder, state: state, log: folder.url.appendingPathComponent("log").path)
         let (only, _) = try BackupRoundTripTests.backup(["--type", "daily", "--compress", "--no-encrypt"], environment)
-        for (runbook, input) in [("recent-corruption", "incident_time=2001-01-01T00:00:00Z"), ("point-in-time", "target_time=2001-01-01T00:00:00Z")] {
-            let run = try Command.lifeboat(["runbook", "run", runbook, "--yes", "--input", input], environment: environment)
+        for (runbook, input) in [
+            ("recent-corruption", "incident_time=2001-01-01T00:00:00Z"),
+            ("point-in-time", "target_time=2001-01-01T00:00:00Z")
+        ] {
+            let run = try Command.lifeboat(
+                ["runbook", "run", runbook, "--yes", "--input", input], environment: environment)
             #expect(run.status == 5, "\(runbook): \(run.stderr)")
             #expect(run.stderr.contains(PreflightTests.line("fail", "backup.choice")), "\(runbook): \(run.stderr)")
-            #expect(run.stderr.contains("the oldest is \(only.lastPathComponent), the newest \(only.lastPathComponent)"), "\(runbook): \(run.stderr)")
+            #expect(
+                run.stderr.contains("the oldest is \(only.lastPathComponent), the newest \(only.lastPathComponent)"),
+                "\(runbook): \(run.stderr)")
             #expect(RunbookScenarioTests.runIDs(state).isEmpty, "\(runbook): no run started")
         }
-        let covered = try Command.lifeboat(["runbook", "plan", "recent-corruption", "--input", "incident_time=latest"], environment: environment)
-        #expect(covered.stdout.contains(PreflightTests.line("ok", "backup.choice")) && covered.stdout.contains(only.lastPathComponent), "\(covered.stdout)")
+        let covered = try Command.lifeboat(
+            ["runbook", "plan", "recent-corruption", "--input", "incident_time=latest"], environment: environment)
+        #expect(
+            covered.stdout.contains(PreflightTests.line("ok", "backup.choice"))
+                && covered.stdout.contains(only.lastPathComponent), "\(covered.stdout)")
     }
 }

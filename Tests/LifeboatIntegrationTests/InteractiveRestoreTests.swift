@@ -22,9 +22,11 @@ struct InteractiveRestoreTests {
         /// `lifeboat ARGUMENTS` at a terminal, with `environment` and no `.env` file; the pane
         /// stays a minute after it ends, showing `EXIT=<status>`.
         static func lifeboat(_ arguments: [String], environment: [String: String?]) throws -> TmuxSession {
-            let variables = environment.compactMap { key, value in value.map { "\(key)=\($0)" } } + ["LIFEBOAT_ENV_FILE=/dev/null"]
-            return try TmuxSession("env " + (variables + [Command.lifeboatPath] + arguments).map(shellQuote).joined(separator: " ")
-                                   + "; echo EXIT=$?; sleep 60")
+            let variables =
+                environment.compactMap { key, value in value.map { "\(key)=\($0)" } } + ["LIFEBOAT_ENV_FILE=/dev/null"]
+            return try TmuxSession(
+                "env " + (variables + [Command.lifeboatPath] + arguments).map(shellQuote).joined(separator: " ")
+                    + "; echo EXIT=$?; sleep 60")
         }
 
         /// Starts `command` (a shell command line) in session "s" of a new 200x50 terminal.
@@ -37,13 +39,18 @@ struct InteractiveRestoreTests {
         ///   child ended when the child's end of a socket pair closes, and a server that kept it
         ///   would make `Command.run` wait for the server, not the client (a hang).
         init(_ command: String) throws {
-            let closeAndExec = #"for fd in $(ls /proc/$$/fd); do if [ "$fd" -gt 2 ]; then eval "exec $fd>&-"; fi; done; exec "$@""#
+            let closeAndExec =
+                #"for fd in $(ls /proc/$$/fd); do if [ "$fd" -gt 2 ]; then eval "exec $fd>&-"; fi; done; exec "$@""#
             var empty = sigset_t(), previous = sigset_t()
             sigemptyset(&empty)
             pthread_sigmask(SIG_SETMASK, &empty, &previous)
             let result = Result {
-                try Command.run("/bin/bash", ["-c", closeAndExec, "bash", Self.tmux, "-L", socket, "-f", "/dev/null",
-                                              "new-session", "-d", "-s", "s", "-x", "200", "-y", "50", command])
+                try Command.run(
+                    "/bin/bash",
+                    [
+                        "-c", closeAndExec, "bash", Self.tmux, "-L", socket, "-f", "/dev/null",
+                        "new-session", "-d", "-s", "s", "-x", "200", "-y", "50", command
+                    ])
             }
             pthread_sigmask(SIG_SETMASK, &previous, nil)
             let started = try result.get()
@@ -103,7 +110,8 @@ struct InteractiveRestoreTests {
     /// pause so the pane stays readable.
     static func restoreCommand(_ database: ScratchDatabase, _ folder: ScratchFolder) -> String {
         let variables = ["DATABASE_URL=\(database.url)", "BACKUP_DIR=\(folder.path)", "LIFEBOAT_ENV_FILE=/dev/null"]
-        return "env " + variables.map(shellQuote).joined(separator: " ") + " \(shellQuote(Command.lifeboatPath)) restore"
+        return "env " + variables.map(shellQuote).joined(separator: " ")
+            + " \(shellQuote(Command.lifeboatPath)) restore"
             + "; echo EXIT=$?; sleep 60"
     }
 
@@ -117,8 +125,10 @@ struct InteractiveRestoreTests {
     static func databases(startingWith prefix: String) throws -> [String] {
         let admin = try Connection(try TestEnvironment.adminURL)
         defer { admin.close() }
-        return try admin.query("SELECT datname FROM pg_database WHERE starts_with(datname, $1) ORDER BY datname", [prefix])
-            .rows.compactMap { $0[0] }
+        return try admin.query(
+            "SELECT datname FROM pg_database WHERE starts_with(datname, $1) ORDER BY datname", [prefix]
+        )
+        .rows.compactMap { $0[0] }
     }
 
     /// Picks from the list, then in a second terminal confirms with the wrong name (nothing
@@ -185,8 +195,9 @@ struct InteractiveRestoreTests {
         if let before = keptAs.first {
             let connection = try Connection(try TestEnvironment.url(for: before))
             defer { connection.close() }
-            #expect(Int(try connection.query("SELECT count(*) FROM payment").scalar ?? "") == damaged,
-                    "the kept database is the damaged one")
+            #expect(
+                Int(try connection.query("SELECT count(*) FROM payment").scalar ?? "") == damaged,
+                "the kept database is the damaged one")
         }
         #expect(try Self.databases(startingWith: database.name + "_restore_").isEmpty, "no scratch database is left")
     }

@@ -27,7 +27,8 @@ struct MetricsTests {
 
         for _ in 0..<2 {
             // An empty database keeps this quick; --allow-empty because an empty dump fails otherwise.
-            let ok = try Command.lifeboat(["backup", "--type", "daily", "--allow-empty", "--metrics-file", metrics], environment: environment)
+            let ok = try Command.lifeboat(
+                ["backup", "--type", "daily", "--allow-empty", "--metrics-file", metrics], environment: environment)
             try #require(ok.succeeded, "\(ok.stderr)")
         }
         var first = try Self.parse(metrics)
@@ -35,8 +36,13 @@ struct MetricsTests {
         #expect(first.samples[#"lifeboat_backups_total{result=failure,type=daily}"#] == 0)
         #expect(first.types["lifeboat_backups"] == "counter")
         #expect((first.samples[#"lifeboat_backup_size_bytes{type=daily}"#] ?? 0) > 0)
-        #expect(abs((first.samples[#"lifeboat_backup_last_success_timestamp_seconds{type=daily}"#] ?? 0) - Date().timeIntervalSince1970) < 300)
-        #expect((first.samples[#"lifeboat_disk_free_bytes{path=\#(folder.path)}"#] ?? 0) > 0, "\(first.samples.keys.sorted())")
+        #expect(
+            abs(
+                (first.samples[#"lifeboat_backup_last_success_timestamp_seconds{type=daily}"#] ?? 0)
+                    - Date().timeIntervalSince1970) < 300)
+        #expect(
+            (first.samples[#"lifeboat_disk_free_bytes{path=\#(folder.path)}"#] ?? 0) > 0,
+            "\(first.samples.keys.sorted())")
 
         var broken = environment
         broken["DATABASE_URL"] = "postgresql://nobody@127.0.0.1:1/none?connect_timeout=2"
@@ -46,8 +52,13 @@ struct MetricsTests {
         #expect(first.samples[#"lifeboat_backups_total{result=success,type=daily}"#] == 2)
         #expect(first.samples[#"lifeboat_backups_total{result=failure,type=daily}"#] == 1, "the failure is counted")
 
-        let backup = try #require(try FileManager.default.contentsOfDirectory(atPath: folder.path).first { $0.hasPrefix("backup_daily_") && !$0.hasSuffix(".json") })
-        let verified = try Command.lifeboat(["verify", folder.url.appendingPathComponent(backup).path], environment: environment.merging(["LIFEBOAT_METRICS_FILE": metrics]) { $1 })
+        let backup = try #require(
+            try FileManager.default.contentsOfDirectory(atPath: folder.path).first {
+                $0.hasPrefix("backup_daily_") && !$0.hasSuffix(".json")
+            })
+        let verified = try Command.lifeboat(
+            ["verify", folder.url.appendingPathComponent(backup).path],
+            environment: environment.merging(["LIFEBOAT_METRICS_FILE": metrics]) { $1 })
         #expect(verified.succeeded, "\(verified.stderr)")
         let runbook = RunbookBehaviourTests.directory.appendingPathComponent("parallel-failure.yaml").path
         environment["LB_WORK"] = folder.path

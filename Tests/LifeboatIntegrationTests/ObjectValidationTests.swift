@@ -26,7 +26,8 @@ struct ObjectValidationTests {
             try connection.query("CREATE SEQUENCE untouched_seq")
             folder = try ScratchFolder()
             environment = try BackupRoundTripTests.environment(source.database, folder)
-            (file, manifest) = try BackupRoundTripTests.backup(["--type", "manual", "--compress", "--no-encrypt"], environment)
+            (file, manifest) = try BackupRoundTripTests.backup(
+                ["--type", "manual", "--compress", "--no-encrypt"], environment)
         }
 
         deinit {
@@ -39,9 +40,12 @@ struct ObjectValidationTests {
             let name = "\(source.database.name)_copy"
             var environment = environment
             environment["DATABASE_URL"] = try TestEnvironment.url(for: name)
-            let restore = try Command.lifeboat(["restore", "--backup-file", file.path, "--force"], environment: environment)
+            let restore = try Command.lifeboat(
+                ["restore", "--backup-file", file.path, "--force"], environment: environment)
             try #require(restore.succeeded, "\(restore.stderr)")
-            #expect(restore.stderr.contains("large object") && restore.stderr.contains("match the manifest"), "\(restore.stderr)")
+            #expect(
+                restore.stderr.contains("large object") && restore.stderr.contains("match the manifest"),
+                "\(restore.stderr)")
             return try ScratchDatabase(existing: name)
         }
     }
@@ -53,10 +57,15 @@ struct ObjectValidationTests {
         defer { connection.close() }
         #expect(manifest.largeObjects?.count == 1)
         let live = try ObjectValidator.read(manifest, in: connection)
-        #expect(manifest.largeObjects == live.largeObjects, "the stream's checksum is the one lo_get gives in the database")
+        #expect(
+            manifest.largeObjects == live.largeObjects, "the stream's checksum is the one lo_get gives in the database")
         let sequences = manifest.sequences ?? []
-        #expect(sequences.contains(.init(schema: "public", name: "orders_id_seq", lastValue: 60, isCalled: true)), "\(sequences)")
-        #expect(sequences.contains(.init(schema: "public", name: "untouched_seq", lastValue: 1, isCalled: false)), "\(sequences)")
+        #expect(
+            sequences.contains(.init(schema: "public", name: "orders_id_seq", lastValue: 60, isCalled: true)),
+            "\(sequences)")
+        #expect(
+            sequences.contains(.init(schema: "public", name: "untouched_seq", lastValue: 1, isCalled: false)),
+            "\(sequences)")
         #expect(sequences.contains { $0.name == "events_id_seq" }, "identity sequences too: \(sequences)")
         let views = manifest.materializedViews ?? []
         #expect(views.contains(.init(schema: "public", name: "order_counts", populated: true)), "\(views)")
@@ -67,13 +76,17 @@ struct ObjectValidationTests {
         #expect(properties.settings.contains("work_mem=8MB"), "\(properties.settings)")
         #expect(properties.roleSettings[backup.source.reader] == ["statement_timeout=5s"], "\(properties.roleSettings)")
         #expect(properties.comment == "the application's database, 100% of it")
-        #expect(properties.acl?.contains { $0.grantee == backup.source.reader && $0.privilege == "CONNECT" } == true, "\(String(describing: properties.acl))")
+        #expect(
+            properties.acl?.contains { $0.grantee == backup.source.reader && $0.privilege == "CONNECT" } == true,
+            "\(String(describing: properties.acl))")
         #expect(ObjectValidator.differences(manifest, live).isEmpty, "the database matches its own backup")
 
         let verify = try Command.lifeboat(["verify", backup.file.path], environment: backup.environment)
         #expect(verify.succeeded, "\(verify.stderr)")
-        #expect(verify.stderr.contains("objects: 1 large object, \(sequences.count) sequences, \(views.count) materialized views "
-                                       + "and the database's properties match the manifest"), "\(verify.stderr)")
+        #expect(
+            verify.stderr.contains(
+                "objects: 1 large object, \(sequences.count) sequences, \(views.count) materialized views "
+                    + "and the database's properties match the manifest"), "\(verify.stderr)")
     }
 
     /// A restore whose large object's bytes, a sequence or a materialized view's state differ
@@ -84,7 +97,8 @@ struct ObjectValidationTests {
         let connection = try copy.connect()
         defer { connection.close() }
         #expect(try ObjectValidator.compare(backup.manifest, in: connection).isEmpty, "the restore is whole")
-        let collation = try connection.query("SELECT datcollate FROM pg_database WHERE datname = current_database()").scalar
+        let collation = try connection.query("SELECT datcollate FROM pg_database WHERE datname = current_database()")
+            .scalar
         #expect(collation == backup.manifest.databaseProperties?.collate)
 
         try connection.query("SELECT lo_put(oid, 0, '\\x41') FROM pg_largeobject_metadata")
@@ -94,10 +108,19 @@ struct ObjectValidationTests {
         try connection.query("ALTER DATABASE \(Connection.quoteIdentifier(copy.name)) SET work_mem = '1MB'")
         let found = try ObjectValidator.compare(backup.manifest, in: connection).map(\.description)
         let checksum = String(backup.manifest.largeObjects?.sha256.prefix(12) ?? "")
-        #expect(found.contains { $0.hasPrefix("large objects (all): the backup has 1 (checksum \(checksum)), the database 1 (checksum ") }, "\(found)")
+        #expect(
+            found.contains {
+                $0.hasPrefix("large objects (all): the backup has 1 (checksum \(checksum)), the database 1 (checksum ")
+            }, "\(found)")
         #expect(found.contains("sequence public.orders_id_seq: the backup has 60, the database 75"), "\(found)")
-        #expect(found.contains("materialized view public.never_filled: the backup has not populated, the database populated"), "\(found)")
-        #expect(found.contains("materialized view public.order_counts: the backup has populated, the database not populated"), "\(found)")
+        #expect(
+            found.contains(
+                "materialized view public.never_filled: the backup has not populated, the database populated"),
+            "\(found)")
+        #expect(
+            found.contains(
+                "materialized view public.order_counts: the backup has populated, the database not populated"),
+            "\(found)")
         #expect(found.contains("database property setting work_mem: the backup has 8MB, the database 1MB"), "\(found)")
         #expect(found.count == 5, "\(found)")
 
@@ -106,7 +129,8 @@ struct ObjectValidationTests {
             _ = try ObjectValidator.enforce(backup.manifest, in: connection, properties: .report) { notes.append($0) }
         } throws: { error in
             guard let error = error as? LifeboatError else { return false }
-            return error.category == .badBackup && error.message.contains("sequence public.orders_id_seq: the backup has 60, the database 75")
+            return error.category == .badBackup
+                && error.message.contains("sequence public.orders_id_seq: the backup has 60, the database 75")
         }
         // Put the objects back: only the setting differs now, which a safe restore reports and any other fails on.
         try connection.query("SELECT lo_put(oid, 0, '\\x61') FROM pg_largeobject_metadata")
@@ -114,12 +138,14 @@ struct ObjectValidationTests {
         try connection.query("REFRESH MATERIALIZED VIEW order_counts")
         try connection.query("REFRESH MATERIALIZED VIEW never_filled WITH NO DATA")
         _ = try ObjectValidator.enforce(backup.manifest, in: connection, properties: .report) { notes.append($0) }
-        #expect(notes.count == 1 && notes[0].contains("setting work_mem: the backup has 8MB, the database 1MB"), "\(notes)")
+        #expect(
+            notes.count == 1 && notes[0].contains("setting work_mem: the backup has 8MB, the database 1MB"), "\(notes)")
         #expect {
             _ = try ObjectValidator.enforce(backup.manifest, in: connection, properties: .enforce) { _ in }
         } throws: { error in
             guard let error = error as? LifeboatError else { return false }
-            return error.category == .failed && error.message.contains("setting work_mem") && error.message.contains("not at fault")
+            return error.category == .failed && error.message.contains("setting work_mem")
+                && error.message.contains("not at fault")
         }
     }
 
@@ -137,7 +163,8 @@ struct ObjectValidationTests {
         let verify = try Command.lifeboat(["verify", backup.file.path], environment: backup.environment)
         #expect(verify.status == 3 && verify.stderr.contains(expected), "\(verify.stderr)")
         let before = try WholeDatabaseTests.portrait(backup.source.database.url)
-        let restore = try Command.lifeboat(["restore", "--backup-file", backup.file.path, "--force"], environment: backup.environment)
+        let restore = try Command.lifeboat(
+            ["restore", "--backup-file", backup.file.path, "--force"], environment: backup.environment)
         #expect(restore.status == 3 && restore.stderr.contains(expected), "\(restore.stderr)")
         #expect(try WholeDatabaseTests.portrait(backup.source.database.url) == before, "the live database is as it was")
     }
@@ -148,10 +175,13 @@ struct ObjectValidationTests {
         let connection = try backup.source.database.connect()
         try connection.query("SELECT lo_unlink(oid) FROM pg_largeobject_metadata")
         connection.close()
-        let restore = try Command.lifeboat(["restore", "--backup-file", backup.file.path, "--in-place", "--force"], environment: backup.environment)
+        let restore = try Command.lifeboat(
+            ["restore", "--backup-file", backup.file.path, "--in-place", "--force"], environment: backup.environment)
         try #require(restore.succeeded, "\(restore.stderr)")
-        #expect(restore.stderr.contains("validated: 1 large object, \(backup.manifest.sequences?.count ?? 0) sequences, 2 materialized views "
-                                        + "and the database's properties match the manifest"), "\(restore.stderr)")
+        #expect(
+            restore.stderr.contains(
+                "validated: 1 large object, \(backup.manifest.sequences?.count ?? 0) sequences, 2 materialized views "
+                    + "and the database's properties match the manifest"), "\(restore.stderr)")
         let after = try backup.source.database.connect()
         defer { after.close() }
         #expect(try ObjectValidator.compare(backup.manifest, in: after).isEmpty)
@@ -172,19 +202,30 @@ struct ObjectValidationTests {
         #expect(text.status == 1, "\(text.stderr)")
         #expect(!text.stdout.contains("identical"), "\(text.stdout)")
         let lines = text.stdout.split(separator: "\n").map { $0.split(separator: " ").joined(separator: " ") }
-        #expect(lines.contains { $0.hasPrefix("large objects (all) 1 (checksum ") && $0.hasSuffix(" 0 (checksum e3b0c44298fc)") }, "\(text.stdout)")
+        #expect(
+            lines.contains {
+                $0.hasPrefix("large objects (all) 1 (checksum ") && $0.hasSuffix(" 0 (checksum e3b0c44298fc)")
+            }, "\(text.stdout)")
         #expect(lines.contains("sequence public.orders_id_seq 60 99"), "\(text.stdout)")
         #expect(lines.contains("materialized view public.order_counts populated not populated"), "\(text.stdout)")
-        #expect(lines.last?.hasSuffix("3 other differences (large objects, materialized view, sequence)") == true, "\(text.stdout)")
+        #expect(
+            lines.last?.hasSuffix("3 other differences (large objects, materialized view, sequence)") == true,
+            "\(text.stdout)")
 
         let (status, report, stderr) = try DiffTests.json(["--latest"], backup.environment)
         #expect(status == 1, "\(stderr)")
         #expect(report["identical"] as? Bool == false)
         let objects = report["objects"] as? [[String: String]] ?? []
-        #expect(objects.contains(["kind": "sequence", "object": "public.orders_id_seq", "backup": "60", "live": "99"]), "\(objects)")
+        #expect(
+            objects.contains(["kind": "sequence", "object": "public.orders_id_seq", "backup": "60", "live": "99"]),
+            "\(objects)")
         #expect(objects.contains { $0["kind"] == "large objects" && $0["live"]?.hasPrefix("0 ") == true }, "\(objects)")
-        #expect(objects.contains(["kind": "materialized view", "object": "public.order_counts", "backup": "populated", "live": "not populated"]),
-                "\(objects)")
+        #expect(
+            objects.contains([
+                "kind": "materialized view", "object": "public.order_counts", "backup": "populated",
+                "live": "not populated"
+            ]),
+            "\(objects)")
     }
 
     /// A backup of a database whose collation is not the server's default is restored into a
@@ -196,21 +237,28 @@ struct ObjectValidationTests {
         try admin.query("CREATE DATABASE \(name) TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'")
         let source = try ScratchDatabase(existing: name)
         defer { RestoreTests.dropAll(like: "\(name)_%") }
-        #expect(try admin.query("SELECT datcollate FROM pg_database WHERE datname = 'template1'").scalar != "C", "the server's default is another")
+        #expect(
+            try admin.query("SELECT datcollate FROM pg_database WHERE datname = 'template1'").scalar != "C",
+            "the server's default is another")
         let connection = try source.connect()
         try connection.query("CREATE TABLE words (w text PRIMARY KEY); INSERT INTO words VALUES ('b'), ('B'), ('a')")
         connection.close()
         let folder = try ScratchFolder()
         var environment = try BackupRoundTripTests.environment(source, folder)
-        let (file, manifest) = try BackupRoundTripTests.backup(["--type", "manual", "--compress", "--no-encrypt"], environment)
+        let (file, manifest) = try BackupRoundTripTests.backup(
+            ["--type", "manual", "--compress", "--no-encrypt"], environment)
         #expect(manifest.databaseProperties?.collate == "C" && manifest.databaseProperties?.ctype == "C")
         let verify = try Command.lifeboat(["verify", file.path], environment: environment)
-        #expect(verify.succeeded && verify.stderr.contains("the database's properties match the manifest"), "\(verify.stderr)")
+        #expect(
+            verify.succeeded && verify.stderr.contains("the database's properties match the manifest"),
+            "\(verify.stderr)")
 
         environment["DATABASE_URL"] = try TestEnvironment.url(for: "\(name)_new")
         let restore = try Command.lifeboat(["restore", "--backup-file", file.path, "--force"], environment: environment)
         try #require(restore.succeeded, "\(restore.stderr)")
-        let shape = try admin.query("SELECT datcollate || '/' || datctype FROM pg_database WHERE datname = $1", ["\(name)_new"]).scalar
+        let shape = try admin.query(
+            "SELECT datcollate || '/' || datctype FROM pg_database WHERE datname = $1", ["\(name)_new"]
+        ).scalar
         #expect(shape == "C/C")
     }
 
@@ -219,18 +267,22 @@ struct ObjectValidationTests {
         let name = "lbt_icu_\(UInt32.random(in: 0...UInt32.max))"
         let admin = try Connection(try TestEnvironment.adminURL)
         defer { admin.close() }
-        try admin.query("CREATE DATABASE \(name) TEMPLATE template0 ENCODING 'UTF8' LOCALE_PROVIDER icu ICU_LOCALE 'de-DE'")
+        try admin.query(
+            "CREATE DATABASE \(name) TEMPLATE template0 ENCODING 'UTF8' LOCALE_PROVIDER icu ICU_LOCALE 'de-DE'")
         let source = try ScratchDatabase(existing: name)
         defer { RestoreTests.dropAll(like: "\(name)_%") }
         try source.connect().query("CREATE TABLE words (w text PRIMARY KEY); INSERT INTO words VALUES ('ä'), ('b')")
         let folder = try ScratchFolder()
         var environment = try BackupRoundTripTests.environment(source, folder)
-        let (file, manifest) = try BackupRoundTripTests.backup(["--type", "manual", "--compress", "--no-encrypt"], environment)
+        let (file, manifest) = try BackupRoundTripTests.backup(
+            ["--type", "manual", "--compress", "--no-encrypt"], environment)
         #expect(manifest.databaseProperties?.iculocale == "de-DE")
         environment["DATABASE_URL"] = try TestEnvironment.url(for: "\(name)_new")
         let restore = try Command.lifeboat(["restore", "--backup-file", file.path, "--force"], environment: environment)
         try #require(restore.succeeded, "\(restore.stderr)")
-        let shape = try admin.query("SELECT datlocprovider::text || '/' || daticulocale FROM pg_database WHERE datname = $1", ["\(name)_new"]).scalar
+        let shape = try admin.query(
+            "SELECT datlocprovider::text || '/' || daticulocale FROM pg_database WHERE datname = $1", ["\(name)_new"]
+        ).scalar
         #expect(shape == "i/de-DE")
     }
 
@@ -245,9 +297,12 @@ struct ObjectValidationTests {
         try manifest.write(to: manifestURL)
         var environment = backup.environment
         environment["DATABASE_URL"] = try TestEnvironment.url(for: "\(backup.source.database.name)_new")
-        let restore = try Command.lifeboat(["restore", "--backup-file", backup.file.path, "--force"], environment: environment)
+        let restore = try Command.lifeboat(
+            ["restore", "--backup-file", backup.file.path, "--force"], environment: environment)
         #expect(restore.status == 1, "\(restore.stderr)")
-        #expect(restore.stderr.contains("LC_COLLATE xx_XX.UTF-8") && restore.stderr.contains("the backup itself is not at fault")
+        #expect(
+            restore.stderr.contains("LC_COLLATE xx_XX.UTF-8")
+                && restore.stderr.contains("the backup itself is not at fault")
                 && restore.stderr.contains("locale-gen"), "\(restore.stderr)")
         #expect(!restore.stderr.contains("backup is bad") && !restore.stderr.contains("BAD"), "\(restore.stderr)")
     }

@@ -10,7 +10,8 @@ import LifeboatPostgres
 extension PhysicalEngineTests {
     static func drillEnvironment(_ folder: ScratchFolder, _ state: ScratchFolder) throws -> [String: String?] {
         // The scratch folder must be reachable by the postgres user; the state directory is private.
-        try Self.environment(folder, ["LIFEBOAT_STATE_DIR": state.path, "LIFEBOAT_DRILL_SCRATCH_DIR": folder.path + "/drills"])
+        try Self.environment(
+            folder, ["LIFEBOAT_STATE_DIR": state.path, "LIFEBOAT_DRILL_SCRATCH_DIR": folder.path + "/drills"])
     }
 
     static func answers(port: Int) -> Bool {
@@ -35,7 +36,8 @@ extension PhysicalEngineTests {
         let live = try Self.tags(table)
         #expect(live == ["A": 1, "B": 1, "bulk": 20])
 
-        let drill = try Command.lifeboat(["drill", "point-in-time", "--input", "target_time=\(target)", "--json"], environment: environment)
+        let drill = try Command.lifeboat(
+            ["drill", "point-in-time", "--input", "target_time=\(target)", "--json"], environment: environment)
         try #require(drill.status == 0, "\(drill.stdout)\n\(drill.stderr)")
         #expect(try Self.tags(table) == live, "the live cluster still has B, and the deleted rows stay deleted")
 
@@ -52,7 +54,9 @@ extension PhysicalEngineTests {
         fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         let reached = try #require(fractional.date(from: reachedText))
         // A committed before T and B after it: the achieved point is A's commit, under a second before T.
-        #expect(reached <= targetDate && targetDate.timeIntervalSince(reached) < 1, "recovered to \(reachedText), target \(target)")
+        #expect(
+            reached <= targetDate && targetDate.timeIntervalSince(reached) < 1,
+            "recovered to \(reachedText), target \(target)")
         let gap = try #require(measures["rpo_seconds"] as? Double)
         #expect(gap >= 0 && gap < 1)
         if let stopped = (cluster["stopped_before"] as? String).flatMap(fractional.date(from:)) {
@@ -62,7 +66,9 @@ extension PhysicalEngineTests {
         // The scratch is gone, and no postmaster is left on its port.
         let scratch = try #require(cluster["folder"] as? String)
         let liveData = try TestEnvironment.require("LIFEBOAT_TEST_PHYSICAL_PGDATA")
-        let besideLive = URL(fileURLWithPath: liveData).deletingLastPathComponent().appendingPathComponent("lifeboat-drills").path
+        let besideLive = URL(fileURLWithPath: liveData).deletingLastPathComponent().appendingPathComponent(
+            "lifeboat-drills"
+        ).path
         #expect(scratch.hasPrefix(besideLive + "/"), "\(scratch) is beside the live data directory by default")
         #expect(!FileManager.default.fileExists(atPath: scratch), "\(scratch) removed")
         let port = try #require(cluster["port"] as? Int)
@@ -87,42 +93,47 @@ extension PhysicalEngineTests {
         // A runbook of its own, validating the data: A and the deleted rows are there, B is not.
         let books = try ScratchFolder()
         try """
-            name: pitr-check
-            description: PITR drill with data checks
-            inputs:
-              target_time: { type: timestamp, required: true, description: the moment }
-            steps:
-              - id: restore
-                action: physical.restore
-                with: { target: "${inputs.target_time}" }
-              - id: has_a
-                action: sql.check
-                with: { url: "${steps.restore.outputs.scratch_url}", query: "SELECT count(*) FROM \(table) WHERE tag = 'A'", expect: "= 1" }
-                needs: [restore]
-              - id: no_b
-                action: sql.check
-                with: { url: "${steps.restore.outputs.scratch_url}", query: "SELECT count(*) FROM \(table) WHERE tag = 'B'", expect: "= 0" }
-                needs: [restore]
-              - id: bulk_back
-                action: sql.check
-                with: { url: "${steps.restore.outputs.scratch_url}", query: "SELECT count(*) FROM \(table) WHERE tag = 'bulk'", expect: "= 500" }
-                needs: [restore]
-            """.write(to: books.url.appendingPathComponent("pitr-check.yaml"), atomically: true, encoding: .utf8)
+        name: pitr-check
+        description: PITR drill with data checks
+        inputs:
+          target_time: { type: timestamp, required: true, description: the moment }
+        steps:
+          - id: restore
+            action: physical.restore
+            with: { target: "${inputs.target_time}" }
+          - id: has_a
+            action: sql.check
+            with: { url: "${steps.restore.outputs.scratch_url}", query: "SELECT count(*) FROM \(table) WHERE tag = 'A'", expect: "= 1" }
+            needs: [restore]
+          - id: no_b
+            action: sql.check
+            with: { url: "${steps.restore.outputs.scratch_url}", query: "SELECT count(*) FROM \(table) WHERE tag = 'B'", expect: "= 0" }
+            needs: [restore]
+          - id: bulk_back
+            action: sql.check
+            with: { url: "${steps.restore.outputs.scratch_url}", query: "SELECT count(*) FROM \(table) WHERE tag = 'bulk'", expect: "= 500" }
+            needs: [restore]
+        """.write(to: books.url.appendingPathComponent("pitr-check.yaml"), atomically: true, encoding: .utf8)
 
-        let drill = try Command.lifeboat(["drill", "pitr-check", "--dir", books.path, "--input", "target_time=\(target)", "--keep"],
-                                         environment: environment)
+        let drill = try Command.lifeboat(
+            ["drill", "pitr-check", "--dir", books.path, "--input", "target_time=\(target)", "--keep"],
+            environment: environment)
         try #require(drill.status == 0, "\(drill.stdout)\n\(drill.stderr)")
         #expect(drill.stdout.contains("recovered to: "), "\(drill.stdout)")
         #expect(drill.stdout.contains("kept (stopped): "), "\(drill.stdout)")
         #expect(try Self.tags(table) == ["A": 1, "B": 1, "bulk": 20], "live untouched")
 
         let drills = folder.url.appendingPathComponent("drills")
-        let kept = try #require(try FileManager.default.contentsOfDirectory(atPath: drills.path).first { $0.hasPrefix("pitr-") })
+        let kept = try #require(
+            try FileManager.default.contentsOfDirectory(atPath: drills.path).first { $0.hasPrefix("pitr-") })
         let data = drills.appendingPathComponent(kept).appendingPathComponent("pgdata")
-        #expect(!FileManager.default.fileExists(atPath: data.appendingPathComponent("postmaster.pid").path), "the postmaster was stopped")
+        #expect(
+            !FileManager.default.fileExists(atPath: data.appendingPathComponent("postmaster.pid").path),
+            "the postmaster was stopped")
         let auto = try String(contentsOf: data.appendingPathComponent("postgresql.auto.conf"), encoding: .utf8)
-        #expect(auto.contains("archive_mode = 'off'") && auto.contains("archive_command = ''"),
-                "a drill never pushes WAL into the live repository: \(auto)")
+        #expect(
+            auto.contains("archive_mode = 'off'") && auto.contains("archive_command = ''"),
+            "a drill never pushes WAL into the live repository: \(auto)")
         try? FileManager.default.removeItem(at: drills)
     }
 }

@@ -28,27 +28,35 @@ struct ParallelRestoreTests {
         let connection = try database.connect()
         func column(_ sql: String) throws -> [String] { try connection.query(sql).rows.compactMap { $0[0] } }
         var contents = Contents()
-        for table in try column("""
+        for table in try column(
+            """
             SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE c.relkind = 'r' AND n.nspname \(userSchemas) ORDER BY 1
-            """) {
-            contents.tables[table] = try connection.query(
-                "SELECT md5(coalesce(string_agg(t::text, ',' ORDER BY t::text), '')) FROM ONLY \(table) t").scalar ?? ""
+            """)
+        {
+            contents.tables[table] =
+                try connection.query(
+                    "SELECT md5(coalesce(string_agg(t::text, ',' ORDER BY t::text), '')) FROM ONLY \(table) t"
+                ).scalar ?? ""
         }
-        contents.indexes = try column("""
+        contents.indexes = try column(
+            """
             SELECT format('%s %s valid=%s', i.indexrelid::regclass, pg_get_indexdef(i.indexrelid), i.indisvalid)
             FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE n.nspname \(userSchemas) ORDER BY 1
             """)
-        contents.constraints = try column("""
+        contents.constraints = try column(
+            """
             SELECT format('%s %s %s deferrable=%s deferred=%s validated=%s', c.conrelid::regclass, c.conname,
                           pg_get_constraintdef(c.oid), c.condeferrable, c.condeferred, c.convalidated)
             FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace WHERE n.nspname \(userSchemas) ORDER BY 1
             """)
-        contents.triggers = try column("""
+        contents.triggers = try column(
+            """
             SELECT format('%s %s', pg_get_triggerdef(t.oid), t.tgenabled) FROM pg_trigger t WHERE NOT t.tgisinternal ORDER BY 1
             """)
-        contents.sequences = try column("""
+        contents.sequences = try column(
+            """
             SELECT format('%I.%I %s', schemaname, sequencename, coalesce(last_value::text, 'unset'))
             FROM pg_sequences ORDER BY 1
             """)
@@ -71,11 +79,15 @@ struct ParallelRestoreTests {
 
     /// Restores through `SQLRestorer` into a new database over `jobs` connections.
     @discardableResult
-    static func parallelRestore(_ file: URL, into target: ScratchDatabase, jobs: Int = 4, bufferBytes: Int? = nil,
-                                spool: URL? = nil, cancellation: CancellationFlag? = nil) async throws -> Int {
+    static func parallelRestore(
+        _ file: URL, into target: ScratchDatabase, jobs: Int = 4, bufferBytes: Int? = nil,
+        spool: URL? = nil, cancellation: CancellationFlag? = nil
+    ) async throws -> Int {
         let configuration = try await LifeboatConfiguration.load(
-            environment: ["DATABASE_URL": target.url, "RESTORE_JOBS": String(jobs), "GNUPGHOME": try TestEnvironment.gnupgHome,
-                          "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"],
+            environment: [
+                "DATABASE_URL": target.url, "RESTORE_JOBS": String(jobs), "GNUPGHOME": try TestEnvironment.gnupgHome,
+                "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+            ],
             environmentFile: "/dev/null")
         var restorer = SQLRestorer(configuration: configuration)
         restorer.intoNewDatabase = true
@@ -114,7 +126,9 @@ struct ParallelRestoreTests {
 
     /// A Lifeboat backup (`lifeboat backup`, with `arguments`) of `database`.
     static func backup(_ database: ScratchDatabase, _ folder: ScratchFolder, _ arguments: [String]) throws -> URL {
-        try BackupRoundTripTests.backup(["--type", "manual"] + arguments, try BackupRoundTripTests.environment(database, folder)).0
+        try BackupRoundTripTests.backup(
+            ["--type", "manual"] + arguments, try BackupRoundTripTests.environment(database, folder)
+        ).0
     }
 
     @Test func pagilaInParallelIsPagilaByPsql() async throws {
@@ -126,8 +140,9 @@ struct ParallelRestoreTests {
 
     @Test func pgbenchInParallelIsPgbenchByPsql() async throws {
         let source = try ScratchDatabase(fromPagila: false)
-        let initialized = try Command.run(try TestEnvironment.pgBin + "/pgbench",
-                                          ["-i", "-q", "-s", "1", "--foreign-keys", "-d", source.url])
+        let initialized = try Command.run(
+            try TestEnvironment.pgBin + "/pgbench",
+            ["-i", "-q", "-s", "1", "--foreign-keys", "-d", source.url])
         try #require(initialized.succeeded, "\(initialized.stderr)")
         let folder = try ScratchFolder()
         let file = try Self.backup(source, folder, ["--compress"])
@@ -216,10 +231,12 @@ struct ParallelRestoreTests {
 
     @Test func aRowTheServerRefusesNamesItsLineAndTableAndLeavesNoSpoolFiles() async throws {
         let folder = try ScratchFolder()
-        let file = try Self.dump(folder, rows: 20000, failing: "COPY public.third (id) FROM stdin;\n1\n2\nnot a number\n\\.\n")
+        let file = try Self.dump(
+            folder, rows: 20000, failing: "COPY public.third (id) FROM stdin;\n1\n2\nnot a number\n\\.\n")
         // A third table whose last block holds a row that is not a number, after two spooled blocks.
         let text = try String(contentsOf: file, encoding: .utf8).replacingOccurrences(
-            of: "CREATE TABLE public.second", with: "CREATE TABLE public.third (id integer);\nCREATE TABLE public.second")
+            of: "CREATE TABLE public.second",
+            with: "CREATE TABLE public.third (id integer);\nCREATE TABLE public.second")
         try Data(text.utf8).write(to: file)
         let target = try ScratchDatabase(fromPagila: false)
         let spool = try ScratchFolder()
@@ -258,7 +275,11 @@ struct ParallelRestoreTests {
         #expect(spool.files.isEmpty, "no spool files left: \(spool.files)")
 
         // The same for a statement that runs in order after the indexes.
-        let serial = try Self.dump(folder, rows: 500, failing: "ALTER TABLE ONLY public.first\n    ADD CONSTRAINT first_fk FOREIGN KEY (id) REFERENCES public.nowhere(id);\n")
+        let serial = try Self.dump(
+            folder, rows: 500,
+            failing:
+                "ALTER TABLE ONLY public.first\n    ADD CONSTRAINT first_fk FOREIGN KEY (id) REFERENCES public.nowhere(id);\n"
+        )
         let again = try ScratchDatabase(fromPagila: false)
         message = ""
         do {
@@ -266,18 +287,21 @@ struct ParallelRestoreTests {
         } catch {
             message = String(describing: error)
         }
-        #expect(message.contains("line \(try Self.line(of: "ALTER TABLE ONLY public.first", in: serial))"), "\(message)")
+        #expect(
+            message.contains("line \(try Self.line(of: "ALTER TABLE ONLY public.first", in: serial))"), "\(message)")
         #expect(message.contains("relation \"public.nowhere\" does not exist"), "\(message)")
     }
 
     @Test func cancellingStopsEveryConnectionAndLeavesNoSpoolFiles() async throws {
         let folder = try ScratchFolder()
-        let file = try Self.dump(folder, rows: 300_000, failing: "CREATE INDEX first_id ON public.first USING btree (id);\n")
+        let file = try Self.dump(
+            folder, rows: 300_000, failing: "CREATE INDEX first_id ON public.first USING btree (id);\n")
         let target = try ScratchDatabase(fromPagila: false)
         let spool = try ScratchFolder()
         var message = ""
         do {
-            try await Self.parallelRestore(file, into: target, bufferBytes: 64, spool: spool.url, cancellation: CancellationFlag())
+            try await Self.parallelRestore(
+                file, into: target, bufferBytes: 64, spool: spool.url, cancellation: CancellationFlag())
         } catch {
             message = String(describing: error)
         }
@@ -288,7 +312,8 @@ struct ParallelRestoreTests {
     }
 
     @Test func restoreJobsZeroIsRefusedWithWhatToType() async throws {
-        let configuration = try await LifeboatConfiguration.load(environment: ["RESTORE_JOBS": "0"], environmentFile: "/dev/null")
+        let configuration = try await LifeboatConfiguration.load(
+            environment: ["RESTORE_JOBS": "0"], environmentFile: "/dev/null")
         #expect(throws: LifeboatError.self) { try SQLRestorer.jobs(configuration) }
         let one = try await LifeboatConfiguration.load(environment: ["RESTORE_JOBS": "1"], environmentFile: "/dev/null")
         #expect(try SQLRestorer.jobs(one) == 1, "1: psql, as before")

@@ -21,7 +21,7 @@ struct PhysicalEngineTests {
             "BACKUP_DIR": folder.path,
             // No logical jobs: their missing backups would make `status` unhealthy.
             "BACKUP_ENABLED": "false",
-            "BACKUP_WEBHOOK_URL": nil,
+            "BACKUP_WEBHOOK_URL": nil
         ]
         for (key, value) in extra { environment[key] = value }
         return environment
@@ -72,16 +72,20 @@ struct PhysicalEngineTests {
         try admin.query("INSERT INTO lifeboat_wal_probe VALUES (now())")
         try admin.query("SELECT pg_switch_wal()")
         try PhysicalEnvironment.waitFor("pg_stat_archiver to record the failure") {
-            try admin.query("""
+            try admin.query(
+                """
                 SELECT last_failed_time > coalesce(last_archived_time, '-infinity') FROM pg_stat_archiver
-                """).scalar == "t"
+                """
+            ).scalar == "t"
         }
         let failedWAL = try #require(try admin.query("SELECT last_failed_wal FROM pg_stat_archiver").scalar)
 
         let text = try Command.lifeboat(["engine", "check"], environment: try Self.environment(folder))
         #expect(text.status == 1, "\(text.stdout)\n\(text.stderr)")
         #expect(text.stdout.contains("FAILED"))
-        #expect(text.stdout.contains("archive_command is failing: WAL segment \(failedWAL) could not be archived"), "\(text.stdout)")
+        #expect(
+            text.stdout.contains("archive_command is failing: WAL segment \(failedWAL) could not be archived"),
+            "\(text.stdout)")
         #expect(text.stdout.contains("archive_command is 'false', which does not push WAL to pgBackRest"))
         #expect(text.stdout.contains("→ ALTER SYSTEM SET archive_command = 'pgbackrest"), "the fix is spelled out")
         #expect(text.stdout.contains("look for 'archive command failed' in the PostgreSQL log"))
@@ -109,9 +113,11 @@ struct PhysicalEngineTests {
         let folder = try ScratchFolder()
         let receiver = try WebhookReceiver()
         let metrics = folder.url.appendingPathComponent("metrics/lifeboat.prom").path
-        let environment = try Self.environment(folder, ["BACKUP_WEBHOOK_URL": receiver.url, "LIFEBOAT_METRICS_FILE": metrics])
+        let environment = try Self.environment(
+            folder, ["BACKUP_WEBHOOK_URL": receiver.url, "LIFEBOAT_METRICS_FILE": metrics])
 
-        let full = try Command.lifeboat(["backup", "--engine", "physical", "--kind", "full", "--json"], environment: environment)
+        let full = try Command.lifeboat(
+            ["backup", "--engine", "physical", "--kind", "full", "--json"], environment: environment)
         #expect(full.status == 0, "\(full.stderr)")
         let fullResult = try #require(try Self.json(full.stdout) as? [String: Any])
         let fullSet = try #require(fullResult["backup"] as? [String: Any])
@@ -133,7 +139,8 @@ struct PhysicalEngineTests {
         let physical = entries.filter { $0["engine"] as? String == "physical" }
         let fullEntry = try #require(physical.first { $0["name"] as? String == fullLabel })
         #expect(fullEntry["type"] as? String == "full")
-        let diffEntry = try #require(physical.first { $0["prior"] as? String == fullLabel && $0["type"] as? String == "diff" })
+        let diffEntry = try #require(
+            physical.first { $0["prior"] as? String == fullLabel && $0["type"] as? String == "diff" })
         let diffLabel = try #require(diffEntry["name"] as? String)
         #expect(physical.first?["name"] as? String == diffLabel, "newest first")
         #expect(diffEntry["wal_start"] is String && diffEntry["size"] is NSNumber && diffEntry["time"] is String)
@@ -168,22 +175,33 @@ struct PhysicalEngineTests {
         let receiver = try WebhookReceiver()
         let metrics = folder.url.appendingPathComponent("metrics/lifeboat.prom").path
 
-        let wrongStanza = try Self.environment(folder, ["PGBACKREST_STANZA": "nosuch", "BACKUP_WEBHOOK_URL": receiver.url,
-                                                       "LIFEBOAT_METRICS_FILE": metrics])
-        let backup = try Command.lifeboat(["backup", "--engine", "physical", "--kind", "full"], environment: wrongStanza)
-        #expect(backup.status == 2, "a stanza pgbackrest.conf does not define is a configuration error: \(backup.stderr)")
+        let wrongStanza = try Self.environment(
+            folder,
+            [
+                "PGBACKREST_STANZA": "nosuch", "BACKUP_WEBHOOK_URL": receiver.url,
+                "LIFEBOAT_METRICS_FILE": metrics
+            ])
+        let backup = try Command.lifeboat(
+            ["backup", "--engine", "physical", "--kind", "full"], environment: wrongStanza)
+        #expect(
+            backup.status == 2, "a stanza pgbackrest.conf does not define is a configuration error: \(backup.stderr)")
         #expect(backup.stderr.contains("error: pgbackrest: stanza 'nosuch'"), "\(backup.stderr)")
-        #expect(backup.stderr.contains("stanza-create") || backup.stderr.contains("PGBACKREST_STANZA"), "\(backup.stderr)")
+        #expect(
+            backup.stderr.contains("stanza-create") || backup.stderr.contains("PGBACKREST_STANZA"), "\(backup.stderr)")
         let failed = try #require(receiver.requests(for: "backup.failed").first)
         #expect(failed.details["engine"] as? String == "physical")
         #expect(failed.details["type"] as? String == "physical-full")
-        #expect(try String(contentsOfFile: metrics, encoding: .utf8).contains(#"lifeboat_backups_total{type="physical-full",result="failure"} 1"#))
+        #expect(
+            try String(contentsOfFile: metrics, encoding: .utf8).contains(
+                #"lifeboat_backups_total{type="physical-full",result="failure"} 1"#))
 
         let check = try Command.lifeboat(["engine", "check"], environment: wrongStanza)
         #expect(check.status == 1)
         #expect(check.stdout.contains("FAILED   pgbackrest info"), "\(check.stdout)")
         #expect(check.stdout.contains("stanza 'nosuch'"))
-        #expect(check.stdout.contains("no [nosuch] section with pg1-path"), "pgbackrest check's failure is explained: \(check.stdout)")
+        #expect(
+            check.stdout.contains("no [nosuch] section with pg1-path"),
+            "pgbackrest check's failure is explained: \(check.stdout)")
 
         let list = try Command.lifeboat(["list"], environment: wrongStanza)
         #expect(list.status == 2, "\(list.stderr)")
@@ -193,14 +211,17 @@ struct PhysicalEngineTests {
         for arguments in [["engine", "check"], ["backup", "--engine", "physical"], ["status"]] {
             let result = try Command.lifeboat(arguments, environment: missingConfig)
             #expect(result.status == 2, "\(arguments): \(result.stderr)")
-            #expect(result.stderr.contains("PGBACKREST_CONFIG is '/nonexistent/pgbackrest.conf', which is not a file"), "\(result.stderr)")
+            #expect(
+                result.stderr.contains("PGBACKREST_CONFIG is '/nonexistent/pgbackrest.conf', which is not a file"),
+                "\(result.stderr)")
         }
 
         let off = try Self.environment(folder, ["LIFEBOAT_PHYSICAL_ENGINE": "off"])
         let noEngine = try Command.lifeboat(["engine", "check"], environment: off)
         #expect(noEngine.status == 2)
         #expect(noEngine.stderr.contains("LIFEBOAT_PHYSICAL_ENGINE is off"))
-        let misuse = try Command.lifeboat(["backup", "--engine", "physical", "--compress"], environment: try Self.environment(folder))
+        let misuse = try Command.lifeboat(
+            ["backup", "--engine", "physical", "--compress"], environment: try Self.environment(folder))
         #expect(misuse.status != 0)
         #expect(misuse.stderr.contains("--compress applies to logical backups only"))
     }
@@ -237,9 +258,11 @@ enum PhysicalEnvironment {
         _ = try? admin.query("ALTER SYSTEM RESET archive_command")
         _ = try? admin.query("SELECT pg_reload_conf()")
         try? waitFor("the archiver to recover", attempts: 480) {
-            try admin.query("""
+            try admin.query(
+                """
                 SELECT coalesce(last_archived_time > coalesce(last_failed_time, '-infinity'), false) FROM pg_stat_archiver
-                """).scalar == "t"
+                """
+            ).scalar == "t"
         }
     }
 }

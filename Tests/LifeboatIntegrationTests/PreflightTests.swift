@@ -42,20 +42,28 @@ struct PreflightTests {
             #expect(try RestoreTests.checksums(database) == damaged, "\(what): the live database is unchanged")
             #expect(try RestoreTests.databases(like: "\(database.name)_%").isEmpty, "\(what): no restore copy was made")
             #expect(!FileManager.default.fileExists(atPath: log), "\(what): no service command ran")
-            #expect(((try? FileManager.default.contentsOfDirectory(atPath: state.url.appendingPathComponent("runs").path)) ?? []).isEmpty,
-                    "\(what): no run was started")
+            #expect(
+                ((try? FileManager.default.contentsOfDirectory(atPath: state.url.appendingPathComponent("runs").path))
+                    ?? []).isEmpty,
+                "\(what): no run was started")
         }
 
         func restore(_ extra: [String] = []) throws -> CommandResult {
             try Command.lifeboat(["restore", "--backup-file", backup.path, "--force"] + extra, environment: environment)
         }
 
-        func plan(_ runbook: String = "recent-corruption", _ extra: [String] = ["--input", "backup_type=any"]) throws -> CommandResult {
-            try Command.lifeboat(["runbook", "plan", runbook] + Self.incident(runbook) + extra, environment: environment)
+        func plan(_ runbook: String = "recent-corruption", _ extra: [String] = ["--input", "backup_type=any"]) throws
+            -> CommandResult
+        {
+            try Command.lifeboat(
+                ["runbook", "plan", runbook] + Self.incident(runbook) + extra, environment: environment)
         }
 
-        func run(_ runbook: String = "recent-corruption", _ extra: [String] = ["--input", "backup_type=any"]) throws -> CommandResult {
-            try Command.lifeboat(["runbook", "run", runbook, "--yes"] + Self.incident(runbook) + extra, environment: environment)
+        func run(_ runbook: String = "recent-corruption", _ extra: [String] = ["--input", "backup_type=any"]) throws
+            -> CommandResult
+        {
+            try Command.lifeboat(
+                ["runbook", "run", runbook, "--yes"] + Self.incident(runbook) + extra, environment: environment)
         }
 
         /// recent-corruption requires the incident time with --yes; these tests take the newest backup.
@@ -69,7 +77,8 @@ struct PreflightTests {
     }
 
     static func preflightJSON(_ result: CommandResult) throws -> [[String: Any]] {
-        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result.stdout)")
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result.stdout)")
         return try #require(object["preflight"] as? [[String: Any]])
     }
 
@@ -82,7 +91,8 @@ struct PreflightTests {
         defer { RestoreTests.dropAll(like: "\(setup.database.name)_%") }
         let plain = try setup.plan()
         try #require(plain.succeeded, "\(plain.stderr)")
-        #expect(plain.stdout.contains(Self.line("ok", "gpg.secret_key")), "the test keyring has the key: \(plain.stdout)")
+        #expect(
+            plain.stdout.contains(Self.line("ok", "gpg.secret_key")), "the test keyring has the key: \(plain.stdout)")
 
         let keyring = try KeyringCopy(withoutSecretOf: try TestEnvironment.gpgKey)
         setup.environment["GNUPGHOME"] = keyring.path
@@ -111,7 +121,7 @@ struct PreflightTests {
         let bucket = try CloudTests.bucket()
         var setup = try Setup()
         for (key, value) in try CloudTests.environment(setup.database, setup.folder, bucket: bucket)
-            where key.hasPrefix("AWS_") || key.hasPrefix("BACKUP_CLOUD") {
+        where key.hasPrefix("AWS_") || key.hasPrefix("BACKUP_CLOUD") {
             setup.environment[key] = value
         }
         let upload = try Command.lifeboat(["sync"], environment: setup.environment)
@@ -124,7 +134,9 @@ struct PreflightTests {
         let plan = try disk.lifeboat(["runbook", "plan", "total-loss"], environment: setup.environment)
         try #require(plan.succeeded, "\(plan.stderr)")
         #expect(plan.stdout.contains(Self.line("fail", "disk.local")), "\(plan.stdout)")
-        #expect(plan.stdout.contains(disk.mounted ? "free in \(disk.path)/runs" : "the file size limit (ulimit -f)"), "names the cause: \(plan.stdout)")
+        #expect(
+            plan.stdout.contains(disk.mounted ? "free in \(disk.path)/runs" : "the file size limit (ulimit -f)"),
+            "names the cause: \(plan.stdout)")
         #expect(plan.stdout.contains(Self.line("ok", "cloud.object")), "\(plan.stdout)")
 
         let run = try disk.lifeboat(["runbook", "run", "total-loss", "--yes"], environment: setup.environment)
@@ -147,7 +159,9 @@ struct PreflightTests {
         let restore = try setup.restore()
         #expect(restore.status == 5, "\(restore.stderr)")
         #expect(restore.stderr.contains(Self.line("fail", "disk.server")), "\(restore.stderr)")
-        #expect(restore.stderr.contains("free in \(cluster.disk.path)/pgdata"), "names the data directory: \(restore.stderr)")
+        #expect(
+            restore.stderr.contains("free in \(cluster.disk.path)/pgdata"),
+            "names the data directory: \(restore.stderr)")
         #expect(try cluster.databases() == before, "no database was created")
 
         let plan = try setup.plan()
@@ -164,10 +178,13 @@ struct PreflightTests {
         let locks = setup.state.url.appendingPathComponent("locks")
         try FileManager.default.createDirectory(at: locks, withIntermediateDirectories: true)
         let lockFile = locks.appendingPathComponent("\(setup.database.name).lock")
-        try "20250101t000000z-beef \(ProcessInfo.processInfo.hostName) \(getpid())\n".write(to: lockFile, atomically: true, encoding: .utf8)
+        try "20250101t000000z-beef \(ProcessInfo.processInfo.hostName) \(getpid())\n".write(
+            to: lockFile, atomically: true, encoding: .utf8)
         let byFile = try setup.restore()
         #expect(byFile.status == 5, "\(byFile.stderr)")
-        #expect(byFile.stderr.contains(Self.line("fail", "target.lock")) && byFile.stderr.contains("run 20250101t000000z-beef"), "\(byFile.stderr)")
+        #expect(
+            byFile.stderr.contains(Self.line("fail", "target.lock"))
+                && byFile.stderr.contains("run 20250101t000000z-beef"), "\(byFile.stderr)")
         let plan = try setup.plan()
         #expect(plan.stdout.contains(Self.line("fail", "target.lock")), "\(plan.stdout)")
         try FileManager.default.removeItem(at: lockFile)
@@ -182,7 +199,9 @@ struct PreflightTests {
         #expect(byServer.stderr.contains("lifeboat run 20250101t000000z-cafe elsewhere"), "\(byServer.stderr)")
         try setup.expectNothingChanged("locked target")
 
-        #expect(byServer.stderr.contains("lifeboat runbook abort 20250101t000000z-cafe"), "how to end the holder: \(byServer.stderr)")
+        #expect(
+            byServer.stderr.contains("lifeboat runbook abort 20250101t000000z-cafe"),
+            "how to end the holder: \(byServer.stderr)")
 
         // No flag takes a held target over (issue 20 item 1).
         let byName = try setup.restore(["--ignore-preflight", "target.lock"])
@@ -208,8 +227,11 @@ struct PreflightTests {
         setup.environment["LIFEBOAT_START_COMMAND"] = "lifeboat-no-such-program start"
         let restore = try setup.restore()
         #expect(restore.status == 5, "\(restore.stderr)")
-        #expect(restore.stderr.contains(Self.line("fail", "server.version")) && restore.stderr.contains("older than the dump's 99"), "\(restore.stderr)")
-        #expect(restore.stderr.contains(Self.line("fail", "services.commands"))
+        #expect(
+            restore.stderr.contains(Self.line("fail", "server.version"))
+                && restore.stderr.contains("older than the dump's 99"), "\(restore.stderr)")
+        #expect(
+            restore.stderr.contains(Self.line("fail", "services.commands"))
                 && restore.stderr.contains("lifeboat-no-such-program was not found on PATH"), "\(restore.stderr)")
         #expect(restore.stderr.contains("preflight: server.version, services.commands failed"))
         try setup.expectNothingChanged("newer dump, missing program")
@@ -224,28 +246,36 @@ struct PreflightTests {
         #expect(refused.stderr.contains(Self.line("fail", "disk.server")))
         try setup.expectNothingChanged("disk.server failed")
 
-        let drill = try Command.lifeboat(["drill", "recent-corruption", "--input", "incident_time=latest", "--input", "backup_type=any", "--json"], environment: setup.environment)
+        let drill = try Command.lifeboat(
+            ["drill", "recent-corruption", "--input", "incident_time=latest", "--input", "backup_type=any", "--json"],
+            environment: setup.environment)
         try #require(drill.succeeded, "a drill goes on: \(drill.stderr)")
         #expect(drill.stderr.contains("a drill changes nothing live, so it goes on"), "\(drill.stderr)")
         #expect(Self.status(of: "disk.server", in: try Self.preflightJSON(drill)) == "fail")
-        let drillID = try #require((try JSONSerialization.jsonObject(with: Data(drill.stdout.utf8)) as? [String: Any])?["run_id"] as? String)
+        let drillID = try #require(
+            (try JSONSerialization.jsonObject(with: Data(drill.stdout.utf8)) as? [String: Any])?["run_id"] as? String)
         let drillEvents = try RunbookRunTests.journal(setup.state, drillID)
-        #expect(drillEvents.first { $0.kind == .preflight }?.checks?.first { $0.name == "disk.server" }?.status == .fail)
+        #expect(
+            drillEvents.first { $0.kind == .preflight }?.checks?.first { $0.name == "disk.server" }?.status == .fail)
         #expect(try RestoreTests.checksums(setup.database) == setup.damaged, "the drill left the live database alone")
 
-        let forced = try setup.run("recent-corruption", ["--input", "backup_type=any", "--ignore-preflight", "disk.server", "--json"])
+        let forced = try setup.run(
+            "recent-corruption", ["--input", "backup_type=any", "--ignore-preflight", "disk.server", "--json"])
         try #require(forced.succeeded, "\(forced.stderr)")
         #expect(forced.stderr.contains("disk.server FAILED and is overridden by --ignore-preflight"))
         let report = try JSONSerialization.jsonObject(with: Data(forced.stdout.utf8)) as? [String: Any]
         let events = try RunbookRunTests.journal(setup.state, try #require(report?["run_id"] as? String))
-        #expect(Array(events.map(\.kind).prefix(2)) == [.runStarted, .preflight], "the preflight is journaled right after the start")
+        #expect(
+            Array(events.map(\.kind).prefix(2)) == [.runStarted, .preflight],
+            "the preflight is journaled right after the start")
         let preflight = try #require(events.first { $0.kind == .preflight })
         #expect(preflight.overridden == ["disk.server"])
         #expect(preflight.checks?.map(\.name) == PreflightCheck.names)
         #expect(try RestoreTests.checksums(setup.database) == setup.original)
 
         // The report of the run still builds from that journal.
-        let status = try Command.lifeboat(["runbook", "status", try #require(report?["run_id"] as? String)], environment: setup.environment)
+        let status = try Command.lifeboat(
+            ["runbook", "status", try #require(report?["run_id"] as? String)], environment: setup.environment)
         #expect(status.succeeded && status.stdout.contains("succeeded"), "\(status.stderr)")
     }
 }
@@ -257,7 +287,8 @@ final class KeyringCopy {
 
     init(withoutSecretOf fingerprint: String) throws {
         let source = try TestEnvironment.gnupgHome
-        let made = try Command.shell("""
+        let made = try Command.shell(
+            """
             d=$(mktemp -d /tmp/lbk.XXXXXX); chmod 700 "$d"
             cp -a \(shellQuote(source))/pubring.kbx \(shellQuote(source))/trustdb.gpg \(shellQuote(source))/private-keys-v1.d "$d"/
             gpg --homedir "$d" --batch --yes --delete-secret-keys \(shellQuote(fingerprint)) >/dev/null 2>&1
@@ -265,7 +296,8 @@ final class KeyringCopy {
             """)
         try #require(made.succeeded, "copying the keyring: \(made.stderr)")
         path = made.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        let left = try Command.run("/usr/bin/env", ["gpg", "--homedir", path, "--batch", "--list-secret-keys", fingerprint])
+        let left = try Command.run(
+            "/usr/bin/env", ["gpg", "--homedir", path, "--batch", "--list-secret-keys", fingerprint])
         try #require(!left.succeeded, "the secret key is gone from the copy")
     }
 
@@ -287,10 +319,13 @@ final class SmallDiskCluster {
         pgbin = try TestEnvironment.pgBin
         port = try Faults.freePort()
         disk = try TinyDisk(kilobytes: 128 * 1024)
-        try #require(disk.mounted, "a server's disk can only be made small with a tmpfs mount, which needs root with CAP_SYS_ADMIN")
+        try #require(
+            disk.mounted,
+            "a server's disk can only be made small with a tmpfs mount, which needs root with CAP_SYS_ADMIN")
         chmod(disk.path, 0o755)  // lb_pg_create needs the postgres user to reach its folders
-        let started = try ThrowawayCluster.lib("lb_pg_create \(shellQuote(pgbin)) \(shellQuote(disk.path)) \(shellQuote(password)) && "
-                                               + "lb_pg_start \(shellQuote(pgbin)) \(shellQuote(disk.path)) \(port)")
+        let started = try ThrowawayCluster.lib(
+            "lb_pg_create \(shellQuote(pgbin)) \(shellQuote(disk.path)) \(shellQuote(password)) && "
+                + "lb_pg_start \(shellQuote(pgbin)) \(shellQuote(disk.path)) \(port)")
         try #require(started.succeeded, "small-disk cluster: \(started.stderr)")
         var stats = statvfs()
         try #require(statvfs(disk.path, &stats) == 0)
@@ -303,7 +338,9 @@ final class SmallDiskCluster {
     }
 
     func databases() throws -> [String] {
-        try Connection(url(for: "postgres")).query("SELECT datname FROM pg_database ORDER BY datname").rows.compactMap { $0[0] }
+        try Connection(url(for: "postgres")).query("SELECT datname FROM pg_database ORDER BY datname").rows.compactMap {
+            $0[0]
+        }
     }
 
     deinit {
@@ -330,7 +367,9 @@ extension PreflightTests {
         }
         let restore = try setup.restore()
         #expect(restore.status == 5, "\(restore.stderr)")
-        #expect(restore.stderr.contains("server.objects") && restore.stderr.contains("lbt_not_installed 1.2"), "\(restore.stderr)")
+        #expect(
+            restore.stderr.contains("server.objects") && restore.stderr.contains("lbt_not_installed 1.2"),
+            "\(restore.stderr)")
         #expect(restore.stderr.contains("install the packages that provide lbt_not_installed"), "\(restore.stderr)")
         #expect(!restore.stderr.contains("backup is bad"), "\(restore.stderr)")
         let run = try setup.run()
@@ -362,7 +401,9 @@ extension PreflightTests {
 
         let safe = try setup.restore()
         #expect(safe.status == 5, "\(safe.stderr)")
-        #expect(safe.stderr.contains("server.objects") && safe.stderr.contains("user \(role) may not create databases (no CREATEDB)"), "\(safe.stderr)")
+        #expect(
+            safe.stderr.contains("server.objects")
+                && safe.stderr.contains("user \(role) may not create databases (no CREATEDB)"), "\(safe.stderr)")
         #expect(safe.stderr.contains("ALTER ROLE \"\(role)\" CREATEDB"), "\(safe.stderr)")
         #expect(!safe.stderr.contains("backup is bad"), "\(safe.stderr)")
         try setup.expectNothingChanged("a user without CREATEDB")
@@ -370,7 +411,9 @@ extension PreflightTests {
         try admin.query("ALTER ROLE \(role) CREATEDB")
         let inPlace = try setup.restore(["--in-place"])
         #expect(inPlace.status == 5, "\(inPlace.stderr)")
-        #expect(inPlace.stderr.contains("user \(role) may not drop \(setup.database.name): it belongs to"), "\(inPlace.stderr)")
+        #expect(
+            inPlace.stderr.contains("user \(role) may not drop \(setup.database.name): it belongs to"),
+            "\(inPlace.stderr)")
         #expect(!inPlace.stderr.contains("backup is bad"), "\(inPlace.stderr)")
         try setup.expectNothingChanged("a user that does not own the database")
     }

@@ -10,7 +10,8 @@ import LifeboatRunbooks
 /// `runbook status`; headless Chromium shows the HTML as a readable page.
 @Suite(.enabled(if: TestEnvironment.shouldRun))
 struct ReportTests {
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
     static let schema = repository.appendingPathComponent("docs/report.schema.json")
 
     struct Reports {
@@ -27,7 +28,8 @@ struct ReportTests {
         let folder = try ScratchFolder()
         for format in ReportFormat.allCases {
             let file = folder.url.appendingPathComponent("report.\(format.rawValue)").path
-            let result = try Command.lifeboat(["report", runID, "--format", format.rawValue, "--output", file], environment: environment)
+            let result = try Command.lifeboat(
+                ["report", runID, "--format", format.rawValue, "--output", file], environment: environment)
             try #require(result.succeeded, "report --format \(format.rawValue): \(result.stderr)")
             #expect(result.stdout.isEmpty, "--output writes nothing on stdout")
         }
@@ -39,10 +41,11 @@ struct ReportTests {
         let report = try RunReport(json: Data(contentsOf: json))
         fromStdout.generatedAt = report.generatedAt
         #expect(fromStdout == report, "the same report on stdout and in the file")
-        return Reports(report: report,
-                       markdown: try String(contentsOf: folder.url.appendingPathComponent("report.md"), encoding: .utf8),
-                       html: try String(contentsOf: folder.url.appendingPathComponent("report.html"), encoding: .utf8),
-                       htmlFile: folder.url.appendingPathComponent("report.html"), folder: folder)
+        return Reports(
+            report: report,
+            markdown: try String(contentsOf: folder.url.appendingPathComponent("report.md"), encoding: .utf8),
+            html: try String(contentsOf: folder.url.appendingPathComponent("report.html"), encoding: .utf8),
+            htmlFile: folder.url.appendingPathComponent("report.html"), folder: folder)
     }
 
     /// Validates with Python's jsonschema, stricter than the published schema: keys the schema
@@ -66,7 +69,10 @@ struct ReportTests {
             sys.exit(1 if errors else 0)
             """
         let result = try Command.run("/usr/bin/env", ["python3", "-c", script, schema.path, file.path])
-        #expect(result.succeeded, "\(file.lastPathComponent) does not follow docs/\(schema.lastPathComponent):\n\(result.stdout)\(result.stderr)")
+        #expect(
+            result.succeeded,
+            "\(file.lastPathComponent) does not follow docs/\(schema.lastPathComponent):\n\(result.stdout)\(result.stderr)"
+        )
     }
 
     /// `runbook status` and the JSON report tell the same story: the run's end and every
@@ -87,12 +93,16 @@ struct ReportTests {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             let id = trimmed.prefix { $0 != ":" }
             var rest = trimmed.dropFirst(id.count + 2)
-            for end in [" after ", ",", " — "] { rest = rest.components(separatedBy: end).first.map { Substring($0) } ?? rest }
+            for end in [" after ", ",", " — "] {
+                rest = rest.components(separatedBy: end).first.map { Substring($0) } ?? rest
+            }
             return "\(id): \(rest)"
         }
         let reported = report.steps.map { step -> String in
-            let unfinished = step.finishedAt == nil && [.interrupted, .awaitingApproval, .notStarted].contains(step.status)
-            return "\(step.id): \(unfinished ? (report.outcome == .interrupted ? "interrupted" : "in progress") : step.status.rawValue)"
+            let unfinished =
+                step.finishedAt == nil && [.interrupted, .awaitingApproval, .notStarted].contains(step.status)
+            return
+                "\(step.id): \(unfinished ? (report.outcome == .interrupted ? "interrupted" : "in progress") : step.status.rawValue)"
         }
         #expect(listed == reported)
     }
@@ -115,10 +125,14 @@ struct ReportTests {
         let folder = try ScratchFolder()
         let state = try ScratchFolder()
         defer { RestoreTests.dropAll(like: "\(database.name)_%") }
-        let environment = try RunbookRunTests.environment(database, folder, state: state, log: folder.url.appendingPathComponent("services.log").path)
-        let (backup, manifest) = try BackupRoundTripTests.backup(["--type", "daily", "--compress", "--encrypt"], environment)
+        let environment = try RunbookRunTests.environment(
+            database, folder, state: state, log: folder.url.appendingPathComponent("services.log").path)
+        let (backup, manifest) = try BackupRoundTripTests.backup(
+            ["--type", "daily", "--compress", "--encrypt"], environment)
         try database.connect().query("DELETE FROM payment WHERE payment_id % 2 = 0")
-        let run = try Command.lifeboat(["runbook", "run", "recent-corruption", "--input", "incident_time=latest", "--yes", "--json"], environment: environment)
+        let run = try Command.lifeboat(
+            ["runbook", "run", "recent-corruption", "--input", "incident_time=latest", "--yes", "--json"],
+            environment: environment)
         try #require(run.succeeded, "\(run.stderr)")
         let runID = try Self.runID(run, state)
 
@@ -128,11 +142,19 @@ struct ReportTests {
         #expect(report.scenario.name == "recent-corruption" && report.scenario.sha256?.count == 64)
         #expect(report.target == database.name && report.host == ProcessInfo.processInfo.hostName)
         #expect(report.steps.map(\.id) == ["pick", "prepare", "stop", "restore", "start", "health", "check"])
-        #expect(report.steps.allSatisfy { $0.status == .succeeded && $0.attempts == 1 && $0.startedAt != nil && $0.finishedAt != nil })
-        #expect(report.steps.map(\.action) == ["backup.select", "restore.database_prepare", "services.stop", "restore.database",
-                                               "services.start", "services.health", "sql.check"])
+        #expect(
+            report.steps.allSatisfy {
+                $0.status == .succeeded && $0.attempts == 1 && $0.startedAt != nil && $0.finishedAt != nil
+            })
+        #expect(
+            report.steps.map(\.action) == [
+                "backup.select", "restore.database_prepare", "services.stop", "restore.database",
+                "services.start", "services.health", "sql.check"
+            ])
         let backupUsed = try #require(report.backup)
-        #expect(backupUsed.name == backup.lastPathComponent && backupUsed.sha256 == manifest.sha256 && backupUsed.bytes == manifest.fileBytes)
+        #expect(
+            backupUsed.name == backup.lastPathComponent && backupUsed.sha256 == manifest.sha256
+                && backupUsed.bytes == manifest.fileBytes)
         #expect(backupUsed.source == "local" && backupUsed.type == "daily" && backupUsed.snapshotAt != nil)
         let gate = try #require(report.step("stop")?.approval)
         #expect(gate.approvedBy == "auto (--yes)" && gate.requestedAt != nil && gate.waitSeconds != nil)
@@ -153,11 +175,18 @@ struct ReportTests {
     }
 
     /// recent-corruption whose check finds nothing: the restore has swapped, the check fails.
-    static func failedRun(_ database: ScratchDatabase, _ folder: ScratchFolder, _ state: ScratchFolder) throws -> ([String: String?], String) {
-        let environment = try RunbookRunTests.environment(database, folder, state: state, log: folder.url.appendingPathComponent("services.log").path)
+    static func failedRun(_ database: ScratchDatabase, _ folder: ScratchFolder, _ state: ScratchFolder) throws -> (
+        [String: String?], String
+    ) {
+        let environment = try RunbookRunTests.environment(
+            database, folder, state: state, log: folder.url.appendingPathComponent("services.log").path)
         _ = try BackupRoundTripTests.backup(["--type", "daily", "--compress", "--no-encrypt"], environment)
-        let run = try Command.lifeboat(["runbook", "run", "recent-corruption", "--input", "incident_time=latest", "--yes", "--json", "--input", "check_query=select 0"],
-                                       environment: environment)
+        let run = try Command.lifeboat(
+            [
+                "runbook", "run", "recent-corruption", "--input", "incident_time=latest", "--yes", "--json", "--input",
+                "check_query=select 0"
+            ],
+            environment: environment)
         #expect(run.status == 1, "the check fails the run: \(run.stderr)")
         return (environment, try runID(run, state))
     }
@@ -176,18 +205,22 @@ struct ReportTests {
         let check = try #require(report.step("check"))
         #expect(check.status == .failed && check.message?.contains("expected > 0") == true)
         #expect(report.validations.last?.step == "check" && report.validations.last?.status == .failed)
-        #expect(report.step("start")?.status == .succeeded, "the application is started right after the swap, before the check")
+        #expect(
+            report.step("start")?.status == .succeeded,
+            "the application is started right after the swap, before the check")
         let kept = try #require(report.step("restore")?.outputs["kept_as"])
         #expect(kept.hasPrefix("\(database.name)_before_"))
         #expect(report.nextSteps.first?.contains("Read the error of step 'check' (sql.check)") == true)
         #expect(report.nextSteps.contains { $0.contains("lifeboat runbook resume \(runID) --retry-step") })
-        #expect(report.nextSteps.contains { $0.contains("kept as \(kept)") && $0.contains("lifeboat restore --rollback") })
+        #expect(
+            report.nextSteps.contains { $0.contains("kept as \(kept)") && $0.contains("lifeboat restore --rollback") })
         #expect(report.measures.rtoSeconds != nil, "the restore validated the row counts before the check failed")
 
         #expect(reports.markdown.contains("## Next steps\n\n1. Read the error of step 'check'"))
         #expect(reports.markdown.contains("| check | sql.check | **failed** |"))
         Self.expectSelfContained(reports.html)
-        #expect(reports.html.contains("<g class=\"step failed\">") && reports.html.contains("<section id=\"next-steps\">"))
+        #expect(
+            reports.html.contains("<g class=\"step failed\">") && reports.html.contains("<section id=\"next-steps\">"))
         try Self.expectAgreement(runID, report, environment)
     }
 
@@ -196,9 +229,12 @@ struct ReportTests {
         let folder = try ScratchFolder()
         let state = try ScratchFolder()
         defer { RestoreTests.dropAll(like: "\(database.name)_%") }
-        let environment = try RunbookRunTests.environment(database, folder, state: state, log: folder.url.appendingPathComponent("services.log").path)
+        let environment = try RunbookRunTests.environment(
+            database, folder, state: state, log: folder.url.appendingPathComponent("services.log").path)
         let (backup, _) = try BackupRoundTripTests.backup(["--type", "weekly", "--compress", "--encrypt"], environment)
-        let drill = try Command.lifeboat(["drill", "recent-corruption", "--input", "incident_time=latest", "--json", "--input", "backup_type=any"], environment: environment)
+        let drill = try Command.lifeboat(
+            ["drill", "recent-corruption", "--input", "incident_time=latest", "--json", "--input", "backup_type=any"],
+            environment: environment)
         try #require(drill.succeeded, "\(drill.stderr)")
         let result = try #require(try JSONSerialization.jsonObject(with: Data(drill.stdout.utf8)) as? [String: Any])
         let measured = try #require(result["measures"] as? [String: Any])
@@ -208,7 +244,9 @@ struct ReportTests {
         let report = reports.report
         #expect(report.drill && report.outcome == .succeeded)
         #expect(report.target?.hasPrefix("\(database.name)_drill_") == true)
-        #expect(["stop", "start", "health"].allSatisfy { report.step($0)?.status == .recorded }, "services recorded, not run")
+        #expect(
+            ["stop", "start", "health"].allSatisfy { report.step($0)?.status == .recorded },
+            "services recorded, not run")
         #expect(report.backup?.name == backup.lastPathComponent)
         let rto = try #require(report.measures.rtoSeconds)
         let rpo = try #require(report.measures.rpoSeconds)
@@ -229,22 +267,25 @@ struct ReportTests {
         let folder = try ScratchFolder()
         let state = try ScratchFolder()
         defer { RestoreTests.dropAll(like: "\(database.name)_%") }
-        var environment = try RunbookRunTests.environment(database, folder, state: state, log: folder.url.appendingPathComponent("services.log").path)
+        var environment = try RunbookRunTests.environment(
+            database, folder, state: state, log: folder.url.appendingPathComponent("services.log").path)
         _ = try BackupRoundTripTests.backup(["--type", "daily", "--compress", "--no-encrypt"], environment)
         let tools = try ScratchFolder()
         let real = try TestEnvironment.pgBin + "/psql"
         let slow = tools.url.appendingPathComponent("psql").path
         try """
-            #!/bin/bash
-            if [ "${1:-}" = --version ]; then exec \(real) --version; fi
-            if [[ "$PGDATABASE" == *_restore_* ]]; then exec \(real) "$@" -c "SELECT pg_sleep(60)" -f -; fi
-            exec \(real) "$@"
-            """.write(toFile: slow, atomically: true, encoding: .utf8)
+        #!/bin/bash
+        if [ "${1:-}" = --version ]; then exec \(real) --version; fi
+        if [[ "$PGDATABASE" == *_restore_* ]]; then exec \(real) "$@" -c "SELECT pg_sleep(60)" -f -; fi
+        exec \(real) "$@"
+        """.write(toFile: slow, atomically: true, encoding: .utf8)
         chmod(slow, 0o755)
         environment["PSQL_PATH"] = slow
         environment["RESTORE_JOBS"] = "1"  // psql's path: the parallel one runs no psql to slow down
 
-        let process = try Command.spawnLifeboat(["runbook", "run", "recent-corruption", "--input", "incident_time=latest", "--yes"], environment: environment)
+        let process = try Command.spawnLifeboat(
+            ["runbook", "run", "recent-corruption", "--input", "incident_time=latest", "--yes"],
+            environment: environment)
         var runID: String?
         var restoring = false
         for _ in 0..<600 where !restoring {
@@ -268,7 +309,10 @@ struct ReportTests {
         #expect(prepare.status == .interrupted && prepare.startedAt != nil && prepare.finishedAt == nil)
         #expect(report.step("pick")?.status == .succeeded)
         #expect(report.outcomeMessage?.contains("step 'prepare' started and never finished") == true)
-        #expect(report.nextSteps.contains { $0.contains("lifeboat runbook resume \(id) --retry-step") && $0.contains("--skip-step") })
+        #expect(
+            report.nextSteps.contains {
+                $0.contains("lifeboat runbook resume \(id) --retry-step") && $0.contains("--skip-step")
+            })
         #expect(reports.markdown.contains("| Interrupted step | prepare |"))
         #expect(reports.markdown.contains("| prepare | restore.database_prepare | **interrupted** |"))
         #expect(reports.html.contains("<g class=\"step interrupted\">"))
@@ -278,7 +322,8 @@ struct ReportTests {
 
     @Test func aMissingRunNamesTheStateFolder() throws {
         let state = try ScratchFolder()
-        let result = try Command.lifeboat(["report", "20250101t000000z-0000"], environment: ["LIFEBOAT_STATE_DIR": state.path])
+        let result = try Command.lifeboat(
+            ["report", "20250101t000000z-0000"], environment: ["LIFEBOAT_STATE_DIR": state.path])
         #expect(result.status == 1)
         #expect(result.stderr.contains("no run 20250101t000000z-0000 in \(state.path)/runs"), "\(result.stderr)")
         #expect(result.stderr.contains("LIFEBOAT_STATE_DIR"))
@@ -301,7 +346,8 @@ extension ReportTests {
             let script = ReportTests.repository.appendingPathComponent("scripts/report-screenshot").path
             let result = try Command.run(script, [reports.htmlFile.path, png.path, "#2e7d32", "#c62828"])
             #expect(result.succeeded, "\(result.stdout)\(result.stderr)")
-            #expect(result.status != 3, "Chromium is missing: run scripts/install-deps (it installs the chromium package)")
+            #expect(
+                result.status != 3, "Chromium is missing: run scripts/install-deps (it installs the chromium package)")
             #expect(FileManager.default.fileExists(atPath: png.path))
         }
     }

@@ -24,7 +24,8 @@ struct RestoreTests {
 
     static func databases(like pattern: String) throws -> [String] {
         try Connection(try TestEnvironment.adminURL)
-            .query("SELECT datname FROM pg_database WHERE datname LIKE $1 ORDER BY datname", [pattern]).rows.compactMap { $0[0] }
+            .query("SELECT datname FROM pg_database WHERE datname LIKE $1 ORDER BY datname", [pattern]).rows.compactMap
+        { $0[0] }
     }
 
     static func dropAll(like pattern: String) {
@@ -71,8 +72,9 @@ struct RestoreTests {
         try manifest.write(to: manifestURL)
         try database.connect().query("UPDATE rental SET return_date = NULL WHERE rental_id < 100")
         let before = try Self.checksums(database)
-        let result = try Command.lifeboat(["restore", "--backup-file", file.path, "--force"],
-                                          environment: try BackupRoundTripTests.environment(database, folder))
+        let result = try Command.lifeboat(
+            ["restore", "--backup-file", file.path, "--force"],
+            environment: try BackupRoundTripTests.environment(database, folder))
         #expect(result.status == 3, "\(result.stderr)")
         #expect(result.stderr.contains("row counts differ"))
         #expect(try Self.checksums(database) == before)
@@ -83,8 +85,9 @@ struct RestoreTests {
         let (database, folder, file, _) = try Self.backedUp()
         try database.connect().query("UPDATE customer SET email = 'gone@example.invalid' WHERE customer_id > 500")
         let before = try Self.checksums(database)
-        let result = try Command.lifeboat(["restore", "--backup-file", file.path, "--test-only", "--json"],
-                                          environment: try BackupRoundTripTests.environment(database, folder))
+        let result = try Command.lifeboat(
+            ["restore", "--backup-file", file.path, "--test-only", "--json"],
+            environment: try BackupRoundTripTests.environment(database, folder))
         #expect(result.status == 0, "\(result.stderr)")
         #expect(try Self.checksums(database) == before)
         let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
@@ -99,17 +102,21 @@ struct RestoreTests {
         try connection.query("DELETE FROM payment WHERE amount > 5")
         try connection.query("UPDATE rental SET return_date = NULL WHERE rental_id <= 50")
         let changedRental = try database.checksum("rental")
-        let result = try Command.lifeboat(["restore", "--backup-file", file.path, "--table", "payment", "--force"],
-                                          environment: try BackupRoundTripTests.environment(database, folder))
+        let result = try Command.lifeboat(
+            ["restore", "--backup-file", file.path, "--table", "payment", "--force"],
+            environment: try BackupRoundTripTests.environment(database, folder))
         try #require(result.succeeded, "\(result.stderr)")
         #expect(try database.checksum("payment") == original["payment"])
         #expect(try database.checksum("rental") == changedRental, "the change to rental survives")
         // The sequence moved past the restored rows: a new payment does not collide.
-        try connection.query("INSERT INTO payment (customer_id, staff_id, rental_id, amount, payment_date) VALUES (1, 1, 1, 1.00, '2022-02-01')")
+        try connection.query(
+            "INSERT INTO payment (customer_id, staff_id, rental_id, amount, payment_date) VALUES (1, 1, 1, 1.00, '2022-02-01')"
+        )
         #expect(try Self.databases(like: "\(database.name)_%").isEmpty, "scratch database dropped")
 
-        let unknown = try Command.lifeboat(["restore", "--backup-file", file.path, "--table", "no_such_table", "--force"],
-                                           environment: try BackupRoundTripTests.environment(database, folder))
+        let unknown = try Command.lifeboat(
+            ["restore", "--backup-file", file.path, "--table", "no_such_table", "--force"],
+            environment: try BackupRoundTripTests.environment(database, folder))
         #expect(unknown.status == 2)
         #expect(unknown.stderr.contains("not in this backup: no_such_table"))
     }
@@ -122,7 +129,8 @@ struct RestoreTests {
         let log = tools.url.appendingPathComponent("argv.log").path
         for program in ["docker", "systemctl"] {
             let path = tools.url.appendingPathComponent(program).path
-            try "#!/bin/sh\necho \"$(basename \"$0\") $*\" >> \(shellQuote(log))\n".write(toFile: path, atomically: true, encoding: .utf8)
+            try "#!/bin/sh\necho \"$(basename \"$0\") $*\" >> \(shellQuote(log))\n".write(
+                toFile: path, atomically: true, encoding: .utf8)
             chmod(path, 0o755)
         }
         var environment = try BackupRoundTripTests.environment(database, folder)
@@ -135,21 +143,23 @@ struct RestoreTests {
         #expect(try Self.checksums(database) == original)
         let recorded = try String(contentsOfFile: log, encoding: .utf8)
         if provider == "compose" {
-            #expect(recorded == """
-                docker compose -f docker-compose.prod.yml stop app-blue app-green worker-1 worker-2
-                docker compose -f docker-compose.prod.yml start app-blue app-green worker-1 worker-2
+            #expect(
+                recorded == """
+                    docker compose -f docker-compose.prod.yml stop app-blue app-green worker-1 worker-2
+                    docker compose -f docker-compose.prod.yml start app-blue app-green worker-1 worker-2
 
-                """)
+                    """)
         } else {
-            #expect(recorded == """
-                systemctl stop app-blue app-green worker-1 worker-2
-                systemctl start app-blue app-green worker-1 worker-2
-                systemctl is-active app-blue
-                systemctl is-active app-green
-                systemctl is-active worker-1
-                systemctl is-active worker-2
+            #expect(
+                recorded == """
+                    systemctl stop app-blue app-green worker-1 worker-2
+                    systemctl start app-blue app-green worker-1 worker-2
+                    systemctl is-active app-blue
+                    systemctl is-active app-green
+                    systemctl is-active worker-1
+                    systemctl is-active worker-2
 
-                """)
+                    """)
         }
     }
 

@@ -7,17 +7,22 @@ import LifeboatRunbooks
 /// a small runbook of shell steps run through the real binary.
 @Suite(.enabled(if: TestEnvironment.shouldRun))
 struct RunbookBehaviourTests {
-    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Runbooks")
+    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+        "Runbooks")
 
     static func run(_ name: String) throws -> (CommandResult, [JournalEvent], String, ScratchFolder) {
         let work = try ScratchFolder()
         let state = try ScratchFolder()
         let database = try ScratchDatabase(fromPagila: false)
-        let result = try Command.lifeboat(["runbook", "run", directory.appendingPathComponent("\(name).yaml").path, "--json"], environment: [
-            "DATABASE_URL": database.url, "LIFEBOAT_STATE_DIR": state.path, "LB_WORK": work.path,
-        ])
-        let runID = (try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])?["run_id"] as? String
-            ?? ((try? FileManager.default.contentsOfDirectory(atPath: state.url.appendingPathComponent("runs").path))?.first ?? "")
+        let result = try Command.lifeboat(
+            ["runbook", "run", directory.appendingPathComponent("\(name).yaml").path, "--json"],
+            environment: [
+                "DATABASE_URL": database.url, "LIFEBOAT_STATE_DIR": state.path, "LB_WORK": work.path
+            ])
+        let runID =
+            (try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])?["run_id"] as? String
+            ?? ((try? FileManager.default.contentsOfDirectory(atPath: state.url.appendingPathComponent("runs").path))?
+                .first ?? "")
         let events = (try? RunJournal.read(state.url.appendingPathComponent("runs/\(runID)/journal.jsonl"))) ?? []
         let log = (try? String(contentsOf: work.url.appendingPathComponent("log"), encoding: .utf8)) ?? ""
         return (result, events, log, work)
@@ -60,7 +65,9 @@ struct RunbookBehaviourTests {
     @Test func independentBranchesRunAtTheSameTime() throws {
         let (result, events, log, work) = try Self.run("parallel-branches")
         #expect(result.succeeded, "\(result.stderr)")
-        func at(_ kind: JournalEvent.Kind, _ step: String) -> Date? { events.first { $0.kind == kind && $0.step == step }?.at }
+        func at(_ kind: JournalEvent.Kind, _ step: String) -> Date? {
+            events.first { $0.kind == kind && $0.step == step }?.at
+        }
         let leftStart = try #require(at(.stepStarted, "left")), rightStart = try #require(at(.stepStarted, "right"))
         let leftEnd = try #require(at(.stepFinished, "left")), rightEnd = try #require(at(.stepFinished, "right"))
         #expect(leftStart < rightEnd && rightStart < leftEnd, "each branch started before the other finished")
@@ -86,7 +93,9 @@ struct RunbookBehaviourTests {
         let work = try ScratchFolder()
         let state = try ScratchFolder()
         let database = try ScratchDatabase(fromPagila: false)
-        let environment: [String: String?] = ["DATABASE_URL": database.url, "LIFEBOAT_STATE_DIR": state.path, "LB_WORK": work.path]
+        let environment: [String: String?] = [
+            "DATABASE_URL": database.url, "LIFEBOAT_STATE_DIR": state.path, "LB_WORK": work.path
+        ]
         let runbook = Self.directory.appendingPathComponent("fails-until-fixed.yaml").path
         let failed = try Command.lifeboat(["runbook", "run", runbook], environment: environment)
         #expect(failed.status == 1)
@@ -100,7 +109,9 @@ struct RunbookBehaviourTests {
         #expect(events.filter { $0.kind == .stepFinished && $0.step == "check" }.map(\.status) == [.failed, .succeeded])
         #expect(events.last?.kind == .runFinished && events.last?.status == .succeeded)
         let status = try Command.lifeboat(["runbook", "status", runID, "--json"], environment: environment)
-        let report = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any], "\(status.stderr)")
-        #expect(report["outcome"] as? String == "succeeded", "status --json is the report: \(status.stdout.prefix(400))")
+        let report = try #require(
+            try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any], "\(status.stderr)")
+        #expect(
+            report["outcome"] as? String == "succeeded", "status --json is the report: \(status.stdout.prefix(400))")
     }
 }

@@ -19,18 +19,25 @@ struct RunbookEventTests {
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
 
         let deadline = Date().addingTimeInterval(180)  // a hang guard; a busy machine may take long
-        while receiver.requests(for: "runbook.approval_needed").isEmpty && Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
+        while receiver.requests(for: "runbook.approval_needed").isEmpty && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.1)
+        }
         let asking = try #require(receiver.requests(for: "runbook.approval_needed").first, "the gate announced itself")
         let runID = try #require(asking.details["run_id"] as? String)
         #expect(asking.details["step"] as? String == "gate")
         #expect((asking.details["approve_with"] as? String)?.contains("lifeboat runbook approve \(runID) gate") == true)
-        let approved = try Command.lifeboat(["runbook", "approve", runID, "gate", "--by", "alice"], environment: environment)
+        let approved = try Command.lifeboat(
+            ["runbook", "approve", runID, "gate", "--by", "alice"], environment: environment)
         try #require(approved.succeeded, "\(approved.stderr)")
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
 
         let names = receiver.requests.compactMap(\.event)
-        #expect(names == ["runbook.started", "runbook.approval_needed", "runbook.notice", "runbook.step_failed", "runbook.completed"], "\(names)")
+        #expect(
+            names == [
+                "runbook.started", "runbook.approval_needed", "runbook.notice", "runbook.step_failed",
+                "runbook.completed"
+            ], "\(names)")
         for request in receiver.requests {
             WebhookTests.expectWellFormed(request, event: request.event ?? "")
             #expect(request.details["runbook"] as? String == "events")

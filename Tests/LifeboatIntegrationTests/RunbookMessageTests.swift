@@ -10,11 +10,14 @@ struct RunbookMessageTests {
     /// Seen: `runbook plan recent-corupt` looked for `…/recent-corupt.yml`, said the file did
     /// not exist and listed nothing.
     @Test func aWrongRunbookNameListsTheRunbooks() throws {
-        let result = try Command.lifeboat(["runbook", "plan", "recent-corupt"], environment: ["LIFEBOAT_RUNBOOKS_DIR": RunbookRunTests.runbooks])
+        let result = try Command.lifeboat(
+            ["runbook", "plan", "recent-corupt"], environment: ["LIFEBOAT_RUNBOOKS_DIR": RunbookRunTests.runbooks])
         #expect(result.status == 2, "\(result.stderr)")
         #expect(result.stderr.contains("no runbook named 'recent-corupt'"), "\(result.stderr)")
         #expect(result.stderr.contains("did you mean 'recent-corruption'?"), "\(result.stderr)")
-        #expect(result.stderr.contains("total-loss") && result.stderr.contains("accidental-deletion"), "the runbooks are listed: \(result.stderr)")
+        #expect(
+            result.stderr.contains("total-loss") && result.stderr.contains("accidental-deletion"),
+            "the runbooks are listed: \(result.stderr)")
     }
 
     /// Seen: LIFEBOAT_RUNBOOKS_DIR in `.env` was ignored (and the error said to set it), and
@@ -24,11 +27,14 @@ struct RunbookMessageTests {
         let envFile = folder.url.appendingPathComponent(".env")
         try Data("LIFEBOAT_RUNBOOKS_DIR=\(RunbookRunTests.runbooks)\n".utf8).write(to: envFile)
         let environment: [String: String?] = ["LIFEBOAT_ENV_FILE": envFile.path, "LIFEBOAT_RUNBOOKS_DIR": nil]
-        let list = try Command.run(Command.lifeboatPath, ["runbook", "list"], environment: environment, directory: folder.path)
+        let list = try Command.run(
+            Command.lifeboatPath, ["runbook", "list"], environment: environment, directory: folder.path)
         #expect(list.succeeded, "\(list.stderr)")
         #expect(list.stdout.contains("recent-corruption") && list.stdout.contains("total-loss"), "\(list.stdout)")
         let config = try Command.run(Command.lifeboatPath, ["config"], environment: environment, directory: folder.path)
-        #expect(config.stdout.contains("LIFEBOAT_RUNBOOKS_DIR") && config.stdout.contains("\(RunbookRunTests.runbooks)  [.env]"), "\(config.stdout)")
+        #expect(
+            config.stdout.contains("LIFEBOAT_RUNBOOKS_DIR")
+                && config.stdout.contains("\(RunbookRunTests.runbooks)  [.env]"), "\(config.stdout)")
     }
 
     /// Seen: `runbook plan --json` printed text. Every runbook subcommand's stdout is JSON alone
@@ -38,20 +44,30 @@ struct RunbookMessageTests {
         let folder = try ScratchFolder()
         let state = try ScratchFolder()
         defer { RestoreTests.dropAll(like: "\(database.name)_%") }
-        let environment = try RunbookRunTests.environment(database, folder, state: state, log: folder.url.appendingPathComponent("log").path)
+        let environment = try RunbookRunTests.environment(
+            database, folder, state: state, log: folder.url.appendingPathComponent("log").path)
         _ = try BackupRoundTripTests.backup(["--type", "daily", "--compress", "--no-encrypt"], environment)
         func json(_ arguments: [String]) throws -> Any {
             let result = try Command.lifeboat(arguments + ["--json"], environment: environment)
             try #require(result.succeeded, "\(arguments): \(result.stderr)")
-            return try #require(try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8)), "\(arguments) printed: \(result.stdout)")
+            return try #require(
+                try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8)),
+                "\(arguments) printed: \(result.stdout)")
         }
-        let plan = try #require(try json(["runbook", "plan", "recent-corruption", "--input", "incident_time=latest"]) as? [String: Any])
+        let plan = try #require(
+            try json(["runbook", "plan", "recent-corruption", "--input", "incident_time=latest"]) as? [String: Any])
         #expect(plan["runbook"] as? String == "recent-corruption")
         #expect((plan["steps"] as? [[String: Any]])?.compactMap { $0["id"] as? String }.first == "pick")
         #expect((plan["preflight"] as? [Any])?.isEmpty == false)
-        #expect((try json(["runbook", "list"]) as? [[String: Any]])?.contains { $0["name"] as? String == "total-loss" } == true)
-        #expect((try json(["runbook", "validate", "recent-corruption"]) as? [[String: Any]])?.first?["valid"] as? Bool == true)
-        let run = try #require(try json(["runbook", "run", "recent-corruption", "--input", "incident_time=latest", "--yes"]) as? [String: Any])
+        #expect(
+            (try json(["runbook", "list"]) as? [[String: Any]])?.contains { $0["name"] as? String == "total-loss" }
+                == true)
+        #expect(
+            (try json(["runbook", "validate", "recent-corruption"]) as? [[String: Any]])?.first?["valid"] as? Bool
+                == true)
+        let run = try #require(
+            try json(["runbook", "run", "recent-corruption", "--input", "incident_time=latest", "--yes"])
+                as? [String: Any])
         let runID = try #require(run["run_id"] as? String)
         #expect((try json(["runbook", "status", runID]) as? [String: Any]) != nil)
     }
@@ -62,13 +78,17 @@ struct RunbookMessageTests {
         let database = try ScratchDatabase()
         let folder = try ScratchFolder()
         let state = try ScratchFolder()
-        var environment = try RunbookRunTests.environment(database, folder, state: state, log: folder.url.appendingPathComponent("log").path,
-                                                          bucket: "lbt-unreachable")
+        var environment = try RunbookRunTests.environment(
+            database, folder, state: state, log: folder.url.appendingPathComponent("log").path,
+            bucket: "lbt-unreachable")
         environment["BACKUP_CLOUD_ENDPOINT"] = "http://127.0.0.1:\(try Self.closedPort())"
         let result = try Command.lifeboat(["runbook", "run", "total-loss", "--yes"], environment: environment)
         #expect(result.status == 5, "\(result.stderr)")
-        #expect(result.stderr.contains("cloud.object") && result.stderr.contains("cannot reach the bucket"), "\(result.stderr)")
-        let runs = (try? FileManager.default.contentsOfDirectory(atPath: state.url.appendingPathComponent("runs").path)) ?? []
+        #expect(
+            result.stderr.contains("cloud.object") && result.stderr.contains("cannot reach the bucket"),
+            "\(result.stderr)")
+        let runs =
+            (try? FileManager.default.contentsOfDirectory(atPath: state.url.appendingPathComponent("runs").path)) ?? []
         for run in runs {
             #expect(try RunbookRunTests.journal(state, run).allSatisfy { $0.kind != .stepStarted }, "no step ran")
         }
@@ -87,9 +107,13 @@ struct RunbookMessageTests {
         environment["BACKUP_CLOUD_STALL_SECONDS"] = "2"
         let result = try Command.lifeboat(["list", "--remote"], environment: environment)
         #expect(!result.succeeded)
-        #expect(result.stderr.contains("no bytes for 1 s; waiting up to 2 s"), "a line while it waits: \(result.stderr)")
-        #expect(result.stderr.contains("trying again") && result.stderr.contains("(attempt 2 of 4)"), "\(result.stderr)")
-        #expect(result.stderr.contains("no bytes from 127.0.0.1 for 2 s") && result.stderr.contains("(4 attempts)"), "\(result.stderr)")
+        #expect(
+            result.stderr.contains("no bytes for 1 s; waiting up to 2 s"), "a line while it waits: \(result.stderr)")
+        #expect(
+            result.stderr.contains("trying again") && result.stderr.contains("(attempt 2 of 4)"), "\(result.stderr)")
+        #expect(
+            result.stderr.contains("no bytes from 127.0.0.1 for 2 s") && result.stderr.contains("(4 attempts)"),
+            "\(result.stderr)")
         #expect(listener.accepted() >= 4, "every attempt reached the endpoint")
     }
 
@@ -99,11 +123,17 @@ struct RunbookMessageTests {
         let database = try ScratchDatabase(fromPagila: false)
         let folder = try ScratchFolder()
         let state = try ScratchFolder()
-        var environment = try RunbookRunTests.environment(database, folder, state: state, log: folder.url.appendingPathComponent("log").path)
-        environment["DATABASE_URL"] = try #require(URLComponents(string: database.url)).with(password: "WrongPw-\(UInt32.random(in: 0...UInt32.max))")
-        let run = try Command.lifeboat(["runbook", "run", "recent-corruption", "--input", "incident_time=latest", "--yes"], environment: environment)
+        var environment = try RunbookRunTests.environment(
+            database, folder, state: state, log: folder.url.appendingPathComponent("log").path)
+        environment["DATABASE_URL"] = try #require(URLComponents(string: database.url)).with(
+            password: "WrongPw-\(UInt32.random(in: 0...UInt32.max))")
+        let run = try Command.lifeboat(
+            ["runbook", "run", "recent-corruption", "--input", "incident_time=latest", "--yes"],
+            environment: environment)
         #expect(run.status == 5, "\(run.stderr)")
-        #expect(run.stderr.contains("preflight: failed authentication at the maintenance database 'postgres'"), "\(run.stderr)")
+        #expect(
+            run.stderr.contains("preflight: failed authentication at the maintenance database 'postgres'"),
+            "\(run.stderr)")
         #expect(run.stderr.contains("password authentication failed"), "\(run.stderr)")
         #expect(!run.stderr.contains("--ignore-preflight server.version"), "no hint to ignore a check: \(run.stderr)")
         let backup = try Command.lifeboat(["backup"], environment: environment)
@@ -117,11 +147,14 @@ struct RunbookMessageTests {
         let folder = try ScratchFolder()
         let state = try ScratchFolder()
         defer { RestoreTests.dropAll(like: "\(database.name)_%") }
-        let environment = try RunbookRunTests.environment(database, folder, state: state, log: folder.url.appendingPathComponent("log").path)
+        let environment = try RunbookRunTests.environment(
+            database, folder, state: state, log: folder.url.appendingPathComponent("log").path)
         _ = try BackupRoundTripTests.backup(["--type", "daily", "--compress", "--no-encrypt"], environment)
-        let terminal = try InteractiveRestoreTests.TmuxSession.lifeboat(["runbook", "run", "recent-corruption"], environment: environment)
+        let terminal = try InteractiveRestoreTests.TmuxSession.lifeboat(
+            ["runbook", "run", "recent-corruption"], environment: environment)
         defer { terminal.kill() }
-        try await terminal.waitFor(["input 'incident_time' is required: when the damage began", "incident_time = "], timeout: 60)
+        try await terminal.waitFor(
+            ["input 'incident_time' is required: when the damage began", "incident_time = "], timeout: 60)
         try terminal.type("yesterday-ish")
         try await terminal.waitFor(["'yesterday-ish' is not a time", "type it again"])
         try terminal.type("latest")
@@ -134,7 +167,9 @@ struct RunbookMessageTests {
         #expect(started.inputs?["incident_time"] == "latest", "the typed answer is the run's input")
 
         let refused = try Command.lifeboat(["runbook", "run", "recent-corruption"], environment: environment)
-        #expect(refused.status != 0 && refused.stderr.contains("input 'incident_time' is required"), "no terminal: refused as before: \(refused.stderr)")
+        #expect(
+            refused.status != 0 && refused.stderr.contains("input 'incident_time' is required"),
+            "no terminal: refused as before: \(refused.stderr)")
     }
 
     /// A TCP port nothing listens on.
@@ -166,7 +201,9 @@ final class SilentListener {
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         output = try FileHandle(forWritingTo: log)
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = ["-u", "-c", """
+        process.arguments = [
+            "-u", "-c",
+            """
             import socket
             s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             s.bind(("127.0.0.1", 0)); s.listen(64)
@@ -174,7 +211,8 @@ final class SilentListener {
             kept = []
             while True:
                 c, _ = s.accept(); kept.append(c); print("accepted")
-            """]
+            """
+        ]
         process.standardOutput = output
         process.standardInput = FileHandle.nullDevice
         try process.run()

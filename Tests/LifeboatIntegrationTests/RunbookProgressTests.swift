@@ -36,7 +36,8 @@ struct RunbookProgressTests {
         let state = try ScratchFolder()
         let environment = try CloudTests.environment(database, folder, bucket: try CloudTests.bucket())
         let (_, manifest) = try BackupRoundTripTests.backup(["--type", "daily", "--compress", "--upload"], environment)
-        let configuration = try await LifeboatConfiguration.load(environment: environment.compactMapValues { $0 }, environmentFile: "/dev/null")
+        let configuration = try await LifeboatConfiguration.load(
+            environment: environment.compactMapValues { $0 }, environmentFile: "/dev/null")
         let runbook = try RunbookLoader().load(text: Self.runbook, file: "progress.yaml")
         var engine = RunEngine(configuration: configuration, stateDirectory: state.url)
         let reports = Reports()
@@ -45,11 +46,16 @@ struct RunbookProgressTests {
         #expect(finished.finished == .succeeded)
 
         let fetches = reports.all.flatMap { $0 }.filter { $0.step == "fetch" }
-        #expect(fetches.contains { $0.action == "cloud.fetch" && ($0.bytes ?? 0) > 0 }, "bytes are reported for the download")
+        #expect(
+            fetches.contains { $0.action == "cloud.fetch" && ($0.bytes ?? 0) > 0 },
+            "bytes are reported for the download")
         #expect(fetches.compactMap(\.bytes).max() ?? 0 <= manifest.fileBytes)
-        #expect(reports.all.flatMap { $0 }.contains { $0.step == "pause" && $0.elapsed >= 1 }, "the ticker reports elapsed time")
-        #expect(reports.all.contains { report in Set(report.map(\.step)).isSuperset(of: ["fetch", "pause"]) },
-                "the download and the pause were running at the same time")
+        #expect(
+            reports.all.flatMap { $0 }.contains { $0.step == "pause" && $0.elapsed >= 1 },
+            "the ticker reports elapsed time")
+        #expect(
+            reports.all.contains { report in Set(report.map(\.step)).isSuperset(of: ["fetch", "pause"]) },
+            "the download and the pause were running at the same time")
         #expect(reports.all.last == [], "the last report clears the line")
     }
 }

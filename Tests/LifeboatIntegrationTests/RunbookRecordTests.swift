@@ -13,11 +13,16 @@ struct RunbookRecordTests {
     typealias Environment = [String: String?]
 
     /// Polls the run's journal until `condition` holds (the run id is the only folder under runs/).
-    static func waitForJournal(_ state: ScratchFolder, _ process: Process? = nil,
-                               until condition: ([JournalEvent]) -> Bool) -> (String, [JournalEvent])? {
+    static func waitForJournal(
+        _ state: ScratchFolder, _ process: Process? = nil,
+        until condition: ([JournalEvent]) -> Bool
+    ) -> (String, [JournalEvent])? {
         for _ in 0..<1200 {
-            if let id = (try? FileManager.default.contentsOfDirectory(atPath: state.url.appendingPathComponent("runs").path))?.first,
-               let events = try? RunbookRunTests.journal(state, id), condition(events) {
+            if let id =
+                (try? FileManager.default.contentsOfDirectory(atPath: state.url.appendingPathComponent("runs").path))?
+                .first,
+                let events = try? RunbookRunTests.journal(state, id), condition(events)
+            {
                 return (id, events)
             }
             if let process, !process.isRunning { return nil }
@@ -35,19 +40,28 @@ struct RunbookRecordTests {
         let folder = try ScratchFolder()
         let state = try ScratchFolder()
         defer { RestoreTests.dropAll(like: "\(database.name)_%") }
-        let environment = try RunbookRunTests.environment(database, folder, state: state, log: folder.url.appendingPathComponent("log").path)
+        let environment = try RunbookRunTests.environment(
+            database, folder, state: state, log: folder.url.appendingPathComponent("log").path)
         _ = try BackupRoundTripTests.backup(["--type", "daily", "--compress", "--no-encrypt"], environment)
 
-        let process = try Command.spawnLifeboat(["runbook", "run", "recent-corruption", "--input", "incident_time=latest"], environment: environment)
+        let process = try Command.spawnLifeboat(
+            ["runbook", "run", "recent-corruption", "--input", "incident_time=latest"], environment: environment)
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
-        let (runID, _) = try #require(Self.waitForJournal(state, process, until: Self.waiting("stop")), "the run reached its gate")
+        let (runID, _) = try #require(
+            Self.waitForJournal(state, process, until: Self.waiting("stop")), "the run reached its gate")
 
-        let unknown = try Command.lifeboat(["runbook", "approve", runID, "nostep", "--by", "bob"], environment: environment)
+        let unknown = try Command.lifeboat(
+            ["runbook", "approve", runID, "nostep", "--by", "bob"], environment: environment)
         #expect(unknown.status != 0)
-        #expect(unknown.stderr.contains("run \(runID) has no step 'nostep'") && unknown.stderr.contains("restore"), "\(unknown.stderr)")
-        let notWaiting = try Command.lifeboat(["runbook", "approve", runID, "restore", "--by", "bob"], environment: environment)
+        #expect(
+            unknown.stderr.contains("run \(runID) has no step 'nostep'") && unknown.stderr.contains("restore"),
+            "\(unknown.stderr)")
+        let notWaiting = try Command.lifeboat(
+            ["runbook", "approve", runID, "restore", "--by", "bob"], environment: environment)
         #expect(notWaiting.status != 0)
-        #expect(notWaiting.stderr.contains("step 'restore' of run \(runID) is not waiting for approval"), "\(notWaiting.stderr)")
+        #expect(
+            notWaiting.stderr.contains("step 'restore' of run \(runID) is not waiting for approval"),
+            "\(notWaiting.stderr)")
         #expect(notWaiting.stderr.contains("the step waiting for approval is 'stop'"), "\(notWaiting.stderr)")
 
         // Waiting shows as waiting, with its time, in both views: never "in progress".
@@ -58,7 +72,8 @@ struct RunbookRecordTests {
         #expect(overview.stdout.contains("stop (waiting for approval since "), "\(overview.stdout)")
         #expect(!overview.stdout.contains("in progress"), "\(overview.stdout)")
 
-        let approved = try Command.lifeboat(["runbook", "approve", runID, "stop", "--by", "alice", "--reason", "ticket 42"], environment: environment)
+        let approved = try Command.lifeboat(
+            ["runbook", "approve", runID, "stop", "--by", "alice", "--reason", "ticket 42"], environment: environment)
         try #require(approved.succeeded, "\(approved.stderr)")
         #expect(approved.stderr.contains("as alice"))
         let twice = try Command.lifeboat(["runbook", "approve", runID, "stop", "--by", "bob"], environment: environment)
@@ -72,7 +87,8 @@ struct RunbookRecordTests {
         #expect(approval.by == "alice" && approval.reason == "ticket 42")
         #expect(approval.osUser == RunEngine.operatorName(), "the OS user who typed the command, beside the name given")
 
-        let finished = try Command.lifeboat(["runbook", "approve", runID, "stop", "--by", "bob"], environment: environment)
+        let finished = try Command.lifeboat(
+            ["runbook", "approve", runID, "stop", "--by", "bob"], environment: environment)
         #expect(finished.status != 0)
         #expect(finished.stderr.contains("run \(runID) already ended (succeeded)"), "\(finished.stderr)")
     }
@@ -84,29 +100,35 @@ struct RunbookRecordTests {
         let folder = try ScratchFolder()
         let state = try ScratchFolder()
         defer { RestoreTests.dropAll(like: "\(database.name)_%") }
-        let environment = try RunbookRunTests.environment(database, folder, state: state, log: folder.url.appendingPathComponent("log").path)
+        let environment = try RunbookRunTests.environment(
+            database, folder, state: state, log: folder.url.appendingPathComponent("log").path)
         _ = try BackupRoundTripTests.backup(["--type", "daily", "--compress", "--no-encrypt"], environment)
-        let terminal = try InteractiveRestoreTests.TmuxSession.lifeboat(["runbook", "run", "recent-corruption", "--input", "incident_time=latest"],
-                                                                        environment: environment)
+        let terminal = try InteractiveRestoreTests.TmuxSession.lifeboat(
+            ["runbook", "run", "recent-corruption", "--input", "incident_time=latest"],
+            environment: environment)
         defer { terminal.kill() }
         try await terminal.waitFor(["Type yes to approve or no to refuse"], timeout: 120)
         try terminal.type("y")
         try await terminal.waitFor(["'y' is neither yes nor no"])
-        #expect(try RunbookRunTests.journal(state, try #require(Self.waitForJournal(state, until: Self.waiting("stop"))?.0))
-            .allSatisfy { $0.kind != .approvalDeclined }, "'y' is not a refusal")
+        #expect(
+            try RunbookRunTests.journal(state, try #require(Self.waitForJournal(state, until: Self.waiting("stop"))?.0))
+                .allSatisfy { $0.kind != .approvalDeclined }, "'y' is not a refusal")
         try terminal.type("no")
         let pane = try await terminal.waitFor(["EXIT="])
         #expect(pane.contains("was not approved (declined by"), "\(pane)")
         #expect(!pane.contains("EXIT=0"))
 
         let (runID, events) = try #require(Self.waitForJournal(state) { $0.contains { $0.kind == .approvalDeclined } })
-        #expect(events.contains { $0.kind == .approvalDeclined && $0.step == "stop" && $0.by == RunEngine.operatorName() })
+        #expect(
+            events.contains { $0.kind == .approvalDeclined && $0.step == "stop" && $0.by == RunEngine.operatorName() })
         let status = try Command.lifeboat(["runbook", "status", runID], environment: environment)
         #expect(status.stdout.contains("stop: declined by"), "\(status.stdout)")
         #expect(!status.stdout.contains("interrupted") && !status.stdout.contains("in progress"), "\(status.stdout)")
         let overview = try Command.lifeboat(["status"], environment: environment)
         #expect(overview.stdout.contains("stop (declined by"), "\(overview.stdout)")
-        let report = try RunReport(json: Data(try Command.lifeboat(["report", runID, "--format", "json"], environment: environment).stdout.utf8))
+        let report = try RunReport(
+            json: Data(
+                try Command.lifeboat(["report", runID, "--format", "json"], environment: environment).stdout.utf8))
         #expect(report.step("stop")?.status == .declined)
         #expect(report.decisions.map(\.kind) == [.declined])
     }
@@ -118,14 +140,17 @@ struct RunbookRecordTests {
         let folder = try ScratchFolder()
         let state = try ScratchFolder()
         defer { RestoreTests.dropAll(like: "\(database.name)_%") }
-        let environment = try RunbookRunTests.environment(database, folder, state: state, log: folder.url.appendingPathComponent("log").path)
+        let environment = try RunbookRunTests.environment(
+            database, folder, state: state, log: folder.url.appendingPathComponent("log").path)
         _ = try BackupRoundTripTests.backup(["--type", "daily", "--compress", "--no-encrypt"], environment)
-        let terminal = try InteractiveRestoreTests.TmuxSession.lifeboat(["runbook", "run", "recent-corruption", "--input", "incident_time=latest"],
-                                                                        environment: environment)
+        let terminal = try InteractiveRestoreTests.TmuxSession.lifeboat(
+            ["runbook", "run", "recent-corruption", "--input", "incident_time=latest"],
+            environment: environment)
         defer { terminal.kill() }
         try await terminal.waitFor(["Type yes to approve or no to refuse"], timeout: 120)
         let runID = try #require(Self.waitForJournal(state, until: Self.waiting("stop"))?.0)
-        let approved = try Command.lifeboat(["runbook", "approve", runID, "stop", "--by", "alice"], environment: environment)
+        let approved = try Command.lifeboat(
+            ["runbook", "approve", runID, "stop", "--by", "alice"], environment: environment)
         try #require(approved.succeeded, "\(approved.stderr)")
         let pane = try await terminal.waitFor(["EXIT="], timeout: 120)
         #expect(pane.contains("approved from another terminal by alice"), "\(pane)")
@@ -140,7 +165,8 @@ struct RunbookRecordTests {
             let run = try EngineCrashFaultTests.Run()
             let (runID, crashed) = try run.crash(after: "once")
             #expect(crashed.status == SIGKILL)
-            let resumed = try Command.lifeboat(["runbook", "resume", runID, "--yes", flag], environment: run.environment)
+            let resumed = try Command.lifeboat(
+                ["runbook", "resume", runID, "--yes", flag], environment: run.environment)
             try #require(resumed.succeeded, "\(resumed.stderr)")
             let events = try run.journal(runID)
             let decision = try #require(events.first { $0.kind == kind && $0.step == "once" }, "\(flag) is journaled")
@@ -161,15 +187,18 @@ struct RunbookRecordTests {
         let state = try ScratchFolder()
         defer { RestoreTests.dropAll(like: "\(database.name)_%") }
         let bucket = try CloudTests.bucket()
-        var environment = try RunbookRunTests.environment(database, folder, state: state, log: folder.url.appendingPathComponent("log").path,
-                                                          bucket: bucket)
+        var environment = try RunbookRunTests.environment(
+            database, folder, state: state, log: folder.url.appendingPathComponent("log").path,
+            bucket: bucket)
         _ = try BackupRoundTripTests.backup(["--type", "daily", "--compress", "--no-encrypt", "--upload"], environment)
         let original = try RestoreTests.checksums(database)
         try database.connect().query("UPDATE customer SET email = 'damaged@example.invalid'")
 
         environment["LIFEBOAT_TEST_CRASH_DURING_STEP"] = "prepare"
         let first = try Command.lifeboat(["runbook", "run", "total-loss", "--yes"], environment: environment)
-        #expect(first.status == SIGKILL, "killed mid-download (the streamed restore's first bytes): \(first.status) \(first.stderr)")
+        #expect(
+            first.status == SIGKILL,
+            "killed mid-download (the streamed restore's first bytes): \(first.status) \(first.stderr)")
         let runID = try #require(RunbookScenarioTests.runIDs(state).first)
 
         environment["LIFEBOAT_TEST_CRASH_DURING_STEP"] = "prepare"
@@ -180,9 +209,13 @@ struct RunbookRecordTests {
         environment["LIFEBOAT_TEST_CRASH_DURING_STEP"] = nil
         let third = try Command.lifeboat(["runbook", "resume", runID, "--yes"], environment: environment)
         try #require(third.succeeded, "a plain resume redoes the scratch restore: \(third.stderr)")
-        #expect(third.stderr.contains("restoring again; the live database \(database.name) is untouched"), "\(third.stderr)")
+        #expect(
+            third.stderr.contains("restoring again; the live database \(database.name) is untouched"), "\(third.stderr)"
+        )
         #expect(try RestoreTests.checksums(database) == original, "the data is back")
-        #expect(try InteractiveRestoreTests.databases(startingWith: "\(database.name)_restore_").isEmpty, "no half-built copy is left")
+        #expect(
+            try InteractiveRestoreTests.databases(startingWith: "\(database.name)_restore_").isEmpty,
+            "no half-built copy is left")
 
         // All three formats, the JSON checked against docs/report.schema.json.
         let reports = try ReportTests.reports(runID, environment)
@@ -191,7 +224,9 @@ struct RunbookRecordTests {
         #expect(report.interruptions.count == 2)
         #expect(report.interruptions.map(\.steps) == [["prepare"], ["prepare"]])
         #expect(report.interruptions.allSatisfy { $0.resumedAt != nil && $0.lostSeconds != nil })
-        #expect(report.resumes.count == 2 && report.resumes.allSatisfy { $0.user == RunEngine.operatorName() && $0.flags == ["--yes"] })
+        #expect(
+            report.resumes.count == 2
+                && report.resumes.allSatisfy { $0.user == RunEngine.operatorName() && $0.flags == ["--yes"] })
         let restore = try #require(report.step("prepare"))
         #expect(restore.attemptHistory.map(\.status) == [.interrupted, .interrupted, .succeeded])
         #expect(restore.attemptHistory[0].startedAt <= restore.attemptHistory[1].startedAt)
@@ -202,11 +237,15 @@ struct RunbookRecordTests {
         // Durations are the attempts' own work, never first start to last finish.
         for step in report.steps where !step.attemptHistory.isEmpty {
             let work = step.attemptHistory.compactMap(\.durationSeconds).reduce(0, +)
-            #expect(abs((step.durationSeconds ?? -1) - work) < 0.01, "\(step.id): \(String(describing: step.durationSeconds)) vs \(work)")
+            #expect(
+                abs((step.durationSeconds ?? -1) - work) < 0.01,
+                "\(step.id): \(String(describing: step.durationSeconds)) vs \(work)")
         }
         #expect(reports.markdown.contains("| Interruptions | 2, "), "\(reports.markdown)")
         #expect(reports.markdown.contains("| ↳ attempt 2 |"))
-        #expect(reports.html.contains("<section id=\"interruptions\">") && reports.html.contains("<rect class=\"interruption\""))
+        #expect(
+            reports.html.contains("<section id=\"interruptions\">")
+                && reports.html.contains("<rect class=\"interruption\""))
     }
 
     /// A signal during a run says "interrupted" and the state it leaves: the live database
@@ -225,11 +264,11 @@ struct RunbookRecordTests {
         let real = try TestEnvironment.pgBin + "/psql"
         let slow = tools.url.appendingPathComponent("psql").path
         try """
-            #!/bin/bash
-            if [ "${1:-}" = --version ]; then exec \(real) --version; fi
-            if [[ "$PGDATABASE" == *_restore_* ]]; then exec \(real) "$@" -c "SELECT pg_sleep(60)" -f -; fi
-            exec \(real) "$@"
-            """.write(toFile: slow, atomically: true, encoding: .utf8)
+        #!/bin/bash
+        if [ "${1:-}" = --version ]; then exec \(real) --version; fi
+        if [[ "$PGDATABASE" == *_restore_* ]]; then exec \(real) "$@" -c "SELECT pg_sleep(60)" -f -; fi
+        exec \(real) "$@"
+        """.write(toFile: slow, atomically: true, encoding: .utf8)
         chmod(slow, 0o755)
         environment["PSQL_PATH"] = slow
         environment["RESTORE_JOBS"] = "1"  // psql's path: the parallel one runs no psql to slow down
@@ -253,9 +292,10 @@ struct RunbookRecordTests {
         pthread_sigmask(SIG_SETMASK, &previous, nil)
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
 
-        let (runID, _) = try #require(Self.waitForJournal(state, process) { events in
-            events.contains { $0.kind == .stepCheckpoint && $0.step == "prepare" }
-        }, "the run reached the prepare step")
+        let (runID, _) = try #require(
+            Self.waitForJournal(state, process) { events in
+                events.contains { $0.kind == .stepCheckpoint && $0.step == "prepare" }
+            }, "the run reached the prepare step")
         kill(process.processIdentifier, SIGINT)
         for _ in 0..<600 where process.isRunning { usleep(100_000) }
         process.waitUntilExit()
@@ -275,6 +315,8 @@ struct RunbookRecordTests {
         let resumed = try Command.lifeboat(["runbook", "resume", runID, "--yes"], environment: environment)
         try #require(resumed.succeeded, "\(resumed.stderr)")
         #expect(try RestoreTests.checksums(database) == original)
-        #expect(try String(contentsOfFile: log, encoding: .utf8) == "stop\nstart\nhealth\n", "started again by the run's own steps")
+        #expect(
+            try String(contentsOfFile: log, encoding: .utf8) == "stop\nstart\nhealth\n",
+            "started again by the run's own steps")
     }
 }

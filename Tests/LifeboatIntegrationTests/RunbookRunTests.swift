@@ -11,7 +11,9 @@ struct RunbookRunTests {
     static let runbooks = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("runbooks").path
 
-    static func environment(_ database: ScratchDatabase, _ folder: ScratchFolder, state: ScratchFolder, log: String) throws -> [String: String?] {
+    static func environment(_ database: ScratchDatabase, _ folder: ScratchFolder, state: ScratchFolder, log: String)
+        throws -> [String: String?]
+    {
         var environment = try BackupRoundTripTests.environment(database, folder)
         environment["LIFEBOAT_STATE_DIR"] = state.path
         environment["LIFEBOAT_RUNBOOKS_DIR"] = runbooks
@@ -23,8 +25,10 @@ struct RunbookRunTests {
     }
 
     /// The same, with the S3 test server's `bucket` and credentials: for runbooks that fetch.
-    static func environment(_ database: ScratchDatabase, _ folder: ScratchFolder, state: ScratchFolder, log: String,
-                            bucket: String) throws -> [String: String?] {
+    static func environment(
+        _ database: ScratchDatabase, _ folder: ScratchFolder, state: ScratchFolder, log: String,
+        bucket: String
+    ) throws -> [String: String?] {
         var environment = try Self.environment(database, folder, state: state, log: log)
         for (key, value) in try CloudTests.environment(database, folder, bucket: bucket) { environment[key] = value }
         return environment
@@ -45,7 +49,9 @@ struct RunbookRunTests {
         let original = try RestoreTests.checksums(database)
         try database.connect().query("DELETE FROM payment WHERE payment_id % 2 = 0")
 
-        let result = try Command.lifeboat(["runbook", "run", "recent-corruption", "--input", "incident_time=latest", "--yes", "--json"], environment: environment)
+        let result = try Command.lifeboat(
+            ["runbook", "run", "recent-corruption", "--input", "incident_time=latest", "--yes", "--json"],
+            environment: environment)
         try #require(result.succeeded, "\(result.stderr)")
         #expect(try RestoreTests.checksums(database) == original, "the data is back")
         #expect(try String(contentsOfFile: log, encoding: .utf8) == "stop\nstart\nhealth\n")
@@ -55,7 +61,10 @@ struct RunbookRunTests {
         let measures = try #require(report?["measures"] as? [String: Any], "\(result.stdout)")
         let objectives = try #require(measures["objectives"] as? [[String: Any]])
         #expect(objectives.map { $0["objective"] as? String } == ["rto", "rpo", "downtime"])
-        #expect(objectives.allSatisfy { Set($0.keys) == ["objective", "objective_seconds", "achieved_seconds", "met"] && $0["met"] is Bool })
+        #expect(
+            objectives.allSatisfy {
+                Set($0.keys) == ["objective", "objective_seconds", "achieved_seconds", "met"] && $0["met"] is Bool
+            })
         #expect(objectives.first?["achieved_seconds"] as? Double == measures["rto_seconds"] as? Double)
         let events = try Self.journal(state, runID)
         #expect(events.first?.kind == .runStarted)
@@ -85,25 +94,29 @@ struct RunbookRunTests {
         let real = try TestEnvironment.pgBin + "/psql"
         let slow = tools.url.appendingPathComponent("psql").path
         try """
-            #!/bin/bash
-            if [ "${1:-}" = --version ]; then exec \(real) --version; fi
-            if [ -f \(shellQuote(tools.url.appendingPathComponent("slow").path)) ] && [[ "$PGDATABASE" == *_restore_* ]]; then
-                exec \(real) "$@" -c "SELECT pg_sleep(60)" -f -
-            fi
-            exec \(real) "$@"
-            """.write(toFile: slow, atomically: true, encoding: .utf8)
+        #!/bin/bash
+        if [ "${1:-}" = --version ]; then exec \(real) --version; fi
+        if [ -f \(shellQuote(tools.url.appendingPathComponent("slow").path)) ] && [[ "$PGDATABASE" == *_restore_* ]]; then
+            exec \(real) "$@" -c "SELECT pg_sleep(60)" -f -
+        fi
+        exec \(real) "$@"
+        """.write(toFile: slow, atomically: true, encoding: .utf8)
         chmod(slow, 0o755)
         environment["PSQL_PATH"] = slow
         environment["RESTORE_JOBS"] = "1"  // psql's path: the parallel one runs no psql to slow down
         try Data().write(to: tools.url.appendingPathComponent("slow"))
 
-        let process = try Command.spawnLifeboat(["runbook", "run", "recent-corruption", "--input", "incident_time=latest", "--yes"], environment: environment)
+        let process = try Command.spawnLifeboat(
+            ["runbook", "run", "recent-corruption", "--input", "incident_time=latest", "--yes"],
+            environment: environment)
         // Wait until the prepare step (the one restore) is journaled as started, after pick.
         var runID: String?
         var restoring = false
         for _ in 0..<600 where !restoring {
             usleep(100_000)
-            runID = (try? FileManager.default.contentsOfDirectory(atPath: state.url.appendingPathComponent("runs").path))?.first
+            runID =
+                (try? FileManager.default.contentsOfDirectory(atPath: state.url.appendingPathComponent("runs").path))?
+                .first
             if let runID, let events = try? Self.journal(state, runID) {
                 restoring = events.contains { $0.kind == .stepStarted && $0.step == "prepare" }
             }
@@ -114,23 +127,33 @@ struct RunbookRunTests {
         process.waitUntilExit()
         try FileManager.default.removeItem(at: tools.url.appendingPathComponent("slow"))
         let id = try #require(runID)
-        #expect(!FileManager.default.fileExists(atPath: log), "the application still runs: nothing is stopped while the copy is built")
+        #expect(
+            !FileManager.default.fileExists(atPath: log),
+            "the application still runs: nothing is stopped while the copy is built")
 
         // Killed while building its scratch copy (the swap never began): a plain resume drops
         // that copy and restores again, the live database untouched meanwhile.
-        #expect(try RestoreTests.checksums(database) != original, "the live database was not touched by the killed restore")
+        #expect(
+            try RestoreTests.checksums(database) != original, "the live database was not touched by the killed restore")
         let resumed = try Command.lifeboat(["runbook", "resume", id, "--yes"], environment: environment)
         try #require(resumed.succeeded, "\(resumed.stderr)")
-        #expect(resumed.stderr.contains("restoring again; the live database \(database.name) is untouched"), "\(resumed.stderr)")
+        #expect(
+            resumed.stderr.contains("restoring again; the live database \(database.name) is untouched"),
+            "\(resumed.stderr)")
         #expect(try RestoreTests.checksums(database) == original)
         #expect(try String(contentsOfFile: log, encoding: .utf8) == "stop\nstart\nhealth\n", "stop was not run again")
         let events = try Self.journal(state, id)
         #expect(events.filter { $0.kind == .stepStarted && $0.step == "pick" }.count == 1, "pick ran once")
         #expect(events.filter { $0.kind == .stepStarted && $0.step == "prepare" }.count == 2, "prepare ran again")
         #expect(events.filter { $0.kind == .stepStarted && $0.step == "restore" }.count == 1, "the swap ran once")
-        #expect(events.contains { $0.kind == .stepRetried && $0.step == "prepare" && $0.by == nil }, "journaled as a safe redo")
-        #expect(try RestoreTests.databases(like: "\(database.name)_restore_%").isEmpty, "the half-built copy was dropped, the second one swapped in")
-        #expect(events.contains { $0.kind == .interrupted && $0.signal == nil }, "the kill found at resume is journaled")
+        #expect(
+            events.contains { $0.kind == .stepRetried && $0.step == "prepare" && $0.by == nil },
+            "journaled as a safe redo")
+        #expect(
+            try RestoreTests.databases(like: "\(database.name)_restore_%").isEmpty,
+            "the half-built copy was dropped, the second one swapped in")
+        #expect(
+            events.contains { $0.kind == .interrupted && $0.signal == nil }, "the kill found at resume is journaled")
         #expect(events.last?.status == .succeeded)
     }
 
@@ -138,32 +161,46 @@ struct RunbookRunTests {
         let database = try ScratchDatabase()
         let folder = try ScratchFolder()
         let state = try ScratchFolder()
-        let environment = try Self.environment(database, folder, state: state, log: folder.url.appendingPathComponent("log").path)
+        let environment = try Self.environment(
+            database, folder, state: state, log: folder.url.appendingPathComponent("log").path)
         _ = try BackupRoundTripTests.backup(["--type", "daily", "--compress", "--no-encrypt"], environment)
         let locks = state.url.appendingPathComponent("locks")
         try FileManager.default.createDirectory(at: locks, withIntermediateDirectories: true)
         // A live holder: this test process's own pid.
         try "20250101t000000z-beef \(ProcessInfo.processInfo.hostName) \(getpid())\n"
             .write(to: locks.appendingPathComponent("\(database.name).lock"), atomically: true, encoding: .utf8)
-        let refused = try Command.lifeboat(["runbook", "run", "recent-corruption", "--input", "incident_time=latest", "--yes"], environment: environment)
+        let refused = try Command.lifeboat(
+            ["runbook", "run", "recent-corruption", "--input", "incident_time=latest", "--yes"],
+            environment: environment)
         #expect(refused.status == 1)
-        #expect(refused.stderr.contains("held by run 20250101t000000z-beef") && refused.stderr.contains("lifeboat runbook abort 20250101t000000z-beef"), "\(refused.stderr)")
+        #expect(
+            refused.stderr.contains("held by run 20250101t000000z-beef")
+                && refused.stderr.contains("lifeboat runbook abort 20250101t000000z-beef"), "\(refused.stderr)")
         // A dead holder's lock is recovered.
         try "20250101t000000z-dead \(ProcessInfo.processInfo.hostName) 999999\n"
             .write(to: locks.appendingPathComponent("\(database.name).lock"), atomically: true, encoding: .utf8)
-        let recovered = try Command.lifeboat(["runbook", "run", "recent-corruption", "--input", "incident_time=latest", "--yes"], environment: environment)
+        let recovered = try Command.lifeboat(
+            ["runbook", "run", "recent-corruption", "--input", "incident_time=latest", "--yes"],
+            environment: environment)
         #expect(recovered.succeeded, "\(recovered.stderr)")
         RestoreTests.dropAll(like: "\(database.name)_%")
 
         // Across machines: another host's run holds the advisory lock on the server.
         let otherHost = try Connection(try TestEnvironment.adminURL)
-        try otherHost.query("SELECT set_config('application_name', 'lifeboat run 20250101t000000z-0ther db-host-2', false)")
+        try otherHost.query(
+            "SELECT set_config('application_name', 'lifeboat run 20250101t000000z-0ther db-host-2', false)")
         try otherHost.query("SELECT pg_advisory_lock(hashtextextended($1, 0))", ["lifeboat:run:\(database.name)"])
-        let elsewhere = try Command.lifeboat(["runbook", "run", "recent-corruption", "--input", "incident_time=latest", "--yes"], environment: environment)
+        let elsewhere = try Command.lifeboat(
+            ["runbook", "run", "recent-corruption", "--input", "incident_time=latest", "--yes"],
+            environment: environment)
         #expect(elsewhere.status == 1)
-        #expect(elsewhere.stderr.contains("held on its server by 'lifeboat run 20250101t000000z-0ther db-host-2'"), "\(elsewhere.stderr)")
+        #expect(
+            elsewhere.stderr.contains("held on its server by 'lifeboat run 20250101t000000z-0ther db-host-2'"),
+            "\(elsewhere.stderr)")
         otherHost.close()  // the holder dies: its lock goes with its session
-        let afterwards = try Command.lifeboat(["runbook", "run", "recent-corruption", "--input", "incident_time=latest", "--yes"], environment: environment)
+        let afterwards = try Command.lifeboat(
+            ["runbook", "run", "recent-corruption", "--input", "incident_time=latest", "--yes"],
+            environment: environment)
         #expect(afterwards.succeeded, "\(afterwards.stderr)")
         RestoreTests.dropAll(like: "\(database.name)_%")
     }
@@ -188,9 +225,14 @@ extension RunbookRunTests {
         }
         func waitForApprovalWait(_ runID: String?) -> String? {
             for _ in 0..<600 {
-                if let id = runID ?? (try? FileManager.default.contentsOfDirectory(atPath: state.url.appendingPathComponent("runs").path))?.first,
-                   let events = try? Self.journal(state, id),
-                   events.contains(where: { $0.kind == .stepFinished && $0.step == "prepare" && $0.status == .succeeded }) {
+                if let id = runID
+                    ?? (try? FileManager.default.contentsOfDirectory(
+                        atPath: state.url.appendingPathComponent("runs").path))?.first,
+                    let events = try? Self.journal(state, id),
+                    events.contains(where: {
+                        $0.kind == .stepFinished && $0.step == "prepare" && $0.status == .succeeded
+                    })
+                {
                     usleep(300_000)
                     return id
                 }
@@ -207,16 +249,20 @@ extension RunbookRunTests {
 
         let resumed = try start(["runbook", "resume", runID])
         _ = waitForApprovalWait(runID)
-        let approve = try Command.lifeboat(["runbook", "approve", runID, "stop", "--by", "alice"], environment: environment)
+        let approve = try Command.lifeboat(
+            ["runbook", "approve", runID, "stop", "--by", "alice"], environment: environment)
         #expect(approve.succeeded, "\(approve.stderr)")
         for _ in 0..<600 where resumed.isRunning { usleep(100_000) }
-        if resumed.isRunning { kill(resumed.processIdentifier, SIGKILL); Issue.record("the resumed run did not finish") }
+        if resumed.isRunning {
+            kill(resumed.processIdentifier, SIGKILL); Issue.record("the resumed run did not finish")
+        }
         resumed.waitUntilExit()
         #expect(resumed.terminationStatus == 0)
         #expect(try RestoreTests.checksums(database) == original)
         let events = try Self.journal(state, runID)
         #expect(events.contains { $0.kind == .approval && $0.step == "stop" && $0.by == "alice" })
-        #expect(events.filter { $0.kind == .stepStarted && $0.step == "prepare" }.count == 1, "prepare was not repeated")
+        #expect(
+            events.filter { $0.kind == .stepStarted && $0.step == "prepare" }.count == 1, "prepare was not repeated")
         #expect(events.last?.status == .succeeded)
     }
 }
@@ -226,31 +272,41 @@ extension RunbookRunTests {
     /// run folder, continues the download with Range and finishes; the selection is not repeated.
     @Test func killedDuringCloudFetchResumesTheDownload() throws {
         let database = try ScratchDatabase(fromPagila: false)
-        let pgbench = try Command.run(try TestEnvironment.pgBin + "/pgbench", ["-i", "-q", "-s", "1", "-d", database.url])
+        let pgbench = try Command.run(
+            try TestEnvironment.pgBin + "/pgbench", ["-i", "-q", "-s", "1", "-d", database.url])
         try #require(pgbench.succeeded, "\(pgbench.stderr)")
         let folder = try ScratchFolder()
         let state = try ScratchFolder()
         defer { RestoreTests.dropAll(like: "\(database.name)_%") }
         let bucket = try CloudTests.bucket()
-        var environment = try Self.environment(database, folder, state: state, log: folder.url.appendingPathComponent("log").path)
-        for (key, value) in try CloudTests.environment(database, folder, bucket: bucket) where key.hasPrefix("AWS_") || key.hasPrefix("BACKUP_CLOUD") {
+        var environment = try Self.environment(
+            database, folder, state: state, log: folder.url.appendingPathComponent("log").path)
+        for (key, value) in try CloudTests.environment(database, folder, bucket: bucket)
+        where key.hasPrefix("AWS_") || key.hasPrefix("BACKUP_CLOUD") {
             environment[key] = value
         }
-        let (file, _) = try BackupRoundTripTests.backup(["--type", "daily", "--no-compress", "--no-encrypt", "--upload"], environment)
+        let (file, _) = try BackupRoundTripTests.backup(
+            ["--type", "daily", "--no-compress", "--no-encrypt", "--upload"], environment)
         let accounts = try database.connect().query("SELECT count(*) FROM pgbench_accounts").scalar
         try database.connect().query("DELETE FROM pgbench_accounts WHERE aid % 2 = 0")
 
         // 1 MiB/s: slow enough to kill the download part way.
-        let process = try Command.spawnLifeboat(["runbook", "run", "total-loss", "--yes"],
-                                                environment: environment.merging(["BACKUP_CLOUD_MAX_RATE_KBPS": "1024"]) { $1 })
+        let process = try Command.spawnLifeboat(
+            ["runbook", "run", "total-loss", "--yes"],
+            environment: environment.merging(["BACKUP_CLOUD_MAX_RATE_KBPS": "1024"]) { $1 })
         var runID: String?
         var partialSize = 0
         for _ in 0..<300 where partialSize < 2 << 20 {
             usleep(100_000)
-            runID = runID ?? (try? FileManager.default.contentsOfDirectory(atPath: state.url.appendingPathComponent("runs").path))?.first
+            runID =
+                runID
+                ?? (try? FileManager.default.contentsOfDirectory(atPath: state.url.appendingPathComponent("runs").path))?
+                .first
             if let runID {
-                let partial = state.url.appendingPathComponent("runs/\(runID)/artifacts/.\(file.lastPathComponent).partial")
-                partialSize = (try? FileManager.default.attributesOfItem(atPath: partial.path)[.size] as? NSNumber)?.intValue ?? 0
+                let partial = state.url.appendingPathComponent(
+                    "runs/\(runID)/artifacts/.\(file.lastPathComponent).partial")
+                partialSize =
+                    (try? FileManager.default.attributesOfItem(atPath: partial.path)[.size] as? NSNumber)?.intValue ?? 0
             }
         }
         kill(process.processIdentifier, SIGKILL)
@@ -260,12 +316,19 @@ extension RunbookRunTests {
 
         let resumed = try Command.lifeboat(["runbook", "resume", id, "--yes"], environment: environment)
         try #require(resumed.succeeded, "\(resumed.stderr)")
-        #expect(try database.connect().query("SELECT count(*) FROM pgbench_accounts").scalar == accounts, "the data is back")
+        #expect(
+            try database.connect().query("SELECT count(*) FROM pgbench_accounts").scalar == accounts, "the data is back"
+        )
         let events = try Self.journal(state, id)
-        #expect(events.filter { $0.kind == .stepStarted && $0.step == "pick" }.count == 1, "the selection was not repeated")
-        #expect(events.filter { $0.kind == .stepStarted && $0.step == "prepare" }.count == 2, "the streamed restore ran again")
+        #expect(
+            events.filter { $0.kind == .stepStarted && $0.step == "pick" }.count == 1, "the selection was not repeated")
+        #expect(
+            events.filter { $0.kind == .stepStarted && $0.step == "prepare" }.count == 2,
+            "the streamed restore ran again")
         let resumedFrom = events.last { $0.kind == .stepFinished && $0.step == "prepare" }?.outputs?["resumed_from"]
-        #expect((resumedFrom.flatMap { Int($0) } ?? 0) >= partialSize, "the kept bytes were not downloaded again: \(resumedFrom ?? "none")")
+        #expect(
+            (resumedFrom.flatMap { Int($0) } ?? 0) >= partialSize,
+            "the kept bytes were not downloaded again: \(resumedFrom ?? "none")")
         #expect(events.last?.status == .succeeded)
     }
 }
@@ -281,13 +344,17 @@ extension RunbookRunTests {
         let environment = try Self.environment(database, folder, state: state, log: log)
         _ = try BackupRoundTripTests.backup(["--type", "daily", "--compress", "--no-encrypt"], environment)
         let before = try RestoreTests.checksums(database)
-        let process = try Command.spawnLifeboat(["runbook", "run", "recent-corruption", "--input", "incident_time=latest"], environment: environment)
+        let process = try Command.spawnLifeboat(
+            ["runbook", "run", "recent-corruption", "--input", "incident_time=latest"], environment: environment)
         var runID: String?
         for _ in 0..<600 where runID == nil {
             usleep(100_000)
-            if let id = (try? FileManager.default.contentsOfDirectory(atPath: state.url.appendingPathComponent("runs").path))?.first,
-               let events = try? Self.journal(state, id),
-               events.contains(where: { $0.kind == .stepFinished && $0.step == "prepare" }) {
+            if let id =
+                (try? FileManager.default.contentsOfDirectory(atPath: state.url.appendingPathComponent("runs").path))?
+                .first,
+                let events = try? Self.journal(state, id),
+                events.contains(where: { $0.kind == .stepFinished && $0.step == "prepare" })
+            {
                 runID = id
             }
         }

@@ -59,7 +59,8 @@ struct RunbookScenarioTests {
         #expect(damaged["payment"] != original["payment"])
         #expect(damaged["rental"] != original["rental"])
 
-        let runID = try Self.run("accidental-deletion", inputs: ["tables": "payment", "deleted_at": Self.anHourFromNow], environment)
+        let runID = try Self.run(
+            "accidental-deletion", inputs: ["tables": "payment", "deleted_at": Self.anHourFromNow], environment)
         #expect(try database.checksum("payment") == original["payment"], "payment is back as the backup had it")
         #expect(try database.checksum("rental") == damaged["rental"], "the change to rental survives")
         #expect(try database.checksum("customer") == original["customer"])
@@ -68,8 +69,9 @@ struct RunbookScenarioTests {
 
         let events = try RunbookRunTests.journal(state, runID)
         #expect(events.last?.kind == .runFinished && events.last?.status == .succeeded)
-        #expect(events.contains { $0.kind == .approval && $0.step == "restore" && $0.by == "auto (--yes)" },
-                "the restore gate was approved")
+        #expect(
+            events.contains { $0.kind == .approval && $0.step == "restore" && $0.by == "auto (--yes)" },
+            "the restore gate was approved")
         // compare runs beside verify (both need only pick); restore waits for both.
         let finished = Self.finishedSteps(events)
         #expect(finished.first == "pick" && finished.suffix(2) == ["restore", "announce"], "\(finished)")
@@ -83,16 +85,22 @@ struct RunbookScenarioTests {
         defer { RestoreTests.dropAll(like: "\(database.name)_%") }
         let log = folder.url.appendingPathComponent("services.log").path
         let environment = try RunbookRunTests.environment(database, folder, state: state, log: log)
-        let (_, manifest) = try BackupRoundTripTests.backup(["--type", "daily", "--compress", "--no-encrypt"], environment)
+        let (_, manifest) = try BackupRoundTripTests.backup(
+            ["--type", "daily", "--compress", "--no-encrypt"], environment)
         let counts = try database.rowCounts()
         let connection = try database.connect()
         try connection.query("DELETE FROM film_actor WHERE actor_id <= 10")
         try connection.query("DELETE FROM film_category WHERE category_id = 1")
 
-        let runID = try Self.run("accidental-deletion", inputs: ["tables": "film_actor,film_category", "deleted_at": Self.anHourFromNow], environment)
+        let runID = try Self.run(
+            "accidental-deletion", inputs: ["tables": "film_actor,film_category", "deleted_at": Self.anHourFromNow],
+            environment)
         let events = try RunbookRunTests.journal(state, runID)
-        let compare = try #require(events.last { $0.kind == .stepFinished && $0.step == "compare" && $0.status == .succeeded })
-        #expect(compare.outputs?["changed_tables"] == "public.film_actor,public.film_category", "exactly the damaged tables")
+        let compare = try #require(
+            events.last { $0.kind == .stepFinished && $0.step == "compare" && $0.status == .succeeded })
+        #expect(
+            compare.outputs?["changed_tables"] == "public.film_actor,public.film_category", "exactly the damaged tables"
+        )
         #expect(compare.outputs?["missing_tables"] == "" && compare.outputs?["added_tables"] == "")
         #expect(compare.outputs?["identical"] == "false")
         #expect(compare.outputs?["summary"]?.hasPrefix("2 tables changed (") == true, "\(compare.outputs ?? [:])")
@@ -113,7 +121,8 @@ struct RunbookScenarioTests {
         let bucket = try CloudTests.bucket()
         let log = folder.url.appendingPathComponent("services.log").path
         var environment = try RunbookRunTests.environment(database, folder, state: state, log: log, bucket: bucket)
-        let (file, _) = try BackupRoundTripTests.backup(["--type", "daily", "--compress", "--encrypt", "--upload"], environment)
+        let (file, _) = try BackupRoundTripTests.backup(
+            ["--type", "daily", "--compress", "--encrypt", "--upload"], environment)
         #expect(file.lastPathComponent.hasSuffix(".sql.gz.gpg"))
         let counts = try database.rowCounts()
         let original = try RestoreTests.checksums(database)
@@ -175,7 +184,9 @@ struct RunbookScenarioTests {
 
         let events = try RunbookRunTests.journal(state, runID)
         #expect(events.last?.kind == .runFinished && events.last?.status == .succeeded)
-        #expect(Self.finishedSteps(events) == ["choose", "pick", "verify", "restore", "validate"], "the logical path: no physical engine")
+        #expect(
+            Self.finishedSteps(events) == ["choose", "pick", "verify", "restore", "validate"],
+            "the logical path: no physical engine")
         #expect(events.last { $0.kind == .stepFinished && $0.step == "restore" }?.outputs?["database"] == name)
     }
 
@@ -190,7 +201,8 @@ struct RunbookScenarioTests {
         let bucket = try CloudTests.bucket()
         let log = folder.url.appendingPathComponent("services.log").path
         let environment = try RunbookRunTests.environment(database, folder, state: state, log: log, bucket: bucket)
-        let (file, _) = try BackupRoundTripTests.backup(["--type", "weekly", "--compress", "--encrypt", "--upload"], environment)
+        let (file, _) = try BackupRoundTripTests.backup(
+            ["--type", "weekly", "--compress", "--encrypt", "--upload"], environment)
         #expect(file.lastPathComponent.hasPrefix("backup_weekly_"))
         let counts = try database.rowCounts()
         let original = try RestoreTests.checksums(database)
@@ -208,8 +220,10 @@ struct RunbookScenarioTests {
         #expect(try database.rowCounts() == liveCounts)
         #expect(try RestoreTests.databases(like: "\(database.name)_%").isEmpty, "no scratch database is left behind")
         #expect(Self.log(log) == "", "the services are not touched")
-        #expect(FileManager.default.fileExists(atPath: state.url.appendingPathComponent("runs/\(runID)/artifacts/\(file.lastPathComponent)").path),
-                "the fetched backup is in the run folder")
+        #expect(
+            FileManager.default.fileExists(
+                atPath: state.url.appendingPathComponent("runs/\(runID)/artifacts/\(file.lastPathComponent)").path),
+            "the fetched backup is in the run folder")
 
         let events = try RunbookRunTests.journal(state, runID)
         #expect(events.last?.kind == .runFinished && events.last?.status == .succeeded)

@@ -12,8 +12,9 @@ struct RunbookSecretsIntegrationTests {
         let state = try ScratchFolder()
         let file = books.url.appendingPathComponent("book.yaml")
         try yaml.write(to: file, atomically: true, encoding: .utf8)
-        return try Command.lifeboat(["runbook", "run", file.path, "--yes"] + inputs.flatMap { ["--input", $0] },
-                                    environment: ["DATABASE_URL": database.url, "LIFEBOAT_STATE_DIR": state.path])
+        return try Command.lifeboat(
+            ["runbook", "run", file.path, "--yes"] + inputs.flatMap { ["--input", $0] },
+            environment: ["DATABASE_URL": database.url, "LIFEBOAT_STATE_DIR": state.path])
     }
 
     static func check(_ query: String) -> String {
@@ -31,7 +32,7 @@ struct RunbookSecretsIntegrationTests {
         "INSERT INTO marker VALUES (2) RETURNING 1",
         "WITH gone AS (DELETE FROM marker RETURNING 1) SELECT count(*) FROM gone",
         "SELECT 1; DROP TABLE marker",
-        "COMMIT; DELETE FROM marker",
+        "COMMIT; DELETE FROM marker"
     ])
     func sqlCheckCannotWrite(query: String) throws {
         let database = try ScratchDatabase(fromPagila: false)

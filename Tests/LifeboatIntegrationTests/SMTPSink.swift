@@ -22,7 +22,8 @@ final class SMTPSink {
         var payload: [String: Any] {
             let lines = body.split(separator: "\n", omittingEmptySubsequences: false)
             guard let index = lines.firstIndex(where: { $0.hasPrefix("The same event as webhooks receive it:") }),
-                  index + 1 < lines.count else { return [:] }
+                index + 1 < lines.count
+            else { return [:] }
             return (try? JSONSerialization.jsonObject(with: Data(lines[index + 1].utf8))) as? [String: Any] ?? [:]
         }
     }
@@ -47,7 +48,10 @@ final class SMTPSink {
 
     init(user: String? = nil, password: String? = nil, startTLS: Bool = false, reject: [String] = []) throws {
         guard Self.isInstalled else {
-            throw Failure(description: "aiosmtpd is not installed, and the email tests need it: pip install aiosmtpd (scripts/install-deps installs it)")
+            throw Failure(
+                description:
+                    "aiosmtpd is not installed, and the email tests need it: pip install aiosmtpd (scripts/install-deps installs it)"
+            )
         }
         folder = try ScratchFolder()
         output = FileManager.default.temporaryDirectory.appendingPathComponent("smtp-sink-\(UUID().uuidString).out")
@@ -72,7 +76,9 @@ final class SMTPSink {
         while announced == nil {
             let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
             // aiosmtpd may warn on stderr first (AUTH without TLS): look for the line.
-            if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("ready ") }), text.contains(line + "\n") {
+            if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("ready ") }),
+                text.contains(line + "\n")
+            {
                 announced = Int(line.dropFirst("ready ".count))
                 if announced != nil { break }
             }
@@ -102,12 +108,14 @@ final class SMTPSink {
     var messages: [Message] {
         folder.files.filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.compactMap { name in
             guard let data = FileManager.default.contents(atPath: folder.url.appendingPathComponent(name).path),
-                  let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
-            return Message(mailFrom: object["mail_from"] as? String ?? "", recipients: object["rcpt_tos"] as? [String] ?? [],
-                           data: object["data"] as? String ?? "", authenticatedAs: object["authenticated_as"] as? String,
-                           tls: object["tls"] as? Bool ?? false, headers: object["headers"] as? [String: String] ?? [:],
-                           subject: object["subject"] as? String ?? "",
-                           body: (object["body"] as? String ?? "").replacingOccurrences(of: "\r\n", with: "\n"))
+                let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+            else { return nil }
+            return Message(
+                mailFrom: object["mail_from"] as? String ?? "", recipients: object["rcpt_tos"] as? [String] ?? [],
+                data: object["data"] as? String ?? "", authenticatedAs: object["authenticated_as"] as? String,
+                tls: object["tls"] as? Bool ?? false, headers: object["headers"] as? [String: String] ?? [:],
+                subject: object["subject"] as? String ?? "",
+                body: (object["body"] as? String ?? "").replacingOccurrences(of: "\r\n", with: "\n"))
         }
     }
 }

@@ -10,7 +10,9 @@ import LifeboatRunbooks
 @Suite(.enabled(if: TestEnvironment.shouldRun))
 struct SignedRunbookTests {
     /// The folders live as long as the returned `keep`.
-    static func setUp(signedBackup: Bool) throws -> (ScratchDatabase, ScratchFolder, [String: String?], [String: Int64], URL, keep: [ScratchFolder]) {
+    static func setUp(signedBackup: Bool) throws -> (
+        ScratchDatabase, ScratchFolder, [String: String?], [String: Int64], URL, keep: [ScratchFolder]
+    ) {
         let database = try ScratchDatabase()
         let folder = try ScratchFolder()
         let state = try ScratchFolder()
@@ -18,7 +20,8 @@ struct SignedRunbookTests {
         let log = folder.url.appendingPathComponent("services.log").path
         var environment = try RunbookRunTests.environment(database, folder, state: state, log: log, bucket: bucket)
         if signedBackup { environment["BACKUP_SIGNING_KEY"] = try TestEnvironment.gpgKey }
-        let (file, _) = try BackupRoundTripTests.backup(["--type", "daily", "--compress", "--encrypt", "--upload"], environment)
+        let (file, _) = try BackupRoundTripTests.backup(
+            ["--type", "daily", "--compress", "--encrypt", "--upload"], environment)
         let counts = try database.rowCounts()
         try ScratchDatabase.drop(database.name)
         let empty = try ScratchFolder()
@@ -35,8 +38,12 @@ struct SignedRunbookTests {
         let (database, state, environment, counts, file, keep) = try Self.setUp(signedBackup: true)
         defer { withExtendedLifetime(keep) {} }
         defer { RestoreTests.dropAll(like: "\(database.name)_%") }
-        let keys = try CloudTests.aws(["s3api", "list-objects-v2", "--bucket", environment["BACKUP_CLOUD_BUCKET"]!!, "--query", "Contents[].Key"])
-        #expect(keys.stdout.contains(file.lastPathComponent + ".manifest.json.sig"), "the signature went up with the backup: \(keys.stdout)")
+        let keys = try CloudTests.aws([
+            "s3api", "list-objects-v2", "--bucket", environment["BACKUP_CLOUD_BUCKET"]!!, "--query", "Contents[].Key"
+        ])
+        #expect(
+            keys.stdout.contains(file.lastPathComponent + ".manifest.json.sig"),
+            "the signature went up with the backup: \(keys.stdout)")
 
         let runID = try RunbookScenarioTests.run("total-loss", environment)
         #expect(try database.rowCounts() == counts)
@@ -52,17 +59,23 @@ struct SignedRunbookTests {
         defer { RestoreTests.dropAll(like: "\(database.name)_%") }
         let refused = try Command.lifeboat(["runbook", "run", "total-loss", "--yes"], environment: environment)
         #expect(!refused.succeeded)
-        #expect(refused.stderr.contains("signature") && refused.stderr.contains("unsigned") && refused.stderr.contains("allow_unsigned"), "\(refused.stderr)")
+        #expect(
+            refused.stderr.contains("signature") && refused.stderr.contains("unsigned")
+                && refused.stderr.contains("allow_unsigned"), "\(refused.stderr)")
         #expect(try RestoreTests.databases(like: database.name).isEmpty, "nothing was restored")
 
         var allowing = environment
         let freshState = try ScratchFolder()
         allowing["LIFEBOAT_STATE_DIR"] = freshState.path  // a fresh run, not a resume of the failed one
-        let result = try Command.lifeboat(["runbook", "run", "total-loss", "--allow-unsigned", "--yes", "--json"], environment: allowing)
+        let result = try Command.lifeboat(
+            ["runbook", "run", "total-loss", "--allow-unsigned", "--yes", "--json"], environment: allowing)
         try #require(result.succeeded, "\(result.stderr)")
-        #expect(result.stderr.contains("WARNING") && result.stderr.contains("accepted with --allow-unsigned"), "\(result.stderr)")
+        #expect(
+            result.stderr.contains("WARNING") && result.stderr.contains("accepted with --allow-unsigned"),
+            "\(result.stderr)")
         #expect(try database.rowCounts() == counts)
-        let runID = try #require((try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])?["run_id"] as? String)
+        let runID = try #require(
+            (try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])?["run_id"] as? String)
         let events = try RunbookRunTests.journal(freshState, runID)
         #expect(Self.outputs(events, "prepare")["signature"]?.hasPrefix("accepted with --allow-unsigned") == true)
         #expect(events.first?.inputs?["allow_unsigned"] == "true", "the input is journaled with the run")

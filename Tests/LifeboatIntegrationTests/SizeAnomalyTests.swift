@@ -9,7 +9,9 @@ import LifeboatCore
 @Suite(.enabled(if: TestEnvironment.shouldRun))
 struct SizeAnomalyIntegrationTests {
     /// Runs `lifeboat backup --json` and returns its result with the file and manifest it wrote.
-    static func backup(_ arguments: [String], _ environment: [String: String?]) throws -> (CommandResult, URL, BackupManifest) {
+    static func backup(_ arguments: [String], _ environment: [String: String?]) throws -> (
+        CommandResult, URL, BackupManifest
+    ) {
         let result = try Command.lifeboat(["backup", "--json"] + arguments, environment: environment)
         try #require(result.succeeded, "lifeboat backup failed: \(result.stderr)")
         let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
@@ -41,11 +43,17 @@ struct SizeAnomalyIntegrationTests {
         #expect(FileManager.default.fileExists(atPath: file.path), "the backup is kept")
         let sizes = earlier.map(\.1.dumpBytes).sorted()
         let median = (sizes[1] + sizes[2] + 1) / 2  // four values: the mean of the middle two, rounded
-        #expect(manifest.dumpBytes * 2 < median, "the test needs a much smaller dump: \(manifest.dumpBytes) vs \(median)")
-        #expect(result.stderr.contains("warning: backup size anomaly: \(file.lastPathComponent) is \(ByteSize.decimal(manifest.dumpBytes)) of SQL, "),
-                "\(result.stderr)")
-        #expect(result.stderr.contains("smaller than the median of the last 4 daily backups (\(ByteSize.decimal(median))); the band is ±50%"),
-                "\(result.stderr)")
+        #expect(
+            manifest.dumpBytes * 2 < median, "the test needs a much smaller dump: \(manifest.dumpBytes) vs \(median)")
+        #expect(
+            result.stderr.contains(
+                "warning: backup size anomaly: \(file.lastPathComponent) is \(ByteSize.decimal(manifest.dumpBytes)) of SQL, "
+            ),
+            "\(result.stderr)")
+        #expect(
+            result.stderr.contains(
+                "smaller than the median of the last 4 daily backups (\(ByteSize.decimal(median))); the band is ±50%"),
+            "\(result.stderr)")
         #expect(result.stderr.contains("DATABASE_URL"))
 
         let events = receiver.requests(for: "backup.size_anomaly")
@@ -65,7 +73,9 @@ struct SizeAnomalyIntegrationTests {
         let expected = earlier.compactMap { BackupName(fileName: $0.0.lastPathComponent) }.sorted(by: >).map(\.fileName)
         #expect(details["compared"] as? [String] == expected, "newest first")
         #expect((details["band"] as? NSNumber)?.doubleValue == 50)
-        #expect((details["low"] as? NSNumber)?.int64Value == Int64((Double(sizes[1] + sizes[2]) / 4).rounded()), "half the median")
+        #expect(
+            (details["low"] as? NSNumber)?.int64Value == Int64((Double(sizes[1] + sizes[2]) / 4).rounded()),
+            "half the median")
         #expect(details["direction"] as? String == "smaller")
         #expect(receiver.requests.suffix(2).map(\.event) == ["backup.completed", "backup.size_anomaly"])
 
@@ -76,8 +86,12 @@ struct SizeAnomalyIntegrationTests {
         var otherEnvironment = environment
         otherEnvironment["DATABASE_URL"] = other.url
         let (wrong, wrongFile, _) = try Self.backup(["--type", "daily"], otherEnvironment)
-        #expect(wrong.stderr.contains("warning: backup size anomaly: \(wrongFile.lastPathComponent) is "), "\(wrong.stderr)")
-        #expect(wrong.stderr.contains("This backup is of database '\(other.name)', earlier ones of '\(database.name)'."), "\(wrong.stderr)")
+        #expect(
+            wrong.stderr.contains("warning: backup size anomaly: \(wrongFile.lastPathComponent) is "), "\(wrong.stderr)"
+        )
+        #expect(
+            wrong.stderr.contains("This backup is of database '\(other.name)', earlier ones of '\(database.name)'."),
+            "\(wrong.stderr)")
         #expect(receiver.requests(for: "backup.size_anomaly").count == 2)
 
         // Another type has its own history: a first weekly backup of the small database is not judged.
@@ -95,10 +109,13 @@ struct SizeAnomalyIntegrationTests {
         // CREATE DATABASE and nothing else: no tables at all.
         let noTables = try Command.lifeboat(["backup", "--type", "daily"], environment: environment)
         #expect(noTables.status == 1, "\(noTables.stderr)")
-        #expect(noTables.stderr.contains("error: empty dump: the dump of database \"\(database.name)\" holds no table data: it has no tables"),
-                "\(noTables.stderr)")
+        #expect(
+            noTables.stderr.contains(
+                "error: empty dump: the dump of database \"\(database.name)\" holds no table data: it has no tables"),
+            "\(noTables.stderr)")
         #expect(noTables.stderr.contains("no backup was kept"))
-        #expect(noTables.stderr.contains("DATABASE_URL") && noTables.stderr.contains("--allow-empty"), "\(noTables.stderr)")
+        #expect(
+            noTables.stderr.contains("DATABASE_URL") && noTables.stderr.contains("--allow-empty"), "\(noTables.stderr)")
         #expect(folder.files.isEmpty, "no backup, no manifest, no partial file: \(folder.files)")
         let failed = try #require(receiver.requests(for: "backup.failed").first)
         WebhookTests.expectWellFormed(failed, event: "backup.failed")
@@ -108,11 +125,15 @@ struct SizeAnomalyIntegrationTests {
         #expect(receiver.requests(for: "backup.completed").isEmpty)
 
         // Tables, but not one row.
-        try database.connect().query("CREATE TABLE customers (id int PRIMARY KEY, name text); CREATE TABLE orders (id int, customer int)")
+        try database.connect().query(
+            "CREATE TABLE customers (id int PRIMARY KEY, name text); CREATE TABLE orders (id int, customer int)")
         let noRows = try Command.lifeboat(["backup", "--type", "daily", "--no-compress"], environment: environment)
         #expect(noRows.status == 1, "\(noRows.stderr)")
-        #expect(noRows.stderr.contains("error: empty dump: the dump of database \"\(database.name)\" holds no table data: none of its 2 tables has a row"),
-                "\(noRows.stderr)")
+        #expect(
+            noRows.stderr.contains(
+                "error: empty dump: the dump of database \"\(database.name)\" holds no table data: none of its 2 tables has a row"
+            ),
+            "\(noRows.stderr)")
         #expect(folder.files.isEmpty, "\(folder.files)")
         #expect(receiver.requests(for: "backup.failed").count == 2)
 
@@ -139,8 +160,10 @@ struct SizeAnomalyIntegrationTests {
         environment["BACKUP_SIZE_ANOMALY_BAND"] = "150"
         let result = try Command.lifeboat(["backup", "--type", "daily"], environment: environment)
         #expect(result.status == 2, "a configuration error: \(result.stderr)")
-        #expect(result.stderr.contains("BACKUP_SIZE_ANOMALY_BAND is '150' (from environment), expected a percentage above 0 and below 100"),
-                "\(result.stderr)")
+        #expect(
+            result.stderr.contains(
+                "BACKUP_SIZE_ANOMALY_BAND is '150' (from environment), expected a percentage above 0 and below 100"),
+            "\(result.stderr)")
         #expect(folder.files.isEmpty)
     }
 }

@@ -9,7 +9,9 @@ import LifeboatRunbooks
 @Suite(.enabled(if: TestEnvironment.shouldRun))
 struct StatusTests {
     static func json(_ result: CommandResult) throws -> [String: Any] {
-        try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result.stdout)\n\(result.stderr)")
+        try #require(
+            try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any],
+            "\(result.stdout)\n\(result.stderr)")
     }
 
     static func type(_ status: [String: Any], _ name: String) -> [String: Any]? {
@@ -23,7 +25,8 @@ struct StatusTests {
     /// Copies a real backup under the name of another type and time (without its manifest).
     @discardableResult
     static func copy(_ backup: URL, as type: BackupType, at time: Date = Date()) throws -> URL {
-        let name = BackupName(type: type, timestamp: time, compressed: backup.lastPathComponent.contains(".gz"), encrypted: false)
+        let name = BackupName(
+            type: type, timestamp: time, compressed: backup.lastPathComponent.contains(".gz"), encrypted: false)
         let target = backup.deletingLastPathComponent().appendingPathComponent(name.fileName)
         try FileManager.default.copyItem(at: backup, to: target)
         return target
@@ -65,7 +68,9 @@ struct StatusTests {
         let version = try Connection(try TestEnvironment.adminURL).query("SHOW server_version").scalar ?? ""
         #expect(database["server_version"] as? String == String(version.prefix { !$0.isWhitespace }))
         #expect(((database["size_bytes"] as? NSNumber)?.int64Value ?? 0) > 1_000_000, "Pagila takes several MB")
-        #expect(!(database["target"] as? String ?? "").contains(try TestEnvironment.require("LIFEBOAT_TEST_PGPASSWORD")), "password redacted")
+        #expect(
+            !(database["target"] as? String ?? "").contains(try TestEnvironment.require("LIFEBOAT_TEST_PGPASSWORD")),
+            "password redacted")
 
         // After the checks the one connection used is back in the pool.
         let pool = try #require(status["pool"] as? [String: Any])
@@ -81,8 +86,12 @@ struct StatusTests {
         #expect(newest["name"] as? String == setup.daily.lastPathComponent)
         #expect(newest["verification"] as? String == "never" && newest["verified"] as? Bool == false)
         let size = try #require((newest["size_bytes"] as? NSNumber)?.int64Value)
-        #expect(size == (try FileManager.default.attributesOfItem(atPath: setup.daily.path)[.size] as? NSNumber)?.int64Value)
-        #expect((Self.date(daily["stale_after"]) ?? .distantPast) > Date().addingTimeInterval(23 * 3600), "a daily stays fresh for about a day or more")
+        #expect(
+            size == (try FileManager.default.attributesOfItem(atPath: setup.daily.path)[.size] as? NSNumber)?.int64Value
+        )
+        #expect(
+            (Self.date(daily["stale_after"]) ?? .distantPast) > Date().addingTimeInterval(23 * 3600),
+            "a daily stays fresh for about a day or more")
         #expect(Self.type(status, "manual")?["stale"] as? Bool == false)
 
         let schedule = try #require(status["schedule"] as? [String: Any])
@@ -100,7 +109,8 @@ struct StatusTests {
         #expect((dailyShare["average_bytes"] as? NSNumber)?.int64Value == size)
         #expect((dailyShare["projected_bytes"] as? NSNumber)?.int64Value == size * 7)
         #expect((footprint["current_bytes"] as? NSNumber)?.int64Value == size * 3)
-        #expect((footprint["projected_bytes"] as? NSNumber)?.int64Value == size * (7 + 4 + 12), "manual: none, none kept")
+        #expect(
+            (footprint["projected_bytes"] as? NSNumber)?.int64Value == size * (7 + 4 + 12), "manual: none, none kept")
         #expect(footprint["fits"] as? Bool == true)
         #expect((status["cloud"] as? [String: Any])?["enabled"] as? Bool == false)
         #expect((status["runbook_runs"] as? [Any])?.isEmpty == true)
@@ -156,7 +166,10 @@ struct StatusTests {
         let result = try Command.lifeboat(["status"], environment: environment)
         #expect(result.status == 1)
         #expect(result.stdout.contains("UNHEALTHY (1 problem)"), "\(result.stdout)")
-        #expect(result.stdout.contains("PROBLEM: database unreachable: cannot connect to postgresql://backup:***@127.0.0.1:1/app"), "\(result.stdout)")
+        #expect(
+            result.stdout.contains(
+                "PROBLEM: database unreachable: cannot connect to postgresql://backup:***@127.0.0.1:1/app"),
+            "\(result.stdout)")
         #expect(result.stdout.contains("database   UNREACHABLE"))
         #expect(result.stdout.contains("pg_isready"), "the hint says what to check")
         #expect(!result.stdout.contains("s3cret-pw") && !result.stderr.contains("s3cret-pw"))
@@ -170,13 +183,15 @@ struct StatusTests {
         #expect(database["reachable"] as? Bool == false)
         #expect((database["error"] as? String ?? "").contains("Connection refused"), "\(database)")
         #expect((status["schedule"] as? [String: Any])?["last_runs_known"] as? Bool == false)
-        #expect((status["pool"] as? [String: Any])?["checked_out"] as? Int == 0, "the failed checkout gave its slot back")
+        #expect(
+            (status["pool"] as? [String: Any])?["checked_out"] as? Int == 0, "the failed checkout gave its slot back")
     }
 
     @Test func openRunsAreListedAndAFailedOneIsUnhealthyUntilAcknowledged() async throws {
         let state = try ScratchFolder()
-        let engine = RunEngine(configuration: try await LifeboatConfiguration.load(environment: [:], environmentFile: "/dev/null"),
-                               stateDirectory: state.url)
+        let engine = RunEngine(
+            configuration: try await LifeboatConfiguration.load(environment: [:], environmentFile: "/dev/null"),
+            stateDirectory: state.url)
         func journal(_ runID: String, target: String, _ events: [JournalEvent]) throws {
             let journal = try RunJournal(directory: engine.runDirectory(runID))
             var started = JournalEvent(kind: .runStarted)
@@ -205,38 +220,59 @@ struct StatusTests {
             .write(to: locks.appendingPathComponent("lbt_live.lock"), atomically: true, encoding: .utf8)
 
         let folder = try ScratchFolder()
-        let environment: [String: String?] = ["DATABASE_URL": try TestEnvironment.adminURL, "BACKUP_DIR": folder.path,
-                                              "LIFEBOAT_STATE_DIR": state.path, "BACKUP_ENABLED": "false"]
+        let environment: [String: String?] = [
+            "DATABASE_URL": try TestEnvironment.adminURL, "BACKUP_DIR": folder.path,
+            "LIFEBOAT_STATE_DIR": state.path, "BACKUP_ENABLED": "false"
+        ]
         // Issue 20: a failed run nobody acknowledged makes status unhealthy (interrupted and
         // running ones are listed only).
         let result = try Command.lifeboat(["status", "--json"], environment: environment)
         #expect(result.status == 1, "\(result.stderr)")
         let problems = try #require(try Self.json(result)["problems"] as? [String])
-        #expect(problems == ["runbook run 20250102t000000z-0002 (restore-production) failed: step 'check' failed; "
-                             + "resume it, abort it, or acknowledge it with `lifeboat runbook ack 20250102t000000z-0002`"], "\(problems)")
+        #expect(
+            problems == [
+                "runbook run 20250102t000000z-0002 (restore-production) failed: step 'check' failed; "
+                    + "resume it, abort it, or acknowledge it with `lifeboat runbook ack 20250102t000000z-0002`"
+            ], "\(problems)")
         let runs = try #require(try Self.json(result)["runbook_runs"] as? [[String: Any]])
-        #expect(runs.map { $0["run_id"] as? String ?? "" } == ["20250104t000000z-0004", "20250103t000000z-0003", "20250102t000000z-0002"],
-                "newest first, the succeeded run left out")
+        #expect(
+            runs.map { $0["run_id"] as? String ?? "" } == [
+                "20250104t000000z-0004", "20250103t000000z-0003", "20250102t000000z-0002"
+            ],
+            "newest first, the succeeded run left out")
         #expect(runs.map { $0["status"] as? String ?? "" } == ["running", "interrupted", "failed"])
-        #expect(runs[1]["last_step"] as? String == "restore" && runs[1]["last_step_status"] as? String == "interrupted", "no process runs it: it says so, as `runbook status` does")
+        #expect(
+            runs[1]["last_step"] as? String == "restore" && runs[1]["last_step_status"] as? String == "interrupted",
+            "no process runs it: it says so, as `runbook status` does")
         #expect(runs[2]["last_step"] as? String == "check" && runs[2]["message"] as? String == "step 'check' failed")
         #expect(runs.allSatisfy { $0["runbook"] as? String == "restore-production" })
 
         let text = try Command.lifeboat(["status"], environment: environment)
         #expect(text.stdout.contains("runs       3 open"), "\(text.stdout)")
-        #expect(text.stdout.contains("20250103t000000z-0003") && text.stdout.contains("interrupted") && text.stdout.contains("restore (interrupted)"))
+        #expect(
+            text.stdout.contains("20250103t000000z-0003") && text.stdout.contains("interrupted")
+                && text.stdout.contains("restore (interrupted)"))
 
         // Only a failed run is acknowledged; the acknowledgement is a journal event with its names.
         let notFailed = try Command.lifeboat(["runbook", "ack", "20250103t000000z-0003"], environment: environment)
-        #expect(!notFailed.succeeded && notFailed.stderr.contains("run 20250103t000000z-0003 did not fail: it has not finished"), "\(notFailed.stderr)")
-        let ack = try Command.lifeboat(["runbook", "ack", "20250102t000000z-0002", "--by", "alice", "--reason", "disk was full"], environment: environment)
+        #expect(
+            !notFailed.succeeded
+                && notFailed.stderr.contains("run 20250103t000000z-0003 did not fail: it has not finished"),
+            "\(notFailed.stderr)")
+        let ack = try Command.lifeboat(
+            ["runbook", "ack", "20250102t000000z-0002", "--by", "alice", "--reason", "disk was full"],
+            environment: environment)
         #expect(ack.succeeded, "\(ack.stderr)")
         #expect(ack.stderr.contains("acknowledged the failure of run 20250102t000000z-0002 as alice"), "\(ack.stderr)")
         #expect(ack.stdout.isEmpty, "text goes to stderr")
-        let events = try RunJournal.read(engine.runDirectory("20250102t000000z-0002").appendingPathComponent("journal.jsonl"))
+        let events = try RunJournal.read(
+            engine.runDirectory("20250102t000000z-0002").appendingPathComponent("journal.jsonl"))
         let recorded = try #require(events.last)
-        #expect(recorded.kind == .acknowledged && recorded.by == "alice" && recorded.message == "disk was full" && recorded.user == NSUserName())
-        let again = try Command.lifeboat(["runbook", "ack", "20250102t000000z-0002", "--json"], environment: environment)
+        #expect(
+            recorded.kind == .acknowledged && recorded.by == "alice" && recorded.message == "disk was full"
+                && recorded.user == NSUserName())
+        let again = try Command.lifeboat(
+            ["runbook", "ack", "20250102t000000z-0002", "--json"], environment: environment)
         #expect(again.stdout.isEmpty, "a refusal prints no JSON: \(again.stdout)")
         #expect(!again.succeeded && again.stderr.contains("already acknowledged by alice"), "\(again.stderr)")
 
@@ -252,7 +288,9 @@ struct StatusTests {
         var environment = try CloudTests.environment(setup.database, setup.folder, bucket: bucket)
         environment["LIFEBOAT_STATE_DIR"] = setup.state.path
         environment["BACKUP_CLOUD_SYNC_ENABLED"] = "true"
-        let uploaded = try BackupRoundTripTests.backup(["--type", "daily", "--compress", "--no-encrypt", "--upload"], environment).0
+        let uploaded = try BackupRoundTripTests.backup(
+            ["--type", "daily", "--compress", "--no-encrypt", "--upload"], environment
+        ).0
 
         let result = try Command.lifeboat(["status", "--json"], environment: environment)
         #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")

@@ -21,9 +21,9 @@ struct SwapDowntimeTests {
         }
         let escaped = database.name.replacingOccurrences(of: "_", with: "\\_")
         try """
-            #!/bin/bash
-            echo "$1 prepared=\(count("\(escaped)\\_restore\\_%")) kept=\(count("\(escaped)\\_before\\_%")) live=\(count(escaped))" >> \(shellQuote(log))
-            """.write(toFile: script, atomically: true, encoding: .utf8)
+        #!/bin/bash
+        echo "$1 prepared=\(count("\(escaped)\\_restore\\_%")) kept=\(count("\(escaped)\\_before\\_%")) live=\(count(escaped))" >> \(shellQuote(log))
+        """.write(toFile: script, atomically: true, encoding: .utf8)
         chmod(script, 0o755)
         return script
     }
@@ -31,11 +31,16 @@ struct SwapDowntimeTests {
     /// The journal's order: the copy validated before the stop, the start right after the swap.
     static func expectStopAndStartBracketTheSwap(_ events: [JournalEvent], rows: Int64) throws {
         func index(_ kind: JournalEvent.Kind, _ step: String) throws -> Int {
-            try #require(events.firstIndex { $0.kind == kind && $0.step == step && (kind != .stepFinished || $0.status == .succeeded) },
-                         "\(kind) of \(step)")
+            try #require(
+                events.firstIndex {
+                    $0.kind == kind && $0.step == step && (kind != .stepFinished || $0.status == .succeeded)
+                },
+                "\(kind) of \(step)")
         }
         let prepared = try index(.stepFinished, "prepare")
-        #expect(events[prepared].outputs?["rows"] == String(rows), "the copy was validated against the manifest before the stop")
+        #expect(
+            events[prepared].outputs?["rows"] == String(rows),
+            "the copy was validated against the manifest before the stop")
         #expect(try index(.approvalRequested, "stop") > prepared, "the approval comes after the copy is built")
         #expect(try index(.stepStarted, "stop") > prepared)
         let stopped = try index(.stepFinished, "stop")
@@ -44,7 +49,9 @@ struct SwapDowntimeTests {
         let swapped = try index(.stepFinished, "restore")
         let started = try index(.stepStarted, "start")
         #expect(started > swapped)
-        #expect(!events[stopped..<swapStarted].contains { $0.kind == .stepStarted }, "nothing else runs between the stop and the swap")
+        #expect(
+            !events[stopped..<swapStarted].contains { $0.kind == .stepStarted },
+            "nothing else runs between the stop and the swap")
         #expect(!events[swapped..<started].contains { $0.kind == .stepStarted }, "the start follows the swap directly")
         #expect(events.filter { $0.kind == .stepStarted && $0.step == "restore" }.count == 1)
         #expect(!events.contains { $0.action == "backup.verify" }, "one restore per recovery: no separate verify")
@@ -66,8 +73,9 @@ struct SwapDowntimeTests {
 
         let runID = try RunbookScenarioTests.run("recent-corruption", inputs: ["incident_time": "latest"], environment)
         #expect(try RestoreTests.checksums(database) == original)
-        #expect(RunbookScenarioTests.log(log) == "stop prepared=1 kept=0 live=1\nstart prepared=0 kept=1 live=1\nhealth\n",
-                "at the stop the validated copy stood beside the live database; at the start it had been swapped in")
+        #expect(
+            RunbookScenarioTests.log(log) == "stop prepared=1 kept=0 live=1\nstart prepared=0 kept=1 live=1\nhealth\n",
+            "at the stop the validated copy stood beside the live database; at the start it had been swapped in")
         try Self.expectStopAndStartBracketTheSwap(try RunbookRunTests.journal(state, runID), rows: manifest.totalRows)
     }
 
@@ -82,7 +90,8 @@ struct SwapDowntimeTests {
         let probe = try Self.probe(database, folder: folder, log: log)
         environment["LIFEBOAT_STOP_COMMAND"] = "\(shellQuote(probe)) stop"
         environment["LIFEBOAT_START_COMMAND"] = "\(shellQuote(probe)) start"
-        let (_, manifest) = try BackupRoundTripTests.backup(["--type", "daily", "--compress", "--encrypt", "--upload"], environment)
+        let (_, manifest) = try BackupRoundTripTests.backup(
+            ["--type", "daily", "--compress", "--encrypt", "--upload"], environment)
         let original = try RestoreTests.checksums(database)
         try ScratchDatabase.drop(database.name)
         // The local backup folder went with the server: only the cloud copy is left.
@@ -91,8 +100,9 @@ struct SwapDowntimeTests {
 
         let runID = try RunbookScenarioTests.run("total-loss", environment)
         #expect(try RestoreTests.checksums(database) == original)
-        #expect(RunbookScenarioTests.log(log) == "stop prepared=1 kept=0 live=0\nstart prepared=0 kept=0 live=1\n",
-                "at the stop the validated copy existed; at the start it was the target")
+        #expect(
+            RunbookScenarioTests.log(log) == "stop prepared=1 kept=0 live=0\nstart prepared=0 kept=0 live=1\n",
+            "at the stop the validated copy existed; at the start it was the target")
         try Self.expectStopAndStartBracketTheSwap(try RunbookRunTests.journal(state, runID), rows: manifest.totalRows)
     }
 }

@@ -20,7 +20,9 @@ extension SwapDowntimeTests {
         try database.connect().query("UPDATE customer SET email = 'damaged@example.invalid'")
 
         environment["LIFEBOAT_TEST_CRASH_AFTER_STEP"] = "restore"
-        let first = try Command.lifeboat(["runbook", "run", "recent-corruption", "--input", "incident_time=latest", "--yes"], environment: environment)
+        let first = try Command.lifeboat(
+            ["runbook", "run", "recent-corruption", "--input", "incident_time=latest", "--yes"],
+            environment: environment)
         #expect(first.status == SIGKILL, "killed after the swap: \(first.status) \(first.stderr)")
         let runID = try #require(RunbookScenarioTests.runIDs(state).first)
         #expect(try RestoreTests.checksums(database) == original, "the swap happened before the kill")
@@ -30,11 +32,15 @@ extension SwapDowntimeTests {
         environment["LIFEBOAT_TEST_CRASH_AFTER_STEP"] = nil
         let resumed = try Command.lifeboat(["runbook", "resume", runID, "--yes"], environment: environment)
         #expect(!resumed.succeeded)
-        #expect(resumed.stderr.contains("the swap finished: \(database.name) is the restored copy and \(kept.first ?? "?") the previous one"), "\(resumed.stderr)")
+        #expect(
+            resumed.stderr.contains(
+                "the swap finished: \(database.name) is the restored copy and \(kept.first ?? "?") the previous one"),
+            "\(resumed.stderr)")
         #expect(try RestoreTests.databases(like: "\(database.name)_before_%") == kept, "not swapped a second time")
         #expect(RunbookScenarioTests.log(log) == "stop\n", "the application stays stopped until the operator decides")
 
-        let skipped = try Command.lifeboat(["runbook", "resume", runID, "--yes", "--skip-step"], environment: environment)
+        let skipped = try Command.lifeboat(
+            ["runbook", "resume", runID, "--yes", "--skip-step"], environment: environment)
         try #require(skipped.succeeded, "\(skipped.stderr)")
         #expect(try RestoreTests.checksums(database) == original)
         #expect(RunbookScenarioTests.log(log) == "stop\nstart\nhealth\n")
@@ -56,26 +62,30 @@ extension SwapDowntimeTests {
         var environment = try RunbookRunTests.environment(database, folder, state: state, log: log)
         environment["LIFEBOAT_RUNBOOKS_DIR"] = runbooks.path
         try """
-            name: swap-foreign
-            description: swaps in whatever database it is given
-            inputs:
-              staged: { type: string, required: true }
-            steps:
-              - id: pick
-                action: backup.select
-                with: { type: any, which: latest }
-              - id: restore
-                action: restore.database
-                with: { backup: "${steps.pick.outputs.path}", mode: safe, staged: "${inputs.staged}" }
-                needs: [pick]
-            """.write(to: runbooks.url.appendingPathComponent("swap-foreign.yaml"), atomically: true, encoding: .utf8)
+        name: swap-foreign
+        description: swaps in whatever database it is given
+        inputs:
+          staged: { type: string, required: true }
+        steps:
+          - id: pick
+            action: backup.select
+            with: { type: any, which: latest }
+          - id: restore
+            action: restore.database
+            with: { backup: "${steps.pick.outputs.path}", mode: safe, staged: "${inputs.staged}" }
+            needs: [pick]
+        """.write(to: runbooks.url.appendingPathComponent("swap-foreign.yaml"), atomically: true, encoding: .utf8)
         _ = try BackupRoundTripTests.backup(["--type", "daily", "--compress", "--no-encrypt"], environment)
         try database.connect().query("UPDATE customer SET email = 'live@example.invalid'")
         let live = try RestoreTests.checksums(database)
 
-        let result = try Command.lifeboat(["runbook", "run", "swap-foreign", "--input", "staged=\(other.name)", "--yes"], environment: environment)
+        let result = try Command.lifeboat(
+            ["runbook", "run", "swap-foreign", "--input", "staged=\(other.name)", "--yes"], environment: environment)
         #expect(!result.succeeded)
-        #expect(result.stderr.contains("refusing to swap in \(other.name): it is not a copy Lifeboat prepared for \(database.name)"), "\(result.stderr)")
+        #expect(
+            result.stderr.contains(
+                "refusing to swap in \(other.name): it is not a copy Lifeboat prepared for \(database.name)"),
+            "\(result.stderr)")
         #expect(try RestoreTests.checksums(database) == live, "the live database is untouched")
         #expect(try RestoreTests.databases(like: other.name) == [other.name], "the named database is left alone")
         #expect(try RestoreTests.databases(like: "\(database.name)_%").isEmpty, "nothing was built or kept")
@@ -92,29 +102,34 @@ extension SwapDowntimeTests {
         let state = try ScratchFolder()
         let runbooks = try ScratchFolder()
         defer { RestoreTests.dropAll(like: "\(database.name)_%") }
-        var environment = try RunbookRunTests.environment(database, folder, state: state, log: folder.url.appendingPathComponent("log").path)
+        var environment = try RunbookRunTests.environment(
+            database, folder, state: state, log: folder.url.appendingPathComponent("log").path)
         environment["LIFEBOAT_RUNBOOKS_DIR"] = runbooks.path
         try """
-            name: tables-foreign
-            description: copies tables from whatever database it is given
-            inputs:
-              staged: { type: string, required: true }
-            steps:
-              - id: pick
-                action: backup.select
-                with: { type: any, which: latest }
-              - id: restore
-                action: restore.tables
-                with: { backup: "${steps.pick.outputs.path}", tables: [customer], staged: "${inputs.staged}" }
-                needs: [pick]
-            """.write(to: runbooks.url.appendingPathComponent("tables-foreign.yaml"), atomically: true, encoding: .utf8)
+        name: tables-foreign
+        description: copies tables from whatever database it is given
+        inputs:
+          staged: { type: string, required: true }
+        steps:
+          - id: pick
+            action: backup.select
+            with: { type: any, which: latest }
+          - id: restore
+            action: restore.tables
+            with: { backup: "${steps.pick.outputs.path}", tables: [customer], staged: "${inputs.staged}" }
+            needs: [pick]
+        """.write(to: runbooks.url.appendingPathComponent("tables-foreign.yaml"), atomically: true, encoding: .utf8)
         _ = try BackupRoundTripTests.backup(["--type", "daily", "--compress", "--no-encrypt"], environment)
         try database.connect().query("UPDATE customer SET email = 'live@example.invalid'")
         let live = try RestoreTests.checksums(database)
 
-        let result = try Command.lifeboat(["runbook", "run", "tables-foreign", "--input", "staged=\(other.name)", "--yes"], environment: environment)
+        let result = try Command.lifeboat(
+            ["runbook", "run", "tables-foreign", "--input", "staged=\(other.name)", "--yes"], environment: environment)
         #expect(!result.succeeded)
-        #expect(result.stderr.contains("refusing to copy from \(other.name): it is not a copy Lifeboat prepared for \(database.name)"), "\(result.stderr)")
+        #expect(
+            result.stderr.contains(
+                "refusing to copy from \(other.name): it is not a copy Lifeboat prepared for \(database.name)"),
+            "\(result.stderr)")
         #expect(try RestoreTests.checksums(database) == live, "the live database is untouched")
         #expect(try RestoreTests.databases(like: "\(database.name)_%").isEmpty, "nothing was built or kept")
     }

@@ -8,20 +8,27 @@ import LifeboatCore
 struct SyncTests {
     /// Every key in the bucket.
     static func keys(_ bucket: String) throws -> Set<String> {
-        let listing = try CloudTests.aws(["s3api", "list-objects-v2", "--bucket", bucket, "--query", "Contents[].Key", "--output", "text"])
+        let listing = try CloudTests.aws([
+            "s3api", "list-objects-v2", "--bucket", bucket, "--query", "Contents[].Key", "--output", "text"
+        ])
         try #require(listing.succeeded, "\(listing.stderr)")
         return Set(listing.stdout.split(whereSeparator: { $0.isWhitespace }).map(String.init).filter { $0 != "None" })
     }
 
     /// ETag and LastModified of one object: unchanged when it was not uploaded again.
     static func identity(_ bucket: String, _ key: String) throws -> String {
-        let head = try CloudTests.aws(["s3api", "head-object", "--bucket", bucket, "--key", key, "--query", "[ETag, LastModified]", "--output", "text"])
+        let head = try CloudTests.aws([
+            "s3api", "head-object", "--bucket", bucket, "--key", key, "--query", "[ETag, LastModified]", "--output",
+            "text"
+        ])
         try #require(head.succeeded, "\(head.stderr)")
         return head.stdout
     }
 
     static func json(_ result: CommandResult) throws -> [String: Any] {
-        try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result.stdout)\n\(result.stderr)")
+        try #require(
+            try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any],
+            "\(result.stdout)\n\(result.stderr)")
     }
 
     static func uploadedNames(_ report: [String: Any]) -> Set<String> {
@@ -45,7 +52,8 @@ struct SyncTests {
         let environment = try CloudTests.environment(database, folder, bucket: bucket)
 
         // Before the outage: one backup goes up as usual.
-        let (first, _) = try BackupRoundTripTests.backup(["--type", "daily", "--compress", "--no-encrypt", "--upload"], environment)
+        let (first, _) = try BackupRoundTripTests.backup(
+            ["--type", "daily", "--compress", "--no-encrypt", "--upload"], environment)
         let firstKey = "backups/\(first.lastPathComponent)"
         let before = try Self.keys(bucket)
         #expect(before == [firstKey, firstKey + ".manifest.json"])
@@ -55,7 +63,8 @@ struct SyncTests {
         var down = environment
         down["BACKUP_CLOUD_ENDPOINT"] = "http://127.0.0.1:\(try FakeAzure.freePort())"
         for type in ["daily", "weekly", "daily"] {
-            let result = try Command.lifeboat(["backup", "--type", type, "--compress", "--no-encrypt", "--upload"], environment: down)
+            let result = try Command.lifeboat(
+                ["backup", "--type", type, "--compress", "--no-encrypt", "--upload"], environment: down)
             #expect(result.status == 1, "the upload failed: \(result.stderr)")
             #expect(result.stderr.contains("is kept"), "\(result.stderr)")
         }
@@ -77,7 +86,8 @@ struct SyncTests {
         #expect(planned["in_sync"] as? [String] == [first.lastPathComponent])
         let human = try Command.lifeboat(["sync", "--dry-run"], environment: environment)
         #expect(human.succeeded, "\(human.stderr)")
-        #expect(human.stdout.split(separator: "\n").filter { $0.hasPrefix("would upload: ") }.count == 3, "\(human.stdout)")
+        #expect(
+            human.stdout.split(separator: "\n").filter { $0.hasPrefix("would upload: ") }.count == 3, "\(human.stdout)")
         #expect(try Self.keys(bucket) == before, "the dry run uploaded nothing")
 
         // sync uploads exactly those three with their manifests; the backup already there stays as it was.
@@ -95,16 +105,22 @@ struct SyncTests {
         #expect(try Self.identity(bucket, firstKey) == firstIdentity, "not uploaded again")
         let one = try #require(missed.sorted().first)
         let copy = try ScratchFolder()
-        let get = try CloudTests.aws(["s3", "cp", "s3://\(bucket)/backups/\(one)", copy.url.appendingPathComponent(one).path])
+        let get = try CloudTests.aws([
+            "s3", "cp", "s3://\(bucket)/backups/\(one)", copy.url.appendingPathComponent(one).path
+        ])
         try #require(get.succeeded, "\(get.stderr)")
-        #expect(try Data(contentsOf: copy.url.appendingPathComponent(one)) == Data(contentsOf: folder.url.appendingPathComponent(one)))
+        #expect(
+            try Data(contentsOf: copy.url.appendingPathComponent(one))
+                == Data(contentsOf: folder.url.appendingPathComponent(one)))
 
         // Nothing left to do; then a manifest lost in the bucket goes up alone.
         let again = try Command.lifeboat(["sync", "--json"], environment: environment)
         try #require(again.succeeded, "\(again.stderr)")
         #expect(Self.uploadedNames(try Self.json(again)).isEmpty)
         let identities = try expected.sorted().map { try Self.identity(bucket, $0) }
-        #expect(try CloudTests.aws(["s3api", "delete-object", "--bucket", bucket, "--key", "backups/\(one).manifest.json"]).succeeded)
+        #expect(
+            try CloudTests.aws(["s3api", "delete-object", "--bucket", bucket, "--key", "backups/\(one).manifest.json"])
+                .succeeded)
         let manifestOnly = try Command.lifeboat(["sync", "--json"], environment: environment)
         try #require(manifestOnly.succeeded, "\(manifestOnly.stderr)")
         let items = try Self.json(manifestOnly)["uploaded"] as? [[String: Any]] ?? []
@@ -112,8 +128,10 @@ struct SyncTests {
         #expect(items.first?["name"] as? String == one)
         #expect(items.first?["backup"] as? Bool == false && items.first?["manifest"] as? Bool == true, "\(items)")
         #expect(try Self.keys(bucket) == expected)
-        #expect(try Self.identity(bucket, "backups/\(one)") == identities[expected.sorted().firstIndex(of: "backups/\(one)")!],
-                "the backup itself was not uploaded again")
+        #expect(
+            try Self.identity(bucket, "backups/\(one)")
+                == identities[expected.sorted().firstIndex(of: "backups/\(one)")!],
+            "the backup itself was not uploaded again")
     }
 
     @Test func aDifferentCopyInTheBucketIsReplacedAndRetentionApplies() throws {
@@ -121,7 +139,8 @@ struct SyncTests {
         let folder = try ScratchFolder()
         let bucket = try CloudTests.bucket()
         var environment = try CloudTests.environment(database, folder, bucket: bucket)
-        let (file, manifest) = try BackupRoundTripTests.backup(["--type", "daily", "--compress", "--no-encrypt"], environment)
+        let (file, manifest) = try BackupRoundTripTests.backup(
+            ["--type", "daily", "--compress", "--no-encrypt"], environment)
         // The bucket holds another file under the same name, same size, with a manifest that says so.
         let staged = try ScratchFolder()
         var other = try Data(contentsOf: file)
@@ -133,7 +152,9 @@ struct SyncTests {
         // And three old dailies that retention (2 dailies) must remove from the bucket.
         let old = (1...3).map { "backup_daily_2024010\($0).sql.gz" }
         for name in old { try Data("x".utf8).write(to: staged.url.appendingPathComponent(name)) }
-        #expect(try CloudTests.aws(["s3", "cp", "--recursive", "--quiet", staged.path, "s3://\(bucket)/backups/"]).succeeded)
+        #expect(
+            try CloudTests.aws(["s3", "cp", "--recursive", "--quiet", staged.path, "s3://\(bucket)/backups/"]).succeeded
+        )
         // A local old daily beyond retention is not uploaded only to be deleted.
         try Data("y".utf8).write(to: folder.url.appendingPathComponent("backup_daily_20231231.sql.gz"))
 
@@ -149,17 +170,24 @@ struct SyncTests {
         #expect(items.count == 1)
         #expect((items.first?["reason"] as? String)?.hasPrefix("sha256 differs") == true, "\(items)")
         #expect(report["skipped_beyond_retention"] as? [String] == ["backup_daily_20231231.sql.gz"])
-        #expect(Set(report["removed_remote"] as? [String] ?? []) == Set(["backups/backup_daily_20240102.sql.gz", "backups/backup_daily_20240101.sql.gz"]))
-        #expect(try Self.keys(bucket) == ["backups/\(file.lastPathComponent)", "backups/\(file.lastPathComponent).manifest.json",
-                                          "backups/backup_daily_20240103.sql.gz"])
+        #expect(
+            Set(report["removed_remote"] as? [String] ?? [])
+                == Set(["backups/backup_daily_20240102.sql.gz", "backups/backup_daily_20240101.sql.gz"]))
+        #expect(
+            try Self.keys(bucket) == [
+                "backups/\(file.lastPathComponent)", "backups/\(file.lastPathComponent).manifest.json",
+                "backups/backup_daily_20240103.sql.gz"
+            ])
         let copy = folder.url.appendingPathComponent("from-bucket")
-        #expect(try CloudTests.aws(["s3", "cp", "s3://\(bucket)/backups/\(file.lastPathComponent)", copy.path]).succeeded)
+        #expect(
+            try CloudTests.aws(["s3", "cp", "s3://\(bucket)/backups/\(file.lastPathComponent)", copy.path]).succeeded)
         #expect(try Data(contentsOf: copy) == Data(contentsOf: file), "the local copy replaced the different one")
     }
 
     @Test func syncWithoutABucketIsAConfigurationError() throws {
         let folder = try ScratchFolder()
-        let result = try Command.lifeboat(["sync"], environment: ["BACKUP_DIR": folder.path, "BACKUP_CLOUD_BUCKET": nil])
+        let result = try Command.lifeboat(
+            ["sync"], environment: ["BACKUP_DIR": folder.path, "BACKUP_CLOUD_BUCKET": nil])
         #expect(result.status == 2, "\(result.stderr)")
         #expect(result.stderr.contains("cloud sync is not configured"), "\(result.stderr)")
         #expect(result.stderr.contains("BACKUP_CLOUD_BUCKET"), "\(result.stderr)")
@@ -200,7 +228,9 @@ struct SyncTests {
             try Data("x".utf8).write(to: staged.url.appendingPathComponent(name))
             try Data("{}".utf8).write(to: staged.url.appendingPathComponent(name + ".manifest.json"))
         }
-        #expect(try CloudTests.aws(["s3", "cp", "--recursive", "--quiet", staged.path, "s3://\(bucket)/backups/"]).succeeded)
+        #expect(
+            try CloudTests.aws(["s3", "cp", "--recursive", "--quiet", staged.path, "s3://\(bucket)/backups/"]).succeeded
+        )
         try Self.deny(["s3:DeleteObject"], on: bucket)
         let all = try Self.keys(bucket)
         try #require(all.count == 18)
@@ -224,10 +254,13 @@ struct SyncTests {
         #expect((syncReport["not_deleted_remote"] as? [String])?.count == 2)
         #expect((syncReport["warnings"] as? [String])?.count == 1)
 
-        let backup = try Command.lifeboat(["backup", "--json", "--type", "daily", "--compress", "--no-encrypt", "--upload", "--cleanup"],
-                                          environment: environment)
+        let backup = try Command.lifeboat(
+            ["backup", "--json", "--type", "daily", "--compress", "--no-encrypt", "--upload", "--cleanup"],
+            environment: environment)
         #expect(backup.status == 0, "the backup does not fail: \(backup.stderr)")
-        #expect(backup.stderr.split(separator: "\n").filter { $0.hasPrefix("warning:") && $0.contains("lifecycle") }.count == 1, "\(backup.stderr)")
+        #expect(
+            backup.stderr.split(separator: "\n").filter { $0.hasPrefix("warning:") && $0.contains("lifecycle") }.count
+                == 1, "\(backup.stderr)")
         let backupReport = try Self.json(backup)
         #expect((backupReport["not_pruned"] as? [String])?.count == 3, "\(backupReport)")
         #expect(try Self.keys(bucket).isSuperset(of: all))

@@ -23,42 +23,50 @@ struct TableRestoreTests {
         init() throws {
             database = try ScratchDatabase(fromPagila: false)
             folder = try ScratchFolder()
-            let load = try Command.run(try TestEnvironment.pgBin + "/psql",
-                                       ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", database.url, "-f", TableRestoreTests.schema.path])
+            let load = try Command.run(
+                try TestEnvironment.pgBin + "/psql",
+                ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", database.url, "-f", TableRestoreTests.schema.path])
             try #require(load.succeeded, "loading the schema: \(load.stderr)")
-            let (file, _) = try BackupRoundTripTests.backup(["--type", "manual", "--no-compress", "--no-encrypt"],
-                                                            ["DATABASE_URL": database.url, "BACKUP_DIR": folder.path])
+            let (file, _) = try BackupRoundTripTests.backup(
+                ["--type", "manual", "--no-compress", "--no-encrypt"],
+                ["DATABASE_URL": database.url, "BACKUP_DIR": folder.path])
             backup = file.path
             atBackup = try TableRestoreTests.contents(database)
             // After the backup: every table changes (rows deleted, changed and added).
-            let after = try Command.run(try TestEnvironment.pgBin + "/psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", database.url, "-c", #"""
-                DELETE FROM ONLY measurements WHERE id % 4 = 0;
-                INSERT INTO measurements (taken_at, reading) VALUES (now(), -1);
-                INSERT INTO measurements_2025 (taken_at, reading, station) VALUES (now(), -2, 'late');
-                DELETE FROM events WHERE id % 5 = 0;
-                INSERT INTO events (happened, kind) VALUES ('2026-06-01', 'happy'), ('2025-06-01', 'sad');
-                UPDATE "Sales Dept"."Order Items" SET "Item Name" = 'changed' WHERE id < 5;
-                INSERT INTO "Sales Dept"."Order Items" ("Item Name", qty) SELECT 'late ' || i, i FROM generate_series(1, 10) i;
-                DELETE FROM "Überprüfung ""x""" WHERE id > 20;
-                DELETE FROM "UPPER";
-                DELETE FROM audited WHERE id < 10;
-                INSERT INTO audited (v) VALUES ('late');
-                ALTER TABLE ruled DISABLE RULE ruled_keeps_rows;
-                DELETE FROM ruled WHERE id > 10;
-                ALTER TABLE ruled ENABLE RULE ruled_keeps_rows;
-                DELETE FROM secrets WHERE id % 3 = 0;
-                UPDATE team SET captain = 11 WHERE id = 1;
-                INSERT INTO customers (name) VALUES ('late customer');
-                INSERT INTO orders (customer_id, placed) SELECT max(id), '2026-01-01' FROM customers;
-                DELETE FROM orders WHERE id <= 10;
-                """#])
+            let after = try Command.run(
+                try TestEnvironment.pgBin + "/psql",
+                [
+                    "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", database.url, "-c",
+                    #"""
+                    DELETE FROM ONLY measurements WHERE id % 4 = 0;
+                    INSERT INTO measurements (taken_at, reading) VALUES (now(), -1);
+                    INSERT INTO measurements_2025 (taken_at, reading, station) VALUES (now(), -2, 'late');
+                    DELETE FROM events WHERE id % 5 = 0;
+                    INSERT INTO events (happened, kind) VALUES ('2026-06-01', 'happy'), ('2025-06-01', 'sad');
+                    UPDATE "Sales Dept"."Order Items" SET "Item Name" = 'changed' WHERE id < 5;
+                    INSERT INTO "Sales Dept"."Order Items" ("Item Name", qty) SELECT 'late ' || i, i FROM generate_series(1, 10) i;
+                    DELETE FROM "Überprüfung ""x""" WHERE id > 20;
+                    DELETE FROM "UPPER";
+                    DELETE FROM audited WHERE id < 10;
+                    INSERT INTO audited (v) VALUES ('late');
+                    ALTER TABLE ruled DISABLE RULE ruled_keeps_rows;
+                    DELETE FROM ruled WHERE id > 10;
+                    ALTER TABLE ruled ENABLE RULE ruled_keeps_rows;
+                    DELETE FROM secrets WHERE id % 3 = 0;
+                    UPDATE team SET captain = 11 WHERE id = 1;
+                    INSERT INTO customers (name) VALUES ('late customer');
+                    INSERT INTO orders (customer_id, placed) SELECT max(id), '2026-01-01' FROM customers;
+                    DELETE FROM orders WHERE id <= 10;
+                    """#
+                ])
             try #require(after.succeeded, "changing the tables: \(after.stderr)")
         }
 
         /// `lifeboat restore --table …` with the given extra arguments.
         func restore(_ tables: [String], _ extra: [String] = []) throws -> CommandResult {
-            try Command.lifeboat(["restore", "--backup-file", backup, "--force"] + tables.flatMap { ["--table", $0] } + extra,
-                                 environment: environment)
+            try Command.lifeboat(
+                ["restore", "--backup-file", backup, "--force"] + tables.flatMap { ["--table", $0] } + extra,
+                environment: environment)
         }
     }
 
@@ -68,20 +76,26 @@ struct TableRestoreTests {
         let connection = try database.connect()
         defer { connection.close() }
         _ = try connection.query("SET row_security = off")
-        let tables = try connection.query("""
+        let tables = try connection.query(
+            """
             SELECT c.oid::regclass::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-            """).rows.compactMap { $0[0] }
+            """
+        ).rows.compactMap { $0[0] }
         var sums: [String: String] = [:]
         for table in tables {
-            sums[table] = try connection.query("SELECT coalesce(md5(string_agg(t::text, E'\\n' ORDER BY t::text)), '') FROM ONLY \(table) t").scalar
+            sums[table] = try connection.query(
+                "SELECT coalesce(md5(string_agg(t::text, E'\\n' ORDER BY t::text)), '') FROM ONLY \(table) t"
+            ).scalar
         }
         return sums
     }
 
     /// Restores `tables` and checks that exactly `restored` (regclass names) are back at their
     /// backup content while every other table is as it was just before.
-    func expectRestored(_ fixture: Fixture, _ tables: [String], restored: Set<String>, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    func expectRestored(
+        _ fixture: Fixture, _ tables: [String], restored: Set<String>, sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
         let before = try Self.contents(fixture.database)
         let result = try fixture.restore(tables)
         try #require(result.succeeded, "restore \(tables): \(result.stderr)", sourceLocation: sourceLocation)
@@ -90,7 +104,9 @@ struct TableRestoreTests {
             if restored.contains(table) {
                 #expect(sum == fixture.atBackup[table], "\(table) is as in the backup", sourceLocation: sourceLocation)
             } else {
-                #expect(sum == before[table], "\(table) is untouched by restoring \(tables)", sourceLocation: sourceLocation)
+                #expect(
+                    sum == before[table], "\(table) is untouched by restoring \(tables)", sourceLocation: sourceLocation
+                )
             }
         }
         #expect(restored.isSubset(of: Set(after.keys)), "\(restored) are tables", sourceLocation: sourceLocation)
@@ -112,14 +128,18 @@ struct TableRestoreTests {
         defer { connection.close() }
         let sequence = "\"Sales Dept\".\"Order Items_id_seq\""
         let issued = try #require(Int64(try connection.query("SELECT last_value FROM \(sequence)").scalar ?? ""))
-        try expectRestored(fixture, ["\"Sales Dept\".\"Order Items\"", "public.\"Überprüfung \"\"x\"\"\"", "\"UPPER\""],
-                           restored: ["\"Sales Dept\".\"Order Items\"", "\"Überprüfung \"\"x\"\"\"", "\"UPPER\""])
+        try expectRestored(
+            fixture, ["\"Sales Dept\".\"Order Items\"", "public.\"Überprüfung \"\"x\"\"\"", "\"UPPER\""],
+            restored: ["\"Sales Dept\".\"Order Items\"", "\"Überprüfung \"\"x\"\"\"", "\"UPPER\""])
         let after = try #require(Int64(try connection.query("SELECT last_value FROM \(sequence)").scalar ?? ""))
         #expect(after >= issued, "the sequence did not go back: \(after) after \(issued)")
-        let next = try connection.query("INSERT INTO \"Sales Dept\".\"Order Items\" (\"Item Name\", qty) VALUES ('new', 1) RETURNING id").scalar
+        let next = try connection.query(
+            "INSERT INTO \"Sales Dept\".\"Order Items\" (\"Item Name\", qty) VALUES ('new', 1) RETURNING id"
+        ).scalar
         #expect(Int64(next ?? "") ?? 0 > issued, "an id handed out after the backup is not handed out again")
         // The identity sequence of a partitioned table does not go back either.
-        let eventsBefore = try #require(Int64(try connection.query("SELECT last_value FROM events_id_seq").scalar ?? ""))
+        let eventsBefore = try #require(
+            Int64(try connection.query("SELECT last_value FROM events_id_seq").scalar ?? ""))
         try expectRestored(fixture, ["events"], restored: ["events_2025", "events_2026"])
         #expect(Int64(try connection.query("SELECT last_value FROM events_id_seq").scalar ?? "") ?? 0 >= eventsBefore)
         // The plain form the manifest prints still works.
@@ -132,8 +152,10 @@ struct TableRestoreTests {
         // Found by the preflight (`backup.tables`, exit 5), against the live catalog, before anything is restored.
         let ambiguous = try fixture.restore(["customers"])
         #expect(ambiguous.status == 5 && ambiguous.stderr.contains("backup.tables"), "\(ambiguous.stderr)")
-        #expect(ambiguous.stderr.contains("ambiguous") && ambiguous.stderr.contains("\"archive\".\"customers\"")
-                && ambiguous.stderr.contains("\"public\".\"customers\""), "the candidates are listed: \(ambiguous.stderr)")
+        #expect(
+            ambiguous.stderr.contains("ambiguous") && ambiguous.stderr.contains("\"archive\".\"customers\"")
+                && ambiguous.stderr.contains("\"public\".\"customers\""),
+            "the candidates are listed: \(ambiguous.stderr)")
         for name in ["public.\"ta\"\"ble\"", "\"Sales Dept\".\"order items\"", "nosuch"] {
             let missing = try fixture.restore([name])
             #expect(missing.status == 2 && missing.stderr.contains("not in this backup"), "\(name): \(missing.stderr)")
@@ -147,8 +169,9 @@ struct TableRestoreTests {
         // The late order points at the late customer, whom restoring customers removes.
         let refused = try fixture.restore(["public.customers"])
         #expect(refused.status == 1, "\(refused.stderr)")
-        #expect(refused.stderr.contains("orders_customer_id_fkey") && refused.stderr.contains("1 row of orders"),
-                "the constraint and its count are named: \(refused.stderr)")
+        #expect(
+            refused.stderr.contains("orders_customer_id_fkey") && refused.stderr.contains("1 row of orders"),
+            "the constraint and its count are named: \(refused.stderr)")
         #expect(refused.stderr.contains("--allow-fk-violations"), "\(refused.stderr)")
         #expect(try Self.contents(fixture.database) == before, "nothing changed")
 

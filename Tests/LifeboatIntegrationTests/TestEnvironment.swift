@@ -15,7 +15,9 @@ enum TestEnvironment {
 
     struct Missing: Error, CustomStringConvertible {
         let name: String
-        var description: String { "\(name) is not set: start the services with `scripts/test-env start` and `source .test-env/env.sh`, or run `make test`" }
+        var description: String {
+            "\(name) is not set: start the services with `scripts/test-env start` and `source .test-env/env.sh`, or run `make test`"
+        }
     }
 
     static func require(_ name: String) throws -> String {
@@ -35,7 +37,9 @@ enum TestEnvironment {
     /// The URL of `database` on the test server.
     static func url(for database: String) throws -> String {
         let admin = try adminURL
-        guard let slash = admin.range(of: "/", options: .backwards) else { throw Missing(name: "LIFEBOAT_TEST_DATABASE_URL") }
+        guard let slash = admin.range(of: "/", options: .backwards) else {
+            throw Missing(name: "LIFEBOAT_TEST_DATABASE_URL")
+        }
         return admin[..<slash.upperBound] + database
     }
 }
@@ -72,14 +76,17 @@ final class ScratchDatabase {
     /// their rows live in the partitions), keyed "schema.table".
     func rowCounts() throws -> [String: Int64] {
         let connection = try connect()
-        let tables = try connection.query("""
+        let tables = try connection.query(
+            """
             SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-            """).rows
+            """
+        ).rows
         var counts: [String: Int64] = [:]
         for row in tables {
             let qualified = "\(Connection.quoteIdentifier(row[0]!)).\(Connection.quoteIdentifier(row[1]!))"
-            counts["\(row[0]!).\(row[1]!)"] = Int64(try connection.query("SELECT count(*) FROM ONLY \(qualified)").scalar ?? "0")
+            counts["\(row[0]!).\(row[1]!)"] = Int64(
+                try connection.query("SELECT count(*) FROM ONLY \(qualified)").scalar ?? "0")
         }
         return counts
     }

@@ -16,7 +16,9 @@ struct VerifyTests {
         return (database, folder, file, manifest)
     }
 
-    static func verifyEnvironment(_ database: ScratchDatabase, _ folder: ScratchFolder, gnupgHome: String? = nil) throws -> [String: String?] {
+    static func verifyEnvironment(_ database: ScratchDatabase, _ folder: ScratchFolder, gnupgHome: String? = nil) throws
+        -> [String: String?]
+    {
         var environment = try BackupRoundTripTests.environment(database, folder)
         if let gnupgHome { environment["GNUPGHOME"] = gnupgHome }
         return environment
@@ -31,7 +33,8 @@ struct VerifyTests {
     static func verify(_ arguments: [String], _ environment: [String: String?]) throws -> CommandResult {
         let result = try Command.lifeboat(["verify", "--json"] + arguments, environment: environment)
         if let report = try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any],
-           let temporary = report["temporary_database"] as? String, !temporary.isEmpty {
+            let temporary = report["temporary_database"] as? String, !temporary.isEmpty
+        {
             #expect(try !verifyDatabasesLeft().contains(temporary), "\(temporary) was dropped")
         }
         return result
@@ -50,8 +53,9 @@ struct VerifyTests {
         let list = try Command.lifeboat(["list"], environment: try Self.verifyEnvironment(database, folder))
         #expect(list.stdout.contains("passed"))
         // The seed's spelling does the same.
-        let alias = try Command.lifeboat(["backup", "--verify-only", "--backup-file", file.path],
-                                         environment: try Self.verifyEnvironment(database, folder))
+        let alias = try Command.lifeboat(
+            ["backup", "--verify-only", "--backup-file", file.path],
+            environment: try Self.verifyEnvironment(database, folder))
         #expect(alias.status == 0, "\(alias.stderr)")
     }
 
@@ -76,7 +80,8 @@ struct VerifyTests {
         let database = try ScratchDatabase()
         let folder = try ScratchFolder()
         let (file, manifest) = try BackupRoundTripTests.backup(
-            ["--type", "daily", "--compress", encrypted ? "--encrypt" : "--no-encrypt"], try BackupRoundTripTests.environment(database, folder))
+            ["--type", "daily", "--compress", encrypted ? "--encrypt" : "--no-encrypt"],
+            try BackupRoundTripTests.environment(database, folder))
         truncate(file.path, off_t(manifest.fileBytes / 2))
         let result = try Self.verify([file.path], try Self.verifyEnvironment(database, folder))
         #expect(result.status == 3, "\(result.stderr)")
@@ -85,8 +90,10 @@ struct VerifyTests {
 
     @Test func wrongDecryptionKeyCannotCheck() throws {
         let (database, folder, file, _) = try Self.encryptedBackup()
-        let result = try Self.verify([file.path], try Self.verifyEnvironment(
-            database, folder, gnupgHome: try TestEnvironment.require("LIFEBOAT_TEST_GNUPGHOME_OTHER")))
+        let result = try Self.verify(
+            [file.path],
+            try Self.verifyEnvironment(
+                database, folder, gnupgHome: try TestEnvironment.require("LIFEBOAT_TEST_GNUPGHOME_OTHER")))
         #expect(result.status == 1, "could not check: \(result.stderr)")
         #expect(result.stderr.contains("decrypt:"))
         #expect(result.stderr.contains("no secret key"))
@@ -122,10 +129,10 @@ struct VerifyTests {
         let real = try TestEnvironment.pgBin + "/psql"
         let fake = tools.url.appendingPathComponent("psql").path
         try """
-            #!/bin/bash
-            if [ "${1:-}" = --version ]; then exec \(real) --version; fi
-            exec \(real) "$@" -c "SELECT pg_sleep(60)" -f -
-            """.write(toFile: fake, atomically: true, encoding: .utf8)
+        #!/bin/bash
+        if [ "${1:-}" = --version ]; then exec \(real) --version; fi
+        exec \(real) "$@" -c "SELECT pg_sleep(60)" -f -
+        """.write(toFile: fake, atomically: true, encoding: .utf8)
         chmod(fake, 0o755)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Command.lifeboatPath)
@@ -143,8 +150,11 @@ struct VerifyTests {
         let admin = try Connection(try TestEnvironment.adminURL)
         var sleeping = false
         for _ in 0..<150 where !sleeping {
-            sleeping = try admin.query(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname LIKE $1 AND query LIKE '%pg_sleep%'", [temporary]).scalar == "1"
+            sleeping =
+                try admin.query(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname LIKE $1 AND query LIKE '%pg_sleep%'",
+                    [temporary]
+                ).scalar == "1"
             if !sleeping { usleep(100_000) }
         }
         #expect(sleeping, "psql reached the temporary database")

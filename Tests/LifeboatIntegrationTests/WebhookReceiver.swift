@@ -17,7 +17,8 @@ final class WebhookReceiver {
 
         /// Our own HMAC of the body as received, to compare with X-Lifeboat-Signature.
         func expectedSignature(secret: String) -> String {
-            let code = HMAC<SHA256>.authenticationCode(for: Data(body.utf8), using: SymmetricKey(data: Data(secret.utf8)))
+            let code = HMAC<SHA256>.authenticationCode(
+                for: Data(body.utf8), using: SymmetricKey(data: Data(secret.utf8)))
             return "sha256=" + code.map { String(format: "%02x", $0) }.joined()
         }
     }
@@ -39,7 +40,9 @@ final class WebhookReceiver {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Fixtures/webhook/receiver.py")
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-u", script.path, "--log", log.path, "--statuses", statuses.joined(separator: ",")]
+        process.arguments = [
+            "python3", "-u", script.path, "--log", log.path, "--statuses", statuses.joined(separator: ",")
+        ]
         // A file, not a pipe: nobody drains a pipe while the tests run.
         let handle = try FileHandle(forWritingTo: output)
         process.standardOutput = handle
@@ -47,11 +50,14 @@ final class WebhookReceiver {
         process.standardInput = FileHandle.nullDevice
         try process.run()
         try handle.close()
-        let deadline = Date().addingTimeInterval(120)  // a guard against a hang, not a timing assumption: a busy machine may take long
+        // a guard against a hang, not a timing assumption: a busy machine may take long
+        let deadline = Date().addingTimeInterval(120)
         var announced: Int?
         while announced == nil {
             let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
-            if text.hasPrefix("ready "), let line = text.split(separator: "\n").first, let port = Int(line.dropFirst("ready ".count)) {
+            if text.hasPrefix("ready "), let line = text.split(separator: "\n").first,
+                let port = Int(line.dropFirst("ready ".count))
+            {
                 announced = port
                 break
             }
@@ -82,9 +88,12 @@ final class WebhookReceiver {
     var requests: [Request] {
         let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
         return text.split(separator: "\n").compactMap { line in
-            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return nil }
-            return Request(status: object["status"] as? Int ?? 0, path: object["path"] as? String ?? "",
-                           headers: object["headers"] as? [String: String] ?? [:], body: object["body"] as? String ?? "")
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+                return nil
+            }
+            return Request(
+                status: object["status"] as? Int ?? 0, path: object["path"] as? String ?? "",
+                headers: object["headers"] as? [String: String] ?? [:], body: object["body"] as? String ?? "")
         }
     }
 

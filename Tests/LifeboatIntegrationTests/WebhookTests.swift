@@ -11,7 +11,9 @@ struct WebhookTests {
 
     /// A backup environment posting to `urls`, signed, with quick retries and no disk warning
     /// (the test machine's free space must not add events).
-    static func environment(_ database: ScratchDatabase, _ folder: ScratchFolder, urls: [String]) throws -> [String: String?] {
+    static func environment(_ database: ScratchDatabase, _ folder: ScratchFolder, urls: [String]) throws -> [String:
+        String?]
+    {
         var environment = try BackupRoundTripTests.environment(database, folder)
         environment["BACKUP_WEBHOOK_URL"] = urls.joined(separator: ", ")
         environment["BACKUP_WEBHOOK_SECRET"] = secret
@@ -25,7 +27,9 @@ struct WebhookTests {
     static func expectWellFormed(_ request: WebhookReceiver.Request, event: String) {
         #expect(request.headers["content-type"] == "application/json")
         #expect(request.event == event)
-        #expect(request.headers["x-lifeboat-signature"] == request.expectedSignature(secret: secret), "HMAC of the exact body")
+        #expect(
+            request.headers["x-lifeboat-signature"] == request.expectedSignature(secret: secret),
+            "HMAC of the exact body")
         #expect(request.headers["expect"] == nil, "no 100-continue wait")
         let json = request.json
         #expect(json["event"] as? String == event)
@@ -41,7 +45,8 @@ struct WebhookTests {
         let database = try ScratchDatabase()
         let folder = try ScratchFolder()
         let environment = try Self.environment(database, folder, urls: [receiver.url])
-        let backup = try Command.lifeboat(["backup", "--type", "daily", "--compress", "--verify"], environment: environment)
+        let backup = try Command.lifeboat(
+            ["backup", "--type", "daily", "--compress", "--verify"], environment: environment)
         try #require(backup.succeeded, "\(backup.stderr)")
         let name = try #require(folder.files.first { BackupName(fileName: $0) != nil })
         let file = folder.url.appendingPathComponent(name)
@@ -84,8 +89,9 @@ struct WebhookTests {
         let receiver = try WebhookReceiver(statuses: ["503", "503", "200"])
         let database = try ScratchDatabase()
         let folder = try ScratchFolder()
-        let result = try Command.lifeboat(["backup", "--type", "manual"],
-                                          environment: try Self.environment(database, folder, urls: [receiver.url]))
+        let result = try Command.lifeboat(
+            ["backup", "--type", "manual"],
+            environment: try Self.environment(database, folder, urls: [receiver.url]))
         #expect(result.status == 0, "\(result.stderr)")
         let tries = receiver.requests(for: "backup.completed")
         #expect(tries.map(\.status) == [503, 503, 200])
@@ -115,13 +121,17 @@ struct WebhookTests {
         let receiver = try WebhookReceiver(statuses: ["400"])
         let database = try ScratchDatabase()
         let folder = try ScratchFolder()
-        let result = try Command.lifeboat(["backup", "--type", "manual"],
-                                          environment: try Self.environment(database, folder, urls: [receiver.url]))
+        let result = try Command.lifeboat(
+            ["backup", "--type", "manual"],
+            environment: try Self.environment(database, folder, urls: [receiver.url]))
         #expect(result.status == 0, "\(result.stderr)")
         #expect(receiver.requests.count == 1, "exactly one request: a 4xx is final")
         #expect(receiver.requests.first?.status == 400)
-        #expect(result.stderr.contains("warning: webhook backup.completed to http://127.0.0.1:\(receiver.port)/… not delivered: HTTP 400, not retried"),
-                "\(result.stderr)")
+        #expect(
+            result.stderr.contains(
+                "warning: webhook backup.completed to http://127.0.0.1:\(receiver.port)/… not delivered: HTTP 400, not retried"
+            ),
+            "\(result.stderr)")
         #expect(folder.files.filter { BackupName(fileName: $0) != nil }.count == 1)
     }
 
@@ -138,7 +148,9 @@ struct WebhookTests {
         let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
         let path = try #require(json?["path"] as? String)
         #expect(FileManager.default.fileExists(atPath: path))
-        #expect(result.stderr.contains("webhook backup.completed to http://127.0.0.1:\(closed)/… not delivered"), "\(result.stderr)")
+        #expect(
+            result.stderr.contains("webhook backup.completed to http://127.0.0.1:\(closed)/… not delivered"),
+            "\(result.stderr)")
         #expect(result.stderr.contains("after 3 attempts"), "\(result.stderr)")
         for token in ["userinfo-token", "path-token", "query-token"] { #expect(!result.stderr.contains(token)) }
         // The other URL is served all the same.
@@ -169,7 +181,8 @@ struct WebhookTests {
         try edited.write(to: URL(fileURLWithPath: file.path + ".manifest.json"))
 
         let receiver = try WebhookReceiver()
-        let result = try Command.lifeboat(["verify", file.path], environment: try Self.environment(database, folder, urls: [receiver.url]))
+        let result = try Command.lifeboat(
+            ["verify", file.path], environment: try Self.environment(database, folder, urls: [receiver.url]))
         #expect(result.status == 3, "\(result.stderr)")
         let request = try #require(receiver.requests(for: "backup.verification_failed").first)
         Self.expectWellFormed(request, event: "backup.verification_failed")
@@ -243,7 +256,9 @@ struct DiskSpaceTests {
         let (file, manifest) = try BackupRoundTripTests.backup(["--type", "daily", "--compress"], environment)
         // A newer daily backup whose manifest claims an exabyte (within the hour: a name further
         // ahead of the clock is never the newest, see BackupClock).
-        let fake = BackupName(type: .daily, timestamp: Date().addingTimeInterval(1800), compressed: true, encrypted: false).fileName
+        let fake = BackupName(
+            type: .daily, timestamp: Date().addingTimeInterval(1800), compressed: true, encrypted: false
+        ).fileName
         try FileManager.default.copyItem(at: file, to: folder.url.appendingPathComponent(fake))
         var huge = manifest
         huge.fileName = fake
@@ -253,9 +268,13 @@ struct DiskSpaceTests {
 
         let refused = try Command.lifeboat(["backup", "--type", "daily", "--compress"], environment: environment)
         #expect(refused.status == 1, "\(refused.stderr)")
-        #expect(refused.stderr.contains("error: disk space: not enough room in \(folder.path) for a daily backup: "), "\(refused.stderr)")
-        #expect(refused.stderr.contains("about 1.2 EB needed (estimated from file_bytes in the manifest of the newest daily backup, \(fake))"),
-                "\(refused.stderr)")
+        #expect(
+            refused.stderr.contains("error: disk space: not enough room in \(folder.path) for a daily backup: "),
+            "\(refused.stderr)")
+        #expect(
+            refused.stderr.contains(
+                "about 1.2 EB needed (estimated from file_bytes in the manifest of the newest daily backup, \(fake))"),
+            "\(refused.stderr)")
         #expect(refused.stderr.contains("pg_dump was not started"))
         #expect(refused.stderr.contains("lifeboat prune") && refused.stderr.contains("BACKUP_DIR"))
         #expect(folder.files == before, "no new backup, no partial file")
@@ -263,7 +282,8 @@ struct DiskSpaceTests {
         #expect(failed.details["stage"] as? String == "disk space")
 
         // The operator who knows better can go ahead.
-        let forced = try Command.lifeboat(["backup", "--type", "daily", "--compress", "--skip-disk-check"], environment: environment)
+        let forced = try Command.lifeboat(
+            ["backup", "--type", "daily", "--compress", "--skip-disk-check"], environment: environment)
         #expect(forced.status == 0, "\(forced.stderr)")
         #expect(folder.files.count == before.count + 2)
     }

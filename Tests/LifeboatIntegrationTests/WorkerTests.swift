@@ -22,21 +22,30 @@ struct WorkerTests {
         defer { connection.close() }
         let exists = try connection.query("SELECT to_regclass('lifeboat_schedule_runs') IS NOT NULL").scalar == "t"
         guard exists else { return [] }
-        return try connection.query("""
+        return try connection.query(
+            """
             SELECT extract(epoch FROM scheduled_for), worker, attempts, finished_at IS NOT NULL, outcome
             FROM lifeboat_schedule_runs WHERE job = 'database-backup-daily' ORDER BY scheduled_for
-            """).rows.map { Row(slot: Double($0[0]!)!, worker: $0[1]!, attempts: Int($0[2]!)!, finished: $0[3] == "t", outcome: $0[4]) }
+            """
+        ).rows.map {
+            Row(slot: Double($0[0]!)!, worker: $0[1]!, attempts: Int($0[2]!)!, finished: $0[3] == "t", outcome: $0[4])
+        }
     }
 
     /// Every job but the daily one is put far out of reach of the test's few virtual minutes.
     /// Each test coordinates through its own database (named explicitly), so that tests do not
     /// share the server's maintenance database, where the schedule table lives by default.
-    static func environment(_ database: ScratchDatabase, _ folder: ScratchFolder, _ state: ScratchFolder) throws -> [String: String?] {
+    static func environment(_ database: ScratchDatabase, _ folder: ScratchFolder, _ state: ScratchFolder) throws
+        -> [String: String?]
+    {
         var environment = try BackupRoundTripTests.environment(database, folder)
         environment["LIFEBOAT_COORDINATION_URL"] = database.url
         environment["LIFEBOAT_STATE_DIR"] = state.path
         environment["BACKUP_DAILY_SCHEDULE"] = "* * * * *"
-        for key in ["BACKUP_WEEKLY_SCHEDULE", "BACKUP_MONTHLY_SCHEDULE", "BACKUP_VERIFICATION_SCHEDULE", "BACKUP_CLEANUP_SCHEDULE"] {
+        for key in [
+            "BACKUP_WEEKLY_SCHEDULE", "BACKUP_MONTHLY_SCHEDULE", "BACKUP_VERIFICATION_SCHEDULE",
+            "BACKUP_CLEANUP_SCHEDULE"
+        ] {
             environment[key] = "0 0 29 2 *"
         }
         environment["BACKUP_RETENTION_DAILY"] = "1000"
@@ -45,14 +54,21 @@ struct WorkerTests {
     }
 
     static func backups(_ folder: ScratchFolder) throws -> [String] {
-        try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasPrefix("backup_daily_") && !$0.hasSuffix(".manifest.json") }
+        try FileManager.default.contentsOfDirectory(atPath: folder.path).filter {
+            $0.hasPrefix("backup_daily_") && !$0.hasSuffix(".manifest.json")
+        }
     }
 
-    static func workers(_ count: Int, scale: Double, lease: Double, _ environment: [String: String?]) throws -> [Process] {
+    static func workers(_ count: Int, scale: Double, lease: Double, _ environment: [String: String?]) throws
+        -> [Process]
+    {
         let origin = ISO8601DateFormatter().string(from: Date())
         return try (0..<count).map { _ in
-            try Command.spawnLifeboat(["worker", "--with-scheduler", "--time-scale", String(scale), "--time-origin", origin,
-                                       "--tick", "0.2", "--lease", String(lease)], environment: environment)
+            try Command.spawnLifeboat(
+                [
+                    "worker", "--with-scheduler", "--time-scale", String(scale), "--time-origin", origin,
+                    "--tick", "0.2", "--lease", String(lease)
+                ], environment: environment)
         }
     }
 
@@ -91,7 +107,9 @@ struct WorkerTests {
         #expect(finished.allSatisfy { $0.outcome == "succeeded" }, "\(finished.map { $0.outcome ?? "-" })")
         #expect(Set(rows.map(\.slot)).count == rows.count, "each slot has one row")
         let slots = rows.map(\.slot)
-        #expect(zip(slots, slots.dropFirst()).allSatisfy { $1 - $0 == 60 }, "consecutive minutes, none skipped, none twice: \(slots)")
+        #expect(
+            zip(slots, slots.dropFirst()).allSatisfy { $1 - $0 == 60 },
+            "consecutive minutes, none skipped, none twice: \(slots)")
         let produced = try Self.backups(folder)
         #expect(produced.count == finished.count, "one backup per finished slot: \(produced)")
 
@@ -99,7 +117,9 @@ struct WorkerTests {
         try #require(listed.succeeded, "\(listed.stderr)")
         let jobs = try #require(try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]])
         let daily = try #require(jobs.first { $0["job"] as? String == "database-backup-daily" })
-        #expect(daily["last_outcome"] as? String == "succeeded" || daily["last_outcome"] as? String == "running", "\(daily)")
+        #expect(
+            daily["last_outcome"] as? String == "succeeded" || daily["last_outcome"] as? String == "running", "\(daily)"
+        )
         #expect(daily["next_run"] != nil && daily["command"] as? String == "lifeboat backup --type daily --cleanup")
         #expect(jobs.count == 5)
     }
@@ -109,12 +129,13 @@ struct WorkerTests {
         let folder = try ScratchFolder()
         let state = try ScratchFolder()
         // A pg_dump that takes three seconds, so the kill lands mid-job.
-        let slowDump = folder.url.deletingLastPathComponent().appendingPathComponent("slow-pg_dump-\(UUID().uuidString)")
+        let slowDump = folder.url.deletingLastPathComponent().appendingPathComponent(
+            "slow-pg_dump-\(UUID().uuidString)")
         try """
-            #!/bin/sh
-            case "$1" in --version) ;; *) sleep 3 ;; esac
-            exec \(shellQuote(try TestEnvironment.pgBin + "/pg_dump")) "$@"
-            """.write(to: slowDump, atomically: true, encoding: .utf8)
+        #!/bin/sh
+        case "$1" in --version) ;; *) sleep 3 ;; esac
+        exec \(shellQuote(try TestEnvironment.pgBin + "/pg_dump")) "$@"
+        """.write(to: slowDump, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: slowDump.path)
         defer { try? FileManager.default.removeItem(at: slowDump) }
         var environment = try Self.environment(database, folder, state)
@@ -129,7 +150,8 @@ struct WorkerTests {
         }
         let victim = try #require(claimed, "a worker claimed a slot")
         let pid = try #require(Int32(victim.worker.split(separator: ":").last ?? ""))
-        let killed = try #require(workers.first { $0.processIdentifier == pid }, "the claim names one of our workers: \(victim.worker)")
+        let killed = try #require(
+            workers.first { $0.processIdentifier == pid }, "the claim names one of our workers: \(victim.worker)")
         kill(pid, SIGKILL)
         killed.waitUntilExit()
 
@@ -164,10 +186,14 @@ struct WorkerTests {
         #expect(scraped.stdout.contains("# TYPE lifeboat_backups_total counter"))
         #expect(scraped.stdout.contains(#"lifeboat_backups_total{type="daily",result="success"}"#), "\(scraped.stdout)")
         // Issue 18: on the loopback address only, unless LIFEBOAT_METRICS_LISTEN says otherwise.
-        let sockets = ["/proc/net/tcp", "/proc/net/tcp6"].compactMap { try? String(contentsOfFile: $0, encoding: .utf8) }.joined(separator: "\n")
+        let sockets = ["/proc/net/tcp", "/proc/net/tcp6"].compactMap {
+            try? String(contentsOfFile: $0, encoding: .utf8)
+        }.joined(separator: "\n")
         let portSuffix = ":" + String(format: "%04X", port)
         let rows: [[Substring]] = sockets.split(separator: "\n").map { $0.split(separator: " ") }
-        let listening: [String] = rows.filter { $0.count > 3 && $0[1].hasSuffix(portSuffix) && $0[3] == "0A" }.map { String($0[1]) }
+        let listening: [String] = rows.filter { $0.count > 3 && $0[1].hasSuffix(portSuffix) && $0[3] == "0A" }.map {
+            String($0[1])
+        }
         #expect(!listening.isEmpty && listening.allSatisfy { $0.hasPrefix("0100007F:") }, "\(listening)")
         kill(workers[0].processIdentifier, SIGTERM)
         workers[0].waitUntilExit()
@@ -183,7 +209,9 @@ struct WorkerTests {
         defer { Self.stop(workers) }
         try #require(try Self.wait(60) { try Self.rows(database).filter(\.finished).count >= 1 })
         let admin = try database.connect()
-        _ = try admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        _ = try admin.query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
         admin.close()
         let before = try Self.rows(database).filter(\.finished).count
         let goesOn = try Self.wait(60) { try Self.rows(database).filter(\.finished).count >= before + 2 }
@@ -201,7 +229,9 @@ struct WorkerTests {
         environment["LIFEBOAT_DRILL_SCHEDULE"] = "0 9 * * mon"
         let result = try Command.lifeboat(["schedule", "crontab"], environment: environment)
         try #require(result.succeeded, "\(result.stderr)")
-        let entries = result.stdout.split(separator: "\n").map(String.init).filter { !$0.hasPrefix("#") && !$0.isEmpty && !$0.contains("=") }
+        let entries = result.stdout.split(separator: "\n").map(String.init).filter {
+            !$0.hasPrefix("#") && !$0.isEmpty && !$0.contains("=")
+        }
         var seen: [String: String] = [:]
         for line in entries {
             let fields = line.split(separator: " ", maxSplits: 5).map(String.init)
@@ -215,7 +245,9 @@ struct WorkerTests {
         #expect(entries.count == 6)
         #expect(seen.first { $0.key.hasPrefix("backup --type daily --cleanup") }?.value == "15 2 * * *", "\(seen)")
         #expect(seen.first { $0.key.hasPrefix("backup --type weekly") }?.value == "0 4 * * 0")
-        #expect(seen.first { $0.key.hasPrefix("drill-next") }?.value == "0 9 * * mon", "unless LIFEBOAT_DRILL_RUNBOOK names one, the drill rotates")
+        #expect(
+            seen.first { $0.key.hasPrefix("drill-next") }?.value == "0 9 * * mon",
+            "unless LIFEBOAT_DRILL_RUNBOOK names one, the drill rotates")
         #expect(result.stdout.contains("CRON_TZ=UTC"))
     }
 }

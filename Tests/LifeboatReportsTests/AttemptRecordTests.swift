@@ -17,21 +17,27 @@ import LifeboatRunbooks
     /// 100 s by bob, the second time with --yes; decrypt is 0.4 s of work (the engine's measure).
     static func killedTwice() -> SyntheticJournal {
         var journal = SyntheticJournal(runbook: "total-loss")
-        journal.step("pick", "backup.select", from: 1, to: 2, outputs: J.selectOutputs.merging(["source": "cloud"]) { $1 })
+        journal.step(
+            "pick", "backup.select", from: 1, to: 2, outputs: J.selectOutputs.merging(["source": "cloud"]) { $1 })
         journal.started("fetch", "cloud.fetch", at: 2)
         journal.found(interruptedAt: 40, lastEvent: 2)
         journal.resumed(by: "bob", at: 40, flags: [])
         journal.started("fetch", "cloud.fetch", at: 40, attempt: 2)
-        journal.finished("fetch", "cloud.fetch", at: 50, outputs: ["path": "/state/runs/x/artifacts/b.sql.gz.gpg"], duration: 10)
+        journal.finished(
+            "fetch", "cloud.fetch", at: 50, outputs: ["path": "/state/runs/x/artifacts/b.sql.gz.gpg"], duration: 10)
         journal.started("decrypt", "backup.decrypt", at: 50)
-        journal.finished("decrypt", "backup.decrypt", at: 51, outputs: ["path": "/state/runs/x/artifacts/b.sql"], duration: 0.4)
+        journal.finished(
+            "decrypt", "backup.decrypt", at: 51, outputs: ["path": "/state/runs/x/artifacts/b.sql"], duration: 0.4)
         journal.step("stop", "services.stop", from: 51, to: 52)
         journal.started("restore", "restore.database", at: 52)
         journal.found(interruptedAt: 100, lastEvent: 52)
         journal.resumed(by: "bob", at: 100, flags: ["--yes"])
-        journal.retried("restore", at: 100, message: "interrupted while building its scratch copy: app_restore_x dropped, restoring again")
+        journal.retried(
+            "restore", at: 100,
+            message: "interrupted while building its scratch copy: app_restore_x dropped, restoring again")
         journal.started("restore", "restore.database", at: 100, attempt: 2)
-        journal.finished("restore", "restore.database", at: 130, outputs: ["database": "app", "kept_as": ""], duration: 30)
+        journal.finished(
+            "restore", "restore.database", at: 130, outputs: ["database": "app", "kept_as": ""], duration: 30)
         journal.step("start", "services.start", from: 130, to: 131)
         journal.runFinished(.succeeded, at: 131)
         return journal
@@ -76,7 +82,10 @@ import LifeboatRunbooks
         #expect(object["interrupted_seconds"] as? Double == 86)
         let steps = try #require(object["steps"] as? [[String: Any]])
         let restore = try #require(steps.first { $0["id"] as? String == "restore" })
-        #expect((restore["attempt_history"] as? [[String: Any]])?.map { $0["started_at"] as? String } == ["2025-01-18T03:00:52Z", "2025-01-18T03:01:40Z"])
+        #expect(
+            (restore["attempt_history"] as? [[String: Any]])?.map { $0["started_at"] as? String } == [
+                "2025-01-18T03:00:52Z", "2025-01-18T03:01:40Z"
+            ])
         #expect(try RunReport(json: Data(json.utf8)) == report)
     }
 
@@ -93,7 +102,9 @@ import LifeboatRunbooks
         #expect(spans[1].1 <= Double(start.barX)! + 0.1, "restore's last attempt ends where start begins, not over it")
         #expect(chart.gaps.count == 2)
         let html = try report.render(.html)
-        #expect(html.components(separatedBy: "<rect class=\"attempt\"").count - 1 == chart.rows.map(\.bars.count).reduce(0, +))
+        #expect(
+            html.components(separatedBy: "<rect class=\"attempt\"").count - 1
+                == chart.rows.map(\.bars.count).reduce(0, +))
         #expect(html.contains("<rect class=\"interruption\""))
         #expect(html.contains("<section id=\"interruptions\">"))
         #expect(html.contains("↳ attempt 2"))
@@ -118,7 +129,9 @@ import LifeboatRunbooks
         report = try self.report(journal)
         #expect(report.step("stop")?.status == .awaitingApproval)
         let markdown = MarkdownReportRenderer.render(report)
-        #expect(markdown.contains("| stop | services.stop | waiting for approval since 2025-01-18T03:01:01Z |"), "\(markdown)")
+        #expect(
+            markdown.contains("| stop | services.stop | waiting for approval since 2025-01-18T03:01:01Z |"),
+            "\(markdown)")
         #expect(report.outcomeMessage?.contains("waiting for approval since 2025-01-18T03:01:01Z") == true)
     }
 

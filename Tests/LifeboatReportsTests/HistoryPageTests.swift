@@ -10,9 +10,12 @@ import LifeboatRunbooks
 
     /// Three drills a day apart of each of two scenarios; the weekly-drill's second misses its RTO.
     static func stateDirectory() throws -> URL {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("history-page-\(UUID().uuidString)")
-        for (index, (scenario, rto)) in [("weekly-drill", 40.0), ("weekly-drill", 90.0), ("weekly-drill", 45.0),
-                                         ("recent-corruption", 30.0), ("recent-corruption", 35.0), ("recent-corruption", 32.0)].enumerated() {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "history-page-\(UUID().uuidString)")
+        for (index, (scenario, rto)) in [
+            ("weekly-drill", 40.0), ("weekly-drill", 90.0), ("weekly-drill", 45.0),
+            ("recent-corruption", 30.0), ("recent-corruption", 35.0), ("recent-corruption", 32.0)
+        ].enumerated() {
             var drill = SyntheticJournal(runbook: scenario, drill: true)
             drill.step("pick", "backup.select", from: 1, to: 2, outputs: J.selectOutputs)
             drill.step("restore", "restore.database", from: 2, to: rto)
@@ -22,8 +25,10 @@ import LifeboatRunbooks
                 var event = event
                 event.at = event.at.addingTimeInterval(shift)
                 if event.kind == .runFinished {
-                    event.objectives = [ObjectiveVerdict(objective: .rto, objectiveSeconds: 60, achievedSeconds: rto),
-                                        ObjectiveVerdict(objective: .rpo, objectiveSeconds: 93_600, achievedSeconds: 7200)]
+                    event.objectives = [
+                        ObjectiveVerdict(objective: .rto, objectiveSeconds: 60, achievedSeconds: rto),
+                        ObjectiveVerdict(objective: .rpo, objectiveSeconds: 93_600, achievedSeconds: 7200)
+                    ]
                 }
                 return event
             }
@@ -44,7 +49,9 @@ import LifeboatRunbooks
             let start = try #require(html.range(of: "data-scenario=\"\(scenario)\""), "a chart for \(scenario)")
             let end = try #require(html.range(of: "</svg>", range: start.upperBound..<html.endIndex))
             let svg = String(html[start.lowerBound..<end.lowerBound])
-            #expect(svg.components(separatedBy: "class=\"objective\"").count - 1 == 2, "RTO and RPO each against its objective: \(scenario)")
+            #expect(
+                svg.components(separatedBy: "class=\"objective\"").count - 1 == 2,
+                "RTO and RPO each against its objective: \(scenario)")
             #expect(svg.components(separatedBy: "<circle").count - 1 == 6, "three runs, RTO and RPO each")
         }
         #expect(html.components(separatedBy: "class=\"run missed\"").count - 1 == 1, "the one missed RTO is marked")

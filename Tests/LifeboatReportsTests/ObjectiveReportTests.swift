@@ -18,7 +18,7 @@ import LifeboatRunbooks
         end.objectives = [
             ObjectiveVerdict(objective: .rto, objectiveSeconds: 1800, achievedSeconds: 141),
             ObjectiveVerdict(objective: .rpo, objectiveSeconds: 3600, achievedSeconds: 7200),
-            ObjectiveVerdict(objective: .downtime, objectiveSeconds: 600, achievedSeconds: 63),
+            ObjectiveVerdict(objective: .downtime, objectiveSeconds: 600, achievedSeconds: 63)
         ]
         events.append(end)
         journal.replace(events)
@@ -48,7 +48,9 @@ import LifeboatRunbooks
     @Test func verdictsCompareAchievedWithPromised() {
         #expect(ObjectiveVerdict(objective: .rto, objectiveSeconds: 60, achievedSeconds: 60).met)
         #expect(!ObjectiveVerdict(objective: .rto, objectiveSeconds: 60, achievedSeconds: 60.001).met)
-        #expect(!ObjectiveVerdict(objective: .rto, objectiveSeconds: 60, achievedSeconds: nil).met, "never reached is a miss")
+        #expect(
+            !ObjectiveVerdict(objective: .rto, objectiveSeconds: 60, achievedSeconds: nil).met,
+            "never reached is a miss")
     }
 
     @Test func jsonListsEachObjectiveWithBothNumbers() throws {
@@ -57,7 +59,9 @@ import LifeboatRunbooks
         let objectives = try #require(object["objectives"] as? [[String: Any]])
         #expect(objectives.map { $0["objective"] as? String } == ["rto", "rpo", "downtime"])
         #expect(objectives.map { $0["met"] as? Bool } == [true, false, true])
-        #expect(objectives[1]["objective_seconds"] as? Double == 3600 && objectives[1]["achieved_seconds"] as? Double == 7200)
+        #expect(
+            objectives[1]["objective_seconds"] as? Double == 3600
+                && objectives[1]["achieved_seconds"] as? Double == 7200)
         #expect(Set(objectives[0].keys) == ["objective", "objective_seconds", "achieved_seconds", "met"])
         let measures = try #require(object["measures"] as? [String: Any])
         #expect(measures["downtime_seconds"] as? Double == 63)
@@ -107,11 +111,14 @@ import LifeboatRunbooks
         let shifted = drill.events.map { event -> JournalEvent in
             var event = event
             event.at = event.at.addingTimeInterval(86_400)
-            if event.kind == .runFinished { event.objectives = [ObjectiveVerdict(objective: .rto, objectiveSeconds: 0.001, achievedSeconds: 40)] }
+            if event.kind == .runFinished {
+                event.objectives = [ObjectiveVerdict(objective: .rto, objectiveSeconds: 0.001, achievedSeconds: 40)]
+            }
             return event
         }
         try write("drill", shifted)
-        try FileManager.default.createDirectory(at: directory.appendingPathComponent("runs/stray"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: directory.appendingPathComponent("runs/stray"), withIntermediateDirectories: true)
         return directory
     }
 
@@ -123,7 +130,9 @@ import LifeboatRunbooks
         #expect(history.rows.map(\.runID) == ["real", "drill"])
         let real = history.rows[0]
         #expect(real.scenario == "recent-corruption" && !real.drill && real.outcome == .succeeded)
-        #expect(real.backup == "app-daily-20250118t010000z.sql.gz.gpg" && real.rtoSeconds == 141 && real.downtimeSeconds == 63)
+        #expect(
+            real.backup == "app-daily-20250118t010000z.sql.gz.gpg" && real.rtoSeconds == 141
+                && real.downtimeSeconds == 63)
         #expect(real.objectivesMet == nil, "not judged: no objectives")
         #expect(history.rows[1].objectivesMet == false)
     }
@@ -131,7 +140,9 @@ import LifeboatRunbooks
     @Test func filtersByScenarioKindAndTime() throws {
         let directory = try stateDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        func ids(_ filter: RunHistory.Filter) -> [String] { RunHistory.read(stateDirectory: directory, filter: filter).history.rows.map(\.runID) }
+        func ids(_ filter: RunHistory.Filter) -> [String] {
+            RunHistory.read(stateDirectory: directory, filter: filter).history.rows.map(\.runID)
+        }
         #expect(ids(.init(kind: .drills)) == ["drill"])
         #expect(ids(.init(kind: .runs)) == ["real"])
         #expect(ids(.init(scenario: "recent-corruption")) == ["real"])
@@ -145,11 +156,15 @@ import LifeboatRunbooks
         let markdown = try history.render(.markdown)
         #expect(markdown.contains("2 runs (1 drill), oldest first"))
         #expect(markdown.contains("| ❌ RTO 1ms missed (40s) | `drill` |"), "\(markdown)")
-        let object = try #require(try JSONSerialization.jsonObject(with: Data(try history.render(.json).utf8)) as? [String: Any])
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: Data(try history.render(.json).utf8)) as? [String: Any])
         #expect(object["schema_version"] as? Int == 1)
         let rows = try #require(object["runs"] as? [[String: Any]])
-        #expect(Set(rows[0].keys) == ["run_id", "started_at", "scenario", "drill", "outcome", "backup", "rto_seconds", "rpo_seconds",
-                                      "downtime_seconds", "objectives", "objectives_met"])
+        #expect(
+            Set(rows[0].keys) == [
+                "run_id", "started_at", "scenario", "drill", "outcome", "backup", "rto_seconds", "rpo_seconds",
+                "downtime_seconds", "objectives", "objectives_met"
+            ])
         #expect(rows[0]["objectives_met"] is NSNull && rows[1]["objectives_met"] as? Bool == false)
     }
 }

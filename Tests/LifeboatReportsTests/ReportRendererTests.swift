@@ -14,13 +14,15 @@ import LifeboatRunbooks
 
     /// A journal full of text that would break out of HTML, SVG or a Markdown table.
     func hostile() throws -> RunReport {
-        var journal = SyntheticJournal(inputs: ["note": "<b>bold</b> & \"quoted\" 'single'"],
-                                       description: "Ends the title </title><script>alert('description')</script>")
+        var journal = SyntheticJournal(
+            inputs: ["note": "<b>bold</b> & \"quoted\" 'single'"],
+            description: "Ends the title </title><script>alert('description')</script>")
         journal.approvalRequested("stop", "services.stop", at: 1, message: "<img src=x onerror=alert(1)>")
         journal.approved("stop", by: "<script>alert('by')</script>", at: 2, message: "<img src=x onerror=alert(1)>")
         journal.step("stop", "services.stop", from: 2, to: 3)
-        journal.step("evil", "shell", from: 3, to: 4, .failed, outputs: ["x": "</svg><script>alert('out')</script>"],
-                     message: "<script>alert('step')</script> & | pipes | and\nnewlines")
+        journal.step(
+            "evil", "shell", from: 3, to: 4, .failed, outputs: ["x": "</svg><script>alert('out')</script>"],
+            message: "<script>alert('step')</script> & | pipes | and\nnewlines")
         journal.runFinished(.failed, at: 4, message: "step evil failed <script> | x")
         return try report(journal)
     }
@@ -29,16 +31,24 @@ import LifeboatRunbooks
         let json = try report(J.completed()).render(.json)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
         #expect(object["schema_version"] as? Int == 1)
-        #expect(Set(object.keys) == ["schema_version", "generated_at", "run_id", "scenario", "inputs", "user", "host", "target", "drill",
-                                     "started_at", "finished_at", "last_event_at", "duration_seconds", "outcome", "outcome_message",
-                                     "failed_step", "interrupted_steps", "measures", "backup", "steps", "validations", "next_steps", "recovery",
-                                     "interruptions", "interrupted_seconds", "resumes", "decisions", "objectives"])
+        #expect(
+            Set(object.keys) == [
+                "schema_version", "generated_at", "run_id", "scenario", "inputs", "user", "host", "target", "drill",
+                "started_at", "finished_at", "last_event_at", "duration_seconds", "outcome", "outcome_message",
+                "failed_step", "interrupted_steps", "measures", "backup", "steps", "validations", "next_steps",
+                "recovery",
+                "interruptions", "interrupted_seconds", "resumes", "decisions", "objectives"
+            ])
         #expect(object["recovery"] is NSNull, "a logical run has no physical recovery block")
         #expect(object["started_at"] as? String == "2025-01-18T03:00:00Z")
         #expect(object["outcome"] as? String == "succeeded")
         #expect(object["failed_step"] is NSNull, "unknown values are null, not missing")
         let steps = try #require(object["steps"] as? [[String: Any]])
-        #expect(Set(steps[0].keys) == ["id", "action", "status", "started_at", "finished_at", "duration_seconds", "attempts", "outputs", "approval", "message", "attempt_history"])
+        #expect(
+            Set(steps[0].keys) == [
+                "id", "action", "status", "started_at", "finished_at", "duration_seconds", "attempts", "outputs",
+                "approval", "message", "attempt_history"
+            ])
         let approval = try #require(steps[2]["approval"] as? [String: Any])
         #expect(approval["wait_seconds"] as? Double == 60)
         #expect(approval["approved_by"] as? String == "alice")
@@ -62,11 +72,17 @@ import LifeboatRunbooks
     @Test func markdownHasTheTimelineTable() throws {
         let markdown = try report(J.completed()).render(.markdown)
         #expect(markdown.hasPrefix("# Run report: recent-corruption — succeeded\n"))
-        #expect(markdown.contains("| step | action | status | start | end | duration | attempts |\n|---|---|---|---|---|---|---|\n"))
+        #expect(
+            markdown.contains(
+                "| step | action | status | start | end | duration | attempts |\n|---|---|---|---|---|---|---|\n"))
         #expect(markdown.contains("| pick | backup.select | succeeded | 03:00:01 | 03:00:02 | 1.0s | 1 |"))
         #expect(markdown.contains("| restore | restore.database | succeeded | 03:01:21 | 03:02:20 | 59s | 1 |"))
-        #expect(markdown.contains("| stop | 03:00:20 | 03:01:20 | alice | — | — | 1m 00s | Stop the application and restore it? |"))
-        for heading in ["## Timeline", "## Approvals", "## Validation", "## Backup"] { #expect(markdown.contains("\n\(heading)\n")) }
+        #expect(
+            markdown.contains(
+                "| stop | 03:00:20 | 03:01:20 | alice | — | — | 1m 00s | Stop the application and restore it? |"))
+        for heading in ["## Timeline", "## Approvals", "## Validation", "## Backup"] {
+            #expect(markdown.contains("\n\(heading)\n"))
+        }
         #expect(!markdown.contains("## Next steps"), "a run that succeeded has none")
         #expect(markdown.contains("| RTO | 2m 21s (start of the run to validated data) |"))
     }
@@ -79,15 +95,19 @@ import LifeboatRunbooks
         #expect(markdown.contains("# Run report: recent-corruption — failed"))
         #expect(markdown.contains("| Failed step | restore |"))
         #expect(markdown.contains("| restore | restore.database | **failed** |"))
-        #expect(markdown.contains("## Next steps\n\n1. Read the error of step 'restore' (restore.database): disk full."))
+        #expect(
+            markdown.contains("## Next steps\n\n1. Read the error of step 'restore' (restore.database): disk full."))
     }
 
     @Test func markdownKeepsHostileTextInItsCell() throws {
         let markdown = try hostile().render(.markdown)
-        let bare = markdown.indices.filter { markdown[$0] == "<" && ($0 == markdown.startIndex || markdown[markdown.index(before: $0)] != "\\") }
+        let bare = markdown.indices.filter {
+            markdown[$0] == "<" && ($0 == markdown.startIndex || markdown[markdown.index(before: $0)] != "\\")
+        }
         #expect(bare.isEmpty, "every < is escaped, so none opens an HTML tag")
         #expect(markdown.contains("| Outcome | **failed** — step evil failed \\<script> \\| x |"))
-        #expect(markdown.contains("- **evil** (failed): \\<script>alert('step')\\</script> \\& | pipes | and newlines\n"))
+        #expect(
+            markdown.contains("- **evil** (failed): \\<script>alert('step')\\</script> \\& | pipes | and newlines\n"))
     }
 
     @Test func htmlEscapesEverythingFromTheJournal() throws {
@@ -112,9 +132,13 @@ import LifeboatRunbooks
         for journal in [J.completed(), J.recentCorruptionPrefix()] {
             let html = try report(journal).render(.html)
             #expect(!html.contains("http://") && !html.contains("https://"), "no URL at all")
-            #expect(!html.contains("src=") && !html.contains("href=") && !html.contains("@import") && !html.contains("<script"))
-            #expect(!html.contains("url(") || html.components(separatedBy: "url(").dropFirst().allSatisfy { $0.hasPrefix("#") },
-                    "only references inside the page")
+            #expect(
+                !html.contains("src=") && !html.contains("href=") && !html.contains("@import")
+                    && !html.contains("<script"))
+            #expect(
+                !html.contains("url(")
+                    || html.components(separatedBy: "url(").dropFirst().allSatisfy { $0.hasPrefix("#") },
+                "only references inside the page")
             #expect(html.contains("<style>") && html.contains("@media print"))
             #expect(html.contains("Content-Security-Policy\" content=\"default-src 'none'"))
         }
@@ -129,7 +153,9 @@ import LifeboatRunbooks
         let chart = String(html[svg...].prefix { _ in true }.components(separatedBy: "</svg>")[0])
         #expect(chart.components(separatedBy: "<g class=\"step ").count - 1 == 4)
         #expect(chart.contains("<g class=\"step failed\">"))
-        #expect(chart.contains("fill=\"\(StatusColour.hex(.succeeded))\"") && chart.contains("fill=\"\(StatusColour.hex(.failed))\""))
+        #expect(
+            chart.contains("fill=\"\(StatusColour.hex(.succeeded))\"")
+                && chart.contains("fill=\"\(StatusColour.hex(.failed))\""))
         #expect(chart.components(separatedBy: "fill=\"url(#lb-approval-wait)\"").count - 1 == 1, "one gate, one wait")
         #expect(chart.contains(">0s</text>") && chart.contains(">1m</text>"), "axis labels")
         #expect(html.contains("waiting for approval</li>"), "the legend names the hatching")
@@ -154,7 +180,8 @@ import LifeboatRunbooks
         #expect(html.contains("disk <code>full</code> &lt;now&gt;"), "code spans are escaped like the rest")
     }
 
-    @Test(arguments: [(0.0, "0.0s"), (0.44, "0.4s"), (12, "12s"), (185, "3m 05s"), (7440, "2h 04m"), (180_000, "2d 2h")])
+    @Test(arguments: [(0.0, "0.0s"), (0.44, "0.4s"), (12, "12s"), (185, "3m 05s"), (7440, "2h 04m"), (180_000, "2d 2h")]
+    )
     func durationsReadAsPeopleWriteThem(seconds: Double, text: String) {
         #expect(ReportText.duration(seconds) == text)
     }

@@ -14,8 +14,11 @@ import LifeboatRunbooks
     @Test func completedRun() throws {
         let report = try report(J.completed())
         #expect(report.outcome == .succeeded)
-        #expect(report.scenario == ReportScenario(name: "recent-corruption", file: "/srv/lifeboat/runbooks/recent-corruption.yaml",
-                                                  description: "Data went bad within the last day.", sha256: String(repeating: "ab", count: 32)))
+        #expect(
+            report.scenario
+                == ReportScenario(
+                    name: "recent-corruption", file: "/srv/lifeboat/runbooks/recent-corruption.yaml",
+                    description: "Data went bad within the last day.", sha256: String(repeating: "ab", count: 32)))
         #expect(report.user == "alice" && report.host == "db-host-1" && report.target == "app" && !report.drill)
         #expect(report.startedAt == J.start && report.finishedAt == J.at(150) && report.durationSeconds == 150)
         #expect(report.steps.map(\.id) == ["pick", "verify", "stop", "restore", "check", "start", "health"])
@@ -25,7 +28,9 @@ import LifeboatRunbooks
 
         let backup = try #require(report.backup)
         #expect(backup.name == "app-daily-20250118t010000z.sql.gz.gpg" && backup.step == "pick")
-        #expect(backup.snapshotAt == J.at(-7200) && backup.bytes == 1_468_006 && backup.source == "local" && backup.type == "daily")
+        #expect(
+            backup.snapshotAt == J.at(-7200) && backup.bytes == 1_468_006 && backup.source == "local"
+                && backup.type == "daily")
         #expect(backup.sha256 == String(repeating: "c0", count: 32))
 
         #expect(report.validations.map(\.step) == ["verify", "check"])
@@ -52,7 +57,9 @@ import LifeboatRunbooks
         let report = try report(journal)
         let stop = try #require(report.step("stop"))
         #expect(stop.status == .awaitingApproval)
-        #expect(stop.approval?.approvedBy == nil && stop.approval?.waitSeconds == nil && stop.approval?.message == "Stop it?")
+        #expect(
+            stop.approval?.approvedBy == nil && stop.approval?.waitSeconds == nil
+                && stop.approval?.message == "Stop it?")
         #expect(report.outcome == .interrupted)
         #expect(report.outcomeMessage?.contains("waiting for the approval of step 'stop'") == true)
         #expect(report.nextSteps.contains { $0.contains("lifeboat runbook approve \(J.runID) stop --by NAME") })
@@ -69,7 +76,8 @@ import LifeboatRunbooks
 
     @Test func failedRunNamesTheStepAndWhatToDo() throws {
         var journal = J.recentCorruptionPrefix()
-        journal.step("restore", "restore.database", from: 81, to: 95, .failed, message: "psql: ERROR: out of disk space")
+        journal.step(
+            "restore", "restore.database", from: 81, to: 95, .failed, message: "psql: ERROR: out of disk space")
         journal.runFinished(.failed, at: 95, message: "step restore failed")
         let report = try report(journal)
         #expect(report.outcome == .failed)
@@ -79,18 +87,25 @@ import LifeboatRunbooks
         #expect(report.measures.rtoSeconds == nil, "the data was never validated")
         #expect(report.nextSteps.first?.contains("psql: ERROR: out of disk space") == true)
         #expect(report.nextSteps.contains { $0.contains("`lifeboat runbook resume \(J.runID) --retry-step`") })
-        #expect(report.nextSteps.contains { $0.contains("app_restore_*") && $0.contains("lifeboat restore --rollback") })
+        #expect(
+            report.nextSteps.contains { $0.contains("app_restore_*") && $0.contains("lifeboat restore --rollback") })
     }
 
     @Test func aFailedCheckAfterASwapPointsAtTheRollback() throws {
         var journal = J.recentCorruptionPrefix()
-        journal.step("restore", "restore.database", from: 81, to: 140, outputs: ["database": "app", "kept_as": "app_before_x"])
-        journal.step("check", "sql.check", from: 140, to: 141, .failed, message: "the check failed: the query gave 0, expected > 0")
+        journal.step(
+            "restore", "restore.database", from: 81, to: 140, outputs: ["database": "app", "kept_as": "app_before_x"])
+        journal.step(
+            "check", "sql.check", from: 140, to: 141, .failed,
+            message: "the check failed: the query gave 0, expected > 0")
         journal.runFinished(.failed, at: 141, message: "step check failed")
         let report = try report(journal)
         #expect(report.failedStep == "check")
         #expect(report.validations.last?.status == .failed)
-        #expect(report.nextSteps.contains { $0.contains("kept as app_before_x") && $0.contains("lifeboat restore --rollback") })
+        #expect(
+            report.nextSteps.contains {
+                $0.contains("kept as app_before_x") && $0.contains("lifeboat restore --rollback")
+            })
     }
 
     @Test func compensationIsNotTheFailedStep() throws {
@@ -105,13 +120,18 @@ import LifeboatRunbooks
     }
 
     @Test func drillMeasuresRTOAndRPOFromTheTargetTime() throws {
-        var journal = SyntheticJournal(runbook: "point-in-time", drill: true, inputs: ["target_time": "2025-01-18T02:30:00Z"],
-                                       target: "app_drill_20250118t030000z")
+        var journal = SyntheticJournal(
+            runbook: "point-in-time", drill: true, inputs: ["target_time": "2025-01-18T02:30:00Z"],
+            target: "app_drill_20250118t030000z")
         journal.step("pick", "backup.select", from: 0, to: 1, outputs: J.selectOutputs)
         journal.approved("stop", by: "auto (drill)", at: 1)
         journal.finished("stop", "services.stop", at: 1, .recorded, message: "drill: record")
-        journal.step("restore", "restore.database", from: 1, to: 30, outputs: ["database": "app_drill_20250118t030000z", "kept_as": ""])
-        journal.step("validate", "validate.row_counts", from: 30, to: 42, outputs: ["tables": "22", "rows": "46000", "mismatches": "0"])
+        journal.step(
+            "restore", "restore.database", from: 1, to: 30,
+            outputs: ["database": "app_drill_20250118t030000z", "kept_as": ""])
+        journal.step(
+            "validate", "validate.row_counts", from: 30, to: 42,
+            outputs: ["tables": "22", "rows": "46000", "mismatches": "0"])
         journal.runFinished(.succeeded, at: 43)
         let report = try report(journal)
         #expect(report.drill)
@@ -140,18 +160,25 @@ import LifeboatRunbooks
         #expect(report.outcomeMessage?.contains("step 'restore' started and never finished") == true)
         // restore.database is not safe to repeat: the advice says to check, then choose.
         #expect(report.nextSteps.contains { $0.contains("lifeboat runbook status \(J.runID)") })
-        #expect(report.nextSteps.contains { $0.contains("--retry-step") && $0.contains("--skip-step") && $0.contains("app_before_*") })
+        #expect(
+            report.nextSteps.contains {
+                $0.contains("--retry-step") && $0.contains("--skip-step") && $0.contains("app_before_*")
+            })
     }
 
     @Test func anInterruptedSafeStepIsSimplyResumed() throws {
         var journal = SyntheticJournal(runbook: "weekly-drill", drill: true)
-        journal.step("pick", "backup.select", from: 0, to: 1, outputs: J.selectOutputs.merging(["source": "cloud"]) { $1 })
+        journal.step(
+            "pick", "backup.select", from: 0, to: 1, outputs: J.selectOutputs.merging(["source": "cloud"]) { $1 })
         journal.started("fetch", "cloud.fetch", at: 1)
         journal.finished("fetch", "cloud.fetch", at: 9, .interrupted, message: "interrupted by a signal")
         let report = try report(journal)
         #expect(report.outcome == .interrupted)
         #expect(report.step("fetch")?.message == "interrupted by a signal")
-        #expect(report.nextSteps.contains { $0.contains("safe to repeat") && $0.contains("lifeboat runbook resume \(J.runID)`") })
+        #expect(
+            report.nextSteps.contains {
+                $0.contains("safe to repeat") && $0.contains("lifeboat runbook resume \(J.runID)`")
+            })
     }
 
     @Test func aFailedRunThatWasResumedHasNoEndUntilItEndsAgain() throws {
@@ -160,7 +187,8 @@ import LifeboatRunbooks
         journal.runFinished(.failed, at: 95, message: "step restore failed")
         journal.started("restore", "restore.database", at: 200, attempt: 1)
         #expect(try report(journal).outcome == .interrupted)
-        journal.finished("restore", "restore.database", at: 260, outputs: ["database": "app", "kept_as": "app_before_y"])
+        journal.finished(
+            "restore", "restore.database", at: 260, outputs: ["database": "app", "kept_as": "app_before_y"])
         journal.runFinished(.succeeded, at: 261)
         let report = try report(journal)
         #expect(report.outcome == .succeeded && report.finishedAt == J.at(261))
@@ -178,8 +206,10 @@ import LifeboatRunbooks
 
     @Test func stepsThatFailedAndContinuedGetAdviceEvenWhenTheRunSucceeded() throws {
         var journal = J.recentCorruptionPrefix()
-        journal.step("restore", "restore.database", from: 81, to: 140, outputs: ["database": "app", "kept_as": "app_before_z"])
-        journal.step("start", "services.start", from: 141, to: 143, .failed, message: "systemctl: unit app.service not found")
+        journal.step(
+            "restore", "restore.database", from: 81, to: 140, outputs: ["database": "app", "kept_as": "app_before_z"])
+        journal.step(
+            "start", "services.start", from: 141, to: 143, .failed, message: "systemctl: unit app.service not found")
         journal.runFinished(.succeeded, at: 150)
         let report = try report(journal)
         #expect(report.outcome == .succeeded)
@@ -215,31 +245,44 @@ import LifeboatRunbooks
 
     @Test func cloudBackupRecordsWhereItWasFetchedAndDecrypted() throws {
         var journal = SyntheticJournal(runbook: "total-loss")
-        journal.step("pick", "backup.select", from: 0, to: 1, outputs: J.selectOutputs.merging(["source": "cloud", "path": "lifeboat/backups/x.gpg", "sha256": ""]) { $1 })
-        journal.step("fetch", "cloud.fetch", from: 1, to: 20, outputs: ["path": "/state/runs/r/artifacts/x.gpg", "bytes": "1468006"])
+        journal.step(
+            "pick", "backup.select", from: 0, to: 1,
+            outputs: J.selectOutputs.merging(["source": "cloud", "path": "lifeboat/backups/x.gpg", "sha256": ""]) { $1 }
+        )
+        journal.step(
+            "fetch", "cloud.fetch", from: 1, to: 20,
+            outputs: ["path": "/state/runs/r/artifacts/x.gpg", "bytes": "1468006"])
         journal.step("decrypt", "backup.decrypt", from: 20, to: 25, outputs: ["path": "/state/runs/r/artifacts/x"])
         journal.runFinished(.succeeded, at: 25)
         let backup = try #require(try report(journal).backup)
         #expect(backup.source == "cloud" && backup.path == "lifeboat/backups/x.gpg" && backup.sha256 == nil)
-        #expect(backup.fetchedPath == "/state/runs/r/artifacts/x.gpg" && backup.decryptedPath == "/state/runs/r/artifacts/x")
+        #expect(
+            backup.fetchedPath == "/state/runs/r/artifacts/x.gpg" && backup.decryptedPath == "/state/runs/r/artifacts/x"
+        )
     }
 
     /// A PITR drill's physical.restore reports the recovery point with milliseconds; a live
     /// run's comes from postgres.wait_ready in whole seconds: the Recovery block reads both.
     @Test func recoveryBlockReadsWholeAndFractionalRecoveryPoints() throws {
         var drill = SyntheticJournal()
-        drill.step("restore_physical", "physical.restore", from: 1, to: 5, outputs: [
-            "engine": "pgbackrest", "backup_set": "20261125-180000F", "target": "2026-11-25T18:10:00.000Z",
-            "wal_start": "000000010000000000000004", "wal_stop": "000000010000000000000009",
-            "recovered_to": "2026-11-25T18:09:59.977Z", "recovery_seconds": "2.2",
-        ])
+        drill.step(
+            "restore_physical", "physical.restore", from: 1, to: 5,
+            outputs: [
+                "engine": "pgbackrest", "backup_set": "20261125-180000F", "target": "2026-11-25T18:10:00.000Z",
+                "wal_start": "000000010000000000000004", "wal_stop": "000000010000000000000009",
+                "recovered_to": "2026-11-25T18:09:59.977Z", "recovery_seconds": "2.2"
+            ])
         drill.runFinished(.succeeded, at: 6)
         let fractional = try #require(try report(drill).recovery)
         #expect(fractional.backupSet == "20261125-180000F" && fractional.walStop == "000000010000000000000009")
-        #expect(fractional.recoveredTo.map { abs($0.timeIntervalSince1970 - 1_795_630_199.977) < 0.001 } == true, "\(String(describing: fractional.recoveredTo))")
+        #expect(
+            fractional.recoveredTo.map { abs($0.timeIntervalSince1970 - 1_795_630_199.977) < 0.001 } == true,
+            "\(String(describing: fractional.recoveredTo))")
 
         var live = SyntheticJournal()
-        live.step("restore_physical", "physical.restore", from: 1, to: 5, outputs: ["engine": "pgbackrest", "recovered_to": ""])
+        live.step(
+            "restore_physical", "physical.restore", from: 1, to: 5,
+            outputs: ["engine": "pgbackrest", "recovered_to": ""])
         live.step("ready", "postgres.wait_ready", from: 5, to: 7, outputs: ["recovered_to": "2026-11-25T18:09:59Z"])
         live.runFinished(.succeeded, at: 8)
         #expect(try report(live).recovery?.recoveredTo == Date(timeIntervalSince1970: 1_795_630_199))

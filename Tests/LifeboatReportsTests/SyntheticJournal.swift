@@ -15,8 +15,10 @@ struct SyntheticJournal {
 
     mutating func replace(_ all: [JournalEvent]) { events = all }
 
-    init(runbook: String = "recent-corruption", drill: Bool = false, inputs: [String: String] = ["backup_type": "daily"],
-         target: String = "app", description: String = "Data went bad within the last day.") {
+    init(
+        runbook: String = "recent-corruption", drill: Bool = false, inputs: [String: String] = ["backup_type": "daily"],
+        target: String = "app", description: String = "Data went bad within the last day."
+    ) {
         var event = JournalEvent(kind: .runStarted, at: Self.start)
         event.runbook = "/srv/lifeboat/runbooks/\(runbook).yaml"
         event.runbookSha256 = String(repeating: "ab", count: 32)
@@ -37,8 +39,10 @@ struct SyntheticJournal {
         events.append(event)
     }
 
-    mutating func finished(_ step: String, _ action: String?, at seconds: Double, _ status: JournalEvent.Status = .succeeded,
-                           outputs: [String: String] = [:], message: String? = nil, duration: Double? = nil) {
+    mutating func finished(
+        _ step: String, _ action: String?, at seconds: Double, _ status: JournalEvent.Status = .succeeded,
+        outputs: [String: String] = [:], message: String? = nil, duration: Double? = nil
+    ) {
         var event = JournalEvent(kind: .stepFinished, at: Self.at(seconds), step: step)
         event.action = action
         event.status = status
@@ -49,8 +53,11 @@ struct SyntheticJournal {
     }
 
     /// A step that starts and ends.
-    mutating func step(_ step: String, _ action: String?, from start: Double, to end: Double, _ status: JournalEvent.Status = .succeeded,
-                       outputs: [String: String] = [:], message: String? = nil) {
+    mutating func step(
+        _ step: String, _ action: String?, from start: Double, to end: Double,
+        _ status: JournalEvent.Status = .succeeded,
+        outputs: [String: String] = [:], message: String? = nil
+    ) {
         started(step, action, at: start)
         finished(step, action, at: end, status, outputs: outputs, message: message)
     }
@@ -78,14 +85,16 @@ struct SyntheticJournal {
 
     static let selectOutputs = [
         "name": "app-daily-20250118t010000z.sql.gz.gpg", "path": "/backups/app-daily-20250118t010000z.sql.gz.gpg",
-        "timestamp": "2025-01-18T01:00:00Z", "type": "daily", "source": "local", "bytes": "1468006", "sha256": String(repeating: "c0", count: 32),
+        "timestamp": "2025-01-18T01:00:00Z", "type": "daily", "source": "local", "bytes": "1468006",
+        "sha256": String(repeating: "c0", count: 32)
     ]
 
     /// recent-corruption up to and including the approval of `stop` (approval asked at 20 s, given at 80 s).
     static func recentCorruptionPrefix() -> SyntheticJournal {
         var journal = SyntheticJournal()
         journal.step("pick", "backup.select", from: 1, to: 2, outputs: selectOutputs)
-        journal.step("verify", "backup.verify", from: 2, to: 19, outputs: ["passed": "true", "tables": "22", "rows": "46000"])
+        journal.step(
+            "verify", "backup.verify", from: 2, to: 19, outputs: ["passed": "true", "tables": "22", "rows": "46000"])
         journal.approvalRequested("stop", "services.stop", at: 20, message: "Stop the application and restore it?")
         journal.approved("stop", by: "alice", at: 80, message: "Stop the application and restore it?")
         journal.step("stop", "services.stop", from: 80, to: 81)
@@ -95,7 +104,9 @@ struct SyntheticJournal {
     /// A whole successful recent-corruption run.
     static func completed() -> SyntheticJournal {
         var journal = recentCorruptionPrefix()
-        journal.step("restore", "restore.database", from: 81, to: 140, outputs: ["database": "app", "kept_as": "app_before_20250118t030221z"])
+        journal.step(
+            "restore", "restore.database", from: 81, to: 140,
+            outputs: ["database": "app", "kept_as": "app_before_20250118t030221z"])
         journal.step("check", "sql.check", from: 140, to: 141, outputs: ["value": "22"])
         journal.step("start", "services.start", from: 141, to: 143)
         journal.step("health", "services.health", from: 143, to: 150)

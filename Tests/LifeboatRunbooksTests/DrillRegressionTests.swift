@@ -7,8 +7,10 @@ import Testing
     static let start = Date(timeIntervalSince1970: 1_737_169_200)
 
     /// A drill (or run) of `scenario` started `day` days after `start`, validated after `rto` seconds.
-    static func write(_ runs: URL, _ id: String, scenario: String = "weekly-drill", day: Double, rto: Double,
-                      drill: Bool = true, status: JournalEvent.Status = .succeeded) throws {
+    static func write(
+        _ runs: URL, _ id: String, scenario: String = "weekly-drill", day: Double, rto: Double,
+        drill: Bool = true, status: JournalEvent.Status = .succeeded
+    ) throws {
         let journal = try RunJournal(directory: runs.appendingPathComponent(id))
         let at = start.addingTimeInterval(day * 86_400)
         var begin = JournalEvent(kind: .runStarted, at: at)
@@ -33,9 +35,9 @@ import Testing
         for (day, rto) in [(0.0, 100.0), (1, 10), (2, 12), (3, 11), (4, 30), (5, 9)] {
             try Self.write(runs, "d\(Int(day))", day: day, rto: rto)
         }
-        try Self.write(runs, "other", scenario: "total-loss", day: 5.5, rto: 1)      // another scenario
-        try Self.write(runs, "real", day: 5.6, rto: 1, drill: false)                  // a real run
-        try Self.write(runs, "failed", day: 5.7, rto: 1, status: .failed)            // a failed drill
+        try Self.write(runs, "other", scenario: "total-loss", day: 5.5, rto: 1)  // another scenario
+        try Self.write(runs, "real", day: 5.6, rto: 1, drill: false)  // a real run
+        try Self.write(runs, "failed", day: 5.7, rto: 1, status: .failed)  // a failed drill
         return runs
     }
 
@@ -44,19 +46,26 @@ import Testing
         defer { try? FileManager.default.removeItem(at: runs.deletingLastPathComponent()) }
         let now = Self.start.addingTimeInterval(6 * 86_400)
         // Median of 9, 30, 11, 12, 10 is 11: 16.5 s is the line.
-        let regression = try #require(DrillRegression.check(rtoSeconds: 16.5, scenario: "weekly-drill", runID: "new", startedAt: now, runs: runs))
+        let regression = try #require(
+            DrillRegression.check(rtoSeconds: 16.5, scenario: "weekly-drill", runID: "new", startedAt: now, runs: runs))
         #expect(regression.medianSeconds == 11)
         #expect(regression.compared == ["d5", "d4", "d3", "d2", "d1"])
         #expect(regression.details(runID: "new", runbook: "weekly-drill")["factor"] == "1.50")
-        #expect(DrillRegression.check(rtoSeconds: 16.4, scenario: "weekly-drill", runID: "new", startedAt: now, runs: runs) == nil)
+        #expect(
+            DrillRegression.check(rtoSeconds: 16.4, scenario: "weekly-drill", runID: "new", startedAt: now, runs: runs)
+                == nil)
     }
 
     @Test func theFirstDrillOfAScenarioCannotRegress() throws {
         let runs = try runs()
         defer { try? FileManager.default.removeItem(at: runs.deletingLastPathComponent()) }
-        #expect(DrillRegression.check(rtoSeconds: 1000, scenario: "point-in-time", runID: "new", startedAt: Date(), runs: runs) == nil)
-        #expect(DrillRegression.check(rtoSeconds: 1000, scenario: "weekly-drill", runID: "d0", startedAt: Self.start, runs: runs) == nil,
-                "only drills that started before it count")
+        #expect(
+            DrillRegression.check(
+                rtoSeconds: 1000, scenario: "point-in-time", runID: "new", startedAt: Date(), runs: runs) == nil)
+        #expect(
+            DrillRegression.check(
+                rtoSeconds: 1000, scenario: "weekly-drill", runID: "d0", startedAt: Self.start, runs: runs) == nil,
+            "only drills that started before it count")
     }
 
     @Test func aMedianOfAnEvenCountIsTheMeanOfTheMiddleTwo() {

@@ -16,7 +16,7 @@ import Testing
         ("1s500ms", 1_500),
         ("1d2h3m4s5ms", 93_784_005),
         ("  45s\t", 45_000),
-        ("007m", 420_000),
+        ("007m", 420_000)
     ])
     func parses(text: String, milliseconds: Int) throws {
         let duration = try DurationValue.parse(text)
@@ -33,7 +33,7 @@ import Testing
         (86_400_000, "1d"),
         (1_500, "1s500ms"),
         (90_061_001, "1d1h1m1s1ms"),
-        (172_800_000 + 60_000, "2d1m"),
+        (172_800_000 + 60_000, "2d1m")
     ])
     func formatsCompactly(milliseconds: Int, text: String) throws {
         let duration = DurationValue(milliseconds: milliseconds)
@@ -76,7 +76,7 @@ import Testing
         ("1h-5m", "expected a number at '-5m'"),
         ("99999999999999999999", "too large"),
         ("9999999999999d", "too large"),
-        ("106751991167d999999999h", "too large"),
+        ("106751991167d999999999h", "too large")
     ])
     func rejects(text: String, fragment: String) {
         let error = #expect(throws: DurationError.self) { try DurationValue.parse(text) }

@@ -16,7 +16,7 @@ import Testing
         .input("force"): .bool(true),
         .input("flag"): .string("false"),
         .env("PGHOST"): .string("db1"),
-        .runID: .string("r-1"),
+        .runID: .string("r-1")
     ]
 
     struct Unresolved: Error, Equatable {
@@ -42,7 +42,7 @@ import Testing
         ("-3.5", .literal(.number(-3.5))),
         ("0.25", .literal(.number(0.25))),
         ("${inputs.db}", .reference(.input("db"))),
-        ("${ steps.pick.outputs.name }", .reference(.stepOutput(step: "pick", output: "name"))),
+        ("${ steps.pick.outputs.name }", .reference(.stepOutput(step: "pick", output: "name")))
     ])
     func parsesOperands(text: String, expected: Expression) throws {
         let comparison = try Expression.parse("\(text) == \(text)")
@@ -65,10 +65,12 @@ import Testing
         ("!true == false", "!true == false"),
         ("!(true == false)", "!(true == false)"),
         ("!!true", "!!true"),
-        ("${inputs.a} == 1 && ${inputs.b} != 'x' || !${inputs.c}",
-         #"((${inputs.a} == 1) && (${inputs.b} != "x")) || !${inputs.c}"#),
+        (
+            "${inputs.a} == 1 && ${inputs.b} != 'x' || !${inputs.c}",
+            #"((${inputs.a} == 1) && (${inputs.b} != "x")) || !${inputs.c}"#
+        ),
         ("1 < 2 && 3 >= 2", "(1 < 2) && (3 >= 2)"),
-        ("  ( ( true ) )  ", "true"),
+        ("  ( ( true ) )  ", "true")
     ])
     func precedence(text: String, canonical: String) throws {
         let expression = try Expression.parse(text)
@@ -92,9 +94,10 @@ import Testing
     @Test func extractsDistinctReferencesInOrder() throws {
         let expression = try Expression.parse(
             "${inputs.a} == ${steps.s.outputs.o} || ${inputs.a} != ${env.HOME} && !(${run.id} == 'x')")
-        #expect(expression.references == [
-            .input("a"), .stepOutput(step: "s", output: "o"), .env("HOME"), .runID,
-        ])
+        #expect(
+            expression.references == [
+                .input("a"), .stepOutput(step: "s", output: "o"), .env("HOME"), .runID
+            ])
         #expect(try Expression.parse("1 < 2").references.isEmpty)
     }
 
@@ -128,7 +131,7 @@ import Testing
         ("1 <= 1", true),
         ("2 >= 3", false),
         ("-1 < 0", true),
-        ("${env.PGHOST} == 'db1' && ${run.id} != ''", true),
+        ("${env.PGHOST} == 'db1' && ${run.id} != ''", true)
     ])
     func evaluates(text: String, expected: Bool) throws {
         #expect(try Expression.parse(text).evaluate(resolve: Self.resolve) == expected)
@@ -138,7 +141,7 @@ import Testing
         ("false && ${steps.skipped.outputs.ok}", false),
         ("true || ${steps.skipped.outputs.ok}", true),
         ("!(true || ${steps.skipped.outputs.ok})", false),
-        ("${inputs.flag} && ${steps.skipped.outputs.ok} == 'x'", false),
+        ("${inputs.flag} && ${steps.skipped.outputs.ok} == 'x'", false)
     ])
     func shortCircuits(text: String, expected: Bool) throws {
         var asked: [Reference] = []
@@ -163,7 +166,7 @@ import Testing
         ("!${inputs.name}", "'!' needs true or false, got \"orders\" from ${inputs.name}"),
         ("${inputs.count}", "a 'when' condition needs true or false, got 1500 from ${inputs.count}"),
         ("${inputs.force} < 2", "'<' cannot order true and 2"),
-        ("${inputs.force} >= ${inputs.name}", "'>=' cannot order true and \"orders\""),
+        ("${inputs.force} >= ${inputs.name}", "'>=' cannot order true and \"orders\"")
     ])
     func typeErrorsAtEvaluation(text: String, message: String) throws {
         let expression = try Expression.parse(text)
@@ -217,7 +220,7 @@ import Testing
         ("true < 1", "'<' cannot order true or false", 1),
         ("${inputs.a} == 1 #", "unexpected character '#'", 18),
         ("$inputs.a == 1", "unexpected '$'; write references as ${...}", 1),
-        ("- 1 == 1", "unexpected character '-'", 1),
+        ("- 1 == 1", "unexpected character '-'", 1)
     ])
     func rejects(text: String, fragment: String, column: Int) {
         let error = #expect(throws: ExpressionError.self) { try Expression.parse(text) }
@@ -248,7 +251,7 @@ extension ExpressionTests {
             ("steps.stop-services.outputs.stopped", .stepOutput(step: "stop-services", output: "stopped")),
             ("env.PGHOST", .env("PGHOST")),
             ("env.AWS_REGION", .env("AWS_REGION")),
-            ("run.id", .runID),
+            ("run.id", .runID)
         ])
         func parses(text: String, expected: Reference) throws {
             let reference = try Reference.parse(text)
@@ -280,7 +283,7 @@ extension ExpressionTests {
             ("env.MY-VAR", .invalidCharacter, "invalid character '-'", 6),
             ("inputs.a b", .invalidCharacter, "invalid character ' '", 8),
             ("inputs.é", .invalidCharacter, "invalid character 'é'", 7),
-            ("fo$o.x", .invalidCharacter, "invalid character '$'", 2),
+            ("fo$o.x", .invalidCharacter, "invalid character '$'", 2)
         ])
         func rejects(text: String, code: ReferenceError.Code, fragment: String, offset: Int) {
             let error = #expect(throws: ReferenceError.self) { try Reference.parse(text) }
@@ -294,10 +297,11 @@ extension ExpressionTests {
     @Suite struct Templates {
         @Test func splitsLiteralsAndReferences() throws {
             let template = try Template.parse("restore ${steps.pick.outputs.name} into ${inputs.db}")
-            #expect(template.parts == [
-                .literal("restore "), .reference(.stepOutput(step: "pick", output: "name")),
-                .literal(" into "), .reference(.input("db")),
-            ])
+            #expect(
+                template.parts == [
+                    .literal("restore "), .reference(.stepOutput(step: "pick", output: "name")),
+                    .literal(" into "), .reference(.input("db"))
+                ])
             #expect(template.references == [.stepOutput(step: "pick", output: "name"), .input("db")])
             #expect(template.singleReference == nil)
             #expect(template.description == "restore ${steps.pick.outputs.name} into ${inputs.db}")
@@ -308,7 +312,7 @@ extension ExpressionTests {
             ("plain text", [.literal("plain text")]),
             ("cost $5, home $HOME, end $", [.literal("cost $5, home $HOME, end $")]),
             ("${inputs.a}${inputs.b}", [.reference(.input("a")), .reference(.input("b"))]),
-            ("}${run.id}{", [.literal("}"), .reference(.runID), .literal("{")]),
+            ("}${run.id}{", [.literal("}"), .reference(.runID), .literal("{")])
         ])
         func parses(text: String, parts: [Template.Part]) throws {
             #expect(try Template.parse(text).parts == parts)
@@ -320,7 +324,7 @@ extension ExpressionTests {
             (" ${inputs.n}", nil),
             ("${inputs.n}s", nil),
             ("${inputs.a}${inputs.a}", nil),
-            ("plain", nil),
+            ("plain", nil)
         ])
         func detectsASingleReference(text: String, expected: Reference?) throws {
             #expect(try Template.parse(text).singleReference == expected)
@@ -351,7 +355,9 @@ extension ExpressionTests {
         }
 
         @Test func mergesAdjacentLiterals() {
-            let template = Template(parts: [.literal("a"), .literal(""), .literal("b"), .reference(.runID), .literal("")])
+            let template = Template(parts: [
+                .literal("a"), .literal(""), .literal("b"), .reference(.runID), .literal("")
+            ])
             #expect(template.parts == [.literal("ab"), .reference(.runID)])
         }
 
@@ -362,7 +368,7 @@ extension ExpressionTests {
             ("${steps.a.outputs}", .malformedPath, "incomplete reference", 17),
             ("${inputs.a} ${steps.p.out.x}", .malformedPath, "expected 'outputs'", 22),
             ("ok ${inputs.a} then ${inputs.}", .malformedPath, "empty name", 29),
-            ("${inputs.${inputs.a}}", .invalidCharacter, "invalid character '$'", 9),
+            ("${inputs.${inputs.a}}", .invalidCharacter, "invalid character '$'", 9)
         ])
         func rejects(text: String, code: ReferenceError.Code, fragment: String, offset: Int) {
             let error = #expect(throws: ReferenceError.self) { try Template.parse(text) }

@@ -11,7 +11,8 @@ import LifeboatRunbooks
 
     static func inputs(_ target: String) -> [URL] {
         let folder = root.appendingPathComponent(target)
-        return ((try? FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: nil)) ?? []).sorted { $0.path < $1.path }
+        return ((try? FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: nil)) ?? [])
+            .sorted { $0.path < $1.path }
     }
 
     @Test func cronInputs() throws {
@@ -20,7 +21,8 @@ import LifeboatRunbooks
         for file in files {
             let text = String(decoding: try Data(contentsOf: file), as: UTF8.self)
             if let cron = try? CronExpression(text) {
-                _ = cron.next(after: Date(timeIntervalSince1970: 1_741_400_000), in: TimeZone(identifier: "America/New_York")!)
+                _ = cron.next(
+                    after: Date(timeIntervalSince1970: 1_741_400_000), in: TimeZone(identifier: "America/New_York")!)
             }
         }
     }

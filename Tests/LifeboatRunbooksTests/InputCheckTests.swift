@@ -12,22 +12,32 @@ import LifeboatCore
     }
 
     @Test(arguments: [
-        (["backup_type": "weekley", "incident_time": "latest"], "input 'backup_type': 'weekley' is not one of daily, weekly, monthly, manual, any (step 'pick' takes it as type)"),
-        (["incident_time": "yesterday-ish"], "input 'incident_time': 'yesterday-ish' is not a time (2025-01-18T03:00:00Z) or latest (step 'pick' takes it as incident)"),
-        ([:], "input 'incident_time' is required (when the damage began"),
+        (
+            ["backup_type": "weekley", "incident_time": "latest"],
+            "input 'backup_type': 'weekley' is not one of daily, weekly, monthly, manual, any (step 'pick' takes it as type)"
+        ),
+        (
+            ["incident_time": "yesterday-ish"],
+            "input 'incident_time': 'yesterday-ish' is not a time (2025-01-18T03:00:00Z) or latest (step 'pick' takes it as incident)"
+        ),
+        ([:], "input 'incident_time' is required (when the damage began")
     ])
     func aWrongInputIsRefusedBeforeTheRun(inputs: [String: String], says: String) throws {
         let runbook = try Self.shipped("recent-corruption")
-        let error = #expect(throws: LifeboatError.self) { try Planner(environment: [:]).inputs(for: runbook, given: inputs) }
+        let error = #expect(throws: LifeboatError.self) {
+            try Planner(environment: [:]).inputs(for: runbook, given: inputs)
+        }
         #expect(error?.message.contains(says) == true, "\(error?.message ?? "")")
         #expect(error?.category == .configuration)
-        #expect(error?.hint?.contains("start the run again") == true, "a new run, not --retry-step: \(error?.hint ?? "")")
+        #expect(
+            error?.hint?.contains("start the run again") == true, "a new run, not --retry-step: \(error?.hint ?? "")")
     }
 
     @Test func goodInputsPass() throws {
         let runbook = try Self.shipped("recent-corruption")
         for incident in ["latest", "2025-01-18T10:00:00Z", "2025-01-18"] {
-            _ = try Planner(environment: [:]).inputs(for: runbook, given: ["incident_time": incident, "backup_type": "any"])
+            _ = try Planner(environment: [:]).inputs(
+                for: runbook, given: ["incident_time": incident, "backup_type": "any"])
         }
     }
 }

@@ -4,7 +4,11 @@ import Testing
 
 /// `objectives:` as written, as loaded, and judged against what a run measured.
 @Suite struct ObjectivesTests {
-    static func load(_ objectives: String, steps: String = "  - { id: pick, action: backup.select }\n  - { id: stop, action: services.stop }\n  - { id: restore, action: restore.database, with: { file: x } }\n") throws -> Runbook {
+    static func load(
+        _ objectives: String,
+        steps: String =
+            "  - { id: pick, action: backup.select }\n  - { id: stop, action: services.stop }\n  - { id: restore, action: restore.database, with: { file: x } }\n"
+    ) throws -> Runbook {
         try RunbookLoader().load(text: "name: o\ndescription: x\n\(objectives)steps:\n\(steps)", file: "o.yaml")
     }
 
@@ -27,7 +31,7 @@ import Testing
         ("objectives:\n  rto: soon\n", "objectives.rto: invalid duration 'soon'"),
         ("objectives:\n  rto: 0ms\n", "objectives.rto must be longer than 0s"),
         ("objectives:\n  mttr: 5m\n", "unknown key 'mttr' in objectives (allowed: downtime, rpo, rto)"),
-        ("objectives:\n  rpo: [1h]\n", "'objectives.rpo' must be a single value"),
+        ("objectives:\n  rpo: [1h]\n", "'objectives.rpo' must be a single value")
     ])
     func badObjectivesSayWhatToWrite(yaml: String, fragment: String) throws {
         do {
@@ -39,7 +43,8 @@ import Testing
     }
 
     @Test func theValidatorRefusesAnObjectiveNoStepMeasures() throws {
-        let runbook = try Self.load("objectives:\n  rto: 30m\n  downtime: 10m\n", steps: "  - { id: pick, action: backup.select }\n")
+        let runbook = try Self.load(
+            "objectives:\n  rto: 30m\n  downtime: 10m\n", steps: "  - { id: pick, action: backup.select }\n")
         let issues = RunbookValidator().validate(runbook).filter { $0.message.hasPrefix("objectives.") }
         #expect(issues.map(\.location.line) == [4, 5], "\(issues)")
         #expect(issues.first?.message.contains("objectives.rto cannot be measured") == true)
@@ -64,12 +69,15 @@ import Testing
         step("pick", "backup.select", 0, 1, outputs: ["name": "b", "timestamp": "2025-01-18T01:00:00Z"])
         step("restore", "restore.database", 1, 30)
         let measures = DrillMeasures(state: RunState(events: events), runbook: runbook)
-        #expect(measures.objectives == [
-            ObjectiveVerdict(objective: .rto, objectiveSeconds: 60, achievedSeconds: 30),
-            ObjectiveVerdict(objective: .rpo, objectiveSeconds: 0.001, achievedSeconds: 7200),
-        ])
+        #expect(
+            measures.objectives == [
+                ObjectiveVerdict(objective: .rto, objectiveSeconds: 60, achievedSeconds: 30),
+                ObjectiveVerdict(objective: .rpo, objectiveSeconds: 0.001, achievedSeconds: 7200)
+            ])
         #expect(measures.objectives.map(\.met) == [true, false])
         #expect(measures.objectives[1].summary == "RPO objective 1ms: achieved 7200.0s — MISSED")
-        #expect(measures.objectives[1].missedDetails(runID: "r", runbook: "o", drill: true)["achieved_seconds"] == "7200.000")
+        #expect(
+            measures.objectives[1].missedDetails(runID: "r", runbook: "o", drill: true)["achieved_seconds"]
+                == "7200.000")
     }
 }

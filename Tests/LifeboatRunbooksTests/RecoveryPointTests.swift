@@ -17,7 +17,9 @@ import Testing
         pickFinished.action = "backup.select"
         pickFinished.status = .succeeded
         pickFinished.at = started
-        pickFinished.outputs = ["name": "backup_daily.sql.gz", "timestamp": ISO8601DateFormatter().string(from: backupAt)]
+        pickFinished.outputs = [
+            "name": "backup_daily.sql.gz", "timestamp": ISO8601DateFormatter().string(from: backupAt)
+        ]
         return RunState(events: [start, pickStarted, pickFinished])
     }
 
@@ -25,7 +27,7 @@ import Testing
         (["incident_time": "2025-01-18T10:00:00Z"], 3_600.0),
         (["deleted_at": "2025-01-18T10:00:00Z"], 3_600.0),
         (["incident_time": "latest"], 7_200.0),
-        ([:], 7_200.0),
+        ([:], 7_200.0)
     ])
     func rpoIsMeasuredFromTheBackupToTheIncident(inputs: [String: String], expected: Double) {
         let backupAt = ISO8601DateFormatter().date(from: "2025-01-18T09:00:00Z")!

@@ -19,9 +19,11 @@ import LifeboatCore
         #expect(error?.suggestion == "recent-corruption")
         #expect(error?.description.contains("did you mean 'recent-corruption'?") == true, "\(error?.description ?? "")")
         #expect(error?.description.contains("runbooks here: recent-corruption, total-loss") == true)
-        #expect(try library.url(for: "total-loss").lastPathComponent == "total-loss.yml", "a .yml file is found by name")
-        #expect((#expect(throws: RunbookNotFound.self) { try library.url(for: "zzzzzzzzzzzz") })?.suggestion == nil,
-                "nothing close: no guess")
+        #expect(
+            try library.url(for: "total-loss").lastPathComponent == "total-loss.yml", "a .yml file is found by name")
+        #expect(
+            (#expect(throws: RunbookNotFound.self) { try library.url(for: "zzzzzzzzzzzz") })?.suggestion == nil,
+            "nothing close: no guess")
     }
 
     @Test func aTypedInputIsCheckedAsAnInputFlagIs() throws {
@@ -30,8 +32,13 @@ import LifeboatCore
         #expect(planner.missingInputs(runbook, given: [:]).map(\.name) == ["incident_time"])
         #expect(planner.missingInputs(runbook, given: ["incident_time": "latest"]).isEmpty)
         let wrong = planner.problems(of: "incident_time", value: "yesterday-ish", in: runbook, given: [:])
-        #expect(wrong == ["input 'incident_time': 'yesterday-ish' is not a time (2025-01-18T03:00:00Z) or latest (step 'pick' takes it as incident)"])
+        #expect(
+            wrong == [
+                "input 'incident_time': 'yesterday-ish' is not a time (2025-01-18T03:00:00Z) or latest (step 'pick' takes it as incident)"
+            ])
         #expect(planner.problems(of: "incident_time", value: "2025-01-18T10:00:00Z", in: runbook, given: [:]).isEmpty)
-        #expect(planner.problems(of: "backup_type", value: "weekley", in: runbook, given: ["incident_time": "latest"]).count == 1)
+        #expect(
+            planner.problems(of: "backup_type", value: "weekley", in: runbook, given: ["incident_time": "latest"]).count
+                == 1)
     }
 }

@@ -7,7 +7,7 @@ import Testing
 @Suite struct RunbookSecretsTests {
     static let hostile = [
         "plain", "", "two words", "$(touch /tmp/lifeboat-pwned)", "`id`", "a;b", "it's", #"say "hi""#,
-        #"back\slash"#, "$HOME", "new\nline", "'\"'$(x)\"'",
+        #"back\slash"#, "$HOME", "new\nline", "'\"'$(x)\"'"
     ]
 
     /// What /bin/sh makes of `printf %s <rendered>`: the value itself, whatever it holds.
@@ -38,8 +38,11 @@ import Testing
         #expect(try Self.shellReadsBack(#"printf %s "<${inputs.x}>/log""#, value) == "<\(value)>/log")
         #expect(try Self.shellReadsBack(#"printf %s "a"${inputs.x}'b'"#, value) == "a\(value)b")
         // Command substitution starts a fresh level, even inside double quotes.
-        #expect(try Self.shellReadsBack(#"printf %s "$(printf %s "${inputs.x}")""#, value) == Self.trailingNewlinesGone(value))
-        #expect(try Self.shellReadsBack(#"printf %s "$(printf %s ${inputs.x} | (cat))-`printf %s ${inputs.x}`""#, value)
+        #expect(
+            try Self.shellReadsBack(#"printf %s "$(printf %s "${inputs.x}")""#, value)
+                == Self.trailingNewlinesGone(value))
+        #expect(
+            try Self.shellReadsBack(#"printf %s "$(printf %s ${inputs.x} | (cat))-`printf %s ${inputs.x}`""#, value)
                 == "\(Self.trailingNewlinesGone(value))-\(Self.trailingNewlinesGone(value))")
     }
 
@@ -55,7 +58,9 @@ import Testing
         #expect(ShellQuoting.context(after: #"a "$(b (c) "#, from: .bare) == .bare)
     }
 
-    @Test(arguments: ["AWS_SECRET_ACCESS_KEY", "BACKUP_SMTP_PASSWORD", "BACKUP_WEBHOOK_SECRET", "AZURE_STORAGE_KEY", "DATABASE_URL"])
+    @Test(arguments: [
+        "AWS_SECRET_ACCESS_KEY", "BACKUP_SMTP_PASSWORD", "BACKUP_WEBHOOK_SECRET", "AZURE_STORAGE_KEY", "DATABASE_URL"
+    ])
     func envReferenceToASecretIsRefusedAtItsLine(name: String) throws {
         let text = """
             name: leak

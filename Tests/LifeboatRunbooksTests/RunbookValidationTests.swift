@@ -13,7 +13,9 @@ import Testing
     static let brokenDirectory = Bundle.module.resourceURL!.appendingPathComponent("Fixtures/broken")
 
     static var brokenFiles: [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: brokenDirectory.path)) ?? []).filter { $0.hasSuffix(".yaml") }.sorted()
+        ((try? FileManager.default.contentsOfDirectory(atPath: brokenDirectory.path)) ?? []).filter {
+            $0.hasSuffix(".yaml")
+        }.sorted()
     }
 
     static func issues(_ url: URL) -> [RunbookIssue] {
@@ -50,8 +52,9 @@ import Testing
         let fragment = expectation[expectation.index(after: colon)...].trimmingCharacters(in: .whitespaces)
         let issues = Self.issues(url)
         #expect(!issues.isEmpty, "\(file) must fail validation")
-        #expect(issues.contains { $0.location.line == line && $0.description.contains(fragment) },
-                "\(file): expected line \(line) '\(fragment)', got:\n\(issues.map(\.description).joined(separator: "\n"))")
+        #expect(
+            issues.contains { $0.location.line == line && $0.description.contains(fragment) },
+            "\(file): expected line \(line) '\(fragment)', got:\n\(issues.map(\.description).joined(separator: "\n"))")
         #expect(issues.allSatisfy { $0.location.file == url.path }, "issues name the file")
     }
 
@@ -73,7 +76,8 @@ import Testing
     }
 
     @Test func planOrderFollowsNeedsThenFileOrder() throws {
-        let runbook = try RunbookLibrary.loadValidated(Self.shippedDirectory.appendingPathComponent("recent-corruption.yaml"))
+        let runbook = try RunbookLibrary.loadValidated(
+            Self.shippedDirectory.appendingPathComponent("recent-corruption.yaml"))
         let plan = try Planner(environment: [:]).plan(runbook, inputs: ["incident_time": "latest"])
         #expect(plan.steps.map(\.step.id) == ["pick", "prepare", "stop", "restore", "start", "health", "check"])
         #expect(throws: Error.self) { try Planner(environment: [:]).plan(runbook, inputs: ["nonsense": "1"]) }

@@ -24,7 +24,9 @@ import Testing
     }
 
     /// A journal: the run started (a drill or not), then each step as (id, action, status, outputs).
-    static func state(drill: Bool = false, _ steps: [(String, String, JournalEvent.Status?, [String: String])]) -> RunState {
+    static func state(drill: Bool = false, _ steps: [(String, String, JournalEvent.Status?, [String: String])])
+        -> RunState
+    {
         var events = [JournalEvent(kind: .runStarted)]
         events[0].drill = drill
         for (id, action, status, outputs) in steps {
@@ -50,16 +52,19 @@ import Testing
 
     @Test func aStepStartsOnceEverythingUpstreamIsSettled() throws {
         let scheduler = try Self.scheduler()
-        let state = Self.state([("pick", "backup.select", .succeeded, [:]), ("decrypt", "backup.decrypt", .succeeded, ["path": "/run/x.sql"])])
+        let state = Self.state([
+            ("pick", "backup.select", .succeeded, [:]),
+            ("decrypt", "backup.decrypt", .succeeded, ["path": "/run/x.sql"])
+        ])
         #expect(scheduler.ready(state, launched: ["pick", "notify", "decrypt"]).map(\.id) == ["restore"])
         #expect(scheduler.unfinished(state) == ["restore", "check", "notify"])
     }
 
     @Test(arguments: [
-        (JournalEvent.Status.failed, "check", true),     // on_failure: continue: the run goes on past it
+        (JournalEvent.Status.failed, "check", true),  // on_failure: continue: the run goes on past it
         (JournalEvent.Status.failed, "restore", false),  // stopped the run: resuming runs it again
         (JournalEvent.Status.skipped, "restore", true),
-        (JournalEvent.Status.interrupted, "restore", false),
+        (JournalEvent.Status.interrupted, "restore", false)
     ])
     func whatCountsAsSettled(status: JournalEvent.Status, step: String, settled: Bool) throws {
         let scheduler = try Self.scheduler()
@@ -69,16 +74,20 @@ import Testing
 
     @Test func anInterruptedStepIsReadyAgainOnResume() throws {
         let scheduler = try Self.scheduler()
-        let state = Self.state([("pick", "backup.select", .succeeded, [:]), ("notify", "notify", .succeeded, [:]),
-                                ("decrypt", "backup.decrypt", nil, [:])])
+        let state = Self.state([
+            ("pick", "backup.select", .succeeded, [:]), ("notify", "notify", .succeeded, [:]),
+            ("decrypt", "backup.decrypt", nil, [:])
+        ])
         #expect(scheduler.ready(state, launched: []).map(\.id) == ["decrypt"])
     }
 
     /// The decrypted copy went with the previous try: decrypt runs again, and restore waits for it.
     @Test func aStepWhoseDeclaredNeedIsGoneRunsAgainBeforeItsReaders() throws {
         let scheduler = try Self.scheduler(met: false)
-        let state = Self.state([("pick", "backup.select", .succeeded, [:]), ("notify", "notify", .succeeded, [:]),
-                                ("decrypt", "backup.decrypt", .succeeded, ["path": "/run/x.sql"])])
+        let state = Self.state([
+            ("pick", "backup.select", .succeeded, [:]), ("notify", "notify", .succeeded, [:]),
+            ("decrypt", "backup.decrypt", .succeeded, ["path": "/run/x.sql"])
+        ])
         #expect(!scheduler.settled(state, "decrypt"))
         #expect(scheduler.ready(state, launched: []).map(\.id) == ["decrypt"])
         #expect(scheduler.settled(state, "pick"), "actions that declare no need are not asked")
@@ -98,7 +107,8 @@ import Testing
             asked.append(need)
             return outputs["scratch_dir"] == nil
         }
-        let state = Self.state(drill: drill, [("restore", "physical.restore", .succeeded, ["scratch_dir": "/tmp/gone"])])
+        let state = Self.state(
+            drill: drill, [("restore", "physical.restore", .succeeded, ["scratch_dir": "/tmp/gone"])])
         #expect(scheduler.settled(state, "restore") == !drill)
         #expect(asked == (drill ? [.runningScratchCluster(output: "scratch_dir")] : []))
     }

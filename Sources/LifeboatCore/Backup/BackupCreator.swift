@@ -51,7 +51,9 @@ public struct BackupCreator {
             judgeSize(result, sizeCheck)
             return result
         } catch {
-            notifier.emit(.backupFailed, details: BackupEvents.failed(type: options.type, error: LifeboatError.wrap(error, stage: "backup")))
+            notifier.emit(
+                .backupFailed,
+                details: BackupEvents.failed(type: options.type, error: LifeboatError.wrap(error, stage: "backup")))
             throw error
         }
     }
@@ -68,25 +70,32 @@ public struct BackupCreator {
         // Everything that can be checked before pg_dump starts is checked first.
         let target = ConnectionString.redacted(configuration.databaseURL ?? "the database named by the PG* variables")
         let connection: Connection
-        do { connection = try Connection(configuration.databaseURL ?? "") }
-        catch { throw LifeboatError(connecting: error, target: target) }
-        let serverVersion = (try? connection.query("show server_version").scalar)
+        do { connection = try Connection(configuration.databaseURL ?? "") } catch {
+            throw LifeboatError(connecting: error, target: target)
+        }
+        let serverVersion =
+            (try? connection.query("show server_version").scalar)
             .map { String($0.prefix { !$0.isWhitespace }) } ?? "\(connection.serverMajorVersion)"
         let database = connection.databaseName
         let serverMajor = connection.serverMajorVersion
         // Only an estimate of last resort (see DiskSpaceCheck), so a refusal to tell is no failure.
-        let databaseSize = (try? connection.query("SELECT pg_database_size(current_database())").scalar).flatMap { Int64($0) }
+        let databaseSize = (try? connection.query("SELECT pg_database_size(current_database())").scalar).flatMap {
+            Int64($0)
+        }
         // The roles and database properties a plain dump lacks open the stream (see GlobalsPrelude).
         let globals: ClusterGlobals
         let requirements: BackupRequirements
         do {
-            globals = try ClusterGlobals.read(from: connection, includePasswords: try configuration.bool(.includeRolePasswords))
+            globals = try ClusterGlobals.read(
+                from: connection, includePasswords: try configuration.bool(.includeRolePasswords))
             requirements = try BackupRequirements.read(from: connection, roles: globals.roles.map(\.name))
-        }
-        catch let error as PostgresError {
+        } catch let error as PostgresError {
             connection.close()
-            throw LifeboatError(stage: "backup", message: "cannot read the roles and settings the database needs: \(error.message)",
-                                hint: "BACKUP_INCLUDE_ROLE_PASSWORDS=true needs a superuser; otherwise check that this user may read pg_roles")
+            throw LifeboatError(
+                stage: "backup", message: "cannot read the roles and settings the database needs: \(error.message)",
+                hint:
+                    "BACKUP_INCLUDE_ROLE_PASSWORDS=true needs a superuser; otherwise check that this user may read pg_roles"
+            )
         }
         connection.close()
         let pgDump = try ClientProgramLocator.pgDump(configuration).locate(serverMajor: serverMajor)
@@ -94,12 +103,15 @@ public struct BackupCreator {
         var recipient: OpenPGP.Key?
         if options.encrypt {
             guard let pattern = configuration.encryptionKey else {
-                throw LifeboatError(stage: "encrypt", message: "encryption is on but BACKUP_ENCRYPTION_KEY is not set",
-                                    hint: "set BACKUP_ENCRYPTION_KEY to a key id or fingerprint from `gpg --list-keys`, or use --no-encrypt",
-                                    category: .configuration)
+                throw LifeboatError(
+                    stage: "encrypt", message: "encryption is on but BACKUP_ENCRYPTION_KEY is not set",
+                    hint:
+                        "set BACKUP_ENCRYPTION_KEY to a key id or fingerprint from `gpg --list-keys`, or use --no-encrypt",
+                    category: .configuration)
             }
-            do { recipient = try OpenPGP.encryptionKey(matching: pattern, homeDirectory: configuration.gnupgHome) }
-            catch let error as StreamError { throw LifeboatError(error) }
+            do {
+                recipient = try OpenPGP.encryptionKey(matching: pattern, homeDirectory: configuration.gnupgHome)
+            } catch let error as StreamError { throw LifeboatError(error) }
         }
 
         // A signing key that cannot sign must stop the backup now, not after the dump.
@@ -111,19 +123,23 @@ public struct BackupCreator {
         let startedAt = clock()
         let (name, sink) = try reserveName(options: options, startedAt: startedAt, in: directory)
         do {
-            let dump = try PipedProcess(program: "pg_dump", executable: pgDump.path, arguments: ["--no-password", "--format=plain"],
-                                        environment: try ClientEnvironment.make(configuration), direction: .fromChild)
+            let dump = try PipedProcess(
+                program: "pg_dump", executable: pgDump.path, arguments: ["--no-password", "--format=plain"],
+                environment: try ClientEnvironment.make(configuration), direction: .fromChild)
             cancellation?.onCancel { [pid = dump.processIdentifier] in kill(pid, SIGTERM) }
             defer { cancellation?.onCancel(nil) }
             let stream = PrefixedSource(prefix: Array(GlobalsPrelude.render(globals).utf8), upstream: dump.source)
             let progressTap = WatchedSource(upstream: stream, cancellation: cancellation, report: progress)
             let rowCounts = RowCountTap(upstream: progressTap)
-            let encoded: any ByteSource = options.compress ? ParallelGzipCompressor(upstream: rowCounts, level: level) : rowCounts
+            let encoded: any ByteSource =
+                options.compress ? ParallelGzipCompressor(upstream: rowCounts, level: level) : rowCounts
             let segments = signer.map { _ in SegmentDigestTap(downstream: sink) }
             let hashing = SHA256Tap(downstream: segments ?? sink)
             do {
                 if let recipient {
-                    try OpenPGP.encrypt(encoded, to: hashing, recipient: recipient, signer: signer?.key, homeDirectory: configuration.gnupgHome)
+                    try OpenPGP.encrypt(
+                        encoded, to: hashing, recipient: recipient, signer: signer?.key,
+                        homeDirectory: configuration.gnupgHome)
                 } else {
                     try encoded.pipe(to: hashing)
                 }
@@ -135,8 +151,10 @@ public struct BackupCreator {
                 throw error
             }
             try dump.waitForSuccess()
-            if let empty = EmptyDumpCheck.problem(tables: rowCounts.tables, dumpBytes: rowCounts.byteCount, database: database,
-                                                  allowEmpty: options.allowEmpty) {
+            if let empty = EmptyDumpCheck.problem(
+                tables: rowCounts.tables, dumpBytes: rowCounts.byteCount, database: database,
+                allowEmpty: options.allowEmpty)
+            {
                 throw empty
             }
             try sink.commit()
@@ -152,7 +170,8 @@ public struct BackupCreator {
             let path = directory.appendingPathComponent(name.fileName)
             do {
                 if let signer, let segments {
-                    manifest = try signer.seal(manifest, segments: segments.finalize(), segmentSize: segments.segmentSize, beside: path)
+                    manifest = try signer.seal(
+                        manifest, segments: segments.finalize(), segmentSize: segments.segmentSize, beside: path)
                 } else {
                     try manifest.write(to: directory.appendingPathComponent(name.manifestName))
                 }
@@ -174,12 +193,13 @@ public struct BackupCreator {
     private func judgeSize(_ result: Result, _ settings: SizeAnomaly.Settings) {
         guard settings.isEnabled, let name = BackupName(fileName: result.path.lastPathComponent) else { return }
         let entries: [BackupInventory.Entry]
-        do { entries = try BackupInventory.scan(result.path.deletingLastPathComponent()).entries }
-        catch {
+        do { entries = try BackupInventory.scan(result.path.deletingLastPathComponent()).entries } catch {
             warn("the backup size check is skipped: \(LifeboatError.wrap(error, stage: "list").message)")
             return
         }
-        guard let anomaly = SizeAnomaly.assess(result.manifest, name: name, among: entries, settings: settings) else { return }
+        guard let anomaly = SizeAnomaly.assess(result.manifest, name: name, among: entries, settings: settings) else {
+            return
+        }
         warn(anomaly.warning)
         notifier.emit(.backupSizeAnomaly, details: BackupEvents.sizeAnomaly(anomaly, path: result.path))
     }
@@ -187,10 +207,10 @@ public struct BackupCreator {
     /// Warns (and emits disk.low) below the threshold; refuses a backup that would not fit.
     private func checkSpace(_ options: Options, in directory: URL, databaseSize: Int64?) throws {
         let check = try DiskSpaceCheck(configuration: configuration)
-        let estimate = DiskSpaceCheck.estimate(type: options.type, compressed: options.compress, in: directory, databaseSize: databaseSize)
+        let estimate = DiskSpaceCheck.estimate(
+            type: options.type, compressed: options.compress, in: directory, databaseSize: databaseSize)
         let outcome: DiskSpaceCheck.Outcome
-        do { outcome = try check.assess(estimate: estimate) }
-        catch let error as LifeboatError {
+        do { outcome = try check.assess(estimate: estimate) } catch let error as LifeboatError {
             // Advisory: if the filesystem cannot say, the write itself will tell.
             warn("\(error.message); the disk space check is skipped")
             return
@@ -206,37 +226,46 @@ public struct BackupCreator {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory) {
             guard isDirectory.boolValue else {
-                throw LifeboatError(stage: "backup folder", message: "BACKUP_DIR \(directory.path) is not a folder",
-                                    hint: "set BACKUP_DIR to a folder", category: .configuration)
+                throw LifeboatError(
+                    stage: "backup folder", message: "BACKUP_DIR \(directory.path) is not a folder",
+                    hint: "set BACKUP_DIR to a folder", category: .configuration)
             }
             return
         }
         do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
+            try FileManager.default.createDirectory(
+                at: directory, withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700])
         } catch {
-            throw LifeboatError(stage: "backup folder", message: "cannot create BACKUP_DIR \(directory.path): \(error.localizedDescription)",
-                                hint: "create it with the right owner, or set BACKUP_DIR to a writable folder")
+            throw LifeboatError(
+                stage: "backup folder",
+                message: "cannot create BACKUP_DIR \(directory.path): \(error.localizedDescription)",
+                hint: "create it with the right owner, or set BACKUP_DIR to a writable folder")
         }
     }
 
     /// Takes the name for this start time; if another backup took it in the same second, the
     /// next free second is used, so two backups never overwrite each other.
-    private func reserveName(options: Options, startedAt: Date, in directory: URL) throws -> (BackupName, AtomicFileSink) {
+    private func reserveName(options: Options, startedAt: Date, in directory: URL) throws -> (
+        BackupName, AtomicFileSink
+    ) {
         for offset in 0..<60 {
-            let name = BackupName(type: options.type, timestamp: startedAt.addingTimeInterval(Double(offset)),
-                                  compressed: options.compress, encrypted: options.encrypt)
+            let name = BackupName(
+                type: options.type, timestamp: startedAt.addingTimeInterval(Double(offset)),
+                compressed: options.compress, encrypted: options.encrypt)
             do {
                 return (name, try AtomicFileSink(directory: directory, finalName: name.fileName))
             } catch let error as StreamError where error.errno == EEXIST {
                 continue
             } catch let error as StreamError {
-                throw LifeboatError(stage: "backup folder", message: error.message,
-                                    hint: error.hint ?? "check that BACKUP_DIR \(directory.path) is writable")
+                throw LifeboatError(
+                    stage: "backup folder", message: error.message,
+                    hint: error.hint ?? "check that BACKUP_DIR \(directory.path) is writable")
             }
         }
-        throw LifeboatError(stage: "backup folder", message: "no free backup name in \(directory.path) for the next minute",
-                            hint: "too many backups are starting at once; wait and retry")
+        throw LifeboatError(
+            stage: "backup folder", message: "no free backup name in \(directory.path) for the next minute",
+            hint: "too many backups are starting at once; wait and retry")
     }
 }
 
@@ -247,7 +276,8 @@ extension BackupCreator {
     static func compressionLevel(_ configuration: LifeboatConfiguration) throws -> Int32 {
         guard let level = try configuration.int(.compressionLevel) else { return 6 }
         guard (1...9).contains(level) else {
-            throw configuration.invalid(.compressionLevel, String(level), "a gzip level from 1 (fastest) to 9 (smallest); 6 is gzip's default")
+            throw configuration.invalid(
+                .compressionLevel, String(level), "a gzip level from 1 (fastest) to 9 (smallest); 6 is gzip's default")
         }
         return Int32(level)
     }

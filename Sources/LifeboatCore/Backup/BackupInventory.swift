@@ -23,21 +23,25 @@ public struct BackupInventory: Sendable {
         do {
             files = try FileManager.default.contentsOfDirectory(atPath: directory.path)
         } catch {
-            throw LifeboatError(stage: "list", message: "cannot read the backup folder \(directory.path): \(error.localizedDescription)",
-                                hint: "check BACKUP_DIR and that this user may read it")
+            throw LifeboatError(
+                stage: "list",
+                message: "cannot read the backup folder \(directory.path): \(error.localizedDescription)",
+                hint: "check BACKUP_DIR and that this user may read it")
         }
         let entries = files.compactMap { file -> Entry? in
             guard let name = BackupName(fileName: file) else { return nil }
             let path = directory.appendingPathComponent(file)
             guard let attributes = try? FileManager.default.attributesOfItem(atPath: path.path),
-                  attributes[.type] as? FileAttributeType == .typeRegular else { return nil }
+                attributes[.type] as? FileAttributeType == .typeRegular
+            else { return nil }
             let size = (attributes[.size] as? NSNumber)?.int64Value ?? 0
             let manifestURL = directory.appendingPathComponent(name.manifestName)
             var manifest: BackupManifest?
             var problem: String?
             if FileManager.default.fileExists(atPath: manifestURL.path) {
-                do { manifest = VerificationRecord.merged(try BackupManifest.read(from: manifestURL), backup: path) }
-                catch { problem = "manifest unreadable: \(error)" }
+                do {
+                    manifest = VerificationRecord.merged(try BackupManifest.read(from: manifestURL), backup: path)
+                } catch { problem = "manifest unreadable: \(error)" }
             }
             return Entry(name: name, path: path, size: size, manifest: manifest, manifestProblem: problem)
         }

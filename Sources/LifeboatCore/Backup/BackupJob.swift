@@ -41,7 +41,9 @@ public struct BackupJob {
         var result = Result(created: try create(options))
         onCreated?(result.created)
         if syncEnabled { (result.uploaded, result.uploadedTo) = try upload(result.created) }
-        if cleanup { result.retention = try BackupRetention.apply(configuration, dryRun: false, cancellation: cancellation) }
+        if cleanup {
+            result.retention = try BackupRetention.apply(configuration, dryRun: false, cancellation: cancellation)
+        }
         return result
     }
 
@@ -64,8 +66,10 @@ public struct BackupJob {
         }
         let manifest = created.manifest
         JobMetrics.record(configuration) {
-            $0.backup(type: type, succeeded: true,
-                      durationSeconds: manifest.finishedAt.timeIntervalSince(manifest.startedAt), sizeBytes: manifest.fileBytes)
+            $0.backup(
+                type: type, succeeded: true,
+                durationSeconds: manifest.finishedAt.timeIntervalSince(manifest.startedAt),
+                sizeBytes: manifest.fileBytes)
             JobMetrics.diskFree(configuration, into: &$0)
         }
         return created
@@ -73,9 +77,11 @@ public struct BackupJob {
 
     /// The off-site copy; a failure keeps the local backup and says so.
     private func upload(_ created: BackupCreator.Result) throws -> ([String], String) {
-        try BackupUpload.perform(created.path, bytes: created.manifest.fileBytes, configuration: configuration, notifier: notifier,
-                                 leaves: "the local backup \(created.path.path) is kept",
-                                 hint: "fix the cause; until then this backup exists only locally") {
+        try BackupUpload.perform(
+            created.path, bytes: created.manifest.fileBytes, configuration: configuration, notifier: notifier,
+            leaves: "the local backup \(created.path.path) is kept",
+            hint: "fix the cause; until then this backup exists only locally"
+        ) {
             let sync = try CloudSync(configuration: configuration, cancellation: cancellation)
             let keys = try sync.upload(created.path).map(\.key)
             return (keys, "\(sync.store.location)/\(sync.key(for: created.path.lastPathComponent))")

@@ -38,13 +38,16 @@ extension BackupManifest {
             comment = properties.comment
             acl = properties.acl
             settings = properties.settings
-            roleSettings = properties.roleSettings.sorted { $0.key < $1.key }.map { RoleSettings(role: $0.key, settings: $0.value) }
+            roleSettings = properties.roleSettings.sorted { $0.key < $1.key }.map {
+                RoleSettings(role: $0.key, settings: $0.value)
+            }
         }
 
         public var properties: ClusterGlobals.DatabaseProperties {
-            ClusterGlobals.DatabaseProperties(owner: owner, encoding: encoding, collate: collate, ctype: ctype, iculocale: iculocale,
-                                              comment: comment, acl: acl, settings: settings,
-                                              roleSettings: Dictionary(roleSettings.map { ($0.role, $0.settings) }, uniquingKeysWith: { $1 }))
+            ClusterGlobals.DatabaseProperties(
+                owner: owner, encoding: encoding, collate: collate, ctype: ctype, iculocale: iculocale,
+                comment: comment, acl: acl, settings: settings,
+                roleSettings: Dictionary(roleSettings.map { ($0.role, $0.settings) }, uniquingKeysWith: { $1 }))
         }
 
         /// The encoding and locale a new database for this backup is created with.
@@ -62,7 +65,8 @@ extension DatabaseAdmin.Shape {
     /// owner once the roles exist). Without them, `existing` as before.
     public static func forBackup(_ manifest: BackupManifest?, replacing existing: Self?) -> Self? {
         guard let record = manifest?.databaseProperties else { return existing }
-        return Self(owner: existing?.owner ?? "", encoding: record.encoding, collate: record.collate, ctype: record.ctype,
-                    iculocale: record.iculocale)
+        return Self(
+            owner: existing?.owner ?? "", encoding: record.encoding, collate: record.collate, ctype: record.ctype,
+            iculocale: record.iculocale)
     }
 }

@@ -95,11 +95,13 @@ public struct BackupManifest: Codable, Sendable, Equatable {
 
     public static func decode(_ data: Data) throws -> BackupManifest {
         struct Version: Decodable { let formatVersion: Int? }
-        if let version = (try? decoder.decode(Version.self, from: data))?.formatVersion, version > currentFormatVersion {
+        if let version = (try? decoder.decode(Version.self, from: data))?.formatVersion, version > currentFormatVersion
+        {
             throw NewerFormat(version: version)
         }
-        do { return try decoder.decode(BackupManifest.self, from: data) }
-        catch let error as DecodingError { throw Unreadable(reason: describe(error)) }
+        do { return try decoder.decode(BackupManifest.self, from: data) } catch let error as DecodingError {
+            throw Unreadable(reason: describe(error))
+        }
     }
 
     /// The newest `format_version` this Lifeboat reads. A newer manifest may carry meanings this
@@ -134,10 +136,12 @@ public struct BackupManifest: Codable, Sendable, Equatable {
         }
         switch error {
         case .keyNotFound(let key, let context): return "'\(path(context, key))' is missing"
-        case .typeMismatch(_, let context): return context.codingPath.isEmpty ? "it is not a JSON object" : "'\(path(context))' has the wrong type"
+        case .typeMismatch(_, let context):
+            return context.codingPath.isEmpty ? "it is not a JSON object" : "'\(path(context))' has the wrong type"
         case .valueNotFound(_, let context): return "'\(path(context))' is null"
         case .dataCorrupted(let context):
-            return context.codingPath.isEmpty ? "it is not valid JSON" : "'\(path(context))' is invalid: \(context.debugDescription)"
+            return context.codingPath.isEmpty
+                ? "it is not valid JSON" : "'\(path(context))' is invalid: \(context.debugDescription)"
         @unknown default: return String(describing: error)
         }
     }
@@ -151,7 +155,8 @@ public struct BackupManifest: Codable, Sendable, Equatable {
     /// What to do about a manifest that could not be read, and how the commands end:
     /// damage is a bad backup (3); a newer format says nothing about the backup (1).
     public static func hint(for error: any Error) -> String {
-        error is NewerFormat ? "upgrade Lifeboat to the version that wrote it; the backup was not checked"
+        error is NewerFormat
+            ? "upgrade Lifeboat to the version that wrote it; the backup was not checked"
             : "restore the manifest, or move it away to treat the file as one without a manifest"
     }
 

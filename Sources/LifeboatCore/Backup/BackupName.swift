@@ -42,10 +42,10 @@ public struct BackupName: Sendable, Hashable, Comparable, CustomStringConvertibl
 
     public init?(fileName: String) {
         let suffixes: [(String, Bool, Bool)] = [
-            (".sql.gz.gpg", true, true), (".sql.gpg", false, true), (".sql.gz", true, false), (".sql", false, false),
+            (".sql.gz.gpg", true, true), (".sql.gpg", false, true), (".sql.gz", true, false), (".sql", false, false)
         ]
         guard fileName.hasPrefix("backup_"),
-              let (suffix, compressed, encrypted) = suffixes.first(where: { fileName.hasSuffix($0.0) })
+            let (suffix, compressed, encrypted) = suffixes.first(where: { fileName.hasSuffix($0.0) })
         else { return nil }
         let core = fileName.dropFirst("backup_".count).dropLast(suffix.count)
         let parts = core.split(separator: "_", omittingEmptySubsequences: false)
@@ -74,12 +74,12 @@ public struct BackupName: Sendable, Hashable, Comparable, CustomStringConvertibl
             return Int(String(decoding: bytes[range], as: UTF8.self))
         }
         guard let year = number(0..<4), let month = number(4..<6), let day = number(6..<8),
-              let hour = number(9..<11), let minute = number(11..<13), let second = number(13..<15),
-              (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 60
+            let hour = number(9..<11), let minute = number(11..<13), let second = number(13..<15),
+            (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 60
         else { return nil }
         let components = DateComponents(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
         guard let date = utc.date(from: components),
-              utc.dateComponents([.day], from: date).day == day  // rejects 20250231
+            utc.dateComponents([.day], from: date).day == day  // rejects 20250231
         else { return nil }
         return date
     }

@@ -40,15 +40,17 @@ public struct BackupPruner: Sendable {
                 do {
                     try FileManager.default.removeItem(at: entry.path)
                 } catch {
-                    throw LifeboatError(stage: "prune", message: "cannot delete \(entry.path.path): \(error.localizedDescription)",
-                                        hint: "check the permissions of BACKUP_DIR")
+                    throw LifeboatError(
+                        stage: "prune", message: "cannot delete \(entry.path.path): \(error.localizedDescription)",
+                        hint: "check the permissions of BACKUP_DIR")
                 }
                 try? FileManager.default.removeItem(at: entry.manifestPath)
                 try? FileManager.default.removeItem(at: BackupSigner.signatureURL(for: entry.path))
                 try? FileManager.default.removeItem(at: VerificationRecord.url(for: entry.path))
             }
         }
-        return Outcome(kept: inventory.entries.filter { !doomed.contains($0.name) }, removed: removed, removedPartials: partials,
-                       ahead: inventory.ahead(now: now))
+        return Outcome(
+            kept: inventory.entries.filter { !doomed.contains($0.name) }, removed: removed, removedPartials: partials,
+            ahead: inventory.ahead(now: now))
     }
 }

@@ -17,15 +17,19 @@ public struct BackupRequirements: Codable, Sendable, Equatable {
     public var tablespaces: [String]
 
     static func read(from connection: Connection, roles: [String]) throws -> BackupRequirements {
-        let extensions = try connection.query("SELECT extname, extversion FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY 1").rows
+        let extensions = try connection.query(
+            "SELECT extname, extversion FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY 1"
+        ).rows
             .compactMap { row in row[0].map { Extension(name: $0, version: row[1] ?? "") } }
-        let tablespaces = try connection.query("""
+        let tablespaces = try connection.query(
+            """
             SELECT DISTINCT t.spcname FROM pg_class c JOIN pg_tablespace t ON t.oid = c.reltablespace
             WHERE t.spcname NOT IN ('pg_default', 'pg_global')
             UNION SELECT t.spcname FROM pg_database d JOIN pg_tablespace t ON t.oid = d.dattablespace
             WHERE d.datname = current_database() AND t.spcname NOT IN ('pg_default', 'pg_global')
             ORDER BY 1
-            """).rows.compactMap { $0[0] }
+            """
+        ).rows.compactMap { $0[0] }
         return BackupRequirements(extensions: extensions, roles: roles, tablespaces: tablespaces)
     }
 }

@@ -16,11 +16,14 @@ public enum BackupRetention {
     /// Applies the limits of `configuration` locally, then to the bucket when BACKUP_CLOUD_SYNC_ENABLED
     /// is on. Credentials that may not delete leave the bucket as it is: `remote.warning` says so,
     /// and nothing is thrown, because a bucket with object lock must not fail every backup.
-    public static func apply(_ configuration: LifeboatConfiguration, dryRun: Bool,
-                             cancellation: CancellationFlag? = nil) throws -> Outcome {
+    public static func apply(
+        _ configuration: LifeboatConfiguration, dryRun: Bool,
+        cancellation: CancellationFlag? = nil
+    ) throws -> Outcome {
         let policy = try configuration.retentionLimits()
         let local = try BackupPruner(policy: policy).prune(configuration.backupDirectory, dryRun: dryRun)
-        let remote = try configuration.bool(.cloudSyncEnabled)
+        let remote =
+            try configuration.bool(.cloudSyncEnabled)
             ? try CloudSync(configuration: configuration, cancellation: cancellation).prune(policy, dryRun: dryRun)
             : CloudSync.PruneOutcome()
         return Outcome(local: local, remote: remote)

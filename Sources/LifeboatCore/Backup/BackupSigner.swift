@@ -22,10 +22,13 @@ public struct BackupSigner: Sendable {
             found = try OpenPGP.signingKey(fingerprint: fingerprint, homeDirectory: configuration.gnupgHome)
             // A key whose secret part wants a passphrase no one can type here would only fail
             // after the whole dump: one tiny signature now proves it can sign unattended.
-            _ = try OpenPGP.signDetached(Array("lifeboat signing check".utf8), signer: found, homeDirectory: configuration.gnupgHome)
+            _ = try OpenPGP.signDetached(
+                Array("lifeboat signing check".utf8), signer: found, homeDirectory: configuration.gnupgHome)
         } catch let error as StreamError {
-            throw LifeboatError(stage: "signing key", message: "BACKUP_SIGNING_KEY: \(error.message)",
-                                hint: error.hint ?? "set BACKUP_SIGNING_KEY to a key from `gpg --list-secret-keys`", category: .configuration)
+            throw LifeboatError(
+                stage: "signing key", message: "BACKUP_SIGNING_KEY: \(error.message)",
+                hint: error.hint ?? "set BACKUP_SIGNING_KEY to a key from `gpg --list-secret-keys`",
+                category: .configuration)
         }
         key = found
         gnupgHome = configuration.gnupgHome
@@ -43,7 +46,9 @@ public struct BackupSigner: Sendable {
 
     /// Marks `manifest` as signed (its segments, the signer) and writes its signature,
     /// then the manifest, beside `backup`. The backup file must already be in place.
-    public func seal(_ manifest: BackupManifest, segments: [String], segmentSize: Int, beside backup: URL) throws -> BackupManifest {
+    public func seal(_ manifest: BackupManifest, segments: [String], segmentSize: Int, beside backup: URL) throws
+        -> BackupManifest
+    {
         var signed = manifest
         signed.segmentSize = segmentSize
         signed.segmentSha256 = segments
@@ -52,8 +57,9 @@ public struct BackupSigner: Sendable {
         // (verify keeps its verdict beside it, see `VerificationRecord`), so plain gpg checks it too.
         let bytes = try signed.encoded()
         let signature: [UInt8]
-        do { signature = try OpenPGP.signDetached(bytes, signer: key, homeDirectory: gnupgHome) }
-        catch let error as StreamError { throw LifeboatError(error) }
+        do { signature = try OpenPGP.signDetached(bytes, signer: key, homeDirectory: gnupgHome) } catch let error
+            as StreamError
+        { throw LifeboatError(error) }
         try AtomicFileSink.writeReplacing(signature, to: Self.signatureURL(for: backup))
         try AtomicFileSink.writeReplacing(bytes, to: URL(fileURLWithPath: backup.path + ".manifest.json"))
         try? FileManager.default.removeItem(at: VerificationRecord.url(for: backup))  // a verdict on other bytes
@@ -63,12 +69,15 @@ public struct BackupSigner: Sendable {
     /// Signs an existing backup file as it is now: its size, SHA-256 and segments are measured
     /// again, so the result vouches for these bytes. For backups taken before signing was on
     /// (after the operator has checked them) and for tests that need a file signed by another key.
-    public func sign(existing backup: URL, manifest: BackupManifest,
-                     segmentSize: Int = SegmentDigests.defaultSegmentSize) throws -> BackupManifest {
+    public func sign(
+        existing backup: URL, manifest: BackupManifest,
+        segmentSize: Int = SegmentDigests.defaultSegmentSize
+    ) throws -> BackupManifest {
         let segments = SegmentDigestTap(downstream: NullSink(), segmentSize: segmentSize)
         let whole = SHA256Tap(downstream: segments)
-        do { try FileSource(path: backup.path).pipe(to: whole) }
-        catch let error as StreamError { throw LifeboatError(error) }
+        do { try FileSource(path: backup.path).pipe(to: whole) } catch let error as StreamError {
+            throw LifeboatError(error)
+        }
         var measured = manifest
         measured.fileBytes = whole.byteCount
         measured.sha256 = whole.finalize()

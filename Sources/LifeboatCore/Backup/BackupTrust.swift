@@ -19,7 +19,9 @@ public struct BackupTrust: Sendable {
     }
 
     public init(configuration: LifeboatConfiguration, allowUnsigned: Bool = false) throws {
-        self.init(signers: try configuration.trustedSigners(), allowUnsigned: allowUnsigned, gnupgHome: configuration.gnupgHome)
+        self.init(
+            signers: try configuration.trustedSigners(), allowUnsigned: allowUnsigned,
+            gnupgHome: configuration.gnupgHome)
     }
 
     /// For reads that only look at a manifest's facts (list, diff, row-count hints) and never
@@ -52,7 +54,9 @@ public struct BackupTrust: Sendable {
     /// Checks the manifest of `file` against its detached signature. `manifestBytes` are the
     /// exact bytes `manifest` was decoded from (read once, so what is checked is what is used).
     /// Throws the refusal unless `allowUnsigned`; then the verdict carries the same reason.
-    public func authenticate(file: URL, manifest: BackupManifest?, manifestBytes: [UInt8], signature: [UInt8]?) throws -> Verdict {
+    public func authenticate(file: URL, manifest: BackupManifest?, manifestBytes: [UInt8], signature: [UInt8]?) throws
+        -> Verdict
+    {
         guard isRequired else { return .notRequired }
         let reason: String
         let whose: String
@@ -60,16 +64,22 @@ public struct BackupTrust: Sendable {
         case .success(let fingerprint):
             // The signed manifest names its file: an older signed backup copied under a newer
             // name (to be taken as the latest) is a replay, not the backup that name promises.
-            guard let signedName = manifest?.fileName, signedName != file.lastPathComponent else { return .signed(by: fingerprint) }
-            (reason, whose) = ("its signed manifest is for \(signedName), not \(file.lastPathComponent): a signed backup renamed to pass "
-                                   + "for another (restore it under its own name if it is the one you want)", fingerprint)
+            guard let signedName = manifest?.fileName, signedName != file.lastPathComponent else {
+                return .signed(by: fingerprint)
+            }
+            (reason, whose) = (
+                "its signed manifest is for \(signedName), not \(file.lastPathComponent): a signed backup renamed to pass "
+                    + "for another (restore it under its own name if it is the one you want)", fingerprint
+            )
         case .failure(let refusal): (reason, whose) = (refusal.reason, refusal.whose)
         }
         if allowUnsigned { return .acceptedUnsigned(reason: "\(reason) (signer: \(whose))") }
         throw LifeboatError(
             stage: Self.refusalStage,
-            message: "\(file.lastPathComponent) is refused: \(reason); signer: \(whose); this host trusts only \(signers.joined(separator: ", "))",
-            hint: "nothing of it was used. If you know where this backup came from and accept it anyway, pass --allow-unsigned "
+            message:
+                "\(file.lastPathComponent) is refused: \(reason); signer: \(whose); this host trusts only \(signers.joined(separator: ", "))",
+            hint:
+                "nothing of it was used. If you know where this backup came from and accept it anyway, pass --allow-unsigned "
                 + "(runbooks: the input allow_unsigned: true); to trust another key, add its fingerprint to BACKUP_TRUSTED_SIGNERS",
             category: .badBackup)
     }
@@ -80,17 +90,22 @@ public struct BackupTrust: Sendable {
         let whose: String
     }
 
-    private func check(manifest: BackupManifest?, manifestBytes: [UInt8], signature: [UInt8]?) throws -> Result<String, Refusal> {
+    private func check(manifest: BackupManifest?, manifestBytes: [UInt8], signature: [UInt8]?) throws -> Result<
+        String, Refusal
+    > {
         guard let manifest else {
             return .failure(Refusal(reason: "it has no manifest, so no signature", whose: "unsigned"))
         }
         guard let signature else {
-            return .failure(Refusal(reason: "its manifest has no signature (no .manifest.json.sig beside it)", whose: "unsigned"))
+            return .failure(
+                Refusal(reason: "its manifest has no signature (no .manifest.json.sig beside it)", whose: "unsigned"))
         }
         let found: [OpenPGP.Signature]
-        do { found = try OpenPGP.verifyDetached(signature: signature, signed: manifestBytes, homeDirectory: gnupgHome) }
-        catch let error as StreamError {
-            return .failure(Refusal(reason: "its manifest signature cannot be read (\(error.message))", whose: "unknown"))
+        do {
+            found = try OpenPGP.verifyDetached(signature: signature, signed: manifestBytes, homeDirectory: gnupgHome)
+        } catch let error as StreamError {
+            return .failure(
+                Refusal(reason: "its manifest signature cannot be read (\(error.message))", whose: "unknown"))
         }
         guard !found.isEmpty else {
             return .failure(Refusal(reason: "its .manifest.json.sig holds no signature", whose: "unsigned"))
@@ -98,24 +113,33 @@ public struct BackupTrust: Sendable {
         // Every signature counts: one that does not verify means the manifest was changed after
         // signing, whatever else is there.
         if let bad = found.first(where: \.isBad) {
-            return .failure(Refusal(reason: "its manifest signature does not verify (\(bad.problem ?? "bad signature")): the manifest was changed after it was signed",
-                                    whose: bad.fingerprint))
+            return .failure(
+                Refusal(
+                    reason:
+                        "its manifest signature does not verify (\(bad.problem ?? "bad signature")): the manifest was changed after it was signed",
+                    whose: bad.fingerprint))
         }
         if let good = found.first(where: { $0.isValid && isTrusted($0) }) {
 
             // Without segment hashes the file could only be judged after psql had it all.
             guard manifest.hasSegments else {
-                return .failure(Refusal(reason: "its signed manifest has no segment hashes to check the file with as it is read",
-                                        whose: good.primaryFingerprint ?? good.fingerprint))
+                return .failure(
+                    Refusal(
+                        reason: "its signed manifest has no segment hashes to check the file with as it is read",
+                        whose: good.primaryFingerprint ?? good.fingerprint))
             }
             return .success(good.primaryFingerprint ?? good.fingerprint)
         }
         if let other = found.first(where: \.isValid) {
-            return .failure(Refusal(reason: "its manifest is signed by a key this host does not trust", whose: other.primaryFingerprint ?? other.fingerprint))
+            return .failure(
+                Refusal(
+                    reason: "its manifest is signed by a key this host does not trust",
+                    whose: other.primaryFingerprint ?? other.fingerprint))
         }
         let first = found[0]
         let keyring = OpenPGP.keyringName(gnupgHome)
-        let why = first.primaryFingerprint == nil
+        let why =
+            first.primaryFingerprint == nil
             ? "its manifest signature cannot be checked: the signer's public key is not in keyring \(keyring) (\(first.problem ?? "unknown key"))"
             : "its manifest signature is not valid (\(first.problem ?? "unusable key"))"
         return .failure(Refusal(reason: why, whose: first.fingerprint))

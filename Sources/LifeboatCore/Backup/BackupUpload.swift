@@ -7,8 +7,10 @@ public enum BackupUpload {
     /// Runs `upload` for `file` (`bytes` long). On failure the error keeps its stage and category;
     /// `leaves` is appended to its message (what the failure leaves behind, e.g. "the local
     /// backup … is kept") and `hint` stands in when the cause gave none.
-    public static func perform<T>(_ file: URL, bytes: Int64, configuration: LifeboatConfiguration, notifier: EventNotifier,
-                                  leaves: String, hint: String, _ upload: () throws -> T) throws -> T {
+    public static func perform<T>(
+        _ file: URL, bytes: Int64, configuration: LifeboatConfiguration, notifier: EventNotifier,
+        leaves: String, hint: String, _ upload: () throws -> T
+    ) throws -> T {
         let started = Date()
         let uploaded: T
         do {
@@ -17,8 +19,9 @@ public enum BackupUpload {
             JobMetrics.record(configuration) { $0.upload(succeeded: false, bytes: 0, durationSeconds: nil) }
             let error = LifeboatError.wrap(error, stage: "cloud")
             notifier.emit(.cloudSyncFailed, details: BackupEvents.cloudSyncFailed(file: file, error: error))
-            throw LifeboatError(stage: error.stage, message: error.message + " — " + leaves,
-                                hint: error.hint ?? hint, category: error.category)
+            throw LifeboatError(
+                stage: error.stage, message: error.message + " — " + leaves,
+                hint: error.hint ?? hint, category: error.category)
         }
         JobMetrics.record(configuration) {
             $0.upload(succeeded: true, bytes: bytes, durationSeconds: Date().timeIntervalSince(started))

@@ -46,7 +46,9 @@ public struct BackupVerifier {
         do {
             report = try check(file)
         } catch {
-            notifier.emit(.backupVerificationFailed, details: BackupEvents.verificationFailed(file: file, error: LifeboatError.wrap(error, stage: "verify")))
+            notifier.emit(
+                .backupVerificationFailed,
+                details: BackupEvents.verificationFailed(file: file, error: LifeboatError.wrap(error, stage: "verify")))
             throw error
         }
         if report.passed {
@@ -59,12 +61,14 @@ public struct BackupVerifier {
 
     private func check(_ file: URL) throws -> Report {
         let startedAt = clock()
-        var report = Report(file: file.path, passed: false, checks: [], mismatches: [], temporaryDatabase: "",
-                            startedAt: startedAt, finishedAt: startedAt, failure: nil)
+        var report = Report(
+            file: file.path, passed: false, checks: [], mismatches: [], temporaryDatabase: "",
+            startedAt: startedAt, finishedAt: startedAt, failure: nil)
         let reader: BackupReader
         GnuPGAgent.launch(homeDirectory: configuration.gnupgHome)
         do {
-            reader = try BackupReader.open(file, trust: try BackupTrust(configuration: configuration, allowUnsigned: allowUnsigned))
+            reader = try BackupReader.open(
+                file, trust: try BackupTrust(configuration: configuration, allowUnsigned: allowUnsigned))
         } catch let error as LifeboatError where error.category == .badBackup {
             return finish(report, failing: error, check: error.stage == "signature" ? "signature" : "manifest")
         }
@@ -74,7 +78,8 @@ public struct BackupVerifier {
         report.temporaryDatabase = temporary
         // The backup's encoding and locale; an older manifest has none, and the database it was
         // taken of (when on this server) stands in.
-        let shape = DatabaseAdmin.Shape.forBackup(reader.manifest, replacing: try reader.manifest.flatMap { try admin.shape(of: $0.database) })
+        let shape = DatabaseAdmin.Shape.forBackup(
+            reader.manifest, replacing: try reader.manifest.flatMap { try admin.shape(of: $0.database) })
         try admin.create(temporary, like: shape, withOwner: false)
         defer { try? admin.drop(temporary) }
 
@@ -87,48 +92,75 @@ public struct BackupVerifier {
             outcome = try restorer.restore(reader, into: temporary, serverMajor: admin.serverMajor)
         } catch let error as LifeboatError where error.category == .badBackup {
             return finish(report, failing: error, check: error.stage)
-        } catch let error as LifeboatError where error.stage == "psql" || error.stage == ParallelSQLRestorer.failedStatementStage {
+        } catch let error as LifeboatError
+            where error.stage == "psql" || error.stage == ParallelSQLRestorer.failedStatementStage
+        {
             // The file is intact (the hash matched) but does not restore: the backup is still bad.
             return finish(report, failing: error, check: "restore")
         }
         switch reader.authentication {
         case .notRequired: break
-        case .signed: report.checks.append(Check(name: "signature", result: "passed", detail: reader.authentication.summary))
-        case .acceptedUnsigned: report.checks.append(Check(name: "signature", result: "skipped", detail: reader.authentication.summary))
+        case .signed:
+            report.checks.append(Check(name: "signature", result: "passed", detail: reader.authentication.summary))
+        case .acceptedUnsigned:
+            report.checks.append(Check(name: "signature", result: "skipped", detail: reader.authentication.summary))
         }
         if reader.manifest?.hasSegments == true {
-            report.checks.append(Check(name: "segments", result: "passed", detail: "each segment matched its signed SHA-256 before it was used"))
+            report.checks.append(
+                Check(
+                    name: "segments", result: "passed",
+                    detail: "each segment matched its signed SHA-256 before it was used"))
         }
-        report.checks.append(Check(name: "sha256", result: outcome.sha256Matches == nil ? "skipped" : "passed",
-                                   detail: outcome.sha256Matches == nil ? "no manifest to compare with" : outcome.sha256))
-        if reader.encrypted { report.checks.append(Check(name: "openpgp", result: "passed", detail: "decrypted with integrity check")) }
-        if reader.compressed { report.checks.append(Check(name: "gzip", result: "passed", detail: "CRC-32 and length checked")) }
-        report.checks.append(Check(name: "restore", result: "passed", detail: "\(outcome.sqlBytes) bytes of SQL into \(temporary)"))
+        report.checks.append(
+            Check(
+                name: "sha256", result: outcome.sha256Matches == nil ? "skipped" : "passed",
+                detail: outcome.sha256Matches == nil ? "no manifest to compare with" : outcome.sha256))
+        if reader.encrypted {
+            report.checks.append(Check(name: "openpgp", result: "passed", detail: "decrypted with integrity check"))
+        }
+        if reader.compressed {
+            report.checks.append(Check(name: "gzip", result: "passed", detail: "CRC-32 and length checked"))
+        }
+        report.checks.append(
+            Check(name: "restore", result: "passed", detail: "\(outcome.sqlBytes) bytes of SQL into \(temporary)"))
 
         if let manifest = reader.manifest {
             let connection: Connection
-            do { connection = try Connection(configuration.databaseURL ?? "", database: temporary) }
-            catch { throw LifeboatError(connecting: error, target: temporary) }
+            do { connection = try Connection(configuration.databaseURL ?? "", database: temporary) } catch {
+                throw LifeboatError(connecting: error, target: temporary)
+            }
             defer { connection.close() }
             report.mismatches = try RowCountValidator.compare(manifest.tables, in: connection)
             if !report.mismatches.isEmpty {
                 let summary = report.mismatches.prefix(5).map(\.description).joined(separator: "; ")
-                return finish(report, failing: LifeboatError(
-                    stage: "row counts", message: "\(report.mismatches.count) of \(manifest.tables.count) tables differ from the manifest: \(summary)",
-                    hint: "the backup does not hold what the manifest recorded: use another backup", category: .badBackup),
+                return finish(
+                    report,
+                    failing: LifeboatError(
+                        stage: "row counts",
+                        message:
+                            "\(report.mismatches.count) of \(manifest.tables.count) tables differ from the manifest: \(summary)",
+                        hint: "the backup does not hold what the manifest recorded: use another backup",
+                        category: .badBackup),
                     check: "row counts", reader: reader)
             }
-            report.checks.append(Check(name: "row counts", result: "passed",
-                                       detail: "\(manifest.tables.count) tables, \(manifest.totalRows) rows match the manifest"))
+            report.checks.append(
+                Check(
+                    name: "row counts", result: "passed",
+                    detail: "\(manifest.tables.count) tables, \(manifest.totalRows) rows match the manifest"))
             do {
-                let checked = try ObjectValidator.enforce(manifest, in: connection, properties: .enforce, note: { _ in })
-                if !checked.isEmpty { report.checks.append(Check(name: "objects", result: "passed", detail: "\(checked) match the manifest")) }
+                let checked = try ObjectValidator.enforce(
+                    manifest, in: connection, properties: .enforce, note: { _ in })
+                if !checked.isEmpty {
+                    report.checks.append(
+                        Check(name: "objects", result: "passed", detail: "\(checked) match the manifest"))
+                }
             } catch let error as LifeboatError where error.category == .badBackup {
                 // Properties the server did not apply are its problem (exit 1), not a bad backup.
                 return finish(report, failing: error, check: "objects", reader: reader)
             }
         } else {
-            report.checks.append(Check(name: "row counts", result: "skipped", detail: "no manifest: nothing to compare with"))
+            report.checks.append(
+                Check(name: "row counts", result: "skipped", detail: "no manifest: nothing to compare with"))
         }
         report.passed = true
         report.finishedAt = clock()
@@ -136,23 +168,30 @@ public struct BackupVerifier {
         return report
     }
 
-    private func finish(_ report: Report, failing error: LifeboatError, check: String, reader: BackupReader? = nil) -> Report {
+    private func finish(_ report: Report, failing error: LifeboatError, check: String, reader: BackupReader? = nil)
+        -> Report
+    {
         var report = report
         report.passed = false
         report.failure = error.description
         report.checks.append(Check(name: check, result: "failed", detail: error.message))
         report.finishedAt = clock()
-        if let reader { try? record(report, reader: reader) }
+        if let reader {
+            try? record(report, reader: reader)
+        }
         // Only the verdict is written back (outside what the signature covers): no trust needed.
-        else if let reader = try? BackupReader.open(URL(fileURLWithPath: report.file), trust: .unchecked) { try? record(report, reader: reader) }
+        else if let reader = try? BackupReader.open(URL(fileURLWithPath: report.file), trust: .unchecked) {
+            try? record(report, reader: reader)
+        }
         return report
     }
 
     /// Records the verdict (atomically) where `list` reads it: see `VerificationRecord`.
     private func record(_ report: Report, reader: BackupReader) throws {
         guard let manifest = reader.manifest else { return }
-        let verdict = BackupManifest.Verification(state: report.passed ? "passed" : "failed", at: report.finishedAt,
-                                                  detail: report.failure ?? report.checks.map { "\($0.name) \($0.result)" }.joined(separator: ", "))
+        let verdict = BackupManifest.Verification(
+            state: report.passed ? "passed" : "failed", at: report.finishedAt,
+            detail: report.failure ?? report.checks.map { "\($0.name) \($0.result)" }.joined(separator: ", "))
         try VerificationRecord.write(verdict, into: manifest, backup: reader.file)
     }
 }

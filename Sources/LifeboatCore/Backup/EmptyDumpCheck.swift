@@ -8,8 +8,10 @@ import LifeboatStreams
 public enum EmptyDumpCheck {
     /// The error for an empty dump, or nil when it holds data. A zero-byte dump is refused even
     /// when `allowEmpty` is set: pg_dump always writes its header, so nothing at all is a failure.
-    public static func problem(tables: [RowCountTap.TableCount], dumpBytes: Int64, database: String,
-                               allowEmpty: Bool) -> LifeboatError? {
+    public static func problem(
+        tables: [RowCountTap.TableCount], dumpBytes: Int64, database: String,
+        allowEmpty: Bool
+    ) -> LifeboatError? {
         let named = "database \"\(database)\""
         if dumpBytes == 0 {
             return LifeboatError(

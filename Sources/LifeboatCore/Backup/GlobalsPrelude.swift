@@ -24,21 +24,25 @@ public enum GlobalsPrelude {
         for role in globals.roles {
             var created = ["CREATE ROLE \(ident(role.name)) \(attributes(role))"]
             for setting in role.settings { created.append("ALTER ROLE \(ident(role.name)) SET \(assignment(setting))") }
-            lines.append("    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = \(literal(role.name))) THEN")
+            lines.append(
+                "    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = \(literal(role.name))) THEN")
             lines += created.map { "        EXECUTE \(literal($0));" }
             lines.append("        created := created || \(literal(role.name))::text;")
             lines.append("    END IF;")
         }
         // After every role exists: memberships of the roles created here only.
         for membership in globals.memberships {
-            let grant = "GRANT \(ident(membership.role)) TO \(ident(membership.member))" + (membership.adminOption ? " WITH ADMIN OPTION" : "")
+            let grant =
+                "GRANT \(ident(membership.role)) TO \(ident(membership.member))"
+                + (membership.adminOption ? " WITH ADMIN OPTION" : "")
             lines.append("    IF \(literal(membership.member)) = ANY (created) THEN EXECUTE \(literal(grant)); END IF;")
         }
         let here = databaseName
         let properties = propertyStatements(globals.database, in: here)
         for statement in properties {
             // format() fills %I with the database's name; any other % in a value is doubled.
-            let template = statement.replacingOccurrences(of: "%", with: "%%").replacingOccurrences(of: here, with: "%I")
+            let template = statement.replacingOccurrences(of: "%", with: "%%").replacingOccurrences(
+                of: here, with: "%I")
             let shown = statement.replacingOccurrences(of: here, with: "<database>")
             lines.append("    BEGIN")
             lines.append("        EXECUTE format(\(literal(template)), current_database());")
@@ -68,14 +72,17 @@ public enum GlobalsPrelude {
         var properties: [String] = ["ALTER DATABASE \(name) OWNER TO \(ident(database.owner))"]
         for setting in database.settings { properties.append("ALTER DATABASE \(name) SET \(assignment(setting))") }
         for (role, settings) in database.roleSettings.sorted(by: { $0.key < $1.key }) {
-            for setting in settings { properties.append("ALTER ROLE \(ident(role)) IN DATABASE \(name) SET \(assignment(setting))") }
+            for setting in settings {
+                properties.append("ALTER ROLE \(ident(role)) IN DATABASE \(name) SET \(assignment(setting))")
+            }
         }
         if let acl = database.acl {
             properties.append("REVOKE ALL ON DATABASE \(name) FROM PUBLIC")
             properties.append("REVOKE ALL ON DATABASE \(name) FROM \(ident(database.owner))")
             for item in acl {
-                properties.append("GRANT \(item.privilege) ON DATABASE \(name) TO \(item.grantee.map(ident) ?? "PUBLIC")"
-                                  + (item.grantable ? " WITH GRANT OPTION" : ""))
+                properties.append(
+                    "GRANT \(item.privilege) ON DATABASE \(name) TO \(item.grantee.map(ident) ?? "PUBLIC")"
+                        + (item.grantable ? " WITH GRANT OPTION" : ""))
             }
         }
         properties.append("COMMENT ON DATABASE \(name) IS " + (database.comment.map(literal) ?? "NULL"))
@@ -83,10 +90,12 @@ public enum GlobalsPrelude {
     }
 
     static func attributes(_ role: ClusterGlobals.Role) -> String {
-        var words = [role.superuser ? "SUPERUSER" : "NOSUPERUSER", role.inherit ? "INHERIT" : "NOINHERIT",
-                     role.createRole ? "CREATEROLE" : "NOCREATEROLE", role.createDatabase ? "CREATEDB" : "NOCREATEDB",
-                     role.login ? "LOGIN" : "NOLOGIN", role.replication ? "REPLICATION" : "NOREPLICATION",
-                     role.bypassRLS ? "BYPASSRLS" : "NOBYPASSRLS", "CONNECTION LIMIT \(role.connectionLimit)"]
+        var words = [
+            role.superuser ? "SUPERUSER" : "NOSUPERUSER", role.inherit ? "INHERIT" : "NOINHERIT",
+            role.createRole ? "CREATEROLE" : "NOCREATEROLE", role.createDatabase ? "CREATEDB" : "NOCREATEDB",
+            role.login ? "LOGIN" : "NOLOGIN", role.replication ? "REPLICATION" : "NOREPLICATION",
+            role.bypassRLS ? "BYPASSRLS" : "NOBYPASSRLS", "CONNECTION LIMIT \(role.connectionLimit)"
+        ]
         if let hash = role.passwordHash { words.append("PASSWORD \(literal(hash))") }
         if let until = role.validUntil { words.append("VALID UNTIL \(literal(until))") }
         return words.joined(separator: " ")
@@ -104,8 +113,10 @@ public enum GlobalsPrelude {
     }
 
     /// The settings PostgreSQL flags GUC_LIST_QUOTE (pg_dump's `variable_is_guc_list_quote`).
-    static let listSettings: Set<String> = ["local_preload_libraries", "search_path", "session_preload_libraries",
-                                            "shared_preload_libraries", "temp_tablespaces", "unix_socket_directories"]
+    static let listSettings: Set<String> = [
+        "local_preload_libraries", "search_path", "session_preload_libraries",
+        "shared_preload_libraries", "temp_tablespaces", "unix_socket_directories"
+    ]
 
     /// Splits a list setting's stored value at commas outside double quotes, unquoting each.
     static func splitList(_ value: String) -> [String] {

@@ -46,7 +46,8 @@ public struct SizeAnomaly: Sendable, Equatable {
         precondition(!values.isEmpty, "the median of nothing")
         let sorted = values.sorted()
         let middle = sorted.count / 2
-        return sorted.count % 2 == 1 ? Double(sorted[middle]) : (Double(sorted[middle - 1]) + Double(sorted[middle])) / 2
+        return sorted.count % 2 == 1
+            ? Double(sorted[middle]) : (Double(sorted[middle - 1]) + Double(sorted[middle])) / 2
     }
 
     /// The sizes that pass: median × (1 − band) to median × (1 + band), bounds included.
@@ -68,8 +69,10 @@ public struct SizeAnomaly: Sendable, Equatable {
     /// in `entries`: the newest `settings.window` with a manifest (by `dump_bytes`), or, when
     /// fewer than three have one, the newest encoded like it (by file size). nil when the size
     /// is inside the band, or when there are too few earlier backups to say.
-    public static func assess(_ manifest: BackupManifest, name: BackupName, among entries: [BackupInventory.Entry],
-                              settings: Settings) -> SizeAnomaly? {
+    public static func assess(
+        _ manifest: BackupManifest, name: BackupName, among entries: [BackupInventory.Entry],
+        settings: Settings
+    ) -> SizeAnomaly? {
         guard settings.isEnabled else { return nil }
         // Older than this one, of its type; empty files are the failures this check looks for,
         // not a measure of what is normal.
@@ -92,13 +95,16 @@ public struct SizeAnomaly: Sendable, Equatable {
             bytes = manifest.fileBytes
         }
         let median = Self.median(history.map(\.1))
-        guard let direction = direction(of: bytes, median: median, bandPercent: settings.bandPercent) else { return nil }
+        guard let direction = direction(of: bytes, median: median, bandPercent: settings.bandPercent) else {
+            return nil
+        }
         let band = bounds(median: median, bandPercent: settings.bandPercent)
         let others = Set(history.compactMap(\.2)).subtracting([manifest.database]).sorted()
-        return SizeAnomaly(file: name.fileName, type: name.type, database: manifest.database, measure: measure, bytes: bytes,
-                           median: Int64(median.rounded()), compared: history.map(\.0), bandPercent: settings.bandPercent,
-                           low: Int64(band.lowerBound.rounded()), high: Int64(band.upperBound.rounded()),
-                           direction: direction, otherDatabases: others)
+        return SizeAnomaly(
+            file: name.fileName, type: name.type, database: manifest.database, measure: measure, bytes: bytes,
+            median: Int64(median.rounded()), compared: history.map(\.0), bandPercent: settings.bandPercent,
+            low: Int64(band.lowerBound.rounded()), high: Int64(band.upperBound.rounded()),
+            direction: direction, otherDatabases: others)
     }
 
     // MARK: telling people
@@ -112,15 +118,18 @@ public struct SizeAnomaly: Sendable, Equatable {
     /// The stderr warning: the figures, then what to check.
     public var warning: String {
         let what = measure == .dumpBytes ? "\(ByteSize.decimal(bytes)) of SQL" : "\(ByteSize.decimal(bytes))"
-        var text = "backup size anomaly: \(file) is \(what), \(difference) than the median of the last \(compared.count) "
+        var text =
+            "backup size anomaly: \(file) is \(what), \(difference) than the median of the last \(compared.count) "
             + "\(type.rawValue) backups (\(ByteSize.decimal(median))); the band is ±\(Self.percent(bandPercent)) "
             + "(\(ByteSize.decimal(low)) to \(ByteSize.decimal(high)), BACKUP_SIZE_ANOMALY_BAND). "
         if !otherDatabases.isEmpty {
-            text += "This backup is of database '\(database)', earlier ones of '\(otherDatabases.joined(separator: "', '"))'. "
+            text +=
+                "This backup is of database '\(database)', earlier ones of '\(otherDatabases.joined(separator: "', '"))'. "
         }
         switch direction {
         case .smaller:
-            text += "Check that DATABASE_URL points at the right database and that no data was lost "
+            text +=
+                "Check that DATABASE_URL points at the right database and that no data was lost "
                 + "(compare the table row counts in the manifests); the backup was kept"
         case .larger:
             text += "Check which tables grew (compare the table row counts in the manifests); the backup was kept"

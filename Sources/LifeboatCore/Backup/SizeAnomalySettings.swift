@@ -21,15 +21,18 @@ extension SizeAnomaly {
         public init(configuration: LifeboatConfiguration) throws {
             let window = try configuration.int(.sizeAnomalyWindow) ?? Self.standard.window
             guard window == 0 || window >= SizeAnomaly.minimumHistory else {
-                throw configuration.invalid(.sizeAnomalyWindow, String(window),
-                                            "0 (no size check) or a whole number of \(SizeAnomaly.minimumHistory) or more "
-                                                + "(fewer earlier backups say too little about what is normal)")
+                throw configuration.invalid(
+                    .sizeAnomalyWindow, String(window),
+                    "0 (no size check) or a whole number of \(SizeAnomaly.minimumHistory) or more "
+                        + "(fewer earlier backups say too little about what is normal)")
             }
             let band: Double
             if let raw = configuration.string(.sizeAnomalyBand) {
                 guard let value = Self.parseBand(raw) else {
-                    throw configuration.invalid(.sizeAnomalyBand, raw,
-                                                "a percentage above 0 and below 100, e.g. 50 (or 50%): warn below half the median or above 1.5 times it")
+                    throw configuration.invalid(
+                        .sizeAnomalyBand, raw,
+                        "a percentage above 0 and below 100, e.g. 50 (or 50%): warn below half the median or above 1.5 times it"
+                    )
                 }
                 band = value
             } else {

@@ -10,8 +10,11 @@ enum VerificationRecord {
     static func url(for backup: URL) -> URL { URL(fileURLWithPath: backup.path + ".verification.json") }
 
     static func write(_ verdict: BackupManifest.Verification, into manifest: BackupManifest, backup: URL) throws {
-        if manifest.signedBy != nil && FileManager.default.fileExists(atPath: BackupSigner.signatureURL(for: backup).path) {
-            try AtomicFileSink.writeReplacing(Array(try BackupManifest.encoder.encode(verdict)) + [UInt8(ascii: "\n")], to: url(for: backup))
+        if manifest.signedBy != nil
+            && FileManager.default.fileExists(atPath: BackupSigner.signatureURL(for: backup).path)
+        {
+            try AtomicFileSink.writeReplacing(
+                Array(try BackupManifest.encoder.encode(verdict)) + [UInt8(ascii: "\n")], to: url(for: backup))
             return
         }
         var updated = manifest
@@ -22,7 +25,8 @@ enum VerificationRecord {
     /// `manifest` with the verdict kept beside it, when there is one.
     static func merged(_ manifest: BackupManifest, backup: URL) -> BackupManifest {
         guard manifest.verification == nil, let data = FileManager.default.contents(atPath: url(for: backup).path),
-              let verdict = try? BackupManifest.decoder.decode(BackupManifest.Verification.self, from: data) else { return manifest }
+            let verdict = try? BackupManifest.decoder.decode(BackupManifest.Verification.self, from: data)
+        else { return manifest }
         var merged = manifest
         merged.verification = verdict
         return merged

@@ -33,11 +33,12 @@ public struct Leftover: Sendable, Encodable, Equatable {
 
     /// `database lifeboat_verify_x (verify, 3h 12m old, 8.1 MB)`, for text output.
     public var line: String {
-        let what = switch kind {
-        case .database: "database"
-        case .partialFile: "partial file"
-        case .scratchCluster: "scratch cluster"
-        }
+        let what =
+            switch kind {
+            case .database: "database"
+            case .partialFile: "partial file"
+            case .scratchCluster: "scratch cluster"
+            }
         let age = ageSeconds.map { SystemStatusProbe.age($0) + " old" } ?? "age unknown"
         let size = sizeBytes.map { ByteSize.decimal($0) } ?? "size unknown"
         return "\(what) \(name) (\(madeBy), \(age), \(size))" + (heldBy.map { "; held by \($0)" } ?? "")

@@ -36,17 +36,25 @@ public struct LeftoverCleaner {
                     // Belt and braces: the live database is never a scratch name, and never dropped here.
                     guard leftover.name != target else { continue }
                     if admin == nil && adminError == nil {
-                        do { admin = try DatabaseAdmin(conninfo: configuration.databaseURL ?? "") }
-                        catch { adminError = SystemStatusProbe.text(error) }
+                        do { admin = try DatabaseAdmin(conninfo: configuration.databaseURL ?? "") } catch {
+                            adminError = SystemStatusProbe.text(error)
+                        }
                     }
-                    guard let admin else { throw LifeboatError(stage: "cleanup", message: adminError ?? "no connection") }
+                    guard let admin else {
+                        throw LifeboatError(stage: "cleanup", message: adminError ?? "no connection")
+                    }
                     try admin.drop(leftover.name)
                 case .partialFile:
                     let folder = URL(fileURLWithPath: leftover.name).deletingLastPathComponent()
                     // The sweep takes the file's lock first: a writer that came back keeps it.
                     let file = URL(fileURLWithPath: leftover.name).lastPathComponent
-                    guard AtomicFileSink.removeAbandonedPartials(in: folder, accept: { ".\($0).partial" == file }) == [file] else {
-                        throw LifeboatError(stage: "cleanup", message: "\(leftover.name) is in use again or already gone")
+                    guard
+                        AtomicFileSink.removeAbandonedPartials(in: folder, accept: { ".\($0).partial" == file }) == [
+                            file
+                        ]
+                    else {
+                        throw LifeboatError(
+                            stage: "cleanup", message: "\(leftover.name) is in use again or already gone")
                     }
                 case .scratchCluster:
                     try removeCluster(leftover.name)
@@ -63,12 +71,15 @@ public struct LeftoverCleaner {
     func removeCluster(_ folder: String) throws {
         if let settings = try PhysicalEngineSettings.configured(configuration) {
             guard ScratchRecovery.finish(folder: folder, keep: false, settings: settings) else {
-                throw LifeboatError(stage: "cleanup", message: "could not stop the scratch cluster in \(folder)",
-                                    hint: "stop it with pg_ctl -D \(folder)/pgdata stop -m fast, then run `lifeboat cleanup` again")
+                throw LifeboatError(
+                    stage: "cleanup", message: "could not stop the scratch cluster in \(folder)",
+                    hint: "stop it with pg_ctl -D \(folder)/pgdata stop -m fast, then run `lifeboat cleanup` again")
             }
         } else if FileManager.default.fileExists(atPath: folder + "/pgdata/postmaster.pid") {
-            throw LifeboatError(stage: "cleanup", message: "the scratch cluster in \(folder) may still be running and LIFEBOAT_PHYSICAL_ENGINE is off",
-                                hint: "stop it with pg_ctl -D \(folder)/pgdata stop -m fast, then run `lifeboat cleanup` again")
+            throw LifeboatError(
+                stage: "cleanup",
+                message: "the scratch cluster in \(folder) may still be running and LIFEBOAT_PHYSICAL_ENGINE is off",
+                hint: "stop it with pg_ctl -D \(folder)/pgdata stop -m fast, then run `lifeboat cleanup` again")
         } else {
             try FileManager.default.removeItem(atPath: folder)
         }

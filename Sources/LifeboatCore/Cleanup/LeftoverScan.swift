@@ -35,18 +35,24 @@ public struct LeftoverScan {
         var outcome = Outcome()
         var holders: LeftoverHolders?
         do {
-            let connection = try Connection(configuration.databaseURL ?? "", database: CoordinationDatabase.maintenanceDatabase,
-                                            connectTimeout: try configuration.poolSettings().connectTimeout)
+            let connection = try Connection(
+                configuration.databaseURL ?? "", database: CoordinationDatabase.maintenanceDatabase,
+                connectTimeout: try configuration.poolSettings().connectTimeout)
             let found = try LeftoverHolders(connection)
             holders = found
             outcome.found += try databases(found)
         } catch {
-            let message = (error as? PostgresError).map {
-                LifeboatError(connecting: $0, target: "the maintenance database '\(CoordinationDatabase.maintenanceDatabase)'").message
-            } ?? SystemStatusProbe.text(error)
+            let message =
+                (error as? PostgresError).map {
+                    LifeboatError(
+                        connecting: $0, target: "the maintenance database '\(CoordinationDatabase.maintenanceDatabase)'"
+                    ).message
+                } ?? SystemStatusProbe.text(error)
             // libpq's messages run over lines: one line here.
-            outcome.problems.append("scratch databases not looked for: "
-                                    + message.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " "))
+            outcome.problems.append(
+                "scratch databases not looked for: "
+                    + message.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(
+                        separator: " "))
         }
         outcome.found += partialFiles()
         outcome.found += scratchClusters(holders)
@@ -57,16 +63,22 @@ public struct LeftoverScan {
 
     func databases(_ holders: LeftoverHolders) throws -> [Leftover] {
         let target = try? RestoreRunner(configuration: configuration).targetDatabase()
-        let rows = try holders.connection.query("""
+        let rows = try holders.connection.query(
+            """
             SELECT datname, CASE WHEN has_database_privilege(oid, 'CONNECT') THEN pg_database_size(oid) END
             FROM pg_database WHERE NOT datistemplate ORDER BY datname
-            """).rows
+            """
+        ).rows
         return try rows.compactMap { row -> Leftover? in
-            guard let name = row[0], name != target, let parsed = ScratchDatabaseName(name, target: target) else { return nil }
+            guard let name = row[0], name != target, let parsed = ScratchDatabaseName(name, target: target) else {
+                return nil
+            }
             if case .run(let runID) = parsed.owner, !isOurRun(runID) { return nil }
             let made = parsed.made ?? createdAt(name, holders.connection)
-            return Leftover(kind: .database, name: name, madeBy: parsed.madeBy, ageSeconds: made.map(age), sizeBytes: row[1].flatMap { Int64($0) },
-                            heldBy: try holder(parsed, holders))
+            return Leftover(
+                kind: .database, name: name, madeBy: parsed.madeBy, ageSeconds: made.map(age),
+                sizeBytes: row[1].flatMap { Int64($0) },
+                heldBy: try holder(parsed, holders))
         }
     }
 
@@ -89,17 +101,20 @@ public struct LeftoverScan {
     /// A database without Lifeboat's stamp in its name: when its files were made, which the
     /// server tells only a superuser (or a member of pg_read_server_files); else unknown.
     func createdAt(_ name: String, _ connection: Connection) -> Date? {
-        let epoch = try? connection.query("""
+        let epoch = try? connection.query(
+            """
             SELECT extract(epoch FROM (pg_stat_file('base/' || oid || '/PG_VERSION')).modification) FROM pg_database WHERE datname = $1
-            """, [name]).scalar
+            """, [name]
+        ).scalar
         return epoch.flatMap { Double($0) }.map { Date(timeIntervalSince1970: $0) }
     }
 
     /// `lifeboat verify` names its database after its pid: alive and still `lifeboat`, it owns it.
     static func liveLifeboatProcess(_ pid: Int32) -> String? {
         guard pid > 0, kill(pid, 0) == 0 || errno == EPERM,
-              let name = try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8),
-              name.trimmingCharacters(in: .whitespacesAndNewlines) == "lifeboat" else { return nil }
+            let name = try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8),
+            name.trimmingCharacters(in: .whitespacesAndNewlines) == "lifeboat"
+        else { return nil }
         return "the lifeboat process \(pid) on this host"
     }
 
@@ -110,10 +125,12 @@ public struct LeftoverScan {
     func partialFiles() -> [Leftover] {
         let directory = configuration.backupDirectory
         return BackupPruner.removeAbandonedPartials(in: directory, dryRun: true).map { file in
-            let attributes = try? FileManager.default.attributesOfItem(atPath: directory.appendingPathComponent(file).path)
-            return Leftover(kind: .partialFile, name: directory.appendingPathComponent(file).path, madeBy: "backup",
-                            ageSeconds: (attributes?[.modificationDate] as? Date).map(age),
-                            sizeBytes: (attributes?[.size] as? NSNumber)?.int64Value)
+            let attributes = try? FileManager.default.attributesOfItem(
+                atPath: directory.appendingPathComponent(file).path)
+            return Leftover(
+                kind: .partialFile, name: directory.appendingPathComponent(file).path, madeBy: "backup",
+                ageSeconds: (attributes?[.modificationDate] as? Date).map(age),
+                sizeBytes: (attributes?[.size] as? NSNumber)?.int64Value)
         }
     }
 
@@ -141,14 +158,18 @@ public struct LeftoverScan {
                 let runID = String(name.dropFirst("pitr-".count))
                 let attributes = try? FileManager.default.attributesOfItem(atPath: folder.path)
                 let made = ScratchDatabaseName.date(String(runID.prefix(16))) ?? attributes?[.modificationDate] as? Date
-                return Leftover(kind: .scratchCluster, name: folder.path, madeBy: "pitr drill", ageSeconds: made.map(age),
-                                sizeBytes: Self.size(of: folder), heldBy: holders?.runSession(runID) ?? runHolder(runID))
+                return Leftover(
+                    kind: .scratchCluster, name: folder.path, madeBy: "pitr drill", ageSeconds: made.map(age),
+                    sizeBytes: Self.size(of: folder), heldBy: holders?.runSession(runID) ?? runHolder(runID))
             }
         }
     }
 
     static func size(of folder: URL) -> Int64? {
-        guard let files = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: [.fileSizeKey, .isRegularFileKey]) else { return nil }
+        guard
+            let files = FileManager.default.enumerator(
+                at: folder, includingPropertiesForKeys: [.fileSizeKey, .isRegularFileKey])
+        else { return nil }
         var total: Int64 = 0
         for case let file as URL in files {
             let values = try? file.resourceValues(forKeys: [.fileSizeKey, .isRegularFileKey])

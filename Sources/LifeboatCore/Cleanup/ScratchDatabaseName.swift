@@ -58,7 +58,9 @@ public struct ScratchDatabaseName: Sendable, Equatable {
     /// The part before `_<role>_` when it is the configured target (or the shortened form
     /// `DatabaseNames.derived` gives a long one), or one of Lifeboat's scratch names for it.
     static func ownBase(_ name: String, role: String, target: String?) -> String? {
-        guard let range = name.range(of: "_\(role)_", options: .backwards), range.upperBound < name.endIndex else { return nil }
+        guard let range = name.range(of: "_\(role)_", options: .backwards), range.upperBound < name.endIndex else {
+            return nil
+        }
         let base = String(name[..<range.lowerBound])
         if let own = ownPrefix(name, role: role, target: target), own == base { return base }
         return classify(base, target: target) == nil ? nil : base
@@ -68,14 +70,16 @@ public struct ScratchDatabaseName: Sendable, Equatable {
     /// one) when `name` is `<it>_<role>_<anything>`.
     static func ownPrefix(_ name: String, role: String, target: String?) -> String? {
         guard let target, !target.isEmpty, let range = name.range(of: "_\(role)_", options: .backwards),
-              range.upperBound < name.endIndex else { return nil }
+            range.upperBound < name.endIndex
+        else { return nil }
         let base = String(name[..<range.lowerBound])
         return !base.isEmpty && target.hasPrefix(base) && (base == target || name.utf8.count == 63) ? base : nil
     }
 
     static func match(_ text: String, _ pattern: String) -> [String?]? {
         guard let regex = try? NSRegularExpression(pattern: pattern),
-              let result = regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) else { return nil }
+            let result = regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text))
+        else { return nil }
         return (0..<result.numberOfRanges).map { Range(result.range(at: $0), in: text).map { String(text[$0]) } }
     }
 

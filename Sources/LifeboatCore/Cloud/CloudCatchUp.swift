@@ -42,7 +42,8 @@ public struct CloudCatchUp {
     /// Compares `inventory` with the bucket. Reads the remote manifest of each backup whose
     /// size matches, as sizes alone cannot tell two dumps apart.
     public func plan(_ inventory: BackupInventory) throws -> Plan {
-        let remote = Dictionary(try sync.remoteBackups().map { ($0.name.fileName, $0) }, uniquingKeysWith: { first, _ in first })
+        let remote = Dictionary(
+            try sync.remoteBackups().map { ($0.name.fileName, $0) }, uniquingKeysWith: { first, _ in first })
         var plan = Plan()
         var candidates: [(BackupInventory.Entry, Item)] = []
         for entry in inventory.entries {
@@ -50,15 +51,17 @@ public struct CloudCatchUp {
             let hasManifest = entry.manifest != nil
             let manifestBytes = hasManifest ? Self.size(of: entry.manifestPath) : 0
             func item(_ reason: String, backup: Bool = true) -> Item {
-                Item(name: entry.name.fileName, path: entry.path.path, bytes: (backup ? entry.size : 0) + manifestBytes,
-                     reason: reason, backup: backup, manifest: hasManifest)
+                Item(
+                    name: entry.name.fileName, path: entry.path.path, bytes: (backup ? entry.size : 0) + manifestBytes,
+                    reason: reason, backup: backup, manifest: hasManifest)
             }
             guard let there = remote[entry.name.fileName] else {
                 candidates.append((entry, item("missing in the bucket")))
                 continue
             }
             if there.object.size != entry.size {
-                candidates.append((entry, item("size differs (\(there.object.size) bytes in the bucket, \(entry.size) here)")))
+                candidates.append(
+                    (entry, item("size differs (\(there.object.size) bytes in the bucket, \(entry.size) here)")))
                 continue
             }
             guard let local = entry.manifest else {
@@ -74,7 +77,13 @@ public struct CloudCatchUp {
                 continue
             }
             if theirs.sha256 != local.sha256 {
-                candidates.append((entry, item("sha256 differs (\(theirs.sha256.prefix(12))… in the bucket, \(local.sha256.prefix(12))… here)")))
+                candidates.append(
+                    (
+                        entry,
+                        item(
+                            "sha256 differs (\(theirs.sha256.prefix(12))… in the bucket, \(local.sha256.prefix(12))… here)"
+                        )
+                    ))
             } else {
                 plan.inSync.append(entry.name.fileName)
             }
@@ -100,7 +109,9 @@ public struct CloudCatchUp {
         var keys: [String] = []
         if item.backup { keys.append(try sync.uploadFile(file).key) }
         let signature = BackupSigner.signatureURL(for: file)
-        if item.manifest && FileManager.default.fileExists(atPath: signature.path) { keys.append(try sync.uploadFile(signature).key) }
+        if item.manifest && FileManager.default.fileExists(atPath: signature.path) {
+            keys.append(try sync.uploadFile(signature).key)
+        }
         if item.manifest { keys.append(try sync.uploadFile(URL(fileURLWithPath: item.path + ".manifest.json")).key) }
         return keys
     }

@@ -45,11 +45,13 @@ extension CloudSync {
                 outcome.notDeleted.append(key)
                 outcome.warning = Self.deletionForbidden(error, location: "\(store.location)/\(folder)")
             } catch let error as CloudError {
-                throw LifeboatError(stage: "cloud prune", message: "\(store.location): \(error.description)", hint: error.hint)
+                throw LifeboatError(
+                    stage: "cloud prune", message: "\(store.location): \(error.description)", hint: error.hint)
             }
         }
         if outcome.warning != nil, let first = outcome.notDeleted.first {
-            outcome.warning! += " (not deleted: \(outcome.notDeleted.count) backup\(outcome.notDeleted.count == 1 ? "" : "s"), first \(first))"
+            outcome.warning! +=
+                " (not deleted: \(outcome.notDeleted.count) backup\(outcome.notDeleted.count == 1 ? "" : "s"), first \(first))"
         }
         return outcome
     }

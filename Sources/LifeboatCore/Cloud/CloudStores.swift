@@ -4,19 +4,26 @@ import LifeboatCloud
 /// Builds the configured object store. Credentials come from the usual variables and are
 /// handed to libcurl only: they never appear in messages.
 public enum CloudStores {
-    public static func make(_ configuration: LifeboatConfiguration, cancellation: CancellationFlag? = nil) throws -> any ObjectStore {
+    public static func make(_ configuration: LifeboatConfiguration, cancellation: CancellationFlag? = nil) throws
+        -> any ObjectStore
+    {
         let provider = (configuration.string(.cloudProvider) ?? "s3").lowercased()
         let bucket = configuration.string(.cloudBucket)
         switch provider {
         case "s3", "gcs":
             guard let bucket else {
-                throw LifeboatError(stage: "cloud", message: "BACKUP_CLOUD_BUCKET is not set",
-                                    hint: "set BACKUP_CLOUD_BUCKET (and BACKUP_CLOUD_PROVIDER, credentials)", category: .configuration)
+                throw LifeboatError(
+                    stage: "cloud", message: "BACKUP_CLOUD_BUCKET is not set",
+                    hint: "set BACKUP_CLOUD_BUCKET (and BACKUP_CLOUD_PROVIDER, credentials)", category: .configuration)
             }
-            guard let accessKey = configuration.string(.awsAccessKeyID), let secret = configuration.string(.awsSecretAccessKey) else {
-                throw LifeboatError(stage: "cloud", message: "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set for \(provider)",
-                                    hint: provider == "gcs" ? "use a GCS HMAC key pair in these two variables" : "export the access key pair",
-                                    category: .configuration)
+            guard let accessKey = configuration.string(.awsAccessKeyID),
+                let secret = configuration.string(.awsSecretAccessKey)
+            else {
+                throw LifeboatError(
+                    stage: "cloud", message: "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set for \(provider)",
+                    hint: provider == "gcs"
+                        ? "use a GCS HMAC key pair in these two variables" : "export the access key pair",
+                    category: .configuration)
             }
             let defaultEndpoint = provider == "gcs" ? "https://storage.googleapis.com" : nil
             var settings = S3Store.Settings(
@@ -26,8 +33,9 @@ public enum CloudStores {
             let threshold = try configuration.int(.multipartThresholdMB) ?? 64
             let part = try configuration.int(.partSizeMB) ?? 16
             guard part >= 5 else {
-                throw LifeboatError(stage: "cloud", message: "BACKUP_CLOUD_PART_SIZE_MB is \(part); S3 parts must be at least 5 MiB",
-                                    hint: "set BACKUP_CLOUD_PART_SIZE_MB to 5 or more", category: .configuration)
+                throw LifeboatError(
+                    stage: "cloud", message: "BACKUP_CLOUD_PART_SIZE_MB is \(part); S3 parts must be at least 5 MiB",
+                    hint: "set BACKUP_CLOUD_PART_SIZE_MB to 5 or more", category: .configuration)
             }
             settings.multipartThreshold = Int64(threshold) << 20
             settings.partSize = Int64(part) << 20
@@ -41,28 +49,37 @@ public enum CloudStores {
             case "when_supported": settings.partChecksums = provider != "gcs"
             case "when_required": settings.partChecksums = false
             default:
-                throw LifeboatError(stage: "cloud", message: "AWS_REQUEST_CHECKSUM_CALCULATION is '\(checksums)'; it takes when_supported or when_required",
-                                    hint: "unset it (a CRC-32 per part), or set when_required for a store that refuses x-amz-checksum-* headers",
-                                    category: .configuration)
+                throw LifeboatError(
+                    stage: "cloud",
+                    message:
+                        "AWS_REQUEST_CHECKSUM_CALCULATION is '\(checksums)'; it takes when_supported or when_required",
+                    hint:
+                        "unset it (a CRC-32 per part), or set when_required for a store that refuses x-amz-checksum-* headers",
+                    category: .configuration)
             }
             return S3Store(settings: settings, transport: transport)
         case "azure":
             guard let account = configuration.string(.azureAccount), let key = configuration.string(.azureKey) else {
-                throw LifeboatError(stage: "cloud", message: "AZURE_STORAGE_ACCOUNT and AZURE_STORAGE_KEY must be set for azure",
-                                    hint: "use the storage account's name and key1 or key2 from its \"Access keys\" page",
-                                    category: .configuration)
+                throw LifeboatError(
+                    stage: "cloud", message: "AZURE_STORAGE_ACCOUNT and AZURE_STORAGE_KEY must be set for azure",
+                    hint: "use the storage account's name and key1 or key2 from its \"Access keys\" page",
+                    category: .configuration)
             }
             guard let container = configuration.string(.azureContainer) ?? bucket else {
-                throw LifeboatError(stage: "cloud", message: "AZURE_STORAGE_CONTAINER is not set",
-                                    hint: "set AZURE_STORAGE_CONTAINER (or BACKUP_CLOUD_BUCKET) to the blob container", category: .configuration)
+                throw LifeboatError(
+                    stage: "cloud", message: "AZURE_STORAGE_CONTAINER is not set",
+                    hint: "set AZURE_STORAGE_CONTAINER (or BACKUP_CLOUD_BUCKET) to the blob container",
+                    category: .configuration)
             }
-            var settings = AzureBlobStore.Settings(account: account, container: container,
-                                                   endpoint: configuration.string(.azureEndpoint))
+            var settings = AzureBlobStore.Settings(
+                account: account, container: container,
+                endpoint: configuration.string(.azureEndpoint))
             let threshold = try configuration.int(.multipartThresholdMB) ?? 64
             let block = try configuration.int(.partSizeMB) ?? 16
             guard (1...4000).contains(block) else {
-                throw LifeboatError(stage: "cloud", message: "BACKUP_CLOUD_PART_SIZE_MB is \(block); Azure blocks are 1 to 4000 MiB",
-                                    hint: "set BACKUP_CLOUD_PART_SIZE_MB between 1 and 4000", category: .configuration)
+                throw LifeboatError(
+                    stage: "cloud", message: "BACKUP_CLOUD_PART_SIZE_MB is \(block); Azure blocks are 1 to 4000 MiB",
+                    hint: "set BACKUP_CLOUD_PART_SIZE_MB between 1 and 4000", category: .configuration)
             }
             settings.blockThreshold = Int64(threshold) << 20
             settings.blockSize = Int64(block) << 20
@@ -73,21 +90,26 @@ public enum CloudStores {
                 throw LifeboatError(stage: "cloud", message: error.message, hint: error.hint, category: .configuration)
             }
         default:
-            throw LifeboatError(stage: "cloud", message: "unknown BACKUP_CLOUD_PROVIDER '\(provider)'",
-                                hint: "use s3, gcs or azure", category: .configuration)
+            throw LifeboatError(
+                stage: "cloud", message: "unknown BACKUP_CLOUD_PROVIDER '\(provider)'",
+                hint: "use s3, gcs or azure", category: .configuration)
         }
     }
 
     /// The libcurl transport every store uses: TLS checking (LIFEBOAT_TLS_INSECURE), Ctrl-C,
     /// the bandwidth cap, the stall limit (BACKUP_CLOUD_STALL_SECONDS) and its progress lines.
-    static func transport(_ configuration: LifeboatConfiguration, _ cancellation: CancellationFlag?) throws -> CurlTransport {
+    static func transport(_ configuration: LifeboatConfiguration, _ cancellation: CancellationFlag?) throws
+        -> CurlTransport
+    {
         var transport = CurlTransport()
         transport.verifyTLS = try TLSVerification.isOn(configuration, for: "the cloud endpoint")
         if let cancellation { transport.shouldAbort = { cancellation.isCancelled } }
         if let stall = try configuration.int(.cloudStallSeconds) {
             guard stall >= 1 else {
-                throw LifeboatError(stage: "cloud", message: "BACKUP_CLOUD_STALL_SECONDS is \(stall); a transfer needs at least 1 s to show a byte",
-                                    hint: "set BACKUP_CLOUD_STALL_SECONDS to 1 or more (default 30)", category: .configuration)
+                throw LifeboatError(
+                    stage: "cloud",
+                    message: "BACKUP_CLOUD_STALL_SECONDS is \(stall); a transfer needs at least 1 s to show a byte",
+                    hint: "set BACKUP_CLOUD_STALL_SECONDS to 1 or more (default 30)", category: .configuration)
             }
             transport.stallTimeout = stall
         }

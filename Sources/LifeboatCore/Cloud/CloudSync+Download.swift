@@ -26,23 +26,28 @@ extension CloudSync {
     func checkedHead(_ name: String, final: URL, trust: BackupTrust) throws -> Head {
         try Self.checkName(name)
         guard !FileManager.default.fileExists(atPath: final.path) else {
-            throw LifeboatError(stage: "fetch", message: "\(final.path) already exists", hint: "verify it with `lifeboat verify`, or move it away", category: .configuration)
+            throw LifeboatError(
+                stage: "fetch", message: "\(final.path) already exists",
+                hint: "verify it with `lifeboat verify`, or move it away", category: .configuration)
         }
         guard let remote = try cloud({ try store.head(key(for: name)) }) else {
             // HEAD answers a bare 404 for a missing bucket too: a listing names the real cause.
             _ = try cloud { try store.list(prefix: key(for: name)) }
-            throw LifeboatError(stage: "fetch", message: "\(store.location)/\(key(for: name)) does not exist",
-                                hint: "`lifeboat list --remote` shows what the bucket holds", category: .configuration)
+            throw LifeboatError(
+                stage: "fetch", message: "\(store.location)/\(key(for: name)) does not exist",
+                hint: "`lifeboat list --remote` shows what the bucket holds", category: .configuration)
         }
         var manifest: BackupManifest?
         var manifestBytes: [UInt8] = []
         if try cloud({ try store.head(key(for: name + ".manifest.json")) }) != nil {
             try cloud { try store.download(key(for: name + ".manifest.json"), from: 0) { manifestBytes += $0 } }
             // A manifest that is there but unreadable must not silently turn off the hash check.
-            do { manifest = try BackupManifest.decode(manifestBytes) }
-            catch {
-                throw LifeboatError(stage: "fetch", message: "the manifest \(store.location)/\(key(for: name + ".manifest.json")) cannot be read: \(error); nothing was downloaded",
-                                    hint: BackupManifest.hint(for: error), category: BackupManifest.category(for: error))
+            do { manifest = try BackupManifest.decode(manifestBytes) } catch {
+                throw LifeboatError(
+                    stage: "fetch",
+                    message:
+                        "the manifest \(store.location)/\(key(for: name + ".manifest.json")) cannot be read: \(error); nothing was downloaded",
+                    hint: BackupManifest.hint(for: error), category: BackupManifest.category(for: error))
             }
         }
         var signatureBytes: [UInt8]?
@@ -51,8 +56,11 @@ extension CloudSync {
             try cloud { try store.download(key(for: name + ".manifest.json.sig"), from: 0) { bytes += $0 } }
             signatureBytes = bytes
         }
-        let verdict = try trust.authenticate(file: final, manifest: manifest, manifestBytes: manifestBytes, signature: signatureBytes)
-        return Head(size: remote.size, manifest: manifest, manifestBytes: manifestBytes, signatureBytes: signatureBytes, verdict: verdict)
+        let verdict = try trust.authenticate(
+            file: final, manifest: manifest, manifestBytes: manifestBytes, signature: signatureBytes)
+        return Head(
+            size: remote.size, manifest: manifest, manifestBytes: manifestBytes, signatureBytes: signatureBytes,
+            verdict: verdict)
     }
 
     /// Opens the partial download for appending: what an interrupted download left is kept and
@@ -62,15 +70,20 @@ extension CloudSync {
         // A symbolic link (or anything but a file) named like the partial download would make the
         // download write, or truncate, whatever it points at, outside BACKUP_DIR.
         if let existing, existing[.type] as? FileAttributeType != .typeRegular {
-            throw LifeboatError(stage: "fetch", message: "\(partial.path) exists and is not a regular file (a symbolic link?); refusing to write through it",
-                                hint: "remove it (`rm \(partial.path)`) and run fetch again", category: .configuration)
+            throw LifeboatError(
+                stage: "fetch",
+                message:
+                    "\(partial.path) exists and is not a regular file (a symbolic link?); refusing to write through it",
+                hint: "remove it (`rm \(partial.path)`) and run fetch again", category: .configuration)
         }
         var offset = (existing?[.size] as? NSNumber)?.int64Value ?? 0
         if offset > remoteSize { offset = 0 }  // not a prefix of this object: start over
-        let fd = open(partial.path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | (offset == 0 ? O_TRUNC : O_APPEND), 0o600)
+        let fd = open(
+            partial.path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | (offset == 0 ? O_TRUNC : O_APPEND), 0o600)
         guard fd >= 0 else {
-            throw LifeboatError(stage: "fetch", message: "cannot write \(partial.path): \(String(cString: strerror(errno)))",
-                                hint: "check that BACKUP_DIR is writable")
+            throw LifeboatError(
+                stage: "fetch", message: "cannot write \(partial.path): \(String(cString: strerror(errno)))",
+                hint: "check that BACKUP_DIR is writable")
         }
         return (fd, offset)
     }
@@ -78,8 +91,10 @@ extension CloudSync {
     /// Appends the object's bytes from `offset` (HTTP Range) to `fd`, calling `wrote` with the
     /// file's length after each chunk (it may throw to stop), then fsyncs. Returns the length,
     /// which must be `size`.
-    func downloadBody(_ name: String, from offset: Int64, size: Int64, into fd: Int32, partial: URL,
-                      wrote: (Int64) throws -> Void) throws -> Int64 {
+    func downloadBody(
+        _ name: String, from offset: Int64, size: Int64, into fd: Int32, partial: URL,
+        wrote: (Int64) throws -> Void
+    ) throws -> Int64 {
         var written = offset
         if offset < size {
             do {
@@ -90,8 +105,10 @@ extension CloudSync {
                             let count = write(fd, buffer.baseAddress! + done, buffer.count - done)
                             if count < 0 {
                                 if errno == EINTR { continue }
-                                throw LifeboatError(stage: "fetch", message: "writing \(partial.path) failed: \(String(cString: strerror(errno)))",
-                                                    hint: "free disk space; the partial download is kept and resumes next time")
+                                throw LifeboatError(
+                                    stage: "fetch",
+                                    message: "writing \(partial.path) failed: \(String(cString: strerror(errno)))",
+                                    hint: "free disk space; the partial download is kept and resumes next time")
                             }
                             done += count
                         }
@@ -102,9 +119,10 @@ extension CloudSync {
             } catch let error as LifeboatError where error.stage == "cloud" && written > 0 {
                 // A connection lost mid-body is not retried (the bytes already reached the
                 // file); what arrived is kept, so say so and how to go on from it.
-                throw LifeboatError(stage: error.stage, message: error.message,
-                                    hint: "\(written) bytes are kept in \(partial.path): run the same fetch again to resume from there"
-                                        + (error.hint.map { "; \($0)" } ?? ""), category: error.category)
+                throw LifeboatError(
+                    stage: error.stage, message: error.message,
+                    hint: "\(written) bytes are kept in \(partial.path): run the same fetch again to resume from there"
+                        + (error.hint.map { "; \($0)" } ?? ""), category: error.category)
             }
         }
         guard fsync(fd) == 0 else { throw LifeboatError(stage: "fetch", message: "fsync of \(partial.path) failed") }
@@ -122,15 +140,22 @@ extension CloudSync {
             let digest = try digest ?? Self.sha256(of: partial)
             guard digest == manifest.sha256 else {
                 unlink(partial.path)
-                throw LifeboatError(stage: "fetch", message: "the downloaded file has SHA-256 \(digest), the manifest says \(manifest.sha256); the download was removed",
-                                    hint: "run fetch again; if it fails the same way, the cloud copy is damaged: use another backup",
-                                    category: .badBackup)
+                throw LifeboatError(
+                    stage: "fetch",
+                    message:
+                        "the downloaded file has SHA-256 \(digest), the manifest says \(manifest.sha256); the download was removed",
+                    hint: "run fetch again; if it fails the same way, the cloud copy is damaged: use another backup",
+                    category: .badBackup)
             }
-            if let signatureBytes = head.signatureBytes { try AtomicFileSink.writeReplacing(signatureBytes, to: BackupSigner.signatureURL(for: final)) }
-            try AtomicFileSink.writeReplacing(head.manifestBytes, to: URL(fileURLWithPath: final.path + ".manifest.json"))
+            if let signatureBytes = head.signatureBytes {
+                try AtomicFileSink.writeReplacing(signatureBytes, to: BackupSigner.signatureURL(for: final))
+            }
+            try AtomicFileSink.writeReplacing(
+                head.manifestBytes, to: URL(fileURLWithPath: final.path + ".manifest.json"))
         }
         guard link(partial.path, final.path) == 0 else {
-            throw LifeboatError(stage: "fetch", message: "cannot name the file \(final.path): \(String(cString: strerror(errno)))")
+            throw LifeboatError(
+                stage: "fetch", message: "cannot name the file \(final.path): \(String(cString: strerror(errno)))")
         }
         unlink(partial.path)
         try AtomicFileSink.syncDirectory(final.deletingLastPathComponent())

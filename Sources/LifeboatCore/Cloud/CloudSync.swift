@@ -13,7 +13,9 @@ public struct CloudSync: Sendable {
     }
 
     public init(configuration: LifeboatConfiguration, cancellation: CancellationFlag? = nil) throws {
-        self.init(store: try CloudStores.make(configuration, cancellation: cancellation), prefix: configuration.string(.cloudPrefix))
+        self.init(
+            store: try CloudStores.make(configuration, cancellation: cancellation),
+            prefix: configuration.string(.cloudPrefix))
     }
 
     public var folder: String { prefix.isEmpty ? "backups/" : "\(prefix)/backups/" }
@@ -64,8 +66,9 @@ public struct CloudSync: Sendable {
         return objects.compactMap { object -> RemoteBackup? in
             let file = String(object.key.dropFirst(folder.count))
             guard !file.contains("/"), let name = BackupName(fileName: file) else { return nil }
-            return RemoteBackup(name: name, object: object, hasManifest: keys.contains(object.key + ".manifest.json"),
-                                hasSignature: keys.contains(object.key + ".manifest.json.sig"))
+            return RemoteBackup(
+                name: name, object: object, hasManifest: keys.contains(object.key + ".manifest.json"),
+                hasSignature: keys.contains(object.key + ".manifest.json.sig"))
         }.sorted { $0.name > $1.name }
     }
 
@@ -85,14 +88,19 @@ public struct CloudSync: Sendable {
     /// segments, so the key fetched is not even the one named). Backup names have no slash and no dot segment.
     public static func checkName(_ name: String) throws {
         guard BackupName(fileName: name) != nil, !name.contains("/") else {
-            throw LifeboatError(stage: "fetch", message: "'\(name)' is not a backup file name (backup_TYPE_YYYYMMDDTHHMMSSZ.sql[.gz][.gpg], or the date-only backup_TYPE_YYYYMMDD.sql[.gz][.gpg])",
-                                hint: "`lifeboat list --remote` shows the backups in the bucket by name", category: .configuration)
+            throw LifeboatError(
+                stage: "fetch",
+                message:
+                    "'\(name)' is not a backup file name (backup_TYPE_YYYYMMDDTHHMMSSZ.sql[.gz][.gpg], or the date-only backup_TYPE_YYYYMMDD.sql[.gz][.gpg])",
+                hint: "`lifeboat list --remote` shows the backups in the bucket by name", category: .configuration)
         }
     }
 
     /// With signers configured in `trust`, the manifest's signature is checked before a byte of
     /// the backup is downloaded, and the download must then match the signed SHA-256.
-    public func fetch(_ name: String, into directory: URL, trust: BackupTrust, progress: ((Int64) -> Void)? = nil) throws -> Fetched {
+    public func fetch(_ name: String, into directory: URL, trust: BackupTrust, progress: ((Int64) -> Void)? = nil)
+        throws -> Fetched
+    {
         let final = directory.appendingPathComponent(name)
         let head = try checkedHead(name, final: final, trust: trust)
         let partial = Self.partialURL(for: final)
@@ -100,17 +108,19 @@ public struct CloudSync: Sendable {
         var written = offset
         do {
             defer { close(fd) }
-            written = try downloadBody(name, from: offset, size: head.size, into: fd, partial: partial) { total in progress?(total) }
+            written = try downloadBody(name, from: offset, size: head.size, into: fd, partial: partial) { total in
+                progress?(total)
+            }
         }
         try keep(partial, as: final, head: head)
-        return Fetched(path: final.path, resumedFrom: offset, downloaded: written - offset,
-                       signature: head.verdict == .notRequired ? nil : head.verdict.summary)
+        return Fetched(
+            path: final.path, resumedFrom: offset, downloaded: written - offset,
+            signature: head.verdict == .notRequired ? nil : head.verdict.summary)
     }
 
     /// Runs a cloud call, translating its errors.
     func cloud<T>(_ body: () throws -> T) throws -> T {
-        do { return try body() }
-        catch let error as CloudError {
+        do { return try body() } catch let error as CloudError {
             throw LifeboatError(stage: "cloud", message: "\(store.location): \(error.description)", hint: error.hint)
         }
     }

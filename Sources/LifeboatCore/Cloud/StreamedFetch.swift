@@ -50,7 +50,10 @@ public final class StreamedFetch {
             do {
                 _ = try sync.downloadBody(name, from: offset, size: size, into: fd, partial: partial) { length in
                     // The restore failed: what arrived so far stays for the next attempt.
-                    if growing.isAbandoned { throw LifeboatError(stage: "fetch", message: "the download was stopped: the restore reading it failed") }
+                    if growing.isAbandoned {
+                        throw LifeboatError(
+                            stage: "fetch", message: "the download was stopped: the restore reading it failed")
+                    }
                     growing.grew(to: length)
                     StreamCrashHook.downloaded(length)
                 }
@@ -87,7 +90,9 @@ public final class StreamedFetch {
     public func stop(after error: any Error) {
         growing.abandon()
         if descriptor == nil { growing.waitForWriter() }  // else it never started
-        if let error = error as? LifeboatError, error.category == .badBackup, ["authenticate", "sha256"].contains(error.stage) {
+        if let error = error as? LifeboatError, error.category == .badBackup,
+            ["authenticate", "sha256"].contains(error.stage)
+        {
             unlink(partial.path)
         }
     }

@@ -4,7 +4,7 @@ public enum ConfigurationReference {
     public static func markdown() -> String {
         var lines = [
             "| variable | default | meaning |",
-            "|---|---|---|",
+            "|---|---|---|"
         ]
         for key in ConfigurationKey.all {
             // The page's longer text (Markdown already) where there is one, else the declaration.

@@ -10,8 +10,10 @@ enum Fingerprints {
         for entry in entries {
             let hex = entry.hasPrefix("0X") ? String(entry.dropFirst(2)) : entry
             guard hex.count == 40 || hex.count == 64, hex.allSatisfy(\.isHexDigit) else {
-                throw configuration.invalid(key, raw, "full key fingerprints (40 hex digits, as `gpg --list-secret-keys --with-colons` prints on its fpr lines)"
-                                                + (key == .trustedSigners ? ", separated by commas or spaces" : ""))
+                throw configuration.invalid(
+                    key, raw,
+                    "full key fingerprints (40 hex digits, as `gpg --list-secret-keys --with-colons` prints on its fpr lines)"
+                        + (key == .trustedSigners ? ", separated by commas or spaces" : ""))
             }
         }
         if key == .signingKey, entries.count > 1 {

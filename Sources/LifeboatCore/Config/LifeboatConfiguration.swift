@@ -32,9 +32,10 @@ public struct LifeboatConfiguration: Sendable {
         do {
             guard let loaded = try DotenvFile.load(path) else {
                 if named != nil {
-                    throw LifeboatError(stage: "configuration", message: "the .env file \(path) does not exist",
-                                        hint: "check the path given with --env-file or LIFEBOAT_ENV_FILE",
-                                        category: .configuration)
+                    throw LifeboatError(
+                        stage: "configuration", message: "the .env file \(path) does not exist",
+                        hint: "check the path given with --env-file or LIFEBOAT_ENV_FILE",
+                        category: .configuration)
                 }
                 return try resolve(layers: overrides, environment, [:], environmentFile: nil)
             }
@@ -42,8 +43,9 @@ public struct LifeboatConfiguration: Sendable {
         } catch let error as LifeboatError {
             throw error
         } catch {
-            throw LifeboatError(stage: "configuration", message: "cannot read the .env file \(path): \(error.localizedDescription)",
-                                hint: "check its permissions and that it is UTF-8 text", category: .configuration)
+            throw LifeboatError(
+                stage: "configuration", message: "cannot read the .env file \(path): \(error.localizedDescription)",
+                hint: "check its permissions and that it is UTF-8 text", category: .configuration)
         }
         return try resolve(layers: overrides, environment, fileValues, environmentFile: path)
     }
@@ -55,20 +57,25 @@ public struct LifeboatConfiguration: Sendable {
         let layers: [(Origin, EnvironmentVariablesProvider)] = [
             (.flag, EnvironmentVariablesProvider(environmentVariables: overrides)),
             (.environment, EnvironmentVariablesProvider(environmentVariables: environment)),
-            (.dotenv, EnvironmentVariablesProvider(environmentVariables: dotenv)),
+            (.dotenv, EnvironmentVariablesProvider(environmentVariables: dotenv))
         ]
         let reader = ConfigReader(providers: layers.map(\.1))
         var resolved: [String: Resolved] = [:]
         for key in ConfigurationKey.all {
             let value = reader.string(forKey: ConfigKey(key.name), isSecret: key.isSecret)
                 .flatMap { $0.isEmpty && key.defaultValue != nil ? nil : $0 }
-            let origin = value == nil ? .default
+            let origin =
+                value == nil
+                ? .default
                 : layers.first { (try? $0.1.environmentValue(forName: key.name)) != nil }?.0 ?? .default
             resolved[key.name] = Resolved(key: key, value: value ?? key.defaultValue, origin: origin)
         }
         // AWS_ENDPOINT_URL is the AWS tools' name for the same override.
-        if resolved[ConfigurationKey.cloudEndpoint.name]?.value == nil, let endpoint = reader.string(forKey: "AWS_ENDPOINT_URL") {
-            resolved[ConfigurationKey.cloudEndpoint.name] = Resolved(key: .cloudEndpoint, value: endpoint, origin: .environment)
+        if resolved[ConfigurationKey.cloudEndpoint.name]?.value == nil,
+            let endpoint = reader.string(forKey: "AWS_ENDPOINT_URL")
+        {
+            resolved[ConfigurationKey.cloudEndpoint.name] = Resolved(
+                key: .cloudEndpoint, value: endpoint, origin: .environment)
         }
         return LifeboatConfiguration(resolved: resolved, environmentFile: environmentFile)
     }
@@ -107,15 +114,18 @@ public struct LifeboatConfiguration: Sendable {
     func invalid(_ key: ConfigurationKey, _ raw: String, _ expected: String) -> LifeboatError {
         let origin = resolved[key.name]?.origin ?? .default
         let shown = key.isSecret ? "(redacted)" : "'\(raw)'"
-        return LifeboatError(stage: "configuration", message: "\(key.name) is \(shown) (from \(origin.rawValue)), expected \(expected)",
-                             hint: "fix \(key.name) in the environment, the .env file or the flag", category: .configuration)
+        return LifeboatError(
+            stage: "configuration", message: "\(key.name) is \(shown) (from \(origin.rawValue)), expected \(expected)",
+            hint: "fix \(key.name) in the environment, the .env file or the flag", category: .configuration)
     }
 
     // MARK: typed views used by the operations
 
     public var backupDirectory: URL { URL(fileURLWithPath: string(.backupDir) ?? "/backups") }
     /// LIFEBOAT_RUNBOOKS_DIR, relative to the working directory (`runbook --dir` overrides it).
-    public var runbooksDirectory: URL { URL(fileURLWithPath: string(.runbooksDir) ?? ConfigurationKey.defaultRunbooksDirectory) }
+    public var runbooksDirectory: URL {
+        URL(fileURLWithPath: string(.runbooksDir) ?? ConfigurationKey.defaultRunbooksDirectory)
+    }
     /// LIFEBOAT_STATE_DIR: run journals, locks, drill scratch folders. Its default is the key's,
     /// so no caller repeats the path.
     public var stateDirectory: URL { URL(fileURLWithPath: string(.stateDir) ?? ConfigurationKey.defaultStateDirectory) }
@@ -136,7 +146,7 @@ public struct LifeboatConfiguration: Sendable {
             .daily: try int(.retentionDaily),
             .weekly: try int(.retentionWeekly),
             .monthly: try int(.retentionMonthly),
-            .manual: try int(.retentionManual),
+            .manual: try int(.retentionManual)
         ])
     }
 
@@ -146,9 +156,13 @@ public struct LifeboatConfiguration: Sendable {
             let entry = resolved[key.name]
             let value: String
             if let raw = entry?.value, !raw.isEmpty {
-                if key.isSecret { value = "(set, redacted)" }
-                else if key.isURL { value = ConnectionString.redacted(raw) }
-                else { value = raw }
+                if key.isSecret {
+                    value = "(set, redacted)"
+                } else if key.isURL {
+                    value = ConnectionString.redacted(raw)
+                } else {
+                    value = raw
+                }
             } else {
                 value = "(unset)"
             }

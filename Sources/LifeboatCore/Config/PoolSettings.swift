@@ -31,7 +31,9 @@ extension LifeboatConfiguration {
         }
         if let connectTimeout = try int(.connectTimeout) {
             guard Double(connectTimeout) <= Self.maximumPoolSeconds else {
-                throw invalid(.connectTimeout, String(connectTimeout), "whole seconds, at most \(Int(Self.maximumPoolSeconds)) (0 waits forever)")
+                throw invalid(
+                    .connectTimeout, String(connectTimeout),
+                    "whole seconds, at most \(Int(Self.maximumPoolSeconds)) (0 waits forever)")
             }
             settings.connectTimeout = .seconds(connectTimeout)
         }
@@ -47,7 +49,9 @@ extension LifeboatConfiguration {
     private func seconds(_ key: ConfigurationKey, alternative: String = "") throws -> Duration? {
         guard let raw = trimmed(key) else { return nil }
         guard let value = Double(raw), value.isFinite, value >= 0, value <= Self.maximumPoolSeconds else {
-            throw invalid(key, raw, "seconds from 0 to \(Int(Self.maximumPoolSeconds)), decimals allowed (e.g. 0.5)\(alternative)")
+            throw invalid(
+                key, raw, "seconds from 0 to \(Int(Self.maximumPoolSeconds)), decimals allowed (e.g. 0.5)\(alternative)"
+            )
         }
         return .seconds(value)
     }

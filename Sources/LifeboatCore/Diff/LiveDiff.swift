@@ -98,8 +98,10 @@ public struct LiveDiff: Sendable, Encodable {
     /// What else differs (empty with a `--table` filter, which compares only tables).
     public let objects: [Object]
 
-    public init(backup: URL, manifest: BackupManifest, database: String, comparedAt: Date, filter: [String], tables: [Table],
-                objects: [Object] = []) {
+    public init(
+        backup: URL, manifest: BackupManifest, database: String, comparedAt: Date, filter: [String], tables: [Table],
+        objects: [Object] = []
+    ) {
         self.objects = objects
         self.backup = backup.lastPathComponent
         backupPath = backup.path
@@ -123,19 +125,25 @@ public struct LiveDiff: Sendable, Encodable {
 
     /// One line: "2 tables changed (-150 rows), 1 missing, 0 added; 20 unchanged".
     public var summary: String {
-        let rowsAgree = "\(tables.count == 1 ? "1 table holds" : "\(tables.count) tables hold") as many rows as \(backup) recorded"
+        let rowsAgree =
+            "\(tables.count == 1 ? "1 table holds" : "\(tables.count) tables hold") as many rows as \(backup) recorded"
         if identical { return "identical: " + rowsAgree }
-        let others = objects.isEmpty ? "" : "; \(objects.count) other difference\(objects.count == 1 ? "" : "s") "
-            + "(\(Array(Set(objects.map(\.kind))).sorted().joined(separator: ", ")))"
+        let others =
+            objects.isEmpty
+            ? ""
+            : "; \(objects.count) other difference\(objects.count == 1 ? "" : "s") "
+                + "(\(Array(Set(objects.map(\.kind))).sorted().joined(separator: ", ")))"
         if tables.allSatisfy({ $0.status == .unchanged }) { return rowsAgree + others }
         let changed = tables(.changed).count
         let rows = rowDifference
         return "\(changed) table\(changed == 1 ? "" : "s") changed (\(rows > 0 ? "+" : "")\(rows) rows), "
-            + "\(tables(.missing).count) missing, \(tables(.added).count) added; \(tables(.unchanged).count) unchanged" + others
+            + "\(tables(.missing).count) missing, \(tables(.added).count) added; \(tables(.unchanged).count) unchanged"
+            + others
     }
 
     enum CodingKeys: String, CodingKey {
-        case backup, backupPath, backupStartedAt, backupDatabase, database, comparedAt, filter, identical, summary, counts, tables, objects
+        case backup, backupPath, backupStartedAt, backupDatabase, database, comparedAt, filter, identical, summary,
+            counts, tables, objects
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -149,7 +157,8 @@ public struct LiveDiff: Sendable, Encodable {
         try container.encode(filter, forKey: .filter)
         try container.encode(identical, forKey: .identical)
         try container.encode(summary, forKey: .summary)
-        try container.encode(Dictionary(uniqueKeysWithValues: Status.allCases.map { ($0.rawValue, tables($0).count) }), forKey: .counts)
+        try container.encode(
+            Dictionary(uniqueKeysWithValues: Status.allCases.map { ($0.rawValue, tables($0).count) }), forKey: .counts)
         try container.encode(tables, forKey: .tables)
         try container.encode(objects, forKey: .objects)
     }

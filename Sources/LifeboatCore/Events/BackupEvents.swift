@@ -17,7 +17,7 @@ public enum BackupEvents {
             "tables": EventValue(manifest.tables.count),
             "rows": EventValue(manifest.totalRows),
             "compressed": .bool(manifest.compression != nil),
-            "encrypted": .bool(manifest.encryption != nil),
+            "encrypted": .bool(manifest.encryption != nil)
         ]
     }
 
@@ -27,7 +27,7 @@ public enum BackupEvents {
             "stage": .string(error.stage),
             "error": .string(error.message),
             "hint": EventValue(error.hint),
-            "exit_code": EventValue(Int(error.category.rawValue)),
+            "exit_code": EventValue(Int(error.category.rawValue))
         ]
     }
 
@@ -59,7 +59,7 @@ public enum BackupEvents {
             "verdict": "unchecked",
             "error": .string("\(error.stage): \(error.message)"),
             "hint": EventValue(error.hint),
-            "mismatches": [],
+            "mismatches": []
         ]
     }
 
@@ -69,7 +69,7 @@ public enum BackupEvents {
             "path": .string(file.path),
             "stage": .string(error.stage),
             "error": .string(error.message),
-            "hint": EventValue(error.hint),
+            "hint": EventValue(error.hint)
         ]
     }
 
@@ -78,7 +78,7 @@ public enum BackupEvents {
             "directory": .string(space.directory.path),
             "free_bytes": EventValue(space.freeBytes),
             "threshold_bytes": EventValue(space.thresholdBytes),
-            "estimated_backup_bytes": space.estimate.map { EventValue($0.bytes) } ?? .null,
+            "estimated_backup_bytes": space.estimate.map { EventValue($0.bytes) } ?? .null
         ]
     }
 
@@ -95,10 +95,11 @@ public enum BackupEvents {
             "median": EventValue(anomaly.median),
             "window": EventValue(anomaly.compared.count),
             "compared": .array(anomaly.compared.map(EventValue.string)),
-            "band": anomaly.bandPercent == anomaly.bandPercent.rounded() ? EventValue(Int64(anomaly.bandPercent)) : .number(anomaly.bandPercent),
+            "band": anomaly.bandPercent == anomaly.bandPercent.rounded()
+                ? EventValue(Int64(anomaly.bandPercent)) : .number(anomaly.bandPercent),
             "low": EventValue(anomaly.low),
             "high": EventValue(anomaly.high),
-            "direction": .string(anomaly.direction.rawValue),
+            "direction": .string(anomaly.direction.rawValue)
         ]
     }
 
@@ -113,7 +114,7 @@ public enum BackupEvents {
             "file": .string(file.lastPathComponent),
             "path": .string(report.file),
             "checks": .array(report.checks.map { ["name": .string($0.name), "result": .string($0.result)] }),
-            "duration_seconds": EventValue(seconds: report.finishedAt.timeIntervalSince(report.startedAt)),
+            "duration_seconds": EventValue(seconds: report.finishedAt.timeIntervalSince(report.startedAt))
         ]
     }
 }

@@ -7,8 +7,10 @@ public enum DiskSpace {
         var info = statvfs()
         while statvfs(directory.path, &info) != 0 {
             guard errno == EINTR else {
-                throw LifeboatError(stage: "disk space", message: "cannot read the free space of \(directory.path): \(String(cString: strerror(errno)))",
-                                    hint: "check that the folder exists and this user may read it")
+                throw LifeboatError(
+                    stage: "disk space",
+                    message: "cannot read the free space of \(directory.path): \(String(cString: strerror(errno)))",
+                    hint: "check that the folder exists and this user may read it")
             }
         }
         return Int64(clamping: UInt64(info.f_bavail) &* UInt64(info.f_frsize))

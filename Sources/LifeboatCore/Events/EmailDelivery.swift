@@ -36,8 +36,9 @@ public struct EmailDelivery: Sendable {
     public func send(_ event: LifeboatEvent, deliveryID: String = UUID().uuidString.lowercased()) -> Outcome {
         let messageID = "\(deliveryID)@\(Self.messageIDDomain(event.host))"
         func outcome(_ attempts: Int, _ problem: String?) -> Outcome {
-            Outcome(server: mailer.server, event: event.name, messageID: messageID, recipients: settings.to.count,
-                    attempts: attempts, problem: problem.map(scrubbed))
+            Outcome(
+                server: mailer.server, event: event.name, messageID: messageID, recipients: settings.to.count,
+                attempts: attempts, problem: problem.map(scrubbed))
         }
         let message: MailMessage
         do {
@@ -46,8 +47,9 @@ public struct EmailDelivery: Sendable {
             return outcome(0, "the event could not be written as JSON: \(error)")
         }
         do {
-            let attempts = try mailer.send(message, from: MailMessage.address(settings.from),
-                                           to: settings.to.map(MailMessage.address))
+            let attempts = try mailer.send(
+                message, from: MailMessage.address(settings.from),
+                to: settings.to.map(MailMessage.address))
             return outcome(attempts, nil)
         } catch let error as SMTPError {
             var problem = error.message
@@ -74,7 +76,7 @@ public struct EmailDelivery: Sendable {
                 ("X-Lifeboat-Event", event.name.rawValue),
                 ("X-Lifeboat-Severity", EmailText.severity(of: event.name).rawValue.lowercased()),
                 // RFC 3834: out-of-office robots must not answer an alert.
-                ("Auto-Submitted", "auto-generated"),
+                ("Auto-Submitted", "auto-generated")
             ])
     }
 

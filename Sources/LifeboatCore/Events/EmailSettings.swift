@@ -24,8 +24,10 @@ public struct EmailSettings: Sendable {
     /// The seed's routing: a failed backup and a bad backup are worth waking someone for.
     public static let defaultEvents: Set<LifeboatEvent.Name> = [.backupFailed, .backupVerificationFailed]
 
-    public init(url: String, from: String, to: [String], username: String? = nil, password: String? = nil,
-                events: Set<LifeboatEvent.Name> = EmailSettings.defaultEvents) {
+    public init(
+        url: String, from: String, to: [String], username: String? = nil, password: String? = nil,
+        events: Set<LifeboatEvent.Name> = EmailSettings.defaultEvents
+    ) {
         self.url = url
         self.from = from
         self.to = to
@@ -40,36 +42,46 @@ public struct EmailSettings: Sendable {
     /// server, a server but no recipients) is a configuration error (exit code 2): an alert that
     /// silently goes nowhere is found only on the day it was needed.
     public static func load(_ configuration: LifeboatConfiguration) throws -> EmailSettings? {
-        let events = try parseEvents(configuration.string(.emailEvents) ?? ConfigurationKey.emailEvents.defaultValue ?? "")
+        let events = try parseEvents(
+            configuration.string(.emailEvents) ?? ConfigurationKey.emailEvents.defaultValue ?? "")
         guard let url = configuration.string(.smtpURL) else {
-            for key in [ConfigurationKey.smtpTo, .smtpFrom, .smtpUser, .smtpPassword] where configuration.string(key) != nil {
-                throw LifeboatError(stage: "configuration", message: "\(key.name) is set but BACKUP_SMTP_URL is not, so no email would be sent",
-                                    hint: "set BACKUP_SMTP_URL (e.g. smtp://mail.example.com:587), or unset \(key.name)", category: .configuration)
+            for key in [ConfigurationKey.smtpTo, .smtpFrom, .smtpUser, .smtpPassword]
+            where configuration.string(key) != nil {
+                throw LifeboatError(
+                    stage: "configuration",
+                    message: "\(key.name) is set but BACKUP_SMTP_URL is not, so no email would be sent",
+                    hint: "set BACKUP_SMTP_URL (e.g. smtp://mail.example.com:587), or unset \(key.name)",
+                    category: .configuration)
             }
             return nil
         }
         guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
-              scheme == "smtp" || scheme == "smtps", components.host?.isEmpty == false
+            scheme == "smtp" || scheme == "smtps", components.host?.isEmpty == false
         else {
             // The URL is a secret (it may hold a password): say what is wrong, not what it says.
-            throw LifeboatError(stage: "configuration", message: "BACKUP_SMTP_URL is not an smtp:// or smtps:// URL",
-                                hint: "write it as smtp://mail.example.com:587 (STARTTLS when the server offers it) or "
-                                    + "smtps://mail.example.com:465; credentials may go in BACKUP_SMTP_USER and BACKUP_SMTP_PASSWORD",
-                                category: .configuration)
+            throw LifeboatError(
+                stage: "configuration", message: "BACKUP_SMTP_URL is not an smtp:// or smtps:// URL",
+                hint: "write it as smtp://mail.example.com:587 (STARTTLS when the server offers it) or "
+                    + "smtps://mail.example.com:465; credentials may go in BACKUP_SMTP_USER and BACKUP_SMTP_PASSWORD",
+                category: .configuration)
         }
         guard let rawFrom = configuration.string(.smtpFrom) else {
-            throw missing(.smtpFrom, "the sender address, e.g. lifeboat@db1.example.com or \"Lifeboat <lifeboat@db1.example.com>\"")
+            throw missing(
+                .smtpFrom,
+                "the sender address, e.g. lifeboat@db1.example.com or \"Lifeboat <lifeboat@db1.example.com>\"")
         }
         let from = try checkedAddresses(rawFrom, key: .smtpFrom)
         guard from.count == 1 else {
-            throw LifeboatError(stage: "configuration", message: "BACKUP_SMTP_FROM holds \(from.count) addresses, expected one",
-                                hint: "put the recipients in BACKUP_SMTP_TO", category: .configuration)
+            throw LifeboatError(
+                stage: "configuration", message: "BACKUP_SMTP_FROM holds \(from.count) addresses, expected one",
+                hint: "put the recipients in BACKUP_SMTP_TO", category: .configuration)
         }
         guard let rawTo = configuration.string(.smtpTo) else {
             throw missing(.smtpTo, "the recipients, comma-separated, e.g. oncall@example.com, dba@example.com")
         }
-        var settings = EmailSettings(url: url, from: from[0], to: try checkedAddresses(rawTo, key: .smtpTo),
-                                     username: configuration.string(.smtpUser), password: configuration.string(.smtpPassword), events: events)
+        var settings = EmailSettings(
+            url: url, from: from[0], to: try checkedAddresses(rawTo, key: .smtpTo),
+            username: configuration.string(.smtpUser), password: configuration.string(.smtpPassword), events: events)
         settings.verifyTLS = try TLSVerification.isOn(configuration, for: "the SMTP server")
         return settings
     }
@@ -81,16 +93,20 @@ public struct EmailSettings: Sendable {
         var events: Set<LifeboatEvent.Name> = []
         for name in names {
             guard let event = LifeboatEvent.Name(rawValue: name.lowercased()) else {
-                throw LifeboatError(stage: "configuration", message: "BACKUP_EMAIL_EVENTS names '\(name)', which is not a Lifeboat event",
-                                    hint: "use * for all events, or some of: " + LifeboatEvent.Name.allCases.map(\.rawValue).joined(separator: ", "),
-                                    category: .configuration)
+                throw LifeboatError(
+                    stage: "configuration",
+                    message: "BACKUP_EMAIL_EVENTS names '\(name)', which is not a Lifeboat event",
+                    hint: "use * for all events, or some of: "
+                        + LifeboatEvent.Name.allCases.map(\.rawValue).joined(separator: ", "),
+                    category: .configuration)
             }
             events.insert(event)
         }
         guard !events.isEmpty else {
-            throw LifeboatError(stage: "configuration", message: "BACKUP_EMAIL_EVENTS names no event",
-                                hint: "name events such as backup.failed, or * for all; to send no email, unset BACKUP_SMTP_URL",
-                                category: .configuration)
+            throw LifeboatError(
+                stage: "configuration", message: "BACKUP_EMAIL_EVENTS names no event",
+                hint: "name events such as backup.failed, or * for all; to send no email, unset BACKUP_SMTP_URL",
+                category: .configuration)
         }
         return events
     }
@@ -109,12 +125,17 @@ public struct EmailSettings: Sendable {
         for entry in entries {
             let address = MailMessage.address(entry)
             let parts = address.split(separator: "@", omittingEmptySubsequences: false)
-            let valid = parts.count == 2 && !parts[0].isEmpty && !parts[1].isEmpty && entry.allSatisfy { $0.isASCII }
-                && !address.contains(where: { $0.isWhitespace || $0 == "<" || $0 == ">" || $0.asciiValue.map { $0 < 32 || $0 == 127 } ?? true })
+            let valid =
+                parts.count == 2 && !parts[0].isEmpty && !parts[1].isEmpty && entry.allSatisfy { $0.isASCII }
+                && !address.contains(where: {
+                    $0.isWhitespace || $0 == "<" || $0 == ">" || $0.asciiValue.map { $0 < 32 || $0 == 127 } ?? true
+                })
             guard valid else {
-                throw LifeboatError(stage: "configuration", message: "\(key.name) entry '\(entry)' is not an email address",
-                                    hint: "write addresses as name@example.com or \"Name <name@example.com>\", separated by commas (ASCII only)",
-                                    category: .configuration)
+                throw LifeboatError(
+                    stage: "configuration", message: "\(key.name) entry '\(entry)' is not an email address",
+                    hint:
+                        "write addresses as name@example.com or \"Name <name@example.com>\", separated by commas (ASCII only)",
+                    category: .configuration)
             }
         }
         guard !entries.isEmpty else { throw missing(key, "at least one address") }
@@ -122,7 +143,8 @@ public struct EmailSettings: Sendable {
     }
 
     private static func missing(_ key: ConfigurationKey, _ what: String) -> LifeboatError {
-        LifeboatError(stage: "configuration", message: "BACKUP_SMTP_URL is set but \(key.name) is not",
-                      hint: "set \(key.name) to \(what)", category: .configuration)
+        LifeboatError(
+            stage: "configuration", message: "BACKUP_SMTP_URL is set but \(key.name) is not",
+            hint: "set \(key.name) to \(what)", category: .configuration)
     }
 }

@@ -32,7 +32,7 @@ public enum EmailText {
     public static func body(for event: LifeboatEvent, json: String) -> String {
         var lines = [
             "\(event.name.rawValue) on \(event.host) at \(event.time.formatted(.iso8601)) (severity: \(severity(of: event.name).rawValue.lowercased()))",
-            "",
+            ""
         ]
         let summary = EventText.summary(of: event)
         if !summary.isEmpty { lines += [summary, ""] }
@@ -46,7 +46,7 @@ public enum EmailText {
             json,
             "",
             "-- ",
-            "Sent by lifeboat \(LifeboatVersion.current) on \(event.host): BACKUP_EMAIL_EVENTS routes \(event.name.rawValue) to email.",
+            "Sent by lifeboat \(LifeboatVersion.current) on \(event.host): BACKUP_EMAIL_EVENTS routes \(event.name.rawValue) to email."
         ]
         return lines.joined(separator: "\n") + "\n"
     }
@@ -55,7 +55,8 @@ public enum EmailText {
     /// verification mismatches) one item a line.
     static func detailLines(_ key: String, _ value: EventValue) -> [String] {
         switch value {
-        case .array(let items) where items.contains(where: { if case .object = $0 { return true } else { return false } }):
+        case .array(let items)
+        where items.contains(where: { if case .object = $0 { return true } else { return false } }):
             return ["  \(key):"] + items.map { "    - " + inline($0) }
         default:
             let text = inline(value).split(separator: "\n", omittingEmptySubsequences: false)
@@ -67,7 +68,8 @@ public enum EmailText {
         switch value {
         case .null: return "(none)"
         case .array(let items): return items.isEmpty ? "(none)" : items.map(inline).joined(separator: ", ")
-        case .object(let fields): return fields.keys.sorted().map { "\($0): \(inline(fields[$0]!))" }.joined(separator: ", ")
+        case .object(let fields):
+            return fields.keys.sorted().map { "\($0): \(inline(fields[$0]!))" }.joined(separator: ", ")
         default: return value.text ?? ""
         }
     }

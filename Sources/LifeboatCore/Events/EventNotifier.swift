@@ -27,7 +27,8 @@ public struct EventNotifier: Sendable {
     /// From BACKUP_WEBHOOK_*, BACKUP_SMTP_* and BACKUP_EMAIL_EVENTS; throws a configuration
     /// error for a malformed value.
     public init(configuration: LifeboatConfiguration) throws {
-        self.init(settings: try WebhookSettings(configuration: configuration), email: try EmailSettings.load(configuration))
+        self.init(
+            settings: try WebhookSettings(configuration: configuration), email: try EmailSettings.load(configuration))
     }
 
     /// Delivers nothing: for callers that were given no configuration for events.
@@ -75,13 +76,17 @@ public struct EventNotifier: Sendable {
         for outcome in results.webhooks {
             statistics.record(outcome)
             if let problem = outcome.problem {
-                log("webhook \(outcome.event.rawValue) to \(outcome.url) not delivered: \(problem) (delivery \(outcome.deliveryID))")
+                log(
+                    "webhook \(outcome.event.rawValue) to \(outcome.url) not delivered: \(problem) (delivery \(outcome.deliveryID))"
+                )
             }
         }
         if let outcome = results.email {
             emailStatistics.record(delivered: outcome.delivered)
             if let problem = outcome.problem {
-                log("email \(outcome.event.rawValue) via \(outcome.server) not sent: \(problem) (Message-ID <\(outcome.messageID)>)")
+                log(
+                    "email \(outcome.event.rawValue) via \(outcome.server) not sent: \(problem) (Message-ID <\(outcome.messageID)>)"
+                )
             }
         }
         return results

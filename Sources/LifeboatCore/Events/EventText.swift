@@ -17,7 +17,8 @@ public enum EventText {
     static func emoji(_ name: LifeboatEvent.Name) -> String {
         switch name {
         case .backupCompleted, .backupVerified, .runbookCompleted: return ":white_check_mark:"
-        case .backupFailed, .backupVerificationFailed, .cloudSyncFailed, .runbookStepFailed, .runbookFailed: return ":x:"
+        case .backupFailed, .backupVerificationFailed, .cloudSyncFailed, .runbookStepFailed, .runbookFailed:
+            return ":x:"
         case .diskLow, .backupSizeAnomaly, .runbookObjectiveMissed, .drillRegressed: return ":warning:"
         case .runbookStarted: return ":arrow_forward:"
         case .runbookApprovalNeeded: return ":raised_hand:"
@@ -37,14 +38,18 @@ public enum EventText {
             if let seconds = details["duration_seconds"]?.number { facts.append(ByteSize.seconds(seconds)) }
             return facts.isEmpty ? file : "\(file) (\(facts.joined(separator: ", ")))"
         case .backupFailed:
-            return "\(text("type") ?? "a") backup failed: " + [text("stage"), text("error")].compactMap { $0 }.joined(separator: ": ")
+            return "\(text("type") ?? "a") backup failed: "
+                + [text("stage"), text("error")].compactMap { $0 }.joined(separator: ": ")
         case .backupVerified:
             return "\(file) restores" + (details["matched_manifest"] == .bool(true) ? " and matches its manifest" : "")
         case .backupVerificationFailed:
             return "\(file): " + (text("error") ?? "verification failed")
         case .diskLow:
-            guard let free = details["free_bytes"]?.integer, let threshold = details["threshold_bytes"]?.integer else { return text("directory") ?? "" }
-            return "\(text("directory") ?? "BACKUP_DIR") has \(ByteSize.decimal(free)) free, below \(ByteSize.decimal(threshold))"
+            guard let free = details["free_bytes"]?.integer, let threshold = details["threshold_bytes"]?.integer else {
+                return text("directory") ?? ""
+            }
+            return
+                "\(text("directory") ?? "BACKUP_DIR") has \(ByteSize.decimal(free)) free, below \(ByteSize.decimal(threshold))"
         case .cloudSyncFailed:
             return "\(file) not uploaded: " + (text("error") ?? "upload failed")
         case .backupSizeAnomaly:
@@ -55,13 +60,16 @@ public enum EventText {
         case .runbookObjectiveMissed:
             let objective = (text("objective") ?? "an objective").uppercased()
             let run = text("run_id").map { " (run \($0))" } ?? ""
-            return "\(text("runbook") ?? "runbook")\(run): \(objective) objective of \(text("objective_seconds") ?? "?")s missed, "
+            return
+                "\(text("runbook") ?? "runbook")\(run): \(objective) objective of \(text("objective_seconds") ?? "?")s missed, "
                 + "achieved \(text("achieved_seconds") ?? "?")s"
         case .drillRegressed:
             let run = text("run_id").map { " (run \($0))" } ?? ""
-            return "\(text("runbook") ?? "runbook")\(run): drill RTO \(text("rto_seconds") ?? "?")s is \(text("factor") ?? "?")× "
+            return
+                "\(text("runbook") ?? "runbook")\(run): drill RTO \(text("rto_seconds") ?? "?")s is \(text("factor") ?? "?")× "
                 + "the median of the previous drills (\(text("median_seconds") ?? "?")s)"
-        case .runbookStarted, .runbookStepFailed, .runbookApprovalNeeded, .runbookCompleted, .runbookFailed, .runbookNotice:
+        case .runbookStarted, .runbookStepFailed, .runbookApprovalNeeded, .runbookCompleted, .runbookFailed,
+            .runbookNotice:
             var parts = [text("runbook") ?? "runbook"]
             if let name = text("event") { parts[0] += " \(name)" }
             if let run = text("run_id") { parts[0] += " (run \(run))" }

@@ -37,7 +37,9 @@ public struct LifeboatEvent: Sendable, Equatable {
     public let host: String
     public var details: [String: EventValue]
 
-    public init(_ name: Name, details: [String: EventValue] = [:], time: Date = Date(), host: String = LifeboatEvent.localHost) {
+    public init(
+        _ name: Name, details: [String: EventValue] = [:], time: Date = Date(), host: String = LifeboatEvent.localHost
+    ) {
         self.name = name
         self.time = time
         self.host = host

@@ -33,20 +33,28 @@ public struct WebhookDelivery: Sendable {
         self.transport = transport
     }
 
-    public func send(_ event: LifeboatEvent, to url: String, deliveryID: String = UUID().uuidString.lowercased()) -> Outcome {
+    public func send(_ event: LifeboatEvent, to url: String, deliveryID: String = UUID().uuidString.lowercased())
+        -> Outcome
+    {
         func outcome(_ status: Int?, _ problem: String?) -> Outcome {
-            Outcome(url: WebhookSettings.redacted(url), event: event.name, deliveryID: deliveryID, status: status, problem: problem)
+            Outcome(
+                url: WebhookSettings.redacted(url), event: event.name, deliveryID: deliveryID, status: status,
+                problem: problem)
         }
         let body: [UInt8]
-        do { body = try WebhookPayload.body(event, deliveryID: deliveryID, format: settings.format) }
-        catch { return outcome(nil, "the event could not be written as JSON: \(error)") }
+        do { body = try WebhookPayload.body(event, deliveryID: deliveryID, format: settings.format) } catch {
+            return outcome(nil, "the event could not be written as JSON: \(error)")
+        }
         let response: HTTPResponse
         do {
-            response = try transport.send(request(event, url: url, body: body, deliveryID: deliveryID), operation: "webhook")
+            response = try transport.send(
+                request(event, url: url, body: body, deliveryID: deliveryID), operation: "webhook")
         } catch let error as CloudError where error.code == "tls" {
-            return outcome(nil, "\(error.message), not retried (\(error.hint ?? "the receiver's certificate is not trusted"))")
+            return outcome(
+                nil, "\(error.message), not retried (\(error.hint ?? "the receiver's certificate is not trusted"))")
         } catch let error as CloudError {
-            return outcome(nil, "\(error.message) after \(settings.attempts) attempt\(settings.attempts == 1 ? "" : "s")")
+            return outcome(
+                nil, "\(error.message) after \(settings.attempts) attempt\(settings.attempts == 1 ? "" : "s")")
         } catch {
             return outcome(nil, String(describing: error))
         }
@@ -54,14 +62,20 @@ public struct WebhookDelivery: Sendable {
         case 200..<300:
             return outcome(response.status, nil)
         case 500...:
-            return outcome(response.status, "HTTP \(response.status) after \(settings.attempts) attempt\(settings.attempts == 1 ? "" : "s")"
-                           + Self.excerpt(response))
+            return outcome(
+                response.status,
+                "HTTP \(response.status) after \(settings.attempts) attempt\(settings.attempts == 1 ? "" : "s")"
+                    + Self.excerpt(response))
         case 400..<500:
-            return outcome(response.status, "HTTP \(response.status), not retried (the receiver refused the request: check the URL and its token)"
-                           + Self.excerpt(response))
+            return outcome(
+                response.status,
+                "HTTP \(response.status), not retried (the receiver refused the request: check the URL and its token)"
+                    + Self.excerpt(response))
         default:
             // Redirects are not followed: a POST body would be dropped or re-sent as a GET.
-            return outcome(response.status, "HTTP \(response.status); redirects are not followed, use the final URL" + Self.excerpt(response))
+            return outcome(
+                response.status,
+                "HTTP \(response.status); redirects are not followed, use the final URL" + Self.excerpt(response))
         }
     }
 
@@ -73,7 +87,7 @@ public struct WebhookDelivery: Sendable {
             ("X-Lifeboat-Delivery", deliveryID),
             // An empty Expect stops libcurl from waiting for "100 Continue", which simple receivers
             // (HTTP/1.0 servers, many frameworks' test servers) never send.
-            ("Expect", ""),
+            ("Expect", "")
         ]
         if let secret = settings.secret {
             headers.append((WebhookSignature.headerName, WebhookSignature.value(for: body, secret: secret)))

@@ -12,13 +12,14 @@ public enum WebhookFormat: String, Sendable, CaseIterable {
 /// The body of one webhook delivery. Built once per delivery and sent unchanged on every
 /// retry, so the signature and `delivery_id` stay the same and a receiver can drop repeats.
 public enum WebhookPayload {
-    public static func fields(_ event: LifeboatEvent, deliveryID: String, format: WebhookFormat) -> [String: EventValue] {
+    public static func fields(_ event: LifeboatEvent, deliveryID: String, format: WebhookFormat) -> [String: EventValue]
+    {
         var fields: [String: EventValue] = [
             "event": .string(event.name.rawValue),
             "time": .string(event.time.formatted(.iso8601)),
             "host": .string(event.host),
             "delivery_id": .string(deliveryID),
-            "details": .object(event.details),
+            "details": .object(event.details)
         ]
         if format == .slack { fields["text"] = .string(EventText.slackLine(for: event)) }
         return fields

@@ -16,8 +16,10 @@ public struct WebhookSettings: Sendable {
     /// Check receivers' TLS certificates (off only with LIFEBOAT_TLS_INSECURE).
     public var verifyTLS = true
 
-    public init(urls: [String], secret: String? = nil, format: WebhookFormat = .json,
-                timeout: TimeInterval = 10, attempts: Int = 4, backoff: TimeInterval = 1) {
+    public init(
+        urls: [String], secret: String? = nil, format: WebhookFormat = .json,
+        timeout: TimeInterval = 10, attempts: Int = 4, backoff: TimeInterval = 1
+    ) {
         self.urls = urls
         self.secret = secret
         self.format = format
@@ -32,13 +34,15 @@ public struct WebhookSettings: Sendable {
         let urls = Self.split(configuration.string(.webhookURL) ?? "")
         for (index, url) in urls.enumerated() {
             guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
-                  scheme == "http" || scheme == "https", components.host?.isEmpty == false
+                scheme == "http" || scheme == "https", components.host?.isEmpty == false
             else {
                 // The URL is a secret (it may hold a token): say which entry, not what it says.
-                throw LifeboatError(stage: "configuration",
-                                    message: "BACKUP_WEBHOOK_URL entry \(index + 1) of \(urls.count) is not an http:// or https:// URL",
-                                    hint: "separate several URLs with commas or spaces; each must be a full URL such as https://hooks.example.com/lifeboat",
-                                    category: .configuration)
+                throw LifeboatError(
+                    stage: "configuration",
+                    message: "BACKUP_WEBHOOK_URL entry \(index + 1) of \(urls.count) is not an http:// or https:// URL",
+                    hint:
+                        "separate several URLs with commas or spaces; each must be a full URL such as https://hooks.example.com/lifeboat",
+                    category: .configuration)
             }
         }
         let rawFormat = configuration.string(.webhookFormat) ?? "json"
@@ -46,11 +50,16 @@ public struct WebhookSettings: Sendable {
             throw configuration.invalid(.webhookFormat, rawFormat, "json or slack")
         }
         let timeout = try configuration.decimal(.webhookTimeout) ?? 10
-        guard timeout > 0 else { throw configuration.invalid(.webhookTimeout, String(timeout), "a number of seconds above 0") }
+        guard timeout > 0 else {
+            throw configuration.invalid(.webhookTimeout, String(timeout), "a number of seconds above 0")
+        }
         let attempts = try configuration.int(.webhookAttempts) ?? 4
-        guard attempts >= 1 else { throw configuration.invalid(.webhookAttempts, String(attempts), "1 or more (1: no retries)") }
-        self.init(urls: urls, secret: configuration.string(.webhookSecret), format: format, timeout: timeout,
-                  attempts: attempts, backoff: try configuration.decimal(.webhookBackoff) ?? 1)
+        guard attempts >= 1 else {
+            throw configuration.invalid(.webhookAttempts, String(attempts), "1 or more (1: no retries)")
+        }
+        self.init(
+            urls: urls, secret: configuration.string(.webhookSecret), format: format, timeout: timeout,
+            attempts: attempts, backoff: try configuration.decimal(.webhookBackoff) ?? 1)
         // Asked only when there is a receiver, so that the warning comes only when it matters.
         if !urls.isEmpty { verifyTLS = try TLSVerification.isOn(configuration, for: "webhook receivers") }
     }
@@ -63,12 +72,15 @@ public struct WebhookSettings: Sendable {
     /// What a log may show of a webhook URL: scheme, host and port. User-info, query and path
     /// go, since each can hold the token that lets anyone post to the hook (Slack's is in the path).
     public static func redacted(_ url: String) -> String {
-        guard let components = URLComponents(string: url), let scheme = components.scheme, let host = components.host else {
+        guard let components = URLComponents(string: url), let scheme = components.scheme, let host = components.host
+        else {
             return "(an unparsable URL)"
         }
         let port = components.port.map { ":\($0)" } ?? ""
-        let shownHost = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host  // IPv6, bracketed or not by Foundation
-        let hidden = !components.path.isEmpty && components.path != "/" || components.query != nil || components.fragment != nil
+        // IPv6, bracketed or not by Foundation
+        let shownHost = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
+        let hidden =
+            !components.path.isEmpty && components.path != "/" || components.query != nil || components.fragment != nil
         return "\(scheme)://\(shownHost)\(port)" + (hidden ? "/…" : "")
     }
 }

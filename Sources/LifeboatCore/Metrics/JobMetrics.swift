@@ -23,6 +23,8 @@ public enum JobMetrics {
 
     /// Free space of BACKUP_DIR, as the backup just left it.
     public static func diskFree(_ configuration: LifeboatConfiguration, into ledger: inout MetricsLedger) {
-        if let free = try? DiskSpace.freeBytes(configuration) { ledger.diskFreeBytes[configuration.backupDirectory.path] = free }
+        if let free = try? DiskSpace.freeBytes(configuration) {
+            ledger.diskFreeBytes[configuration.backupDirectory.path] = free
+        }
     }
 }

@@ -43,7 +43,9 @@ public struct MetricsLedger: Codable, Sendable, Equatable {
         /// By objective (rto, rpo, downtime); only the runbook's declared objectives.
         public var objectivesMet: [String: Bool]
 
-        public init(at: Date, rtoSeconds: Double?, rpoSeconds: Double?, downtimeSeconds: Double?, objectivesMet: [String: Bool]) {
+        public init(
+            at: Date, rtoSeconds: Double?, rpoSeconds: Double?, downtimeSeconds: Double?, objectivesMet: [String: Bool]
+        ) {
             self.at = at
             self.rtoSeconds = rtoSeconds
             self.rpoSeconds = rpoSeconds
@@ -68,7 +70,9 @@ public struct MetricsLedger: Codable, Sendable, Equatable {
         drills = try container.decodeIfPresent([String: DrillStats].self, forKey: .drills) ?? [:]
     }
 
-    public mutating func backup(type: String, succeeded: Bool, durationSeconds: Double?, sizeBytes: Int64?, at date: Date = Date()) {
+    public mutating func backup(
+        type: String, succeeded: Bool, durationSeconds: Double?, sizeBytes: Int64?, at date: Date = Date()
+    ) {
         var stats = backups[type] ?? BackupStats()
         if succeeded {
             stats.succeeded += 1

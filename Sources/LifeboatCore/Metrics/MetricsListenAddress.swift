@@ -18,12 +18,15 @@ public struct MetricsListenAddress: Sendable, Equatable, CustomStringConvertible
     public static func configured(_ configuration: LifeboatConfiguration) throws -> MetricsListenAddress? {
         if let text = configuration.string(.metricsListen) {
             guard let address = parse(text) else {
-                throw configuration.invalid(.metricsListen, text, "host:port, e.g. 127.0.0.1:9187, [::1]:9187 or 0.0.0.0:9187")
+                throw configuration.invalid(
+                    .metricsListen, text, "host:port, e.g. 127.0.0.1:9187, [::1]:9187 or 0.0.0.0:9187")
             }
             return address
         }
         guard let port = try configuration.int(.metricsPort) else { return nil }
-        guard (1...65535).contains(port) else { throw configuration.invalid(.metricsPort, String(port), "a port, 1 to 65535") }
+        guard (1...65535).contains(port) else {
+            throw configuration.invalid(.metricsPort, String(port), "a port, 1 to 65535")
+        }
         return MetricsListenAddress(host: defaultHost, port: port)
     }
 
@@ -32,7 +35,9 @@ public struct MetricsListenAddress: Sendable, Equatable, CustomStringConvertible
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         let host: Substring, port: Substring
         if trimmed.hasPrefix("[") {
-            guard let close = trimmed.firstIndex(of: "]"), trimmed[trimmed.index(after: close)...].hasPrefix(":") else { return nil }
+            guard let close = trimmed.firstIndex(of: "]"), trimmed[trimmed.index(after: close)...].hasPrefix(":") else {
+                return nil
+            }
             host = trimmed[trimmed.index(after: trimmed.startIndex)..<close]
             port = trimmed[trimmed.index(close, offsetBy: 2)...]
         } else {

@@ -21,8 +21,10 @@ public final class MetricsListener: Sendable {
     private let stopped = Atomic<Bool>(false)
 
     /// Binds and listens at once, so a taken port is an error here and not a log line later.
-    public init(address: MetricsListenAddress, readTimeout: TimeInterval = 10, maxRequestBytes: Int = 8192,
-                body: @escaping @Sendable () -> String) throws {
+    public init(
+        address: MetricsListenAddress, readTimeout: TimeInterval = 10, maxRequestBytes: Int = 8192,
+        body: @escaping @Sendable () -> String
+    ) throws {
         self.address = address
         self.readTimeout = readTimeout
         self.maxRequestBytes = maxRequestBytes
@@ -78,8 +80,10 @@ public final class MetricsListener: Sendable {
         default: response = ("404 Not Found", "only /metrics is served here\n")
         }
         let payload = method == "HEAD" ? "" : response.body
-        write(client, "HTTP/1.1 \(response.status)\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n"
-              + "Content-Length: \(payload.utf8.count)\r\nConnection: close\r\n\r\n" + payload)
+        write(
+            client,
+            "HTTP/1.1 \(response.status)\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n"
+                + "Content-Length: \(payload.utf8.count)\r\nConnection: close\r\n\r\n" + payload)
     }
 
     /// The request head (up to the blank line), or nil when the client was too slow, sent too
@@ -100,7 +104,9 @@ public final class MetricsListener: Sendable {
             received.append(contentsOf: buffer[0..<count])
             if let end = Self.endOfHead(received) { return String(decoding: received[0..<end], as: UTF8.self) }
             if received.count > maxRequestBytes {
-                write(client, "HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                write(
+                    client,
+                    "HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
                 return nil
             }
         }
@@ -108,7 +114,8 @@ public final class MetricsListener: Sendable {
 
     static func endOfHead(_ bytes: [UInt8]) -> Int? {
         guard bytes.count >= 4 else { return nil }
-        for index in 0...(bytes.count - 4) where bytes[index] == 13 && bytes[index + 1] == 10 && bytes[index + 2] == 13 && bytes[index + 3] == 10 {
+        for index in 0...(bytes.count - 4)
+        where bytes[index] == 13 && bytes[index + 1] == 10 && bytes[index + 2] == 13 && bytes[index + 3] == 10 {
             return index
         }
         return nil
@@ -134,9 +141,11 @@ public final class MetricsListener: Sendable {
         var list: UnsafeMutablePointer<addrinfo>?
         let status = getaddrinfo(address.host, String(address.port), &hints, &list)
         guard status == 0, let first = list else {
-            throw LifeboatError(stage: "metrics", message: "cannot listen on \(address): \(String(cString: gai_strerror(status)))",
-                                hint: "set LIFEBOAT_METRICS_LISTEN to host:port with a local address (127.0.0.1:9187, [::1]:9187, 0.0.0.0:9187)",
-                                category: .configuration)
+            throw LifeboatError(
+                stage: "metrics", message: "cannot listen on \(address): \(String(cString: gai_strerror(status)))",
+                hint:
+                    "set LIFEBOAT_METRICS_LISTEN to host:port with a local address (127.0.0.1:9187, [::1]:9187, 0.0.0.0:9187)",
+                category: .configuration)
         }
         defer { freeaddrinfo(list) }
         let fd = Glibc.socket(first.pointee.ai_family, first.pointee.ai_socktype, first.pointee.ai_protocol)
@@ -152,7 +161,9 @@ public final class MetricsListener: Sendable {
     }
 
     private static func failure(_ address: MetricsListenAddress, _ call: String) -> LifeboatError {
-        LifeboatError(stage: "metrics", message: "cannot listen on \(address): \(String(cString: strerror(errno)))",
-                      hint: "choose a free port (LIFEBOAT_METRICS_LISTEN=127.0.0.1:PORT or LIFEBOAT_METRICS_PORT)", category: .configuration)
+        LifeboatError(
+            stage: "metrics", message: "cannot listen on \(address): \(String(cString: strerror(errno)))",
+            hint: "choose a free port (LIFEBOAT_METRICS_LISTEN=127.0.0.1:PORT or LIFEBOAT_METRICS_PORT)",
+            category: .configuration)
     }
 }

@@ -36,7 +36,8 @@ public struct ArchiverStatus: Sendable, Encodable, Equatable {
         let names = ["archive_mode", "archive_command", "wal_level", "archive_timeout", "data_directory"]
         // pg_settings leaves out the rows this role may not read, instead of failing.
         let settings = try connection.query(
-            "SELECT name, setting FROM pg_settings WHERE name = ANY($1::text[])", ["{" + names.joined(separator: ",") + "}"])
+            "SELECT name, setting FROM pg_settings WHERE name = ANY($1::text[])",
+            ["{" + names.joined(separator: ",") + "}"])
         for row in settings.rows {
             guard let name = row[0] else { continue }
             let value = row.count > 1 ? row[1] : nil
@@ -49,7 +50,8 @@ public struct ArchiverStatus: Sendable, Encodable, Equatable {
             default: break
             }
         }
-        let archiver = try connection.query("""
+        let archiver = try connection.query(
+            """
             SELECT archived_count, last_archived_wal, extract(epoch FROM last_archived_time),
                    failed_count, last_failed_wal, extract(epoch FROM last_failed_time),
                    extract(epoch FROM now()), pg_is_in_recovery(),
@@ -68,10 +70,12 @@ public struct ArchiverStatus: Sendable, Encodable, Equatable {
             status.currentWAL = row[8]
         }
         // Superuser or pg_monitor only; without it, freshness falls back to the last success.
-        if let ready = try? connection.query("""
+        if let ready = try? connection.query(
+            """
             SELECT count(*), extract(epoch FROM min(modification))
             FROM pg_ls_archive_statusdir() WHERE name LIKE '%.ready'
-            """), let row = ready.rows.first {
+            """), let row = ready.rows.first
+        {
             status.readyCount = row[0].flatMap { Int($0) }
             status.oldestReadySince = row.count > 1 ? epoch(row[1]) : nil
         }
@@ -90,7 +94,8 @@ public struct ArchiverStatus: Sendable, Encodable, Equatable {
         } catch {
             throw error.code == .connectionFailed || error.code == .invalidConnectionString
                 ? LifeboatError(connecting: error, target: target)
-                : LifeboatError(stage: "database", message: "cannot read the archiver's status from \(target): \(error.message)")
+                : LifeboatError(
+                    stage: "database", message: "cannot read the archiver's status from \(target): \(error.message)")
         }
     }
 

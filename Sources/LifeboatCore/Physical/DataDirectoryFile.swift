@@ -24,22 +24,26 @@ public struct DataDirectoryFile: Sendable {
             return
         }
         // `cat > FILE` in the owner's shell: umask 077 makes a new file 0600.
-        var command = CapturedCommand(owner.wrap(["/bin/sh", "-c", #"umask 077 && cat > "$1""#, "lifeboat-write", path]),
-                                      environment: environment, timeout: 60)
+        var command = CapturedCommand(
+            owner.wrap(["/bin/sh", "-c", #"umask 077 && cat > "$1""#, "lifeboat-write", path]),
+            environment: environment, timeout: 60)
         command.input = Array(text.utf8)
         let output = try command.run(stage: "postgres")
         guard output.succeeded else {
-            throw LifeboatError(stage: "postgres", message: "\(owner.user) could not write \(path) (\(output.summary)): "
-                                    + (PgBackRest.lastLine(output.stderr) ?? "no output"),
-                                hint: "check that \(owner.user) owns the data directory and that the disk has room")
+            throw LifeboatError(
+                stage: "postgres",
+                message: "\(owner.user) could not write \(path) (\(output.summary)): "
+                    + (PgBackRest.lastLine(output.stderr) ?? "no output"),
+                hint: "check that \(owner.user) owns the data directory and that the disk has room")
         }
     }
 
     private func writeDirectly(_ bytes: [UInt8]) throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
-            throw LifeboatError(stage: "postgres", message: "cannot write \(path): \(String(cString: strerror(errno)))",
-                                hint: "a symbolic link there is refused on purpose; check the data directory's files")
+            throw LifeboatError(
+                stage: "postgres", message: "cannot write \(path): \(String(cString: strerror(errno)))",
+                hint: "a symbolic link there is refused on purpose; check the data directory's files")
         }
         defer { close(fd) }
         var rest = bytes[...]
@@ -47,7 +51,8 @@ public struct DataDirectoryFile: Sendable {
             let written = rest.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
             if written < 0 && errno == EINTR { continue }
             guard written > 0 else {
-                throw LifeboatError(stage: "postgres", message: "cannot write \(path): \(String(cString: strerror(errno)))")
+                throw LifeboatError(
+                    stage: "postgres", message: "cannot write \(path): \(String(cString: strerror(errno)))")
             }
             rest = rest.dropFirst(written)
         }

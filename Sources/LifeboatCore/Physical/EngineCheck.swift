@@ -41,12 +41,17 @@ public struct EngineCheck {
             let info = try pgbackrest.info()
             stanza = info
             let count = info.validBackups.count
-            let newest = info.newest().map { " newest \($0.label) (\($0.kind.rawValue), \(ArchiveFindings.timestamp($0.finishedAt)))" } ?? ""
+            let newest =
+                info.newest().map {
+                    " newest \($0.label) (\($0.kind.rawValue), \(ArchiveFindings.timestamp($0.finishedAt)))"
+                } ?? ""
             let level: EngineFinding.Level = count == 0 ? .warning : .ok
-            findings.append(EngineFinding(
-                "pgbackrest info", level, "stanza '\(settings.stanza)': \(info.status.message), \(count) backup\(count == 1 ? "" : "s")"
-                    + (newest.isEmpty ? "" : ",\(newest)"),
-                hint: count == 0 ? "take the first one: lifeboat backup --engine physical --kind full" : nil))
+            findings.append(
+                EngineFinding(
+                    "pgbackrest info", level,
+                    "stanza '\(settings.stanza)': \(info.status.message), \(count) backup\(count == 1 ? "" : "s")"
+                        + (newest.isEmpty ? "" : ",\(newest)"),
+                    hint: count == 0 ? "take the first one: lifeboat backup --engine physical --kind full" : nil))
         } catch {
             findings.append(Self.finding("pgbackrest info", error))
         }
@@ -64,7 +69,10 @@ public struct EngineCheck {
         let options = failing ? ["--archive-timeout=\(Int(failingArchiveTimeout))"] : []
         do {
             try pgbackrest.runChecked("check", options: options, timeout: 600)
-            findings.append(EngineFinding("pgbackrest check", .ok, "WAL switched and archived to the repository; the stanza's configuration matches the cluster"))
+            findings.append(
+                EngineFinding(
+                    "pgbackrest check", .ok,
+                    "WAL switched and archived to the repository; the stanza's configuration matches the cluster"))
         } catch {
             findings.append(Self.finding("pgbackrest check", error))
         }
@@ -72,9 +80,10 @@ public struct EngineCheck {
         // pgbackrest check has just archived a segment: the window ends there now.
         let lastArchived = (try? ArchiverStatus.read(configuration))?.lastArchivedTime ?? archiver?.lastArchivedTime
         let window = stanza.map { WALWindow(stanza: $0, lastArchivedTime: lastArchived) }
-        return Report(stanza: settings.stanza, config: settings.configPath, runAs: settings.runAs.user,
-                      passed: !findings.contains(where: \.isProblem), findings: findings, archiver: archiver,
-                      newestBackup: stanza?.newest(), backupCount: stanza?.validBackups.count, walWindow: window)
+        return Report(
+            stanza: settings.stanza, config: settings.configPath, runAs: settings.runAs.user,
+            passed: !findings.contains(where: \.isProblem), findings: findings, archiver: archiver,
+            newestBackup: stanza?.newest(), backupCount: stanza?.validBackups.count, walWindow: window)
     }
 
     static func finding(_ check: String, _ error: any Error) -> EngineFinding {

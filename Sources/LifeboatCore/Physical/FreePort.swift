@@ -14,7 +14,8 @@ public enum FreePort {
             let port = Int.random(in: range)
             if !used.contains(port) { return port }
         }
-        throw LifeboatError(stage: "drill", message: "found no free TCP port in \(range.lowerBound)-\(range.upperBound)")
+        throw LifeboatError(
+            stage: "drill", message: "found no free TCP port in \(range.lowerBound)-\(range.upperBound)")
     }
 
     /// Local ports of every socket in /proc/net/tcp and tcp6 (any state: a port in TIME_WAIT is
@@ -26,7 +27,8 @@ public enum FreePort {
             for line in text.split(whereSeparator: \.isNewline).dropFirst() {
                 let fields = line.split(separator: " ")
                 guard fields.count > 1, let colon = fields[1].lastIndex(of: ":"),
-                      let port = Int(fields[1][fields[1].index(after: colon)...], radix: 16) else { continue }
+                    let port = Int(fields[1][fields[1].index(after: colon)...], radix: 16)
+                else { continue }
                 ports.insert(port)
             }
         }

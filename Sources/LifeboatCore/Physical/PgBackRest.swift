@@ -22,15 +22,19 @@ public struct PgBackRest: Sendable {
     }
 
     /// Runs `command`; a non-zero exit is returned, not thrown (see `runChecked`).
-    public func run(_ command: String, options: [String] = [], timeout: TimeInterval? = nil,
-                    cancellation: CancellationFlag? = nil) throws -> CapturedCommand.Output {
+    public func run(
+        _ command: String, options: [String] = [], timeout: TimeInterval? = nil,
+        cancellation: CancellationFlag? = nil
+    ) throws -> CapturedCommand.Output {
         var argv = commandLine(command, options: options)
         do {
             argv[0] = try CapturedCommand.locate(settings.binary, path: environment["PATH"], stage: "pgbackrest")
         } catch {
-            throw LifeboatError(stage: "pgbackrest", message: "\(settings.binary) was not found" + (settings.binary.contains("/") ? "" : " on PATH"),
-                                hint: "install pgBackRest (apt-get install pgbackrest) or set LIFEBOAT_PGBACKREST_BIN to its path",
-                                category: .configuration)
+            throw LifeboatError(
+                stage: "pgbackrest",
+                message: "\(settings.binary) was not found" + (settings.binary.contains("/") ? "" : " on PATH"),
+                hint: "install pgBackRest (apt-get install pgbackrest) or set LIFEBOAT_PGBACKREST_BIN to its path",
+                category: .configuration)
         }
         return try CapturedCommand(settings.runAs.wrap(argv), environment: environment, timeout: timeout)
             .run(cancellation: cancellation, stage: "pgbackrest")
@@ -38,8 +42,10 @@ public struct PgBackRest: Sendable {
 
     /// Runs `command` and throws the translated error when it fails.
     @discardableResult
-    public func runChecked(_ command: String, options: [String] = [], timeout: TimeInterval? = nil,
-                           cancellation: CancellationFlag? = nil) throws -> CapturedCommand.Output {
+    public func runChecked(
+        _ command: String, options: [String] = [], timeout: TimeInterval? = nil,
+        cancellation: CancellationFlag? = nil
+    ) throws -> CapturedCommand.Output {
         let output = try run(command, options: options, timeout: timeout, cancellation: cancellation)
         guard output.succeeded else { throw failure(command, output, options: options) }
         return output
@@ -51,8 +57,9 @@ public struct PgBackRest: Sendable {
         let output = try runChecked("info", options: ["--output=json"], timeout: timeout)
         let info = try PgBackRestInfo.decode(Data(output.stdout.utf8))
         guard let stanza = info.stanza(settings.stanza) ?? info.stanzas.first else {
-            throw LifeboatError(stage: "pgbackrest", message: "`pgbackrest info` returned no stanza named '\(settings.stanza)'",
-                                hint: "check PGBACKREST_STANZA against `pgbackrest info`")
+            throw LifeboatError(
+                stage: "pgbackrest", message: "`pgbackrest info` returned no stanza named '\(settings.stanza)'",
+                hint: "check PGBACKREST_STANZA against `pgbackrest info`")
         }
         guard stanza.isReadable else { throw stanzaProblem(stanza.status) }
         return stanza
@@ -64,23 +71,29 @@ public struct PgBackRest: Sendable {
         let hint: String
         switch status.code {
         case 1, 3:
-            hint = "create it: `\(asUser) \(ServiceProviders.commandLine(commandLine("stanza-create")))`, "
+            hint =
+                "create it: `\(asUser) \(ServiceProviders.commandLine(commandLine("stanza-create")))`, "
                 + "or fix PGBACKREST_STANZA if the stanza has another name"
         case 4:
-            hint = "the repository's encryption does not match pgbackrest.conf: check repo1-cipher-type and repo1-cipher-pass"
+            hint =
+                "the repository's encryption does not match pgbackrest.conf: check repo1-cipher-type and repo1-cipher-pass"
         case 5:
-            hint = "the repository holds another cluster's backups: check pg1-path and PGBACKREST_STANZA, "
+            hint =
+                "the repository holds another cluster's backups: check pg1-path and PGBACKREST_STANZA, "
                 + "or run `pgbackrest stanza-upgrade` after a PostgreSQL major upgrade"
         default:
             hint = "run `\(asUser) \(ServiceProviders.commandLine(commandLine("info")))` for pgBackRest's own view"
         }
-        return LifeboatError(stage: "pgbackrest", message: "stanza '\(settings.stanza)'\(where_): \(status.message) (pgBackRest status \(status.code))",
-                             hint: hint, category: status.code == 1 || status.code == 3 ? .configuration : .failed)
+        return LifeboatError(
+            stage: "pgbackrest",
+            message: "stanza '\(settings.stanza)'\(where_): \(status.message) (pgBackRest status \(status.code))",
+            hint: hint, category: status.code == 1 || status.code == 3 ? .configuration : .failed)
     }
 
     /// "as postgres:" style prefix for hints, when a change of user is needed.
     var asUser: String {
-        settings.runAs.isCurrentUser ? "" : (geteuid() == 0 ? "runuser -u \(settings.runAs.user) --" : "sudo -u \(settings.runAs.user)")
+        settings.runAs.isCurrentUser
+            ? "" : (geteuid() == 0 ? "runuser -u \(settings.runAs.user) --" : "sudo -u \(settings.runAs.user)")
     }
 
     /// pgBackRest's `ERROR: [NNN]: text` (and the `HINT:` lines under it) made into an error
@@ -89,67 +102,97 @@ public struct PgBackRest: Sendable {
         let typed = ServiceProviders.commandLine(commandLine(command, options: options))
         let shown = asUser.isEmpty ? typed : "\(asUser) \(typed)"
         if output.cancelled {
-            return LifeboatError(stage: "pgbackrest", message: "pgbackrest \(command) was interrupted",
-                                 hint: "run `lifeboat backup --engine physical` again; pgBackRest resumes or restarts the backup")
+            return LifeboatError(
+                stage: "pgbackrest", message: "pgbackrest \(command) was interrupted",
+                hint: "run `lifeboat backup --engine physical` again; pgBackRest resumes or restarts the backup")
         }
         if output.timedOut {
-            return LifeboatError(stage: "pgbackrest", message: "pgbackrest \(command) did not finish in time and was stopped",
-                                 hint: "run `\(shown)` by hand to see where it waits")
+            return LifeboatError(
+                stage: "pgbackrest", message: "pgbackrest \(command) did not finish in time and was stopped",
+                hint: "run `\(shown)` by hand to see where it waits")
         }
         let parsed = PgBackRestMessage.parse(output.stderr + "\n" + output.stdout)
         let text = parsed?.text ?? Self.lastLine(output.stderr) ?? Self.lastLine(output.stdout) ?? "no output"
         let code = parsed.map { " [\(String(format: "%03d", $0.code))]" } ?? ""
         let known = Self.knownCause(text, code: parsed?.code, settings: settings, typed: typed, asUser: asUser)
-        var hint = known?.hint ?? parsed?.hint.map { "pgBackRest: \($0)" } ?? "run `\(shown)` by hand to see pgBackRest's full output"
+        var hint =
+            known?.hint ?? parsed?.hint.map { "pgBackRest: \($0)" }
+            ?? "run `\(shown)` by hand to see pgBackRest's full output"
         if known != nil, let extra = parsed?.hint { hint += " (pgBackRest: \(extra))" }
-        return LifeboatError(stage: "pgbackrest", message: "pgbackrest \(command) failed (\(output.summary))\(code): \(text)",
-                             hint: hint, category: known?.category ?? .failed)
+        return LifeboatError(
+            stage: "pgbackrest", message: "pgbackrest \(command) failed (\(output.summary))\(code): \(text)",
+            hint: hint, category: known?.category ?? .failed)
     }
 
-    static func knownCause(_ text: String, code: Int?, settings: PhysicalEngineSettings, typed: String,
-                           asUser: String) -> (hint: String, category: LifeboatError.Category)? {
+    static func knownCause(
+        _ text: String, code: Int?, settings: PhysicalEngineSettings, typed: String,
+        asUser: String
+    ) -> (hint: String, category: LifeboatError.Category)? {
         let lower = text.lowercased()
         let stanza = settings.stanza
-        let createStanza = "\(asUser.isEmpty ? "" : asUser + " ")\(ServiceProviders.commandLine(settings.binaryLine + ["--stanza=\(stanza)", "stanza-create"]))"
+        let createStanza =
+            "\(asUser.isEmpty ? "" : asUser + " ")\(ServiceProviders.commandLine(settings.binaryLine + ["--stanza=\(stanza)", "stanza-create"]))"
         if lower.contains("requires option: pg1-path") {
-            return ("pgbackrest.conf\(settings.configPath.map { " (\($0))" } ?? "") has no [\(stanza)] section with pg1-path: "
-                        + "add one, or set PGBACKREST_STANZA to the stanza it defines", .configuration)
+            return (
+                "pgbackrest.conf\(settings.configPath.map { " (\($0))" } ?? "") has no [\(stanza)] section with pg1-path: "
+                    + "add one, or set PGBACKREST_STANZA to the stanza it defines", .configuration
+            )
         }
         if (lower.contains("backup.info") || lower.contains("archive.info")) && lower.contains("missing") {
             return ("the stanza is not in the repository yet: `\(createStanza)`", .configuration)
         }
         if lower.contains("unable to open missing file"), let path = settings.configPath, text.contains(path) {
-            return ("PGBACKREST_CONFIG names \(path), which \(settings.runAs.user) cannot find: fix the path", .configuration)
+            return (
+                "PGBACKREST_CONFIG names \(path), which \(settings.runAs.user) cannot find: fix the path",
+                .configuration
+            )
         }
-        if lower.contains("unable to open missing file") || (lower.contains("unable to open file") && lower.contains("for read")) {
+        if lower.contains("unable to open missing file")
+            || (lower.contains("unable to open file") && lower.contains("for read"))
+        {
             return ("check that \(settings.runAs.user) can read that file (owner and permissions)", .configuration)
         }
         if lower.contains("must contain pgbackrest") || lower.contains("archive_command") {
-            let push = ServiceProviders.commandLine(settings.binaryLine + ["--stanza=\(stanza)", "archive-push"]) + " %p"
-            return ("set archive_command to `\(push)` (ALTER SYSTEM SET archive_command = '…'; "
-                        + "SELECT pg_reload_conf();), then `lifeboat engine check`", .failed)
+            let push =
+                ServiceProviders.commandLine(settings.binaryLine + ["--stanza=\(stanza)", "archive-push"]) + " %p"
+            return (
+                "set archive_command to `\(push)` (ALTER SYSTEM SET archive_command = '…'; "
+                    + "SELECT pg_reload_conf();), then `lifeboat engine check`", .failed
+            )
         }
         if lower.contains("archive_mode must be enabled") {
-            return ("ALTER SYSTEM SET archive_mode = on; then restart PostgreSQL (archive_mode needs a restart)", .failed)
+            return (
+                "ALTER SYSTEM SET archive_mode = on; then restart PostgreSQL (archive_mode needs a restart)", .failed
+            )
         }
         if lower.contains("was not archived before") || lower.contains("archive-timeout") {
-            return ("WAL does not reach the repository: look for 'archive command failed' in the PostgreSQL log and at "
-                        + "pg_stat_archiver (`lifeboat engine check` shows both)", .failed)
+            return (
+                "WAL does not reach the repository: look for 'archive command failed' in the PostgreSQL log and at "
+                    + "pg_stat_archiver (`lifeboat engine check` shows both)", .failed
+            )
         }
         if lower.contains("unable to acquire lock") {
-            return ("another pgBackRest backup or expire of this stanza is running: wait for it, then try again", .failed)
+            return (
+                "another pgBackRest backup or expire of this stanza is running: wait for it, then try again", .failed
+            )
         }
         if lower.contains("unable to connect") || lower.contains("could not connect") {
-            return ("pgBackRest connects through pg1-socket-path/pg1-port in pgbackrest.conf as \(settings.runAs.user): "
-                        + "check them, and that PostgreSQL runs", .failed)
+            return (
+                "pgBackRest connects through pg1-socket-path/pg1-port in pgbackrest.conf as \(settings.runAs.user): "
+                    + "check them, and that PostgreSQL runs", .failed
+            )
         }
         if lower.contains("permission denied") {
-            return ("\(settings.runAs.user) (LIFEBOAT_PG_USER) must own the data directory and be able to write the repository, "
-                        + "log-path and lock-path", .failed)
+            return (
+                "\(settings.runAs.user) (LIFEBOAT_PG_USER) must own the data directory and be able to write the repository, "
+                    + "log-path and lock-path", .failed
+            )
         }
         if lower.contains("a password is required") || lower.contains("sudo:") {
-            return ("let this user run pgbackrest as \(settings.runAs.user) without a password (sudoers), or run Lifeboat as root "
-                        + "or as \(settings.runAs.user)", .configuration)
+            return (
+                "let this user run pgbackrest as \(settings.runAs.user) without a password (sudoers), or run Lifeboat as root "
+                    + "or as \(settings.runAs.user)", .configuration
+            )
         }
         return nil
     }
@@ -176,8 +219,9 @@ struct PgBackRestMessage: Equatable {
         let lines = output.split(whereSeparator: \.isNewline).map(String.init)
         guard let index = lines.lastIndex(where: { $0.contains("ERROR: [") }) else { return nil }
         let line = lines[index]
-        guard let open = line.range(of: "ERROR: ["), let close = line.range(of: "]:", range: open.upperBound..<line.endIndex),
-              let code = Int(line[open.upperBound..<close.lowerBound])
+        guard let open = line.range(of: "ERROR: ["),
+            let close = line.range(of: "]:", range: open.upperBound..<line.endIndex),
+            let code = Int(line[open.upperBound..<close.lowerBound])
         else { return nil }
         var text = line[close.upperBound...].trimmingCharacters(in: .whitespaces)
         var hints: [String] = []

@@ -16,8 +16,10 @@ public struct PgBackRestInfo: Sendable {
             return PgBackRestInfo(stanzas: try JSONDecoder().decode([Stanza].self, from: data))
         } catch {
             let start = String(decoding: data.prefix(200), as: UTF8.self)
-            throw LifeboatError(stage: "pgbackrest", message: "cannot read `pgbackrest info --output=json`: \(error) (output starts: \(start))",
-                                hint: "run the same command by hand; Lifeboat reads pgBackRest 2.x's JSON")
+            throw LifeboatError(
+                stage: "pgbackrest",
+                message: "cannot read `pgbackrest info --output=json`: \(error) (output starts: \(start))",
+                hint: "run the same command by hand; Lifeboat reads pgBackRest 2.x's JSON")
         }
     }
 
@@ -52,8 +54,12 @@ public struct PgBackRestInfo: Sendable {
             status = try container.decode(Status.self, forKey: .status)
             let databases = try container.decodeIfPresent([Database].self, forKey: .db) ?? []
             let versions = Dictionary(databases.map { ($0.id, $0.version) }, uniquingKeysWith: { first, _ in first })
-            backups = try (container.decodeIfPresent([BackupSet].self, forKey: .backup) ?? []).map { $0.withVersion(versions) }
-            archives = try (container.decodeIfPresent([ArchiveRange].self, forKey: .archive) ?? []).map { $0.withVersion(versions) }
+            backups = try (container.decodeIfPresent([BackupSet].self, forKey: .backup) ?? []).map {
+                $0.withVersion(versions)
+            }
+            archives = try (container.decodeIfPresent([ArchiveRange].self, forKey: .archive) ?? []).map {
+                $0.withVersion(versions)
+            }
         }
 
         public init(name: String, status: Status, backups: [BackupSet], archives: [ArchiveRange]) {
@@ -104,10 +110,12 @@ public struct PgBackRestInfo: Sendable {
         /// pgBackRest's id of that cluster in the stanza's db list, resolved to `pgVersion`.
         let databaseID: Int?
 
-        public init(label: String, kind: PhysicalBackupKind, startedAt: Date, finishedAt: Date, databaseBytes: Int64? = nil,
-                    deltaBytes: Int64? = nil, repositoryBytes: Int64? = nil, repositoryDeltaBytes: Int64? = nil,
-                    walStart: String? = nil, walStop: String? = nil, lsnStart: String? = nil, lsnStop: String? = nil,
-                    prior: String? = nil, error: Bool = false, pgVersion: String? = nil) {
+        public init(
+            label: String, kind: PhysicalBackupKind, startedAt: Date, finishedAt: Date, databaseBytes: Int64? = nil,
+            deltaBytes: Int64? = nil, repositoryBytes: Int64? = nil, repositoryDeltaBytes: Int64? = nil,
+            walStart: String? = nil, walStop: String? = nil, lsnStart: String? = nil, lsnStop: String? = nil,
+            prior: String? = nil, error: Bool = false, pgVersion: String? = nil
+        ) {
             self.label = label
             self.kind = kind
             self.startedAt = startedAt
@@ -138,7 +146,8 @@ public struct PgBackRestInfo: Sendable {
             label = try raw.decode(String.self, forKey: .label)
             let type = try raw.decode(String.self, forKey: .type)
             guard let kind = PhysicalBackupKind(rawValue: type) else {
-                throw DecodingError.dataCorruptedError(forKey: .type, in: raw, debugDescription: "unknown backup type '\(type)'")
+                throw DecodingError.dataCorruptedError(
+                    forKey: .type, in: raw, debugDescription: "unknown backup type '\(type)'")
             }
             self.kind = kind
             let timestamp = try raw.nestedContainer(keyedBy: Range.self, forKey: .timestamp)
@@ -169,10 +178,11 @@ public struct PgBackRestInfo: Sendable {
 
         func withVersion(_ versions: [Int: String]) -> BackupSet {
             let version = databaseID.flatMap { versions[$0] }
-            return BackupSet(label: label, kind: kind, startedAt: startedAt, finishedAt: finishedAt, databaseBytes: databaseBytes,
-                             deltaBytes: deltaBytes, repositoryBytes: repositoryBytes, repositoryDeltaBytes: repositoryDeltaBytes,
-                             walStart: walStart, walStop: walStop, lsnStart: lsnStart, lsnStop: lsnStop, prior: prior,
-                             error: error, pgVersion: version)
+            return BackupSet(
+                label: label, kind: kind, startedAt: startedAt, finishedAt: finishedAt, databaseBytes: databaseBytes,
+                deltaBytes: deltaBytes, repositoryBytes: repositoryBytes, repositoryDeltaBytes: repositoryDeltaBytes,
+                walStart: walStart, walStop: walStop, lsnStart: lsnStart, lsnStop: lsnStop, prior: prior,
+                error: error, pgVersion: version)
         }
 
         enum Encoded: String, CodingKey {

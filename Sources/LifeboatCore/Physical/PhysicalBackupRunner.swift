@@ -31,7 +31,8 @@ public struct PhysicalBackupRunner {
             return result
         } catch {
             let error = LifeboatError.wrap(error, stage: "pgbackrest")
-            notifier.emit(.backupFailed, details: PhysicalBackupEvents.failed(kind: kind, stanza: settings.stanza, error: error))
+            notifier.emit(
+                .backupFailed, details: PhysicalBackupEvents.failed(kind: kind, stanza: settings.stanza, error: error))
             throw error
         }
     }
@@ -40,13 +41,19 @@ public struct PhysicalBackupRunner {
         let pgbackrest = PgBackRest(settings: settings, environment: environment)
         // Before: the labels that exist, so the new set is told apart from older ones.
         let before = Set(try pgbackrest.info().backups.map(\.label))
-        try pgbackrest.runChecked("backup", options: ["--type=\(kind.rawValue)", "--start-fast"], cancellation: cancellation)
+        try pgbackrest.runChecked(
+            "backup", options: ["--type=\(kind.rawValue)", "--start-fast"], cancellation: cancellation)
         let after = try pgbackrest.info()
-        guard let made = after.backups.filter({ !before.contains($0.label) }).max(by: { $0.finishedAt < $1.finishedAt }) else {
-            throw LifeboatError(stage: "pgbackrest", message: "pgbackrest backup succeeded, but `pgbackrest info` lists no new backup set",
-                                hint: "run `pgbackrest --stanza=\(settings.stanza) info` to see what the repository holds")
+        guard let made = after.backups.filter({ !before.contains($0.label) }).max(by: { $0.finishedAt < $1.finishedAt })
+        else {
+            throw LifeboatError(
+                stage: "pgbackrest",
+                message: "pgbackrest backup succeeded, but `pgbackrest info` lists no new backup set",
+                hint: "run `pgbackrest --stanza=\(settings.stanza) info` to see what the repository holds")
         }
-        return Result(stanza: settings.stanza, requestedKind: kind, backup: made, durationSeconds: Date().timeIntervalSince(started))
+        return Result(
+            stanza: settings.stanza, requestedKind: kind, backup: made,
+            durationSeconds: Date().timeIntervalSince(started))
     }
 }
 
@@ -59,8 +66,9 @@ public enum PhysicalBackupEvents {
         let size = backup.repositoryDeltaBytes.map { "\(ByteSize.decimal($0)) in the repository, " } ?? ""
         return [
             // Chat lines and emails use it as is: a physical set has no file name to show.
-            "summary": .string("physical \(backup.kind.rawValue) backup \(backup.label) of stanza \(result.stanza) "
-                + "(\(size)\(ByteSize.seconds(result.durationSeconds)))"),
+            "summary": .string(
+                "physical \(backup.kind.rawValue) backup \(backup.label) of stanza \(result.stanza) "
+                    + "(\(size)\(ByteSize.seconds(result.durationSeconds)))"),
             "engine": "physical",
             "stanza": .string(result.stanza),
             "type": .string("physical-\(backup.kind.rawValue)"),
@@ -71,7 +79,7 @@ public enum PhysicalBackupEvents {
             "database_bytes": backup.databaseBytes.map { EventValue($0) } ?? .null,
             "wal_start": EventValue(backup.walStart),
             "wal_stop": EventValue(backup.walStop),
-            "duration_seconds": EventValue(seconds: result.durationSeconds),
+            "duration_seconds": EventValue(seconds: result.durationSeconds)
         ]
     }
 
@@ -84,7 +92,7 @@ public enum PhysicalBackupEvents {
             "stage": .string(error.stage),
             "error": .string(error.message),
             "hint": EventValue(error.hint),
-            "exit_code": EventValue(Int(error.category.rawValue)),
+            "exit_code": EventValue(Int(error.category.rawValue))
         ]
     }
 }

@@ -19,8 +19,10 @@ public struct PhysicalEngineSettings: Sendable, Equatable {
     /// How the cluster is stopped and started (used by restores).
     public let service: PostgresServiceSettings
 
-    public init(stanza: String, configPath: String?, binary: String = "pgbackrest", dataDirectory: String?,
-                runAs: RunAsUser, walMaxAge: TimeInterval = 900, service: PostgresServiceSettings = .pgCtl(bin: nil)) {
+    public init(
+        stanza: String, configPath: String?, binary: String = "pgbackrest", dataDirectory: String?,
+        runAs: RunAsUser, walMaxAge: TimeInterval = 900, service: PostgresServiceSettings = .pgCtl(bin: nil)
+    ) {
         self.stanza = stanza
         self.configPath = configPath
         self.binary = binary
@@ -40,9 +42,11 @@ public struct PhysicalEngineSettings: Sendable, Equatable {
         default: throw configuration.invalid(.physicalEngine, engine, "off or pgbackrest")
         }
         guard let stanza = configuration.string(.pgbackrestStanza) else {
-            throw LifeboatError(stage: "configuration", message: "LIFEBOAT_PHYSICAL_ENGINE is pgbackrest but PGBACKREST_STANZA is not set",
-                                hint: "set PGBACKREST_STANZA to the stanza in pgbackrest.conf (`pgbackrest info` lists them)",
-                                category: .configuration)
+            throw LifeboatError(
+                stage: "configuration",
+                message: "LIFEBOAT_PHYSICAL_ENGINE is pgbackrest but PGBACKREST_STANZA is not set",
+                hint: "set PGBACKREST_STANZA to the stanza in pgbackrest.conf (`pgbackrest info` lists them)",
+                category: .configuration)
         }
         // pgBackRest's own rule for stanza names; anything else would fail later, less clearly.
         guard stanza.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }) else {
@@ -51,11 +55,13 @@ public struct PhysicalEngineSettings: Sendable, Equatable {
         let configPath = configuration.string(.pgbackrestConfig)
         if let configPath {
             var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: configPath, isDirectory: &isDirectory), !isDirectory.boolValue else {
-                throw LifeboatError(stage: "configuration", message: "PGBACKREST_CONFIG is '\(configPath)', which is not a file",
-                                    hint: "point PGBACKREST_CONFIG at the pgbackrest.conf that defines stanza '\(stanza)', "
-                                        + "or unset it to use pgBackRest's default (/etc/pgbackrest/pgbackrest.conf)",
-                                    category: .configuration)
+            guard FileManager.default.fileExists(atPath: configPath, isDirectory: &isDirectory), !isDirectory.boolValue
+            else {
+                throw LifeboatError(
+                    stage: "configuration", message: "PGBACKREST_CONFIG is '\(configPath)', which is not a file",
+                    hint: "point PGBACKREST_CONFIG at the pgbackrest.conf that defines stanza '\(stanza)', "
+                        + "or unset it to use pgBackRest's default (/etc/pgbackrest/pgbackrest.conf)",
+                    category: .configuration)
             }
         }
         let dataDirectory = configuration.string(.pgData)
@@ -69,11 +75,15 @@ public struct PhysicalEngineSettings: Sendable, Equatable {
     }
 
     /// The settings, or an error saying the engine is off (for commands that need it).
-    public static func required(_ configuration: LifeboatConfiguration, for purpose: String) throws -> PhysicalEngineSettings {
+    public static func required(_ configuration: LifeboatConfiguration, for purpose: String) throws
+        -> PhysicalEngineSettings
+    {
         guard let settings = try configured(configuration) else {
-            throw LifeboatError(stage: "configuration", message: "\(purpose) needs the physical engine, and LIFEBOAT_PHYSICAL_ENGINE is off",
-                                hint: "set LIFEBOAT_PHYSICAL_ENGINE=pgbackrest and PGBACKREST_STANZA (docs/physical.md)",
-                                category: .configuration)
+            throw LifeboatError(
+                stage: "configuration",
+                message: "\(purpose) needs the physical engine, and LIFEBOAT_PHYSICAL_ENGINE is off",
+                hint: "set LIFEBOAT_PHYSICAL_ENGINE=pgbackrest and PGBACKREST_STANZA (docs/physical.md)",
+                category: .configuration)
         }
         return settings
     }
@@ -81,7 +91,8 @@ public struct PhysicalEngineSettings: Sendable, Equatable {
     static func walMaxAge(_ configuration: LifeboatConfiguration) throws -> TimeInterval {
         let raw = configuration.string(.walMaxAge) ?? "15m"
         guard let seconds = parseDuration(raw), seconds > 0 else {
-            throw configuration.invalid(.walMaxAge, raw, "a duration above zero: seconds (900) or with a unit (90s, 15m, 1h)")
+            throw configuration.invalid(
+                .walMaxAge, raw, "a duration above zero: seconds (900) or with a unit (90s, 15m, 1h)")
         }
         return seconds
     }

@@ -15,7 +15,8 @@ public struct PhysicalListing: Sendable {
         let stanza = try PgBackRest(settings: settings).info()
         // The end of the window is the server's last archived WAL; without the server it stays open.
         let archived = (try? ArchiverStatus.read(configuration))?.lastArchivedTime
-        return PhysicalListing(settings: settings, stanza: stanza, window: WALWindow(stanza: stanza, lastArchivedTime: archived),
-                               lastArchivedTime: archived)
+        return PhysicalListing(
+            settings: settings, stanza: stanza, window: WALWindow(stanza: stanza, lastArchivedTime: archived),
+            lastArchivedTime: archived)
     }
 }

@@ -46,7 +46,9 @@ public struct PhysicalRestore: Sendable {
     }
 
     /// pgBackRest's restore options for `target` over `dataDirectory` (nil: pgbackrest.conf's pg1-path).
-    public static func options(target: Target, set: String?, dataDirectory: String?, override: Bool, delta: Bool) -> [String] {
+    public static func options(target: Target, set: String?, dataDirectory: String?, override: Bool, delta: Bool)
+        -> [String]
+    {
         var options: [String] = []
         switch target {
         case .latest: options.append("--type=default")
@@ -65,27 +67,37 @@ public struct PhysicalRestore: Sendable {
         if let data {
             let status = PostmasterStatus.read(dataDirectory: data)
             if status.isRunning {
-                throw LifeboatError(stage: "pgbackrest", message: "PostgreSQL is running on \(data) (pid \(status.pid ?? 0)): a physical restore replaces the whole data directory and cannot run under a live server",
-                                    hint: "stop it first (the runbook's postgres.stop step, or pg_ctl -D \(data) -m fast stop as \(settings.runAs.user))",
-                                    category: .failed)
+                throw LifeboatError(
+                    stage: "pgbackrest",
+                    message:
+                        "PostgreSQL is running on \(data) (pid \(status.pid ?? 0)): a physical restore replaces the whole data directory and cannot run under a live server",
+                    hint:
+                        "stop it first (the runbook's postgres.stop step, or pg_ctl -D \(data) -m fast stop as \(settings.runAs.user))",
+                    category: .failed)
             }
         }
         let delta = data.map(Self.holdsFiles) ?? true
         let pgbackrest = PgBackRest(settings: settings, environment: environment)
         let stanza = try pgbackrest.info()
-        let options = Self.options(target: target, set: set, dataDirectory: data, override: override != nil, delta: delta)
-        let output = try pgbackrest.runChecked("restore", options: options + ["--log-level-console=info"], cancellation: cancellation)
-        let chosen = Self.restoredSet(in: output.stdout + "\n" + output.stderr)
+        let options = Self.options(
+            target: target, set: set, dataDirectory: data, override: override != nil, delta: delta)
+        let output = try pgbackrest.runChecked(
+            "restore", options: options + ["--log-level-console=info"], cancellation: cancellation)
+        let chosen =
+            Self.restoredSet(in: output.stdout + "\n" + output.stderr)
             ?? set ?? Self.expectedSet(stanza, target: target)?.label ?? "unknown"
         let backup = stanza.backups.first { $0.label == chosen }
-        return Result(backupSet: chosen, target: target, dataDirectory: data, delta: delta, options: options,
-                      walStart: backup?.walStart, walStop: stanza.currentArchive?.max, durationSeconds: Date().timeIntervalSince(started))
+        return Result(
+            backupSet: chosen, target: target, dataDirectory: data, delta: delta, options: options,
+            walStart: backup?.walStart, walStop: stanza.currentArchive?.max,
+            durationSeconds: Date().timeIntervalSince(started))
     }
 
     /// The set pgBackRest would pick: the newest that ended by the target (the latest for latest).
     public static func expectedSet(_ stanza: PgBackRestInfo.Stanza, target: Target) -> PgBackRestInfo.BackupSet? {
         guard case .time(let date) = target else { return stanza.newest() }
-        return stanza.validBackups.filter { $0.finishedAt <= date }.max { $0.finishedAt < $1.finishedAt } ?? stanza.newest()
+        return stanza.validBackups.filter { $0.finishedAt <= date }.max { $0.finishedAt < $1.finishedAt }
+            ?? stanza.newest()
     }
 
     /// `INFO: repo1: restore backup set 20250101-120000F_20250101-130000D, recovery will start at …`.
@@ -98,7 +110,9 @@ public struct PhysicalRestore: Sendable {
     /// A data directory with anything in it needs --delta; one we may not list is assumed full.
     static func holdsFiles(_ path: String) -> Bool {
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else { return false }
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            return false
+        }
         guard let entries = try? FileManager.default.contentsOfDirectory(atPath: path) else { return true }
         return !entries.isEmpty
     }

@@ -46,8 +46,10 @@ public struct PhysicalStatus: Sendable, Encodable {
     public let problems: [String]
 
     /// Gathers the status; it never throws for what it is asked about (a failure is part of the answer).
-    public static func probe(configuration: LifeboatConfiguration, settings: PhysicalEngineSettings, jobs: [ScheduledJob],
-                             zone: TimeZone, now: Date) -> PhysicalStatus {
+    public static func probe(
+        configuration: LifeboatConfiguration, settings: PhysicalEngineSettings, jobs: [ScheduledJob],
+        zone: TimeZone, now: Date
+    ) -> PhysicalStatus {
         var problems: [String] = []
         var stanza: PgBackRestInfo.Stanza?
         var error: LifeboatError?
@@ -60,29 +62,43 @@ public struct PhysicalStatus: Sendable, Encodable {
         if let status = try? ArchiverStatus.read(configuration) {
             let findings = ArchiveFindings.assess(status, settings: settings)
             let wal = findings.first { $0.check == "wal archive" }
-            archive = Archive(lastArchivedWAL: status.lastArchivedWAL, lastArchivedTime: status.lastArchivedTime,
-                              ageSeconds: status.lastArchivedAge.map { Int($0) }, failing: status.isFailing,
-                              state: wal?.level.rawValue ?? "unknown", message: wal?.message ?? "", hint: wal?.hint,
-                              maxAgeSeconds: Int(settings.walMaxAge))
+            archive = Archive(
+                lastArchivedWAL: status.lastArchivedWAL, lastArchivedTime: status.lastArchivedTime,
+                ageSeconds: status.lastArchivedAge.map { Int($0) }, failing: status.isFailing,
+                state: wal?.level.rawValue ?? "unknown", message: wal?.message ?? "", hint: wal?.hint,
+                maxAgeSeconds: Int(settings.walMaxAge))
             // Status reports what breaks recovery now; engine check covers the rest in depth.
-            for finding in findings where finding.isProblem && ["wal archive", "archive_mode", "archive_command"].contains(finding.check) {
+            for finding in findings
+            where finding.isProblem && ["wal archive", "archive_mode", "archive_command"].contains(finding.check) {
                 problems.append("\(finding.check): \(finding.message)")
             }
         }
 
         var kinds: [KindStatus] = []
         for kind in PhysicalBackupKind.allCases {
-            guard let job = jobs.first(where: { $0.name == "database-backup-physical-\(kind.rawValue)" }) else { continue }
+            guard let job = jobs.first(where: { $0.name == "database-backup-physical-\(kind.rawValue)" }) else {
+                continue
+            }
             let newest = stanza?.newest(kind.satisfiedBy)
             // Unknown when info failed: that is already a problem of its own.
-            let stale = stanza != nil && BackupFreshness.isStale(newest: newest?.finishedAt, schedule: job.schedule, now: now, in: zone)
-            kinds.append(KindStatus(kind: kind, job: job.name, schedule: job.schedule.text, newest: newest?.label,
-                                    newestTime: newest?.finishedAt, stale: stale,
-                                    staleAfter: newest.flatMap { BackupFreshness.staleAfter(takenAt: $0.finishedAt, schedule: job.schedule, in: zone) }))
+            let stale =
+                stanza != nil
+                && BackupFreshness.isStale(newest: newest?.finishedAt, schedule: job.schedule, now: now, in: zone)
+            kinds.append(
+                KindStatus(
+                    kind: kind, job: job.name, schedule: job.schedule.text, newest: newest?.label,
+                    newestTime: newest?.finishedAt, stale: stale,
+                    staleAfter: newest.flatMap {
+                        BackupFreshness.staleAfter(takenAt: $0.finishedAt, schedule: job.schedule, in: zone)
+                    }))
             if stale {
-                problems.append("physical \(kind.rawValue) backups are stale: "
-                                + (newest.map { "the newest is \($0.label), finished \(ArchiveFindings.timestamp($0.finishedAt))" } ?? "there is none")
-                                + " (schedule \(job.schedule.text)); take one with `lifeboat backup --engine physical --kind \(kind.rawValue)`")
+                problems.append(
+                    "physical \(kind.rawValue) backups are stale: "
+                        + (newest.map {
+                            "the newest is \($0.label), finished \(ArchiveFindings.timestamp($0.finishedAt))"
+                        } ?? "there is none")
+                        + " (schedule \(job.schedule.text)); take one with `lifeboat backup --engine physical --kind \(kind.rawValue)`"
+                )
             }
         }
         return PhysicalStatus(

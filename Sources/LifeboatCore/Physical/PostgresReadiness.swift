@@ -39,14 +39,19 @@ public struct PostgresReadiness: Sendable {
             do {
                 let connection = try Connection(conninfo, database: nil, connectTimeout: .seconds(5))
                 defer { connection.close() }
-                let row = try connection.query("""
-                    SELECT pg_is_in_recovery(), extract(epoch FROM pg_last_xact_replay_timestamp()),
-                           pg_last_wal_replay_lsn()::text, current_setting('server_version')
-                    """).rows.first ?? []
+                let row =
+                    try connection.query(
+                        """
+                        SELECT pg_is_in_recovery(), extract(epoch FROM pg_last_xact_replay_timestamp()),
+                               pg_last_wal_replay_lsn()::text, current_setting('server_version')
+                        """
+                    ).rows.first ?? []
                 if row.first == "f" || !requirePrimary {
-                    return Result(waitedSeconds: Date().timeIntervalSince(started),
-                                  recoveredTo: row.count > 1 ? row[1].flatMap(Double.init).map { Date(timeIntervalSince1970: $0) } : nil,
-                                  replayedLSN: row.count > 2 ? row[2] : nil, serverVersion: row.count > 3 ? row[3] : nil)
+                    return Result(
+                        waitedSeconds: Date().timeIntervalSince(started),
+                        recoveredTo: row.count > 1
+                            ? row[1].flatMap(Double.init).map { Date(timeIntervalSince1970: $0) } : nil,
+                        replayedLSN: row.count > 2 ? row[2] : nil, serverVersion: row.count > 3 ? row[3] : nil)
                 }
                 last = "it answers but is still in recovery (replaying WAL towards the target)"
                 goneCount = 0
@@ -58,17 +63,20 @@ public struct PostgresReadiness: Sendable {
                     if goneCount >= 6 {
                         throw LifeboatError(
                             stage: "postgres", message: "PostgreSQL is not running on \(dataDirectory) (\(last))",
-                            hint: "a recovery that cannot reach its target (e.g. a target after the last archived WAL) shuts the server down: "
-                                + "read its log (\(PostgresService.startLog(dataDirectory))), then restore again with another target")
+                            hint:
+                                "a recovery that cannot reach its target (e.g. a target after the last archived WAL) shuts the server down: "
+                                + "read its log (\(PostgresService.startLog(dataDirectory))), then restore again with another target"
+                        )
                     }
                 }
             }
             if Date().timeIntervalSince(started) >= timeout {
-                throw LifeboatError(stage: "postgres",
-                                    message: "PostgreSQL was not ready after \(ArchiveFindings.age(timeout)): \(last)",
-                                    hint: requirePrimary
-                                        ? "recovery may still be replaying WAL: watch the server's log, then run the step again with a longer timeout"
-                                        : "check that the server is running and that DATABASE_URL reaches it")
+                throw LifeboatError(
+                    stage: "postgres",
+                    message: "PostgreSQL was not ready after \(ArchiveFindings.age(timeout)): \(last)",
+                    hint: requirePrimary
+                        ? "recovery may still be replaying WAL: watch the server's log, then run the step again with a longer timeout"
+                        : "check that the server is running and that DATABASE_URL reaches it")
             }
             Thread.sleep(forTimeInterval: interval)
         }

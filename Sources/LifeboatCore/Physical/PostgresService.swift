@@ -29,9 +29,10 @@ public struct PostgresService: Sendable {
         switch settings.service {
         case .pgCtl(let bin):
             guard let pgCtl = PostgresServiceSettings.pgCtlPath(bin: bin) else {
-                throw LifeboatError(stage: "postgres", message: "pg_ctl was not found under /usr/lib/postgresql",
-                                    hint: "set LIFEBOAT_PG_BIN to the server's bin folder (Debian: /usr/lib/postgresql/15/bin)",
-                                    category: .configuration)
+                throw LifeboatError(
+                    stage: "postgres", message: "pg_ctl was not found under /usr/lib/postgresql",
+                    hint: "set LIFEBOAT_PG_BIN to the server's bin folder (Debian: /usr/lib/postgresql/15/bin)",
+                    category: .configuration)
             }
             let data = try dataDirectory()
             switch action {
@@ -62,11 +63,14 @@ public struct PostgresService: Sendable {
         if case .pgCtl = settings.service {
             let data = try dataDirectory()
             if let saveOptions, let options = try? String(contentsOfFile: data + "/postmaster.opts", encoding: .utf8) {
-                try? FileManager.default.createDirectory(at: saveOptions.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try? FileManager.default.createDirectory(
+                    at: saveOptions.deletingLastPathComponent(), withIntermediateDirectories: true)
                 try? options.write(to: saveOptions, atomically: true, encoding: .utf8)
             }
             let argv = try commandLine(.stop)
-            guard PostmasterStatus.read(dataDirectory: data).isRunning else { return Outcome(done: "already stopped", command: argv) }
+            guard PostmasterStatus.read(dataDirectory: data).isRunning else {
+                return Outcome(done: "already stopped", command: argv)
+            }
             try run(argv, action: .stop, asOwner: true)
             return Outcome(done: "stopped", command: argv)
         }
@@ -81,10 +85,13 @@ public struct PostgresService: Sendable {
     public func start(savedOptions: URL? = nil) throws -> Outcome {
         if case .pgCtl = settings.service {
             let data = try dataDirectory()
-            let saved = savedOptions.flatMap { try? String(contentsOf: $0, encoding: .utf8) }
+            let saved =
+                savedOptions.flatMap { try? String(contentsOf: $0, encoding: .utf8) }
                 ?? (try? String(contentsOfFile: data + "/postmaster.opts", encoding: .utf8))
             let argv = try commandLine(.start, options: saved.map(Self.serverOptions))
-            if PostmasterStatus.read(dataDirectory: data).isRunning { return Outcome(done: "already running", command: argv) }
+            if PostmasterStatus.read(dataDirectory: data).isRunning {
+                return Outcome(done: "already running", command: argv)
+            }
             try run(argv, action: .start, asOwner: true)
             return Outcome(done: "started", command: argv)
         }
@@ -95,8 +102,10 @@ public struct PostgresService: Sendable {
 
     func dataDirectory() throws -> String {
         guard let data = settings.dataDirectory else {
-            throw LifeboatError(stage: "postgres", message: "LIFEBOAT_PG_SERVICE is pg_ctl but LIFEBOAT_PG_DATA is not set",
-                                hint: "set LIFEBOAT_PG_DATA to the cluster's data directory (SHOW data_directory)", category: .configuration)
+            throw LifeboatError(
+                stage: "postgres", message: "LIFEBOAT_PG_SERVICE is pg_ctl but LIFEBOAT_PG_DATA is not set",
+                hint: "set LIFEBOAT_PG_DATA to the cluster's data directory (SHOW data_directory)",
+                category: .configuration)
         }
         return data
     }
@@ -111,12 +120,16 @@ public struct PostgresService: Sendable {
         let output = try command.run(cancellation: cancellation, stage: "postgres")
         guard output.succeeded else {
             let text = PgBackRest.lastLine(output.stderr) ?? PgBackRest.lastLine(output.stdout) ?? "no output"
-            var hint = "run `\(ServiceProviders.commandLine(argv))` by hand" + (asOwner && !settings.runAs.isCurrentUser ? " as \(settings.runAs.user)" : "")
+            var hint =
+                "run `\(ServiceProviders.commandLine(argv))` by hand"
+                + (asOwner && !settings.runAs.isCurrentUser ? " as \(settings.runAs.user)" : "")
             if action == .start, case .pgCtl = settings.service, let data = settings.dataDirectory {
                 hint += " and read the server's log (\(Self.startLog(data)))"
             }
-            throw LifeboatError(stage: "postgres", message: "\(action == .stop ? "stopping" : "starting") PostgreSQL failed (\(output.summary)): \(text)",
-                                hint: hint)
+            throw LifeboatError(
+                stage: "postgres",
+                message: "\(action == .stop ? "stopping" : "starting") PostgreSQL failed (\(output.summary)): \(text)",
+                hint: hint)
         }
     }
 
@@ -125,7 +138,8 @@ public struct PostgresService: Sendable {
     /// last holder of a socket it hands down closes it: without this, waiting for `pg_ctl start`
     /// (or a start command that daemonizes) would last as long as the server (seen here).
     static func closingInheritedFiles(_ argv: [String]) -> [String] {
-        let script = #"for fd in /proc/$$/fd/*; do n=${fd##*/}; [ "$n" -gt 2 ] && eval "exec $n>&-"; done 2>/dev/null; exec "$@""#
+        let script =
+            #"for fd in /proc/$$/fd/*; do n=${fd##*/}; [ "$n" -gt 2 ] && eval "exec $n>&-"; done 2>/dev/null; exec "$@""#
         return ["/bin/bash", "-c", script, "lifeboat-start"] + argv
     }
 
@@ -163,7 +177,8 @@ public struct PostmasterStatus: Sendable, Equatable {
 
     public static func read(dataDirectory: String) -> PostmasterStatus {
         guard let text = try? String(contentsOfFile: dataDirectory + "/postmaster.pid", encoding: .utf8),
-              let first = text.split(whereSeparator: \.isNewline).first, let pid = Int32(first.trimmingCharacters(in: .whitespaces)), pid > 0
+            let first = text.split(whereSeparator: \.isNewline).first,
+            let pid = Int32(first.trimmingCharacters(in: .whitespaces)), pid > 0
         else { return PostmasterStatus(pid: nil, isRunning: false) }
         // EPERM: alive, owned by another user; ESRCH: gone.
         let alive = kill(pid, 0) == 0 || errno == EPERM

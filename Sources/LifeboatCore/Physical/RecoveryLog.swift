@@ -32,7 +32,8 @@ public struct RecoveryLog: Sendable, Equatable {
     public var lastSegment: String? { restoredSegments.last }
 
     static func between(_ line: String, _ open: String, _ close: String) -> String? {
-        guard let start = line.range(of: open), let end = line.range(of: close, range: start.upperBound..<line.endIndex) else { return nil }
+        guard let start = line.range(of: open), let end = line.range(of: close, range: start.upperBound..<line.endIndex)
+        else { return nil }
         return String(line[start.upperBound..<end.lowerBound])
     }
 

@@ -18,13 +18,17 @@ public enum ScratchConnection {
     /// from `configured` when `url` has none, names the same user, and reaches the configured
     /// server itself or one of `trusting` (the run's scratch clusters): DATABASE_URL's password
     /// never goes to a server a runbook merely names. `database` overrides the database.
-    public static func conninfo(_ url: String, configured: String?, database: String? = nil, trusting: [String] = []) throws -> String {
+    public static func conninfo(_ url: String, configured: String?, database: String? = nil, trusting: [String] = [])
+        throws -> String
+    {
         let given = try ConnectionString(url)
         var settings: [(String, String)] = given.settings.map { ($0.keyword, $0.value) }
         let live = try? ConnectionString(configured ?? "")
-        let trusted = Set([live].compactMap { $0 }.map(endpoint) + trusting.compactMap { try? endpoint(ConnectionString($0)) })
+        let trusted = Set(
+            [live].compactMap { $0 }.map(endpoint) + trusting.compactMap { try? endpoint(ConnectionString($0)) })
         if given["password"] == nil, let password = live?["password"],
-           (given["user"] ?? "postgres") == (live?["user"] ?? "postgres"), trusted.contains(endpoint(given)) {
+            (given["user"] ?? "postgres") == (live?["user"] ?? "postgres"), trusted.contains(endpoint(given))
+        {
             settings.append(("password", password))
         }
         if let database {
@@ -50,6 +54,7 @@ public enum ScratchConnection {
     }
 
     static func escape(_ part: String) -> String {
-        part.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? part
+        part.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~")))
+            ?? part
     }
 }

@@ -46,10 +46,11 @@ public struct ScratchInstance: Sendable, Equatable {
             ("cluster_name", "lifeboat-drill"),
             ("external_pid_file", ""),
             ("hba_file", dataDirectory + "/pg_hba.conf"),
-            ("ident_file", dataDirectory + "/pg_ident.conf"),
+            ("ident_file", dataDirectory + "/pg_ident.conf")
         ]
         return "\n# Lifeboat PITR drill: a scratch cluster, never the live one\n"
-            + settings.map { "\($0.0) = '\($0.1.replacingOccurrences(of: "'", with: "''"))'" }.joined(separator: "\n") + "\n"
+            + settings.map { "\($0.0) = '\($0.1.replacingOccurrences(of: "'", with: "''"))'" }.joined(separator: "\n")
+            + "\n"
     }
 
     /// postgresql.conf lines that point at the live cluster's files or folders (a packaged
@@ -58,7 +59,9 @@ public struct ScratchInstance: Sendable, Equatable {
         let risky = ["data_directory", "config_file", "include", "include_dir", "include_if_exists"]
         return text.split(whereSeparator: \.isNewline).compactMap { raw in
             let line = raw.trimmingCharacters(in: .whitespaces)
-            guard !line.hasPrefix("#"), let name = line.split(whereSeparator: { $0 == " " || $0 == "=" || $0 == "\t" }).first else { return nil }
+            guard !line.hasPrefix("#"),
+                let name = line.split(whereSeparator: { $0 == " " || $0 == "=" || $0 == "\t" }).first
+            else { return nil }
             return risky.contains(String(name).lowercased()) ? line : nil
         }
     }

@@ -39,14 +39,17 @@ public struct ScratchRecovery: Sendable {
     }
 
     /// Recovers `target` into `folder` (made here; one left by an earlier try is replaced).
-    public func run(folder: String, target: Target, set: String? = nil, keepOnFailure: Bool = false,
-                    cancellation: CancellationFlag? = nil) throws -> Outcome {
+    public func run(
+        folder: String, target: Target, set: String? = nil, keepOnFailure: Bool = false,
+        cancellation: CancellationFlag? = nil
+    ) throws -> Outcome {
         try Self.refuseLive(folder, settings: settings)
         let started = Date()
         if FileManager.default.fileExists(atPath: folder) {
             guard ScratchInstance.isScratch(folder) else {
-                throw LifeboatError(stage: "drill", message: "\(folder) exists and is not a Lifeboat scratch folder",
-                                    hint: "remove it, or set LIFEBOAT_DRILL_SCRATCH_DIR to another folder")
+                throw LifeboatError(
+                    stage: "drill", message: "\(folder) exists and is not a Lifeboat scratch folder",
+                    hint: "remove it, or set LIFEBOAT_DRILL_SCRATCH_DIR to another folder")
             }
             Self.finish(folder: folder, keep: false, settings: settings)
         }
@@ -69,8 +72,10 @@ public struct ScratchRecovery: Sendable {
         let scratch = URL(fileURLWithPath: folder).standardizedFileURL.resolvingSymlinksInPath().path
         let data = URL(fileURLWithPath: live).standardizedFileURL.resolvingSymlinksInPath().path
         if scratch == data || scratch.hasPrefix(data + "/") || data.hasPrefix(scratch + "/") {
-            throw LifeboatError(stage: "drill", message: "the drill's scratch folder \(folder) overlaps the live data directory \(live)",
-                                hint: "set LIFEBOAT_DRILL_SCRATCH_DIR to a folder outside LIFEBOAT_PG_DATA", category: .configuration)
+            throw LifeboatError(
+                stage: "drill",
+                message: "the drill's scratch folder \(folder) overlaps the live data directory \(live)",
+                hint: "set LIFEBOAT_DRILL_SCRATCH_DIR to a folder outside LIFEBOAT_PG_DATA", category: .configuration)
         }
     }
 
@@ -78,17 +83,26 @@ public struct ScratchRecovery: Sendable {
         let files = FileManager.default
         let parent = URL(fileURLWithPath: instance.folder).deletingLastPathComponent().path
         do {
-            try files.createDirectory(atPath: parent, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+            try files.createDirectory(
+                atPath: parent, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
             for path in [instance.folder, instance.dataDirectory, instance.socketDirectory, instance.tablespaces] {
-                try files.createDirectory(atPath: path, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+                try files.createDirectory(
+                    atPath: path, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
             }
-            guard files.createFile(atPath: instance.folder + "/" + ScratchInstance.marker, contents: Data("lifeboat pitr drill\n".utf8)),
-                  files.createFile(atPath: instance.logFile, contents: nil, attributes: [.posixPermissions: 0o600])
+            guard
+                files.createFile(
+                    atPath: instance.folder + "/" + ScratchInstance.marker, contents: Data("lifeboat pitr drill\n".utf8)
+                ),
+                files.createFile(atPath: instance.logFile, contents: nil, attributes: [.posixPermissions: 0o600])
             else {
-                throw LifeboatError(stage: "pitr drill", message: "cannot create files in the scratch folder \(instance.folder)",
-                                    hint: "check that LIFEBOAT_DRILL_SCRATCH_DIR is writable and has free space")
+                throw LifeboatError(
+                    stage: "pitr drill", message: "cannot create files in the scratch folder \(instance.folder)",
+                    hint: "check that LIFEBOAT_DRILL_SCRATCH_DIR is writable and has free space")
             }
-            for path in [instance.folder, instance.dataDirectory, instance.socketDirectory, instance.tablespaces, instance.logFile] {
+            for path in [
+                instance.folder, instance.dataDirectory, instance.socketDirectory, instance.tablespaces,
+                instance.logFile
+            ] {
                 try own(path)
             }
         } catch let error as LifeboatError {
@@ -96,32 +110,46 @@ public struct ScratchRecovery: Sendable {
             throw error
         } catch {
             try? files.removeItem(atPath: instance.folder)
-            throw LifeboatError(stage: "drill", message: "cannot make the scratch folder \(instance.folder): \(error.localizedDescription)",
-                                hint: "set LIFEBOAT_DRILL_SCRATCH_DIR to a folder Lifeboat can write")
+            throw LifeboatError(
+                stage: "drill",
+                message: "cannot make the scratch folder \(instance.folder): \(error.localizedDescription)",
+                hint: "set LIFEBOAT_DRILL_SCRATCH_DIR to a folder Lifeboat can write")
         }
         // The postgres user must reach the folder: a state directory under /root would not do.
-        let probe = try CapturedCommand(settings.runAs.wrap(["test", "-w", instance.dataDirectory]), environment: environment, timeout: 30)
-            .run(stage: "drill")
+        let probe = try CapturedCommand(
+            settings.runAs.wrap(["test", "-w", instance.dataDirectory]), environment: environment, timeout: 30
+        )
+        .run(stage: "drill")
         guard probe.succeeded else {
             try? files.removeItem(atPath: instance.folder)
-            throw LifeboatError(stage: "drill", message: "\(settings.runAs.user) cannot write the scratch folder \(instance.dataDirectory)",
-                                hint: "every folder above it must be traversable by \(settings.runAs.user): let it through the "
-                                    + "state directory alone (chmod o+x LIFEBOAT_STATE_DIR; runs/ and locks/ stay private), or set "
-                                    + "LIFEBOAT_DRILL_SCRATCH_DIR to a folder it can reach (e.g. /var/lib/lifeboat-drills)",
-                                category: .configuration)
+            throw LifeboatError(
+                stage: "drill",
+                message: "\(settings.runAs.user) cannot write the scratch folder \(instance.dataDirectory)",
+                hint: "every folder above it must be traversable by \(settings.runAs.user): let it through the "
+                    + "state directory alone (chmod o+x LIFEBOAT_STATE_DIR; runs/ and locks/ stay private), or set "
+                    + "LIFEBOAT_DRILL_SCRATCH_DIR to a folder it can reach (e.g. /var/lib/lifeboat-drills)",
+                category: .configuration)
         }
     }
 
     /// Hands a path we made to the OS user PostgreSQL runs as.
     func own(_ path: String) throws {
         guard !settings.runAs.isCurrentUser, let entry = getpwnam(settings.runAs.user) else { return }
-        try FileManager.default.setAttributes([.ownerAccountID: NSNumber(value: entry.pointee.pw_uid),
-                                               .groupOwnerAccountID: NSNumber(value: entry.pointee.pw_gid)], ofItemAtPath: path)
+        try FileManager.default.setAttributes(
+            [
+                .ownerAccountID: NSNumber(value: entry.pointee.pw_uid),
+                .groupOwnerAccountID: NSNumber(value: entry.pointee.pw_gid)
+            ], ofItemAtPath: path)
     }
 
     /// `pgbackrest restore` into the scratch; returns the backup set it used.
-    func restore(_ instance: ScratchInstance, target: Target, set: String?, cancellation: CancellationFlag?) throws -> String {
-        var options = ["--pg1-path=\(instance.dataDirectory)", "--tablespace-map-all=\(instance.tablespaces)", "--log-level-console=info"]
+    func restore(_ instance: ScratchInstance, target: Target, set: String?, cancellation: CancellationFlag?) throws
+        -> String
+    {
+        var options = [
+            "--pg1-path=\(instance.dataDirectory)", "--tablespace-map-all=\(instance.tablespaces)",
+            "--log-level-console=info"
+        ]
         switch target {
         case .time(let date):
             options += ["--type=time", "--target=\(Self.pgTime(date))", "--target-action=promote"]
@@ -132,7 +160,8 @@ public struct ScratchRecovery: Sendable {
         note("restoring into \(instance.dataDirectory)")
         var pgbackrest = PgBackRest(settings: settings, environment: environment)
         pgbackrest.environment.removeValue(forKey: "PGBACKREST_DELTA")
-        let output = try pgbackrest.runChecked("restore", options: options, timeout: timeout, cancellation: cancellation)
+        let output = try pgbackrest.runChecked(
+            "restore", options: options, timeout: timeout, cancellation: cancellation)
         if let set { return set }
         return RecoveryLog.between(output.stdout + output.stderr, "restore backup set ", ",")
             .map { $0.trimmingCharacters(in: .whitespaces) } ?? "unknown"
@@ -146,7 +175,8 @@ public struct ScratchRecovery: Sendable {
             let risky = Set(ScratchInstance.liveReferences(text))
             if !risky.isEmpty {
                 let cleaned = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
-                    risky.contains(line.trimmingCharacters(in: .whitespaces)) ? "# lifeboat drill: " + line : String(line)
+                    risky.contains(line.trimmingCharacters(in: .whitespaces))
+                        ? "# lifeboat drill: " + line : String(line)
                 }.joined(separator: "\n")
                 try write(cleaned, to: conf)
             }
@@ -179,7 +209,9 @@ public struct ScratchRecovery: Sendable {
                 return instance
             } catch let error as LifeboatError where attempt < 5 && portWasTaken(instance) {
                 instance = ScratchInstance(folder: instance.folder, port: try FreePort.pick())
-                note("port taken before the scratch postmaster could bind it (\(error.message.prefix(60))…); trying 127.0.0.1:\(instance.port)")
+                note(
+                    "port taken before the scratch postmaster could bind it (\(error.message.prefix(60))…); trying 127.0.0.1:\(instance.port)"
+                )
                 let auto = instance.dataDirectory + "/postgresql.auto.conf"
                 let existing = (try? String(contentsOfFile: auto, encoding: .utf8)) ?? ""
                 // The last setting of a name wins in postgresql.auto.conf.
@@ -197,22 +229,30 @@ public struct ScratchRecovery: Sendable {
     func start(_ instance: ScratchInstance, cancellation: CancellationFlag?) throws {
         let pgCtl = try Self.pgCtl(settings)
         note("starting a scratch postmaster on 127.0.0.1:\(instance.port)")
-        let argv = [pgCtl, "-D", instance.dataDirectory, "-l", instance.logFile, "-w", "-t", String(Int(timeout)), "start"]
+        let argv = [
+            pgCtl, "-D", instance.dataDirectory, "-l", instance.logFile, "-w", "-t", String(Int(timeout)), "start"
+        ]
         // The postmaster must not inherit the socket by which Foundation sees pg_ctl exit.
         let wrapped = PostgresService.closingInheritedFiles(settings.runAs.wrap(argv))
         let output = try CapturedCommand(wrapped, environment: Self.withoutPG(environment), timeout: timeout + 30)
             .run(cancellation: cancellation, stage: "drill")
-        guard output.succeeded else { throw failure("the scratch postmaster did not start (\(output.summary))", instance) }
+        guard output.succeeded else {
+            throw failure("the scratch postmaster did not start (\(output.summary))", instance)
+        }
     }
 
     /// Waits for promotion, then reads where recovery stopped.
-    func measure(_ instance: ScratchInstance, label: String, started: Date, cancellation: CancellationFlag?) throws -> Outcome {
+    func measure(_ instance: ScratchInstance, label: String, started: Date, cancellation: CancellationFlag?) throws
+        -> Outcome
+    {
         let url = ScratchConnection.url(port: instance.port, configured: databaseURL)
         let conninfo = try ScratchConnection.conninfo(url, configured: databaseURL, trusting: [url])
         let deadline = Date().addingTimeInterval(timeout)
         var connection: Connection?
         while true {
-            if cancellation?.isCancelled == true { throw LifeboatError(stage: "drill", message: "the drill was interrupted during recovery") }
+            if cancellation?.isCancelled == true {
+                throw LifeboatError(stage: "drill", message: "the drill was interrupted during recovery")
+            }
             if !FileManager.default.fileExists(atPath: instance.dataDirectory + "/postmaster.pid") {
                 throw failure("the scratch cluster stopped during recovery", instance)
             }
@@ -227,24 +267,35 @@ public struct ScratchRecovery: Sendable {
         defer { connection.close() }
         let log = RecoveryLog((try? String(contentsOfFile: instance.logFile, encoding: .utf8)) ?? "")
         let utc = #"'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'"#
-        var replayed = try? connection.query("SELECT to_char(pg_last_xact_replay_timestamp() AT TIME ZONE 'UTC', \(utc))").scalar
+        var replayed = try? connection.query(
+            "SELECT to_char(pg_last_xact_replay_timestamp() AT TIME ZONE 'UTC', \(utc))"
+        ).scalar
         if replayed == nil, let text = log.lastCompleted {
-            replayed = try? connection.query("SELECT to_char($1::timestamptz AT TIME ZONE 'UTC', \(utc))", [text]).scalar
+            replayed = try? connection.query("SELECT to_char($1::timestamptz AT TIME ZONE 'UTC', \(utc))", [text])
+                .scalar
         }
-        let stopped = log.stoppedBefore.flatMap { try? connection.query("SELECT to_char($1::timestamptz AT TIME ZONE 'UTC', \(utc))", [$0]).scalar }
-        let set = try? PgBackRest(settings: settings, environment: environment).info().backups.first { $0.label == label }
-        return Outcome(instance: instance, backupSet: label, walStart: set?.walStart, walStop: log.lastSegment ?? set?.walStop,
-                       recoveredTo: replayed.flatMap(Self.parseUTC), stoppedBefore: stopped.flatMap(Self.parseUTC),
-                       recoverySeconds: recoverySeconds, url: url)
+        let stopped = log.stoppedBefore.flatMap {
+            try? connection.query("SELECT to_char($1::timestamptz AT TIME ZONE 'UTC', \(utc))", [$0]).scalar
+        }
+        let set = try? PgBackRest(settings: settings, environment: environment).info().backups.first {
+            $0.label == label
+        }
+        return Outcome(
+            instance: instance, backupSet: label, walStart: set?.walStart, walStop: log.lastSegment ?? set?.walStop,
+            recoveredTo: replayed.flatMap(Self.parseUTC), stoppedBefore: stopped.flatMap(Self.parseUTC),
+            recoverySeconds: recoverySeconds, url: url)
     }
 
     func failure(_ message: String, _ instance: ScratchInstance) -> LifeboatError {
         let text = (try? String(contentsOfFile: instance.logFile, encoding: .utf8)) ?? ""
         let log = RecoveryLog(text)
         let detail = log.fatal.last.map { ": \($0)" } ?? ""
-        var hint = "the scratch cluster's log is \(instance.logFile) (kept with --keep); last lines:\n" + RecoveryLog.tail(text)
+        var hint =
+            "the scratch cluster's log is \(instance.logFile) (kept with --keep); last lines:\n"
+            + RecoveryLog.tail(text)
         if text.contains("recovery ended before configured recovery target was reached") {
-            hint = "the archive holds no WAL up to the target time: check `lifeboat list` (point-in-time window) and that WAL "
+            hint =
+                "the archive holds no WAL up to the target time: check `lifeboat list` (point-in-time window) and that WAL "
                 + "after the target was archived (SELECT pg_switch_wal())"
         }
         return LifeboatError(stage: "drill", message: message + detail, hint: hint)
@@ -259,8 +310,9 @@ public struct ScratchRecovery: Sendable {
         var stopped = true
         if FileManager.default.fileExists(atPath: data + "/postmaster.pid"), let pgCtl = try? pgCtl(settings) {
             let argv = settings.runAs.wrap([pgCtl, "-D", data, "-m", "fast", "-w", "-t", "120", "stop"])
-            stopped = (try? CapturedCommand(argv, environment: withoutPG(ProcessInfo.processInfo.environment), timeout: 150)
-                .run(stage: "drill").succeeded) ?? false
+            stopped =
+                (try? CapturedCommand(argv, environment: withoutPG(ProcessInfo.processInfo.environment), timeout: 150)
+                    .run(stage: "drill").succeeded) ?? false
             if !stopped, !FileManager.default.fileExists(atPath: data + "/postmaster.pid") { stopped = true }
         }
         if !keep && stopped { try? FileManager.default.removeItem(atPath: folder) }
@@ -270,8 +322,11 @@ public struct ScratchRecovery: Sendable {
     static func pgCtl(_ settings: PhysicalEngineSettings) throws -> String {
         let bin: String? = if case .pgCtl(let bin) = settings.service { bin } else { nil }
         guard let path = PostgresServiceSettings.pgCtlPath(bin: bin) else {
-            throw LifeboatError(stage: "drill", message: "pg_ctl was not found (LIFEBOAT_PG_BIN is not set and /usr/lib/postgresql has none)",
-                                hint: "set LIFEBOAT_PG_BIN to the server's bin folder (Debian: /usr/lib/postgresql/15/bin)", category: .configuration)
+            throw LifeboatError(
+                stage: "drill",
+                message: "pg_ctl was not found (LIFEBOAT_PG_BIN is not set and /usr/lib/postgresql has none)",
+                hint: "set LIFEBOAT_PG_BIN to the server's bin folder (Debian: /usr/lib/postgresql/15/bin)",
+                category: .configuration)
         }
         return path
     }

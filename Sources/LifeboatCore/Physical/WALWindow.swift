@@ -27,7 +27,9 @@ public struct WALWindow: Sendable, Encodable, Equatable {
         // No backup means nothing to replay WAL onto: the window is empty whatever is archived.
         var end = oldest == nil ? nil : lastArchivedTime
         if let start = oldest?.finishedAt, let last = end, last < start { end = start }
-        self.init(from: oldest?.finishedAt, to: end, oldestBackup: oldest?.label, archiveMin: archive?.min, archiveMax: archive?.max)
+        self.init(
+            from: oldest?.finishedAt, to: end, oldestBackup: oldest?.label, archiveMin: archive?.min,
+            archiveMax: archive?.max)
     }
 
     /// True when `target` lies inside the window.

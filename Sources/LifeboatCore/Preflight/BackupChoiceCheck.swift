@@ -9,7 +9,9 @@ extension Preflight {
         let name = "backup.choice"
         if let problem = subject.choiceProblem {
             let parts = problem.components(separatedBy: "\n  → ")
-            return PreflightCheck(name, .fail, parts[0], hint: parts.count > 1 ? parts[1] : "start a new run with an input the backups cover")
+            return PreflightCheck(
+                name, .fail, parts[0],
+                hint: parts.count > 1 ? parts[1] : "start a new run with an input the backups cover")
         }
         guard let choice = subject.choice else {
             if case .local = subject.backup { return PreflightCheck(name, .skipped, "the backup is named") }

@@ -9,39 +9,58 @@ extension Preflight {
         // A name that is not a backup's is never sent (dot segments would reach another key);
         // the fetch step refuses it with its own error.
         do { try CloudSync.checkName(name) } catch {
-            return (facts, PreflightCheck("cloud.object", .warn, "'\(name)' is not a backup file name: the fetch will refuse it",
-                                          hint: "`lifeboat list --remote` shows the backups in the bucket by name"))
+            return (
+                facts,
+                PreflightCheck(
+                    "cloud.object", .warn, "'\(name)' is not a backup file name: the fetch will refuse it",
+                    hint: "`lifeboat list --remote` shows the backups in the bucket by name")
+            )
         }
         let sync: CloudSync
         do {
             sync = try CloudSync(configuration: configuration)
         } catch {
             let failure = LifeboatError.wrap(error, stage: "cloud")
-            return (facts, PreflightCheck("cloud.object", .fail, "cannot reach the bucket: \(failure.message)", hint: failure.hint))
+            return (
+                facts,
+                PreflightCheck("cloud.object", .fail, "cannot reach the bucket: \(failure.message)", hint: failure.hint)
+            )
         }
         let key = sync.key(for: name)
         facts.place = "\(sync.store.location)/\(key)"
         do {
             guard let object = try sync.store.head(key) else {
                 _ = try? sync.store.list(prefix: key)
-                return (facts, PreflightCheck("cloud.object", .fail, "\(facts.place) does not exist",
-                                              hint: "`lifeboat list --remote` shows what the bucket holds"))
+                return (
+                    facts,
+                    PreflightCheck(
+                        "cloud.object", .fail, "\(facts.place) does not exist",
+                        hint: "`lifeboat list --remote` shows what the bucket holds")
+                )
             }
             facts.fileBytes = object.size
             var figure = "\(facts.place) is there, \(ByteSize.decimal(object.size))"
             if try sync.store.head(key + ".manifest.json") != nil {
                 var bytes: [UInt8] = []
                 try sync.store.download(key + ".manifest.json", from: 0) { bytes += $0 }
-                do { facts.manifest = try BackupManifest.decode(bytes) }
-                catch { facts.manifestProblem = "its manifest in the bucket cannot be read: \(error)" }
+                do { facts.manifest = try BackupManifest.decode(bytes) } catch {
+                    facts.manifestProblem = "its manifest in the bucket cannot be read: \(error)"
+                }
                 figure += ", with its manifest"
             } else {
                 figure += ", without a manifest (sizes and versions cannot be checked)"
             }
-            return (facts, PreflightCheck("cloud.object", facts.manifest == nil ? .warn : .ok, figure,
-                                          hint: facts.manifestProblem ?? "upload the manifest beside the backup (`lifeboat sync`)"))
+            return (
+                facts,
+                PreflightCheck(
+                    "cloud.object", facts.manifest == nil ? .warn : .ok, figure,
+                    hint: facts.manifestProblem ?? "upload the manifest beside the backup (`lifeboat sync`)")
+            )
         } catch let error as CloudError {
-            return (facts, PreflightCheck("cloud.object", .fail, "\(sync.store.location): \(error.description)", hint: error.hint))
+            return (
+                facts,
+                PreflightCheck("cloud.object", .fail, "\(sync.store.location): \(error.description)", hint: error.hint)
+            )
         } catch {
             return (facts, PreflightCheck("cloud.object", .fail, "\(facts.place): \(error)"))
         }
@@ -57,18 +76,22 @@ extension Preflight {
             let sync = try CloudSync(configuration: configuration)
             do {
                 _ = try sync.store.list(prefix: sync.folder)
-                return PreflightCheck("cloud.object", .warn, "no backup could be chosen in the bucket: \(why)",
-                                      hint: "check BACKUP_CLOUD_* and `lifeboat list --remote`")
+                return PreflightCheck(
+                    "cloud.object", .warn, "no backup could be chosen in the bucket: \(why)",
+                    hint: "check BACKUP_CLOUD_* and `lifeboat list --remote`")
             } catch let error as CloudError {
-                return PreflightCheck("cloud.object", .fail, "cannot reach the bucket \(sync.store.location): \(error.description)",
-                                      hint: (error.hint.map { $0 + "; " } ?? "") + "this runbook fetches its backup from the bucket, so it cannot run without it")
+                return PreflightCheck(
+                    "cloud.object", .fail, "cannot reach the bucket \(sync.store.location): \(error.description)",
+                    hint: (error.hint.map { $0 + "; " } ?? "")
+                        + "this runbook fetches its backup from the bucket, so it cannot run without it")
             } catch {
                 failure = LifeboatError.wrap(error, stage: "cloud")
             }
         } catch {
             failure = LifeboatError.wrap(error, stage: "cloud")
         }
-        return PreflightCheck("cloud.object", .fail, "cannot reach the bucket: \(failure.message)",
-                              hint: failure.hint ?? "this runbook fetches its backup from the bucket, so it cannot run without it")
+        return PreflightCheck(
+            "cloud.object", .fail, "cannot reach the bucket: \(failure.message)",
+            hint: failure.hint ?? "this runbook fetches its backup from the bucket, so it cannot run without it")
     }
 }

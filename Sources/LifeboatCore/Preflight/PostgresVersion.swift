@@ -33,7 +33,8 @@ public struct PostgresVersion: Sendable, Equatable, Comparable, CustomStringConv
     /// (`-- Dumped from database version 15.14 (Debian ...)`), if `text` has that line.
     public static func dumpedFrom(_ text: String) -> PostgresVersion? {
         let marker = "-- Dumped from database version "
-        for line in text.split(separator: "\n", maxSplits: 64, omittingEmptySubsequences: true).prefix(64) where line.hasPrefix(marker) {
+        for line in text.split(separator: "\n", maxSplits: 64, omittingEmptySubsequences: true).prefix(64)
+        where line.hasPrefix(marker) {
             return PostgresVersion(String(line.dropFirst(marker.count)))
         }
         return nil

@@ -34,7 +34,8 @@ public struct Preflight {
 
         /// Why sizes and versions cannot be known: no backup yet, or no manifest.
         var missingManifest: String {
-            unresolved == nil ? manifestProblem ?? "the backup has no manifest" : "no backup chosen yet (see gpg.secret_key)"
+            unresolved == nil
+                ? manifestProblem ?? "the backup has no manifest" : "no backup chosen yet (see gpg.secret_key)"
         }
     }
 
@@ -42,8 +43,10 @@ public struct Preflight {
         var checks: [PreflightCheck] = []
         let (backup, cloudCheck) = backupFacts(subject)
         let timeout = Duration.seconds((try? configuration.int(.connectTimeout)) ?? 10)
-        let server = subject.serverWork == .none && !subject.checksLock
-            ? nil : ServerFacts.gather(conninfo: configuration.databaseURL ?? "", target: subject.target, timeout: timeout)
+        let server =
+            subject.serverWork == .none && !subject.checksLock
+            ? nil
+            : ServerFacts.gather(conninfo: configuration.databaseURL ?? "", target: subject.target, timeout: timeout)
         checks.append(serverDisk(subject, backup, server))
         checks.append(localDisk(subject, backup))
         checks.append(serverVersion(subject, backup, server))
@@ -80,14 +83,20 @@ public struct Preflight {
             facts.fileBytes = facts.readable ? (attributes?[.size] as? NSNumber)?.int64Value : nil
             let manifestURL = URL(fileURLWithPath: url.path + ".manifest.json")
             if FileManager.default.fileExists(atPath: manifestURL.path) {
-                do { facts.manifest = try BackupManifest.read(from: manifestURL) }
-                catch { facts.manifestProblem = "its manifest cannot be read: \(error)" }
+                do { facts.manifest = try BackupManifest.read(from: manifestURL) } catch {
+                    facts.manifestProblem = "its manifest cannot be read: \(error)"
+                }
             }
             return (facts, PreflightCheck("cloud.object", .skipped, "the backup is a local file"))
         case .unresolved(let why, let fromCloud):
             facts.place = "(unknown)"
             facts.unresolved = why
-            return (facts, fromCloud ? cloudUnresolved(why) : PreflightCheck("cloud.object", .skipped, "the backup would come from BACKUP_DIR"))
+            return (
+                facts,
+                fromCloud
+                    ? cloudUnresolved(why)
+                    : PreflightCheck("cloud.object", .skipped, "the backup would come from BACKUP_DIR")
+            )
         case .cloud(let name):
             facts.encrypted = name.hasSuffix(".gpg")
             return cloudObject(name, &facts)

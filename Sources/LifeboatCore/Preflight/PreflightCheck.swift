@@ -32,8 +32,11 @@ public struct PreflightCheck: Sendable, Codable, Equatable {
     }
 
     /// The names of every check, in the order they are reported.
-    public static let names = ["disk.server", "disk.local", "server.version", "server.objects", "backup.choice", "backup.tables", "gpg.secret_key", "cloud.object",
-                               "services.commands", "target.lock"]
+    public static let names = [
+        "disk.server", "disk.local", "server.version", "server.objects", "backup.choice", "backup.tables",
+        "gpg.secret_key", "cloud.object",
+        "services.commands", "target.lock"
+    ]
 
     /// Checks no `--ignore-preflight` goes past: a held target is never taken over.
     public static let binding: Set<String> = ["target.lock"]

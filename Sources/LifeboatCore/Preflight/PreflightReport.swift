@@ -25,7 +25,8 @@ public struct PreflightReport: Sendable, Codable, Equatable {
 
     /// The section as printed: a heading and one line per check.
     public var lines: [String] {
-        ["preflight (nothing has been changed by these checks):"] + checks.map { "  " + $0.line.replacingOccurrences(of: "\n", with: "\n  ") }
+        ["preflight (nothing has been changed by these checks):"]
+            + checks.map { "  " + $0.line.replacingOccurrences(of: "\n", with: "\n  ") }
     }
 
     /// Throws when a failed check is not overridden: the operation must not start.
@@ -45,16 +46,25 @@ public struct PreflightOverrides: Sendable, Equatable {
 
     /// Refuses names that are not checks, so a typo cannot silently leave a check in force.
     public init(_ given: [String]) throws {
-        let names = Set(given.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+        let names = Set(
+            given.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+                !$0.isEmpty
+            })
         let unknown = names.subtracting(PreflightCheck.names + ["all"])
         guard unknown.isEmpty else {
-            throw LifeboatError(stage: "preflight", message: "--ignore-preflight \(unknown.sorted().joined(separator: ", ")): no such check",
-                                hint: "the checks are \(PreflightCheck.names.filter { !PreflightCheck.binding.contains($0) }.joined(separator: ", ")), or all",
-                                category: .configuration)
+            throw LifeboatError(
+                stage: "preflight",
+                message: "--ignore-preflight \(unknown.sorted().joined(separator: ", ")): no such check",
+                hint:
+                    "the checks are \(PreflightCheck.names.filter { !PreflightCheck.binding.contains($0) }.joined(separator: ", ")), or all",
+                category: .configuration)
         }
         if let binding = names.intersection(PreflightCheck.binding).sorted().first {
-            throw LifeboatError(stage: "preflight", message: "--ignore-preflight \(binding): a target another run or restore holds cannot be taken over",
-                                hint: "end the holder (`lifeboat runbook abort RUN_ID`, the id its check names) or wait for it", category: .configuration)
+            throw LifeboatError(
+                stage: "preflight",
+                message: "--ignore-preflight \(binding): a target another run or restore holds cannot be taken over",
+                hint: "end the holder (`lifeboat runbook abort RUN_ID`, the id its check names) or wait for it",
+                category: .configuration)
         }
         self.init(names: names)
     }

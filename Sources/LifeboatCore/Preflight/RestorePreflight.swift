@@ -5,9 +5,12 @@ extension Preflight {
     /// locally); the server gets a new database beside the live one, or (in-place) the live
     /// one is dropped first; services are stopped and started; the target must be free.
     /// `mode` nil is `--test-only`: a temporary database, no services, the live one untouched.
-    public func restore(backup file: URL, mode: RestorePlan.Mode?, target: String, tables: [String] = []) -> PreflightReport {
-        var subject = PreflightSubject(backup: .local(file), target: target, serverWork: mode == .inPlace ? .replace : .newDatabase,
-                                       readsBackup: true, checksLock: mode != nil)
+    public func restore(backup file: URL, mode: RestorePlan.Mode?, target: String, tables: [String] = [])
+        -> PreflightReport
+    {
+        var subject = PreflightSubject(
+            backup: .local(file), target: target, serverWork: mode == .inPlace ? .replace : .newDatabase,
+            readsBackup: true, checksLock: mode != nil)
         subject.tables = mode == .tables ? tables : []
         if mode == nil {
             subject.servicesNote = "a test restore leaves the application alone"

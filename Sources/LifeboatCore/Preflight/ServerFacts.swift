@@ -52,22 +52,34 @@ struct ServerFacts {
         do {
             facts.dataDirectory = try connection.query("SHOW data_directory").scalar
         } catch {
-            facts.dataDirectoryProblem = error.sqlState == "42501"
+            facts.dataDirectoryProblem =
+                error.sqlState == "42501"
                 ? "the database user may not read data_directory (it needs superuser or pg_read_all_settings)"
                 : error.message
         }
         facts.port = (try? connection.query("SHOW port").scalar) ?? nil
         facts.serverAddress = (try? connection.query("SELECT host(inet_server_addr())").scalar) ?? nil
-        if let row = (try? connection.query("SELECT pg_database_size(oid), pg_get_userbyid(datdba), pg_has_role(current_user, datdba, 'MEMBER') FROM pg_database WHERE datname = $1", [target]).rows)?.first {
+        if let row =
+            (try? connection.query(
+                "SELECT pg_database_size(oid), pg_get_userbyid(datdba), pg_has_role(current_user, datdba, 'MEMBER') FROM pg_database WHERE datname = $1",
+                [target]
+            ).rows)?.first
+        {
             facts.targetExists = true
             facts.targetBytes = row[0].flatMap { Int64($0) }
             facts.targetOwner = row[1]
             facts.ownsTarget = row[2] == "t"
         }
-        facts.availableExtensions = Set(((try? connection.query("SELECT name FROM pg_available_extensions").rows) ?? []).compactMap { $0[0] })
+        facts.availableExtensions = Set(
+            ((try? connection.query("SELECT name FROM pg_available_extensions").rows) ?? []).compactMap { $0[0] })
         facts.roles = Set(((try? connection.query("SELECT rolname FROM pg_roles").rows) ?? []).compactMap { $0[0] })
-        facts.tablespaces = Set(((try? connection.query("SELECT spcname FROM pg_tablespace").rows) ?? []).compactMap { $0[0] })
-        if let row = (try? connection.query("SELECT rolsuper OR rolcreaterole, rolcreatedb, rolsuper, rolname FROM pg_roles WHERE rolname = current_user").rows)?.first {
+        facts.tablespaces = Set(
+            ((try? connection.query("SELECT spcname FROM pg_tablespace").rows) ?? []).compactMap { $0[0] })
+        if let row =
+            (try? connection.query(
+                "SELECT rolsuper OR rolcreaterole, rolcreatedb, rolsuper, rolname FROM pg_roles WHERE rolname = current_user"
+            ).rows)?.first
+        {
             facts.mayCreateRoles = row[0] == "t"
             facts.mayCreateDatabases = row[1] == "t" || row[2] == "t"
             facts.isSuperuser = row[2] == "t"
@@ -80,8 +92,12 @@ struct ServerFacts {
     /// answered over a Unix socket or loopback, and the folder's postmaster.pid names its port.
     /// A server in a container on this host has its folder elsewhere, and is not measured.
     var dataDirectoryIsHere: Bool {
-        guard let dataDirectory, serverAddress == nil || serverAddress == "127.0.0.1" || serverAddress == "::1" else { return false }
-        guard let pidFile = try? String(contentsOfFile: dataDirectory + "/postmaster.pid", encoding: .utf8) else { return false }
+        guard let dataDirectory, serverAddress == nil || serverAddress == "127.0.0.1" || serverAddress == "::1" else {
+            return false
+        }
+        guard let pidFile = try? String(contentsOfFile: dataDirectory + "/postmaster.pid", encoding: .utf8) else {
+            return false
+        }
         let lines = pidFile.split(separator: "\n", omittingEmptySubsequences: false)
         return lines.count > 3 && lines[3].trimmingCharacters(in: .whitespaces) == port
     }

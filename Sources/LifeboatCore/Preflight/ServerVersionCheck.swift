@@ -7,14 +7,17 @@ extension Preflight {
     /// dump's version is the manifest's `server_version`, else pg_dump's header line.
     func serverVersion(_ subject: PreflightSubject, _ backup: BackupFacts, _ server: ServerFacts?) -> PreflightCheck {
         let name = "server.version"
-        guard subject.serverWork != .none else { return PreflightCheck(name, .skipped, "nothing is restored on the server") }
+        guard subject.serverWork != .none else {
+            return PreflightCheck(name, .skipped, "nothing is restored on the server")
+        }
         if let refused = server?.loginRefused {
             // Not a version question, and not one --ignore-preflight gets past: every step needs the login.
             return PreflightCheck(name, .fail, refused.message, hint: refused.hint)
         }
         guard let server, server.unreachable == nil, let target = server.version else {
-            return PreflightCheck(name, .fail, "the server cannot be asked: \(server?.unreachable ?? "no connection")",
-                                  hint: "a restore needs the server: check DATABASE_URL and that PostgreSQL runs")
+            return PreflightCheck(
+                name, .fail, "the server cannot be asked: \(server?.unreachable ?? "no connection")",
+                hint: "a restore needs the server: check DATABASE_URL and that PostgreSQL runs")
         }
         let serverText = "the server is PostgreSQL \(server.versionText ?? target.description)"
         let dumped: PostgresVersion?
@@ -23,7 +26,8 @@ extension Preflight {
             dumped = PostgresVersion(manifest.serverVersion)
             source = "its manifest says \(manifest.serverVersion.split(separator: " ").first ?? "")"
         } else if case .local(let url) = subject.backup, backup.readable, !signaturesRequired,
-                  let header = Self.dumpHeader(url, gnupgHome: configuration.gnupgHome) {
+            let header = Self.dumpHeader(url, gnupgHome: configuration.gnupgHome)
+        {
             dumped = PostgresVersion.dumpedFrom(header)
             source = "its SQL header"
         } else {
@@ -31,13 +35,16 @@ extension Preflight {
             source = ""
         }
         guard let dumped else {
-            return PreflightCheck(name, .warn, "\(serverText); the dump's version is unknown: \(backup.missingManifest)"
-                                      + (backup.unresolved == nil && backup.encrypted ? ", and its SQL header could not be read" : ""),
-                                  hint: "check the `-- Dumped from database version` line of the SQL by hand")
+            return PreflightCheck(
+                name, .warn,
+                "\(serverText); the dump's version is unknown: \(backup.missingManifest)"
+                    + (backup.unresolved == nil && backup.encrypted ? ", and its SQL header could not be read" : ""),
+                hint: "check the `-- Dumped from database version` line of the SQL by hand")
         }
         if dumped > target {
-            return PreflightCheck(name, .fail, "\(serverText), older than the dump's \(dumped) (from \(source))",
-                                  hint: "restore onto a PostgreSQL \(dumped) or newer server; an older one may not understand the dump")
+            return PreflightCheck(
+                name, .fail, "\(serverText), older than the dump's \(dumped) (from \(source))",
+                hint: "restore onto a PostgreSQL \(dumped) or newer server; an older one may not understand the dump")
         }
         return PreflightCheck(name, .ok, "\(serverText), not older than the dump's \(dumped) (\(source))")
     }

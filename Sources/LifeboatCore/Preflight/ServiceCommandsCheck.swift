@@ -13,9 +13,11 @@ extension Preflight {
             return PreflightCheck(name, .skipped, subject.servicesNote ?? "no service command runs")
         }
         let runner = ServiceCommandRunner(environment: environment, timeout: 15) { program in
-            program == "docker" ? "install Docker with the compose plugin, or use LIFEBOAT_SERVICES_PROVIDER=command"
-                : program == "systemctl" ? "this host has no systemd; use LIFEBOAT_SERVICES_PROVIDER=compose or command"
-                : "install \(program), or fix the command in the configuration"
+            program == "docker"
+                ? "install Docker with the compose plugin, or use LIFEBOAT_SERVICES_PROVIDER=command"
+                : program == "systemctl"
+                    ? "this host has no systemd; use LIFEBOAT_SERVICES_PROVIDER=compose or command"
+                    : "install \(program), or fix the command in the configuration"
         }
         var found: [String] = []
         var unchecked: [String] = []
@@ -41,20 +43,27 @@ extension Preflight {
                 // Found, but likely not to work here: said, not obeyed (a wrapper script may
                 // stand in for either, as in tests and some hosts).
                 if program == "systemctl", !FileManager.default.fileExists(atPath: Self.systemdMarker) {
-                    doubts.append("this host was not booted with systemd (no \(Self.systemdMarker)): systemctl cannot manage units here")
+                    doubts.append(
+                        "this host was not booted with systemd (no \(Self.systemdMarker)): systemctl cannot manage units here"
+                    )
                 }
                 if program == "docker", argv.dropFirst().first == "compose", composePlugin() == nil {
-                    doubts.append("docker's compose plugin is not in any cli-plugins folder: `docker compose` may not work")
+                    doubts.append(
+                        "docker's compose plugin is not in any cli-plugins folder: `docker compose` may not work")
                 }
             }
         }
         if !doubts.isEmpty {
-            return PreflightCheck(name, .warn, "found: \(found.joined(separator: ", ")); but \(doubts.joined(separator: "; "))",
-                                  hint: "check that `\(ServiceProviders.commandLine(subject.serviceCommands[0].argv))` works on this host, "
-                                      + "or use LIFEBOAT_SERVICES_PROVIDER=command")
+            return PreflightCheck(
+                name, .warn, "found: \(found.joined(separator: ", ")); but \(doubts.joined(separator: "; "))",
+                hint:
+                    "check that `\(ServiceProviders.commandLine(subject.serviceCommands[0].argv))` works on this host, "
+                    + "or use LIFEBOAT_SERVICES_PROVIDER=command")
         }
         var figure = "found: \(found.joined(separator: ", "))"
-        if !unchecked.isEmpty { figure += "; not looked up (shell builtin or expansion): \(unchecked.joined(separator: ", "))" }
+        if !unchecked.isEmpty {
+            figure += "; not looked up (shell builtin or expansion): \(unchecked.joined(separator: ", "))"
+        }
         return PreflightCheck(name, .ok, figure)
     }
 
@@ -64,8 +73,10 @@ extension Preflight {
     /// Where the docker CLI finds its compose plugin, as docker itself searches.
     func composePlugin() -> String? {
         let home = environment["DOCKER_CONFIG"] ?? (environment["HOME"].map { $0 + "/.docker" } ?? "")
-        let folders = [home + "/cli-plugins", "/usr/local/lib/docker/cli-plugins", "/usr/local/libexec/docker/cli-plugins",
-                       "/usr/lib/docker/cli-plugins", "/usr/libexec/docker/cli-plugins"]
+        let folders = [
+            home + "/cli-plugins", "/usr/local/lib/docker/cli-plugins", "/usr/local/libexec/docker/cli-plugins",
+            "/usr/lib/docker/cli-plugins", "/usr/libexec/docker/cli-plugins"
+        ]
         return folders.map { $0 + "/docker-compose" }.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
@@ -76,9 +87,10 @@ extension Preflight {
     }
 
     static let shellBuiltins: Set<String> = [
-        "cd", "echo", "printf", "test", "[", "true", "false", ":", ".", "source", "exec", "export", "set", "unset", "eval",
+        "cd", "echo", "printf", "test", "[", "true", "false", ":", ".", "source", "exec", "export", "set", "unset",
+        "eval",
         "exit", "return", "read", "shift", "trap", "wait", "command", "type", "ulimit", "umask", "alias", "if", "then",
-        "else", "elif", "fi", "for", "while", "until", "do", "done", "case", "esac", "{", "}", "!", "(", "time", "kill",
+        "else", "elif", "fi", "for", "while", "until", "do", "done", "case", "esac", "{", "}", "!", "(", "time", "kill"
     ]
 
     /// The program a `/bin/sh -c` command starts with, after any `NAME=value` assignments.

@@ -12,12 +12,15 @@ extension Preflight {
         let timeout = Duration.seconds((try? configuration.int(.connectTimeout)) ?? 10)
         let connection: Connection
         do {
-            connection = try Connection(configuration.databaseURL ?? "", database: subject.target, connectTimeout: timeout)
+            connection = try Connection(
+                configuration.databaseURL ?? "", database: subject.target, connectTimeout: timeout)
         } catch {
-            return PreflightCheck(name, .fail, "cannot read \(subject.target)'s tables: "
-                                      + LifeboatError(connecting: error, target: subject.target).message,
-                                  hint: "a table restore puts rows back into the live database's tables: it must exist and be reachable; "
-                                      + "after a total loss, restore the whole database")
+            return PreflightCheck(
+                name, .fail,
+                "cannot read \(subject.target)'s tables: "
+                    + LifeboatError(connecting: error, target: subject.target).message,
+                hint: "a table restore puts rows back into the live database's tables: it must exist and be reachable; "
+                    + "after a total loss, restore the whole database")
         }
         defer { connection.close() }
         var resolved: [String] = []
@@ -37,9 +40,13 @@ extension Preflight {
             }
             if let manifest = backup.manifest {
                 let leaves = (try? table.leaves(on: connection)) ?? []
-                let held = leaves.filter { leaf in manifest.tables.contains { $0.schema == leaf.schema && $0.name == leaf.name } }
+                let held = leaves.filter { leaf in
+                    manifest.tables.contains { $0.schema == leaf.schema && $0.name == leaf.name }
+                }
                 if !leaves.isEmpty && held.isEmpty {
-                    problems.append("table \(table.display) is not in the backup \(manifest.fileName) (made after it, or renamed since)")
+                    problems.append(
+                        "table \(table.display) is not in the backup \(manifest.fileName) (made after it, or renamed since)"
+                    )
                     hints.append("choose a backup that holds it, or restore the whole database")
                     continue
                 }
@@ -47,11 +54,16 @@ extension Preflight {
             resolved.append(table.display + (table.partitioned ? " (partitioned: its partitions too)" : ""))
         }
         guard problems.isEmpty else {
-            return PreflightCheck(name, .fail, problems.joined(separator: "; "),
-                                  hint: (hints.isEmpty ? ["name tables as schema.table or in SQL spelling (\"Sales Dept\".\"Order Items\")"] : hints)
-                                      .joined(separator: "; "))
+            return PreflightCheck(
+                name, .fail, problems.joined(separator: "; "),
+                hint: (hints.isEmpty
+                    ? ["name tables as schema.table or in SQL spelling (\"Sales Dept\".\"Order Items\")"] : hints)
+                    .joined(separator: "; "))
         }
-        let source = backup.manifest == nil ? " (the backup's own tables are checked once it is restored: \(backup.missingManifest))" : ", all in the backup"
+        let source =
+            backup.manifest == nil
+            ? " (the backup's own tables are checked once it is restored: \(backup.missingManifest))"
+            : ", all in the backup"
         return PreflightCheck(name, .ok, resolved.joined(separator: ", ") + source)
     }
 }

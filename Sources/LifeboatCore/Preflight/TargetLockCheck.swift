@@ -12,8 +12,10 @@ extension Preflight {
             return PreflightCheck(name, .fail, "\(subject.target) is held by \(holder)", hint: Self.howToEnd(holder))
         }
         if let unreachable = server?.unreachable {
-            return PreflightCheck(name, .warn, "no run holds \(subject.target) here; the server could not be asked about other hosts' runs",
-                                  hint: unreachable)
+            return PreflightCheck(
+                name, .warn,
+                "no run holds \(subject.target) here; the server could not be asked about other hosts' runs",
+                hint: unreachable)
         }
         return PreflightCheck(name, .ok, "no run or restore holds \(subject.target)")
     }
@@ -33,9 +35,11 @@ extension Preflight {
 public enum TargetHold {
     public static func howToEnd(runID: String?) -> String {
         if let runID {
-            return "end that run with `lifeboat runbook abort \(runID)` (it stops it and releases the target), or wait for it to finish; "
+            return
+                "end that run with `lifeboat runbook abort \(runID)` (it stops it and releases the target), or wait for it to finish; "
                 + "a held target cannot be overridden"
         }
-        return "wait for that restore to finish (or stop it with Ctrl-C where it runs); a held target cannot be overridden"
+        return
+            "wait for that restore to finish (or stop it with Ctrl-C where it runs); a held target cannot be overridden"
     }
 }

@@ -36,7 +36,10 @@ public struct CapturedCommand: Sendable {
     /// What the child reads on stdin (nothing when nil).
     public var input: [UInt8]?
 
-    public init(_ argv: [String], environment: [String: String] = ProcessInfo.processInfo.environment, timeout: TimeInterval? = nil) {
+    public init(
+        _ argv: [String], environment: [String: String] = ProcessInfo.processInfo.environment,
+        timeout: TimeInterval? = nil
+    ) {
         self.argv = argv
         self.environment = environment
         self.timeout = timeout
@@ -51,8 +54,11 @@ public struct CapturedCommand: Sendable {
         let outURL = folder.appendingPathComponent("lifeboat-\(stage)-\(token).out")
         let errURL = folder.appendingPathComponent("lifeboat-\(stage)-\(token).err")
         for url in [outURL, errURL] {
-            guard FileManager.default.createFile(atPath: url.path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
-                throw LifeboatError(stage: stage, message: "cannot create a temporary file in \(folder.path)", hint: "check TMPDIR")
+            guard
+                FileManager.default.createFile(atPath: url.path, contents: nil, attributes: [.posixPermissions: 0o600])
+            else {
+                throw LifeboatError(
+                    stage: stage, message: "cannot create a temporary file in \(folder.path)", hint: "check TMPDIR")
             }
         }
         defer {
@@ -70,8 +76,12 @@ public struct CapturedCommand: Sendable {
         var inputHandle: FileHandle?
         if let input {
             let inURL = folder.appendingPathComponent("lifeboat-\(stage)-\(token).in")
-            guard FileManager.default.createFile(atPath: inURL.path, contents: Data(input), attributes: [.posixPermissions: 0o600]) else {
-                throw LifeboatError(stage: stage, message: "cannot create a temporary file in \(folder.path)", hint: "check TMPDIR")
+            guard
+                FileManager.default.createFile(
+                    atPath: inURL.path, contents: Data(input), attributes: [.posixPermissions: 0o600])
+            else {
+                throw LifeboatError(
+                    stage: stage, message: "cannot create a temporary file in \(folder.path)", hint: "check TMPDIR")
             }
             inputHandle = FileHandle(forReadingAtPath: inURL.path)
             try? FileManager.default.removeItem(at: inURL)
@@ -103,7 +113,8 @@ public struct CapturedCommand: Sendable {
         process.waitUntilExit()
         let byExit = process.terminationReason == .exit
         return Output(
-            command: argv, exitStatus: byExit ? process.terminationStatus : nil, signal: byExit ? nil : process.terminationStatus,
+            command: argv, exitStatus: byExit ? process.terminationStatus : nil,
+            signal: byExit ? nil : process.terminationStatus,
             timedOut: timedOut, cancelled: cancellation?.isCancelled ?? false,
             stdout: String(decoding: (try? Data(contentsOf: outURL)) ?? Data(), as: UTF8.self),
             stderr: String(decoding: (try? Data(contentsOf: errURL)) ?? Data(), as: UTF8.self))
@@ -126,7 +137,8 @@ public struct CapturedCommand: Sendable {
     public static func locate(_ program: String, path: String?, stage: String) throws -> String {
         if program.contains("/") {
             guard FileManager.default.isExecutableFile(atPath: program) else {
-                throw LifeboatError(stage: stage, message: "\(program) is not an executable file", category: .configuration)
+                throw LifeboatError(
+                    stage: stage, message: "\(program) is not an executable file", category: .configuration)
             }
             return program
         }
@@ -135,6 +147,7 @@ public struct CapturedCommand: Sendable {
             let candidate = "\(directory)/\(program)"
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         }
-        throw LifeboatError(stage: stage, message: "\(program) was not found on PATH (\(search))", category: .configuration)
+        throw LifeboatError(
+            stage: stage, message: "\(program) was not found on PATH (\(search))", category: .configuration)
     }
 }

@@ -25,7 +25,9 @@ public enum ChildEnvironment {
 
     /// Passed to every child: finding programs, the home folder, locale, time zone, temp files,
     /// who is running.
-    static let commonNames: Set<String> = ["PATH", "HOME", "LANG", "LANGUAGE", "TZ", "TMPDIR", "USER", "LOGNAME", "SHELL", "TERM"]
+    static let commonNames: Set<String> = [
+        "PATH", "HOME", "LANG", "LANGUAGE", "TZ", "TMPDIR", "USER", "LOGNAME", "SHELL", "TERM"
+    ]
     static let commonPrefixes = ["LC_"]
 
     /// PostgreSQL's programs (pg_dump, psql, pg_ctl, postgres) and pgBackRest: the common

@@ -55,12 +55,15 @@ public struct ClientProgramLocator: Sendable {
         let package = "postgresql-client-\(serverMajor)"
         if let tooOld {
             throw LifeboatError(
-                stage: program, message: "\(tooOld.path) is version \(tooOld.version), older than the server (\(serverMajor))",
-                hint: "install \(package) (apt-get install \(package)) or set \(overrideName) to a \(program) of version \(serverMajor) or newer",
+                stage: program,
+                message: "\(tooOld.path) is version \(tooOld.version), older than the server (\(serverMajor))",
+                hint:
+                    "install \(package) (apt-get install \(package)) or set \(overrideName) to a \(program) of version \(serverMajor) or newer",
                 category: .configuration)
         }
         throw LifeboatError(
-            stage: program, message: override.map { "\(overrideName) \($0) is not an executable \(program)" } ?? "no \(program) found",
+            stage: program,
+            message: override.map { "\(overrideName) \($0) is not an executable \(program)" } ?? "no \(program) found",
             hint: "install \(package) (apt-get install \(package)) or set \(overrideName)", category: .configuration)
     }
 

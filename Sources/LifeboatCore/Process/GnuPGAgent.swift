@@ -10,7 +10,9 @@ import Foundation
 /// itself still inherits everything, but lives only as long as one operation.
 public enum GnuPGAgent {
     /// Best effort: without gpgconf, gpg starts the agent as before.
-    public static func launch(homeDirectory: String?, environment: [String: String] = ProcessInfo.processInfo.environment) {
+    public static func launch(
+        homeDirectory: String?, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) {
         var argv = ["gpgconf"]
         if let home = homeDirectory ?? environment["GNUPGHOME"], !home.isEmpty {
             argv += ["--homedir", (home as NSString).expandingTildeInPath]

@@ -20,16 +20,22 @@ final class PipedProcess {
     /// The program's name in messages ("pg_dump", "psql").
     let program: String
 
-    init(program: String, executable: String, arguments: [String], environment: [String: String], direction: Direction) throws {
+    init(program: String, executable: String, arguments: [String], environment: [String: String], direction: Direction)
+        throws
+    {
         self.program = program
         self.direction = direction
         stderrFile = FileManager.default.temporaryDirectory
             .appendingPathComponent("lifeboat-\(program)-\(getpid())-\(UUID().uuidString).stderr")
-        guard FileManager.default.createFile(atPath: stderrFile.path, contents: nil, attributes: [.posixPermissions: 0o600]),
-              let handle = FileHandle(forWritingAtPath: stderrFile.path)
+        guard
+            FileManager.default.createFile(
+                atPath: stderrFile.path, contents: nil, attributes: [.posixPermissions: 0o600]),
+            let handle = FileHandle(forWritingAtPath: stderrFile.path)
         else {
-            throw LifeboatError(stage: program, message: "cannot create a temporary file in \(stderrFile.deletingLastPathComponent().path)",
-                                hint: "check TMPDIR")
+            throw LifeboatError(
+                stage: program,
+                message: "cannot create a temporary file in \(stderrFile.deletingLastPathComponent().path)",
+                hint: "check TMPDIR")
         }
         stderrHandle = handle
         process.executableURL = URL(fileURLWithPath: executable)
@@ -61,13 +67,13 @@ final class PipedProcess {
     @discardableResult
     static func enlarge(_ pipe: Pipe) -> Int {
         #if os(Linux)
-        // F_SETPIPE_SZ and F_GETPIPE_SZ, which Glibc's Swift overlay does not export.
-        let setPipeSize: Int32 = 1031, getPipeSize: Int32 = 1032
-        let fd = pipe.fileHandleForReading.fileDescriptor
-        _ = fcntl(fd, setPipeSize, Int32(1 << 20))
-        return Int(max(0, fcntl(fd, getPipeSize)))
+            // F_SETPIPE_SZ and F_GETPIPE_SZ, which Glibc's Swift overlay does not export.
+            let setPipeSize: Int32 = 1031, getPipeSize: Int32 = 1032
+            let fd = pipe.fileHandleForReading.fileDescriptor
+            _ = fcntl(fd, setPipeSize, Int32(1 << 20))
+            return Int(max(0, fcntl(fd, getPipeSize)))
         #else
-        return 0
+            return 0
         #endif
     }
 
@@ -106,11 +112,17 @@ final class PipedProcess {
         case .exit where process.terminationStatus == 0:
             return
         case .exit:
-            throw LifeboatError(stage: program, message: "\(program) exited with status \(process.terminationStatus)" + (stderr.isEmpty ? "" : ": \(stderr)"),
-                                hint: "the message above is \(program)'s own; fix its cause and try again")
+            throw LifeboatError(
+                stage: program,
+                message: "\(program) exited with status \(process.terminationStatus)"
+                    + (stderr.isEmpty ? "" : ": \(stderr)"),
+                hint: "the message above is \(program)'s own; fix its cause and try again")
         case .uncaughtSignal:
-            throw LifeboatError(stage: program, message: "\(program) was killed by signal \(process.terminationStatus) before it finished" + (stderr.isEmpty ? "" : ": \(stderr)"),
-                                hint: "check for out-of-memory kills (dmesg) or an operator stopping it, then try again")
+            throw LifeboatError(
+                stage: program,
+                message: "\(program) was killed by signal \(process.terminationStatus) before it finished"
+                    + (stderr.isEmpty ? "" : ": \(stderr)"),
+                hint: "check for out-of-memory kills (dmesg) or an operator stopping it, then try again")
         @unknown default:
             throw LifeboatError(stage: program, message: "\(program) ended abnormally")
         }

@@ -17,9 +17,10 @@ public struct RunAsUser: Sendable, Equatable {
     public static func configured(_ configuration: LifeboatConfiguration) throws -> RunAsUser {
         let user = configuration.string(.pgUser) ?? (getuid() == 0 ? "postgres" : currentUser)
         guard getpwnam(user) != nil else {
-            throw LifeboatError(stage: "configuration", message: "LIFEBOAT_PG_USER is '\(user)', which is not a user on this machine",
-                                hint: "set LIFEBOAT_PG_USER to the OS user that owns the PostgreSQL data directory (usually postgres)",
-                                category: .configuration)
+            throw LifeboatError(
+                stage: "configuration", message: "LIFEBOAT_PG_USER is '\(user)', which is not a user on this machine",
+                hint: "set LIFEBOAT_PG_USER to the OS user that owns the PostgreSQL data directory (usually postgres)",
+                category: .configuration)
         }
         return RunAsUser(user: user)
     }

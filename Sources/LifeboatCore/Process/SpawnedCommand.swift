@@ -50,7 +50,8 @@ final class SpawnedCommand: @unchecked Sendable {
         posix_spawnattr_setsigmask(&attributes, &noSignals)
         posix_spawnattr_setsigdefault(&attributes, &allSignals)
         posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        posix_spawnattr_setflags(
+            &attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
 
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
@@ -61,7 +62,8 @@ final class SpawnedCommand: @unchecked Sendable {
         var child = pid_t()
         let status = posix_spawn(&child, executable, &actions, &attributes, argv, envp)
         guard status == 0 else {
-            throw LifeboatError(stage: "services", message: "cannot start \(executable): \(String(cString: strerror(status)))")
+            throw LifeboatError(
+                stage: "services", message: "cannot start \(executable): \(String(cString: strerror(status)))")
         }
         pid = child
         Thread.detachNewThread { [self] in
@@ -99,11 +101,14 @@ final class SpawnedCommand: @unchecked Sendable {
     /// command then keeps none of our descriptors (a database socket, a lock file) alive.
     /// Where it is missing, descriptors opened close-on-exec (libpq's, libcurl's) still close.
     private typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
-    private static let closeFrom: CloseFrom? = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np")
-        .map { unsafeBitCast($0, to: CloseFrom.self) }
+    private static let closeFrom: CloseFrom? = dlsym(
+        UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np"
+    )
+    .map { unsafeBitCast($0, to: CloseFrom.self) }
 
     private var ending: Ending {
         let signalled = rawStatus & 0x7f
-        return signalled == 0 ? Ending(exitStatus: (rawStatus >> 8) & 0xff, signal: nil) : Ending(exitStatus: nil, signal: signalled)
+        return signalled == 0
+            ? Ending(exitStatus: (rawStatus >> 8) & 0xff, signal: nil) : Ending(exitStatus: nil, signal: signalled)
     }
 }

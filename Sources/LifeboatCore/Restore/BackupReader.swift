@@ -31,7 +31,10 @@ public struct BackupReader {
 
     /// A reader of bytes still arriving for `file`, whose manifest was authenticated elsewhere
     /// (`authentication` says how) before the first byte came.
-    init(arriving file: URL, manifest: BackupManifest?, authentication: BackupTrust.Verdict, bytes: @escaping () throws -> any ByteSource) {
+    init(
+        arriving file: URL, manifest: BackupManifest?, authentication: BackupTrust.Verdict,
+        bytes: @escaping () throws -> any ByteSource
+    ) {
         self.init(file: file, manifest: manifest)
         self.authentication = authentication
         self.bytes = bytes
@@ -41,8 +44,9 @@ public struct BackupReader {
     /// signature against `trust` (pass `.unchecked` only for reads that never use the file's bytes).
     public static func open(_ file: URL, trust: BackupTrust) throws -> BackupReader {
         guard FileManager.default.fileExists(atPath: file.path) else {
-            throw LifeboatError(stage: "backup file", message: "\(file.path) does not exist",
-                                hint: "`lifeboat list` shows the backups in BACKUP_DIR", category: .configuration)
+            throw LifeboatError(
+                stage: "backup file", message: "\(file.path) does not exist",
+                hint: "`lifeboat list` shows the backups in BACKUP_DIR", category: .configuration)
         }
         let manifestURL = URL(fileURLWithPath: file.path + ".manifest.json")
         var manifest: BackupManifest?
@@ -51,17 +55,19 @@ public struct BackupReader {
             do {
                 manifestBytes = Array(try Data(contentsOf: manifestURL))
                 manifest = try BackupManifest.decode(manifestBytes)
-            }
-            catch {
-                throw LifeboatError(stage: "manifest", message: "\(manifestURL.path) cannot be read: \(error)",
-                                    hint: BackupManifest.hint(for: error), category: BackupManifest.category(for: error))
+            } catch {
+                throw LifeboatError(
+                    stage: "manifest", message: "\(manifestURL.path) cannot be read: \(error)",
+                    hint: BackupManifest.hint(for: error), category: BackupManifest.category(for: error))
             }
         }
         var reader = BackupReader(file: file, manifest: manifest)
         if trust.isRequired {
             let signatureURL = BackupSigner.signatureURL(for: file)
-            let signature = manifest == nil ? nil : FileManager.default.contents(atPath: signatureURL.path).map { Array($0) }
-            reader.authentication = try trust.authenticate(file: file, manifest: manifest, manifestBytes: manifestBytes, signature: signature)
+            let signature =
+                manifest == nil ? nil : FileManager.default.contents(atPath: signatureURL.path).map { Array($0) }
+            reader.authentication = try trust.authenticate(
+                file: file, manifest: manifest, manifestBytes: manifestBytes, signature: signature)
         }
         return reader
     }
@@ -94,15 +100,17 @@ public struct BackupReader {
         } catch let error as StreamError where error.stage == .decrypt || error.stage == .gunzip {
             // Damage in the file explains the failure better when the hash says so too.
             try checkHashAfterFailure()
-            throw LifeboatError(stage: error.stage.rawValue, message: error.message, hint: error.hint,
-                                category: error.damagedData ? .badBackup : .failed)
+            throw LifeboatError(
+                stage: error.stage.rawValue, message: error.message, hint: error.hint,
+                category: error.damagedData ? .badBackup : .failed)
         }
         let digest = hashing.finalize()
         let matches = manifest.map { $0.sha256 == digest }
         if matches == false {
             throw hashMismatch(digest, size: hashing.byteCount)
         }
-        return Outcome(fileBytes: hashing.byteCount, sqlBytes: counting.byteCount, sha256: digest, sha256Matches: matches)
+        return Outcome(
+            fileBytes: hashing.byteCount, sqlBytes: counting.byteCount, sha256: digest, sha256Matches: matches)
     }
 
     /// Checks only the SHA-256 of the file against the manifest (no decryption).
@@ -123,11 +131,13 @@ public struct BackupReader {
     private func hashMismatch(_ digest: String, size: Int64) -> LifeboatError {
         var message = "\(file.lastPathComponent) has SHA-256 \(digest), the manifest says \(manifest?.sha256 ?? "?")"
         if let expected = manifest?.fileBytes, expected != size {
-            message += "; the file is \(size) bytes, the manifest says \(expected)" + (size < expected ? " (truncated)" : "")
+            message +=
+                "; the file is \(size) bytes, the manifest says \(expected)" + (size < expected ? " (truncated)" : "")
         }
-        return LifeboatError(stage: "sha256", message: message,
-                             hint: "the file changed after it was written: use another backup (or another copy of this one)",
-                             category: .badBackup)
+        return LifeboatError(
+            stage: "sha256", message: message,
+            hint: "the file changed after it was written: use another backup (or another copy of this one)",
+            category: .badBackup)
     }
 
     /// The file's bytes, each segment checked before it is passed on when the manifest has
@@ -136,16 +146,18 @@ public struct BackupReader {
         let file = try openSource()
         guard let manifest, let size = manifest.segmentSize, let segments = manifest.segmentSha256 else { return file }
         do {
-            return try SegmentCheckingSource(upstream: file, segmentSize: size, expected: segments,
-                                             totalBytes: manifest.fileBytes, fileName: self.file.lastPathComponent)
+            return try SegmentCheckingSource(
+                upstream: file, segmentSize: size, expected: segments,
+                totalBytes: manifest.fileBytes, fileName: self.file.lastPathComponent)
         } catch let error as StreamError {
             throw LifeboatError(stage: "authenticate", message: error.message, hint: error.hint, category: .badBackup)
         }
     }
 
     private func openSource() throws -> any ByteSource {
-        do { return try bytes?() ?? FileSource(path: file.path) }
-        catch let error as StreamError { throw LifeboatError(error) }
+        do { return try bytes?() ?? FileSource(path: file.path) } catch let error as StreamError {
+            throw LifeboatError(error)
+        }
     }
 }
 

@@ -57,8 +57,10 @@ final class CopyFeed: @unchecked Sendable {
         do {
             try writer!.write(contentsOf: rows)
         } catch {
-            throw LifeboatError(stage: "restore", message: "cannot write to the COPY spool folder \(spool.folder.path): \(error.localizedDescription)",
-                                hint: "free some space there, or lower RESTORE_JOBS (fewer blocks wait for a worker)")
+            throw LifeboatError(
+                stage: "restore",
+                message: "cannot write to the COPY spool folder \(spool.folder.path): \(error.localizedDescription)",
+                hint: "free some space there, or lower RESTORE_JOBS (fewer blocks wait for a worker)")
         }
         condition.withLock {
             spooledBytes += Int64(rows.count)

@@ -16,8 +16,11 @@ final class CopySpool: Sendable {
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         } catch {
-            throw LifeboatError(stage: "restore", message: "cannot create the COPY spool folder \(folder.path): \(error.localizedDescription)",
-                                hint: "give the restore a writable folder with free space (TMPDIR, or the run folder)", category: .configuration)
+            throw LifeboatError(
+                stage: "restore",
+                message: "cannot create the COPY spool folder \(folder.path): \(error.localizedDescription)",
+                hint: "give the restore a writable folder with free space (TMPDIR, or the run folder)",
+                category: .configuration)
         }
     }
 
@@ -25,8 +28,9 @@ final class CopySpool: Sendable {
     func makeFile() throws -> URL {
         let file = folder.appendingPathComponent("copy-\(UUID().uuidString).data")
         guard FileManager.default.createFile(atPath: file.path, contents: nil) else {
-            throw LifeboatError(stage: "restore", message: "cannot create the COPY spool file \(file.path)",
-                                hint: "check the free space and permissions of \(folder.path)")
+            throw LifeboatError(
+                stage: "restore", message: "cannot create the COPY spool file \(file.path)",
+                hint: "check the free space and permissions of \(folder.path)")
         }
         return file
     }

@@ -18,8 +18,9 @@ extension DatabaseAdmin {
         }
         merged.settings = Self.merge(fromBackup.settings, current.settings, what: "setting", into: &differences)
         for role in Set(current.roleSettings.keys).union(fromBackup.roleSettings.keys).sorted() {
-            merged.roleSettings[role] = Self.merge(fromBackup.roleSettings[role] ?? [], current.roleSettings[role] ?? [],
-                                                   what: "setting of \(role)", into: &differences)
+            merged.roleSettings[role] = Self.merge(
+                fromBackup.roleSettings[role] ?? [], current.roleSettings[role] ?? [],
+                what: "setting of \(role)", into: &differences)
         }
         if current.acl != fromBackup.acl {
             merged.acl = current.acl ?? Self.defaultACL(owner: merged.owner)
@@ -32,7 +33,9 @@ extension DatabaseAdmin {
         guard !differences.isEmpty else { return [] }
         let name = Connection.quoteIdentifier(restored)
         var statements = ["ALTER DATABASE \(name) RESET ALL"]
-        statements += fromBackup.roleSettings.keys.sorted().map { "ALTER ROLE \(Connection.quoteIdentifier($0)) IN DATABASE \(name) RESET ALL" }
+        statements += fromBackup.roleSettings.keys.sorted().map {
+            "ALTER ROLE \(Connection.quoteIdentifier($0)) IN DATABASE \(name) RESET ALL"
+        }
         if fromBackup.acl != nil || current.acl != fromBackup.acl {
             for grantee in Set((fromBackup.acl ?? []).compactMap(\.grantee)).sorted() {
                 statements.append("REVOKE ALL ON DATABASE \(name) FROM \(Connection.quoteIdentifier(grantee))")
@@ -44,13 +47,16 @@ extension DatabaseAdmin {
     }
 
     private func runProperty(_ sql: String) throws -> QueryResult {
-        do { return try connection.query(sql) }
-        catch { throw LifeboatError(stage: "database properties", message: error.message,
-                                    hint: "the restored copy is kept beside the live database; its properties can be set by hand") }
+        do { return try connection.query(sql) } catch {
+            throw LifeboatError(
+                stage: "database properties", message: error.message,
+                hint: "the restored copy is kept beside the live database; its properties can be set by hand")
+        }
     }
 
     /// Settings `name=value`: the backup's, with the live database's value wherever it has one.
-    static func merge(_ backup: [String], _ live: [String], what: String, into differences: inout [String]) -> [String] {
+    static func merge(_ backup: [String], _ live: [String], what: String, into differences: inout [String]) -> [String]
+    {
         func key(_ setting: String) -> String { String(setting.prefix { $0 != "=" }).lowercased() }
         var merged = backup
         for setting in live {
@@ -69,8 +75,10 @@ extension DatabaseAdmin {
 
     /// What a NULL datacl means: the owner may do everything, PUBLIC may connect and make temporary tables.
     static func defaultACL(owner: String) -> [ClusterGlobals.Privilege] {
-        [ClusterGlobals.Privilege(grantee: nil, privilege: "CONNECT", grantable: false),
-         ClusterGlobals.Privilege(grantee: nil, privilege: "TEMPORARY", grantable: false),
-         ClusterGlobals.Privilege(grantee: owner, privilege: "ALL", grantable: false)]
+        [
+            ClusterGlobals.Privilege(grantee: nil, privilege: "CONNECT", grantable: false),
+            ClusterGlobals.Privilege(grantee: nil, privilege: "TEMPORARY", grantable: false),
+            ClusterGlobals.Privilege(grantee: owner, privilege: "ALL", grantable: false)
+        ]
     }
 }

@@ -20,8 +20,9 @@ public final class DatabaseAdmin {
     public func close() { connection.close() }
 
     private func run(_ sql: String, _ parameters: [String?] = [], stage: String) throws -> QueryResult {
-        do { return try connection.query(sql, parameters) }
-        catch { throw LifeboatError(stage: stage, message: error.message, hint: Self.hint(for: error)) }
+        do { return try connection.query(sql, parameters) } catch {
+            throw LifeboatError(stage: stage, message: error.message, hint: Self.hint(for: error))
+        }
     }
 
     private static func hint(for error: PostgresError) -> String? {
@@ -55,12 +56,16 @@ public final class DatabaseAdmin {
     }
 
     public func shape(of database: String) throws -> Shape? {
-        let rows = try run("""
+        let rows = try run(
+            """
             SELECT pg_get_userbyid(d.datdba), pg_encoding_to_char(d.encoding), d.datcollate, d.datctype, to_jsonb(d) ->> 'daticulocale'
             FROM pg_database d WHERE d.datname = $1
-            """, [database], stage: "restore").rows
+            """, [database], stage: "restore"
+        ).rows
         guard let row = rows.first else { return nil }
-        return Shape(owner: row[0] ?? "", encoding: row[1] ?? "UTF8", collate: row[2] ?? "C", ctype: row[3] ?? "C", iculocale: row[4])
+        return Shape(
+            owner: row[0] ?? "", encoding: row[1] ?? "UTF8", collate: row[2] ?? "C", ctype: row[3] ?? "C",
+            iculocale: row[4])
     }
 
     /// Creates an empty database, shaped like `like` when given (encoding, locale, and the owner
@@ -72,8 +77,11 @@ public final class DatabaseAdmin {
         if let shape {
             if withOwner && !shape.owner.isEmpty { sql += " OWNER \(Connection.quoteIdentifier(shape.owner))" }
             sql += " ENCODING \(Connection.quoteLiteral(shape.encoding))"
-            sql += " LC_COLLATE \(Connection.quoteLiteral(shape.collate)) LC_CTYPE \(Connection.quoteLiteral(shape.ctype))"
-            if let icu = shape.iculocale, serverMajor >= 15 { sql += " LOCALE_PROVIDER icu ICU_LOCALE \(Connection.quoteLiteral(icu))" }
+            sql +=
+                " LC_COLLATE \(Connection.quoteLiteral(shape.collate)) LC_CTYPE \(Connection.quoteLiteral(shape.ctype))"
+            if let icu = shape.iculocale, serverMajor >= 15 {
+                sql += " LOCALE_PROVIDER icu ICU_LOCALE \(Connection.quoteLiteral(icu))"
+            }
         }
         do { _ = try connection.query(sql) } catch {
             if let shape, let problem = Self.localeProblem(error, shape: shape, database: database) { throw problem }
@@ -86,12 +94,15 @@ public final class DatabaseAdmin {
     static func localeProblem(_ error: PostgresError, shape: Shape, database: String) -> LifeboatError? {
         let message = error.message.lowercased()
         guard ["locale", "collat", "encoding", "ctype", "icu"].contains(where: message.contains) else { return nil }
-        let wanted = "encoding \(shape.encoding), LC_COLLATE \(shape.collate), LC_CTYPE \(shape.ctype)"
+        let wanted =
+            "encoding \(shape.encoding), LC_COLLATE \(shape.collate), LC_CTYPE \(shape.ctype)"
             + (shape.iculocale.map { ", ICU locale \($0)" } ?? "")
         return LifeboatError(
-            stage: "target", message: "the server cannot create \(database) with the backup's \(wanted): \(error.message); "
+            stage: "target",
+            message: "the server cannot create \(database) with the backup's \(wanted): \(error.message); "
                 + "the backup itself is not at fault",
-            hint: "install that locale on the database server (e.g. add it to /etc/locale.gen and run locale-gen, or apt-get install "
+            hint:
+                "install that locale on the database server (e.g. add it to /etc/locale.gen and run locale-gen, or apt-get install "
                 + "locales-all) and restart PostgreSQL, then restore again; `locale -a` on the server lists what it has",
             category: .failed)
     }
@@ -109,8 +120,9 @@ public final class DatabaseAdmin {
 
     public func rename(_ database: String, to newName: String) throws {
         waitForSessionsToEnd(on: database)
-        _ = try run("ALTER DATABASE \(Connection.quoteIdentifier(database)) RENAME TO \(Connection.quoteIdentifier(newName))",
-                    stage: "rename database")
+        _ = try run(
+            "ALTER DATABASE \(Connection.quoteIdentifier(database)) RENAME TO \(Connection.quoteIdentifier(newName))",
+            stage: "rename database")
     }
 
     /// A session that has just ended (the validation's own connection, or one terminated for
@@ -124,7 +136,8 @@ public final class DatabaseAdmin {
         let deadline = Date().addingTimeInterval(timeout)
         repeat {
             let others = try? connection.query(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", [database]).scalar
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", [database]
+            ).scalar
             if others == "0" { return true }
             usleep(2_000)
         } while Date() < deadline
@@ -133,23 +146,29 @@ public final class DatabaseAdmin {
 
     /// Blocks or allows new connections; used around the swap so no client slips in.
     public func allowConnections(_ database: String, _ allow: Bool) throws {
-        _ = try run("ALTER DATABASE \(Connection.quoteIdentifier(database)) ALLOW_CONNECTIONS \(allow)",
-                    stage: "restore")
+        _ = try run(
+            "ALTER DATABASE \(Connection.quoteIdentifier(database)) ALLOW_CONNECTIONS \(allow)",
+            stage: "restore")
     }
 
     /// Ends every other session on `database`; returns how many were ended.
     @discardableResult
     public func terminateSessions(on database: String) throws -> Int {
-        let rows = try run("""
+        let rows = try run(
+            """
             SELECT pg_terminate_backend(pid) FROM pg_stat_activity
             WHERE datname = $1 AND pid <> pg_backend_pid()
-            """, [database], stage: "terminate sessions").rows
+            """, [database], stage: "terminate sessions"
+        ).rows
         return rows.count
     }
 
     /// Names of databases starting with `prefix`, newest-looking last (sorted by name).
     public func databases(withPrefix prefix: String) throws -> [String] {
-        try run("SELECT datname FROM pg_database WHERE starts_with(datname, $1) ORDER BY datname", [prefix], stage: "restore")
-            .rows.compactMap { $0[0] }
+        try run(
+            "SELECT datname FROM pg_database WHERE starts_with(datname, $1) ORDER BY datname", [prefix],
+            stage: "restore"
+        )
+        .rows.compactMap { $0[0] }
     }
 }

@@ -17,7 +17,9 @@ enum DatabaseNames {
     static func isDerived(_ name: String, from database: String, _ role: String) -> Bool {
         let example = derived(database, role, Date(timeIntervalSince1970: 0))
         let stampLength = stamp(Date(timeIntervalSince1970: 0)).utf8.count
-        guard name.utf8.count == example.utf8.count, name.hasPrefix(String(example.dropLast(stampLength))) else { return false }
+        guard name.utf8.count == example.utf8.count, name.hasPrefix(String(example.dropLast(stampLength))) else {
+            return false
+        }
         return name.suffix(stampLength).allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) }
     }
 }

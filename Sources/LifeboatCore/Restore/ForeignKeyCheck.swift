@@ -14,14 +14,17 @@ public enum ForeignKeyCheck {
         public let references: String
         public let rows: Int64
 
-        public var summary: String { "\(constraint): \(rows) row\(rows == 1 ? "" : "s") of \(table) point at no row of \(references)" }
+        public var summary: String {
+            "\(constraint): \(rows) row\(rows == 1 ? "" : "s") of \(table) point at no row of \(references)"
+        }
     }
 
     static func violations(touching tables: [RestoredTable], on connection: Connection) throws -> [Violation] {
         let relations = try tables.flatMap { try $0.relations(on: connection) }
         guard !relations.isEmpty else { return [] }
         // Constraints cloned onto partitions (conparentid <> 0) are checked through their parent.
-        let constraints = try connection.query("""
+        let constraints = try connection.query(
+            """
             SELECT c.conname, c.conrelid::regclass::text, c.confrelid::regclass::text,
                    r.relkind = 'p', f.relkind = 'p', c.confmatchtype,
                    (SELECT string_agg(quote_ident(attname), ',' ORDER BY k.i) FROM unnest(c.conkey) WITH ORDINALITY k(n, i)
@@ -32,11 +35,22 @@ public enum ForeignKeyCheck {
             WHERE c.contype = 'f' AND c.conparentid = 0
               AND (c.conrelid = ANY($1::regclass[]) OR c.confrelid = ANY($1::regclass[]))
             ORDER BY 2, 1
-            """, ["{" + relations.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
-                    .joined(separator: ",") + "}"]).rows
+            """,
+            [
+                "{"
+                    + relations.map {
+                        "\""
+                            + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(
+                                of: "\"", with: "\\\"") + "\""
+                    }
+                    .joined(separator: ",") + "}"
+            ]
+        ).rows
         var found: [Violation] = []
         for row in constraints {
-            guard let name = row[0], let table = row[1], let references = row[2], let columnList = row[6], let keyList = row[7] else { continue }
+            guard let name = row[0], let table = row[1], let references = row[2], let columnList = row[6],
+                let keyList = row[7]
+            else { continue }
             let columns = columnList.split(separator: ",").map(String.init)
             let keys = keyList.split(separator: ",").map(String.init)
             let child = (row[3] == "t" ? "" : "ONLY ") + table
@@ -48,10 +62,14 @@ public enum ForeignKeyCheck {
                 let anySet = columns.map { "c.\($0) IS NOT NULL" }.joined(separator: " OR ")
                 condition += " OR (NOT (\(allSet)) AND (\(anySet)))"
             }
-            let count = try connection.query("SELECT count(*) FROM \(child) c WHERE \(condition)").scalar.flatMap { Int64($0) } ?? 0
+            let count =
+                try connection.query("SELECT count(*) FROM \(child) c WHERE \(condition)").scalar.flatMap { Int64($0) }
+                ?? 0
             if count > 0 {
-                found.append(Violation(constraint: "\(table).\(Connection.quoteIdentifier(name))", table: table,
-                                       references: references, rows: count))
+                found.append(
+                    Violation(
+                        constraint: "\(table).\(Connection.quoteIdentifier(name))", table: table,
+                        references: references, rows: count))
             }
         }
         return found

@@ -52,34 +52,44 @@ public enum ObjectValidator {
     /// Reads what `manifest` recorded from `connection`'s database (only those things).
     public static func read(_ manifest: BackupManifest, in connection: Connection) throws -> Reading {
         func unreadable(_ error: PostgresError) -> LifeboatError {
-            LifeboatError(stage: "read objects", message: "cannot read the large objects, sequences, materialized views or properties "
-                              + "of \(connection.databaseName): \(error.message)",
-                          hint: "validation reads every large object and sequence: run it as the database's owner or a superuser")
+            LifeboatError(
+                stage: "read objects",
+                message: "cannot read the large objects, sequences, materialized views or properties "
+                    + "of \(connection.databaseName): \(error.message)",
+                hint: "validation reads every large object and sequence: run it as the database's owner or a superuser")
         }
         var reading: Reading
         do { reading = try readRecorded(manifest, in: connection) } catch { throw unreadable(error) }
         if manifest.databaseProperties != nil {
-            do { reading.properties = try ClusterGlobals.readDatabase(connection) } catch let error as PostgresError { throw unreadable(error) }
+            do { reading.properties = try ClusterGlobals.readDatabase(connection) } catch let error as PostgresError {
+                throw unreadable(error)
+            }
         }
         return reading
     }
 
-    private static func readRecorded(_ manifest: BackupManifest, in connection: Connection) throws(PostgresError) -> Reading {
+    private static func readRecorded(_ manifest: BackupManifest, in connection: Connection) throws(PostgresError)
+        -> Reading
+    {
         var reading = Reading()
         if manifest.largeObjects != nil {
             // The bytes are hashed by the server: only one digest per object crosses the wire.
             let rows = try connection.query(
-                "SELECT oid::text, encode(sha256(lo_get(oid)), 'hex') FROM pg_catalog.pg_largeobject_metadata").rows
-            reading.largeObjects = DumpObjectScanner.LargeObjects.summarise(rows.map { (oid: UInt32($0[0] ?? "") ?? 0, sha256: $0[1] ?? "") })
+                "SELECT oid::text, encode(sha256(lo_get(oid)), 'hex') FROM pg_catalog.pg_largeobject_metadata"
+            ).rows
+            reading.largeObjects = DumpObjectScanner.LargeObjects.summarise(
+                rows.map { (oid: UInt32($0[0] ?? "") ?? 0, sha256: $0[1] ?? "") })
         }
         for sequence in manifest.sequences ?? [] {
             reading.sequences[sequence.qualifiedName] = .some(try state(of: sequence, in: connection))
         }
         if manifest.materializedViews != nil {
-            for row in try connection.query("""
+            for row in try connection.query(
+                """
                 SELECT n.nspname, c.relname, c.relispopulated FROM pg_catalog.pg_class c
                 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'm'
-                """).rows {
+                """
+            ).rows {
                 reading.materializedViews["\(row[0] ?? "").\(row[1] ?? "")"] = row[2] == "t"
             }
         }
@@ -87,7 +97,9 @@ public enum ObjectValidator {
     }
 
     /// A sequence's value, or nil when the database has no sequence of that name.
-    private static func state(of sequence: DumpObjectScanner.SequenceValue, in connection: Connection) throws(PostgresError) -> (lastValue: Int64, isCalled: Bool)? {
+    private static func state(of sequence: DumpObjectScanner.SequenceValue, in connection: Connection)
+        throws(PostgresError) -> (lastValue: Int64, isCalled: Bool)?
+    {
         let name = "\(Connection.quoteIdentifier(sequence.schema)).\(Connection.quoteIdentifier(sequence.name))"
         let rows: [[String?]]
         do { rows = try connection.query("SELECT last_value::text, is_called FROM \(name)").rows } catch {
@@ -101,19 +113,27 @@ public enum ObjectValidator {
     public static func differences(_ manifest: BackupManifest, _ reading: Reading) -> [Mismatch] {
         var mismatches: [Mismatch] = []
         if let expected = manifest.largeObjects, let found = reading.largeObjects, expected != found {
-            mismatches.append(Mismatch(kind: .largeObjects, object: "(all)", backup: describe(expected), found: describe(found)))
+            mismatches.append(
+                Mismatch(kind: .largeObjects, object: "(all)", backup: describe(expected), found: describe(found)))
         }
         for sequence in manifest.sequences ?? [] {
             let expected = describe(sequence.lastValue, sequence.isCalled)
-            let found = reading.sequences[sequence.qualifiedName].map { $0.map { describe($0.lastValue, $0.isCalled) } ?? "missing" }
+            let found = reading.sequences[sequence.qualifiedName].map {
+                $0.map { describe($0.lastValue, $0.isCalled) } ?? "missing"
+            }
             if let found, found != expected {
-                mismatches.append(Mismatch(kind: .sequence, object: sequence.qualifiedName, backup: expected, found: found))
+                mismatches.append(
+                    Mismatch(kind: .sequence, object: sequence.qualifiedName, backup: expected, found: found))
             }
         }
         for view in manifest.materializedViews ?? [] {
-            let found = reading.materializedViews[view.qualifiedName].map { $0 ? "populated" : "not populated" } ?? "missing"
+            let found =
+                reading.materializedViews[view.qualifiedName].map { $0 ? "populated" : "not populated" } ?? "missing"
             let expected = view.populated ? "populated" : "not populated"
-            if found != expected { mismatches.append(Mismatch(kind: .materializedView, object: view.qualifiedName, backup: expected, found: found)) }
+            if found != expected {
+                mismatches.append(
+                    Mismatch(kind: .materializedView, object: view.qualifiedName, backup: expected, found: found))
+            }
         }
         if let record = manifest.databaseProperties, let found = reading.properties {
             mismatches += propertyDifferences(record.properties, found)
@@ -122,10 +142,14 @@ public enum ObjectValidator {
     }
 
     /// Property by property; settings by name, so that their order does not count.
-    static func propertyDifferences(_ backup: ClusterGlobals.DatabaseProperties, _ found: ClusterGlobals.DatabaseProperties) -> [Mismatch] {
+    static func propertyDifferences(
+        _ backup: ClusterGlobals.DatabaseProperties, _ found: ClusterGlobals.DatabaseProperties
+    ) -> [Mismatch] {
         var mismatches: [Mismatch] = []
         func check(_ name: String, _ expected: String, _ actual: String) {
-            if expected != actual { mismatches.append(Mismatch(kind: .databaseProperty, object: name, backup: expected, found: actual)) }
+            if expected != actual {
+                mismatches.append(Mismatch(kind: .databaseProperty, object: name, backup: expected, found: actual))
+            }
         }
         check("owner", backup.owner, found.owner)
         check("encoding", backup.encoding, found.encoding)
@@ -136,22 +160,29 @@ public enum ObjectValidator {
         check("ACL", describe(backup.acl), describe(found.acl))
         checkSettings("setting", backup.settings, found.settings, into: &mismatches)
         for role in Set(backup.roleSettings.keys).union(found.roleSettings.keys).sorted() {
-            checkSettings("setting of role \(role)", backup.roleSettings[role] ?? [], found.roleSettings[role] ?? [], into: &mismatches)
+            checkSettings(
+                "setting of role \(role)", backup.roleSettings[role] ?? [], found.roleSettings[role] ?? [],
+                into: &mismatches)
         }
         return mismatches
     }
 
-    private static func checkSettings(_ what: String, _ backup: [String], _ found: [String], into mismatches: inout [Mismatch]) {
+    private static func checkSettings(
+        _ what: String, _ backup: [String], _ found: [String], into mismatches: inout [Mismatch]
+    ) {
         func byName(_ settings: [String]) -> [String: String] {
-            Dictionary(settings.map { setting in
-                let name = String(setting.prefix { $0 != "=" }).lowercased()
-                return (name, String(setting.dropFirst(name.count + 1)))
-            }, uniquingKeysWith: { $1 })
+            Dictionary(
+                settings.map { setting in
+                    let name = String(setting.prefix { $0 != "=" }).lowercased()
+                    return (name, String(setting.dropFirst(name.count + 1)))
+                }, uniquingKeysWith: { $1 })
         }
         let expected = byName(backup), actual = byName(found)
         for name in Set(expected.keys).union(actual.keys).sorted() where expected[name] != actual[name] {
-            mismatches.append(Mismatch(kind: .databaseProperty, object: "\(what) \(name)",
-                                       backup: expected[name] ?? "unset", found: actual[name] ?? "unset"))
+            mismatches.append(
+                Mismatch(
+                    kind: .databaseProperty, object: "\(what) \(name)",
+                    backup: expected[name] ?? "unset", found: actual[name] ?? "unset"))
         }
     }
 
@@ -166,6 +197,7 @@ public enum ObjectValidator {
     /// `grantee=PRIVILEGE,…` (`*` after a grantable one); `default` for a NULL datacl.
     static func describe(_ acl: [ClusterGlobals.Privilege]?) -> String {
         guard let acl else { return "default" }
-        return acl.map { "\($0.grantee ?? "PUBLIC")=\($0.privilege)\($0.grantable ? "*" : "")" }.sorted().joined(separator: ",")
+        return acl.map { "\($0.grantee ?? "PUBLIC")=\($0.privilege)\($0.grantable ? "*" : "")" }.sorted().joined(
+            separator: ",")
     }
 }

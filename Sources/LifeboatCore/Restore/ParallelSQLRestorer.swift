@@ -53,29 +53,38 @@ final class ParallelSQLRestorer: DumpStatementSink {
         self.spool = spool
         queue = RestoreJobQueue(capacity: options.jobs)
         for _ in 0..<options.jobs {
-            RestoreWorker(conninfo: conninfo, database: database, connectTimeout: nil, queue: queue,
-                          describe: { Self.failure($0, $1, database: database) }).start(in: workers)
+            RestoreWorker(
+                conninfo: conninfo, database: database, connectTimeout: nil, queue: queue,
+                describe: { Self.failure($0, $1, database: database) }
+            ).start(in: workers)
         }
     }
 
     /// Runs `stream` (which feeds the guarded SQL into the sink it is given) into `database`.
     /// Every worker is stopped and the spool folder removed before this returns, on failure too;
     /// the database is left for the caller to drop. Returns how many COPY blocks were spooled.
-    static func restore(into database: String, conninfo: String, options: Options, cancellation: CancellationFlag?,
-                        _ stream: (DumpSplitter) throws -> Void) throws -> Int {
+    static func restore(
+        into database: String, conninfo: String, options: Options, cancellation: CancellationFlag?,
+        _ stream: (DumpSplitter) throws -> Void
+    ) throws -> Int {
         let primary: Connection
-        do { primary = try Connection(conninfo, database: database) }
-        catch { throw LifeboatError(connecting: error, target: database) }
+        do { primary = try Connection(conninfo, database: database) } catch {
+            throw LifeboatError(connecting: error, target: database)
+        }
         defer { primary.close() }
         let spool = try CopySpool(parent: options.spoolParent)
         defer { spool.remove() }
-        let restorer = ParallelSQLRestorer(primary: primary, options: options, spool: spool, database: database, conninfo: conninfo)
+        let restorer = ParallelSQLRestorer(
+            primary: primary, options: options, spool: spool, database: database, conninfo: conninfo)
         let primaryCancel = try? primary.cancelHandle()
         // Cancelled (SIGINT/SIGTERM, a step's timeout): every connection stops at once, not at
         // the end of its COPY or index build; the words are WatchedSource's, whichever is seen first.
         cancellation?.onCancel { [queue = restorer.queue, cancellation] in
-            queue.fail(LifeboatError(stage: "interrupted", message: "stopped by \(cancellation?.reason ?? "a signal") before the work finished",
-                                     hint: "nothing half-done was kept; run the command again"))
+            queue.fail(
+                LifeboatError(
+                    stage: "interrupted",
+                    message: "stopped by \(cancellation?.reason ?? "a signal") before the work finished",
+                    hint: "nothing half-done was kept; run the command again"))
             primaryCancel?.cancel()
         }
         defer { cancellation?.onCancel(nil) }
@@ -93,7 +102,9 @@ final class ParallelSQLRestorer: DumpStatementSink {
             restorer.stopWorkers()
             // The worker's own report (line, table, server message) is the one to read; a
             // refusal or damage found by the reader is thrown as it is, for the caller to judge.
-            if let own = restorer.queue.failed, !(error is SQLGuardRefusal), !((error as? LifeboatError)?.category == .badBackup) {
+            if let own = restorer.queue.failed, !(error is SQLGuardRefusal),
+                !((error as? LifeboatError)?.category == .badBackup)
+            {
                 throw own
             }
             throw error
@@ -115,8 +126,11 @@ final class ParallelSQLRestorer: DumpStatementSink {
         switch statement.kind {
         case .setting(let key):
             try run(statement)
-            if let index = settings.firstIndex(where: { $0.key == key }) { settings[index].text = statement.text }
-            else { settings.append((key, statement.text)) }
+            if let index = settings.firstIndex(where: { $0.key == key }) {
+                settings[index].text = statement.text
+            } else {
+                settings.append((key, statement.text))
+            }
         case .copy:
             dataStarted = true
             try commit()
@@ -188,9 +202,10 @@ final class ParallelSQLRestorer: DumpStatementSink {
         }
         let message = "\(place): \(server) — in `\(statement.summary)`"
         if let problem = TargetProblem.diagnose(server, database: database) { return problem }
-        return LifeboatError(stage: failedStatementStage, message: message,
-                             hint: "the restore stopped at that statement and its database is dropped; "
-                                 + "the message is the server's own: fix its cause, or use another backup",
-                             category: .failed)
+        return LifeboatError(
+            stage: failedStatementStage, message: message,
+            hint: "the restore stopped at that statement and its database is dropped; "
+                + "the message is the server's own: fix its cause, or use another backup",
+            category: .failed)
     }
 }

@@ -35,23 +35,36 @@ public struct RestorePlan: Sendable, Codable {
 
     /// The lines a responder reads before typing the database name.
     public var summary: [String] {
-        var lines = ["backup:   \(backup)", "target:   database \(target)\(targetExists ? "" : " (does not exist yet)")"]
+        var lines = [
+            "backup:   \(backup)", "target:   database \(target)\(targetExists ? "" : " (does not exist yet)")"
+        ]
         switch mode {
         case .safe:
-            lines.append(staged.map { "mode:     safe — swap in \($0), already restored and validated from this backup" }
-                         ?? "mode:     safe — restore into \(scratch ?? "?"), validate row counts, then swap names")
-            if targetExists { lines.append("          the current \(target) is kept as \(keptAs ?? "?") (undo with `lifeboat restore --rollback`)") }
+            lines.append(
+                staged.map { "mode:     safe — swap in \($0), already restored and validated from this backup" }
+                    ?? "mode:     safe — restore into \(scratch ?? "?"), validate row counts, then swap names")
+            if targetExists {
+                lines.append(
+                    "          the current \(target) is kept as \(keptAs ?? "?") (undo with `lifeboat restore --rollback`)"
+                )
+            }
         case .inPlace:
             lines.append("mode:     IN-PLACE — \(target) is DROPPED and recreated; there is no copy to roll back to")
         case .tables:
-            let what = (tables.isEmpty ? [] : ["tables " + tables.joined(separator: ", ")]) + (largeObjects ? ["the large objects"] : [])
-            lines.append("mode:     \(what.joined(separator: " and ")) — restored into \(staged ?? scratch ?? "?") and copied back in one transaction; "
-                         + "other tables are untouched")
+            let what =
+                (tables.isEmpty ? [] : ["tables " + tables.joined(separator: ", ")])
+                + (largeObjects ? ["the large objects"] : [])
+            lines.append(
+                "mode:     \(what.joined(separator: " and ")) — restored into \(staged ?? scratch ?? "?") and copied back in one transaction; "
+                    + "other tables are untouched")
         }
         if !hasManifest { lines.append("warning:  no manifest: row counts cannot be validated") }
         if let signature { lines.append("signature: \(signature)") }
         if mode != .tables {
-            lines.append(targetExists ? "sessions: every session on \(target) is terminated and new ones blocked during the switch" : "sessions: none (new database)")
+            lines.append(
+                targetExists
+                    ? "sessions: every session on \(target) is terminated and new ones blocked during the switch"
+                    : "sessions: none (new database)")
         }
         if let servicesProvider {
             lines.append("services: \(servicesProvider)")

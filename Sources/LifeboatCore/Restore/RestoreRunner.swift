@@ -49,42 +49,51 @@ public struct RestoreRunner {
             // A string libpq refuses names no database either, but saying "names none" would hide why.
             do {
                 if let name = try ConnectionString(url)["dbname"], !name.isEmpty { return name }
-            } catch where url.contains("=") || url.contains("://") {
+            } catch  where url.contains("=") || url.contains("://") {
                 throw LifeboatError(connecting: error, target: ConnectionString.redacted(url))
             } catch {}
         }
         if let name = ProcessInfo.processInfo.environment["PGDATABASE"], !name.isEmpty { return name }
-        throw LifeboatError(stage: "restore", message: "no target database: DATABASE_URL names none",
-                            hint: "set DATABASE_URL=postgresql://user:password@host:port/DBNAME", category: .configuration)
+        throw LifeboatError(
+            stage: "restore", message: "no target database: DATABASE_URL names none",
+            hint: "set DATABASE_URL=postgresql://user:password@host:port/DBNAME", category: .configuration)
     }
 
     /// Opens the backup through the signature check this host's configuration asks for.
     public func open(_ file: URL) throws -> BackupReader {
-        let reader = try BackupReader.open(file, trust: try BackupTrust(configuration: configuration, allowUnsigned: allowUnsigned))
+        let reader = try BackupReader.open(
+            file, trust: try BackupTrust(configuration: configuration, allowUnsigned: allowUnsigned))
         if case .acceptedUnsigned(let reason) = reader.authentication {
             note("WARNING: \(file.lastPathComponent) \(BackupTrust.Verdict.acceptedUnsigned(reason: reason).summary)")
         }
         return reader
     }
 
-    public func plan(backup file: URL, mode: RestorePlan.Mode, tables: [String] = [], largeObjects: Bool = false) throws -> RestorePlan {
+    public func plan(backup file: URL, mode: RestorePlan.Mode, tables: [String] = [], largeObjects: Bool = false) throws
+        -> RestorePlan
+    {
         try plan(reading: try open(file), mode: mode, tables: tables, largeObjects: largeObjects)
     }
 
     /// The plan for a backup already opened (and authenticated): one still downloading (`StreamedFetch.reader`).
-    public func plan(reading reader: BackupReader, mode: RestorePlan.Mode, tables: [String] = [], largeObjects: Bool = false) throws -> RestorePlan {
+    public func plan(
+        reading reader: BackupReader, mode: RestorePlan.Mode, tables: [String] = [], largeObjects: Bool = false
+    ) throws -> RestorePlan {
         let file = reader.file
         let target = try targetDatabase()
         if mode == .tables {
             guard !tables.isEmpty || largeObjects else {
-                throw LifeboatError(stage: "restore", message: "no table named", hint: "use --table NAME (or --large-objects)", category: .configuration)
+                throw LifeboatError(
+                    stage: "restore", message: "no table named", hint: "use --table NAME (or --large-objects)",
+                    category: .configuration)
             }
             if let manifest = reader.manifest {
                 let missing = tables.filter { !Self.backupHolds($0, manifest) }
                 if !missing.isEmpty {
-                    throw LifeboatError(stage: "restore", message: "not in this backup: \(missing.joined(separator: ", "))",
-                                        hint: "the backup holds: \(manifest.tables.map(\.qualifiedName).joined(separator: ", "))",
-                                        category: .configuration)
+                    throw LifeboatError(
+                        stage: "restore", message: "not in this backup: \(missing.joined(separator: ", "))",
+                        hint: "the backup holds: \(manifest.tables.map(\.qualifiedName).joined(separator: ", "))",
+                        category: .configuration)
                 }
             }
         }
@@ -93,7 +102,8 @@ public struct RestoreRunner {
         let now = clock()
         var plan = RestorePlan(
             mode: mode, backup: file.path, target: target,
-            scratch: mode == .inPlace ? nil : DatabaseNames.derived(target, mode == .tables ? "tables" : "restore", now),
+            scratch: mode == .inPlace
+                ? nil : DatabaseNames.derived(target, mode == .tables ? "tables" : "restore", now),
             keptAs: mode == .safe ? DatabaseNames.derived(target, "before", now) : nil,
             tables: tables, targetExists: try admin.exists(target), hasManifest: reader.manifest != nil,
             servicesProvider: services?.name,
@@ -120,21 +130,26 @@ public struct RestoreRunner {
 
     public func rehearse(_ plan: RestorePlan) throws -> Rehearsal {
         guard plan.mode == .tables, let scratch = plan.scratch else {
-            throw LifeboatError(stage: "restore", message: "only a table restore can be rehearsed", category: .configuration)
+            throw LifeboatError(
+                stage: "restore", message: "only a table restore can be rehearsed", category: .configuration)
         }
         GnuPGAgent.launch(homeDirectory: configuration.gnupgHome)
         let reader = try open(URL(fileURLWithPath: plan.backup))
         let admin = try DatabaseAdmin(conninfo: configuration.databaseURL ?? "")
         defer { admin.close() }
-        try restoreValidated(reader, into: scratch, like: try admin.shape(of: plan.target), admin: admin, ownerFromShape: false)
+        try restoreValidated(
+            reader, into: scratch, like: try admin.shape(of: plan.target), admin: admin, ownerFromShape: false)
         do {
             var copier = TableCopier(configuration: configuration)
             copier.largeObjects = plan.largeObjects
             copier.rehearse = true
             let outcome = try copier.copy(plan.tables, from: scratch, to: plan.target)
-            note("rehearsed: \(outcome.violations.isEmpty ? "no foreign key would be left violated" : outcome.violations.map(\.summary).joined(separator: "; ")); "
-                 + "nothing live changed; \(scratch) is kept for the restore")
-            return Rehearsal(scratch: scratch, tables: outcome.tables, violations: outcome.violations, largeObjects: outcome.largeObjects?.total)
+            note(
+                "rehearsed: \(outcome.violations.isEmpty ? "no foreign key would be left violated" : outcome.violations.map(\.summary).joined(separator: "; ")); "
+                    + "nothing live changed; \(scratch) is kept for the restore")
+            return Rehearsal(
+                scratch: scratch, tables: outcome.tables, violations: outcome.violations,
+                largeObjects: outcome.largeObjects?.total)
         } catch {
             try? admin.drop(scratch)
             throw error
@@ -154,16 +169,21 @@ public struct RestoreRunner {
     /// copy is kept for `run` (`plan.staged`), so the backup is restored once and the restored,
     /// validated copy is the proof that the backup is good. Nil validation: no manifest.
     /// `reading`: the backup opened by the caller, for one still downloading (`StreamedFetch.reader`).
-    public func prepare(_ plan: RestorePlan, reading opened: BackupReader? = nil) throws -> (database: String, validation: Validation?) {
+    public func prepare(_ plan: RestorePlan, reading opened: BackupReader? = nil) throws -> (
+        database: String, validation: Validation?
+    ) {
         guard plan.mode == .safe, let scratch = plan.scratch else {
-            throw LifeboatError(stage: "restore", message: "only a safe restore can be prepared beside the live database", category: .configuration)
+            throw LifeboatError(
+                stage: "restore", message: "only a safe restore can be prepared beside the live database",
+                category: .configuration)
         }
         GnuPGAgent.launch(homeDirectory: configuration.gnupgHome)
         let reader = try opened ?? open(URL(fileURLWithPath: plan.backup))
         let admin = try DatabaseAdmin(conninfo: configuration.databaseURL ?? "")
         defer { admin.close() }
-        let validation = try restoreValidated(reader, into: scratch, like: .forBackup(reader.manifest, replacing: try admin.shape(of: plan.target)),
-                                              admin: admin, properties: plan.targetExists ? .report : .enforce)
+        let validation = try restoreValidated(
+            reader, into: scratch, like: .forBackup(reader.manifest, replacing: try admin.shape(of: plan.target)),
+            admin: admin, properties: plan.targetExists ? .report : .enforce)
         note("prepared: nothing live changed; \(scratch) is kept for the swap")
         return (scratch, validation)
     }
@@ -174,11 +194,15 @@ public struct RestoreRunner {
     /// whoever edited it, names.
     func stagedCopy(_ plan: RestorePlan, admin: DatabaseAdmin) throws -> String? {
         guard let staged = plan.staged else { return nil }
-        let (role, use, step) = plan.mode == .tables ? ("tables", "copy from", "rehearse") : ("restore", "swap in", "prepare")
+        let (role, use, step) =
+            plan.mode == .tables ? ("tables", "copy from", "rehearse") : ("restore", "swap in", "prepare")
         guard DatabaseNames.isDerived(staged, from: plan.target, role) else {
-            throw LifeboatError(stage: "restore", message: "refusing to \(use) \(staged): it is not a copy Lifeboat prepared for \(plan.target)",
-                                hint: "the staged database must be the one the \(step) step named (\(plan.target)_\(role)_<time>); nothing live changed",
-                                category: .configuration)
+            throw LifeboatError(
+                stage: "restore",
+                message: "refusing to \(use) \(staged): it is not a copy Lifeboat prepared for \(plan.target)",
+                hint:
+                    "the staged database must be the one the \(step) step named (\(plan.target)_\(role)_<time>); nothing live changed",
+                category: .configuration)
         }
         return try admin.exists(staged) ? staged : nil
     }
@@ -213,8 +237,10 @@ public struct RestoreRunner {
                 note("swapping in \(staged), restored and validated from this backup by the earlier step")
             } else {
                 if let staged = plan.staged { note("\(staged) is gone: restoring the backup again") }
-                try restoreValidated(reader, into: scratch, like: .forBackup(reader.manifest, replacing: try admin.shape(of: plan.target)),
-                                     admin: admin, properties: plan.targetExists ? .report : .enforce)
+                try restoreValidated(
+                    reader, into: scratch,
+                    like: .forBackup(reader.manifest, replacing: try admin.shape(of: plan.target)),
+                    admin: admin, properties: plan.targetExists ? .report : .enforce)
             }
             do {
                 if plan.targetExists {
@@ -245,7 +271,8 @@ public struct RestoreRunner {
             do {
                 // The live database is gone by now: a property the server did not apply is said, not
                 // failed on, since "restore another backup" would not help with it.
-                try restoreValidated(reader, into: plan.target, like: shape, admin: admin, dropOnFailure: false, properties: .report)
+                try restoreValidated(
+                    reader, into: plan.target, like: shape, admin: admin, dropOnFailure: false, properties: .report)
             } catch {
                 note("the in-place restore failed after \(plan.target) was dropped: restore another backup now")
                 throw error
@@ -257,7 +284,8 @@ public struct RestoreRunner {
                 note("copying from \(staged), restored and validated from this backup by the rehearsal")
             } else {
                 if let staged = plan.staged { note("\(staged) is gone: restoring the backup again") }
-                try restoreValidated(reader, into: scratch, like: try admin.shape(of: plan.target), admin: admin, ownerFromShape: false)
+                try restoreValidated(
+                    reader, into: scratch, like: try admin.shape(of: plan.target), admin: admin, ownerFromShape: false)
             }
             defer { try? admin.drop(scratch) }
             outcomes += try stopServices()
@@ -265,17 +293,28 @@ public struct RestoreRunner {
             copier.allowForeignKeyViolations = allowForeignKeyViolations
             copier.largeObjects = plan.largeObjects
             let copied = try copier.copy(plan.tables, from: scratch, to: plan.target)
-            if !copied.tables.isEmpty { note("tables \(copied.tables.joined(separator: ", ")) copied back into \(plan.target); \(scratch) dropped") }
-            if let objects = copied.largeObjects {
-                note("large objects: \(objects.restored) brought back, \(objects.replaced) replaced with the backup's bytes; those made after the backup are kept")
+            if !copied.tables.isEmpty {
+                note(
+                    "tables \(copied.tables.joined(separator: ", ")) copied back into \(plan.target); \(scratch) dropped"
+                )
             }
-            for moved in copied.sequences { note("sequence \(moved.sequence) is at \(moved.value) (never behind the live or the backup's value)") }
-            for violation in copied.violations { note("warning: foreign key left violated (--allow-fk-violations): \(violation.summary)") }
+            if let objects = copied.largeObjects {
+                note(
+                    "large objects: \(objects.restored) brought back, \(objects.replaced) replaced with the backup's bytes; those made after the backup are kept"
+                )
+            }
+            for moved in copied.sequences {
+                note("sequence \(moved.sequence) is at \(moved.value) (never behind the live or the backup's value)")
+            }
+            for violation in copied.violations {
+                note("warning: foreign key left violated (--allow-fk-violations): \(violation.summary)")
+            }
         }
         outcomes += startServices()
-        return Result(plan: plan, keptAs: plan.mode == .safe && plan.targetExists ? plan.keptAs : nil,
-                      terminatedSessions: terminated, tablesRestored: plan.tables, services: outcomes,
-                      propertyDifferences: differences, startedAt: startedAt, finishedAt: clock())
+        return Result(
+            plan: plan, keptAs: plan.mode == .safe && plan.targetExists ? plan.keptAs : nil,
+            terminatedSessions: terminated, tablesRestored: plan.tables, services: outcomes,
+            propertyDifferences: differences, startedAt: startedAt, finishedAt: clock())
     }
 
     /// Restores into `database` (created here) and validates row counts against the manifest, and
@@ -283,9 +322,11 @@ public struct RestoreRunner {
     /// properties (a table restore, which brings back only rows, leaves it nil);
     /// on any failure the database is dropped, so nothing half-restored remains.
     @discardableResult
-    private func restoreValidated(_ reader: BackupReader, into database: String, like shape: DatabaseAdmin.Shape?,
-                                  admin: DatabaseAdmin, dropOnFailure: Bool = true, ownerFromShape: Bool = true,
-                                  properties: ObjectValidator.PropertyPolicy? = nil) throws -> Validation? {
+    private func restoreValidated(
+        _ reader: BackupReader, into database: String, like shape: DatabaseAdmin.Shape?,
+        admin: DatabaseAdmin, dropOnFailure: Bool = true, ownerFromShape: Bool = true,
+        properties: ObjectValidator.PropertyPolicy? = nil
+    ) throws -> Validation? {
         note("restoring \(reader.file.lastPathComponent) into \(database)")
         try admin.create(database, like: shape, withOwner: ownerFromShape)
         do {
@@ -302,8 +343,11 @@ public struct RestoreRunner {
                 defer { connection.close() }
                 let mismatches = try RowCountValidator.compare(manifest.tables, in: connection)
                 guard mismatches.isEmpty else {
-                    throw LifeboatError(stage: "validate", message: "row counts differ from the manifest: \(mismatches.prefix(5).map(\.description).joined(separator: "; "))",
-                                        hint: "the live database was not changed; use another backup", category: .badBackup)
+                    throw LifeboatError(
+                        stage: "validate",
+                        message:
+                            "row counts differ from the manifest: \(mismatches.prefix(5).map(\.description).joined(separator: "; "))",
+                        hint: "the live database was not changed; use another backup", category: .badBackup)
                 }
                 note("validated: \(manifest.tables.count) tables, \(manifest.totalRows) rows match the manifest")
                 var checked = ""
@@ -348,7 +392,9 @@ public struct RestoreRunner {
             throw error
         }
         try? admin.allowConnections(keptAs, true)
-        note("swapped: \(plan.target) is the restored copy, the previous one is \(keptAs) (\(terminated) sessions terminated)")
+        note(
+            "swapped: \(plan.target) is the restored copy, the previous one is \(keptAs) (\(terminated) sessions terminated)"
+        )
         return terminated
     }
 
@@ -359,8 +405,10 @@ public struct RestoreRunner {
         defer { admin.close() }
         let prefix = String(DatabaseNames.derived(target, "before", clock()).dropLast(16))
         guard let newest = try admin.databases(withPrefix: prefix).last else {
-            throw LifeboatError(stage: "rollback", message: "no \(prefix)<time> database to roll back to",
-                                hint: "rollback undoes a safe restore, which keeps the old database under that name", category: .configuration)
+            throw LifeboatError(
+                stage: "rollback", message: "no \(prefix)<time> database to roll back to",
+                hint: "rollback undoes a safe restore, which keeps the old database under that name",
+                category: .configuration)
         }
         let keptAs = DatabaseNames.derived(target, "rolledback", clock())
         _ = try stopServices()
@@ -390,7 +438,9 @@ public struct RestoreRunner {
             do {
                 let outcome = try action()
                 outcomes.append(outcome)
-                if !outcome.succeeded { note("WARNING: \(outcome.summary) — the restore itself succeeded; start the services by hand") }
+                if !outcome.succeeded {
+                    note("WARNING: \(outcome.summary) — the restore itself succeeded; start the services by hand")
+                }
             } catch {
                 note("WARNING: \(error) — the restore itself succeeded; start the services by hand")
             }

@@ -12,7 +12,8 @@ public struct RowCountValidator {
         /// nil when the table is missing.
         public let actual: Int64?
         public var description: String {
-            actual.map { "\(table): expected \(expected) rows, found \($0)" } ?? "\(table): expected \(expected) rows, table missing"
+            actual.map { "\(table): expected \(expected) rows, found \($0)" }
+                ?? "\(table): expected \(expected) rows, table missing"
         }
     }
 
@@ -22,11 +23,14 @@ public struct RowCountValidator {
         for table in expected {
             do {
                 let found = try count(table, in: connection)
-                if found != table.rows { mismatches.append(Mismatch(table: table.qualifiedName, expected: table.rows, actual: found)) }
-            } catch where error.sqlState == "42P01" {
+                if found != table.rows {
+                    mismatches.append(Mismatch(table: table.qualifiedName, expected: table.rows, actual: found))
+                }
+            } catch  where error.sqlState == "42P01" {
                 mismatches.append(Mismatch(table: table.qualifiedName, expected: table.rows, actual: nil))
             } catch {
-                throw LifeboatError(stage: "row counts", message: "counting \(table.qualifiedName) failed: \(error.message)")
+                throw LifeboatError(
+                    stage: "row counts", message: "counting \(table.qualifiedName) failed: \(error.message)")
             }
         }
         return mismatches
@@ -43,7 +47,8 @@ public struct RowCountValidator {
     /// The exact number of rows `table` holds itself (`FROM ONLY`, as its COPY block in a dump
     /// does); nil when no table has that name (a name that is not UTF-8), and SQLSTATE 42P01
     /// for one that is. `LiveDiff` counts with this too, so that diff and validation agree.
-    public static func count(_ table: RowCountTap.TableCount, in connection: Connection) throws(PostgresError) -> Int64? {
+    public static func count(_ table: RowCountTap.TableCount, in connection: Connection) throws(PostgresError) -> Int64?
+    {
         if table.schemaHex != nil || table.nameHex != nil { return try countByBytes(table, in: connection) }
         let qualified = "\(Connection.quoteIdentifier(table.schema)).\(Connection.quoteIdentifier(table.name))"
         return Int64(try connection.query("SELECT count(*) FROM ONLY \(qualified)").scalar ?? "") ?? -1
@@ -52,14 +57,17 @@ public struct RowCountValidator {
     /// Counts a table whose name is not UTF-8. Such a name cannot travel in a query's text (ours
     /// is UTF-8), so the server finds the table by the name's bytes and counts it itself; nil
     /// when no table has that name.
-    static func countByBytes(_ table: RowCountTap.TableCount, in connection: Connection) throws(PostgresError) -> Int64? {
+    static func countByBytes(_ table: RowCountTap.TableCount, in connection: Connection) throws(PostgresError) -> Int64?
+    {
         func hex(_ text: String) -> String { text.utf8.map { String(format: "%02x", $0) }.joined() }
-        let rows = try connection.query("""
+        let rows = try connection.query(
+            """
             SELECT (xpath('/row/c/text()', query_to_xml(format('SELECT count(*) AS c FROM ONLY %I.%I', n.nspname, c.relname),
                                                         false, true, '')))[1]::text
             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE textsend(n.nspname::text) = decode($1, 'hex') AND textsend(c.relname::text) = decode($2, 'hex')
-            """, [table.schemaHex ?? hex(table.schema), table.nameHex ?? hex(table.name)]).rows
+            """, [table.schemaHex ?? hex(table.schema), table.nameHex ?? hex(table.name)]
+        ).rows
         return rows.first.map { Int64($0[0] ?? "") ?? -1 }
     }
 }

@@ -33,7 +33,8 @@ public struct SQLRestorer {
         self.configuration = configuration
     }
 
-    public func restore(_ reader: BackupReader, into database: String, serverMajor: Int) throws -> BackupReader.Outcome {
+    public func restore(_ reader: BackupReader, into database: String, serverMajor: Int) throws -> BackupReader.Outcome
+    {
         let jobs = try Self.jobs(configuration)
         if intoNewDatabase && jobs > 1 && !bypassGuardForTesting {
             return try restoreInParallel(reader, into: database, jobs: jobs)
@@ -86,9 +87,12 @@ public struct SQLRestorer {
 
     /// RESTORE_JOBS, or the number of cores when unset.
     static func jobs(_ configuration: LifeboatConfiguration) throws -> Int {
-        guard let jobs = try configuration.int(.restoreJobs) else { return max(1, ProcessInfo.processInfo.activeProcessorCount) }
+        guard let jobs = try configuration.int(.restoreJobs) else {
+            return max(1, ProcessInfo.processInfo.activeProcessorCount)
+        }
         guard jobs >= 1 else {
-            throw configuration.invalid(.restoreJobs, String(jobs), "1 or more connections (1: one psql in a single transaction)")
+            throw configuration.invalid(
+                .restoreJobs, String(jobs), "1 or more connections (1: one psql in a single transaction)")
         }
         return jobs
     }
@@ -97,7 +101,9 @@ public struct SQLRestorer {
     /// are judged as psql's are: a refusal may be damage; a statement the server refused is
     /// checked against the file's hash before it is reported (and said to be the target's
     /// fault when it is).
-    private func restoreInParallel(_ reader: BackupReader, into database: String, jobs: Int) throws -> BackupReader.Outcome {
+    private func restoreInParallel(_ reader: BackupReader, into database: String, jobs: Int) throws
+        -> BackupReader.Outcome
+    {
         var reader = reader
         reader.cancellation = cancellation
         reader.progress = progress
@@ -107,8 +113,10 @@ public struct SQLRestorer {
         if let bytes = copyBufferBytesForTesting { options.bufferBytes = bytes }
         var outcome: BackupReader.Outcome?
         do {
-            let spilled = try ParallelSQLRestorer.restore(into: database, conninfo: configuration.databaseURL ?? "",
-                                                          options: options, cancellation: cancellation) { [reader] splitter in
+            let spilled = try ParallelSQLRestorer.restore(
+                into: database, conninfo: configuration.databaseURL ?? "",
+                options: options, cancellation: cancellation
+            ) { [reader] splitter in
                 let guarded = SQLGuard(downstream: splitter, keepsLineNumbers: true)
                 outcome = try reader.stream(to: guarded)
                 try guarded.finish()
@@ -160,11 +168,14 @@ public struct SQLRestorer {
     /// A refusal as the error a user reads: the line, the command, and what to do.
     static func error(_ refusal: SQLGuardRefusal, file: URL) -> LifeboatError {
         let reader = BackupReader(file: file, manifest: nil)
-        let view = (reader.encrypted ? "gpg -d \(file.path) | " + (reader.compressed ? "gunzip | " : "")
-                    : reader.compressed ? "gunzip -c \(file.path) | " : "cat \(file.path) | ") + "sed -n \(refusal.line)p"
-        return LifeboatError(stage: "sql guard", message: "\(refusal.description); nothing was restored",
-                             hint: "use another backup, and find out who wrote this one; look at the line with `\(view)`",
-                             category: .badBackup)
+        let view =
+            (reader.encrypted
+                ? "gpg -d \(file.path) | " + (reader.compressed ? "gunzip | " : "")
+                : reader.compressed ? "gunzip -c \(file.path) | " : "cat \(file.path) | ") + "sed -n \(refusal.line)p"
+        return LifeboatError(
+            stage: "sql guard", message: "\(refusal.description); nothing was restored",
+            hint: "use another backup, and find out who wrote this one; look at the line with `\(view)`",
+            category: .badBackup)
     }
 
     /// A fresh key per restore, alphanumeric as psql requires; a planted file cannot guess it.

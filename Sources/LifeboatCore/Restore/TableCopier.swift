@@ -76,20 +76,27 @@ struct TableCopier {
         return outcome
     }
 
-    private func copyRows(of table: RestoredTable, from source: Connection, to live: Connection, target: String) throws {
-        let columns = try live.query("""
-            SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) FROM pg_attribute
-            WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped AND attgenerated = ''
-            """, [table.qualified]).scalar ?? ""
+    private func copyRows(of table: RestoredTable, from source: Connection, to live: Connection, target: String) throws
+    {
+        let columns =
+            try live.query(
+                """
+                SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) FROM pg_attribute
+                WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped AND attgenerated = ''
+                """, [table.qualified]
+            ).scalar ?? ""
         guard !columns.isEmpty else {
-            throw LifeboatError(stage: "restore", message: "table \(table.display) does not exist in \(target)",
-                                hint: "a table-level restore puts rows back into an existing table; use a full restore")
+            throw LifeboatError(
+                stage: "restore", message: "table \(table.display) does not exist in \(target)",
+                hint: "a table-level restore puts rows back into an existing table; use a full restore")
         }
         // Replica mode silences ordinary triggers; those enabled ALWAYS must be silenced by name.
-        let always = try live.query("""
+        let always = try live.query(
+            """
             SELECT quote_ident(tgname) FROM pg_trigger
             WHERE tgrelid = $1::regclass AND tgenabled = 'A' AND NOT tgisinternal AND tgparentid = 0
-            """, [table.qualified]).rows.compactMap { $0[0] }
+            """, [table.qualified]
+        ).rows.compactMap { $0[0] }
         for trigger in always { try live.query("ALTER TABLE \(table.qualified) DISABLE TRIGGER \(trigger)") }
         try live.query("DELETE FROM \(table.rows)")
         try live.beginCopyIn("COPY \(table.qualified) (\(columns)) FROM STDIN")
@@ -104,7 +111,8 @@ struct TableCopier {
     }
 
     private func connect(_ database: String) throws -> Connection {
-        do { return try Connection(configuration.databaseURL ?? "", database: database) }
-        catch { throw LifeboatError(connecting: error, target: database) }
+        do { return try Connection(configuration.databaseURL ?? "", database: database) } catch {
+            throw LifeboatError(connecting: error, target: database)
+        }
     }
 }

@@ -25,8 +25,10 @@ public enum CoordinationDatabase {
     /// Identifies a database across connections: its oid and its server's start time (the same
     /// database reached by two spellings of a URL, a socket and 127.0.0.1, gives the same pair).
     static func identity(_ connection: Connection) throws -> String {
-        try connection.query("""
+        try connection.query(
+            """
             SELECT d.oid::text || '@' || pg_postmaster_start_time()::text FROM pg_database d WHERE d.datname = current_database()
-            """).scalar ?? ""
+            """
+        ).scalar ?? ""
     }
 }

@@ -19,7 +19,7 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
 
     static let shorthands = [
         "@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "@monthly": "0 0 1 * *", "@weekly": "0 0 * * 0",
-        "@daily": "0 0 * * *", "@midnight": "0 0 * * *", "@hourly": "0 * * * *",
+        "@daily": "0 0 * * *", "@midnight": "0 0 * * *", "@hourly": "0 * * * *"
     ]
 
     public init(_ text: String) throws(CronError) {
@@ -28,20 +28,27 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
         var expanded = trimmed
         if trimmed.hasPrefix("@") {
             guard let known = Self.shorthands[trimmed.lowercased()] else {
-                throw CronError(expression: text, reason: "unknown shorthand (use @hourly, @daily, @weekly, @monthly or @yearly)")
+                throw CronError(
+                    expression: text, reason: "unknown shorthand (use @hourly, @daily, @weekly, @monthly or @yearly)")
             }
             expanded = known
         }
         let fields = expanded.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
         guard fields.count == 5 else {
-            throw CronError(expression: text, reason: "has \(fields.count) fields; cron needs 5: minute hour day-of-month month day-of-week")
+            throw CronError(
+                expression: text,
+                reason: "has \(fields.count) fields; cron needs 5: minute hour day-of-month month day-of-week")
         }
         minute = try CronField(fields[0], .minute)
         hour = try CronField(fields[1], .hour)
         dayOfMonth = try CronField(fields[2], .dayOfMonth)
         month = try CronField(fields[3], .month)
         dayOfWeek = try CronField(fields[4], .dayOfWeek)
-        guard (1...12).contains(where: { m in month.contains(m) && dayOfMonth.values.contains { $0 <= Self.maxDays[m - 1] } }) || !dayOfWeek.starred && !dayOfMonth.starred else {
+        guard
+            (1...12).contains(where: { m in
+                month.contains(m) && dayOfMonth.values.contains { $0 <= Self.maxDays[m - 1] }
+            }) || !dayOfWeek.starred && !dayOfMonth.starred
+        else {
             throw CronError(expression: text, reason: "the day of month never occurs in the chosen months")
         }
     }

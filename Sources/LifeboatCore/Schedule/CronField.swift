@@ -42,7 +42,9 @@ struct CronField: Sendable, Equatable {
             guard parts.count <= 2 else { throw CronError(kind, text, "more than one '/' in '\(item)'") }
             var step = 1
             if parts.count == 2 {
-                guard let parsed = Int(parts[1]), parsed > 0 else { throw CronError(kind, text, "the step '\(parts[1])' must be a whole number above 0") }
+                guard let parsed = Int(parts[1]), parsed > 0 else {
+                    throw CronError(kind, text, "the step '\(parts[1])' must be a whole number above 0")
+                }
                 step = parsed
             }
             let span: ClosedRange<Int>

@@ -28,7 +28,7 @@ public enum DrillRotation {
         (Scenario(name: "recent-corruption", inputs: ["incident_time": "latest"]), .nothing),
         (Scenario(name: "weekly-drill", inputs: [:]), .cloud),
         (Scenario(name: "total-loss", inputs: [:]), .cloud),
-        (Scenario(name: "point-in-time", inputs: ["target_time": "now"]), .physicalEngine),
+        (Scenario(name: "point-in-time", inputs: ["target_time": "now"]), .physicalEngine)
     ]
 
     /// The scenarios of the rotation on this installation, in rotation order.
@@ -38,7 +38,8 @@ public enum DrillRotation {
         let physical = try PhysicalEngineSettings.configured(configuration) != nil
         return shipped.filter { entry in
             let present = ["yaml", "yml"].contains {
-                FileManager.default.fileExists(atPath: folder.appendingPathComponent("\(entry.scenario.name).\($0)").path)
+                FileManager.default.fileExists(
+                    atPath: folder.appendingPathComponent("\(entry.scenario.name).\($0)").path)
             }
             switch entry.need {
             case .nothing: return present
@@ -69,7 +70,8 @@ public enum DrillRotation {
     public static func maxAge(_ configuration: LifeboatConfiguration) throws -> TimeInterval {
         let raw = configuration.string(.drillMaxAge) ?? ConfigurationKey.drillMaxAge.defaultValue ?? "8d"
         guard let seconds = PhysicalEngineSettings.parseDuration(raw), seconds > 0 else {
-            throw configuration.invalid(.drillMaxAge, raw, "a duration above zero: seconds (691200) or with a unit (36h, 8d)")
+            throw configuration.invalid(
+                .drillMaxAge, raw, "a duration above zero: seconds (691200) or with a unit (36h, 8d)")
         }
         return seconds
     }

@@ -12,7 +12,9 @@ enum LegacyScheduleTable {
     static func move(_ configuration: LifeboatConfiguration, into coordination: ConnectionPool) throws -> String? {
         let application: Connection
         do {
-            application = try Connection(configuration.databaseURL ?? "", database: nil, connectTimeout: try configuration.poolSettings().connectTimeout)
+            application = try Connection(
+                configuration.databaseURL ?? "", database: nil,
+                connectTimeout: try configuration.poolSettings().connectTimeout)
         } catch { return nil }  // unreachable now: the next worker start moves it
         defer { application.close() }
         let table = ScheduleLedger.table
@@ -22,16 +24,21 @@ enum LegacyScheduleTable {
         try application.query("SELECT pg_advisory_lock(hashtext($1))", [table])
         guard try application.query("SELECT to_regclass($1) IS NOT NULL", [table]).scalar == "t" else { return nil }
         // LIFEBOAT_COORDINATION_URL may name the application's database on purpose: then it stays.
-        let same = try coordination.withConnection { try CoordinationDatabase.identity($0) == CoordinationDatabase.identity(application) }
+        let same = try coordination.withConnection {
+            try CoordinationDatabase.identity($0) == CoordinationDatabase.identity(application)
+        }
         guard !same else { return nil }
-        let rows = try application.query("""
+        let rows = try application.query(
+            """
             SELECT job, scheduled_for::text, worker, attempts::text, claimed_at::text, lease_until::text,
                    finished_at::text, outcome, message FROM \(table)
-            """).rows
+            """
+        ).rows
         try coordination.withConnection { target in
             try target.query("BEGIN")
             for row in rows {
-                try target.query("""
+                try target.query(
+                    """
                     INSERT INTO \(table) (job, scheduled_for, worker, attempts, claimed_at, lease_until, finished_at, outcome, message)
                     VALUES ($1, $2::timestamptz, $3, $4::integer, $5::timestamptz, $6::timestamptz, $7::timestamptz, $8, $9)
                     ON CONFLICT DO NOTHING
@@ -40,7 +47,8 @@ enum LegacyScheduleTable {
             try target.query("COMMIT")
         }
         try application.query("DROP TABLE IF EXISTS \(table)")
-        return "moved the schedule table \(table) (\(rows.count) rows) from the application database '\(application.databaseName)' "
+        return
+            "moved the schedule table \(table) (\(rows.count) rows) from the application database '\(application.databaseName)' "
             + "to the coordination database, and dropped it there: Lifeboat keeps nothing in the application's database"
     }
 }

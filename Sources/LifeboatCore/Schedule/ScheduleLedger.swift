@@ -35,38 +35,51 @@ public final class ScheduleLedger {
     /// For the worker, before its first look: creates the table in the coordination database if
     /// needed, then moves one an older Lifeboat left in the application's database (`note`
     /// says so when it does).
-    public static func prepare(_ configuration: LifeboatConfiguration, pool: ConnectionPool,
-                               note: (String) -> Void = { _ in }) throws {
+    public static func prepare(
+        _ configuration: LifeboatConfiguration, pool: ConnectionPool,
+        note: (String) -> Void = { _ in }
+    ) throws {
         do {
             // Workers starting together would race in CREATE TABLE IF NOT EXISTS (it is not
             // atomic in PostgreSQL): one advisory lock makes them take turns.
-            _ = try pool.withConnection { try $0.query("""
-                BEGIN;
-                SELECT pg_advisory_xact_lock(hashtext('\(Self.table)'));
-                CREATE TABLE IF NOT EXISTS \(Self.table) (
-                    job text NOT NULL,
-                    scheduled_for timestamptz NOT NULL,
-                    worker text NOT NULL,
-                    attempts integer NOT NULL DEFAULT 1,
-                    claimed_at timestamptz NOT NULL DEFAULT now(),
-                    lease_until timestamptz NOT NULL,
-                    finished_at timestamptz,
-                    outcome text,
-                    message text,
-                    PRIMARY KEY (job, scheduled_for));
-                COMMIT;
-                """) }
+            _ = try pool.withConnection {
+                try $0.query(
+                    """
+                    BEGIN;
+                    SELECT pg_advisory_xact_lock(hashtext('\(Self.table)'));
+                    CREATE TABLE IF NOT EXISTS \(Self.table) (
+                        job text NOT NULL,
+                        scheduled_for timestamptz NOT NULL,
+                        worker text NOT NULL,
+                        attempts integer NOT NULL DEFAULT 1,
+                        claimed_at timestamptz NOT NULL DEFAULT now(),
+                        lease_until timestamptz NOT NULL,
+                        finished_at timestamptz,
+                        outcome text,
+                        message text,
+                        PRIMARY KEY (job, scheduled_for));
+                    COMMIT;
+                    """)
+            }
         } catch {
-            throw LifeboatError(stage: "schedule", message: "cannot create the schedule table in \(CoordinationDatabase.describe(configuration)): \(error)",
-                                hint: "the worker needs CREATE there: grant it, or set LIFEBOAT_COORDINATION_URL to a database it may create a table in "
-                                    + "(not the application's database)",
-                                category: .configuration)
+            throw LifeboatError(
+                stage: "schedule",
+                message:
+                    "cannot create the schedule table in \(CoordinationDatabase.describe(configuration)): \(error)",
+                hint:
+                    "the worker needs CREATE there: grant it, or set LIFEBOAT_COORDINATION_URL to a database it may create a table in "
+                    + "(not the application's database)",
+                category: .configuration)
         }
         do {
             if let moved = try LegacyScheduleTable.move(configuration, into: pool) { note(moved) }
         } catch {
-            throw LifeboatError(stage: "schedule", message: "cannot move the old schedule table out of the application database: \(error)",
-                                hint: "the worker needs SELECT and DROP on \(Self.table) in DATABASE_URL's database; or drop it there yourself")
+            throw LifeboatError(
+                stage: "schedule",
+                message: "cannot move the old schedule table out of the application database: \(error)",
+                hint:
+                    "the worker needs SELECT and DROP on \(Self.table) in DATABASE_URL's database; or drop it there yourself"
+            )
         }
     }
 
@@ -83,7 +96,9 @@ public final class ScheduleLedger {
         do {
             return try pool.withConnection { try $0.query(sql, parameters) }
         } catch {
-            throw LifeboatError(stage: "schedule", message: "schedule table: \(error)", hint: "check the coordination database is reachable")
+            throw LifeboatError(
+                stage: "schedule", message: "schedule table: \(error)",
+                hint: "check the coordination database is reachable")
         }
     }
 
@@ -101,7 +116,8 @@ public final class ScheduleLedger {
 
     /// True when this worker claimed the slot; false when another worker already has it.
     public func claim(_ job: String, _ slot: Date, lease: TimeInterval) throws -> Bool {
-        let result = try run("""
+        let result = try run(
+            """
             INSERT INTO \(Self.table) (job, scheduled_for, worker, lease_until)
             VALUES ($1, $2::timestamptz, $3, now() + make_interval(secs => $4::float8))
             ON CONFLICT DO NOTHING RETURNING job
@@ -112,7 +128,8 @@ public final class ScheduleLedger {
     /// Claims whose worker stopped renewing them (it died): this worker takes them over.
     public func takeOverExpired(lease: TimeInterval, jobs: [String]) throws -> [(job: String, slot: Date)] {
         guard !jobs.isEmpty else { return [] }
-        let result = try run("""
+        let result = try run(
+            """
             UPDATE \(Self.table) SET worker = $1, attempts = attempts + 1, claimed_at = now(),
                    lease_until = now() + make_interval(secs => $2::float8)
             WHERE finished_at IS NULL AND lease_until < now() AND job = ANY($3::text[])
@@ -126,7 +143,8 @@ public final class ScheduleLedger {
 
     /// Renews this worker's lease on a running slot; false when the claim was lost.
     public func renew(_ job: String, _ slot: Date, lease: TimeInterval) throws -> Bool {
-        let result = try run("""
+        let result = try run(
+            """
             UPDATE \(Self.table) SET lease_until = now() + make_interval(secs => $4::float8)
             WHERE job = $1 AND scheduled_for = $2::timestamptz AND worker = $3 AND finished_at IS NULL
             """, [job, Self.text(slot), worker, String(lease)])
@@ -135,7 +153,8 @@ public final class ScheduleLedger {
 
     /// Records how the slot ended.
     public func finish(_ job: String, _ slot: Date, outcome: String, message: String?) throws {
-        _ = try run("""
+        _ = try run(
+            """
             UPDATE \(Self.table) SET finished_at = now(), outcome = $4, message = $5
             WHERE job = $1 AND scheduled_for = $2::timestamptz AND worker = $3
             """, [job, Self.text(slot), worker, outcome, message])
@@ -144,7 +163,8 @@ public final class ScheduleLedger {
     /// Gives a slot back unfinished (the worker is shutting down): the next worker that looks
     /// takes it over at once instead of waiting for the lease to run out.
     public func release(_ job: String, _ slot: Date, message: String) throws {
-        _ = try run("""
+        _ = try run(
+            """
             UPDATE \(Self.table) SET lease_until = now() - interval '1 second', message = $4
             WHERE job = $1 AND scheduled_for = $2::timestamptz AND worker = $3 AND finished_at IS NULL
             """, [job, Self.text(slot), worker, message])
@@ -152,13 +172,18 @@ public final class ScheduleLedger {
 
     /// The newest slots of each job, newest first (for `schedule list` and `status`).
     public func recent(limit: Int = 50) throws -> [Slot] {
-        try run("""
+        try run(
+            """
             SELECT job, extract(epoch FROM scheduled_for), worker, attempts, extract(epoch FROM finished_at), outcome, message
             FROM \(Self.table) ORDER BY scheduled_for DESC LIMIT $1
-            """, [String(limit)]).rows.compactMap { row in
+            """, [String(limit)]
+        ).rows.compactMap { row in
             guard let job = row[0], let slot = row[1].flatMap(Double.init) else { return nil }
-            return Slot(job: job, scheduledFor: Date(timeIntervalSince1970: slot), worker: row[2] ?? "", attempts: Int(row[3] ?? "1") ?? 1,
-                        finishedAt: row[4].flatMap(Double.init).map { Date(timeIntervalSince1970: $0) }, outcome: row[5], message: row[6])
+            return Slot(
+                job: job, scheduledFor: Date(timeIntervalSince1970: slot), worker: row[2] ?? "",
+                attempts: Int(row[3] ?? "1") ?? 1,
+                finishedAt: row[4].flatMap(Double.init).map { Date(timeIntervalSince1970: $0) }, outcome: row[5],
+                message: row[6])
         }
     }
 }

@@ -28,8 +28,10 @@ public struct ScheduleWorker: Sendable {
     /// Runs one job to its end (the CLI starts `lifeboat ARGS` as a child process).
     public var runJob: @Sendable (ScheduledJob, Date) -> JobOutcome
 
-    public init(configuration: LifeboatConfiguration, jobs: [ScheduledJob], zone: TimeZone, workerID: String,
-                runJob: @escaping @Sendable (ScheduledJob, Date) -> JobOutcome) {
+    public init(
+        configuration: LifeboatConfiguration, jobs: [ScheduledJob], zone: TimeZone, workerID: String,
+        runJob: @escaping @Sendable (ScheduledJob, Date) -> JobOutcome
+    ) {
         self.configuration = configuration
         self.jobs = jobs
         self.zone = zone
@@ -48,8 +50,9 @@ public struct ScheduleWorker: Sendable {
         try ScheduleLedger.prepare(configuration, pool: pool, note: note)
         let ledger = ScheduleLedger(pool: pool, worker: workerID)
         let started = clock.now()
-        note("worker \(workerID): \(jobs.count) jobs on queue \(ScheduledJob.queue), schedules in \(zone.identifier)"
-             + (clock.scale == 1 ? "" : ", clock ×\(clock.scale)"))
+        note(
+            "worker \(workerID): \(jobs.count) jobs on queue \(ScheduledJob.queue), schedules in \(zone.identifier)"
+                + (clock.scale == 1 ? "" : ", clock ×\(clock.scale)"))
         var failing = false
         while !cancellation.isCancelled {
             do {
@@ -71,7 +74,9 @@ public struct ScheduleWorker: Sendable {
     }
 
     /// One look at the schedule: takeovers first, then each job's newest due slot.
-    private func look(_ ledger: ScheduleLedger, pool: ConnectionPool, started: Date, cancellation: CancellationFlag) throws {
+    private func look(_ ledger: ScheduleLedger, pool: ConnectionPool, started: Date, cancellation: CancellationFlag)
+        throws
+    {
         for (name, slot) in try ledger.takeOverExpired(lease: lease, jobs: jobs.map(\.name)) {
             guard let job = jobs.first(where: { $0.name == name }), !cancellation.isCancelled else { continue }
             note("\(name) \(ScheduleLedger.text(slot)): taking over from a worker that stopped")
@@ -82,7 +87,8 @@ public struct ScheduleWorker: Sendable {
             // so slots missed while every worker was down run once, not once each.
             let since = try ledger.lastSlot(job.name) ?? started
             guard let due = job.latestSlot(after: since, notAfter: clock.now(), in: zone),
-                  try ledger.claim(job.name, due, lease: lease) else { continue }
+                try ledger.claim(job.name, due, lease: lease)
+            else { continue }
             try execute(job, due, ledger, pool)
         }
     }
@@ -112,8 +118,10 @@ final class Heartbeat: Sendable {
     private let stopped = Mutex(false)
     private let done = DispatchSemaphore(value: 0)
 
-    init(pool: ConnectionPool, workerID: String, job: String, slot: Date, lease: TimeInterval,
-         note: @escaping @Sendable (String) -> Void) {
+    init(
+        pool: ConnectionPool, workerID: String, job: String, slot: Date, lease: TimeInterval,
+        note: @escaping @Sendable (String) -> Void
+    ) {
         Thread.detachNewThread { [self] in
             defer { done.signal() }
             let ledger = ScheduleLedger(pool: pool, worker: workerID)
@@ -121,7 +129,8 @@ final class Heartbeat: Sendable {
                 let wake = Date().addingTimeInterval(lease / 3)
                 while Date() < wake && !isStopped { Thread.sleep(forTimeInterval: 0.05) }
                 if !isStopped, (try? ledger.renew(job, slot, lease: lease)) == false {
-                    note("\(job): the claim on this slot was lost (the lease ran out); another worker may be running it")
+                    note(
+                        "\(job): the claim on this slot was lost (the lease ran out); another worker may be running it")
                 }
             }
         }

@@ -11,13 +11,17 @@ public struct CommandServiceProvider: ServiceProvider {
 
     /// Throws when the stop or start command is missing: stopping without a way to start again
     /// (or the reverse) would leave the application down after the restore.
-    public init(stopCommand: String?, startCommand: String?, healthCommand: String? = nil,
-                environment: [String: String] = ProcessInfo.processInfo.environment, timeout: TimeInterval = 120) throws {
+    public init(
+        stopCommand: String?, startCommand: String?, healthCommand: String? = nil,
+        environment: [String: String] = ProcessInfo.processInfo.environment, timeout: TimeInterval = 120
+    ) throws {
         func required(_ value: String?, _ key: ConfigurationKey) throws -> String {
             guard let value, !value.allSatisfy(\.isWhitespace) else {
-                throw LifeboatError(stage: "configuration", message: "LIFEBOAT_SERVICES_PROVIDER is command but \(key.name) is not set",
-                                    hint: "set both LIFEBOAT_STOP_COMMAND and LIFEBOAT_START_COMMAND (LIFEBOAT_HEALTH_COMMAND is optional)",
-                                    category: .configuration)
+                throw LifeboatError(
+                    stage: "configuration", message: "LIFEBOAT_SERVICES_PROVIDER is command but \(key.name) is not set",
+                    hint:
+                        "set both LIFEBOAT_STOP_COMMAND and LIFEBOAT_START_COMMAND (LIFEBOAT_HEALTH_COMMAND is optional)",
+                    category: .configuration)
             }
             return value
         }

@@ -14,8 +14,10 @@ public struct ComposeServiceProvider: ServiceProvider {
     public let healthCommand: String?
     private let runner: ServiceCommandRunner
 
-    public init(composeFile: String?, services: [String], healthCommand: String? = nil,
-                environment: [String: String] = ProcessInfo.processInfo.environment, timeout: TimeInterval = 120) throws {
+    public init(
+        composeFile: String?, services: [String], healthCommand: String? = nil,
+        environment: [String: String] = ProcessInfo.processInfo.environment, timeout: TimeInterval = 120
+    ) throws {
         try ServiceProviders.validate(services: services, provider: "compose")
         self.composeFile = composeFile
         self.services = services

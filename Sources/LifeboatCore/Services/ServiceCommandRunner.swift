@@ -22,8 +22,9 @@ struct ServiceCommandRunner: Sendable {
             if !last.succeeded { break }
         }
         let tail = Self.lastLines(tails.joined(separator: "\n"))
-        return ServiceOutcome(action: action, command: last.command, exitStatus: last.exitStatus, signal: last.signal,
-                              timedOut: last.timedOut, outputTail: tail, succeeded: last.succeeded)
+        return ServiceOutcome(
+            action: action, command: last.command, exitStatus: last.exitStatus, signal: last.signal,
+            timedOut: last.timedOut, outputTail: tail, succeeded: last.succeeded)
     }
 
     /// Like `run`, but a failure throws: used for stop, where going on would be unsafe.
@@ -32,7 +33,9 @@ struct ServiceCommandRunner: Sendable {
         guard outcome.succeeded else {
             var message = "\(provider) could not \(action.rawValue) the services: \(outcome.summary)"
             if !outcome.outputTail.isEmpty {
-                message += "; its output ends with:\n    " + outcome.outputTail.split(separator: "\n").joined(separator: "\n    ")
+                message +=
+                    "; its output ends with:\n    "
+                    + outcome.outputTail.split(separator: "\n").joined(separator: "\n    ")
             }
             throw LifeboatError(
                 stage: "services", message: message,
@@ -46,11 +49,15 @@ struct ServiceCommandRunner: Sendable {
         let executable = try locate(argv[0])
         let outputFile = FileManager.default.temporaryDirectory
             .appendingPathComponent("lifeboat-service-\(getpid())-\(UUID().uuidString).log")
-        guard FileManager.default.createFile(atPath: outputFile.path, contents: nil, attributes: [.posixPermissions: 0o600]),
-              let output = FileHandle(forWritingAtPath: outputFile.path)
+        guard
+            FileManager.default.createFile(
+                atPath: outputFile.path, contents: nil, attributes: [.posixPermissions: 0o600]),
+            let output = FileHandle(forWritingAtPath: outputFile.path)
         else {
-            throw LifeboatError(stage: "services", message: "cannot create a temporary file in \(outputFile.deletingLastPathComponent().path)",
-                                hint: "check TMPDIR")
+            throw LifeboatError(
+                stage: "services",
+                message: "cannot create a temporary file in \(outputFile.deletingLastPathComponent().path)",
+                hint: "check TMPDIR")
         }
         defer {
             try? output.close()
@@ -59,9 +66,10 @@ struct ServiceCommandRunner: Sendable {
 
         let command: SpawnedCommand
         do {
-            command = try SpawnedCommand(executable: executable, arguments: Array(argv.dropFirst()),
-                                         environment: ChildEnvironment.forOperatorCommands(environment),
-                                         output: output.fileDescriptor)
+            command = try SpawnedCommand(
+                executable: executable, arguments: Array(argv.dropFirst()),
+                environment: ChildEnvironment.forOperatorCommands(environment),
+                output: output.fileDescriptor)
         } catch let error as LifeboatError {
             throw LifeboatError(stage: "services", message: error.message, hint: installHint(argv[0]))
         }
@@ -85,8 +93,9 @@ struct ServiceCommandRunner: Sendable {
     func locate(_ program: String) throws -> String {
         if program.contains("/") {
             guard FileManager.default.isExecutableFile(atPath: program) else {
-                throw LifeboatError(stage: "services", message: "\(program) is not an executable file",
-                                    hint: installHint(program), category: .configuration)
+                throw LifeboatError(
+                    stage: "services", message: "\(program) is not an executable file",
+                    hint: installHint(program), category: .configuration)
             }
             return program
         }
@@ -95,8 +104,9 @@ struct ServiceCommandRunner: Sendable {
             let candidate = "\(directory)/\(program)"
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         }
-        throw LifeboatError(stage: "services", message: "\(program) was not found on PATH (\(path))",
-                            hint: installHint(program), category: .configuration)
+        throw LifeboatError(
+            stage: "services", message: "\(program) was not found on PATH (\(path))",
+            hint: installHint(program), category: .configuration)
     }
 
     /// The end of a file whose size nobody controls: a service manager can print a lot.

@@ -18,8 +18,10 @@ public struct ServiceOutcome: Sendable, Equatable, Codable {
     public let succeeded: Bool
     public let skipped: Bool
 
-    public init(action: ServiceAction, command: [String], exitStatus: Int32?, signal: Int32? = nil,
-                timedOut: Bool = false, outputTail: String, succeeded: Bool, skipped: Bool = false) {
+    public init(
+        action: ServiceAction, command: [String], exitStatus: Int32?, signal: Int32? = nil,
+        timedOut: Bool = false, outputTail: String, succeeded: Bool, skipped: Bool = false
+    ) {
         self.action = action
         self.command = command
         self.exitStatus = exitStatus

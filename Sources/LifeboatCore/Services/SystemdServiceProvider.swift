@@ -8,8 +8,10 @@ public struct SystemdServiceProvider: ServiceProvider {
     public let healthCommand: String?
     private let runner: ServiceCommandRunner
 
-    public init(units: [String], healthCommand: String? = nil,
-                environment: [String: String] = ProcessInfo.processInfo.environment, timeout: TimeInterval = 120) throws {
+    public init(
+        units: [String], healthCommand: String? = nil,
+        environment: [String: String] = ProcessInfo.processInfo.environment, timeout: TimeInterval = 120
+    ) throws {
         try ServiceProviders.validate(services: units, provider: "systemd")
         self.units = units
         self.healthCommand = healthCommand
@@ -26,7 +28,8 @@ public struct SystemdServiceProvider: ServiceProvider {
         case .start: return [["systemctl", "start"] + units]
         case .health:
             // One unit per call: `systemctl is-active A B` succeeds when *any* of them is active.
-            return units.map { ["systemctl", "is-active", $0] } + (healthCommand.map { [ServiceProviders.shell($0)] } ?? [])
+            return units.map { ["systemctl", "is-active", $0] }
+                + (healthCommand.map { [ServiceProviders.shell($0)] } ?? [])
         }
     }
 

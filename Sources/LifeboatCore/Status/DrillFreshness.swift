@@ -52,8 +52,10 @@ public struct DrillFreshness: Sendable, Encodable {
             let last = lastDrills[name]
             let deadline = last.map { $0.startedAt.addingTimeInterval(maxAge) }
             let stale = isWatched && (deadline.map { $0 <= now } ?? true)
-            return Scenario(name: name, watched: isWatched, lastDrill: last, ageSeconds: last.map { Int(now.timeIntervalSince($0.startedAt)) },
-                            stale: stale, staleAfter: deadline)
+            return Scenario(
+                name: name, watched: isWatched, lastDrill: last,
+                ageSeconds: last.map { Int(now.timeIntervalSince($0.startedAt)) },
+                stale: stale, staleAfter: deadline)
         }
     }
 
@@ -62,9 +64,11 @@ public struct DrillFreshness: Sendable, Encodable {
         let limit = DrillFreshness.age(maxAgeSeconds)
         return scenarios.filter(\.stale).map { scenario in
             guard let last = scenario.lastDrill else {
-                return "scenario \(scenario.name) was never drilled (drills are due every \(limit), LIFEBOAT_DRILL_MAX_AGE); run `lifeboat drill \(scenario.name)`"
+                return
+                    "scenario \(scenario.name) was never drilled (drills are due every \(limit), LIFEBOAT_DRILL_MAX_AGE); run `lifeboat drill \(scenario.name)`"
             }
-            return "scenario \(scenario.name) was last drilled \(DrillFreshness.age(Double(scenario.ageSeconds ?? 0))) ago (run \(last.runId)), "
+            return
+                "scenario \(scenario.name) was last drilled \(DrillFreshness.age(Double(scenario.ageSeconds ?? 0))) ago (run \(last.runId)), "
                 + "more than LIFEBOAT_DRILL_MAX_AGE (\(limit)); run `lifeboat drill \(scenario.name)`"
         }
     }
@@ -72,7 +76,9 @@ public struct DrillFreshness: Sendable, Encodable {
     /// `9d 2h`, `5h 10m`, `40m`: an age as people say it.
     public static func age(_ seconds: Double) -> String {
         let whole = Int(seconds.rounded())
-        if whole >= 86_400 { return "\(whole / 86_400)d" + (whole % 86_400 >= 3600 ? " \(whole % 86_400 / 3600)h" : "") }
+        if whole >= 86_400 {
+            return "\(whole / 86_400)d" + (whole % 86_400 >= 3600 ? " \(whole % 86_400 / 3600)h" : "")
+        }
         if whole >= 3600 { return "\(whole / 3600)h" + (whole % 3600 >= 60 ? " \(whole % 3600 / 60)m" : "") }
         if whole >= 60 { return "\(whole / 60)m" }
         return "\(whole)s"

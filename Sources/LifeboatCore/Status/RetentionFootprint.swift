@@ -36,7 +36,9 @@ public struct RetentionFootprint: Sendable, Equatable, Encodable {
     /// `scheduled` are the types the scheduler makes: one without a backup yet is projected
     /// with the average of all backups (the same database, so about the same size); any other
     /// type without a backup (manual) counts as none, since only a person makes them.
-    public init(entries: [BackupInventory.Entry], retention: RetentionPolicy, scheduled: Set<BackupType>, freeBytes: Int64?) {
+    public init(
+        entries: [BackupInventory.Entry], retention: RetentionPolicy, scheduled: Set<BackupType>, freeBytes: Int64?
+    ) {
         let totalBytes = entries.reduce(Int64(0)) { $0 + $1.size }
         let overallAverage = entries.isEmpty ? nil : totalBytes / Int64(entries.count)
         shares = BackupType.allCases.map { type in
@@ -58,8 +60,9 @@ public struct RetentionFootprint: Sendable, Equatable, Encodable {
             } else {
                 projected = current
             }
-            return Share(type: type, count: ofType.count, currentBytes: current, averageBytes: average,
-                         averageSource: source, retention: limit, projectedBytes: projected)
+            return Share(
+                type: type, count: ofType.count, currentBytes: current, averageBytes: average,
+                averageSource: source, retention: limit, projectedBytes: projected)
         }
         currentBytes = totalBytes
         projectedBytes = shares.reduce(Int64?(0)) { sum, share in
@@ -68,7 +71,9 @@ public struct RetentionFootprint: Sendable, Equatable, Encodable {
         }
         availableBytes = freeBytes.map { Self.sum($0, totalBytes) }
         if let projectedBytes, let availableBytes {
-            headroomBytes = availableBytes.subtractingReportingOverflow(projectedBytes).overflow ? .min : availableBytes - projectedBytes
+            headroomBytes =
+                availableBytes.subtractingReportingOverflow(projectedBytes).overflow
+                ? .min : availableBytes - projectedBytes
         } else {
             headroomBytes = nil
         }

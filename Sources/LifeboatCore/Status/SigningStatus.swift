@@ -22,8 +22,9 @@ public struct SigningStatus: Sendable, Encodable {
         var userID: String?
         var error: String?
         if key != nil {
-            do { userID = try BackupSigner(configuration: configuration)?.key.userID }
-            catch let failure as LifeboatError { error = failure.message + (failure.hint.map { " — \($0)" } ?? "") }
+            do { userID = try BackupSigner(configuration: configuration)?.key.userID } catch let failure
+                as LifeboatError
+            { error = failure.message + (failure.hint.map { " — \($0)" } ?? "") }
         }
         return SigningStatus(signingKey: key, signingUserID: userID, trustedSigners: trusted, error: error)
     }

@@ -40,7 +40,8 @@ public struct SystemStatus: Sendable, Encodable {
             checkedOut = status.checkedOut
             overflow = status.overflow
             maxOverflow = settings.maxOverflow
-            timeoutSeconds = Double(settings.timeout.components.seconds) + Double(settings.timeout.components.attoseconds) / 1e18
+            timeoutSeconds =
+                Double(settings.timeout.components.seconds) + Double(settings.timeout.components.attoseconds) / 1e18
             prePing = settings.prePing
         }
     }

@@ -32,10 +32,16 @@ public struct SystemStatusProbe {
         var inventoryError: String?
         do { entries = try BackupInventory.scan(directory).entries } catch { inventoryError = Self.text(error) }
         let types = backupTypes(entries, jobs: jobs, zone: zone)
-        let schedule = scheduleStatus(jobs, zone: zone, backupEnabled: backupEnabled, databaseReachable: database.reachable)
-        let disk = diskStatus(entries, check: diskCheck, retention: retention, scheduled: Set(types.filter { $0.job != nil }.map(\.type)))
-        let cloud = cloudEnabled ? cloudStatus() : SystemStatus.Cloud(enabled: false, location: nil, reachable: nil, error: nil,
-                                                                       backupCount: nil, newest: nil, newestTime: nil)
+        let schedule = scheduleStatus(
+            jobs, zone: zone, backupEnabled: backupEnabled, databaseReachable: database.reachable)
+        let disk = diskStatus(
+            entries, check: diskCheck, retention: retention, scheduled: Set(types.filter { $0.job != nil }.map(\.type)))
+        let cloud =
+            cloudEnabled
+            ? cloudStatus()
+            : SystemStatus.Cloud(
+                enabled: false, location: nil, reachable: nil, error: nil,
+                backupCount: nil, newest: nil, newestTime: nil)
 
         var problems: [String] = []
         if !database.reachable {
@@ -53,7 +59,9 @@ public struct SystemStatusProbe {
             problems.append(staleProblem(type, directory: directory, zone: zone))
         }
         problems += entries.compactMap { $0.clockWarning(now: now) }
-        let physical = physicalSettings.map { PhysicalStatus.probe(configuration: configuration, settings: $0, jobs: jobs, zone: zone, now: now) }
+        let physical = physicalSettings.map {
+            PhysicalStatus.probe(configuration: configuration, settings: $0, jobs: jobs, zone: zone, now: now)
+        }
         problems += physical?.problems ?? []
         // Every backup would fail at its end: as unhealthy as a stale one.
         if let error = signing.error { problems.append("backups cannot be signed: \(error)") }
@@ -82,10 +90,13 @@ public struct SystemStatusProbe {
             database.name = connection.databaseName
             database.host = connection.option("host")
             database.port = connection.option("port")
-            database.serverVersion = (try? connection.query("SHOW server_version").scalar)
+            database.serverVersion =
+                (try? connection.query("SHOW server_version").scalar)
                 .map { String($0.prefix { !$0.isWhitespace }) } ?? "\(connection.serverMajorVersion)"
             // Needs CONNECT on the database only, but a server may still refuse: then no size.
-            database.sizeBytes = (try? connection.query("SELECT pg_database_size(current_database())").scalar).flatMap { Int64($0) }
+            database.sizeBytes = (try? connection.query("SELECT pg_database_size(current_database())").scalar).flatMap {
+                Int64($0)
+            }
             lease.release()
         } catch {
             let translated = LifeboatError(connecting: error, target: target)
@@ -101,7 +112,9 @@ public struct SystemStatusProbe {
 
     static func jobName(_ type: BackupType) -> String { "database-backup-\(type.rawValue)" }
 
-    func backupTypes(_ entries: [BackupInventory.Entry], jobs: [ScheduledJob], zone: TimeZone) -> [SystemStatus.TypeStatus] {
+    func backupTypes(_ entries: [BackupInventory.Entry], jobs: [ScheduledJob], zone: TimeZone) -> [SystemStatus
+        .TypeStatus]
+    {
         BackupType.allCases.map { type in
             let job = type == .manual ? nil : jobs.first { $0.name == Self.jobName(type) }
             let newest = entries.first { $0.name.type == type && !$0.isAhead(of: now) }
@@ -109,26 +122,33 @@ public struct SystemStatusProbe {
             var staleAfter: Date?
             var missed: Date?
             if let job {
-                stale = BackupFreshness.isStale(newest: newest?.name.timestamp, schedule: job.schedule, now: now, in: zone)
+                stale = BackupFreshness.isStale(
+                    newest: newest?.name.timestamp, schedule: job.schedule, now: now, in: zone)
                 if let taken = newest?.name.timestamp {
                     staleAfter = BackupFreshness.staleAfter(takenAt: taken, schedule: job.schedule, in: zone)
                     if stale { missed = job.schedule.next(after: taken, in: zone) }
                 }
             }
-            return SystemStatus.TypeStatus(type: type, job: job?.name, schedule: job?.schedule.text, newest: newest.map(newestBackup),
-                                           stale: stale, staleAfter: staleAfter, missedSlot: missed)
+            return SystemStatus.TypeStatus(
+                type: type, job: job?.name, schedule: job?.schedule.text, newest: newest.map(newestBackup),
+                stale: stale, staleAfter: staleAfter, missedSlot: missed)
         }
     }
 
     func newestBackup(_ entry: BackupInventory.Entry) -> SystemStatus.NewestBackup {
         let verification: String
-        if entry.manifestProblem != nil { verification = "bad manifest" }
-        else if let manifest = entry.manifest { verification = manifest.verification?.state ?? "never" }
-        else { verification = "no manifest" }
+        if entry.manifestProblem != nil {
+            verification = "bad manifest"
+        } else if let manifest = entry.manifest {
+            verification = manifest.verification?.state ?? "never"
+        } else {
+            verification = "no manifest"
+        }
         return SystemStatus.NewestBackup(
             name: entry.name.fileName, path: entry.path.path, time: entry.name.timestamp,
             ageSeconds: max(0, Int(now.timeIntervalSince(entry.name.timestamp))), sizeBytes: entry.size,
-            verified: verification == "passed", verification: verification, verifiedAt: entry.manifest?.verification?.at)
+            verified: verification == "passed", verification: verification, verifiedAt: entry.manifest?.verification?.at
+        )
     }
 
     func staleProblem(_ type: SystemStatus.TypeStatus, directory: URL, zone: TimeZone) -> String {
@@ -137,7 +157,8 @@ public struct SystemStatusProbe {
             return "\(kind) backups are stale: there is none in \(directory.path) (schedule \(type.schedule ?? "?")); "
                 + "take one with `lifeboat backup --type \(kind)`"
         }
-        let since = type.missedSlot.map { "no \(kind) backup since the slot of \(Self.format($0, zone))" } ?? "no newer one"
+        let since =
+            type.missedSlot.map { "no \(kind) backup since the slot of \(Self.format($0, zone))" } ?? "no newer one"
         return "\(kind) backups are stale: the newest is \(newest.name), taken \(Self.format(newest.time, zone)) "
             + "(\(Self.age(newest.ageSeconds)) ago); \(since) (schedule \(type.schedule ?? "?"))"
     }
@@ -149,7 +170,9 @@ public struct SystemStatusProbe {
     /// DATABASE_URL's server) and is only read here, never made. When that server was just found
     /// unreachable it is not tried again; any failure leaves the last runs unknown and is no
     /// problem of its own.
-    func scheduleStatus(_ jobs: [ScheduledJob], zone: TimeZone, backupEnabled: Bool, databaseReachable: Bool) -> SystemStatus.Schedule {
+    func scheduleStatus(_ jobs: [ScheduledJob], zone: TimeZone, backupEnabled: Bool, databaseReachable: Bool)
+        -> SystemStatus.Schedule
+    {
         var recent: [ScheduleLedger.Slot] = []
         var error: String?
         if jobs.isEmpty {
@@ -157,31 +180,38 @@ public struct SystemStatusProbe {
         } else if !databaseReachable && configuration.string(.coordinationURL) == nil {
             error = "the database is unreachable"
         } else {
-            do { recent = try ScheduleLedger.recent(configuration, limit: 500) }
-            catch let failure { error = Self.text(failure) }
+            do { recent = try ScheduleLedger.recent(configuration, limit: 500) } catch let failure {
+                error = Self.text(failure)
+            }
         }
         let rows = jobs.map { job in
             let last = recent.first { $0.job == job.name }
             return SystemStatus.Job(
-                name: job.name, schedule: job.schedule.text, command: "lifeboat " + job.arguments.joined(separator: " "),
+                name: job.name, schedule: job.schedule.text,
+                command: "lifeboat " + job.arguments.joined(separator: " "),
                 nextRun: job.schedule.next(after: now, in: zone), lastRun: last?.scheduledFor,
-                lastOutcome: last.map { $0.outcome ?? ($0.finishedAt == nil ? "running" : "unknown") }, lastWorker: last?.worker)
+                lastOutcome: last.map { $0.outcome ?? ($0.finishedAt == nil ? "running" : "unknown") },
+                lastWorker: last?.worker)
         }
-        return SystemStatus.Schedule(timeZone: configuration.string(.scheduleTimeZone) ?? "UTC", backupEnabled: backupEnabled, jobs: rows,
-                                     lastRunsKnown: error == nil, lastRunsError: error)
+        return SystemStatus.Schedule(
+            timeZone: configuration.string(.scheduleTimeZone) ?? "UTC", backupEnabled: backupEnabled, jobs: rows,
+            lastRunsKnown: error == nil, lastRunsError: error)
     }
 
     // MARK: disk and cloud
 
-    func diskStatus(_ entries: [BackupInventory.Entry], check: DiskSpaceCheck, retention: RetentionPolicy,
-                    scheduled: Set<BackupType>) -> SystemStatus.Disk {
+    func diskStatus(
+        _ entries: [BackupInventory.Entry], check: DiskSpaceCheck, retention: RetentionPolicy,
+        scheduled: Set<BackupType>
+    ) -> SystemStatus.Disk {
         var free: Int64?
         var error: String?
         do { free = try DiskSpace.freeBytes(configuration) } catch let failure { error = Self.text(failure) }
         return SystemStatus.Disk(
             directory: check.directory.path, freeBytes: free, thresholdBytes: check.thresholdBytes,
             low: free.map { $0 < check.thresholdBytes }, error: error,
-            footprint: RetentionFootprint(entries: entries, retention: retention, scheduled: scheduled, freeBytes: free))
+            footprint: RetentionFootprint(entries: entries, retention: retention, scheduled: scheduled, freeBytes: free)
+        )
     }
 
     /// Lists the bucket: proves the credentials and the endpoint, and shows the newest copy.
@@ -192,11 +222,13 @@ public struct SystemStatusProbe {
             location = "\(sync.store.location)/\(sync.folder)"
             let remote = try sync.remoteBackups()
             let newest = remote.first { !$0.name.isAhead(of: now) }  // see BackupClock
-            return SystemStatus.Cloud(enabled: true, location: location, reachable: true, error: nil, backupCount: remote.count,
-                                      newest: newest?.name.fileName, newestTime: newest?.name.timestamp)
+            return SystemStatus.Cloud(
+                enabled: true, location: location, reachable: true, error: nil, backupCount: remote.count,
+                newest: newest?.name.fileName, newestTime: newest?.name.timestamp)
         } catch {
-            return SystemStatus.Cloud(enabled: true, location: location, reachable: false, error: Self.text(error),
-                                      backupCount: nil, newest: nil, newestTime: nil)
+            return SystemStatus.Cloud(
+                enabled: true, location: location, reachable: false, error: Self.text(error),
+                backupCount: nil, newest: nil, newestTime: nil)
         }
     }
 

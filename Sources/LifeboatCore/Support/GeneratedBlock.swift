@@ -7,7 +7,9 @@ public enum GeneratedBlock {
 
     /// The block's text in `page`, or nil when the markers are missing.
     public static func contents(of page: String) -> String? {
-        guard let start = page.range(of: begin + "\n"), let stop = page.range(of: end, range: start.upperBound..<page.endIndex) else {
+        guard let start = page.range(of: begin + "\n"),
+            let stop = page.range(of: end, range: start.upperBound..<page.endIndex)
+        else {
             return nil
         }
         return String(page[start.upperBound..<stop.lowerBound])
@@ -15,7 +17,9 @@ public enum GeneratedBlock {
 
     /// `page` with its block replaced by `text`, or nil when the markers are missing.
     public static func replacing(in page: String, with text: String) -> String? {
-        guard let start = page.range(of: begin + "\n"), let stop = page.range(of: end, range: start.upperBound..<page.endIndex) else {
+        guard let start = page.range(of: begin + "\n"),
+            let stop = page.range(of: end, range: start.upperBound..<page.endIndex)
+        else {
             return nil
         }
         let body = text.hasSuffix("\n") ? text : text + "\n"

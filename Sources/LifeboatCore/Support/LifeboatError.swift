@@ -48,25 +48,31 @@ public struct LifeboatError: Error, CustomStringConvertible, Sendable {
         if error.code == .invalidConnectionString || error.message.hasPrefix("invalid ") {
             // Neither the target nor libpq's words: both come from the string, which may be
             // malformed exactly where its password is.
-            let problem = error.code == .invalidConnectionString ? error.message : ConnectionString.generalProblem(error.message)
-            self.init(stage: "connect", message: "the connection string is not valid: \(problem)",
-                      hint: "fix the connection string (DATABASE_URL): libpq accepts the options listed in "
-                          + "https://www.postgresql.org/docs/current/libpq-connect.html#LIBPQ-PARAMKEYWORDS",
-                      category: .configuration)
+            let problem =
+                error.code == .invalidConnectionString ? error.message : ConnectionString.generalProblem(error.message)
+            self.init(
+                stage: "connect", message: "the connection string is not valid: \(problem)",
+                hint: "fix the connection string (DATABASE_URL): libpq accepts the options listed in "
+                    + "https://www.postgresql.org/docs/current/libpq-connect.html#LIBPQ-PARAMKEYWORDS",
+                category: .configuration)
             return
         }
         if Self.isFailedAuthentication(error) {
-            self.init(stage: "connect", message: "\(Self.failedAuthentication) at \(target): the server refused the user or password "
-                          + "(SQLSTATE 28P01): \(error.message)",
-                      hint: "check the user and password in DATABASE_URL (or PGUSER/PGPASSWORD, ~/.pgpass); "
-                          + "nothing was attempted, and no check can be skipped to get past it")
+            self.init(
+                stage: "connect",
+                message: "\(Self.failedAuthentication) at \(target): the server refused the user or password "
+                    + "(SQLSTATE 28P01): \(error.message)",
+                hint: "check the user and password in DATABASE_URL (or PGUSER/PGPASSWORD, ~/.pgpass); "
+                    + "nothing was attempted, and no check can be skipped to get past it")
             return
         }
         let text = error.message.lowercased()
         let hint: String
         if text.contains("does not exist") && text.contains("database") {
             hint = "check the database name in DATABASE_URL (or PGDATABASE); `psql -l` lists the databases"
-        } else if text.contains("connection refused") || text.contains("could not connect") || text.contains("no such file") {
+        } else if text.contains("connection refused") || text.contains("could not connect")
+            || text.contains("no such file")
+        {
             hint = "is PostgreSQL running and reachable at that host and port? `pg_isready` tells"
         } else {
             hint = "check DATABASE_URL (or the PG* variables)"

@@ -16,8 +16,9 @@ final class WatchedSource: ByteSource {
 
     func next() throws -> [UInt8]? {
         if let cancellation, cancellation.isCancelled {
-            throw LifeboatError(stage: "interrupted", message: "stopped by \(cancellation.reason) before the work finished",
-                                hint: "nothing half-done was kept; run the command again")
+            throw LifeboatError(
+                stage: "interrupted", message: "stopped by \(cancellation.reason) before the work finished",
+                hint: "nothing half-done was kept; run the command again")
         }
         guard let chunk = try upstream.next() else { return nil }
         bytes += Int64(chunk.count)

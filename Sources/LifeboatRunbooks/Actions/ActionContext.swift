@@ -48,6 +48,7 @@ public struct ResolvedParameters: Sendable {
 
     /// A list parameter; items written "a,b" count as two.
     public func list(_ name: String) -> [String] {
-        (values[name] ?? []).flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        (values[name] ?? []).flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }.filter
+        { !$0.isEmpty }
     }
 }

@@ -8,7 +8,9 @@ public enum ActionReference {
             lines.append("")
             lines.append(spec.summary.prefix(1).uppercased() + spec.summary.dropFirst() + ".")
             lines.append("")
-            lines.append("Changes live systems: \(spec.changesLiveSystems ? "yes" : "no"). Safe to repeat on resume: \(spec.safeToRepeat ? "yes" : "no").")
+            lines.append(
+                "Changes live systems: \(spec.changesLiveSystems ? "yes" : "no"). Safe to repeat on resume: \(spec.safeToRepeat ? "yes" : "no")."
+            )
             lines.append("")
             if spec.parameters.isEmpty {
                 lines.append("No parameters.")
@@ -16,11 +18,15 @@ public enum ActionReference {
                 lines.append("| parameter | type | required | meaning |")
                 lines.append("|---|---|---|---|")
                 for parameter in spec.parameters {
-                    lines.append("| `\(parameter.name)` | \(cell(kind(parameter.kind))) | \(parameter.required ? "yes" : "no") | \(cell(parameter.summary)) |")
+                    lines.append(
+                        "| `\(parameter.name)` | \(cell(kind(parameter.kind))) | \(parameter.required ? "yes" : "no") | \(cell(parameter.summary)) |"
+                    )
                 }
             }
             lines.append("")
-            lines.append("Outputs: " + (spec.outputs.isEmpty ? "none." : spec.outputs.map { "`\($0)`" }.joined(separator: ", ") + "."))
+            lines.append(
+                "Outputs: "
+                    + (spec.outputs.isEmpty ? "none." : spec.outputs.map { "`\($0)`" }.joined(separator: ", ") + "."))
             lines.append("")
         }
         return lines.joined(separator: "\n")

@@ -7,7 +7,9 @@ enum BackupTrustParameter {
     static let name = "allow_unsigned"
     static let output = "signature"
     static let spec = ActionSpec.Parameter.optional(
-        name, .bool, "accept a backup the signature check refuses (unsigned, or signed by a key not in BACKUP_TRUSTED_SIGNERS); pass the runbook input allow_unsigned")
+        name, .bool,
+        "accept a backup the signature check refuses (unsigned, or signed by a key not in BACKUP_TRUSTED_SIGNERS); pass the runbook input allow_unsigned"
+    )
 
     /// The trust for a step: the configured signers, relaxed only by `allow_unsigned: true`.
     static func trust(_ parameters: ResolvedParameters, _ context: ActionContext) throws -> BackupTrust {

@@ -18,13 +18,17 @@ public struct PlanTimeChoices: Sendable {
 
     public static let none = PlanTimeChoices(outputs: [:], skipped: [:], lines: [])
 
-    public static func evaluate(_ runbook: Runbook, inputs: [String: String], configuration: LifeboatConfiguration,
-                                stateDirectory: URL, target: String,
-                                environment: [String: String] = ProcessInfo.processInfo.environment) -> PlanTimeChoices {
+    public static func evaluate(
+        _ runbook: Runbook, inputs: [String: String], configuration: LifeboatConfiguration,
+        stateDirectory: URL, target: String,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> PlanTimeChoices {
         var outputs: [String: [String: String]] = [:]
         var lines: [String] = []
         for step in runbook.steps where choosers.contains(step.action) {
-            guard let spec = ActionCatalog.spec(step.action), !spec.changesLiveSystems, spec.safeToRepeat else { continue }
+            guard let spec = ActionCatalog.spec(step.action), !spec.changesLiveSystems, spec.safeToRepeat else {
+                continue
+            }
             do {
                 var values: [String: [String]] = [:]
                 for (name, value) in step.parameters {
@@ -39,8 +43,10 @@ public struct PlanTimeChoices: Sendable {
                         }
                     }
                 }
-                let context = ActionContext(configuration: configuration, runID: "plan", runDirectory: stateDirectory.appendingPathComponent("runs/plan"),
-                                            target: target, drill: false, services: nil, cancellation: nil, note: { _ in })
+                let context = ActionContext(
+                    configuration: configuration, runID: "plan",
+                    runDirectory: stateDirectory.appendingPathComponent("runs/plan"),
+                    target: target, drill: false, services: nil, cancellation: nil, note: { _ in })
                 let result = try ActionExecutor.run(step.action, ResolvedParameters(values: values), context)
                 outputs[step.id] = result
                 if step.action == "backup.select" {
@@ -50,7 +56,9 @@ public struct PlanTimeChoices: Sendable {
                 }
             } catch {
                 let what = step.action == "backup.select" ? "Backup" : "Path"
-                lines.append("\(what): unknown until the run — step '\(step.id)' cannot decide now: \(RunbookPreflight.text(error))")
+                lines.append(
+                    "\(what): unknown until the run — step '\(step.id)' cannot decide now: \(RunbookPreflight.text(error))"
+                )
             }
         }
         var skipped: [String: String] = [:]

@@ -12,8 +12,9 @@ extension Planner {
     public func problems(of name: String, value: String, in runbook: Runbook, given: [String: String]) -> [String] {
         guard let input = runbook.inputs.first(where: { $0.name == name }) else { return ["unknown input '\(name)'"] }
         if let problem = InputValues.problem(value, for: input.kind) { return ["input '\(name)': \(problem)"] }
-        var values = Dictionary(runbook.inputs.compactMap { spec in spec.defaultValue.map { (spec.name, $0) } },
-                                uniquingKeysWith: { first, _ in first })
+        var values = Dictionary(
+            runbook.inputs.compactMap { spec in spec.defaultValue.map { (spec.name, $0) } },
+            uniquingKeysWith: { first, _ in first })
         values.merge(given) { _, given in given }
         values[name] = value
         return parameterProblems(runbook, values).filter { $0.contains("'\(name)'") }

@@ -36,7 +36,9 @@ public struct Planner {
         for input in runbook.inputs {
             guard let value = given[input.name] ?? input.defaultValue else {
                 if input.required {
-                    problems.append("input '\(input.name)' is required\(input.description.map { " (\($0))" } ?? ""): --input \(input.name)=VALUE")
+                    problems.append(
+                        "input '\(input.name)' is required\(input.description.map { " (\($0))" } ?? ""): --input \(input.name)=VALUE"
+                    )
                 }
                 continue
             }
@@ -45,10 +47,13 @@ public struct Planner {
             }
             resolved.append((input.name, value))
         }
-        if problems.isEmpty { problems += parameterProblems(runbook, Dictionary(resolved, uniquingKeysWith: { a, _ in a })) }
+        if problems.isEmpty {
+            problems += parameterProblems(runbook, Dictionary(resolved, uniquingKeysWith: { a, _ in a }))
+        }
         guard problems.isEmpty else {
-            throw LifeboatError(stage: "runbook inputs", message: problems.joined(separator: "; "),
-                                hint: "start the run again with the corrected --input (nothing ran)", category: .configuration)
+            throw LifeboatError(
+                stage: "runbook inputs", message: problems.joined(separator: "; "),
+                hint: "start the run again with the corrected --input (nothing ran)", category: .configuration)
         }
         return resolved
     }
@@ -76,7 +81,8 @@ public struct Planner {
                         case .stepOutput: throw RunbookRunError("known at run time")
                         }
                     }
-                    guard let rendered, !usedInputs.isEmpty, let problem = RunbookValidator.typeProblem(rendered, kind) else { continue }
+                    guard let rendered, !usedInputs.isEmpty, let problem = RunbookValidator.typeProblem(rendered, kind)
+                    else { continue }
                     let named = usedInputs.map { "'\($0)'" }.joined(separator: ", ")
                     problems.append("input \(named): \(problem) (step '\(step.id)' takes it as \(name))")
                 }
@@ -104,7 +110,8 @@ public struct Planner {
             let parameters = step.parameters.sorted { $0.key < $1.key }.map { name, value in
                 (name, value.texts.map(fill).joined(separator: ", "))
             }
-            return PlannedStep(step: step, spec: spec, parameters: parameters, needs: step.needs, approval: step.approval.map(fill))
+            return PlannedStep(
+                step: step, spec: spec, parameters: parameters, needs: step.needs, approval: step.approval.map(fill))
         }
         return Plan(runbook: runbook, inputs: inputs, steps: steps)
     }
@@ -117,12 +124,17 @@ extension Planner.Plan {
     /// - Parameter preflight: the preflight section's lines, shown before the last line.
     /// - Parameter choices: decisions known now (`PlanTimeChoices`): the path lines, and the
     ///   steps a run would skip.
-    public func render(target: String, services: String?, serviceCommands: [String: [String]] = [:], preflight: [String]? = nil,
-                       choices: PlanTimeChoices = .none) -> String {
-        let summary = runbook.description.components(separatedBy: "\n\n").first?
+    public func render(
+        target: String, services: String?, serviceCommands: [String: [String]] = [:], preflight: [String]? = nil,
+        choices: PlanTimeChoices = .none
+    ) -> String {
+        let summary =
+            runbook.description.components(separatedBy: "\n\n").first?
             .split(separator: "\n").joined(separator: " ") ?? ""
-        var lines = ["runbook: \(runbook.name)", "         \(summary)",
-                     "target:  database \(target); services: \(services ?? "none configured")"]
+        var lines = [
+            "runbook: \(runbook.name)", "         \(summary)",
+            "target:  database \(target); services: \(services ?? "none configured")"
+        ]
         if !inputs.isEmpty { lines.append("inputs:  " + inputs.map { "\($0.0)=\($0.1)" }.joined(separator: " ")) }
         lines += choices.lines
         for (index, planned) in steps.enumerated() {
@@ -135,17 +147,27 @@ extension Planner.Plan {
             for (name, value) in planned.parameters { lines.append("     \(name): \(value)") }
             if step.action.hasPrefix("services.") {
                 let commands = serviceCommands[String(step.action.dropFirst("services.".count))] ?? []
-                if commands.isEmpty { lines.append("     runs: nothing (no services provider configured, or none for this action)") }
+                if commands.isEmpty {
+                    lines.append("     runs: nothing (no services provider configured, or none for this action)")
+                }
                 for command in commands { lines.append("     runs: \(command)") }
             }
-            if ["restore.database", RestoreDatabasePrepare.spec.name, "restore.tables", "restore.tables_rehearse", "sessions.terminate"].contains(step.action),
-               !planned.parameters.contains(where: { $0.0 == "database" }) {
+            if [
+                "restore.database", RestoreDatabasePrepare.spec.name, "restore.tables", "restore.tables_rehearse",
+                "sessions.terminate"
+            ].contains(step.action),
+                !planned.parameters.contains(where: { $0.0 == "database" })
+            {
                 lines.append("     database: \(target)")
             }
             if !planned.needs.isEmpty { lines.append("     after: \(planned.needs.joined(separator: ", "))") }
             if let when = step.when { lines.append("     only when: \(when)") }
             if let approval = planned.approval { lines.append("     waits for approval: \(approval)") }
-            if let retry = step.retry { lines.append("     retries: \(retry.attempts) attempts, backoff \(DurationValue(seconds: retry.initialDelay)) ×\(retry.factor)") }
+            if let retry = step.retry {
+                lines.append(
+                    "     retries: \(retry.attempts) attempts, backoff \(DurationValue(seconds: retry.initialDelay)) ×\(retry.factor)"
+                )
+            }
             if let timeout = step.timeout { lines.append("     timeout: \(DurationValue(seconds: timeout))") }
             switch step.onFailure {
             case .abort: break

@@ -16,7 +16,9 @@ struct References {
             return record.outputs[output] ?? ""
         case .env(let name):
             // The validator refuses these with file:line; this is for a runbook that skipped it.
-            guard !ChildEnvironment.isSecret(name) else { throw RunbookRunError(Reference.secretEnvironmentMessage(name)) }
+            guard !ChildEnvironment.isSecret(name) else {
+                throw RunbookRunError(Reference.secretEnvironmentMessage(name))
+            }
             return environment[name] ?? ""
         case .runID:
             return runID
@@ -32,12 +34,14 @@ struct References {
 
     /// Every `${...}` in a step's parameters filled in; in a `shell` step's command, shell-quoted.
     func parameters(of step: Step) throws -> ResolvedParameters {
-        ResolvedParameters(values: try step.parameters.reduce(into: [:]) { values, entry in
-            let shellCommand = step.action == Shell.spec.name && entry.key == Shell.commandParameter
-            values[entry.key] = try entry.value.texts.map { text in
-                let template = try Template.parse(text)
-                return shellCommand ? try template.renderForShell(resolve: self.text) : try template.render(resolve: self.text)
-            }
-        })
+        ResolvedParameters(
+            values: try step.parameters.reduce(into: [:]) { values, entry in
+                let shellCommand = step.action == Shell.spec.name && entry.key == Shell.commandParameter
+                values[entry.key] = try entry.value.texts.map { text in
+                    let template = try Template.parse(text)
+                    return shellCommand
+                        ? try template.renderForShell(resolve: self.text) : try template.render(resolve: self.text)
+                }
+            })
     }
 }

@@ -12,7 +12,8 @@ extension RunEngine {
             var event = JournalEvent(kind: .interrupted)
             event.lastEventAt = last
             let open = state.inFlight + state.awaitingApproval
-            event.message = "no process was running it: it was killed or its host went down"
+            event.message =
+                "no process was running it: it was killed or its host went down"
                 + (open.isEmpty ? "" : " during \(open.map { "'\($0)'" }.joined(separator: ", "))")
             try recorder.record(event)
         }
@@ -25,18 +26,24 @@ extension RunEngine {
     }
 
     /// Journals a stop by `signal` with the state it leaves, and returns the error that says so.
-    func recordSignal(_ signal: String, runbook: Runbook, runID: String, recorder: RunRecorder, options: Options) throws -> RunbookRunError {
+    func recordSignal(_ signal: String, runbook: Runbook, runID: String, recorder: RunRecorder, options: Options) throws
+        -> RunbookRunError
+    {
         let state = recorder.state
         let open = state.order.filter { state.steps[$0]?.status == .interrupted } + state.awaitingApproval
-        let where_ = open.isEmpty ? "" : (state.awaitingApproval.isEmpty ? " during step " : " while waiting at ")
-            + open.map { "'\($0)'" }.joined(separator: ", ")
+        let where_ =
+            open.isEmpty
+            ? ""
+            : (state.awaitingApproval.isEmpty ? " during step " : " while waiting at ")
+                + open.map { "'\($0)'" }.joined(separator: ", ")
         let situation = interruptionState(runbook, state, options: options)
         var event = JournalEvent(kind: .interrupted)
         event.signal = signal
         event.message = situation
         try recorder.record(event)
-        return RunbookRunError("interrupted (\(signal))\(where_): \(situation)",
-                               hint: "resume it with `lifeboat runbook resume \(runID)`, or end it with `lifeboat runbook abort \(runID)`")
+        return RunbookRunError(
+            "interrupted (\(signal))\(where_): \(situation)",
+            hint: "resume it with `lifeboat runbook resume \(runID)`, or end it with `lifeboat runbook abort \(runID)`")
     }
 
     /// What a stopped run leaves: whether the live database changed, and whether the services
@@ -47,16 +54,21 @@ extension RunEngine {
         let changing = ["restore.database", "restore.tables", "physical.restore"]
         if options.drill {
             parts.append("a drill: the live database was not touched")
-        } else if let changed = state.order.first(where: { changing.contains(state.steps[$0]?.action ?? "") && state.steps[$0]?.status == .succeeded }) {
+        } else if let changed = state.order.first(where: {
+            changing.contains(state.steps[$0]?.action ?? "") && state.steps[$0]?.status == .succeeded
+        }) {
             parts.append("the live database \(target) was changed by step '\(changed)'")
-        } else if let cut = state.order.first(where: { changing.contains(state.steps[$0]?.action ?? "") && state.steps[$0]?.status == .interrupted }) {
+        } else if let cut = state.order.first(where: {
+            changing.contains(state.steps[$0]?.action ?? "") && state.steps[$0]?.status == .interrupted
+        }) {
             let checkpoint = state.steps[cut]?.checkpoint
             // A safe restore that saw the signal drops its scratch copy itself; the swap is what counts.
             if let keptAs = checkpoint?[ScratchRedo.Key.keptAs], !keptAs.isEmpty,
-               (try? DatabaseAdmin(conninfo: configuration.databaseURL ?? "")).map({ admin in
-                   defer { admin.close() }
-                   return (try? admin.exists(keptAs)) == false
-               }) == true {
+                (try? DatabaseAdmin(conninfo: configuration.databaseURL ?? "")).map({ admin in
+                    defer { admin.close() }
+                    return (try? admin.exists(keptAs)) == false
+                }) == true
+            {
                 parts.append("live database \(target) untouched")
             } else if checkpoint?[ScratchRedo.Key.targetExisted] == "false" {
                 parts.append("live database \(target) untouched (it did not exist)")
@@ -66,13 +78,20 @@ extension RunEngine {
         } else {
             parts.append("live database \(target) untouched")
         }
-        let stopped = state.order.last { state.steps[$0]?.action == "services.stop" && state.steps[$0]?.status == .succeeded }
-        let started = state.order.contains { state.steps[$0]?.action == "services.start" && state.steps[$0]?.status == .succeeded }
+        let stopped = state.order.last {
+            state.steps[$0]?.action == "services.stop" && state.steps[$0]?.status == .succeeded
+        }
+        let started = state.order.contains {
+            state.steps[$0]?.action == "services.start" && state.steps[$0]?.status == .succeeded
+        }
         if !options.drill, let stopped, !started {
             let commands = services?.commands(for: .start).map(ServiceProviders.commandLine) ?? []
-            parts.append("services stopped by step '\(stopped)'" + (commands.isEmpty
-                ? ": start them with your provider's start command (`lifeboat config` shows it)"
-                : ": start them with `\(commands.joined(separator: " && "))`, or resume the run, whose later steps start them"))
+            parts.append(
+                "services stopped by step '\(stopped)'"
+                    + (commands.isEmpty
+                        ? ": start them with your provider's start command (`lifeboat config` shows it)"
+                        : ": start them with `\(commands.joined(separator: " && "))`, or resume the run, whose later steps start them")
+            )
         }
         return parts.joined(separator: "; ")
     }

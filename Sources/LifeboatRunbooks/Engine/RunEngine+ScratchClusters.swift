@@ -9,11 +9,17 @@ extension RunEngine {
         guard state.drill, let settings = try? PhysicalEngineSettings.configured(configuration) else { return }
         for (step, output) in Self.scratchClusterSteps(runbook) {
             guard let folder = state.steps[step.id]?.outputs[output], !folder.isEmpty,
-                  FileManager.default.fileExists(atPath: folder) else { continue }
+                FileManager.default.fileExists(atPath: folder)
+            else { continue }
             if ScratchRecovery.finish(folder: folder, keep: keep, settings: settings) {
-                note(keep ? "scratch cluster stopped and kept in \(folder)" : "scratch cluster stopped and removed (\(folder))")
+                note(
+                    keep
+                        ? "scratch cluster stopped and kept in \(folder)"
+                        : "scratch cluster stopped and removed (\(folder))")
             } else {
-                note("could not stop the scratch cluster in \(folder): stop it with pg_ctl -D \(folder)/pgdata stop -m fast, then remove the folder")
+                note(
+                    "could not stop the scratch cluster in \(folder): stop it with pg_ctl -D \(folder)/pgdata stop -m fast, then remove the folder"
+                )
             }
         }
     }

@@ -16,12 +16,16 @@ extension RunEngine {
         do {
             admin = try DatabaseAdmin(conninfo: configuration.databaseURL ?? "")
         } catch {
-            note("could not drop the drill's scratch databases (\(names.joined(separator: ", "))): \(error.localizedDescription) — drop them by hand")
+            note(
+                "could not drop the drill's scratch databases (\(names.joined(separator: ", "))): \(error.localizedDescription) — drop them by hand"
+            )
             return
         }
         defer { admin.close() }
         for name in names {
-            do { try admin.drop(name) } catch { note("could not drop the drill's scratch database \(name): \(error.localizedDescription)") }
+            do { try admin.drop(name) } catch {
+                note("could not drop the drill's scratch database \(name): \(error.localizedDescription)")
+            }
         }
     }
 }

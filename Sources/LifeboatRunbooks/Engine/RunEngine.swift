@@ -55,8 +55,9 @@ public struct RunEngine: Sendable {
     public func existingJournal(_ runID: String) throws -> URL {
         let url = runDirectory(runID).appendingPathComponent("journal.jsonl")
         guard FileManager.default.fileExists(atPath: url.path) else {
-            throw RunbookRunError("no run \(runID) in \(stateDirectory.path)/runs",
-                                  hint: "copy the run's folder here, or set LIFEBOAT_STATE_DIR")
+            throw RunbookRunError(
+                "no run \(runID) in \(stateDirectory.path)/runs",
+                hint: "copy the run's folder here, or set LIFEBOAT_STATE_DIR")
         }
         return url
     }
@@ -73,8 +74,11 @@ public struct RunEngine: Sendable {
     }
 
     /// Starts a new run; returns its id and final state.
-    public func start(_ runbook: Runbook, inputs given: [String: String], target: String, options: Options) throws -> (String, RunState) {
-        let inputs = Dictionary(try Planner(environment: environment).inputs(for: runbook, given: given), uniquingKeysWith: { a, _ in a })
+    public func start(_ runbook: Runbook, inputs given: [String: String], target: String, options: Options) throws -> (
+        String, RunState
+    ) {
+        let inputs = Dictionary(
+            try Planner(environment: environment).inputs(for: runbook, given: given), uniquingKeysWith: { a, _ in a })
         // A drill changes nothing live: its failed checks are shown and journaled, not obeyed.
         // target.lock is shown but left to the lock itself, taken next: it refuses a held
         // target with the holder's name and no race, and no flag can override it.
@@ -85,7 +89,8 @@ public struct RunEngine: Sendable {
         // The target's lock before the journal: a run refused because another one holds the
         // target must leave no journal behind, or it would show as an interrupted run (and
         // `resume` could start it later).
-        let lock = try RunLock(stateDirectory: stateDirectory, target: target, runID: runID, conninfo: configuration.databaseURL ?? "")
+        let lock = try RunLock(
+            stateDirectory: stateDirectory, target: target, runID: runID, conninfo: configuration.databaseURL ?? "")
         defer { lock.release() }
         let journal = try RunJournal(directory: runDirectory(runID))
         var event = JournalEvent(kind: .runStarted)
@@ -106,14 +111,21 @@ public struct RunEngine: Sendable {
             try journal.append(preflight)
         }
         note("run \(runID) started — journal \(journal.url.path)")
-        onEvent?(RunEvent(name: "runbook.started", details: ["run_id": runID, "runbook": runbook.name, "target": target,
-                                                             "drill": String(options.drill), "user": event.user ?? ""]))
+        onEvent?(
+            RunEvent(
+                name: "runbook.started",
+                details: [
+                    "run_id": runID, "runbook": runbook.name, "target": target,
+                    "drill": String(options.drill), "user": event.user ?? ""
+                ]))
         return (runID, try execute(runbook, runID: runID, journal: journal, options: options, lock: lock))
     }
 
     /// Continues a run from its journal. The resume is journaled (who, with which flags), and
     /// so is the interruption it found, when nothing recorded it (a killed process).
-    public func resume(_ runID: String, runbook: Runbook, acceptChangedRunbook: Bool, options: Options) throws -> RunState {
+    public func resume(_ runID: String, runbook: Runbook, acceptChangedRunbook: Bool, options: Options) throws
+        -> RunState
+    {
         let directory = runDirectory(runID)
         let state = RunState(events: try RunJournal.read(try existingJournal(runID)))
         if state.finished == .succeeded { return state }
@@ -121,8 +133,9 @@ public struct RunEngine: Sendable {
             throw RunbookRunError("run \(runID) was aborted", hint: "start a new run with `lifeboat runbook run`")
         }
         if state.runbookSha256 != runbook.sha256 && !acceptChangedRunbook {
-            throw RunbookRunError("the runbook changed since run \(runID) started",
-                                  hint: "resume with --accept-changed-runbook if the change is intended")
+            throw RunbookRunError(
+                "the runbook changed since run \(runID) started",
+                hint: "resume with --accept-changed-runbook if the change is intended")
         }
         var options = options
         options.drill = state.drill
@@ -131,8 +144,9 @@ public struct RunEngine: Sendable {
         if options.retryInterruptedStep { flags.append("--retry-step") }
         if options.skipInterruptedStep { flags.append("--skip-step") }
         if acceptChangedRunbook { flags.append("--accept-changed-runbook") }
-        return try execute(runbook, runID: runID, journal: try RunJournal(directory: directory), options: options,
-                           resuming: ResumeRecord(flags: flags, user: Self.operatorName(environment)))
+        return try execute(
+            runbook, runID: runID, journal: try RunJournal(directory: directory), options: options,
+            resuming: ResumeRecord(flags: flags, user: Self.operatorName(environment)))
     }
 
     /// Plaintext copies made by `backup.decrypt` live only as long as the run needs them: a run
@@ -140,7 +154,9 @@ public struct RunEngine: Sendable {
     func removeDecryptedArtifacts(_ runbook: Runbook, _ state: RunState) {
         for step in runbook.steps {
             for case .transientRunFile(let output) in ActionCatalog.spec(step.action)?.resumeNeeds ?? [] {
-                guard let path = state.steps[step.id]?.outputs[output], path.hasPrefix(runDirectory("").path) else { continue }
+                guard let path = state.steps[step.id]?.outputs[output], path.hasPrefix(runDirectory("").path) else {
+                    continue
+                }
                 try? FileManager.default.removeItem(atPath: path)
                 try? FileManager.default.removeItem(atPath: path + ".manifest.json")
             }
@@ -176,12 +192,16 @@ public struct RunEngine: Sendable {
     /// a step already approved.
     public func recordApproval(runID: String, step: String, answer: ApprovalAnswer) throws {
         let state = RunState(events: try RunJournal.read(try existingJournal(runID)))
-        let known = (try? state.runbook.map { try RunbookLibrary.loadValidated(URL(fileURLWithPath: $0)) })??.steps.map(\.id) ?? state.order
-        try ApprovalGate.check(step: step, runID: runID, state: state, runbookSteps: known,
-                               pending: ApprovalAnswer.read(approvalFile(runID: runID, step: step)))
+        let known =
+            (try? state.runbook.map { try RunbookLibrary.loadValidated(URL(fileURLWithPath: $0)) })??.steps.map(\.id)
+            ?? state.order
+        try ApprovalGate.check(
+            step: step, runID: runID, state: state, runbookSteps: known,
+            pending: ApprovalAnswer.read(approvalFile(runID: runID, step: step)))
         let file = approvalFile(runID: runID, step: step)
-        try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o700])
+        try FileManager.default.createDirectory(
+            at: file.deletingLastPathComponent(), withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700])
         try AtomicFileSink.writeReplacing(Array(try answer.encoded()), to: file)
     }
 
@@ -194,15 +214,18 @@ public struct RunEngine: Sendable {
         let given: @Sendable () -> ApprovalAnswer? = { ApprovalAnswer.read(file) }
         if let answer = given() { return answer }
         let command = "lifeboat runbook approve \(runID) \(step.id) --by NAME"
-        let watch = ApprovalWatch(elsewhere: given, cancelled: { [cancellation] in cancellation?.isCancelled == true }, approveCommand: command)
+        let watch = ApprovalWatch(
+            elsewhere: given, cancelled: { [cancellation] in cancellation?.isCancelled == true },
+            approveCommand: command)
         // Concurrent branches may reach gates together: one question at a time at the terminal.
         if let answer = try Self.promptLock.withLock({ _ in try approve(step, message, watch) }) { return answer }
         note("step '\(step.id)' waits for approval: \(message)\n  approve it with: \(command)")
         while true {
             if let answer = given() { return answer }
             if cancellation?.isCancelled == true {
-                throw RunbookRunError("stopped while waiting for approval of '\(step.id)'",
-                                      hint: "resume it with `lifeboat runbook resume \(runID)`")
+                throw RunbookRunError(
+                    "stopped while waiting for approval of '\(step.id)'",
+                    hint: "resume it with `lifeboat runbook resume \(runID)`")
             }
             Thread.sleep(forTimeInterval: approvalPollInterval)
         }

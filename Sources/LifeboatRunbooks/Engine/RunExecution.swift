@@ -18,11 +18,16 @@ extension RunEngine {
     /// stops new steps from starting; the ones already running finish and are journaled.
     /// `lock`: the target's lock when the caller took it already (a new run takes it before
     /// its journal exists); a resume takes it here, and only then journals itself (`resuming`).
-    func execute(_ runbook: Runbook, runID: String, journal: RunJournal, options: Options, lock held: RunLock? = nil,
-                 resuming: ResumeRecord? = nil) throws -> RunState {
+    func execute(
+        _ runbook: Runbook, runID: String, journal: RunJournal, options: Options, lock held: RunLock? = nil,
+        resuming: ResumeRecord? = nil
+    ) throws -> RunState {
         let recorder = try RunRecorder(journal: journal)
         let target = recorder.state.target ?? ""
-        let lock = try held ?? RunLock(stateDirectory: stateDirectory, target: target, runID: runID, conninfo: configuration.databaseURL ?? "")
+        let lock =
+            try held
+            ?? RunLock(
+                stateDirectory: stateDirectory, target: target, runID: runID, conninfo: configuration.databaseURL ?? "")
         defer { lock.release() }
         if let resuming { try recordResume(resuming, recorder: recorder) }
         // Plaintext copies go when the run ends, however it ends: succeeded, failed, interrupted.
@@ -32,8 +37,9 @@ extension RunEngine {
         // And its scratch databases, once the run has ended (an interrupted one keeps them for the resume).
         defer { finishScratchDatabases(recorder.state, keep: options.keepScratch) }
         let live = options.drill ? try? RestoreRunner(configuration: configuration).targetDatabase() : nil
-        var context = ActionContext(configuration: configuration, runID: runID, runDirectory: runDirectory(runID), target: target,
-                                    drill: options.drill, services: options.drill ? nil : services, cancellation: cancellation, note: note)
+        var context = ActionContext(
+            configuration: configuration, runID: runID, runDirectory: runDirectory(runID), target: target,
+            drill: options.drill, services: options.drill ? nil : services, cancellation: cancellation, note: note)
         context.keepScratch = options.keepScratch
         if let onEvent {
             let name = runbook.name
@@ -43,7 +49,9 @@ extension RunEngine {
                 onEvent(RunEvent(name: event.name, details: details))
             }
         }
-        let scheduler = StepScheduler(runbook: runbook) { need, outputs in self.resumeNeedMet(need, outputs, runID: runID) }
+        let scheduler = StepScheduler(runbook: runbook) { need, outputs in
+            self.resumeNeedMet(need, outputs, runID: runID)
+        }
         let board = ProgressBoard()
         let ended = Completions()
         let ticker = progress.map { report in Ticker(every: 1) { report(board.snapshot()) } }
@@ -63,7 +71,8 @@ extension RunEngine {
                 for step in scheduler.ready(recorder.state, launched: launched) {
                     launched.insert(step.id)
                     running.insert(step.id)
-                    let parameters = StepLaunch(step: step, runbook: runbook, runID: runID, options: options, live: live, context: context)
+                    let parameters = StepLaunch(
+                        step: step, runbook: runbook, runID: runID, options: options, live: live, context: context)
                     Thread.detachNewThread {
                         let end = self.run(parameters, recorder: recorder, board: board)
                         ended.push(step.id, end)
@@ -83,7 +92,12 @@ extension RunEngine {
             event.status = .failed
             event.message = error.message
             try recorder.record(event)
-            onEvent?(RunEvent(name: "runbook.failed", details: ["run_id": runID, "runbook": runbook.name, "drill": String(options.drill), "error": error.message]))
+            onEvent?(
+                RunEvent(
+                    name: "runbook.failed",
+                    details: [
+                        "run_id": runID, "runbook": runbook.name, "drill": String(options.drill), "error": error.message
+                    ]))
             throw error
         case .halted(let error)?:
             if let signal = cancellation?.isCancelled == true ? cancellation?.reason : nil {
@@ -102,14 +116,18 @@ extension RunEngine {
         }
         let unfinished = scheduler.unfinished(recorder.state)
         guard unfinished.isEmpty else {
-            throw RunbookRunError("run \(runID) stopped with steps not run: \(unfinished.joined(separator: ", "))",
-                                  hint: "resume it with `lifeboat runbook resume \(runID)`")
+            throw RunbookRunError(
+                "run \(runID) stopped with steps not run: \(unfinished.joined(separator: ", "))",
+                hint: "resume it with `lifeboat runbook resume \(runID)`")
         }
         var finished = JournalEvent(kind: .runFinished)
         finished.status = .succeeded
         finished.objectives = judgeRecovery(runbook, runID: runID, state: recorder.state, drill: options.drill)
         try recorder.record(finished)
-        onEvent?(RunEvent(name: "runbook.completed", details: ["run_id": runID, "runbook": runbook.name, "drill": String(options.drill)]))
+        onEvent?(
+            RunEvent(
+                name: "runbook.completed",
+                details: ["run_id": runID, "runbook": runbook.name, "drill": String(options.drill)]))
         return recorder.state
     }
 
@@ -118,7 +136,10 @@ extension RunEngine {
     func run(_ launch: StepLaunch, recorder: RunRecorder, board: ProgressBoard) -> StepEnd {
         let step = launch.step
         let id = step.id
-        func finish(_ status: JournalEvent.Status, _ message: String? = nil, outputs: [String: String]? = nil, step other: Step? = nil) throws {
+        func finish(
+            _ status: JournalEvent.Status, _ message: String? = nil, outputs: [String: String]? = nil,
+            step other: Step? = nil
+        ) throws {
             let which = other ?? step
             var event = JournalEvent(kind: .stepFinished, step: which.id)
             event.action = which.action
@@ -127,11 +148,15 @@ extension RunEngine {
             event.outputs = outputs
             // This attempt's own time, not the first start's: a step redone after an interruption
             // did its work once, not across the hours the run stood still.
-            event.durationSeconds = recorder.state.steps[which.id]?.openAttempt.map { Date().timeIntervalSince($0.startedAt) }
+            event.durationSeconds = recorder.state.steps[which.id]?.openAttempt.map {
+                Date().timeIntervalSince($0.startedAt)
+            }
             try recorder.record(event)
         }
         do {
-            guard let spec = ActionCatalog.spec(step.action) else { throw RunbookRunError("unknown action \(step.action)") }
+            guard let spec = ActionCatalog.spec(step.action) else {
+                throw RunbookRunError("unknown action \(step.action)")
+            }
             let state = recorder.state
             if state.inFlight.contains(id) && !spec.safeToRepeat {
                 var decision = JournalEvent(kind: .stepRetried, step: id)
@@ -149,14 +174,19 @@ extension RunEngine {
                     try finish(.skipped, "skipped on resume by the operator")
                     return .done
                 } else {
-                    switch ScratchRedo.assess(step, checkpoint: state.steps[id]?.checkpoint, configuration: configuration, drill: launch.options.drill) {
+                    switch ScratchRedo.assess(
+                        step, checkpoint: state.steps[id]?.checkpoint, configuration: configuration,
+                        drill: launch.options.drill)
+                    {
                     case .redo(let why):
                         decision.message = why
                         try recorder.record(decision)
                         note("\(id): \(why)")
                     case .unsafe(let why):
-                        return .halted(RunbookRunError("step '\(id)' (\(step.action)) was interrupted and is not safe to repeat: \(why)",
-                                                       hint: "check its effect, then resume with --retry-step or --skip-step"))
+                        return .halted(
+                            RunbookRunError(
+                                "step '\(id)' (\(step.action)) was interrupted and is not safe to repeat: \(why)",
+                                hint: "check its effect, then resume with --retry-step or --skip-step"))
                     }
                 }
             }
@@ -184,14 +214,23 @@ extension RunEngine {
                 } else if launch.options.autoApprove {
                     answer = ApprovalAnswer(approved: true, by: "auto (--yes)", osUser: osUser)
                 } else {
-                    onEvent?(RunEvent(name: "runbook.approval_needed", details: ["run_id": launch.runID, "runbook": launch.runbook.name, "step": id, "message": text,
-                                                                                  "approve_with": "lifeboat runbook approve \(launch.runID) \(id) --by NAME"]))
+                    onEvent?(
+                        RunEvent(
+                            name: "runbook.approval_needed",
+                            details: [
+                                "run_id": launch.runID, "runbook": launch.runbook.name, "step": id, "message": text,
+                                "approve_with": "lifeboat runbook approve \(launch.runID) \(id) --by NAME"
+                            ]))
                     answer = try awaitApproval(step, text, runID: launch.runID)
                 }
                 try recorder.record(answer.event(step: id, message: text))
                 guard answer.approved else {
-                    return .halted(RunbookRunError("step '\(id)' was not approved (\(ApprovalGate.declined(RunState.Decision(at: answer.at, by: answer.by, osUser: answer.osUser, reason: answer.reason)))): the run stops here, nothing after it ran",
-                                                   hint: "`lifeboat runbook resume \(launch.runID)` asks again; `lifeboat runbook abort \(launch.runID)` ends the run"))
+                    return .halted(
+                        RunbookRunError(
+                            "step '\(id)' was not approved (\(ApprovalGate.declined(RunState.Decision(at: answer.at, by: answer.by, osUser: answer.osUser, reason: answer.reason)))): the run stops here, nothing after it ran",
+                            hint:
+                                "`lifeboat runbook resume \(launch.runID)` asks again; `lifeboat runbook abort \(launch.runID)` ends the run"
+                        ))
                 }
             }
             let parameters = try resolver.parameters(of: step)
@@ -220,26 +259,41 @@ extension RunEngine {
             } catch {
                 if cancellation?.isCancelled == true {
                     try finish(.interrupted, "\(error)")
-                    return .halted(RunbookRunError("run \(launch.runID) interrupted during step '\(id)'",
-                                                   hint: "resume it with `lifeboat runbook resume \(launch.runID)`"))
+                    return .halted(
+                        RunbookRunError(
+                            "run \(launch.runID) interrupted during step '\(id)'",
+                            hint: "resume it with `lifeboat runbook resume \(launch.runID)`"))
                 }
                 try finish(.failed, "\(error)")
                 note("\(id) FAILED: \(error)")
-                onEvent?(RunEvent(name: "runbook.step_failed", details: ["run_id": launch.runID, "runbook": launch.runbook.name, "step": id,
-                                                                        "action": step.action, "error": "\(error)"]))
+                onEvent?(
+                    RunEvent(
+                        name: "runbook.step_failed",
+                        details: [
+                            "run_id": launch.runID, "runbook": launch.runbook.name, "step": id,
+                            "action": step.action, "error": "\(error)"
+                        ]))
                 switch step.onFailure {
                 case .continue:
                     return .done
                 case .compensate(let other):
                     if let compensation = launch.runbook.step(other) {
-                        let outputs = try? attempt(compensation, parameters: try resolver.parameters(of: compensation),
-                                                   context: launch.context, recorder: recorder)
-                        try finish(outputs == nil ? .failed : .succeeded, "compensation for \(id)", outputs: outputs, step: compensation)
+                        let outputs = try? attempt(
+                            compensation, parameters: try resolver.parameters(of: compensation),
+                            context: launch.context, recorder: recorder)
+                        try finish(
+                            outputs == nil ? .failed : .succeeded, "compensation for \(id)", outputs: outputs,
+                            step: compensation)
                     }
-                    return .failed(RunbookRunError("run \(launch.runID) stopped: step '\(id)' failed: \(error); compensation \(other) ran"))
+                    return .failed(
+                        RunbookRunError(
+                            "run \(launch.runID) stopped: step '\(id)' failed: \(error); compensation \(other) ran"))
                 case .abort:
-                    return .failed(RunbookRunError("run \(launch.runID) stopped: step '\(id)' failed: \(error)",
-                                                   hint: "fix the cause and resume with `lifeboat runbook resume \(launch.runID) --retry-step`"))
+                    return .failed(
+                        RunbookRunError(
+                            "run \(launch.runID) stopped: step '\(id)' failed: \(error)",
+                            hint: "fix the cause and resume with `lifeboat runbook resume \(launch.runID) --retry-step`"
+                        ))
                 }
             }
         } catch {
@@ -261,13 +315,16 @@ extension RunEngine {
     /// A drill never touches the live database, even when a step names it explicitly.
     func guardLiveDatabase(_ step: Step, _ parameters: ResolvedParameters, live: String) throws {
         if parameters.string("database") == live {
-            throw RunbookRunError("drill step '\(step.id)' names the live database \(live)",
-                                  hint: "drills run against a scratch database; leave `database:` out so the drill's target is used")
+            throw RunbookRunError(
+                "drill step '\(step.id)' names the live database \(live)",
+                hint: "drills run against a scratch database; leave `database:` out so the drill's target is used")
         }
     }
 
     /// Runs a step with its retry policy, journaling each attempt.
-    func attempt(_ step: Step, parameters: ResolvedParameters, context: ActionContext, recorder: RunRecorder) throws -> [String: String] {
+    func attempt(_ step: Step, parameters: ResolvedParameters, context: ActionContext, recorder: RunRecorder) throws
+        -> [String: String]
+    {
         let attempts = step.retry?.attempts ?? 1
         var delay = step.retry?.initialDelay ?? 0
         for number in 1...attempts {

@@ -8,14 +8,17 @@ extension RunLock {
     /// next run takes it over.
     static func probe(stateDirectory: URL, target: String, conninfo: String?) -> String? {
         let url = file(stateDirectory: stateDirectory, target: target)
-        let parts = ((try? String(contentsOf: url, encoding: .utf8)) ?? "").split(whereSeparator: { $0.isWhitespace }).map(String.init)
+        let parts = ((try? String(contentsOf: url, encoding: .utf8)) ?? "").split(whereSeparator: { $0.isWhitespace })
+            .map(String.init)
         if parts.count >= 3 {
             let host = ProcessInfo.processInfo.hostName
             let alive = parts[1] != host || pid_t(parts[2]).map { kill($0, 0) == 0 || errno != ESRCH } ?? true
             let who = parts[0] == Holder.restoreLabel ? "a restore" : "run \(parts[0])"
             if alive { return "\(who) on \(parts[1]) (pid \(parts[2]); lock file \(url.path))" }
         }
-        guard let conninfo, let connection = try? Connection(conninfo, database: "postgres", connectTimeout: .seconds(10)) else { return nil }
+        guard let conninfo,
+            let connection = try? Connection(conninfo, database: "postgres", connectTimeout: .seconds(10))
+        else { return nil }
         defer { connection.close() }
         return serverHolder(connection, target: target).map { "the session '\($0)' on its server (advisory lock)" }
     }

@@ -45,16 +45,19 @@ public final class RunLock {
     /// The lock file of a target database in a state directory.
     static func file(stateDirectory: URL, target: String) -> URL {
         stateDirectory.appendingPathComponent("locks")
-            .appendingPathComponent(target.map { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" ? $0 : "_" } + ".lock")
+            .appendingPathComponent(
+                target.map { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" ? $0 : "_" } + ".lock")
     }
 
     /// The application name of the session holding the target's advisory lock, if one does.
     static func serverHolder(_ connection: Connection, target: String) -> String? {
-        (try? connection.query("""
+        (try? connection.query(
+            """
             SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
             WHERE l.locktype = 'advisory' AND l.granted
               AND ((l.classid::bigint << 32) | l.objid::bigint) = hashtextextended($1, 0)
-            """, [key(target)]).scalar) ?? nil
+            """, [key(target)]
+        ).scalar) ?? nil
     }
 
     convenience init(stateDirectory: URL, target: String, runID: String, conninfo: String?) throws {
@@ -63,7 +66,8 @@ public final class RunLock {
 
     public init(stateDirectory: URL, target: String, holder: Holder, conninfo: String?) throws {
         let locks = stateDirectory.appendingPathComponent("locks")
-        try FileManager.default.createDirectory(at: locks, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try FileManager.default.createDirectory(
+            at: locks, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         url = Self.file(stateDirectory: stateDirectory, target: target)
         try takeFile(target: target, holder: holder)
         guard let conninfo else { return }
@@ -77,16 +81,19 @@ public final class RunLock {
 
     private func takeServerLock(conninfo: String, target: String, holder: Holder) throws {
         let connection: Connection
-        do { connection = try Connection(conninfo, database: "postgres") }
-        catch { return }  // no server to lock on (yet): the lock file still guards this machine
+        // no server to lock on (yet): the lock file still guards this machine
+        do { connection = try Connection(conninfo, database: "postgres") } catch { return }
         let name = holder.sessionName(host: ProcessInfo.processInfo.hostName)
         try connection.query("SELECT set_config('application_name', $1, false)", [String(name.prefix(63))])
-        let got = try connection.query("SELECT pg_try_advisory_lock(hashtextextended($1, 0))", [Self.key(target)]).scalar == "t"
+        let got =
+            try connection.query("SELECT pg_try_advisory_lock(hashtextextended($1, 0))", [Self.key(target)]).scalar
+            == "t"
         guard got else {
             let holder = Self.serverHolder(connection, target: target)
             connection.close()
-            throw RunbookRunError("target \(target) is held on its server by \(holder.map { "'\($0)'" } ?? "another session")",
-                                  hint: TargetHold.howToEnd(runID: holder.flatMap(Self.runID(sessionName:))))
+            throw RunbookRunError(
+                "target \(target) is held on its server by \(holder.map { "'\($0)'" } ?? "another session")",
+                hint: TargetHold.howToEnd(runID: holder.flatMap(Self.runID(sessionName:))))
         }
         session = connection
     }
@@ -118,9 +125,10 @@ public final class RunLock {
                 continue
             }
             let who = holderRun == Holder.restoreLabel ? "a restore" : "run \(holderRun)"
-            throw RunbookRunError("target \(target) is held by \(who) on \(holderHost) (pid \(holderPID.map(String.init) ?? "?"))",
-                                  hint: TargetHold.howToEnd(runID: holderRun == Holder.restoreLabel ? nil : holderRun)
-                                      + (holderHost == host ? "" : "; if it is dead on \(holderHost), remove \(url.path)"))
+            throw RunbookRunError(
+                "target \(target) is held by \(who) on \(holderHost) (pid \(holderPID.map(String.init) ?? "?"))",
+                hint: TargetHold.howToEnd(runID: holderRun == Holder.restoreLabel ? nil : holderRun)
+                    + (holderHost == host ? "" : "; if it is dead on \(holderHost), remove \(url.path)"))
         }
         throw RunbookRunError("could not take the lock \(url.path)")
     }
@@ -128,9 +136,11 @@ public final class RunLock {
     /// The pid of a live process on this host holding `target` for `runID`, if any.
     static func holder(stateDirectory: URL, target: String, runID: String) -> pid_t? {
         let url = file(stateDirectory: stateDirectory, target: target)
-        let parts = ((try? String(contentsOf: url, encoding: .utf8)) ?? "").split(whereSeparator: { $0.isWhitespace }).map(String.init)
+        let parts = ((try? String(contentsOf: url, encoding: .utf8)) ?? "").split(whereSeparator: { $0.isWhitespace })
+            .map(String.init)
         guard parts.count == 3, parts[0] == runID, parts[1] == ProcessInfo.processInfo.hostName,
-              let pid = pid_t(parts[2]), kill(pid, 0) == 0 else { return nil }
+            let pid = pid_t(parts[2]), kill(pid, 0) == 0
+        else { return nil }
         return pid
     }
 

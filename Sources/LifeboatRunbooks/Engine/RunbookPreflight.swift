@@ -22,8 +22,10 @@ public struct RunbookPreflight {
     /// Checks `runbook` as it would run on `target` (a drill's scratch database in drills).
     /// `choices`: the plan-time choices when the caller made them already (`runbook plan`
     /// shows them too), so the backup folder or bucket is not listed a second time.
-    public func check(_ runbook: Runbook, inputs given: [String: String], target: String, drill: Bool,
-                      choices: PlanTimeChoices? = nil) -> PreflightReport {
+    public func check(
+        _ runbook: Runbook, inputs given: [String: String], target: String, drill: Bool,
+        choices: PlanTimeChoices? = nil
+    ) -> PreflightReport {
         var preflight = Preflight(configuration: configuration)
         preflight.services = services
         preflight.environment = environment
@@ -36,12 +38,19 @@ public struct RunbookPreflight {
         { target in RunLock.probe(stateDirectory: stateDirectory, target: target, conninfo: conninfo) }
     }
 
-    func subject(_ runbook: Runbook, inputs given: [String: String], target: String, drill: Bool,
-                 choices known: PlanTimeChoices? = nil) -> PreflightSubject {
-        let inputs = Dictionary((try? Planner(environment: environment).inputs(for: runbook, given: given)) ?? [], uniquingKeysWith: { a, _ in a })
+    func subject(
+        _ runbook: Runbook, inputs given: [String: String], target: String, drill: Bool,
+        choices known: PlanTimeChoices? = nil
+    ) -> PreflightSubject {
+        let inputs = Dictionary(
+            (try? Planner(environment: environment).inputs(for: runbook, given: given)) ?? [],
+            uniquingKeysWith: { a, _ in a })
         // Steps whose `when:` is already known to be false (the other recovery path) are not checked.
-        let choices = known ?? PlanTimeChoices.evaluate(runbook, inputs: inputs, configuration: configuration, stateDirectory: stateDirectory,
-                                                        target: target, environment: environment)
+        let choices =
+            known
+            ?? PlanTimeChoices.evaluate(
+                runbook, inputs: inputs, configuration: configuration, stateDirectory: stateDirectory,
+                target: target, environment: environment)
         let steps = StepGraph(runbook.steps).topologicalOrder().compactMap(runbook.step)
             .filter { runs($0, drill: drill) && choices.skipped[$0.id] == nil }
         var outputs: [String: [String: String]] = [:]
@@ -53,7 +62,9 @@ public struct RunbookPreflight {
             fromCloud = resolve(select.parameters["source"]?.texts.first ?? "local", inputs, outputs) == "cloud"
             do {
                 // The plan-time choice already ran it (it lists the folder or the bucket); again only for its error.
-                let chosen = try choices.outputs[select.id] ?? selectReadOnly(select, inputs: inputs, target: target, drill: drill)
+                let chosen =
+                    try choices.outputs[select.id]
+                    ?? selectReadOnly(select, inputs: inputs, target: target, drill: drill)
                 outputs[select.id] = chosen
                 choice = "\(chosen["name"] ?? "?") — \(chosen["reason"] ?? "")"
             } catch let none as BackupSelect.NoMatch {
@@ -63,37 +74,61 @@ public struct RunbookPreflight {
                 problem = "step '\(select.id)' (backup.select) cannot choose one now: \(Self.text(error))"
             }
         }
-        let consumers = ["cloud.fetch", "backup.verify", "backup.decrypt", "restore.database", RestoreDatabasePrepare.spec.name, "restore.tables", "restore.tables_rehearse", "validate.row_counts"]
+        let consumers = [
+            "cloud.fetch", "backup.verify", "backup.decrypt", "restore.database", RestoreDatabasePrepare.spec.name,
+            "restore.tables", "restore.tables_rehearse", "validate.row_counts"
+        ]
         var backup = PreflightSubject.Backup.unresolved(problem ?? "no step names a backup", fromCloud: fromCloud)
         if problem == nil, let first = steps.first(where: { consumers.contains($0.action) }) {
             let cloud = first.action == "cloud.fetch" || streamsFromCloud(first, inputs, outputs)
             let parameter = cloud ? "name" : "backup"
-            if let value = first.parameters[parameter]?.texts.first, let resolved = resolve(value, inputs, outputs), !resolved.isEmpty {
+            if let value = first.parameters[parameter]?.texts.first, let resolved = resolve(value, inputs, outputs),
+                !resolved.isEmpty
+            {
                 backup = cloud ? .cloud(name: resolved) : .local(URL(fileURLWithPath: resolved))
             } else {
-                backup = .unresolved("step '\(first.id)' takes its backup from a step that has not run", fromCloud: fromCloud)
+                backup = .unresolved(
+                    "step '\(first.id)' takes its backup from a step that has not run", fromCloud: fromCloud)
             }
         }
 
-        let restoring = steps.filter { ["restore.database", RestoreDatabasePrepare.spec.name, "restore.tables", "restore.tables_rehearse", "backup.verify"].contains($0.action) }
+        let restoring = steps.filter {
+            [
+                "restore.database", RestoreDatabasePrepare.spec.name, "restore.tables", "restore.tables_rehearse",
+                "backup.verify"
+            ].contains($0.action)
+        }
         let serverWork: PreflightSubject.ServerWork
         if restoring.isEmpty {
             serverWork = .none
-        } else if !drill, restoring.allSatisfy({ $0.action == "restore.database" && resolve($0.parameters["mode"]?.texts.first ?? "", inputs, outputs) == "in-place" }) {
+        } else if !drill,
+            restoring.allSatisfy({
+                $0.action == "restore.database"
+                    && resolve($0.parameters["mode"]?.texts.first ?? "", inputs, outputs) == "in-place"
+            })
+        {
             serverWork = .replace
         } else {
             serverWork = .newDatabase
         }
-        var subject = PreflightSubject(backup: backup, target: target, serverWork: serverWork,
-                                       readsBackup: steps.contains { ["backup.verify", "backup.decrypt", "restore.database", RestoreDatabasePrepare.spec.name, "restore.tables", "restore.tables_rehearse"].contains($0.action) },
-                                       checksLock: true)
+        var subject = PreflightSubject(
+            backup: backup, target: target, serverWork: serverWork,
+            readsBackup: steps.contains {
+                [
+                    "backup.verify", "backup.decrypt", "restore.database", RestoreDatabasePrepare.spec.name,
+                    "restore.tables", "restore.tables_rehearse"
+                ].contains($0.action)
+            },
+            checksLock: true)
         // A drill's target is a scratch database the run makes first: its tables are the backup's.
         if !drill {
             var named: [String] = []
             for step in steps where step.action.hasPrefix("restore.tables") {
                 // Split as the step will read them (ResolvedParameters.list).
                 let texts = (step.parameters["tables"]?.texts ?? []).compactMap { resolve($0, inputs, outputs) }
-                for name in ResolvedParameters(values: ["tables": texts]).list("tables") where !named.contains(name) { named.append(name) }
+                for name in ResolvedParameters(values: ["tables": texts]).list("tables") where !named.contains(name) {
+                    named.append(name)
+                }
             }
             subject.tables = named
         }
@@ -101,14 +136,19 @@ public struct RunbookPreflight {
         subject.choiceProblem = choiceProblem
         let runFolders = stateDirectory.appendingPathComponent("runs")
         if steps.contains(where: { $0.action == "cloud.fetch" || streamsFromCloud($0, inputs, outputs) }) {
-            subject.localWrites.append(PreflightSubject.LocalWrite(folder: runFolders, why: "the download") { manifest, size in size ?? manifest?.fileBytes })
+            subject.localWrites.append(
+                PreflightSubject.LocalWrite(folder: runFolders, why: "the download") { manifest, size in
+                    size ?? manifest?.fileBytes
+                })
         }
         if steps.contains(where: { $0.action == "backup.decrypt" }) {
-            subject.localWrites.append(PreflightSubject.LocalWrite(folder: runFolders, why: "the decrypted copy") { manifest, size in
-                // The plaintext is the gzip'd (or plain) SQL: about the file's size, or the dump's.
-                guard let manifest else { return size }
-                return manifest.encryption == nil ? 0 : (manifest.compression == nil ? manifest.dumpBytes : manifest.fileBytes)
-            })
+            subject.localWrites.append(
+                PreflightSubject.LocalWrite(folder: runFolders, why: "the decrypted copy") { manifest, size in
+                    // The plaintext is the gzip'd (or plain) SQL: about the file's size, or the dump's.
+                    guard let manifest else { return size }
+                    return manifest.encryption == nil
+                        ? 0 : (manifest.compression == nil ? manifest.dumpBytes : manifest.fileBytes)
+                })
         }
         serviceCommands(steps, drill: drill, into: &subject)
         return subject
@@ -125,40 +165,53 @@ public struct RunbookPreflight {
 
     func serviceCommands(_ steps: [Step], drill: Bool, into subject: inout PreflightSubject) {
         let kinds = steps.compactMap { step -> ServiceStep.Kind? in
-            step.action.hasPrefix("services.") ? ServiceStep.Kind(rawValue: String(step.action.dropFirst("services.".count))) : nil
+            step.action.hasPrefix("services.")
+                ? ServiceStep.Kind(rawValue: String(step.action.dropFirst("services.".count))) : nil
         }
         guard !kinds.isEmpty else {
-            subject.servicesNote = drill ? "service steps are recorded, not run, in a drill (no LIFEBOAT_DRILL_*_COMMAND)" : "the runbook has no service step"
+            subject.servicesNote =
+                drill
+                ? "service steps are recorded, not run, in a drill (no LIFEBOAT_DRILL_*_COMMAND)"
+                : "the runbook has no service step"
             return
         }
         for kind in kinds {
             if drill {
-                if let command = ServiceStep.drillCommand(kind, configuration) { subject.serviceCommands.append((kind.rawValue, ["/bin/sh", "-c", command])) }
+                if let command = ServiceStep.drillCommand(kind, configuration) {
+                    subject.serviceCommands.append((kind.rawValue, ["/bin/sh", "-c", command]))
+                }
             } else if let services, let action = ServiceAction(rawValue: kind.rawValue) {
                 for argv in services.commands(for: action) { subject.serviceCommands.append((kind.rawValue, argv)) }
             }
         }
         if subject.serviceCommands.isEmpty {
-            subject.servicesNote = services == nil ? "no services provider configured (LIFEBOAT_SERVICES_PROVIDER): service steps do nothing"
+            subject.servicesNote =
+                services == nil
+                ? "no services provider configured (LIFEBOAT_SERVICES_PROVIDER): service steps do nothing"
                 : "the \(services!.name) provider runs no command for these steps"
         }
     }
 
     /// Runs `backup.select` as the run would, now: it lists BACKUP_DIR or the bucket and
     /// changes nothing (its spec says so, which this checks rather than assumes).
-    func selectReadOnly(_ step: Step, inputs: [String: String], target: String, drill: Bool) throws -> [String: String] {
+    func selectReadOnly(_ step: Step, inputs: [String: String], target: String, drill: Bool) throws -> [String: String]
+    {
         guard let spec = ActionCatalog.spec(step.action), !spec.changesLiveSystems, spec.safeToRepeat else {
             throw RunbookRunError("\(step.action) is not read-only")
         }
         var values: [String: [String]] = [:]
         for (name, value) in step.parameters {
             values[name] = try value.texts.map { text in
-                guard let resolved = resolve(text, inputs, [:]) else { throw RunbookRunError("'\(name)' depends on an earlier step") }
+                guard let resolved = resolve(text, inputs, [:]) else {
+                    throw RunbookRunError("'\(name)' depends on an earlier step")
+                }
                 return resolved
             }
         }
-        let context = ActionContext(configuration: configuration, runID: "preflight", runDirectory: stateDirectory.appendingPathComponent("runs/preflight"),
-                                    target: target, drill: drill, services: nil, cancellation: nil, note: { _ in })
+        let context = ActionContext(
+            configuration: configuration, runID: "preflight",
+            runDirectory: stateDirectory.appendingPathComponent("runs/preflight"),
+            target: target, drill: drill, services: nil, cancellation: nil, note: { _ in })
         return try ActionExecutor.run(step.action, ResolvedParameters(values: values), context)
     }
 
@@ -181,7 +234,10 @@ public struct RunbookPreflight {
     /// A `restore.database_prepare` with `source: cloud`: it downloads into the run folder, as `cloud.fetch` does.
     func streamsFromCloud(_ step: Step, _ inputs: [String: String], _ outputs: [String: [String: String]]) -> Bool {
         step.action == RestoreDatabasePrepare.spec.name
-            && RestoreDatabasePrepare.streamsFromCloud(step.parameters[RestoreDatabasePrepare.Parameter.source]?.texts.first.flatMap { resolve($0, inputs, outputs) })
+            && RestoreDatabasePrepare.streamsFromCloud(
+                step.parameters[RestoreDatabasePrepare.Parameter.source]?.texts.first.flatMap {
+                    resolve($0, inputs, outputs)
+                })
     }
 
     static func text(_ error: any Error) -> String {

@@ -19,19 +19,27 @@ enum ScratchRedo {
 
     /// Checkpoint keys, written by the action and read back here.
     enum Key {
-        static let mode = "mode", target = "target", scratch = "scratch", keptAs = "kept_as", targetExisted = "target_existed", staged = "staged"
+        static let mode = "mode", target = "target", scratch = "scratch", keptAs = "kept_as",
+            targetExisted = "target_existed", staged = "staged"
     }
 
     /// The mode a `restore.database_prepare` checkpoint names: it builds, it never swaps.
     static let prepareMode = "prepare"
 
     static func checkpoint(mode: String, plan: RestorePlan) -> [String: String] {
-        [Key.mode: mode, Key.target: plan.target, Key.scratch: plan.scratch ?? "", Key.keptAs: mode == prepareMode ? "" : plan.keptAs ?? "",
-         Key.targetExisted: String(plan.targetExists), Key.staged: plan.staged ?? ""]
+        [
+            Key.mode: mode, Key.target: plan.target, Key.scratch: plan.scratch ?? "",
+            Key.keptAs: mode == prepareMode ? "" : plan.keptAs ?? "",
+            Key.targetExisted: String(plan.targetExists), Key.staged: plan.staged ?? ""
+        ]
     }
 
-    static func assess(_ step: Step, checkpoint: [String: String]?, configuration: LifeboatConfiguration, drill: Bool) -> Verdict {
-        guard [RestoreDatabase.spec.name, RestoreDatabasePrepare.spec.name].contains(step.action) else { return .unsafe("its action may have half happened") }
+    static func assess(_ step: Step, checkpoint: [String: String]?, configuration: LifeboatConfiguration, drill: Bool)
+        -> Verdict
+    {
+        guard [RestoreDatabase.spec.name, RestoreDatabasePrepare.spec.name].contains(step.action) else {
+            return .unsafe("its action may have half happened")
+        }
         guard let checkpoint, let target = checkpoint[Key.target], let scratch = checkpoint[Key.scratch] else {
             return .unsafe("the journal does not say how far it got")
         }
@@ -46,13 +54,19 @@ enum ScratchRedo {
                 if !keptAs.isEmpty, try admin.exists(keptAs) {
                     // Both names taken: the swap's two renames are done; only its journal entry is missing.
                     if try admin.exists(target) {
-                        return .unsafe("the swap finished: \(target) is the restored copy and \(keptAs) the previous one (--skip-step goes on from there)")
+                        return .unsafe(
+                            "the swap finished: \(target) is the restored copy and \(keptAs) the previous one (--skip-step goes on from there)"
+                        )
                     }
                     return .unsafe("\(keptAs) exists, so the swap began: \(target) may be the restored copy or missing")
                 }
-                guard try admin.exists(target) else { return .unsafe("\(target) is missing although it existed when the restore began") }
+                guard try admin.exists(target) else {
+                    return .unsafe("\(target) is missing although it existed when the restore began")
+                }
             } else if try admin.exists(target) {
-                return .unsafe("\(target) exists now although it did not when the restore began: the copy may have been renamed into place")
+                return .unsafe(
+                    "\(target) exists now although it did not when the restore began: the copy may have been renamed into place"
+                )
             }
             let live = drill ? "" : "; the live database \(target) is untouched"
             // The swap has not begun (checked above): the prepared copy is swapped in again as it is.
@@ -61,7 +75,9 @@ enum ScratchRedo {
             }
             let found = try admin.exists(scratch)
             if found { try admin.drop(scratch) }
-            return .redo("interrupted while building its scratch copy\(found ? ": \(scratch) dropped" : ""), restoring again\(live)")
+            return .redo(
+                "interrupted while building its scratch copy\(found ? ": \(scratch) dropped" : ""), restoring again\(live)"
+            )
         } catch {
             return .unsafe("its databases could not be checked: \(error)")
         }

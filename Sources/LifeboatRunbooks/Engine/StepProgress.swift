@@ -57,7 +57,10 @@ final class ProgressBoard: Sendable {
         let steps = order.withLock { $0 }
         return entries.withLock { entries in
             steps.compactMap { id in
-                entries[id].map { StepProgress(step: id, action: $0.action, elapsed: now.timeIntervalSince($0.started), bytes: $0.bytes) }
+                entries[id].map {
+                    StepProgress(
+                        step: id, action: $0.action, elapsed: now.timeIntervalSince($0.started), bytes: $0.bytes)
+                }
             }
         }
     }

@@ -16,10 +16,11 @@ struct StepScheduler {
     init(runbook: Runbook, needMet: @escaping (ActionSpec.ResumeNeed, [String: String]) -> Bool) {
         self.runbook = runbook
         self.needMet = needMet
-        let compensations = Set(runbook.steps.compactMap { step -> String? in
-            if case .compensate(let other) = step.onFailure { return other }
-            return nil
-        })
+        let compensations = Set(
+            runbook.steps.compactMap { step -> String? in
+                if case .compensate(let other) = step.onFailure { return other }
+                return nil
+            })
         order = StepGraph(runbook.steps).topologicalOrder().filter { !compensations.contains($0) }
     }
 
@@ -61,7 +62,8 @@ struct StepScheduler {
     func ready(_ state: RunState, launched: Set<String>) -> [Step] {
         order.compactMap { id in
             guard !launched.contains(id), !settled(state, id), let step = runbook.step(id),
-                  upstreamSettled(state, step) else { return nil }
+                upstreamSettled(state, step)
+            else { return nil }
             return step
         }
     }

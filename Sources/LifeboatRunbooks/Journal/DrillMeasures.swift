@@ -24,7 +24,9 @@ public struct DrillMeasures: Sendable, Codable, Equatable {
     public var walStart: String?
     public var walStop: String?
 
-    static let validationActions = ["restore.database", "restore.tables", "validate.row_counts", "sql.check", "physical.restore"]
+    static let validationActions = [
+        "restore.database", "restore.tables", "validate.row_counts", "sql.check", "physical.restore"
+    ]
     static let selectionActions = ["backup.select", "physical.restore"]
     /// What takes the application or the database down, and what brings it back.
     static let stopActions = ["services.stop", "postgres.stop"]
@@ -59,7 +61,8 @@ public struct DrillMeasures: Sendable, Codable, Equatable {
         func action(_ id: String) -> String? { state.steps[id]?.action ?? runbook?.step(id)?.action }
         let validated = state.order.compactMap { id -> Date? in
             guard let name = action(id), Self.validationActions.contains(name),
-                  state.steps[id]?.status == .succeeded else { return nil }
+                state.steps[id]?.status == .succeeded
+            else { return nil }
             return state.steps[id]?.finishedAt
         }.max()
         rtoSeconds = zip(state.startedAt, validated).map { $1.timeIntervalSince($0) }
@@ -82,8 +85,10 @@ public struct DrillMeasures: Sendable, Codable, Equatable {
         // The moment the data should be back to: a PITR target, else when the damage began
         // (recent-corruption's incident_time unless `latest`, accidental-deletion's deleted_at),
         // else the run's start.
-        let targetTime = ["target_time", "incident_time", "deleted_at"].lazy
-            .compactMap { state.inputs[$0].flatMap { $0 == "latest" ? nil : InputValues.timestamp($0) } }.first ?? state.startedAt
+        let targetTime =
+            ["target_time", "incident_time", "deleted_at"].lazy
+            .compactMap { state.inputs[$0].flatMap { $0 == "latest" ? nil : InputValues.timestamp($0) } }.first
+            ?? state.startedAt
         rpoSeconds = zip(targetTime, snapshot).map { $0.timeIntervalSince($1) }
     }
 }
@@ -96,14 +101,17 @@ extension DrillMeasures {
         let ended: Set<JournalEvent.Status> = [.succeeded, .recorded]
         let stopped = state.order.compactMap { id -> Date? in
             guard let name = action(id), stopActions.contains(name), let record = state.steps[id],
-                  let status = record.status, ended.contains(status) else { return nil }
+                let status = record.status, ended.contains(status)
+            else { return nil }
             // A drill records a stop without starting it: the moment it was recorded is when it would have begun.
             return record.startedAt ?? record.finishedAt
         }.min()
         guard let stopped else { return 0 }
         let started = state.order.compactMap { id -> Date? in
             guard let name = action(id), startActions.contains(name), let record = state.steps[id],
-                  let status = record.status, ended.contains(status), let finished = record.finishedAt, finished >= stopped else { return nil }
+                let status = record.status, ended.contains(status), let finished = record.finishedAt,
+                finished >= stopped
+            else { return nil }
             return finished
         }.max()
         return started.map { $0.timeIntervalSince(stopped) }

@@ -17,13 +17,19 @@ public struct DrillRegression: Sendable, Equatable {
     /// The regression of a drill of `scenario` with `rtoSeconds`, started at `startedAt`, against
     /// the succeeded drills of the same scenario that started before it; nil when it did not
     /// regress or no earlier drill measured an RTO.
-    public static func check(rtoSeconds: Double, scenario: String, runID: String, startedAt: Date, runs: URL) -> DrillRegression? {
+    public static func check(rtoSeconds: Double, scenario: String, runID: String, startedAt: Date, runs: URL)
+        -> DrillRegression?
+    {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: runs.path)) ?? []
         let earlier = names.filter { $0 != runID && !$0.hasPrefix(".") }.compactMap { name -> (String, Date, Double)? in
-            guard let events = try? RunJournal.read(runs.appendingPathComponent(name).appendingPathComponent("journal.jsonl")) else { return nil }
+            guard
+                let events = try? RunJournal.read(
+                    runs.appendingPathComponent(name).appendingPathComponent("journal.jsonl"))
+            else { return nil }
             let state = RunState(events: events)
             guard state.drill, state.finished == .succeeded, state.runbookName == scenario,
-                  let started = state.startedAt, started < startedAt, let rto = DrillMeasures(state: state).rtoSeconds else { return nil }
+                let started = state.startedAt, started < startedAt, let rto = DrillMeasures(state: state).rtoSeconds
+            else { return nil }
             return (name, started, rto)
         }.sorted { $0.1 > $1.1 }.prefix(window)
         guard !earlier.isEmpty else { return nil }
@@ -40,8 +46,11 @@ public struct DrillRegression: Sendable, Equatable {
 
     /// The details of a `drill.regressed` event.
     public func details(runID: String, runbook: String) -> [String: String] {
-        ["run_id": runID, "runbook": runbook, "rto_seconds": String(format: "%.3f", rtoSeconds),
-         "median_seconds": String(format: "%.3f", medianSeconds), "factor": String(format: "%.2f", rtoSeconds / medianSeconds),
-         "compared": compared.joined(separator: ",")]
+        [
+            "run_id": runID, "runbook": runbook, "rto_seconds": String(format: "%.3f", rtoSeconds),
+            "median_seconds": String(format: "%.3f", medianSeconds),
+            "factor": String(format: "%.2f", rtoSeconds / medianSeconds),
+            "compared": compared.joined(separator: ",")
+        ]
     }
 }

@@ -29,13 +29,17 @@ public struct ObjectiveVerdict: Sendable, Codable, Equatable {
     public var summary: String {
         let promised = DurationValue(seconds: objectiveSeconds)
         let achieved = achievedSeconds.map { String(format: "%.1fs", $0) } ?? "not reached"
-        return "\(objective.rawValue.uppercased()) objective \(promised): achieved \(achieved) — \(met ? "met" : "MISSED")"
+        return
+            "\(objective.rawValue.uppercased()) objective \(promised): achieved \(achieved) — \(met ? "met" : "MISSED")"
     }
 
     /// The details of a `runbook.objective_missed` event: which objective, and both numbers.
     public func missedDetails(runID: String, runbook: String, drill: Bool) -> [String: String] {
-        ["run_id": runID, "runbook": runbook, "drill": String(drill), "objective": objective.rawValue,
-         "objective_seconds": Self.number(objectiveSeconds), "achieved_seconds": achievedSeconds.map(Self.number) ?? "not reached"]
+        [
+            "run_id": runID, "runbook": runbook, "drill": String(drill), "objective": objective.rawValue,
+            "objective_seconds": Self.number(objectiveSeconds),
+            "achieved_seconds": achievedSeconds.map(Self.number) ?? "not reached"
+        ]
     }
 
     private static func number(_ seconds: Double) -> String { String(format: "%.3f", seconds) }

@@ -68,7 +68,10 @@ public struct OpenRun: Encodable, Sendable {
         drill = state.drill
         target = state.target
         startedAt = state.startedAt
-        let step = state.inFlight.last ?? state.awaitingApproval.last ?? state.order.last { state.steps[$0]?.status == .failed } ?? state.order.last
+        let step =
+            state.inFlight.last ?? state.awaitingApproval.last ?? state.order.last {
+                state.steps[$0]?.status == .failed
+            } ?? state.order.last
         lastStep = step
         let interrupted = status == "interrupted"
         lastStepStatus = step.flatMap { id in

@@ -15,8 +15,11 @@ public final class RunJournal: Sendable {
         // Milliseconds: step durations and approval waits under a second still add up.
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var container = encoder.singleValueContainer()
-            try container.encode(date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true)
-                .timeZone(separator: .omitted).dateSeparator(.dash).timeSeparator(.colon).dateTimeSeparator(.standard)))
+            try container.encode(
+                date.formatted(
+                    .iso8601.year().month().day().time(includingFractionalSeconds: true)
+                        .timeZone(separator: .omitted).dateSeparator(.dash).timeSeparator(.colon).dateTimeSeparator(
+                            .standard)))
         }
         encoder.keyEncodingStrategy = .convertToSnakeCase
         return encoder
@@ -26,10 +29,17 @@ public final class RunJournal: Sendable {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { decoder in
             let text = try decoder.singleValueContainer().decode(String.self)
-            if let date = try? Date(text, strategy: .iso8601.year().month().day().time(includingFractionalSeconds: true)
-                .timeZone(separator: .omitted).dateSeparator(.dash).timeSeparator(.colon).dateTimeSeparator(.standard)) { return date }
+            if let date = try? Date(
+                text,
+                strategy: .iso8601.year().month().day().time(includingFractionalSeconds: true)
+                    .timeZone(separator: .omitted).dateSeparator(.dash).timeSeparator(.colon).dateTimeSeparator(
+                        .standard))
+            {
+                return date
+            }
             if let date = try? Date(text, strategy: .iso8601) { return date }
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not an ISO 8601 time: \(text)"))
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: decoder.codingPath, debugDescription: "not an ISO 8601 time: \(text)"))
         }
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         return decoder
@@ -37,10 +47,13 @@ public final class RunJournal: Sendable {
 
     /// Opens (creating if needed) the journal of the run in `directory`.
     public init(directory: URL) throws {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try FileManager.default.createDirectory(
+            at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         url = directory.appendingPathComponent("journal.jsonl")
         if !FileManager.default.fileExists(atPath: url.path) {
-            guard FileManager.default.createFile(atPath: url.path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+            guard
+                FileManager.default.createFile(atPath: url.path, contents: nil, attributes: [.posixPermissions: 0o600])
+            else {
                 throw RunbookRunError("cannot create \(url.path)", hint: "check LIFEBOAT_STATE_DIR is writable")
             }
         }
@@ -68,7 +81,7 @@ public final class RunJournal: Sendable {
         for (index, line) in lines.enumerated() {
             do {
                 events.append(try decoder.decode(JournalEvent.self, from: Data(line.utf8)))
-            } catch where index == lines.count - 1 {
+            } catch  where index == lines.count - 1 {
                 break
             }
         }

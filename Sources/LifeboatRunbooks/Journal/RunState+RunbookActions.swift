@@ -6,8 +6,9 @@ extension RunState {
     /// SHA-256), else empty, because a changed runbook may name other actions.
     public func actionsFromRunbook() -> [String: String] {
         guard order.contains(where: { steps[$0]?.action == nil }),
-              let file = runbook, let sha256 = runbookSha256,
-              let loaded = try? RunbookLoader().load(URL(fileURLWithPath: file)), loaded.sha256 == sha256 else { return [:] }
+            let file = runbook, let sha256 = runbookSha256,
+            let loaded = try? RunbookLoader().load(URL(fileURLWithPath: file)), loaded.sha256 == sha256
+        else { return [:] }
         return Dictionary(loaded.steps.map { ($0.id, $0.action) }, uniquingKeysWith: { first, _ in first })
     }
 }

@@ -57,7 +57,9 @@ public struct RunState: Sendable {
             if !order.contains(id) { order.append(id) }
             var record = steps[id, default: StepRecord()]
             // A journal written before interruptions were recorded: an open try is one that never ended.
-            if let last = record.tries.indices.last, record.tries[last].status == nil { record.tries[last].status = .interrupted }
+            if let last = record.tries.indices.last, record.tries[last].status == nil {
+                record.tries[last].status = .interrupted
+            }
             // Numbered by the journal, not by the process: a resumed step's tries go on counting.
             record.tries.append(Attempt(number: record.tries.count + 1, startedAt: event.at))
             record.attempts = record.tries.count
@@ -96,7 +98,8 @@ public struct RunState: Sendable {
         case .approvalDeclined:
             guard let id = event.step else { return }
             if !order.contains(id) { order.append(id) }
-            steps[id, default: StepRecord()].declines.append(Decision(at: event.at, by: event.by, osUser: event.osUser, reason: event.reason))
+            steps[id, default: StepRecord()].declines.append(
+                Decision(at: event.at, by: event.by, osUser: event.osUser, reason: event.reason))
             steps[id]?.waitingForApprovalSince = nil
         case .approvalRequested:
             guard let id = event.step else { return }
@@ -115,27 +118,39 @@ public struct RunState: Sendable {
                     record.tries[last].status = .interrupted
                     // A signal's time is the attempt's end; a dead process's end is unknown.
                     record.tries[last].finishedAt = event.lastEventAt == nil ? event.at : nil
-                    record.tries[last].message = record.tries[last].message
-                        ?? event.signal.map { "stopped by \($0)" } ?? "its process was gone (killed, crashed or its host went down): its end is unknown"
+                    record.tries[last].message =
+                        record.tries[last].message
+                        ?? event.signal.map { "stopped by \($0)" }
+                        ?? "its process was gone (killed, crashed or its host went down): its end is unknown"
                     cut.append(id)
                 } else if record.waitingForApprovalSince != nil {
                     cut.append(id)
                 }
                 steps[id] = record
             }
-            interruptions.append(Interruption(at: stoppedAt, recordedAt: event.at, signal: event.signal, message: event.message, steps: cut,
-                                              byEngine: event.signal == nil && event.lastEventAt == nil))
+            interruptions.append(
+                Interruption(
+                    at: stoppedAt, recordedAt: event.at, signal: event.signal, message: event.message, steps: cut,
+                    byEngine: event.signal == nil && event.lastEventAt == nil))
         case .resumed:
             // A failed run that is resumed is open again: its earlier end no longer stands.
             if finished == .failed { finished = nil; finishedAt = nil; finishMessage = nil }
             resumes.append(Resume(at: event.at, user: event.user, host: event.host, flags: event.flags ?? []))
-            if let last = interruptions.indices.last, interruptions[last].resumedAt == nil { interruptions[last].resumedAt = event.at }
+            if let last = interruptions.indices.last, interruptions[last].resumedAt == nil {
+                interruptions[last].resumedAt = event.at
+            }
         case .stepRetried:
             guard let id = event.step else { return }
-            retries.append(StepDecision(step: id, decision: Decision(at: event.at, by: event.by, osUser: event.osUser, reason: nil), message: event.message))
+            retries.append(
+                StepDecision(
+                    step: id, decision: Decision(at: event.at, by: event.by, osUser: event.osUser, reason: nil),
+                    message: event.message))
         case .stepSkipped:
             guard let id = event.step else { return }
-            skips.append(StepDecision(step: id, decision: Decision(at: event.at, by: event.by, osUser: event.osUser, reason: nil), message: event.message))
+            skips.append(
+                StepDecision(
+                    step: id, decision: Decision(at: event.at, by: event.by, osUser: event.osUser, reason: nil),
+                    message: event.message))
         case .stepCheckpoint:
             guard let id = event.step else { return }
             steps[id, default: StepRecord()].checkpoint = event.outputs ?? [:]
@@ -173,8 +188,10 @@ public struct RunState: Sendable {
     /// Steps whose gate got a "no" as its latest answer and that have not run since.
     public var declined: [String] {
         order.filter { id in
-            guard let record = steps[id], let no = record.declines.last, record.status == nil, record.openAttempt == nil,
-                  record.waitingForApprovalSince == nil else { return false }
+            guard let record = steps[id], let no = record.declines.last, record.status == nil,
+                record.openAttempt == nil,
+                record.waitingForApprovalSince == nil
+            else { return false }
             return record.approvedAt.map { $0 < no.at } ?? true
         }
     }

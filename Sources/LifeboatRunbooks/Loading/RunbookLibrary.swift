@@ -11,10 +11,15 @@ public struct RunbookLibrary {
 
     public func files() throws -> [URL] {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else {
-            throw RunbookInvalid(issues: [RunbookIssue(SourceLocation(file: directory.path, line: 1, column: 1),
-                                                       "no runbook folder here: set LIFEBOAT_RUNBOOKS_DIR or use --dir")])
+            throw RunbookInvalid(issues: [
+                RunbookIssue(
+                    SourceLocation(file: directory.path, line: 1, column: 1),
+                    "no runbook folder here: set LIFEBOAT_RUNBOOKS_DIR or use --dir")
+            ])
         }
-        return names.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted().map { directory.appendingPathComponent($0) }
+        return names.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted().map {
+            directory.appendingPathComponent($0)
+        }
     }
 
     /// A name (`recent-corruption`) or a path to a file. A name that matches neither

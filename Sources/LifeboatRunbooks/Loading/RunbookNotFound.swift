@@ -28,7 +28,8 @@ public struct RunbookNotFound: ExitStatusError, CustomStringConvertible, Sendabl
     public var description: String {
         var text = "no runbook named '\(name)' in \(directory) (looked for \(name).yaml and \(name).yml)"
         if let suggestion { text += "; did you mean '\(suggestion)'?" }
-        text += available.isEmpty
+        text +=
+            available.isEmpty
             ? "\nthe folder holds no .yaml or .yml files: set LIFEBOAT_RUNBOOKS_DIR or use --dir"
             : "\nrunbooks here: " + available.joined(separator: ", ")
         return text

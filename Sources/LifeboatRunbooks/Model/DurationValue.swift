@@ -10,7 +10,7 @@ public struct DurationValue: Sendable, Hashable, Comparable, CustomStringConvert
 
     /// Units largest first; a duration must use them in this order, each at most once.
     static let units: [(suffix: String, milliseconds: Int)] = [
-        ("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1_000), ("ms", 1),
+        ("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1_000), ("ms", 1)
     ]
 
     public init(milliseconds: Int) {

@@ -319,7 +319,8 @@ private struct ExpressionParser {
             guard current.kind != .rightParen else { throw syntax("empty parentheses") }
             let inner = try parseOr()
             guard current.kind == .rightParen else {
-                throw current.kind == .end ? syntax("expected ')'") : syntax("expected ')' before '\(current.spelling)'")
+                throw current.kind == .end
+                    ? syntax("expected ')'") : syntax("expected ')' before '\(current.spelling)'")
             }
             position += 1
             return inner

@@ -23,8 +23,10 @@ public struct RecoveryObjectives: Sendable, Equatable {
     /// Where each objective was written, for the validator's file:line.
     public var locations: [Kind: SourceLocation]
 
-    public init(rto: DurationValue? = nil, rpo: DurationValue? = nil, downtime: DurationValue? = nil,
-                locations: [Kind: SourceLocation] = [:]) {
+    public init(
+        rto: DurationValue? = nil, rpo: DurationValue? = nil, downtime: DurationValue? = nil,
+        locations: [Kind: SourceLocation] = [:]
+    ) {
         self.rto = rto
         self.rpo = rpo
         self.downtime = downtime

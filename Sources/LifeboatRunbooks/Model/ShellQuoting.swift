@@ -66,9 +66,14 @@ enum ShellQuoting {
                 case (.double, _): break
                 case (_, "'"): state.levels.append(.single)
                 case (_, "\""): state.levels.append(.double)
-                case (.substitution(let open), "("): state.levels[state.levels.count - 1] = .substitution(parentheses: open + 1)
+                case (.substitution(let open), "("):
+                    state.levels[state.levels.count - 1] = .substitution(parentheses: open + 1)
                 case (.substitution(let open), ")"):
-                    if open == 0 { state.levels.removeLast() } else { state.levels[state.levels.count - 1] = .substitution(parentheses: open - 1) }
+                    if open == 0 {
+                        state.levels.removeLast()
+                    } else {
+                        state.levels[state.levels.count - 1] = .substitution(parentheses: open - 1)
+                    }
                 default: break
                 }
             }
@@ -78,11 +83,12 @@ enum ShellQuoting {
 
     /// The quoting context after `text`, starting in `context` (for tests and simple callers).
     static func context(after text: String, from context: Context) -> Context {
-        let start: [State.Level] = switch context {
-        case .bare: []
-        case .single: [.single]
-        case .double: [.double]
-        }
+        let start: [State.Level] =
+            switch context {
+            case .bare: []
+            case .single: [.single]
+            case .double: [.double]
+            }
         return State(levels: start).after(text).context
     }
 

@@ -26,18 +26,24 @@ public struct RunbookValidator {
             }
             if case .compensate(let other) = step.onFailure {
                 if !known.contains(other) {
-                    issues.append(RunbookIssue(step.location(of: "on_failure"), step: step.id,
-                                               "on_failure must be abort, continue or a step id; '\(other)' is none of these"))
+                    issues.append(
+                        RunbookIssue(
+                            step.location(of: "on_failure"), step: step.id,
+                            "on_failure must be abort, continue or a step id; '\(other)' is none of these"))
                 } else if other == step.id {
-                    issues.append(RunbookIssue(step.location(of: "on_failure"), step: step.id, "a step cannot compensate for itself"))
+                    issues.append(
+                        RunbookIssue(
+                            step.location(of: "on_failure"), step: step.id, "a step cannot compensate for itself"))
                 }
             }
         }
         let cycles = StepGraph(runbook.steps.filter { seen.contains($0.id) }).cycles()
         for cycle in cycles {
             let first = runbook.step(cycle[0])!
-            issues.append(RunbookIssue(first.location(of: "needs"), step: first.id,
-                                       "the steps form a cycle: \((cycle + [cycle[0]]).joined(separator: " → "))"))
+            issues.append(
+                RunbookIssue(
+                    first.location(of: "needs"), step: first.id,
+                    "the steps form a cycle: \((cycle + [cycle[0]]).joined(separator: " → "))"))
         }
         let upstream = cycles.isEmpty ? StepGraph(runbook.steps).ancestors() : [:]
         for step in runbook.steps {
@@ -51,27 +57,38 @@ public struct RunbookValidator {
         var issues: [RunbookIssue] = []
         guard let spec = ActionCatalog.spec(step.action) else {
             let names = ActionCatalog.all.map(\.name).joined(separator: ", ")
-            return [RunbookIssue(step.location(of: "action"), step: step.id, "unknown action '\(step.action)' (known: \(names))")]
+            return [
+                RunbookIssue(
+                    step.location(of: "action"), step: step.id, "unknown action '\(step.action)' (known: \(names))")
+            ]
         }
         for parameter in spec.parameters where parameter.required && step.parameters[parameter.name] == nil {
-            issues.append(RunbookIssue(step.location(of: "with"), step: step.id,
-                                       "\(step.action) needs parameter '\(parameter.name)' (\(parameter.summary))"))
+            issues.append(
+                RunbookIssue(
+                    step.location(of: "with"), step: step.id,
+                    "\(step.action) needs parameter '\(parameter.name)' (\(parameter.summary))"))
         }
         for (name, value) in step.parameters.sorted(by: { $0.key < $1.key }) {
             let location = step.location(of: "with.\(name)")
             guard let parameter = spec.parameter(name) else {
                 let allowed = spec.parameters.map(\.name)
-                issues.append(RunbookIssue(location, step: step.id, "\(step.action) has no parameter '\(name)'"
-                                           + (allowed.isEmpty ? " (it takes none)" : " (it takes: \(allowed.joined(separator: ", ")))")))
+                issues.append(
+                    RunbookIssue(
+                        location, step: step.id,
+                        "\(step.action) has no parameter '\(name)'"
+                            + (allowed.isEmpty ? " (it takes none)" : " (it takes: \(allowed.joined(separator: ", ")))")
+                    ))
                 continue
             }
             if case .list = value, parameter.kind != .stringList {
-                issues.append(RunbookIssue(location, step: step.id, "parameter '\(name)' takes a single value, not a list"))
+                issues.append(
+                    RunbookIssue(location, step: step.id, "parameter '\(name)' takes a single value, not a list"))
             }
             for text in value.texts {
                 do {
                     let template = try Template.parse(text)
-                    issues += references(template.references, at: location, step: step, runbook: runbook, upstream: upstream)
+                    issues += references(
+                        template.references, at: location, step: step, runbook: runbook, upstream: upstream)
                     if template.references.isEmpty, let problem = Self.typeProblem(text, parameter.kind) {
                         issues.append(RunbookIssue(location, step: step.id, "parameter '\(name)': \(problem)"))
                     }
@@ -83,15 +100,18 @@ public struct RunbookValidator {
         if let when = step.when {
             do {
                 let expression = try Expression.parse(when)
-                issues += references(expression.references, at: step.location(of: "when"), step: step, runbook: runbook, upstream: upstream)
+                issues += references(
+                    expression.references, at: step.location(of: "when"), step: step, runbook: runbook,
+                    upstream: upstream)
             } catch {
                 issues.append(RunbookIssue(step.location(of: "when"), step: step.id, "bad 'when' expression: \(error)"))
             }
         }
         if let approval = step.approval {
             do {
-                issues += references(try Template.parse(approval).references, at: step.location(of: "approval"),
-                                     step: step, runbook: runbook, upstream: upstream)
+                issues += references(
+                    try Template.parse(approval).references, at: step.location(of: "approval"),
+                    step: step, runbook: runbook, upstream: upstream)
             } catch {
                 issues.append(RunbookIssue(step.location(of: "approval"), step: step.id, "approval message: \(error)"))
             }
@@ -106,15 +126,18 @@ public struct RunbookValidator {
         return runbook.objectives.declared.compactMap { kind, _ in
             let measuredBy = DrillMeasures.actions(measuring: kind)
             guard actions.isDisjoint(with: measuredBy) else { return nil }
-            return RunbookIssue(runbook.objectives.locations[kind] ?? runbook.location,
-                                "objectives.\(kind.rawValue) cannot be measured: no step runs \(measuredBy.sorted().joined(separator: ", ")); "
-                                + "remove the objective or add such a step")
+            return RunbookIssue(
+                runbook.objectives.locations[kind] ?? runbook.location,
+                "objectives.\(kind.rawValue) cannot be measured: no step runs \(measuredBy.sorted().joined(separator: ", ")); "
+                    + "remove the objective or add such a step")
         }
     }
 
     /// Inputs must be declared; outputs must exist on a step that runs before this one.
-    private func references(_ references: [Reference], at location: SourceLocation, step: Step, runbook: Runbook,
-                            upstream: Set<String>?) -> [RunbookIssue] {
+    private func references(
+        _ references: [Reference], at location: SourceLocation, step: Step, runbook: Runbook,
+        upstream: Set<String>?
+    ) -> [RunbookIssue] {
         references.compactMap { reference in
             switch reference {
             case .input(let name):
@@ -125,12 +148,16 @@ public struct RunbookValidator {
                     return RunbookIssue(location, step: step.id, "reference to unknown step '\(other)'")
                 }
                 if let spec = ActionCatalog.spec(producer.action), !spec.outputs.contains(output) {
-                    return RunbookIssue(location, step: step.id, "step '\(other)' (\(producer.action)) has no output '\(output)'"
-                                        + (spec.outputs.isEmpty ? "" : " (outputs: \(spec.outputs.joined(separator: ", ")))"))
+                    return RunbookIssue(
+                        location, step: step.id,
+                        "step '\(other)' (\(producer.action)) has no output '\(output)'"
+                            + (spec.outputs.isEmpty ? "" : " (outputs: \(spec.outputs.joined(separator: ", ")))"))
                 }
                 if let upstream, !upstream.contains(other) {
-                    return RunbookIssue(location, step: step.id,
-                                        "uses an output of '\(other)', which is not upstream: add it to needs (directly or through another step)")
+                    return RunbookIssue(
+                        location, step: step.id,
+                        "uses an output of '\(other)', which is not upstream: add it to needs (directly or through another step)"
+                    )
                 }
                 return nil
             case .env(let name):
@@ -151,9 +178,11 @@ public struct RunbookValidator {
         case .duration: return InputValues.problem(text, for: .duration)
         case .timestamp: return InputValues.problem(text, for: .timestamp)
         case .timestampOrLatest:
-            return text == "latest" || InputValues.timestamp(text) != nil ? nil
+            return text == "latest" || InputValues.timestamp(text) != nil
+                ? nil
                 : "'\(text)' is not a time (2025-01-18T03:00:00Z) or latest"
-        case .choice(let options): return options.contains(text) ? nil : "'\(text)' is not one of \(options.joined(separator: ", "))"
+        case .choice(let options):
+            return options.contains(text) ? nil : "'\(text)' is not one of \(options.joined(separator: ", "))"
         }
     }
 }

@@ -55,7 +55,11 @@ struct StepGraph {
         var done: Set<String> = []
         var result: [String] = []
         while result.count < order.count {
-            guard let next = order.first(where: { !done.contains($0) && (needs[$0] ?? []).allSatisfy { done.contains($0) || needs[$0] == nil } }) else {
+            guard
+                let next = order.first(where: {
+                    !done.contains($0) && (needs[$0] ?? []).allSatisfy { done.contains($0) || needs[$0] == nil }
+                })
+            else {
                 break  // a cycle: validation reports it
             }
             done.insert(next)

@@ -21,14 +21,16 @@ extension BackupCommand {
             return
         }
         let logicalOnly: [(Bool, String)] = [
-            (compress != nil, "--compress"), (encrypt != nil, "--encrypt"), (cleanup, "--cleanup"), (upload != nil, "--upload"),
+            (compress != nil, "--compress"), (encrypt != nil, "--encrypt"), (cleanup, "--cleanup"),
+            (upload != nil, "--upload"),
             (verify, "--verify"), (verifyOnly, "--verify-only"), (backupFile != nil, "--backup-file"),
-            (skipDiskCheck, "--skip-disk-check"), (allowEmpty, "--allow-empty"),
+            (skipDiskCheck, "--skip-disk-check"), (allowEmpty, "--allow-empty")
         ]
         let given = logicalOnly.filter(\.0).map(\.1)
         if !given.isEmpty {
-            throw ValidationError("\(given.joined(separator: ", ")) \(given.count == 1 ? "applies" : "apply") to logical backups only; "
-                                  + "pgBackRest's compression, encryption, retention and repositories are set in pgbackrest.conf")
+            throw ValidationError(
+                "\(given.joined(separator: ", ")) \(given.count == 1 ? "applies" : "apply") to logical backups only; "
+                    + "pgBackRest's compression, encryption, retention and repositories are set in pgbackrest.conf")
         }
     }
 
@@ -39,7 +41,11 @@ extension BackupCommand {
         var runner = PhysicalBackupRunner(settings: settings)
         runner.notifier = try EventNotifier(configuration: configuration)
         runner.cancellation = Signals.cancellation
-        if !global.json { Terminal.note("pgbackrest backup --type=\(kind.rawValue) --start-fast (stanza \(settings.stanza), as \(settings.runAs.user))") }
+        if !global.json {
+            Terminal.note(
+                "pgbackrest backup --type=\(kind.rawValue) --start-fast (stanza \(settings.stanza), as \(settings.runAs.user))"
+            )
+        }
         let result: PhysicalBackupRunner.Result
         do {
             result = try runner.run(kind: kind)
@@ -52,8 +58,9 @@ extension BackupCommand {
         let backup = result.backup
         // Recorded under the kind pgBackRest took (a diff with no prior full becomes a full).
         JobMetrics.record(configuration) {
-            $0.backup(type: "physical-\(backup.kind.rawValue)", succeeded: true, durationSeconds: result.durationSeconds,
-                      sizeBytes: backup.repositoryDeltaBytes)
+            $0.backup(
+                type: "physical-\(backup.kind.rawValue)", succeeded: true, durationSeconds: result.durationSeconds,
+                sizeBytes: backup.repositoryDeltaBytes)
         }
         if global.json {
             try Terminal.printJSON(result)

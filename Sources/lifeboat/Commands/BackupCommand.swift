@@ -52,13 +52,22 @@ struct BackupCommand: AsyncParsableCommand {
     @Option(help: "With --verify-only: the backup to verify.")
     var backupFile: String?
 
-    @Flag(help: "Start even when the estimated backup size exceeds the free space in BACKUP_DIR (a full disk still fails cleanly).")
+    @Flag(
+        help:
+            "Start even when the estimated backup size exceeds the free space in BACKUP_DIR (a full disk still fails cleanly)."
+    )
     var skipDiskCheck = false
 
-    @Flag(help: "Keep a dump whose tables hold no rows, for a database that is empty on purpose (default: BACKUP_ALLOW_EMPTY, false).")
+    @Flag(
+        help:
+            "Keep a dump whose tables hold no rows, for a database that is empty on purpose (default: BACKUP_ALLOW_EMPTY, false)."
+    )
     var allowEmpty = false
 
-    @Option(help: "logical (pg_dump, the default) or physical (pgBackRest: base backup of the cluster, see `lifeboat engine check`).")
+    @Option(
+        help:
+            "logical (pg_dump, the default) or physical (pgBackRest: base backup of the cluster, see `lifeboat engine check`)."
+    )
     var engine: BackupEngine = .logical
 
     @Option(help: "With --engine physical: full, diff or incr (default: full).")
@@ -67,7 +76,10 @@ struct BackupCommand: AsyncParsableCommand {
     func validate() throws {
         try validatePhysical()
         if verifyOnly && backupFile == nil { throw ValidationError("--verify-only needs --backup-file FILE") }
-        if backupFile != nil && !verifyOnly { throw ValidationError("--backup-file goes with --verify-only (to restore a file, use `lifeboat restore --backup-file`)") }
+        if backupFile != nil && !verifyOnly {
+            throw ValidationError(
+                "--backup-file goes with --verify-only (to restore a file, use `lifeboat restore --backup-file`)")
+        }
     }
 
     func run() async throws {
@@ -80,7 +92,8 @@ struct BackupCommand: AsyncParsableCommand {
             let configuration = try await global.loadConfiguration(overrides)
             if engine == .physical { return try runPhysical(configuration) }
             if verifyOnly, let backupFile {
-                try await VerifyCommand.verify(URL(fileURLWithPath: backupFile), configuration: configuration, json: global.json)
+                try await VerifyCommand.verify(
+                    URL(fileURLWithPath: backupFile), configuration: configuration, json: global.json)
                 return
             }
             let options = BackupCreator.Options(
@@ -103,8 +116,10 @@ struct BackupCommand: AsyncParsableCommand {
             if let warning = result.retention?.remote.warning { Terminal.note("warning: \(warning)") }
             let pruned = result.retention?.removedNames ?? []
             if global.json {
-                try Terminal.printJSON(BackupReport(path: result.created.path.path, manifest: result.created.manifest, pruned: pruned,
-                                                    notPruned: result.retention?.remote.notDeleted ?? [], uploaded: result.uploaded))
+                try Terminal.printJSON(
+                    BackupReport(
+                        path: result.created.path.path, manifest: result.created.manifest, pruned: pruned,
+                        notPruned: result.retention?.remote.notDeleted ?? [], uploaded: result.uploaded))
             } else {
                 for name in pruned { Terminal.note("pruned: \(name)") }
             }

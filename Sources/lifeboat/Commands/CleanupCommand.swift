@@ -6,7 +6,8 @@ import LifeboatRunbooks
 struct CleanupCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cleanup",
-        abstract: "Find and remove what killed work left behind: scratch databases, partial backup files, PITR scratch clusters.",
+        abstract:
+            "Find and remove what killed work left behind: scratch databases, partial backup files, PITR scratch clusters.",
         discussion: """
             Scratch databases are the ones Lifeboat names: lifeboat_verify_*, and for DATABASE_URL's database <db>: \
             <db>_restore_*, <db>_tables_*, <db>_drill_* (and their own restores), and the pitr_RUN_ID / drill_RUN_ID of \
@@ -41,10 +42,14 @@ struct CleanupCommand: AsyncParsableCommand {
             let configuration = try await global.loadConfiguration()
             let found = Self.scan(configuration)
             let held = found.found.filter { $0.heldBy != nil }
-            let cleaned = dryRun ? LeftoverCleaner.Outcome() : LeftoverCleaner(configuration: configuration).remove(found.leftovers)
+            let cleaned =
+                dryRun
+                ? LeftoverCleaner.Outcome() : LeftoverCleaner(configuration: configuration).remove(found.leftovers)
             if global.json {
-                try Terminal.printJSON(Output(dryRun: dryRun, leftovers: found.leftovers, held: held, removed: cleaned.removed,
-                                              failed: cleaned.failed, problems: found.problems))
+                try Terminal.printJSON(
+                    Output(
+                        dryRun: dryRun, leftovers: found.leftovers, held: held, removed: cleaned.removed,
+                        failed: cleaned.failed, problems: found.problems))
             } else {
                 if found.leftovers.isEmpty { print("no leftovers") }
                 for leftover in found.leftovers where dryRun { print("would remove \(leftover.line)") }
@@ -54,13 +59,17 @@ struct CleanupCommand: AsyncParsableCommand {
                 if dryRun && !found.leftovers.isEmpty { print("run `lifeboat cleanup` to remove them") }
             }
             if !cleaned.failed.isEmpty {
-                throw LifeboatError(stage: "cleanup", message: "\(cleaned.failed.count) leftover\(cleaned.failed.count == 1 ? "" : "s") could not be removed",
-                                    hint: "see the lines above for each one and what to do")
+                throw LifeboatError(
+                    stage: "cleanup",
+                    message:
+                        "\(cleaned.failed.count) leftover\(cleaned.failed.count == 1 ? "" : "s") could not be removed",
+                    hint: "see the lines above for each one and what to do")
             }
             // Not looking is not "nothing left": the command fails and says where it could not look.
             if let problem = found.problems.first {
-                throw LifeboatError(stage: "cleanup", message: problem,
-                                    hint: "check DATABASE_URL reaches its server (`lifeboat status`), then run it again")
+                throw LifeboatError(
+                    stage: "cleanup", message: problem,
+                    hint: "check DATABASE_URL reaches its server (`lifeboat status`), then run it again")
             }
         }
     }
@@ -69,10 +78,13 @@ struct CleanupCommand: AsyncParsableCommand {
     static func scan(_ configuration: LifeboatConfiguration) -> LeftoverScan.Outcome {
         let engine = runEngine(configuration)
         var scan = LeftoverScan(configuration: configuration)
-        scan.targetHolder = RunbookPreflight.lockHolder(stateDirectory: engine.stateDirectory, conninfo: configuration.databaseURL)
+        scan.targetHolder = RunbookPreflight.lockHolder(
+            stateDirectory: engine.stateDirectory, conninfo: configuration.databaseURL)
         scan.runHolder = { runID in
-            guard let journal = try? engine.existingJournal(runID), let state = try? RunState(events: RunJournal.read(journal)),
-                  state.finished == nil, let pid = engine.livePID(of: runID, state: state) else { return nil }
+            guard let journal = try? engine.existingJournal(runID),
+                let state = try? RunState(events: RunJournal.read(journal)),
+                state.finished == nil, let pid = engine.livePID(of: runID, state: state)
+            else { return nil }
             return "run \(runID) (pid \(pid) on this host)"
         }
         scan.isOurRun = { runID in (try? engine.existingJournal(runID)) != nil }
@@ -83,7 +95,8 @@ struct CleanupCommand: AsyncParsableCommand {
     static func noteLeftovers(_ configuration: LifeboatConfiguration) {
         let leftovers = scan(configuration).leftovers
         guard !leftovers.isEmpty else { return }
-        Terminal.note("leftovers no live run owns: " + leftovers.map(\.line).joined(separator: "; ")
-                      + " — `lifeboat cleanup --dry-run` lists them, `lifeboat cleanup` removes them")
+        Terminal.note(
+            "leftovers no live run owns: " + leftovers.map(\.line).joined(separator: "; ")
+                + " — `lifeboat cleanup --dry-run` lists them, `lifeboat cleanup` removes them")
     }
 }

@@ -22,17 +22,22 @@ struct ConfigCommand: AsyncParsableCommand {
             let configuration = try await global.loadConfiguration()
             let entries = configuration.redactedEntries()
             if global.json {
-                try Terminal.printJSON(entries.map { ConfigEntry(name: $0.key.name, value: $0.value, origin: $0.origin.rawValue) })
+                try Terminal.printJSON(
+                    entries.map { ConfigEntry(name: $0.key.name, value: $0.value, origin: $0.origin.rawValue) })
                 return
             }
             if let file = configuration.environmentFile { Terminal.note("# .env file: \(file)") }
             let width = entries.map(\.key.name.count).max() ?? 0
             for entry in entries {
-                print("\(entry.key.name.padding(toLength: width, withPad: " ", startingAt: 0))  \(entry.value)  [\(entry.origin.rawValue)]")
+                print(
+                    "\(entry.key.name.padding(toLength: width, withPad: " ", startingAt: 0))  \(entry.value)  [\(entry.origin.rawValue)]"
+                )
             }
             let trusted = (try? configuration.trustedSigners()) ?? []
-            Terminal.note("# signing: " + ((try? configuration.signingKey()).flatMap { $0 }.map { "on (\($0))" } ?? "off")
-                          + "; signature check: " + (trusted.isEmpty ? "off" : "on (trusts \(trusted.joined(separator: ", ")))"))
+            Terminal.note(
+                "# signing: " + ((try? configuration.signingKey()).flatMap { $0 }.map { "on (\($0))" } ?? "off")
+                    + "; signature check: "
+                    + (trusted.isEmpty ? "off" : "on (trusts \(trusted.joined(separator: ", ")))"))
         }
     }
 }

@@ -30,17 +30,25 @@ struct DiffCommand: AsyncParsableCommand {
     @Flag(help: "Compare with the newest backup in BACKUP_DIR.")
     var latest = false
 
-    @Option(name: .customLong("table"), help: "Compare only this table (repeatable; a partitioned table means its partitions).")
+    @Option(
+        name: .customLong("table"),
+        help: "Compare only this table (repeatable; a partitioned table means its partitions).")
     var tables: [String] = []
 
     @Flag(help: "List unchanged tables too (by default only their number is shown).")
     var all = false
 
-    @Option(name: .customLong("database-url"), help: "The database to compare (overrides DATABASE_URL; a password here shows in `ps`, prefer DATABASE_URL or ~/.pgpass).")
+    @Option(
+        name: .customLong("database-url"),
+        help:
+            "The database to compare (overrides DATABASE_URL; a password here shows in `ps`, prefer DATABASE_URL or ~/.pgpass)."
+    )
     var databaseURL: String?
 
     func validate() throws {
-        if backup == nil && !latest { throw ValidationError("name a backup (a path or a file name in BACKUP_DIR), or use --latest") }
+        if backup == nil && !latest {
+            throw ValidationError("name a backup (a path or a file name in BACKUP_DIR), or use --latest")
+        }
         if backup != nil && latest { throw ValidationError("use either a backup or --latest, not both") }
     }
 
@@ -48,7 +56,8 @@ struct DiffCommand: AsyncParsableCommand {
         let diff: LiveDiff
         do {
             diff = try await reportingErrors(diff: true) {
-                let configuration = try await global.loadConfiguration(databaseURL.map { [ConfigurationKey.databaseURL.name: $0] } ?? [:])
+                let configuration = try await global.loadConfiguration(
+                    databaseURL.map { [ConfigurationKey.databaseURL.name: $0] } ?? [:])
                 let file = try LiveDiffer.locate(backup, latest: latest, in: configuration.backupDirectory)
                 return try LiveDiffer.compare(file, configuration: configuration, tables: tables)
             }
@@ -58,7 +67,8 @@ struct DiffCommand: AsyncParsableCommand {
             throw CommandVerdict(diff: DiffExitStatus(for: error))
         }
         if diff.backupDatabase != diff.database {
-            Terminal.note("note: \(diff.backup) is a backup of database \(diff.backupDatabase); compared with \(diff.database)")
+            Terminal.note(
+                "note: \(diff.backup) is a backup of database \(diff.backupDatabase); compared with \(diff.database)")
         }
         if global.json {
             try Terminal.printJSON(diff)
@@ -79,7 +89,7 @@ struct DiffCommand: AsyncParsableCommand {
             "backup:   \(diff.backup) (database \(diff.backupDatabase), taken \(formatter.string(from: diff.backupStartedAt)), "
                 + "\(Terminal.age(since: diff.backupStartedAt, now: now)) ago)",
             "database: \(diff.database), counted \(formatter.string(from: diff.comparedAt))"
-                + (diff.filter.isEmpty ? "" : "; tables \(diff.filter.joined(separator: ", "))"),
+                + (diff.filter.isEmpty ? "" : "; tables \(diff.filter.joined(separator: ", "))")
         ]
         let listed = diff.tables.filter { all || $0.status != .unchanged }
         if !listed.isEmpty {
@@ -92,19 +102,24 @@ struct DiffCommand: AsyncParsableCommand {
                 case .added: difference = "added"
                 case .changed, .unchanged: difference = table.difference.map { $0 > 0 ? "+\($0)" : "\($0)" } ?? ""
                 }
-                rows.append([name, table.backupRows.map(String.init) ?? "-", table.liveRows.map(String.init) ?? "-", difference])
+                rows.append([
+                    name, table.backupRows.map(String.init) ?? "-", table.liveRows.map(String.init) ?? "-", difference
+                ])
             }
             let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
             lines.append("")
             for row in rows {
                 let name = row[0].padding(toLength: widths[0], withPad: " ", startingAt: 0)
-                let numbers = (1..<row.count).map { String(repeating: " ", count: widths[$0] - row[$0].count) + row[$0] }
+                let numbers = (1..<row.count).map {
+                    String(repeating: " ", count: widths[$0] - row[$0].count) + row[$0]
+                }
                 lines.append(([name] + numbers).joined(separator: "  "))
             }
         }
         if !diff.objects.isEmpty {
             // Large objects, sequences, materialized views, database properties: what rows do not show.
-            let rows = [["OBJECT", "BACKUP", "NOW"]] + diff.objects.map { ["\($0.kind) \($0.object)", $0.backup, $0.live] }
+            let rows =
+                [["OBJECT", "BACKUP", "NOW"]] + diff.objects.map { ["\($0.kind) \($0.object)", $0.backup, $0.live] }
             let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
             lines.append("")
             for row in rows {

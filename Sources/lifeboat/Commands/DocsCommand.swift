@@ -40,7 +40,9 @@ struct DocsCommand: ParsableCommand {
         let url = URL(fileURLWithPath: write)
         let current = try String(contentsOf: url, encoding: .utf8)
         guard let updated = GeneratedBlock.replacing(in: current, with: page.text) else {
-            throw ValidationError("\(write) has no generated block: add the two lines \(GeneratedBlock.begin) and \(GeneratedBlock.end) where it goes")
+            throw ValidationError(
+                "\(write) has no generated block: add the two lines \(GeneratedBlock.begin) and \(GeneratedBlock.end) where it goes"
+            )
         }
         try updated.write(to: url, atomically: true, encoding: .utf8)
     }

@@ -51,32 +51,45 @@ struct DrillCommand: AsyncParsableCommand {
             var inputs = try selection.parsedInputs()
             if runbook.inputs.contains(where: { $0.name == Self.incidentInput }) && inputs[Self.incidentInput] == nil {
                 inputs[Self.incidentInput] = "latest"
-                Terminal.note("drill: \(Self.incidentInput)=latest (a rehearsal has no incident; give --input \(Self.incidentInput)=TIME to rehearse one)")
+                Terminal.note(
+                    "drill: \(Self.incidentInput)=latest (a rehearsal has no incident; give --input \(Self.incidentInput)=TIME to rehearse one)"
+                )
             }
             // A drill runs no provider command (only LIFEBOAT_DRILL_*_COMMAND): none to check.
-            let report = RunbookPreflight(configuration: configuration, stateDirectory: engine.stateDirectory, services: nil)
-                .check(runbook, inputs: inputs, target: scratch, drill: true)
+            let report = RunbookPreflight(
+                configuration: configuration, stateDirectory: engine.stateDirectory, services: nil
+            )
+            .check(runbook, inputs: inputs, target: scratch, drill: true)
             options.preflight = report
             printPreflight(report, .none)
             if !report.failed.isEmpty {
-                Terminal.note("preflight: \(report.failed.map(\.name).joined(separator: ", ")) failed — a drill changes nothing live, so it goes on "
-                              + "(and records them); a real run would stop here")
+                Terminal.note(
+                    "preflight: \(report.failed.map(\.name).joined(separator: ", ")) failed — a drill changes nothing live, so it goes on "
+                        + "(and records them); a real run would stop here")
             }
             // The engine drops the scratch databases when the run ends (unless --keep), so a
             // drill finished later by `runbook resume` cleans up the same way.
             let (runID, state) = try engine.start(runbook, inputs: inputs, target: scratch, options: options)
             let measures = DrillMeasures(state: state, runbook: runbook)
             if global.json {
-                try Terminal.printJSON(DrillReport(runID: runID, runbook: runbook.name, status: state.finished?.rawValue ?? "open",
-                                                   scratchDatabase: scratch, kept: keep, measures: measures, preflight: report.checks,
-                                                   scratchCluster: ScratchClusterReport(state)))
+                try Terminal.printJSON(
+                    DrillReport(
+                        runID: runID, runbook: runbook.name, status: state.finished?.rawValue ?? "open",
+                        scratchDatabase: scratch, kept: keep, measures: measures, preflight: report.checks,
+                        scratchCluster: ScratchClusterReport(state)))
             } else {
                 RunbookCommand.printStatus(runID, state)
-                print("RTO: \(measures.rtoSeconds.map { String(format: "%.1fs", $0) } ?? "not reached") (start to validated data)")
+                print(
+                    "RTO: \(measures.rtoSeconds.map { String(format: "%.1fs", $0) } ?? "not reached") (start to validated data)"
+                )
                 if measures.recoveredTo != nil {
-                    print("RPO: \(measures.rpoSeconds.map { String(format: "%.3fs", $0) } ?? "unknown") (target time minus the last replayed transaction, backup set \(measures.backup ?? "?"))")
+                    print(
+                        "RPO: \(measures.rpoSeconds.map { String(format: "%.3fs", $0) } ?? "unknown") (target time minus the last replayed transaction, backup set \(measures.backup ?? "?"))"
+                    )
                 } else {
-                    print("RPO: \(measures.rpoSeconds.map { Self.describe($0) } ?? "unknown") (target time minus the backup's snapshot, \(measures.backup ?? "no backup chosen"))")
+                    print(
+                        "RPO: \(measures.rpoSeconds.map { Self.describe($0) } ?? "unknown") (target time minus the backup's snapshot, \(measures.backup ?? "no backup chosen"))"
+                    )
                 }
                 ObjectivesText.print(measures.objectives)
                 if let cluster = ScratchClusterReport(state) {

@@ -30,18 +30,27 @@ struct DrillNextCommand: AsyncParsableCommand {
 
     func run() async throws {
         let arguments = try await reportingErrors {
-            let configuration = try await global.loadConfiguration(location.dir.map { [ConfigurationKey.runbooksDir.name: $0] } ?? [:])
+            let configuration = try await global.loadConfiguration(
+                location.dir.map { [ConfigurationKey.runbooksDir.name: $0] } ?? [:])
             let scenarios = try DrillRotation.scenarios(configuration)
-            let last = DrillStatus.lastDrills(stateDirectory: runEngine(configuration).stateDirectory).mapValues(\.startedAt)
+            let last = DrillStatus.lastDrills(stateDirectory: runEngine(configuration).stateDirectory).mapValues(
+                \.startedAt)
             guard let next = DrillRotation.next(scenarios, lastDrilled: last) else {
-                throw LifeboatError(stage: "drill-next", message: "no shipped scenario can be drilled unattended here: none of recent-corruption, "
-                                    + "weekly-drill, total-loss, point-in-time is in \(configuration.runbooksDirectory.relativePath) with what it needs",
-                                    hint: "set LIFEBOAT_RUNBOOKS_DIR to the folder of the shipped runbooks, or name one with LIFEBOAT_DRILL_RUNBOOK",
-                                    category: .configuration)
+                throw LifeboatError(
+                    stage: "drill-next",
+                    message: "no shipped scenario can be drilled unattended here: none of recent-corruption, "
+                        + "weekly-drill, total-loss, point-in-time is in \(configuration.runbooksDirectory.relativePath) with what it needs",
+                    hint:
+                        "set LIFEBOAT_RUNBOOKS_DIR to the folder of the shipped runbooks, or name one with LIFEBOAT_DRILL_RUNBOOK",
+                    category: .configuration)
             }
-            Terminal.note("drill-next: \(next.name) (" + (last[next.name].map { "last drilled \(DrillFreshness.age(Date().timeIntervalSince($0))) ago" } ?? "never drilled")
-                          + "; rotation: \(scenarios.map(\.name).joined(separator: ", ")))")
-            return [next.name] + next.inputs.sorted { $0.key < $1.key }.flatMap { ["--input", "\($0.key)=\($0.value)"] } + forwarded
+            Terminal.note(
+                "drill-next: \(next.name) ("
+                    + (last[next.name].map { "last drilled \(DrillFreshness.age(Date().timeIntervalSince($0))) ago" }
+                        ?? "never drilled")
+                    + "; rotation: \(scenarios.map(\.name).joined(separator: ", ")))")
+            return [next.name] + next.inputs.sorted { $0.key < $1.key }.flatMap { ["--input", "\($0.key)=\($0.value)"] }
+                + forwarded
         }
         try await DrillCommand.parse(arguments).run()
     }

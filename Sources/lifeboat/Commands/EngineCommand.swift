@@ -11,7 +11,8 @@ struct EngineCommand: AsyncParsableCommand {
 
     struct Check: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Check pgBackRest, the stanza, archive_mode/archive_command and the freshness of the WAL archive.",
+            abstract:
+                "Check pgBackRest, the stanza, archive_mode/archive_command and the freshness of the WAL archive.",
             discussion: """
                 Runs `pgbackrest info` and `pgbackrest check` for PGBACKREST_STANZA as LIFEBOAT_PG_USER, and reads \
                 archive_mode, archive_command and pg_stat_archiver from the server DATABASE_URL reaches. \
@@ -40,8 +41,10 @@ struct EngineCommand: AsyncParsableCommand {
         }
 
         static func render(_ report: EngineCheck.Report) -> String {
-            var lines = ["engine check: pgBackRest stanza '\(report.stanza)'"
-                         + (report.config.map { ", config \($0)" } ?? "") + ", run as \(report.runAs)"]
+            var lines = [
+                "engine check: pgBackRest stanza '\(report.stanza)'"
+                    + (report.config.map { ", config \($0)" } ?? "") + ", run as \(report.runAs)"
+            ]
             let width = report.findings.map(\.check.count).max() ?? 0
             for finding in report.findings {
                 let level: String
@@ -51,8 +54,9 @@ struct EngineCommand: AsyncParsableCommand {
                 case .failed: level = "FAILED"
                 case .skipped: level = "skipped"
                 }
-                lines.append("  \(level.padding(toLength: 8, withPad: " ", startingAt: 0)) "
-                             + "\(finding.check.padding(toLength: width, withPad: " ", startingAt: 0))  \(finding.message)")
+                lines.append(
+                    "  \(level.padding(toLength: 8, withPad: " ", startingAt: 0)) "
+                        + "\(finding.check.padding(toLength: width, withPad: " ", startingAt: 0))  \(finding.message)")
                 if let hint = finding.hint, finding.level != .ok {
                     lines.append(String(repeating: " ", count: 12 + width) + "→ \(hint)")
                 }
@@ -60,7 +64,9 @@ struct EngineCommand: AsyncParsableCommand {
             if let window = report.walWindow {
                 if let from = window.from {
                     let to = window.to.map { ArchiveFindings.timestamp($0) } ?? "the last archived WAL (time unknown)"
-                    lines.append("point-in-time window: \(ArchiveFindings.timestamp(from)) → \(to) (from \(window.oldestBackup ?? "?"))")
+                    lines.append(
+                        "point-in-time window: \(ArchiveFindings.timestamp(from)) → \(to) (from \(window.oldestBackup ?? "?"))"
+                    )
                 } else {
                     lines.append("point-in-time window: none yet (no backup)")
                 }

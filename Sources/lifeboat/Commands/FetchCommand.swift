@@ -54,23 +54,33 @@ struct FetchCommand: AsyncParsableCommand {
                 let remote = try sync.remoteBackups().filter { type == nil || $0.name.type == type }
                 for backup in remote { backup.name.clockWarning(now: now).map { Terminal.note("warning: \($0)") } }
                 guard let newest = remote.first(where: { !$0.name.isAhead(of: now) }) else {
-                    throw LifeboatError(stage: "fetch", message: "no \(type.map { "\($0.rawValue) " } ?? "")backups in \(sync.store.location)/\(sync.folder)",
-                                        hint: "check BACKUP_CLOUD_BUCKET and BACKUP_CLOUD_PREFIX", category: .configuration)
+                    throw LifeboatError(
+                        stage: "fetch",
+                        message:
+                            "no \(type.map { "\($0.rawValue) " } ?? "")backups in \(sync.store.location)/\(sync.folder)",
+                        hint: "check BACKUP_CLOUD_BUCKET and BACKUP_CLOUD_PREFIX", category: .configuration)
                 }
                 chosen = newest.name.fileName
             }
             let directory = configuration.backupDirectory
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            try FileManager.default.createDirectory(
+                at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             let progress = ProgressLine(label: "fetch")
             let trust = try BackupTrust(configuration: configuration, allowUnsigned: allowUnsigned)
-            let fetched = try progress.showing { try sync.fetch(chosen, into: directory, trust: trust, progress: progress.update) }
+            let fetched = try progress.showing {
+                try sync.fetch(chosen, into: directory, trust: trust, progress: progress.update)
+            }
             if let signature = fetched.signature, allowUnsigned, !signature.hasPrefix("good") {
                 StandardError.warning("\(chosen): \(signature)")
             }
-            if global.json { try Terminal.printJSON(fetched) }
-            else {
-                Terminal.note("fetched: \(fetched.path)" + (fetched.resumedFrom > 0
-                    ? " (resumed at byte \(fetched.resumedFrom), \(fetched.downloaded) bytes downloaded now)" : ""))
+            if global.json {
+                try Terminal.printJSON(fetched)
+            } else {
+                Terminal.note(
+                    "fetched: \(fetched.path)"
+                        + (fetched.resumedFrom > 0
+                            ? " (resumed at byte \(fetched.resumedFrom), \(fetched.downloaded) bytes downloaded now)"
+                            : ""))
             }
         }
     }

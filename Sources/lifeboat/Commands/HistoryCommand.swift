@@ -36,13 +36,19 @@ struct HistoryCommand: AsyncParsableCommand {
     @Option(help: "Only runs started within this long before now (e.g. 90d, 12h).")
     var since: String?
 
-    @Option(help: "md (default), html (a page with an RTO/RPO chart per scenario) or json; --json is the same as --format json.")
+    @Option(
+        help:
+            "md (default), html (a page with an RTO/RPO chart per scenario) or json; --json is the same as --format json."
+    )
     var format: HistoryFormat?
 
     func validate() throws {
-        if drills && runs { throw ValidationError("--drills and --runs exclude each other: leave both out to list every run") }
+        if drills && runs {
+            throw ValidationError("--drills and --runs exclude each other: leave both out to list every run")
+        }
         if global.json, let format, format != .json {
-            throw ValidationError("--json asks for --format json: leave out one of --json and --format \(format.rawValue)")
+            throw ValidationError(
+                "--json asks for --format json: leave out one of --json and --format \(format.rawValue)")
         }
         if let since {
             do { _ = try DurationValue.parse(since) } catch {
@@ -56,11 +62,15 @@ struct HistoryCommand: AsyncParsableCommand {
             let configuration = try await global.loadConfiguration()
             let now = Date()
             let window = try since.map { try DurationValue.parse($0) }
-            let filter = RunHistory.Filter(scenario: scenario, kind: drills ? .drills : runs ? .runs : .all,
-                                           since: window.map { now.addingTimeInterval(-$0.seconds) })
-            let (history, skipped) = RunHistory.read(stateDirectory: runEngine(configuration).stateDirectory, filter: filter, generatedAt: now)
+            let filter = RunHistory.Filter(
+                scenario: scenario, kind: drills ? .drills : runs ? .runs : .all,
+                since: window.map { now.addingTimeInterval(-$0.seconds) })
+            let (history, skipped) = RunHistory.read(
+                stateDirectory: runEngine(configuration).stateDirectory, filter: filter, generatedAt: now)
             if !skipped.isEmpty {
-                Terminal.note("history: left out \(skipped.count) folder(s) under runs/ without a readable run journal: \(skipped.joined(separator: ", "))")
+                Terminal.note(
+                    "history: left out \(skipped.count) folder(s) under runs/ without a readable run journal: \(skipped.joined(separator: ", "))"
+                )
             }
             let text = try history.render(global.json ? .json : (format ?? .markdown))
             try? FileHandle.standardOutput.write(contentsOf: Data(text.utf8))

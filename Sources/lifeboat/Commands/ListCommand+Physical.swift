@@ -67,20 +67,25 @@ extension ListCommand {
         var rows = [["LABEL", "TYPE", "FINISHED (UTC)", "AGE", "DATABASE", "ADDED", "WAL START", "WAL STOP"]]
         for set in sets {
             rows.append([
-                set.label, set.kind.rawValue, BackupName.format(set.finishedAt), Terminal.age(since: set.finishedAt, now: now),
+                set.label, set.kind.rawValue, BackupName.format(set.finishedAt),
+                Terminal.age(since: set.finishedAt, now: now),
                 set.databaseBytes.map(Terminal.bytes) ?? "-", set.repositoryDeltaBytes.map(Terminal.bytes) ?? "-",
-                set.walStart ?? "-", set.walStop ?? "-",
+                set.walStart ?? "-", set.walStop ?? "-"
             ])
         }
         let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
         for row in rows {
-            print("  " + zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }
-                .joined(separator: "  ").trimmingCharacters(in: .whitespaces))
+            print(
+                "  "
+                    + zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }
+                    .joined(separator: "  ").trimmingCharacters(in: .whitespaces))
         }
         let window = listing.window
         if let from = window.from {
             let to = window.to.map { BackupName.format($0) } ?? "the last archived WAL"
-            print("  point-in-time window: \(BackupName.format(from)) → \(to); WAL archive \(window.archiveMin ?? "?") … \(window.archiveMax ?? "?")")
+            print(
+                "  point-in-time window: \(BackupName.format(from)) → \(to); WAL archive \(window.archiveMin ?? "?") … \(window.archiveMax ?? "?")"
+            )
         }
     }
 }

@@ -34,7 +34,8 @@ struct ListCommand: AsyncParsableCommand {
             // pgBackRest's sets when the physical engine is on; read first, so a failure leaves no half output.
             let physical = try PhysicalListing.load(configuration)
             if global.json {
-                try Terminal.printJSON(ListedBackups(logical: inventory.entries.map(ListedBackup.init), physical: physical))
+                try Terminal.printJSON(
+                    ListedBackups(logical: inventory.entries.map(ListedBackup.init), physical: physical))
                 return
             }
             defer { physical.map { Self.printPhysical($0) } }
@@ -50,13 +51,14 @@ struct ListCommand: AsyncParsableCommand {
                     entry.name.fileName, entry.name.type.rawValue, BackupName.format(entry.name.timestamp),
                     Terminal.age(since: entry.name.timestamp, now: now), Terminal.bytes(entry.size),
                     entry.name.compressed ? "yes" : "no", entry.name.encrypted ? "yes" : "no",
-                    ListedBackup.verifiedState(entry),
+                    ListedBackup.verifiedState(entry)
                 ])
             }
             let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
             for row in rows {
-                print(zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }
-                    .joined(separator: "  ").trimmingCharacters(in: .whitespaces))
+                print(
+                    zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }
+                        .joined(separator: "  ").trimmingCharacters(in: .whitespaces))
             }
             for entry in ahead { entry.clockWarning(now: now).map { Terminal.note("warning: \($0)") } }
         }
@@ -68,11 +70,13 @@ extension ListCommand {
         let sync = try CloudSync(configuration: configuration)
         let backups = try sync.remoteBackups()
         if global.json {
-            try Terminal.printJSON(backups.map {
-                RemoteListedBackup(name: $0.name.fileName, key: $0.object.key, type: $0.name.type, time: $0.name.timestamp,
-                                   size: $0.object.size, hasManifest: $0.hasManifest,
-                                   warning: $0.name.clockWarning(now: Date()))
-            })
+            try Terminal.printJSON(
+                backups.map {
+                    RemoteListedBackup(
+                        name: $0.name.fileName, key: $0.object.key, type: $0.name.type, time: $0.name.timestamp,
+                        size: $0.object.size, hasManifest: $0.hasManifest,
+                        warning: $0.name.clockWarning(now: Date()))
+                })
             return
         }
         guard !backups.isEmpty else {
@@ -81,8 +85,9 @@ extension ListCommand {
         }
         print("NAME  TYPE  TIME (UTC)  SIZE  MANIFEST")
         for backup in backups {
-            print("\(backup.name.fileName)  \(backup.name.type.rawValue)  \(BackupName.format(backup.name.timestamp))  "
-                  + "\(Terminal.bytes(backup.object.size))  \(backup.hasManifest ? "yes" : "no")")
+            print(
+                "\(backup.name.fileName)  \(backup.name.type.rawValue)  \(BackupName.format(backup.name.timestamp))  "
+                    + "\(Terminal.bytes(backup.object.size))  \(backup.hasManifest ? "yes" : "no")")
         }
         let now = Date()
         for backup in backups { backup.name.clockWarning(now: now).map { Terminal.note("warning: \($0)") } }

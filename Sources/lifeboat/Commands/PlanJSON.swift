@@ -32,8 +32,10 @@ struct PlanJSON: Encodable {
     /// Failed checks a run would stop at (target.lock cannot be overridden; the rest with --ignore-preflight).
     let wouldStopAt: [String]
 
-    init(_ plan: Planner.Plan, target: String, services: String?, serviceCommands: [String: [String]],
-         preflight: PreflightReport, choices: PlanTimeChoices) {
+    init(
+        _ plan: Planner.Plan, target: String, services: String?, serviceCommands: [String: [String]],
+        preflight: PreflightReport, choices: PlanTimeChoices
+    ) {
         runbook = plan.runbook.name
         file = plan.runbook.file
         self.target = target
@@ -42,11 +44,13 @@ struct PlanJSON: Encodable {
         self.choices = choices.lines
         steps = plan.steps.map { planned in
             let action = planned.step.action
-            return Step(id: planned.step.id, action: action, summary: planned.spec.summary,
-                        changesLiveSystems: planned.spec.changesLiveSystems, skipped: choices.skipped[planned.step.id],
-                        parameters: Dictionary(planned.parameters, uniquingKeysWith: { first, _ in first }),
-                        runs: action.hasPrefix("services.") ? serviceCommands[String(action.dropFirst("services.".count))] ?? [] : nil,
-                        needs: planned.needs, when: planned.step.when, approval: planned.approval)
+            return Step(
+                id: planned.step.id, action: action, summary: planned.spec.summary,
+                changesLiveSystems: planned.spec.changesLiveSystems, skipped: choices.skipped[planned.step.id],
+                parameters: Dictionary(planned.parameters, uniquingKeysWith: { first, _ in first }),
+                runs: action.hasPrefix("services.")
+                    ? serviceCommands[String(action.dropFirst("services.".count))] ?? [] : nil,
+                needs: planned.needs, when: planned.step.when, approval: planned.approval)
         }
         self.preflight = preflight.checks
         wouldStopAt = preflight.failed.map(\.name)

@@ -31,9 +31,12 @@ struct PruneCommand: AsyncParsableCommand {
             if let warning = remote.warning { Terminal.note("warning: \(warning)") }
             for entry in outcome.ahead { entry.clockWarning(now: Date()).map { Terminal.note("warning: \($0)") } }
             if global.json {
-                try Terminal.printJSON(PruneReport(
-                    dryRun: dryRun, kept: outcome.kept.map(\.name.fileName), removed: outcome.removed.map(\.name.fileName),
-                    removedRemote: remote.removed, notDeletedRemote: remote.notDeleted, removedPartials: outcome.removedPartials))
+                try Terminal.printJSON(
+                    PruneReport(
+                        dryRun: dryRun, kept: outcome.kept.map(\.name.fileName),
+                        removed: outcome.removed.map(\.name.fileName),
+                        removedRemote: remote.removed, notDeletedRemote: remote.notDeleted,
+                        removedPartials: outcome.removedPartials))
                 return
             }
             let verb = dryRun ? "would delete" : "deleted"
@@ -41,7 +44,8 @@ struct PruneCommand: AsyncParsableCommand {
             for file in outcome.removedPartials { print("\(verb) (left by a killed backup): \(file)") }
             for key in remote.removed { print("\(verb) (cloud): \(key)") }
             for key in remote.notDeleted { print("not deleted (cloud, deletion forbidden): \(key)") }
-            Terminal.note("\(outcome.removed.count) \(dryRun ? "would be deleted" : "deleted"), \(outcome.kept.count) kept")
+            Terminal.note(
+                "\(outcome.removed.count) \(dryRun ? "would be deleted" : "deleted"), \(outcome.kept.count) kept")
         }
     }
 }

@@ -33,7 +33,8 @@ struct ReportCommand: AsyncParsableCommand {
 
     func validate() throws {
         if global.json, let format, format != .json {
-            throw ValidationError("--json asks for --format json: leave out one of --json and --format \(format.rawValue)")
+            throw ValidationError(
+                "--json asks for --format json: leave out one of --json and --format \(format.rawValue)")
         }
     }
 
@@ -42,7 +43,8 @@ struct ReportCommand: AsyncParsableCommand {
             let configuration = try await global.loadConfiguration()
             let engine = runEngine(configuration)
             let events = try RunJournal.read(try Self.journal(runID, engine))
-            let report = try RunReport(runID: runID, events: events, knownActions: RunState(events: events).actionsFromRunbook())
+            let report = try RunReport(
+                runID: runID, events: events, knownActions: RunState(events: events).actionsFromRunbook())
             let text = try report.render(global.json ? .json : (format ?? .markdown))
             if let output { try Self.write(text, to: URL(fileURLWithPath: output)) }
             if output == nil { try? FileHandle.standardOutput.write(contentsOf: Data(text.utf8)) }
@@ -55,10 +57,16 @@ struct ReportCommand: AsyncParsableCommand {
             return try engine.existingJournal(runID)
         } catch let missing as RunbookRunError {
             let runs = engine.stateDirectory.appendingPathComponent("runs")
-            let known = ((try? FileManager.default.contentsOfDirectory(atPath: runs.path)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
-            let here = known.isEmpty ? "it holds no runs" : "the newest runs there: " + known.suffix(5).reversed().joined(separator: ", ")
-            throw RunbookRunError(missing.message, hint: "\(here); set LIFEBOAT_STATE_DIR to the state folder of the machine that ran it, "
-                                  + "or copy that machine's runs/\(runID) folder into \(runs.path)")
+            let known = ((try? FileManager.default.contentsOfDirectory(atPath: runs.path)) ?? []).filter {
+                !$0.hasPrefix(".")
+            }.sorted()
+            let here =
+                known.isEmpty
+                ? "it holds no runs" : "the newest runs there: " + known.suffix(5).reversed().joined(separator: ", ")
+            throw RunbookRunError(
+                missing.message,
+                hint: "\(here); set LIFEBOAT_STATE_DIR to the state folder of the machine that ran it, "
+                    + "or copy that machine's runs/\(runID) folder into \(runs.path)")
         }
     }
 
@@ -68,8 +76,9 @@ struct ReportCommand: AsyncParsableCommand {
         do {
             try Data(text.utf8).write(to: url, options: .atomic)
         } catch {
-            throw ReportError(.write, "cannot write \(url.path): \(error.localizedDescription)",
-                              hint: "check that the folder \(url.deletingLastPathComponent().path) exists and is writable")
+            throw ReportError(
+                .write, "cannot write \(url.path): \(error.localizedDescription)",
+                hint: "check that the folder \(url.deletingLastPathComponent().path) exists and is writable")
         }
     }
 }

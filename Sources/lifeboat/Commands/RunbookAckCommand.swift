@@ -39,7 +39,9 @@ extension RunbookCommand {
         }
 
         func validate() throws {
-            if let by, by.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--by needs a name, e.g. --by alice") }
+            if let by, by.trimmingCharacters(in: .whitespaces).isEmpty {
+                throw ValidationError("--by needs a name, e.g. --by alice")
+            }
         }
 
         func run() async throws {
@@ -49,12 +51,14 @@ extension RunbookCommand {
                 let state = RunState(events: try RunJournal.read(try engine.existingJournal(runID)))
                 guard state.finished == .failed else {
                     let now = state.finished.map { "it \($0.rawValue)" } ?? "it has not finished"
-                    throw RunbookRunError("run \(runID) did not fail: \(now); only a failed run is acknowledged",
-                                          hint: "`lifeboat runbook status \(runID)` shows where it stands")
+                    throw RunbookRunError(
+                        "run \(runID) did not fail: \(now); only a failed run is acknowledged",
+                        hint: "`lifeboat runbook status \(runID)` shows where it stands")
                 }
                 if let earlier = state.acknowledgedBy {
-                    throw RunbookRunError("run \(runID) was already acknowledged by \(earlier)",
-                                          hint: "nothing to do; `lifeboat status` no longer counts it")
+                    throw RunbookRunError(
+                        "run \(runID) was already acknowledged by \(earlier)",
+                        hint: "nothing to do; `lifeboat status` no longer counts it")
                 }
                 var event = JournalEvent(kind: .acknowledged)
                 event.by = by ?? RunEngine.operatorName()
@@ -62,7 +66,11 @@ extension RunbookCommand {
                 event.host = ProcessInfo.processInfo.hostName
                 event.message = reason
                 try RunJournal(directory: engine.runDirectory(runID)).append(event)
-                if global.json { try Terminal.printJSON(Acknowledged(runId: runID, by: event.by ?? "", user: event.user ?? "", at: event.at, reason: reason)) }
+                if global.json {
+                    try Terminal.printJSON(
+                        Acknowledged(
+                            runId: runID, by: event.by ?? "", user: event.user ?? "", at: event.at, reason: reason))
+                }
                 Terminal.note("acknowledged the failure of run \(runID) as \(event.by ?? "?")")
             }
         }

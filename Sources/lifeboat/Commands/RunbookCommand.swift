@@ -6,8 +6,11 @@ import LifeboatRunbooks
 struct RunbookCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "runbook",
-        abstract: "Disaster-recovery runbooks: list, validate, plan, run, resume, approve, abort, acknowledge and follow the scenarios in runbooks/.",
-        subcommands: [List.self, Validate.self, Plan.self, Run.self, Resume.self, Status.self, Approve.self, Abort.self, Ack.self]
+        abstract:
+            "Disaster-recovery runbooks: list, validate, plan, run, resume, approve, abort, acknowledge and follow the scenarios in runbooks/.",
+        subcommands: [
+            List.self, Validate.self, Plan.self, Run.self, Resume.self, Status.self, Approve.self, Abort.self, Ack.self
+        ]
     )
 
     /// Where the runbooks are: --dir, else LIFEBOAT_RUNBOOKS_DIR as the configuration has it
@@ -43,14 +46,19 @@ struct RunbookCommand: AsyncParsableCommand {
                 var entries: [Entry] = []
                 for file in try location.library(configuration).files() {
                     let runbook = try? RunbookLoader().load(file)
-                    entries.append(Entry(name: runbook?.name, file: file.path, description: runbook?.description, loads: runbook != nil))
+                    entries.append(
+                        Entry(
+                            name: runbook?.name, file: file.path, description: runbook?.description,
+                            loads: runbook != nil))
                 }
                 if global.json { return try Terminal.printJSON(entries) }
                 for entry in entries {
                     if let name = entry.name, let description = entry.description {
                         print("\(name)\n    \(description.split(separator: "\n").joined(separator: "\n    "))")
                     } else {
-                        print("\((entry.file as NSString).lastPathComponent)\n    (does not load: run `lifeboat runbook validate \(entry.file)`)")
+                        print(
+                            "\((entry.file as NSString).lastPathComponent)\n    (does not load: run `lifeboat runbook validate \(entry.file)`)"
+                        )
                     }
                 }
             }
@@ -96,7 +104,8 @@ struct RunbookCommand: AsyncParsableCommand {
                         results.append(Result(file: url.path, valid: true, problems: []))
                     } catch let invalid as RunbookInvalid {
                         issues += invalid.issues
-                        results.append(Result(file: url.path, valid: false, problems: invalid.issues.map(\.description)))
+                        results.append(
+                            Result(file: url.path, valid: false, problems: invalid.issues.map(\.description)))
                     }
                 }
                 if global.json { try Terminal.printJSON(results) }
@@ -129,31 +138,45 @@ struct RunbookCommand: AsyncParsableCommand {
                 let configuration = try await global.loadConfiguration()
                 let runbook = try location.library(configuration).load(selection.name)
                 let plan = try Planner().plan(runbook, inputs: try selection.parsedInputs())
-                let target = (try? RestoreRunner(configuration: configuration).targetDatabase()) ?? "(DATABASE_URL names none)"
+                let target =
+                    (try? RestoreRunner(configuration: configuration).targetDatabase()) ?? "(DATABASE_URL names none)"
                 let provider = try ServiceProviders.make(from: configuration)
                 var commands: [String: [String]] = [:]
                 for action in ServiceAction.allCases {
                     commands[action.rawValue] = provider?.commands(for: action).map(ServiceProviders.commandLine) ?? []
                 }
                 // Made once: the preflight reuses them (backup.select lists the folder or the bucket).
-                let choices = PlanTimeChoices.evaluate(runbook, inputs: Dictionary(plan.inputs, uniquingKeysWith: { a, _ in a }),
-                                                       configuration: configuration, stateDirectory: runEngine(configuration).stateDirectory, target: target)
-                let report = RunbookPreflight(configuration: configuration, stateDirectory: runEngine(configuration).stateDirectory, services: provider)
-                    .check(runbook, inputs: try selection.parsedInputs(), target: target, drill: false, choices: choices)
+                let choices = PlanTimeChoices.evaluate(
+                    runbook, inputs: Dictionary(plan.inputs, uniquingKeysWith: { a, _ in a }),
+                    configuration: configuration, stateDirectory: runEngine(configuration).stateDirectory,
+                    target: target)
+                let report = RunbookPreflight(
+                    configuration: configuration, stateDirectory: runEngine(configuration).stateDirectory,
+                    services: provider
+                )
+                .check(runbook, inputs: try selection.parsedInputs(), target: target, drill: false, choices: choices)
                 var preflight = report.lines
                 let overridable = report.failed.filter { $0.name != "target.lock" }
                 if !overridable.isEmpty {
-                    preflight.append("a run would stop before its first step: \(overridable.map(\.name).joined(separator: ", ")) failed "
-                                     + "(`runbook run` goes on only with " + overridable.map { "--ignore-preflight \($0.name)" }.joined(separator: " ") + ")")
+                    preflight.append(
+                        "a run would stop before its first step: \(overridable.map(\.name).joined(separator: ", ")) failed "
+                            + "(`runbook run` goes on only with "
+                            + overridable.map { "--ignore-preflight \($0.name)" }.joined(separator: " ") + ")")
                 }
                 if report.check("target.lock")?.status == .fail {
-                    preflight.append("a run would be refused while the target is held (target.lock cannot be overridden for runs)")
+                    preflight.append(
+                        "a run would be refused while the target is held (target.lock cannot be overridden for runs)")
                 }
                 if global.json {
-                    try Terminal.printJSON(PlanJSON(plan, target: target, services: provider?.name, serviceCommands: commands,
-                                                    preflight: report, choices: choices))
+                    try Terminal.printJSON(
+                        PlanJSON(
+                            plan, target: target, services: provider?.name, serviceCommands: commands,
+                            preflight: report, choices: choices))
                 } else {
-                    print(plan.render(target: target, services: provider?.name, serviceCommands: commands, preflight: preflight, choices: choices))
+                    print(
+                        plan.render(
+                            target: target, services: provider?.name, serviceCommands: commands, preflight: preflight,
+                            choices: choices))
                 }
             }
         }
@@ -170,7 +193,10 @@ struct RunbookSelection: ParsableArguments {
 
     /// The same as `--input allow_unsigned=true`: the input is journaled with the run, and each
     /// step that accepts a backup because of it says so in its `signature` output and on stderr.
-    @Flag(help: "Accept backups that are unsigned or signed by a key not in BACKUP_TRUSTED_SIGNERS (sets the input allow_unsigned=true).")
+    @Flag(
+        help:
+            "Accept backups that are unsigned or signed by a key not in BACKUP_TRUSTED_SIGNERS (sets the input allow_unsigned=true)."
+    )
     var allowUnsigned = false
 
     /// The `NAME=VALUE` pairs of the repeated --input options.

@@ -48,7 +48,9 @@ extension RunbookCommand {
 
         @OptionGroup var selection: RunbookSelection
 
-        @Option(name: .customLong("ignore-preflight"), help: "Start even though this preflight check failed (repeatable, or `all`); recorded in the journal.")
+        @Option(
+            name: .customLong("ignore-preflight"),
+            help: "Start even though this preflight check failed (repeatable, or `all`); recorded in the journal.")
         var ignorePreflight: [String] = []
 
         func run() async throws {
@@ -66,8 +68,10 @@ extension RunbookCommand {
                 }
                 var engineOptions = RunEngine.Options()
                 engineOptions.autoApprove = options.yes
-                engineOptions.preflight = RunbookPreflight(configuration: configuration, stateDirectory: engine.stateDirectory, services: engine.services)
-                    .check(runbook, inputs: inputs, target: target, drill: false)
+                engineOptions.preflight = RunbookPreflight(
+                    configuration: configuration, stateDirectory: engine.stateDirectory, services: engine.services
+                )
+                .check(runbook, inputs: inputs, target: target, drill: false)
                 engineOptions.ignorePreflight = overrides
                 printPreflight(engineOptions.preflight!, overrides)
                 // A failed preflight check throws PreflightRefusal: said and mapped to its code by reportingErrors.
@@ -102,14 +106,17 @@ extension RunbookCommand {
                 let configuration = try await global.loadConfiguration()
                 let engine = try options.engine(configuration)
                 let started = RunState(events: try RunJournal.read(try engine.existingJournal(runID)))
-                guard let file = started.runbook else { throw RunbookRunError("the journal of \(runID) names no runbook") }
+                guard let file = started.runbook else {
+                    throw RunbookRunError("the journal of \(runID) names no runbook")
+                }
                 let runbook = try RunbookLibrary.loadValidated(URL(fileURLWithPath: file))
                 var engineOptions = RunEngine.Options()
                 engineOptions.autoApprove = options.yes
                 engineOptions.retryInterruptedStep = retryStep
                 engineOptions.skipInterruptedStep = skipStep
                 CleanupCommand.noteLeftovers(configuration)
-                let state = try engine.resume(runID, runbook: runbook, acceptChangedRunbook: acceptChangedRunbook, options: engineOptions)
+                let state = try engine.resume(
+                    runID, runbook: runbook, acceptChangedRunbook: acceptChangedRunbook, options: engineOptions)
                 try ObjectivesText.printResult(runID, state, runbook: runbook, json: global.json)
             }
         }
@@ -178,9 +185,13 @@ extension RunbookCommand {
                 let engine = runEngine(configuration)
                 let answer = ApprovalAnswer(approved: true, by: by, osUser: RunEngine.operatorName(), reason: reason)
                 try engine.recordApproval(runID: runID, step: step, answer: answer)
-                if global.json { try Terminal.printJSON(Approved(runId: runID, step: step, by: by, osUser: answer.osUser, reason: reason)) }
-                Terminal.note("approved step '\(step)' of run \(runID) as \(by) (OS user \(answer.osUser))"
-                              + "; the run takes it up when it next looks (`lifeboat runbook status \(runID)`)")
+                if global.json {
+                    try Terminal.printJSON(
+                        Approved(runId: runID, step: step, by: by, osUser: answer.osUser, reason: reason))
+                }
+                Terminal.note(
+                    "approved step '\(step)' of run \(runID) as \(by) (OS user \(answer.osUser))"
+                        + "; the run takes it up when it next looks (`lifeboat runbook status \(runID)`)")
             }
         }
     }
@@ -210,7 +221,8 @@ extension RunbookCommand {
                     print(try RunReport(runID: runID, events: events).render(.json))
                 } else {
                     let state = RunState(events: events)
-                    RunbookCommand.printStatus(runID, state, holder: .some(runEngine(configuration).livePID(of: runID, state: state)))
+                    RunbookCommand.printStatus(
+                        runID, state, holder: .some(runEngine(configuration).livePID(of: runID, state: state)))
                 }
             }
         }
@@ -218,8 +230,11 @@ extension RunbookCommand {
 
     /// The end of `run` and `resume`: the status table, or the run id and status as JSON.
     static func printResult(_ runID: String, _ state: RunState, json: Bool) throws {
-        if json { try Terminal.printJSON(["run_id": runID, "status": state.finished?.rawValue ?? "open"]) }
-        else { printStatus(runID, state) }
+        if json {
+            try Terminal.printJSON(["run_id": runID, "status": state.finished?.rawValue ?? "open"])
+        } else {
+            printStatus(runID, state)
+        }
     }
 
     /// `holder`, where known: the live process running an unfinished run, or nil when none
@@ -229,24 +244,35 @@ extension RunbookCommand {
         var headline = state.finished?.rawValue ?? "not finished"
         if state.finished == nil, case .some(let pid) = holder {
             if let waiting = state.awaitingApproval.first, let since = state.steps[waiting]?.waitingForApprovalSince {
-                headline = "step '\(waiting)' \(ApprovalGate.waiting(since: since))"
-                    + (pid.map { " (pid \($0))" } ?? "; no process runs it: approve it, then `lifeboat runbook resume \(runID)`")
+                headline =
+                    "step '\(waiting)' \(ApprovalGate.waiting(since: since))"
+                    + (pid.map { " (pid \($0))" }
+                        ?? "; no process runs it: approve it, then `lifeboat runbook resume \(runID)`")
             } else if let declined = state.declined.first, let no = state.steps[declined]?.declines.last {
-                headline = "stopped: step '\(declined)' was \(ApprovalGate.declined(no)); `lifeboat runbook resume \(runID)` asks again"
+                headline =
+                    "stopped: step '\(declined)' was \(ApprovalGate.declined(no)); `lifeboat runbook resume \(runID)` asks again"
             } else {
-                headline = pid.map { "running (pid \($0))" } ?? "interrupted: no process runs it; `lifeboat runbook resume \(runID)` continues it"
+                headline =
+                    pid.map { "running (pid \($0))" }
+                    ?? "interrupted: no process runs it; `lifeboat runbook resume \(runID)` continues it"
             }
         }
-        print("run \(runID): \(headline) — \(state.runbook ?? "?") on \(state.target ?? "?")\(state.drill ? " (drill)" : "")")
+        print(
+            "run \(runID): \(headline) — \(state.runbook ?? "?") on \(state.target ?? "?")\(state.drill ? " (drill)" : "")"
+        )
         for id in state.order {
             guard state.steps[id] != nil else { continue }
             print("  \(id): " + state.stepLine(id, interrupted: interrupted))
         }
         for stop in state.interruptions {
-            print("  interrupted at \(ISO8601DateFormatter().string(from: stop.at))" + (stop.signal.map { " by \($0)" } ?? "") + (stop.message.map { ": \($0)" } ?? ""))
+            print(
+                "  interrupted at \(ISO8601DateFormatter().string(from: stop.at))"
+                    + (stop.signal.map { " by \($0)" } ?? "") + (stop.message.map { ": \($0)" } ?? ""))
         }
         for resume in state.resumes {
-            print("  resumed at \(ISO8601DateFormatter().string(from: resume.at)) by \(resume.user ?? "?")" + (resume.flags.isEmpty ? "" : " with \(resume.flags.joined(separator: " "))"))
+            print(
+                "  resumed at \(ISO8601DateFormatter().string(from: resume.at)) by \(resume.user ?? "?")"
+                    + (resume.flags.isEmpty ? "" : " with \(resume.flags.joined(separator: " "))"))
         }
     }
 }

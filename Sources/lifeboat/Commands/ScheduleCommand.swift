@@ -41,17 +41,22 @@ struct ScheduleCommand: AsyncParsableCommand {
                 }
                 let rows = jobs.map { job in
                     let last = recent.first { $0.job == job.name }
-                    return Row(job: job.name, schedule: job.schedule.text, command: "lifeboat " + job.arguments.joined(separator: " "),
-                               nextRun: job.schedule.next(after: Date(), in: zone), lastRun: last?.scheduledFor,
-                               lastOutcome: last.map { $0.outcome ?? ($0.finishedAt == nil ? "running" : "?") }, lastWorker: last?.worker)
+                    return Row(
+                        job: job.name, schedule: job.schedule.text,
+                        command: "lifeboat " + job.arguments.joined(separator: " "),
+                        nextRun: job.schedule.next(after: Date(), in: zone), lastRun: last?.scheduledFor,
+                        lastOutcome: last.map { $0.outcome ?? ($0.finishedAt == nil ? "running" : "?") },
+                        lastWorker: last?.worker)
                 }
                 if global.json { return try Terminal.printJSON(rows) }
                 if rows.isEmpty { print("no jobs: BACKUP_ENABLED is false and no LIFEBOAT_DRILL_SCHEDULE is set") }
                 let time = Date.ISO8601FormatStyle(timeZone: zone)
                 print("schedules in \(zone.identifier), queue \(ScheduledJob.queue)")
                 for row in rows {
-                    print("\(row.job.padding(toLength: 30, withPad: " ", startingAt: 0)) \(row.schedule.padding(toLength: 12, withPad: " ", startingAt: 0)) next \(row.nextRun.map { $0.formatted(time) } ?? "never")"
-                          + (row.lastRun.map { "  last \($0.formatted(time)) \(row.lastOutcome ?? "")" } ?? "  never run"))
+                    print(
+                        "\(row.job.padding(toLength: 30, withPad: " ", startingAt: 0)) \(row.schedule.padding(toLength: 12, withPad: " ", startingAt: 0)) next \(row.nextRun.map { $0.formatted(time) } ?? "never")"
+                            + (row.lastRun.map { "  last \($0.formatted(time)) \(row.lastOutcome ?? "")" }
+                                ?? "  never run"))
                 }
             }
         }
@@ -77,13 +82,19 @@ struct ScheduleCommand: AsyncParsableCommand {
             try await reportingErrors {
                 let configuration = try await global.loadConfiguration()
                 _ = try ScheduledJob.timeZone(configuration)  // a bad name fails here, not in cron
-                print(Self.lines(jobs: try ScheduledJob.configured(configuration), zone: configuration.string(.scheduleTimeZone) ?? "UTC",
-                                 binary: CommandLine.executablePath, stateDirectory: configuration.stateDirectory.path,
-                                 environmentFile: global.environmentFile, log: log), terminator: "")
+                print(
+                    Self.lines(
+                        jobs: try ScheduledJob.configured(configuration),
+                        zone: configuration.string(.scheduleTimeZone) ?? "UTC",
+                        binary: CommandLine.executablePath, stateDirectory: configuration.stateDirectory.path,
+                        environmentFile: global.environmentFile, log: log), terminator: "")
             }
         }
 
-        static func lines(jobs: [ScheduledJob], zone: String, binary: String, stateDirectory: String, environmentFile: String?, log: String) -> String {
+        static func lines(
+            jobs: [ScheduledJob], zone: String, binary: String, stateDirectory: String, environmentFile: String?,
+            log: String
+        ) -> String {
             let lock = stateDirectory + "/cron.lock"
             var text = """
                 # Lifeboat cron fallback, from `lifeboat schedule crontab`. One lock: runs never overlap.
@@ -96,7 +107,8 @@ struct ScheduleCommand: AsyncParsableCommand {
                 if let environmentFile { command += ["--env-file", environmentFile] }
                 let quoted = ServiceProviders.commandLine(command)
                 // cron treats % as a newline: none may reach it unescaped.
-                let line = "\(job.schedule.text) flock -w 7200 \(ServiceProviders.commandLine([lock])) \(quoted) >> \(ServiceProviders.commandLine([log])) 2>&1"
+                let line =
+                    "\(job.schedule.text) flock -w 7200 \(ServiceProviders.commandLine([lock])) \(quoted) >> \(ServiceProviders.commandLine([log])) 2>&1"
                 text += "# \(job.name): \(job.summary)\n" + line.replacingOccurrences(of: "%", with: "\\%") + "\n"
             }
             return text

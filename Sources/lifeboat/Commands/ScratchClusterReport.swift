@@ -18,8 +18,12 @@ struct ScratchClusterReport: Encodable {
     let kept: Bool
 
     init?(_ state: RunState) {
-        guard let id = state.order.first(where: { state.steps[$0]?.action == "physical.restore" && state.steps[$0]?.outputs["scratch_dir"] != nil }),
-              let outputs = state.steps[id]?.outputs else { return nil }
+        guard
+            let id = state.order.first(where: {
+                state.steps[$0]?.action == "physical.restore" && state.steps[$0]?.outputs["scratch_dir"] != nil
+            }),
+            let outputs = state.steps[id]?.outputs
+        else { return nil }
         func value(_ key: String) -> String? { outputs[key].flatMap { $0.isEmpty ? nil : $0 } }
         step = id
         backupSet = outputs["backup_set"] ?? ""
@@ -36,14 +40,17 @@ struct ScratchClusterReport: Encodable {
     }
 
     func lines(keep: Bool) -> [String] {
-        var lines = ["PITR: backup set \(backupSet), WAL \(walStart ?? "?") … \(walStop ?? "?"), target \(target)",
-                     "recovered to: \(recoveredTo ?? "unknown") (last replayed transaction)"
-                        + (recoveryPointGapSeconds.map { String(format: ", %.3fs before the target", $0) } ?? "")]
+        var lines = [
+            "PITR: backup set \(backupSet), WAL \(walStart ?? "?") … \(walStop ?? "?"), target \(target)",
+            "recovered to: \(recoveredTo ?? "unknown") (last replayed transaction)"
+                + (recoveryPointGapSeconds.map { String(format: ", %.3fs before the target", $0) } ?? "")
+        ]
         if let stoppedBefore { lines.append("first transaction left out: committed \(stoppedBefore)") }
         if let recoverySeconds { lines.append(String(format: "restore + recovery: %.1fs", recoverySeconds)) }
         if keep {
-            lines.append("kept (stopped): \(folder) — start it with: pg_ctl -D \(folder)/pgdata -l \(folder)/postgres.log start "
-                         + "(as the PostgreSQL OS user; port \(port.map(String.init) ?? "?") on 127.0.0.1)")
+            lines.append(
+                "kept (stopped): \(folder) — start it with: pg_ctl -D \(folder)/pgdata -l \(folder)/postgres.log start "
+                    + "(as the PostgreSQL OS user; port \(port.map(String.init) ?? "?") on 127.0.0.1)")
         } else {
             lines.append("scratch cluster stopped and \(folder) removed; the live cluster was not touched")
         }

@@ -6,7 +6,8 @@ import LifeboatRunbooks
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Is everything healthy? Database, pool, backups and their staleness, schedule, disk, cloud, open runs.",
+        abstract:
+            "Is everything healthy? Database, pool, backups and their staleness, schedule, disk, cloud, open runs.",
         discussion: """
             Exit code 0 when healthy; 1 when the database is unreachable, a scheduled backup type is stale \
             (a whole slot of its schedule was missed; a scheduled type without any backup counts as stale), \
@@ -34,11 +35,13 @@ struct StatusCommand: AsyncParsableCommand {
                 "runbook run \($0.runId) (\($0.runbook)) failed\($0.message.map { ": \($0)" } ?? ""); "
                     + "resume it, abort it, or acknowledge it with `lifeboat runbook ack \($0.runId)`"
             }
-            let drills = try DrillStatus.freshness(configuration, stateDirectory: runEngine(configuration).stateDirectory, now: status.checkedAt)
+            let drills = try DrillStatus.freshness(
+                configuration, stateDirectory: runEngine(configuration).stateDirectory, now: status.checkedAt)
             status.problems += drills.problems
             let leftovers = CleanupCommand.scan(configuration)
-            return StatusOutput(status: status, runbookRuns: runs.runs, runbookRunsError: runs.error,
-                                leftovers: leftovers.leftovers, leftoversError: leftovers.problems.first, drills: drills)
+            return StatusOutput(
+                status: status, runbookRuns: runs.runs, runbookRunsError: runs.error,
+                leftovers: leftovers.leftovers, leftoversError: leftovers.problems.first, drills: drills)
         }
         if global.json {
             try Terminal.printJSON(output)

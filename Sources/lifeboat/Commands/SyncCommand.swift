@@ -45,8 +45,9 @@ struct SyncCommand: AsyncParsableCommand {
             do {
                 sync = try CloudSync(configuration: configuration, cancellation: Signals.cancellation)
             } catch let error as LifeboatError where error.category == .configuration {
-                throw LifeboatError(stage: "sync", message: "cloud sync is not configured: \(error.message)",
-                                    hint: error.hint, category: .configuration)
+                throw LifeboatError(
+                    stage: "sync", message: "cloud sync is not configured: \(error.message)",
+                    hint: error.hint, category: .configuration)
             }
             let policy = prune ? try configuration.retentionLimits() : nil
             let catchUp = CloudCatchUp(sync: sync, policy: policy)
@@ -64,37 +65,49 @@ struct SyncCommand: AsyncParsableCommand {
             } else {
                 let notifier = try EventNotifier(configuration: configuration)
                 for item in plan.uploads {
-                    try upload(item, with: catchUp, configuration: configuration, notifier: notifier, done: uploaded.count, of: plan.uploads.count)
+                    try upload(
+                        item, with: catchUp, configuration: configuration, notifier: notifier, done: uploaded.count,
+                        of: plan.uploads.count)
                     uploaded.append(item)
                     if !global.json { print("\(verb): \(Self.describe(item))") }
                 }
             }
             if dryRun && !global.json { for item in uploaded { print("\(verb): \(Self.describe(item))") } }
 
-            let pruned = try policy.map { try sync.prune($0, dryRun: dryRun, pending: dryRun ? plan.pending : []) } ?? CloudSync.PruneOutcome()
+            let pruned =
+                try policy.map { try sync.prune($0, dryRun: dryRun, pending: dryRun ? plan.pending : []) }
+                ?? CloudSync.PruneOutcome()
             if let warning = pruned.warning { Terminal.note("warning: \(warning)") }
             if global.json {
-                try Terminal.printJSON(SyncReport(
-                    dryRun: dryRun, location: "\(sync.store.location)/\(sync.folder)", uploaded: uploaded, inSync: plan.inSync,
-                    skippedBeyondRetention: plan.beyondRetention, removedRemote: pruned.removed, notDeletedRemote: pruned.notDeleted,
-                    warnings: pruned.warning.map { [$0] } ?? []))
+                try Terminal.printJSON(
+                    SyncReport(
+                        dryRun: dryRun, location: "\(sync.store.location)/\(sync.folder)", uploaded: uploaded,
+                        inSync: plan.inSync,
+                        skippedBeyondRetention: plan.beyondRetention, removedRemote: pruned.removed,
+                        notDeletedRemote: pruned.notDeleted,
+                        warnings: pruned.warning.map { [$0] } ?? []))
                 return
             }
             for name in plan.beyondRetention { print("skipped (retention would delete it from the bucket): \(name)") }
             for key in pruned.removed { print("\(dryRun ? "would delete" : "deleted") (cloud): \(key)") }
             for key in pruned.notDeleted { print("not deleted (cloud, deletion forbidden): \(key)") }
-            Terminal.note("\(uploaded.count) \(dryRun ? "to upload" : "uploaded") to \(sync.store.location)/\(sync.folder), "
-                          + "\(plan.inSync.count) already there, \(pruned.removed.count) \(dryRun ? "to delete" : "deleted") by retention"
-                          + (prune ? "" : " (--no-prune)"))
+            Terminal.note(
+                "\(uploaded.count) \(dryRun ? "to upload" : "uploaded") to \(sync.store.location)/\(sync.folder), "
+                    + "\(plan.inSync.count) already there, \(pruned.removed.count) \(dryRun ? "to delete" : "deleted") by retention"
+                    + (prune ? "" : " (--no-prune)"))
         }
     }
 
     /// One upload with its metrics; a failure sends cloud_sync.failed, like `backup --upload`.
-    private func upload(_ item: CloudCatchUp.Item, with catchUp: CloudCatchUp, configuration: LifeboatConfiguration,
-                        notifier: EventNotifier, done: Int, of total: Int) throws {
-        _ = try BackupUpload.perform(URL(fileURLWithPath: item.path), bytes: item.bytes, configuration: configuration, notifier: notifier,
-                                     leaves: "\(done) of \(total) uploads done; \(item.name) and the rest stay local only",
-                                     hint: "fix the cause and run `lifeboat sync` again") { try catchUp.upload(item) }
+    private func upload(
+        _ item: CloudCatchUp.Item, with catchUp: CloudCatchUp, configuration: LifeboatConfiguration,
+        notifier: EventNotifier, done: Int, of total: Int
+    ) throws {
+        _ = try BackupUpload.perform(
+            URL(fileURLWithPath: item.path), bytes: item.bytes, configuration: configuration, notifier: notifier,
+            leaves: "\(done) of \(total) uploads done; \(item.name) and the rest stay local only",
+            hint: "fix the cause and run `lifeboat sync` again"
+        ) { try catchUp.upload(item) }
     }
 
     static func describe(_ item: CloudCatchUp.Item) -> String {

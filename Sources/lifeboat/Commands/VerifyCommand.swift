@@ -44,7 +44,8 @@ struct VerifyCommand: AsyncParsableCommand {
         try await reportingErrors {
             let configuration = try await global.loadConfiguration()
             let target = try file.map { URL(fileURLWithPath: $0) } ?? latestBackup(configuration)
-            try await VerifyCommand.verify(target, configuration: configuration, json: global.json, allowUnsigned: allowUnsigned)
+            try await VerifyCommand.verify(
+                target, configuration: configuration, json: global.json, allowUnsigned: allowUnsigned)
         }
     }
 
@@ -52,14 +53,17 @@ struct VerifyCommand: AsyncParsableCommand {
         let inventory = try BackupInventory.scan(configuration.backupDirectory)
         for entry in inventory.ahead() { entry.clockWarning(now: Date()).map { Terminal.note("warning: \($0)") } }
         guard let newest = inventory.current().first else {
-            throw LifeboatError(stage: "verify", message: "no backups in \(configuration.backupDirectory.path)",
-                                hint: "take one with `lifeboat backup`, or set BACKUP_DIR", category: .configuration)
+            throw LifeboatError(
+                stage: "verify", message: "no backups in \(configuration.backupDirectory.path)",
+                hint: "take one with `lifeboat backup`, or set BACKUP_DIR", category: .configuration)
         }
         return newest.path
     }
 
     /// Shared with `backup --verify` and `backup --verify-only`.
-    static func verify(_ file: URL, configuration: LifeboatConfiguration, json: Bool, allowUnsigned: Bool = false) async throws {
+    static func verify(_ file: URL, configuration: LifeboatConfiguration, json: Bool, allowUnsigned: Bool = false)
+        async throws
+    {
         let cancellation = Signals.cancellation
         let progress = ProgressLine(label: "verify")
         var verifier = BackupVerifier(configuration: configuration)
@@ -82,7 +86,9 @@ struct VerifyCommand: AsyncParsableCommand {
             try Terminal.printJSON(report)
         } else {
             for check in report.checks {
-                Terminal.note("  \(check.result == "passed" ? "✓" : check.result == "skipped" ? "-" : "✗") \(check.name): \(check.detail ?? check.result)")
+                Terminal.note(
+                    "  \(check.result == "passed" ? "✓" : check.result == "skipped" ? "-" : "✗") \(check.name): \(check.detail ?? check.result)"
+                )
             }
             for mismatch in report.mismatches.prefix(20) { Terminal.note("    \(mismatch)") }
         }
@@ -92,8 +98,11 @@ struct VerifyCommand: AsyncParsableCommand {
         }
         if !json {
             let matched = report.checks.contains { $0.name == "row counts" && $0.result == "passed" }
-            Terminal.note("\(file.lastPathComponent) verified: it restores" + (matched
-                ? " and matches its manifest" : " (no manifest: its SHA-256 and row counts could not be checked)"))
+            Terminal.note(
+                "\(file.lastPathComponent) verified: it restores"
+                    + (matched
+                        ? " and matches its manifest"
+                        : " (no manifest: its SHA-256 and row counts could not be checked)"))
         }
     }
 }

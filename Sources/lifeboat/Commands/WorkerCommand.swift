@@ -39,25 +39,33 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Run the schedule clock this many times faster than real time (rehearsals and tests).")
     var timeScale: Double = 1
 
-    @Option(help: "With --time-scale: the moment the fast clock starts from (ISO 8601); workers that should agree share it.")
+    @Option(
+        help: "With --time-scale: the moment the fast clock starts from (ISO 8601); workers that should agree share it."
+    )
     var timeOrigin: String?
 
     @Flag(help: "Look at the schedule once (run what is due, take over what a dead worker left), then exit.")
     var once = false
 
     func validate() throws {
-        if queue != ScheduledJob.queue { throw ValidationError("no jobs are on queue '\(queue)': every job is on '\(ScheduledJob.queue)'") }
+        if queue != ScheduledJob.queue {
+            throw ValidationError("no jobs are on queue '\(queue)': every job is on '\(ScheduledJob.queue)'")
+        }
         if tick <= 0 { throw ValidationError("--tick must be above 0") }
         if timeScale <= 0 { throw ValidationError("--time-scale must be above 0") }
-        if let timeOrigin, (try? Date(timeOrigin, strategy: .iso8601)) == nil { throw ValidationError("--time-origin must be an ISO 8601 time like 2025-01-18T03:00:00Z") }
+        if let timeOrigin, (try? Date(timeOrigin, strategy: .iso8601)) == nil {
+            throw ValidationError("--time-origin must be an ISO 8601 time like 2025-01-18T03:00:00Z")
+        }
     }
 
     func run() async throws {
         try await reportingErrors {
             let configuration = try await global.loadConfiguration()
             let jobs = try ScheduledJob.configured(configuration)
-            var worker = ScheduleWorker(configuration: configuration, jobs: jobs, zone: try ScheduledJob.timeZone(configuration),
-                                        workerID: ScheduleWorker.defaultID()) { job, _ in
+            var worker = ScheduleWorker(
+                configuration: configuration, jobs: jobs, zone: try ScheduledJob.timeZone(configuration),
+                workerID: ScheduleWorker.defaultID()
+            ) { job, _ in
                 let flag = Signals.cancellation.makeChild()
                 defer { Signals.cancellation.removeChild(flag) }
                 return JobLauncher.run(job, extraEnvironment: [:], cancellation: flag)
@@ -65,16 +73,22 @@ struct WorkerCommand: AsyncParsableCommand {
             worker.lease = try lease ?? Double(configuration.int(.workerLease) ?? 60)
             worker.tick = tick
             worker.once = once
-            worker.clock = ScheduleClock(origin: timeOrigin.flatMap { try? Date($0, strategy: .iso8601) } ?? Date(), scale: timeScale)
+            worker.clock = ScheduleClock(
+                origin: timeOrigin.flatMap { try? Date($0, strategy: .iso8601) } ?? Date(), scale: timeScale)
             worker.note = { Terminal.note($0) }
             var server: Any?
             if let address = try MetricsListenAddress.configured(configuration) {
                 guard let textfile = MetricsTextfile(configuration: configuration) else {
-                    throw LifeboatError(stage: "configuration", message: "LIFEBOAT_METRICS_PORT or LIFEBOAT_METRICS_LISTEN is set but LIFEBOAT_METRICS_FILE is not",
-                                        hint: "set LIFEBOAT_METRICS_FILE (or --metrics-file): the jobs write the metrics there and /metrics serves them",
-                                        category: .configuration)
+                    throw LifeboatError(
+                        stage: "configuration",
+                        message:
+                            "LIFEBOAT_METRICS_PORT or LIFEBOAT_METRICS_LISTEN is set but LIFEBOAT_METRICS_FILE is not",
+                        hint:
+                            "set LIFEBOAT_METRICS_FILE (or --metrics-file): the jobs write the metrics there and /metrics serves them",
+                        category: .configuration)
                 }
-                server = try MetricsEndpoint.serve(address, readTimeout: try configuration.decimal(.metricsReadTimeout) ?? 10, textfile: textfile)
+                server = try MetricsEndpoint.serve(
+                    address, readTimeout: try configuration.decimal(.metricsReadTimeout) ?? 10, textfile: textfile)
                 Terminal.note("serving /metrics on \(address)")
             }
             _ = server

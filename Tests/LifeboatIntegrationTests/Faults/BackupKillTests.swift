@@ -37,9 +37,11 @@ struct BackupKillFaultTests {
             let dump = try PausingPgDump(bytes: 400_000)
             var environment = try Self.environment(database, folder)
             environment["PG_DUMP_PATH"] = dump.path
-            let log = folder.url.deletingLastPathComponent().appendingPathComponent("lifeboat-kill-\(UUID().uuidString).log")
+            let log = folder.url.deletingLastPathComponent().appendingPathComponent(
+                "lifeboat-kill-\(UUID().uuidString).log")
             defer { try? FileManager.default.removeItem(at: log) }
-            let process = try Faults.spawn(["backup", "--type", "daily"] + stage.flags, environment: environment, output: log)
+            let process = try Faults.spawn(
+                ["backup", "--type", "daily"] + stage.flags, environment: environment, output: log)
             fault.check(dump.waitUntilPaused(), "pg_dump reached the pause: \(Faults.text(log))")
             // The partial file exists from the start; give the stages a moment to take the bytes.
             fault.check(Faults.wait(10) { !Faults.hidden(folder).isEmpty }, "the partial file was created")
@@ -51,7 +53,9 @@ struct BackupKillFaultTests {
             fault.check(process.terminationReason == .uncaughtSignal, "killed by the signal")
             fault.check(Faults.backupLike(folder).isEmpty, "nothing that looks like a backup: \(folder.files)")
             let partials = Faults.hidden(folder)
-            fault.check(partials.count == 1 && partials[0].hasSuffix(".partial"), "only the hidden partial file is left: \(partials)")
+            fault.check(
+                partials.count == 1 && partials[0].hasSuffix(".partial"),
+                "only the hidden partial file is left: \(partials)")
             fault.check(try database.rowCounts() == before, "the database is unchanged")
 
             // The next run removes what the killed one could not: prune after a dump, a new
@@ -61,18 +65,22 @@ struct BackupKillFaultTests {
                 let prune = try Command.lifeboat(["prune", "--json"], environment: environment)
                 fault.check(prune.succeeded, "prune: \(prune.stderr)")
                 let report = try JSONSerialization.jsonObject(with: Data(prune.stdout.utf8)) as? [String: Any]
-                fault.check(report?["removed_partials"] as? [String] == partials, "prune removed the partial file: \(prune.stdout)")
+                fault.check(
+                    report?["removed_partials"] as? [String] == partials,
+                    "prune removed the partial file: \(prune.stdout)")
                 fault.check(folder.files.isEmpty, "the folder is clean after prune: \(folder.files)")
             }
             let next = try Command.lifeboat(["backup", "--type", "daily"] + stage.flags, environment: environment)
             fault.check(next.succeeded, "the next backup works: \(next.stderr)")
             if stage != .dump {
-                fault.check(next.stderr.contains("removed \(partials.first ?? "?"), left by a backup that was killed"),
-                            "the next backup says it removed the partial file: \(next.stderr)")
+                fault.check(
+                    next.stderr.contains("removed \(partials.first ?? "?"), left by a backup that was killed"),
+                    "the next backup says it removed the partial file: \(next.stderr)")
             }
             fault.check(Faults.hidden(folder).isEmpty, "no partial file remains: \(folder.files)")
-            fault.check(Faults.backups(folder).count == 1 && Faults.backupLike(folder).count == 2,
-                        "one backup and its manifest: \(folder.files)")
+            fault.check(
+                Faults.backups(folder).count == 1 && Faults.backupLike(folder).count == 2,
+                "one backup and its manifest: \(folder.files)")
         }
     }
 
@@ -89,7 +97,8 @@ struct BackupKillFaultTests {
             let folder = try ScratchFolder()
             let before = try database.rowCounts()
             let environment = try Self.environment(database, folder)
-            let (backup, _) = try BackupRoundTripTests.backup(["--type", "daily", "--compress", "--no-encrypt"], environment)
+            let (backup, _) = try BackupRoundTripTests.backup(
+                ["--type", "daily", "--compress", "--no-encrypt"], environment)
             let name = backup.lastPathComponent
             let manifest = try #require(BackupName(fileName: name)).manifestName
             try FileManager.default.removeItem(at: folder.url.appendingPathComponent(manifest))
@@ -100,21 +109,24 @@ struct BackupKillFaultTests {
             // list: no manifest, never "verified".
             let list = try Command.lifeboat(["list", "--json"], environment: environment)
             let entries = (try? JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]]) ?? []
-            fault.check(entries.count == 1 && entries.first?["has_manifest"] as? Bool == false
-                        && entries.first?["verified"] as? String == "no manifest", "list flags it: \(list.stdout)")
+            fault.check(
+                entries.count == 1 && entries.first?["has_manifest"] as? Bool == false
+                    && entries.first?["verified"] as? String == "no manifest", "list flags it: \(list.stdout)")
             // verify: it restores, but the hash and row counts are skipped and the verdict says so.
             let verify = try Command.lifeboat(["verify", file.path], environment: environment)
             fault.check(verify.status == 0, "verify checks what it can: \(verify.stderr)")
-            fault.check(verify.stderr.contains("- sha256: no manifest to compare with")
-                        && verify.stderr.contains("- row counts: no manifest: nothing to compare with")
-                        && verify.stderr.contains("no manifest: its SHA-256 and row counts could not be checked"),
-                        "and says what it skipped: \(verify.stderr)")
+            fault.check(
+                verify.stderr.contains("- sha256: no manifest to compare with")
+                    && verify.stderr.contains("- row counts: no manifest: nothing to compare with")
+                    && verify.stderr.contains("no manifest: its SHA-256 and row counts could not be checked"),
+                "and says what it skipped: \(verify.stderr)")
             fault.check(!verify.stderr.contains("matches its manifest"), "never claims a manifest match")
             // restore: the plan warns before anything is touched (no terminal: refused here).
             let restore = try Command.lifeboat(["restore", "--backup-file", file.path], environment: environment)
             fault.check(restore.status == 2, "refused without a terminal: \(restore.stderr)")
-            fault.check((restore.stdout + restore.stderr).contains("no manifest: row counts cannot be validated"),
-                        "the restore plan warns: \(restore.stdout) \(restore.stderr)")
+            fault.check(
+                (restore.stdout + restore.stderr).contains("no manifest: row counts cannot be validated"),
+                "the restore plan warns: \(restore.stdout) \(restore.stderr)")
             fault.check(try database.rowCounts() == before, "the database is still unchanged")
             fault.check(Faults.backupLike(folder) == [name], "nothing else appeared: \(folder.files)")
         }
@@ -140,13 +152,15 @@ struct DumpFaultTests {
             let folder = try ScratchFolder()
             let dump = try PausingPgDump(bytes: 100_000)
             let environment: [String: String?] = [
-                "DATABASE_URL": cluster.url(for: "app"), "BACKUP_DIR": folder.path, "BACKUP_DISK_MIN_FREE_GB": "0",
+                "DATABASE_URL": cluster.url(for: "app"), "BACKUP_DIR": folder.path, "BACKUP_DISK_MIN_FREE_GB": "0"
             ]
-            let log = folder.url.deletingLastPathComponent().appendingPathComponent("lifeboat-restart-\(UUID().uuidString).log")
+            let log = folder.url.deletingLastPathComponent().appendingPathComponent(
+                "lifeboat-restart-\(UUID().uuidString).log")
             defer { try? FileManager.default.removeItem(at: log) }
             var withDump = environment
             withDump["PG_DUMP_PATH"] = dump.path
-            let process = try Faults.spawn(["backup", "--type", "daily", "--no-compress"], environment: withDump, output: log)
+            let process = try Faults.spawn(
+                ["backup", "--type", "daily", "--no-compress"], environment: withDump, output: log)
             try #require(dump.waitUntilPaused(), "pg_dump is mid-COPY: \(Faults.text(log))")
             try cluster.restart()
             dump.release()
@@ -154,8 +168,9 @@ struct DumpFaultTests {
             let output = Faults.text(log)
             fault.check(status == 1, "the backup fails: \(status) \(output)")
             fault.check(output.contains("error: pg_dump:"), "names pg_dump: \(output)")
-            fault.check(output.contains("terminating connection") || output.contains("server closed the connection")
-                        || output.contains("connection to server"), "says the connection was lost: \(output)")
+            fault.check(
+                output.contains("terminating connection") || output.contains("server closed the connection")
+                    || output.contains("connection to server"), "says the connection was lost: \(output)")
             fault.check(folder.files.isEmpty, "nothing left behind: \(folder.files)")
 
             let after = try Connection(cluster.url(for: "app"))
@@ -173,16 +188,27 @@ struct DumpFaultTests {
         let old = tools.url.appendingPathComponent("pg_dump").path
         try "#!/bin/sh\necho 'pg_dump (PostgreSQL) 9.6.24'\n".write(toFile: old, atomically: true, encoding: .utf8)
         chmod(old, 0o755)
-        for (name, path, says) in [("pg_dump missing", tools.url.appendingPathComponent("no-such-pg_dump").path, "is not an executable pg_dump"),
-                                   ("pg_dump too old", old, "older than the server")] {
+        for (name, path, says) in [
+            (
+                "pg_dump missing", tools.url.appendingPathComponent("no-such-pg_dump").path,
+                "is not an executable pg_dump"
+            ),
+            ("pg_dump too old", old, "older than the server")
+        ] {
             try FaultLog.run(name) { fault in
                 let folder = try ScratchFolder()
-                let result = try Command.lifeboat(["backup", "--type", "daily"], environment: [
-                    "DATABASE_URL": database.url, "BACKUP_DIR": folder.path, "PG_DUMP_PATH": path,
-                ])
+                let result = try Command.lifeboat(
+                    ["backup", "--type", "daily"],
+                    environment: [
+                        "DATABASE_URL": database.url, "BACKUP_DIR": folder.path, "PG_DUMP_PATH": path
+                    ])
                 fault.check(result.status == 2, "a configuration error: \(result.stderr)")
-                fault.check(result.stderr.contains("error: pg_dump:") && result.stderr.contains(says), "says what is wrong: \(result.stderr)")
-                fault.check(result.stderr.contains("PG_DUMP_PATH") || result.stderr.contains("postgresql-client"), "says what to do: \(result.stderr)")
+                fault.check(
+                    result.stderr.contains("error: pg_dump:") && result.stderr.contains(says),
+                    "says what is wrong: \(result.stderr)")
+                fault.check(
+                    result.stderr.contains("PG_DUMP_PATH") || result.stderr.contains("postgresql-client"),
+                    "says what to do: \(result.stderr)")
                 fault.check(folder.files.isEmpty, "nothing written: \(folder.files)")
             }
         }
@@ -205,8 +231,9 @@ final class ThrowawayCluster {
         password = UUID().uuidString.replacingOccurrences(of: "-", with: "")
         let made = try Command.shell("d=$(mktemp -d /tmp/lbf.XXXXXX); chmod 755 \"$d\"; echo \"$d\"")
         directory = made.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        let started = try Self.lib("lb_pg_create \(shellQuote(pgbin)) \(shellQuote(directory)) \(shellQuote(password)) && "
-                                   + "lb_pg_start \(shellQuote(pgbin)) \(shellQuote(directory)) \(port)")
+        let started = try Self.lib(
+            "lb_pg_create \(shellQuote(pgbin)) \(shellQuote(directory)) \(shellQuote(password)) && "
+                + "lb_pg_start \(shellQuote(pgbin)) \(shellQuote(directory)) \(port)")
         try #require(started.succeeded, "throwaway cluster: \(started.stderr)")
     }
 
@@ -214,7 +241,8 @@ final class ThrowawayCluster {
     /// pg_ctl leaves running must not inherit the one Foundation watches to see the shell end
     /// (the wait would then last as long as the server).
     static func lib(_ script: String) throws -> CommandResult {
-        try Command.shell("""
+        try Command.shell(
+            """
             for fd in $(ls /proc/$$/fd); do if [ "$fd" -gt 2 ]; then eval "exec $fd>&-"; fi; done
             source \(shellQuote(scripts.appendingPathComponent("lib.sh").path))
             """ + "\n" + script)
@@ -226,8 +254,9 @@ final class ThrowawayCluster {
 
     /// A fast restart: every session is ended, as by an operator or a crash-restart.
     func restart() throws {
-        let result = try Self.lib("lb_as_pg \(shellQuote(pgbin + "/pg_ctl")) -D \(shellQuote(directory + "/pgdata")) "
-                                  + "-l \(shellQuote(directory + "/postgres.log")) -m fast -w -t 60 restart >/dev/null")
+        let result = try Self.lib(
+            "lb_as_pg \(shellQuote(pgbin + "/pg_ctl")) -D \(shellQuote(directory + "/pgdata")) "
+                + "-l \(shellQuote(directory + "/postgres.log")) -m fast -w -t 60 restart >/dev/null")
         try #require(result.succeeded, "pg_ctl restart: \(result.stderr)")
     }
 

@@ -19,7 +19,9 @@ struct ConcurrencyFaultTests {
 
     static func intact(_ folder: ScratchFolder, _ name: String) -> Bool {
         let path = folder.url.appendingPathComponent(name).path
-        guard let manifest = try? BackupManifest.read(from: URL(fileURLWithPath: path + ".manifest.json")) else { return false }
+        guard let manifest = try? BackupManifest.read(from: URL(fileURLWithPath: path + ".manifest.json")) else {
+            return false
+        }
         return (try? Faults.sha256(path)) == manifest.sha256 && manifest.fileName == name
     }
 
@@ -33,11 +35,16 @@ struct ConcurrencyFaultTests {
             // the first one's partial file for the same second.
             let dump = try PausingPgDump(bytes: 50_000)
             environment["PG_DUMP_PATH"] = dump.path
-            let logs = (0..<2).map { _ in folder.url.deletingLastPathComponent().appendingPathComponent("lifeboat-same-second-\(UUID().uuidString).log") }
+            let logs = (0..<2).map { _ in
+                folder.url.deletingLastPathComponent().appendingPathComponent(
+                    "lifeboat-same-second-\(UUID().uuidString).log")
+            }
             defer { for log in logs { try? FileManager.default.removeItem(at: log) } }
             let now = Date().timeIntervalSince1970
             usleep(UInt32((now.rounded(.up) - now) * 1_000_000) + 10_000)  // just after a second starts
-            let processes = try logs.map { try Faults.spawn(["backup", "--type", "daily", "--compress"], environment: environment, output: $0) }
+            let processes = try logs.map {
+                try Faults.spawn(["backup", "--type", "daily", "--compress"], environment: environment, output: $0)
+            }
             let reserved = Faults.wait(30) { Faults.hidden(folder).count == 2 }
             dump.release()
             let statuses = processes.map { Faults.finish($0) }
@@ -59,7 +66,11 @@ struct ConcurrencyFaultTests {
             environment["BACKUP_RETENTION_DAILY"] = "3"
             // Twelve old daily backups (stand-ins with manifests): nine are beyond retention.
             let start = Date(timeIntervalSince1970: 1_704_085_200)
-            let old = (0..<12).map { BackupName(type: .daily, timestamp: start.addingTimeInterval(Double($0) * 86_400), compressed: true, encrypted: false) }
+            let old = (0..<12).map {
+                BackupName(
+                    type: .daily, timestamp: start.addingTimeInterval(Double($0) * 86_400), compressed: true,
+                    encrypted: false)
+            }
             for name in old {
                 try Data("old".utf8).write(to: folder.url.appendingPathComponent(name.fileName))
                 try Data("{}".utf8).write(to: folder.url.appendingPathComponent(name.manifestName))
@@ -67,9 +78,11 @@ struct ConcurrencyFaultTests {
             let dump = try PausingPgDump(bytes: 200_000)
             var backupEnvironment = environment
             backupEnvironment["PG_DUMP_PATH"] = dump.path
-            let log = folder.url.deletingLastPathComponent().appendingPathComponent("lifeboat-prune-race-\(UUID().uuidString).log")
+            let log = folder.url.deletingLastPathComponent().appendingPathComponent(
+                "lifeboat-prune-race-\(UUID().uuidString).log")
             defer { try? FileManager.default.removeItem(at: log) }
-            let backup = try Faults.spawn(["backup", "--type", "daily", "--compress"], environment: backupEnvironment, output: log)
+            let backup = try Faults.spawn(
+                ["backup", "--type", "daily", "--compress"], environment: backupEnvironment, output: log)
             try #require(dump.waitUntilPaused(), "the backup is mid-dump: \(Faults.text(log))")
             let partial = try #require(Faults.hidden(folder).first)
 
@@ -77,17 +90,23 @@ struct ConcurrencyFaultTests {
             let report = (try? JSONSerialization.jsonObject(with: Data(prune.stdout.utf8)) as? [String: Any]) ?? [:]
             fault.check(prune.succeeded, "prune works meanwhile: \(prune.stderr)")
             fault.check((report["removed"] as? [String])?.count == 9, "it removes the nine old ones: \(prune.stdout)")
-            fault.check((report["removed_partials"] as? [String]) == [], "and not the partial file being written: \(prune.stdout)")
+            fault.check(
+                (report["removed_partials"] as? [String]) == [],
+                "and not the partial file being written: \(prune.stdout)")
             fault.check(Faults.hidden(folder) == [partial], "the partial file is still there: \(folder.files)")
 
             dump.release()
             let status = Faults.finish(backup)
             fault.check(status == 0, "the backup finishes: \(Faults.text(log))")
             let new = Faults.backups(folder).filter { !old.map(\.fileName).contains($0) }
-            fault.check(new.count == 1 && new.allSatisfy { Self.intact(folder, $0) }, "the new backup is whole: \(folder.files)")
+            fault.check(
+                new.count == 1 && new.allSatisfy { Self.intact(folder, $0) }, "the new backup is whole: \(folder.files)"
+            )
             let again = try Command.lifeboat(["prune", "--json"], environment: environment)
-            fault.check(again.succeeded && Faults.backups(folder).count == 3 && new.allSatisfy { Faults.backups(folder).contains($0) },
-                        "the next prune keeps the new backup among the newest three: \(folder.files)")
+            fault.check(
+                again.succeeded && Faults.backups(folder).count == 3
+                    && new.allSatisfy { Faults.backups(folder).contains($0) },
+                "the next prune keeps the new backup among the newest three: \(folder.files)")
         }
     }
 
@@ -98,22 +117,31 @@ struct ConcurrencyFaultTests {
             let state = try ScratchFolder()
             let runbook = work.url.appendingPathComponent("slow-step.yaml")
             try Self.slowRunbook.write(to: runbook, atomically: true, encoding: .utf8)
-            let environment: [String: String?] = ["DATABASE_URL": database.url, "LIFEBOAT_STATE_DIR": state.path, "LB_WORK": work.path]
+            let environment: [String: String?] = [
+                "DATABASE_URL": database.url, "LIFEBOAT_STATE_DIR": state.path, "LB_WORK": work.path
+            ]
             let logs = (0..<2).map { work.url.appendingPathComponent("run-\($0).out") }
-            let processes = try logs.map { try Faults.spawn(["runbook", "run", runbook.path, "--yes"], environment: environment, output: $0) }
+            let processes = try logs.map {
+                try Faults.spawn(["runbook", "run", runbook.path, "--yes"], environment: environment, output: $0)
+            }
             let statuses = processes.map { Faults.finish($0) }
             let outputs = logs.map(Faults.text)
             fault.check(statuses.sorted() == [0, 1], "one runs, one is refused: \(statuses) \(outputs)")
             let refused = outputs[statuses[0] == 0 ? 1 : 0]
-            fault.check(refused.contains("is held by run") || refused.contains("is held on its server by"),
-                        "the refusal names the holder: \(refused)")
+            fault.check(
+                refused.contains("is held by run") || refused.contains("is held on its server by"),
+                "the refusal names the holder: \(refused)")
             fault.check(Faults.text(work.url.appendingPathComponent("log")) == "start\nend\n", "the work was done once")
             // The refused run never started: it leaves no journal that would show as an
             // interrupted run, or be resumed later.
-            let runs = (try? FileManager.default.contentsOfDirectory(atPath: state.url.appendingPathComponent("runs").path)) ?? []
+            let runs =
+                (try? FileManager.default.contentsOfDirectory(atPath: state.url.appendingPathComponent("runs").path))
+                ?? []
             fault.check(runs.count == 1, "one run folder: \(runs)")
             let status = try Command.lifeboat(["status", "--json"], environment: environment)
-            let open = ((try? JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])?["runbook_runs"] as? [Any]) ?? []
+            let open =
+                ((try? JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])?["runbook_runs"]
+                    as? [Any]) ?? []
             fault.check(open.isEmpty, "no open run left: \(open)")
         }
     }
@@ -128,18 +156,21 @@ struct ConcurrencyFaultTests {
             let psql = tools.url.appendingPathComponent("psql").path
             // The restore's psql waits two seconds, so the verify runs in the middle of it.
             try """
-                #!/bin/bash
-                if [ "${1:-}" = --version ]; then exec \(real) --version; fi
-                if [[ "$PGDATABASE" == *_restore_* ]]; then sleep 2; fi
-                exec \(real) "$@"
-                """.write(toFile: psql, atomically: true, encoding: .utf8)
+            #!/bin/bash
+            if [ "${1:-}" = --version ]; then exec \(real) --version; fi
+            if [[ "$PGDATABASE" == *_restore_* ]]; then sleep 2; fi
+            exec \(real) "$@"
+            """.write(toFile: psql, atomically: true, encoding: .utf8)
             chmod(psql, 0o755)
             var environment = try BackupRoundTripTests.environment(database, folder)
             environment["PSQL_PATH"] = psql
             environment["RESTORE_JOBS"] = "1"  // psql's path: the parallel one runs no psql to slow down
             let log = tools.url.appendingPathComponent("restore.out")
-            let restore = try Faults.spawn(["restore", "--backup-file", file.path, "--force"], environment: environment, output: log)
-            let restoring = Faults.wait(30) { !((try? RestoreTests.databases(like: "\(database.name)_restore_%")) ?? []).isEmpty }
+            let restore = try Faults.spawn(
+                ["restore", "--backup-file", file.path, "--force"], environment: environment, output: log)
+            let restoring = Faults.wait(30) {
+                !((try? RestoreTests.databases(like: "\(database.name)_restore_%")) ?? []).isEmpty
+            }
             let verify = try Command.lifeboat(["verify", file.path, "--json"], environment: environment)
             let status = Faults.finish(restore)
             fault.check(restoring, "the verify started while the restore ran")
@@ -150,7 +181,9 @@ struct ConcurrencyFaultTests {
             let temporary = report["temporary_database"] as? String ?? ""
             let leftover = try RestoreTests.databases(like: temporary)
             fault.check(!temporary.isEmpty && leftover.isEmpty, "the verify's database was dropped")
-            fault.check(try RestoreTests.databases(like: "\(database.name)_restore_%").isEmpty, "the restore's copy was swapped in")
+            fault.check(
+                try RestoreTests.databases(like: "\(database.name)_restore_%").isEmpty,
+                "the restore's copy was swapped in")
             let manifest = try BackupManifest.read(from: URL(fileURLWithPath: file.path + ".manifest.json"))
             fault.check(manifest.verification?.state == "passed", "the verdict is recorded")
         }

@@ -38,19 +38,27 @@ struct DiskFullFaultTests {
         let free = disk.freeBytes()
         try FaultLog.run("disk full while writing a backup") { fault in
             // The plain dump (about 3 MB) cannot fit: --skip-disk-check lets it try.
-            let result = try disk.lifeboat(["backup", "--type", "daily", "--no-compress", "--skip-disk-check"], environment: environment)
+            let result = try disk.lifeboat(
+                ["backup", "--type", "daily", "--no-compress", "--skip-disk-check"], environment: environment)
             fault.check(result.status == 1, "the backup fails: \(result.stderr)")
-            fault.check(result.stderr.contains("error: write:") && Self.saysDiskFull(result.stderr, disk), "says the disk is full: \(result.stderr)")
-            fault.check(result.stderr.contains("free space") || result.stderr.contains("raise the limit"), "says what to do: \(result.stderr)")
+            fault.check(
+                result.stderr.contains("error: write:") && Self.saysDiskFull(result.stderr, disk),
+                "says the disk is full: \(result.stderr)")
+            fault.check(
+                result.stderr.contains("free space") || result.stderr.contains("raise the limit"),
+                "says what to do: \(result.stderr)")
             fault.check(disk.folder.files.isEmpty, "nothing left, not even the partial file: \(disk.folder.files)")
             fault.check(!disk.mounted || disk.freeBytes() == free, "the space is given back")
         }
         if disk.mounted {
             try FaultLog.run("disk too small: backup refused before it starts") { fault in
-                let result = try Command.lifeboat(["backup", "--type", "daily", "--no-compress"], environment: environment)
+                let result = try Command.lifeboat(
+                    ["backup", "--type", "daily", "--no-compress"], environment: environment)
                 fault.check(result.status == 1, "refused: \(result.stderr)")
-                fault.check(result.stderr.contains("error: disk space: not enough room") && result.stderr.contains("pg_dump was not started"),
-                            "says why before anything is written: \(result.stderr)")
+                fault.check(
+                    result.stderr.contains("error: disk space: not enough room")
+                        && result.stderr.contains("pg_dump was not started"),
+                    "says why before anything is written: \(result.stderr)")
                 fault.check(disk.folder.files.isEmpty, "\(disk.folder.files)")
             }
         }
@@ -73,21 +81,28 @@ struct DiskFullFaultTests {
 
             // The preflight sees that the decrypted copy will not fit and refuses the run...
             let refused = try disk.lifeboat(["runbook", "run", runbook.path, "--yes"], environment: environment)
-            fault.check(refused.status == 5 && refused.stderr.contains("fail    disk.local"), "the preflight refuses: \(refused.stderr)")
+            fault.check(
+                refused.status == 5 && refused.stderr.contains("fail    disk.local"),
+                "the preflight refuses: \(refused.stderr)")
             fault.check(disk.folder.files.isEmpty, "nothing written: \(disk.folder.files)")
             // ...and a run that goes on anyway meets the full disk mid-step.
-            let result = try disk.lifeboat(["runbook", "run", runbook.path, "--yes", "--ignore-preflight", "disk.local"], environment: environment)
+            let result = try disk.lifeboat(
+                ["runbook", "run", runbook.path, "--yes", "--ignore-preflight", "disk.local"], environment: environment)
             fault.check(result.status == 1, "the run fails: \(result.stderr)")
             fault.check(Self.saysDiskFull(result.stderr, disk), "says the disk is full: \(result.stderr)")
-            let runID = try #require(try FileManager.default.contentsOfDirectory(atPath: disk.url.appendingPathComponent("runs").path).first)
+            let runID = try #require(
+                try FileManager.default.contentsOfDirectory(atPath: disk.url.appendingPathComponent("runs").path).first)
             let events = try RunJournal.read(disk.url.appendingPathComponent("runs/\(runID)/journal.jsonl"))
             let decrypt = events.last { $0.kind == .stepFinished && $0.step == "decrypt" }
-            fault.check(decrypt?.status == .failed && Self.saysDiskFull(decrypt?.message ?? "", disk),
-                        "the journal has the failure and its cause: \(decrypt?.message ?? "none")")
+            fault.check(
+                decrypt?.status == .failed && Self.saysDiskFull(decrypt?.message ?? "", disk),
+                "the journal has the failure and its cause: \(decrypt?.message ?? "none")")
             let artifacts = disk.url.appendingPathComponent("runs/\(runID)/artifacts")
             let left = (try? FileManager.default.contentsOfDirectory(atPath: artifacts.path)) ?? []
             fault.check(left.isEmpty, "no decrypted file, whole or partial: \(left)")
-            fault.check(!FileManager.default.fileExists(atPath: work.url.appendingPathComponent("log").path), "the next step did not run")
+            fault.check(
+                !FileManager.default.fileExists(atPath: work.url.appendingPathComponent("log").path),
+                "the next step did not run")
             fault.check(try database.rowCounts() == before, "the database is untouched")
 
             // Room again: the run resumes at the failed step and finishes.
@@ -97,7 +112,9 @@ struct DiskFullFaultTests {
             fault.check(Faults.text(work.url.appendingPathComponent("log")) == "after\n", "the next step ran once")
             let final = try RunJournal.read(disk.url.appendingPathComponent("runs/\(runID)/journal.jsonl"))
             fault.check(final.last?.kind == .runFinished && final.last?.status == .succeeded, "succeeded")
-            fault.check(final.filter { $0.kind == .stepStarted && $0.step == "pick" }.count == 1, "the selection was not repeated")
+            fault.check(
+                final.filter { $0.kind == .stepStarted && $0.step == "pick" }.count == 1,
+                "the selection was not repeated")
         }
     }
 
@@ -108,24 +125,32 @@ struct DiskFullFaultTests {
             let bucket = try CloudTests.bucket()
             var environment = try CloudTests.environment(database, folder, bucket: bucket)
             environment["BACKUP_DISK_MIN_FREE_GB"] = "0"
-            let (file, _) = try BackupRoundTripTests.backup(["--type", "daily", "--no-compress", "--upload"], environment)
+            let (file, _) = try BackupRoundTripTests.backup(
+                ["--type", "daily", "--no-compress", "--upload"], environment)
             let name = file.lastPathComponent
             let disk = try TinyDisk(kilobytes: 1024)
             environment["BACKUP_DIR"] = disk.path
 
             let full = try disk.lifeboat(["fetch", name], environment: environment)
             fault.check(full.status == 1, "the fetch fails: \(full.stderr)")
-            fault.check(full.stderr.contains("error: fetch:") && Self.saysDiskFull(full.stderr, disk), "says the disk is full: \(full.stderr)")
+            fault.check(
+                full.stderr.contains("error: fetch:") && Self.saysDiskFull(full.stderr, disk),
+                "says the disk is full: \(full.stderr)")
             fault.check(full.stderr.contains("resumes next time"), "says the partial download is kept: \(full.stderr)")
-            fault.check(Faults.backupLike(disk.folder).isEmpty, "no file that looks like a backup: \(disk.folder.files)")
-            fault.check(Faults.hidden(disk.folder) == [".\(name).partial"], "only the hidden partial file: \(disk.folder.files)")
+            fault.check(
+                Faults.backupLike(disk.folder).isEmpty, "no file that looks like a backup: \(disk.folder.files)")
+            fault.check(
+                Faults.hidden(disk.folder) == [".\(name).partial"], "only the hidden partial file: \(disk.folder.files)"
+            )
 
             try disk.grow(kilobytes: 16_384)
             let resumed = try Command.lifeboat(["fetch", name, "--json"], environment: environment)
             fault.check(resumed.succeeded, "the fetch resumes once there is room: \(resumed.stderr)")
             let report = try JSONSerialization.jsonObject(with: Data(resumed.stdout.utf8)) as? [String: Any]
             fault.check((report?["resumed_from"] as? Int ?? 0) > 0, "from the partial file: \(resumed.stdout)")
-            fault.check((try? Data(contentsOf: disk.url.appendingPathComponent(name))) == (try? Data(contentsOf: file)), "the same bytes")
+            fault.check(
+                (try? Data(contentsOf: disk.url.appendingPathComponent(name))) == (try? Data(contentsOf: file)),
+                "the same bytes")
         }
     }
 }
@@ -142,7 +167,9 @@ final class TinyDisk {
 
     init(kilobytes: Int) throws {
         folder = try ScratchFolder()
-        let mount = try Command.run("/bin/sh", ["-c", "mount -t tmpfs -o size=\(kilobytes)k,mode=0700 lifeboat-fault \(shellQuote(folder.path)) 2>&1"])
+        let mount = try Command.run(
+            "/bin/sh",
+            ["-c", "mount -t tmpfs -o size=\(kilobytes)k,mode=0700 lifeboat-fault \(shellQuote(folder.path)) 2>&1"])
         mounted = mount.succeeded
         limitKilobytes = mounted ? nil : kilobytes
     }
@@ -150,7 +177,8 @@ final class TinyDisk {
     /// More room: a larger tmpfs, or no file size limit.
     func grow(kilobytes: Int) throws {
         if mounted {
-            let result = try Command.run("/bin/sh", ["-c", "mount -o remount,size=\(kilobytes)k \(shellQuote(folder.path)) 2>&1"])
+            let result = try Command.run(
+                "/bin/sh", ["-c", "mount -o remount,size=\(kilobytes)k \(shellQuote(folder.path)) 2>&1"])
             try #require(result.succeeded, "remount: \(result.stdout)")
         } else {
             limitKilobytes = nil
@@ -173,6 +201,9 @@ final class TinyDisk {
     }
 
     deinit {
-        if mounted { _ = try? Command.run("/bin/sh", ["-c", "umount \(shellQuote(folder.path)) || umount -l \(shellQuote(folder.path))"]) }
+        if mounted {
+            _ = try? Command.run(
+                "/bin/sh", ["-c", "umount \(shellQuote(folder.path)) || umount -l \(shellQuote(folder.path))"])
+        }
     }
 }

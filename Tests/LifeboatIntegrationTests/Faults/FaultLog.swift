@@ -9,7 +9,8 @@ import Testing
 enum FaultLog {
     static func append(_ name: String, ok: Bool) {
         guard let path = ProcessInfo.processInfo.environment["LIFEBOAT_RELIABILITY_LOG"], !path.isEmpty else { return }
-        let quoted = (try? JSONSerialization.data(withJSONObject: [name], options: []))
+        let quoted =
+            (try? JSONSerialization.data(withJSONObject: [name], options: []))
             .map { String(decoding: $0, as: UTF8.self).dropFirst().dropLast() } ?? "\"?\""
         let line = "{\"suite\":\"faults\",\"case\":\(quoted),\"ok\":\(ok)}\n"
         // One write(2) with O_APPEND per line: lines from parallel tests never interleave.
@@ -41,7 +42,10 @@ final class FaultCase: @unchecked Sendable {
 
     init(_ name: String) { self.name = name }
 
-    func check(_ condition: Bool, _ comment: @autoclosure () -> Comment? = nil, sourceLocation: SourceLocation = #_sourceLocation) {
+    func check(
+        _ condition: Bool, _ comment: @autoclosure () -> Comment? = nil,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         #expect(condition, "\(name): \(comment()?.description ?? "")", sourceLocation: sourceLocation)
         if !condition { ok = false }
     }

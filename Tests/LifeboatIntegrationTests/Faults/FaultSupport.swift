@@ -75,8 +75,13 @@ enum Faults {
 
     /// A free loopback port, from the kernel.
     static func freePort() throws -> String {
-        try Command.run("/usr/bin/env", ["python3", "-c",
-            "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])"]).stdout
+        try Command.run(
+            "/usr/bin/env",
+            [
+                "python3", "-c",
+                "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])"
+            ]
+        ).stdout
             .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
@@ -96,16 +101,16 @@ final class PausingPgDump {
         let real = try TestEnvironment.pgBin + "/pg_dump"
         path = tools.url.appendingPathComponent("pg_dump").path
         try """
-            #!/bin/bash
-            if [ "${1:-}" = --version ]; then exec \(real) --version; fi
-            set -o pipefail
-            \(real) "$@" | {
-                head -c \(bytes)
-                touch \(shellQuote(paused.path))
-                while [ ! -f \(shellQuote(go.path)) ] && [ -d \(shellQuote(tools.path)) ]; do sleep 0.05; done
-                cat
-            }
-            """.write(toFile: path, atomically: true, encoding: .utf8)
+        #!/bin/bash
+        if [ "${1:-}" = --version ]; then exec \(real) --version; fi
+        set -o pipefail
+        \(real) "$@" | {
+            head -c \(bytes)
+            touch \(shellQuote(paused.path))
+            while [ ! -f \(shellQuote(go.path)) ] && [ -d \(shellQuote(tools.path)) ]; do sleep 0.05; done
+            cat
+        }
+        """.write(toFile: path, atomically: true, encoding: .utf8)
         chmod(path, 0o755)
     }
 

@@ -9,7 +9,9 @@ import LifeboatCore
 /// the message names the store's answer.
 @Suite(.enabled(if: TestEnvironment.shouldRun))
 struct ObjectStoreFaultTests {
-    static func environment(_ database: ScratchDatabase, _ folder: ScratchFolder, bucket: String, endpoint: String) throws -> [String: String?] {
+    static func environment(_ database: ScratchDatabase, _ folder: ScratchFolder, bucket: String, endpoint: String)
+        throws -> [String: String?]
+    {
         var environment = try CloudTests.environment(database, folder, bucket: bucket)
         environment["BACKUP_CLOUD_ENDPOINT"] = endpoint
         environment["BACKUP_DISK_MIN_FREE_GB"] = "0"
@@ -23,7 +25,9 @@ struct ObjectStoreFaultTests {
     }
 
     static func keys(_ bucket: String) throws -> [String] {
-        let listing = try CloudTests.aws(["s3api", "list-objects-v2", "--bucket", bucket, "--query", "Contents[].Key", "--output", "text"])
+        let listing = try CloudTests.aws([
+            "s3api", "list-objects-v2", "--bucket", bucket, "--query", "Contents[].Key", "--output", "text"
+        ])
         return listing.stdout.split(whereSeparator: { $0.isWhitespace }).map(String.init).filter { $0 != "None" }
     }
 
@@ -34,17 +38,27 @@ struct ObjectStoreFaultTests {
             let folder = try ScratchFolder()
             let bucket = try CloudTests.bucket()
             let environment = try Self.environment(database, folder, bucket: bucket, endpoint: proxy.endpoint)
-            try proxy.queue([["fault": "500", "method": "PUT"], ["fault": "503", "method": "PUT"],
-                             ["fault": "slow", "method": "PUT", "seconds": 2]])
-            let result = try Command.lifeboat(["backup", "--type", "daily", "--compress", "--upload", "--json"], environment: environment)
+            try proxy.queue([
+                ["fault": "500", "method": "PUT"], ["fault": "503", "method": "PUT"],
+                ["fault": "slow", "method": "PUT", "seconds": 2]
+            ])
+            let result = try Command.lifeboat(
+                ["backup", "--type", "daily", "--compress", "--upload", "--json"], environment: environment)
             fault.check(result.succeeded, "the retries get it through: \(result.stderr)")
             let file = try #require(Faults.backups(folder).first)
             let copy = folder.url.appendingPathComponent("from-aws")
             let get = try CloudTests.aws(["s3", "cp", "s3://\(bucket)/backups/\(file)", copy.path])
-            fault.check(get.succeeded && (try? Data(contentsOf: copy)) == (try? Data(contentsOf: folder.url.appendingPathComponent(file))),
-                        "the object is the file, byte for byte")
-            let puts = try proxy.log().filter { $0["method"] as? String == "PUT" && ($0["path"] as? String)?.hasSuffix(file) == true }
-            fault.check(puts.map { $0["fault"] as? String ?? "" } == ["500", "503", "slow"], "three tries of the backup's PUT: \(puts)")
+            fault.check(
+                get.succeeded
+                    && (try? Data(contentsOf: copy))
+                        == (try? Data(contentsOf: folder.url.appendingPathComponent(file))),
+                "the object is the file, byte for byte")
+            let puts = try proxy.log().filter {
+                $0["method"] as? String == "PUT" && ($0["path"] as? String)?.hasSuffix(file) == true
+            }
+            fault.check(
+                puts.map { $0["fault"] as? String ?? "" } == ["500", "503", "slow"],
+                "three tries of the backup's PUT: \(puts)")
         }
     }
 
@@ -56,13 +70,17 @@ struct ObjectStoreFaultTests {
             let bucket = try CloudTests.bucket()
             let environment = try Self.environment(database, folder, bucket: bucket, endpoint: proxy.endpoint)
             try proxy.queue([["fault": "503", "method": "PUT", "times": 10]])
-            let result = try Command.lifeboat(["backup", "--type", "daily", "--compress", "--upload"], environment: environment)
+            let result = try Command.lifeboat(
+                ["backup", "--type", "daily", "--compress", "--upload"], environment: environment)
             fault.check(result.status == 1, "the upload fails: \(result.stderr)")
-            fault.check(result.stderr.contains("503 SlowDown: Please reduce your request rate."), "the store's answer: \(result.stderr)")
+            fault.check(
+                result.stderr.contains("503 SlowDown: Please reduce your request rate."),
+                "the store's answer: \(result.stderr)")
             fault.check(result.stderr.contains("is kept"), "the local backup is kept, and it says so: \(result.stderr)")
             let file = try #require(Faults.backups(folder).first)
             fault.check(try Self.intact(folder.url.appendingPathComponent(file).path), "the local backup is whole")
-            fault.check(try proxy.log().filter { $0["fault"] as? String == "503" }.count == 4, "tried four times in all")
+            fault.check(
+                try proxy.log().filter { $0["fault"] as? String == "503" }.count == 4, "tried four times in all")
             fault.check(try Self.keys(bucket).isEmpty, "nothing in the bucket")
         }
     }
@@ -75,27 +93,39 @@ struct ObjectStoreFaultTests {
             let database = try ScratchDatabase()
             let folder = try ScratchFolder()
             let bucket = try CloudTests.bucket()
-            let direct = try Self.environment(database, folder, bucket: bucket, endpoint: try TestEnvironment.require("LIFEBOAT_TEST_S3_ENDPOINT"))
+            let direct = try Self.environment(
+                database, folder, bucket: bucket, endpoint: try TestEnvironment.require("LIFEBOAT_TEST_S3_ENDPOINT"))
             let (file, _) = try BackupRoundTripTests.backup(["--type", "daily", "--no-compress", "--upload"], direct)
             let name = file.lastPathComponent
             let target = try ScratchFolder()
             var environment = try Self.environment(database, target, bucket: bucket, endpoint: proxy.endpoint)
             environment["BACKUP_DIR"] = target.path
             // The manifest's GET comes first and passes; the backup's is cut.
-            try proxy.queue([["fault": "pass", "method": "GET", "path": "/\(name)"], ["fault": "truncate", "method": "GET", "path": "/\(name)"]])
+            try proxy.queue([
+                ["fault": "pass", "method": "GET", "path": "/\(name)"],
+                ["fault": "truncate", "method": "GET", "path": "/\(name)"]
+            ])
             let cut = try Command.lifeboat(["fetch", name], environment: environment)
             fault.check(cut.status == 1, "the fetch fails: \(cut.stderr)")
             fault.check(cut.stderr.contains("download backups/\(name) failed"), "names the download: \(cut.stderr)")
-            fault.check(cut.stderr.contains("run fetch again") || cut.stderr.contains("resume"), "says how to go on: \(cut.stderr)")
+            fault.check(
+                cut.stderr.contains("run fetch again") || cut.stderr.contains("resume"),
+                "says how to go on: \(cut.stderr)")
             fault.check(Faults.backupLike(target).isEmpty, "no file that looks like a backup: \(target.files)")
-            fault.check(Faults.hidden(target) == [".\(name).partial"], "the partial file is kept for the next try: \(target.files)")
+            fault.check(
+                Faults.hidden(target) == [".\(name).partial"],
+                "the partial file is kept for the next try: \(target.files)")
 
             let resumed = try Command.lifeboat(["fetch", name, "--json"], environment: environment)
             fault.check(resumed.succeeded, "the next fetch finishes: \(resumed.stderr)")
             let report = try JSONSerialization.jsonObject(with: Data(resumed.stdout.utf8)) as? [String: Any]
             fault.check((report?["resumed_from"] as? Int ?? 0) > 0, "it resumed: \(resumed.stdout)")
-            fault.check((try? Data(contentsOf: target.url.appendingPathComponent(name))) == (try? Data(contentsOf: file)), "the same bytes")
-            let ranged = try proxy.log().filter { $0["method"] as? String == "GET" && ($0["path"] as? String)?.hasSuffix(name) == true }
+            fault.check(
+                (try? Data(contentsOf: target.url.appendingPathComponent(name))) == (try? Data(contentsOf: file)),
+                "the same bytes")
+            let ranged = try proxy.log().filter {
+                $0["method"] as? String == "GET" && ($0["path"] as? String)?.hasSuffix(name) == true
+            }
             fault.check(ranged.count == 2, "one cut download, one ranged rest: \(ranged)")
         }
     }
@@ -106,13 +136,17 @@ struct ObjectStoreFaultTests {
         let database = try ScratchDatabase()
         let folder = try ScratchFolder()
         let bucket = try CloudTests.bucket()
-        let direct = try Self.environment(database, folder, bucket: bucket, endpoint: try TestEnvironment.require("LIFEBOAT_TEST_S3_ENDPOINT"))
+        let direct = try Self.environment(
+            database, folder, bucket: bucket, endpoint: try TestEnvironment.require("LIFEBOAT_TEST_S3_ENDPOINT"))
         let (file, _) = try BackupRoundTripTests.backup(["--type", "daily", "--compress", "--upload"], direct)
         let name = file.lastPathComponent
         try FaultLog.run("list --remote: truncated listing and 503, retried") { fault in
             let proxy = try FaultProxy()
             let environment = try Self.environment(database, folder, bucket: bucket, endpoint: proxy.endpoint)
-            try proxy.queue([["fault": "truncate", "method": "GET", "path": "list-type"], ["fault": "503", "method": "GET", "path": "list-type"]])
+            try proxy.queue([
+                ["fault": "truncate", "method": "GET", "path": "list-type"],
+                ["fault": "503", "method": "GET", "path": "list-type"]
+            ])
             let list = try Command.lifeboat(["list", "--remote", "--json"], environment: environment)
             fault.check(list.succeeded && list.stdout.contains(name), "the third try lists the backup: \(list.stderr)")
         }
@@ -143,12 +177,17 @@ struct ObjectStoreFaultTests {
             let token = "FQoGZXIvYXdzE-lifeboat-test-session-token-\(UInt32.random(in: 0...UInt32.max))"
             environment["AWS_SESSION_TOKEN"] = token
             try proxy.queue([["fault": "expired-token", "times": 10]])
-            let result = try Command.lifeboat(["backup", "--type", "daily", "--compress", "--upload"], environment: environment)
+            let result = try Command.lifeboat(
+                ["backup", "--type", "daily", "--compress", "--upload"], environment: environment)
             fault.check(result.status == 1, "the upload fails: \(result.stderr)")
-            fault.check(result.stderr.contains("400 ExpiredToken: The provided token has expired."), "the store's answer: \(result.stderr)")
-            fault.check(result.stderr.contains("AWS_SESSION_TOKEN"), "says which credentials to renew: \(result.stderr)")
+            fault.check(
+                result.stderr.contains("400 ExpiredToken: The provided token has expired."),
+                "the store's answer: \(result.stderr)")
+            fault.check(
+                result.stderr.contains("AWS_SESSION_TOKEN"), "says which credentials to renew: \(result.stderr)")
             fault.check(!result.stderr.contains(token) && !result.stdout.contains(token), "the token never appears")
-            fault.check(try proxy.log().filter { $0["fault"] as? String == "expired-token" }.count == 1, "a 4xx is not retried")
+            fault.check(
+                try proxy.log().filter { $0["fault"] as? String == "expired-token" }.count == 1, "a 4xx is not retried")
             let file = try #require(Faults.backups(folder).first)
             fault.check(try Self.intact(folder.url.appendingPathComponent(file).path), "the local backup is kept whole")
         }
@@ -160,19 +199,35 @@ struct ObjectStoreFaultTests {
     @Test func revokedSessionTokenOnASigningServer() throws {
         try FaultLog.run("temporary credentials rejected by the server (InvalidToken)") { fault in
             let moto = try CloudAuthTests.AuthenticatingMoto()
-            let trust = #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}"#
+            let trust =
+                #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}"#
             let policy = #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#
-            try #require(try moto.aws(["iam", "create-role", "--role-name", "backup", "--assume-role-policy-document", trust]).succeeded)
-            try #require(try moto.aws(["iam", "put-role-policy", "--role-name", "backup", "--policy-name", "all", "--policy-document", policy]).succeeded)
-            let assumed = try moto.aws(["sts", "assume-role", "--role-arn", "arn:aws:iam::123456789012:role/backup", "--role-session-name", "lifeboat"])
+            try #require(
+                try moto.aws(["iam", "create-role", "--role-name", "backup", "--assume-role-policy-document", trust])
+                    .succeeded)
+            try #require(
+                try moto.aws([
+                    "iam", "put-role-policy", "--role-name", "backup", "--policy-name", "all", "--policy-document",
+                    policy
+                ]).succeeded)
+            let assumed = try moto.aws([
+                "sts", "assume-role", "--role-arn", "arn:aws:iam::123456789012:role/backup", "--role-session-name",
+                "lifeboat"
+            ])
             try #require(assumed.succeeded, "\(assumed.stderr)")
-            let credentials = try #require((try JSONSerialization.jsonObject(with: Data(assumed.stdout.utf8)) as? [String: Any])?["Credentials"] as? [String: Any])
+            let credentials = try #require(
+                (try JSONSerialization.jsonObject(with: Data(assumed.stdout.utf8)) as? [String: Any])?["Credentials"]
+                    as? [String: Any])
             let key = try #require(credentials["AccessKeyId"] as? String)
             let secret = try #require(credentials["SecretAccessKey"] as? String)
             let token = try #require(credentials["SessionToken"] as? String)
-            let created = try Command.run("/usr/bin/env", ["aws", "--endpoint-url", moto.endpoint, "s3api", "create-bucket", "--bucket", "temporary"], environment: [
-                "AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": secret, "AWS_SESSION_TOKEN": token, "AWS_DEFAULT_REGION": "us-east-1",
-            ])
+            let created = try Command.run(
+                "/usr/bin/env",
+                ["aws", "--endpoint-url", moto.endpoint, "s3api", "create-bucket", "--bucket", "temporary"],
+                environment: [
+                    "AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": secret, "AWS_SESSION_TOKEN": token,
+                    "AWS_DEFAULT_REGION": "us-east-1"
+                ])
             try #require(created.succeeded, "\(created.stderr)")
 
             let database = try ScratchDatabase()
@@ -181,23 +236,31 @@ struct ObjectStoreFaultTests {
             environment["AWS_ACCESS_KEY_ID"] = key
             environment["AWS_SECRET_ACCESS_KEY"] = secret
             environment["AWS_SESSION_TOKEN"] = token
-            let good = try Command.lifeboat(["backup", "--type", "daily", "--compress", "--upload"], environment: environment)
+            let good = try Command.lifeboat(
+                ["backup", "--type", "daily", "--compress", "--upload"], environment: environment)
             fault.check(good.succeeded, "valid temporary credentials work: \(good.stderr)")
 
             let stale = "stale" + String(token.dropFirst(5))
             environment["AWS_SESSION_TOKEN"] = stale
             let started = Date()
-            let upload = try Command.lifeboat(["backup", "--type", "daily", "--compress", "--upload"], environment: environment)
+            let upload = try Command.lifeboat(
+                ["backup", "--type", "daily", "--compress", "--upload"], environment: environment)
             fault.check(upload.status == 1, "refused: \(upload.stderr)")
             fault.check(upload.stderr.contains("400 InvalidToken"), "the server's answer: \(upload.stderr)")
             fault.check(upload.stderr.contains("AWS_SESSION_TOKEN"), "says what to renew: \(upload.stderr)")
             fault.check(Date().timeIntervalSince(started) < 20, "not retried for long")
             let list = try Command.lifeboat(["list", "--remote"], environment: environment)
-            fault.check(list.status == 1 && list.stderr.contains("InvalidToken") && list.stderr.contains("AWS_SESSION_TOKEN"), "\(list.stderr)")
+            fault.check(
+                list.status == 1 && list.stderr.contains("InvalidToken") && list.stderr.contains("AWS_SESSION_TOKEN"),
+                "\(list.stderr)")
             for text in [stale, token, secret] {
-                fault.check(!(upload.stderr + upload.stdout + list.stderr + list.stdout).contains(text), "no secret in the output")
+                fault.check(
+                    !(upload.stderr + upload.stdout + list.stderr + list.stdout).contains(text),
+                    "no secret in the output")
             }
-            fault.check(Faults.backups(folder).count == 2 && Faults.hidden(folder).isEmpty, "both local backups kept: \(folder.files)")
+            fault.check(
+                Faults.backups(folder).count == 2 && Faults.hidden(folder).isEmpty,
+                "both local backups kept: \(folder.files)")
         }
     }
 }
@@ -211,11 +274,14 @@ struct ObjectStoreKillFaultTests {
             try #require(try moto.aws(["s3api", "create-bucket", "--bucket", "killed"]).succeeded)
             let database = try ScratchDatabase()
             let folder = try ScratchFolder()
-            var environment = try ObjectStoreFaultTests.environment(database, folder, bucket: "killed", endpoint: moto.endpoint)
+            var environment = try ObjectStoreFaultTests.environment(
+                database, folder, bucket: "killed", endpoint: moto.endpoint)
             environment["BACKUP_CLOUD_MAX_RATE_KBPS"] = "256"  // about 13 s for the plain dump: killed well before
-            let log = folder.url.deletingLastPathComponent().appendingPathComponent("lifeboat-upload-\(UUID().uuidString).log")
+            let log = folder.url.deletingLastPathComponent().appendingPathComponent(
+                "lifeboat-upload-\(UUID().uuidString).log")
             defer { try? FileManager.default.removeItem(at: log) }
-            let process = try Faults.spawn(["backup", "--type", "daily", "--no-compress", "--upload"], environment: environment, output: log)
+            let process = try Faults.spawn(
+                ["backup", "--type", "daily", "--no-compress", "--upload"], environment: environment, output: log)
             // The upload starts once the backup and its manifest are written.
             let uploading = Faults.wait(30) { Faults.backupLike(folder).count == 2 }
             usleep(1_000_000)
@@ -224,11 +290,14 @@ struct ObjectStoreKillFaultTests {
             let output = Faults.text(log)
             fault.check(uploading, "the backup was written before the upload: \(output)")
             fault.check(status == 1, "the upload fails: \(status) \(output)")
-            fault.check(output.contains("error: cloud:") && output.contains("upload backups/"), "names the upload: \(output)")
+            fault.check(
+                output.contains("error: cloud:") && output.contains("upload backups/"), "names the upload: \(output)")
             fault.check(output.contains("transport:"), "says the store could not be reached: \(output)")
             fault.check(output.contains("is kept"), "says the local backup is kept: \(output)")
             let file = try #require(Faults.backups(folder).first)
-            fault.check(try ObjectStoreFaultTests.intact(folder.url.appendingPathComponent(file).path), "the local backup is whole")
+            fault.check(
+                try ObjectStoreFaultTests.intact(folder.url.appendingPathComponent(file).path),
+                "the local backup is whole")
             fault.check(Faults.hidden(folder).isEmpty, "no partial file: \(folder.files)")
         }
     }
@@ -247,9 +316,10 @@ struct ObjectStoreKillFaultTests {
                 "format_version": 1, "tool": "lifeboat", "tool_version": "test", "file_name": name, "type": "manual",
                 "database": "stand_in", "server_version": "15", "pg_dump_version": "15", "pg_dump_path": "/bin/false",
                 "started_at": "2025-01-01T00:00:00Z", "finished_at": "2025-01-01T00:00:01Z", "dump_bytes": 32_000_000,
-                "file_bytes": 32_000_000, "sha256": try Faults.sha256(file.path), "tables": [[String: Any]](),
+                "file_bytes": 32_000_000, "sha256": try Faults.sha256(file.path), "tables": [[String: Any]]()
             ]
-            try JSONSerialization.data(withJSONObject: manifest).write(to: URL(fileURLWithPath: file.path + ".manifest.json"))
+            try JSONSerialization.data(withJSONObject: manifest).write(
+                to: URL(fileURLWithPath: file.path + ".manifest.json"))
             func serve(_ moto: OwnMoto) throws {
                 try #require(try moto.aws(["s3api", "create-bucket", "--bucket", "killed"]).succeeded)
                 let put = try moto.aws(["s3", "cp", "--quiet", "--recursive", source.path, "s3://killed/backups/"])
@@ -267,16 +337,22 @@ struct ObjectStoreKillFaultTests {
             let log = source.url.appendingPathComponent("fetch.out")
             let process = try Faults.spawn(["fetch", name], environment: slow, output: log)
             let partial = target.url.appendingPathComponent(".\(name).partial")
-            let size = { (try? FileManager.default.attributesOfItem(atPath: partial.path)[.size] as? NSNumber)?.intValue ?? 0 }
+            let size = {
+                (try? FileManager.default.attributesOfItem(atPath: partial.path)[.size] as? NSNumber)?.intValue ?? 0
+            }
             fault.check(Faults.wait(30) { size() > 1_000_000 }, "the download is under way")
             first.kill()
             let status = Faults.finish(process)
             let output = Faults.text(log)
             fault.check(status == 1, "the fetch fails: \(status) \(output)")
-            fault.check(output.contains("error: cloud:") && output.contains("download backups/\(name) failed"), "names the download: \(output)")
+            fault.check(
+                output.contains("error: cloud:") && output.contains("download backups/\(name) failed"),
+                "names the download: \(output)")
             fault.check(Faults.backupLike(target).isEmpty, "no file that looks like a backup: \(target.files)")
             let kept = size()
-            fault.check(kept > 0 && kept < 32_000_000 && Faults.hidden(target) == [".\(name).partial"], "the partial download is kept: \(kept) \(target.files)")
+            fault.check(
+                kept > 0 && kept < 32_000_000 && Faults.hidden(target) == [".\(name).partial"],
+                "the partial download is kept: \(kept) \(target.files)")
 
             // The bucket is back (here: another server with the same objects): fetch resumes.
             let second = try OwnMoto()
@@ -286,7 +362,9 @@ struct ObjectStoreKillFaultTests {
             fault.check(resumed.succeeded, "resumed: \(resumed.stderr)")
             let report = try JSONSerialization.jsonObject(with: Data(resumed.stdout.utf8)) as? [String: Any]
             fault.check(report?["resumed_from"] as? Int == kept, "from the partial file's length: \(resumed.stdout)")
-            fault.check(try Faults.sha256(target.url.appendingPathComponent(name).path) == manifest["sha256"] as? String, "the same bytes")
+            fault.check(
+                try Faults.sha256(target.url.appendingPathComponent(name).path) == manifest["sha256"] as? String,
+                "the same bytes")
             fault.check(Faults.hidden(target).isEmpty, "\(target.files)")
         }
     }
@@ -316,9 +394,12 @@ final class OwnMoto {
     }
 
     func aws(_ arguments: [String]) throws -> CommandResult {
-        try Command.run("/usr/bin/env", ["aws", "--endpoint-url", endpoint] + arguments, environment: [
-            "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing-secret-value", "AWS_DEFAULT_REGION": "us-east-1",
-        ])
+        try Command.run(
+            "/usr/bin/env", ["aws", "--endpoint-url", endpoint] + arguments,
+            environment: [
+                "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing-secret-value",
+                "AWS_DEFAULT_REGION": "us-east-1"
+            ])
     }
 
     /// SIGKILL: its signal mask came from a test thread, and a crash is what is simulated.
@@ -348,14 +429,18 @@ final class FaultProxy {
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Self.script, "--upstream", try upstream ?? TestEnvironment.require("LIFEBOAT_TEST_S3_ENDPOINT"),
-                             "--port-file", portFile.path]
+        process.arguments = [
+            "python3", Self.script, "--upstream", try upstream ?? TestEnvironment.require("LIFEBOAT_TEST_S3_ENDPOINT"),
+            "--port-file", portFile.path
+        ]
         process.standardOutput = handle
         process.standardError = handle
         process.standardInput = FileHandle.nullDevice
         try process.run()
         try handle.close()
-        try #require(Faults.wait(10) { FileManager.default.fileExists(atPath: portFile.path) }, "the proxy did not start: \(Faults.text(log))")
+        try #require(
+            Faults.wait(10) { FileManager.default.fileExists(atPath: portFile.path) },
+            "the proxy did not start: \(Faults.text(log))")
         endpoint = "http://127.0.0.1:" + Faults.text(portFile).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
@@ -365,11 +450,16 @@ final class FaultProxy {
     }
 
     private func control(_ method: String, _ path: String, _ body: String = "") throws -> String {
-        let result = try Command.run("/usr/bin/env", ["python3", "-c", """
-            import sys, urllib.request
-            request = urllib.request.Request(sys.argv[1], data=sys.argv[3].encode() or None, method=sys.argv[2])
-            print(urllib.request.urlopen(request, timeout=10).read().decode())
-            """, endpoint + path, method, body])
+        let result = try Command.run(
+            "/usr/bin/env",
+            [
+                "python3", "-c",
+                """
+                import sys, urllib.request
+                request = urllib.request.Request(sys.argv[1], data=sys.argv[3].encode() or None, method=sys.argv[2])
+                print(urllib.request.urlopen(request, timeout=10).read().decode())
+                """, endpoint + path, method, body
+            ])
         try #require(result.succeeded, "proxy control \(method) \(path): \(result.stderr)")
         return result.stdout
     }
@@ -382,6 +472,7 @@ final class FaultProxy {
 
     /// Every request the proxy saw, with the fault it applied ("none" when it forwarded it).
     func log() throws -> [[String: Any]] {
-        (try JSONSerialization.jsonObject(with: Data(try control("GET", "/__proxy/log").utf8)) as? [[String: Any]]) ?? []
+        (try JSONSerialization.jsonObject(with: Data(try control("GET", "/__proxy/log").utf8)) as? [[String: Any]])
+            ?? []
     }
 }

@@ -32,14 +32,16 @@ struct ForgedBackupTests {
         var testDescription: String { rawValue }
 
         /// The lines put before `\restrict`, the line refused and the command named.
-        func forgery(marker: String, role: String, folder: URL) throws -> (lines: [String], line: Int, command: String) {
+        func forgery(marker: String, role: String, folder: URL) throws -> (lines: [String], line: Int, command: String)
+        {
             let commitAndRole = ["COMMIT;", "CREATE ROLE \(role) SUPERUSER LOGIN;"]
             switch self {
             case .issue, .crlf: return (["\\! touch \(marker)"] + commitAndRole, 0, "\\!")
             // pg_dump's own `COMMIT;` line is dropped (see SQLGuard), so the role is refused.
             case .withoutMeta: return (commitAndRole, 1, "CREATE ROLE")
             case .connect: return (["\\c postgres"] + commitAndRole, 0, "\\c")
-            case .copyToProgram: return (["\\copy (SELECT 1) to program 'touch \(marker)'"] + commitAndRole, 0, "\\copy")
+            case .copyToProgram:
+                return (["\\copy (SELECT 1) to program 'touch \(marker)'"] + commitAndRole, 0, "\\copy")
             case .pipeOutput: return (["\\o |touch \(marker)", "SELECT 1;"] + commitAndRole, 0, "\\o")
             case .setenv: return (["\\setenv PAGER 'touch \(marker)'"] + commitAndRole, 0, "\\setenv")
             case .include:
@@ -47,10 +49,17 @@ struct ForgedBackupTests {
                 try Data("\\! touch \(marker)\nCREATE ROLE \(role) SUPERUSER LOGIN;\n".utf8).write(to: included)
                 return (["\\i \(included.path)"] + commitAndRole, 0, "\\i")
             case .unendedCopy:
-                return (["COPY public.actor (actor_id, first_name, last_name, last_update) FROM stdin;",
-                         "9001\tFORGED\tROW\t2022-02-15 09:34:33+00", "\\! touch \(marker)"] + commitAndRole, 2, "\\!")
+                return (
+                    [
+                        "COPY public.actor (actor_id, first_name, last_name, last_update) FROM stdin;",
+                        "9001\tFORGED\tROW\t2022-02-15 09:34:33+00", "\\! touch \(marker)"
+                    ] + commitAndRole, 2, "\\!"
+                )
             case .longLine:
-                return (["SELECT '" + String(repeating: "x", count: 10 << 20) + "'; \\! touch \(marker)"] + commitAndRole, 0, "\\!")
+                return (
+                    ["SELECT '" + String(repeating: "x", count: 10 << 20) + "'; \\! touch \(marker)"] + commitAndRole,
+                    0, "\\!"
+                )
             case .midLine: return (["SELECT 1; \\! touch \(marker)"] + commitAndRole, 0, "\\!")
             }
         }
@@ -70,11 +79,13 @@ struct ForgedBackupTests {
 
         /// `\! touch` of a CRLF file would create the name with a trailing `\r`.
         var markerCreated: Bool {
-            FileManager.default.fileExists(atPath: marker.path) || FileManager.default.fileExists(atPath: marker.path + "\r")
+            FileManager.default.fileExists(atPath: marker.path)
+                || FileManager.default.fileExists(atPath: marker.path + "\r")
         }
 
         func roleExists() throws -> Bool {
-            try Connection(try TestEnvironment.adminURL).query("SELECT 1 FROM pg_roles WHERE rolname = $1", [role]).rows.count > 0
+            try Connection(try TestEnvironment.adminURL).query("SELECT 1 FROM pg_roles WHERE rolname = $1", [role]).rows
+                .count > 0
         }
     }
 
@@ -89,14 +100,17 @@ struct ForgedBackupTests {
 
     /// Builds the forged backup in `folder`: the fixture's plain dump with the variant's lines
     /// before `\restrict`, encoded as asked, with a manifest edited to match (hash, sizes).
-    static func forge(_ variant: Variant, _ encoding: Encoding, manifest: Bool, into folder: ScratchFolder,
-                      legacy: Bool = false) throws -> Forged {
+    static func forge(
+        _ variant: Variant, _ encoding: Encoding, manifest: Bool, into folder: ScratchFolder,
+        legacy: Bool = false
+    ) throws -> Forged {
         let fixture = try HostileFixture.get()
         let marker = folder.url.appendingPathComponent("pwned-\(UInt32.random(in: 0...UInt32.max))")
         let role = "lbt_forged_\(UInt32.random(in: 0...UInt32.max))"
         let plain = try String(contentsOf: fixture.folder.appendingPathComponent(fixture.plain), encoding: .utf8)
         var lines = plain.components(separatedBy: "\n")
-        let restrict = try #require(lines.firstIndex { $0.hasPrefix("\\restrict ") }, "the fixture has pg_dump's \\restrict line")
+        let restrict = try #require(
+            lines.firstIndex { $0.hasPrefix("\\restrict ") }, "the fixture has pg_dump's \\restrict line")
         let forgery = try variant.forgery(marker: marker.path, role: role, folder: folder.url)
         lines.insert(contentsOf: forgery.lines, at: restrict)
         var text = lines.joined(separator: "\n")
@@ -115,7 +129,8 @@ struct ForgedBackupTests {
             try #require(made.succeeded, "gzip: \(made.stderr)")
         case .gpg:
             // Anyone can encrypt to the public key: that proves nothing about who wrote the file.
-            let made = try Command.shell("""
+            let made = try Command.shell(
+                """
                 gzip -c \(shellQuote(plainFile.path)) | gpg --batch --homedir \(shellQuote(try TestEnvironment.gnupgHome)) \
                 --trust-model always --encrypt --recipient \(try TestEnvironment.gpgKey) > \(shellQuote(file.path))
                 """)
@@ -124,7 +139,8 @@ struct ForgedBackupTests {
         if manifest {
             let real = encoding == .sql ? fixture.plain : encoding == .gz ? fixture.compressed : fixture.encrypted
             let manifestURL = URL(fileURLWithPath: file.path + ".manifest.json")
-            try FileManager.default.copyItem(at: fixture.folder.appendingPathComponent(real + ".manifest.json"), to: manifestURL)
+            try FileManager.default.copyItem(
+                at: fixture.folder.appendingPathComponent(real + ".manifest.json"), to: manifestURL)
             let bytes = try Data(contentsOf: file)
             try Hostile.editManifest(file) { object in
                 object["file_name"] = file.lastPathComponent
@@ -134,18 +150,24 @@ struct ForgedBackupTests {
                 object["verification"] = nil
             }
         }
-        return Forged(file: file, marker: marker, role: role, line: restrict + 1 + forgery.line, command: forgery.command)
+        return Forged(
+            file: file, marker: marker, role: role, line: restrict + 1 + forgery.line, command: forgery.command)
     }
 
     /// The checks every refusal must pass, whatever the path.
-    static func expectRefused(_ result: CommandResult, _ forged: Forged, live: ScratchDatabase,
-                              before: [String: String], check: CaseCheck) throws {
+    static func expectRefused(
+        _ result: CommandResult, _ forged: Forged, live: ScratchDatabase,
+        before: [String: String], check: CaseCheck
+    ) throws {
         check.expect(result.status != 0, "exit status is non-zero: \(result.stderr)")
-        check.expect(result.stderr.contains("line \(forged.line) "), "the message names line \(forged.line): \(result.stderr)")
+        check.expect(
+            result.stderr.contains("line \(forged.line) "), "the message names line \(forged.line): \(result.stderr)")
         check.expect(result.stderr.contains(forged.command), "the message names \(forged.command): \(result.stderr)")
         check.expect(!forged.markerCreated, "no file was created by the planted command")
         check.expect(!(try forged.roleExists()), "no role \(forged.role) was created")
-        check.expect(try live.connect().query("SELECT v FROM forged_marker").scalar == "live", "the live marker row is still there")
+        check.expect(
+            try live.connect().query("SELECT v FROM forged_marker").scalar == "live",
+            "the live marker row is still there")
         check.expect(try RestoreTests.checksums(live) == before, "the live database is unchanged")
     }
 
@@ -160,11 +182,15 @@ struct ForgedBackupTests {
         let variant: Variant
         let encoding: Encoding
         let manifest: Bool
-        var testDescription: String { "\(variant.rawValue) as \(encoding.rawValue)\(manifest ? " with a manifest" : "")" }
+        var testDescription: String {
+            "\(variant.rawValue) as \(encoding.rawValue)\(manifest ? " with a manifest" : "")"
+        }
     }
 
     static let verifyMatrix: [Case] = Variant.allCases.flatMap { variant in
-        Encoding.allCases.flatMap { encoding in [true, false].map { Case(variant: variant, encoding: encoding, manifest: $0) } }
+        Encoding.allCases.flatMap { encoding in
+            [true, false].map { Case(variant: variant, encoding: encoding, manifest: $0) }
+        }
     }
 
     @Test(arguments: verifyMatrix)
@@ -172,7 +198,8 @@ struct ForgedBackupTests {
         try ReliabilityLog.run(.hostile, "forged backup, verify: \(forgedCase.testDescription)") { check in
             let live = try Self.liveDatabase()
             let folder = try ScratchFolder()
-            let forged = try Self.forge(forgedCase.variant, forgedCase.encoding, manifest: forgedCase.manifest, into: folder)
+            let forged = try Self.forge(
+                forgedCase.variant, forgedCase.encoding, manifest: forgedCase.manifest, into: folder)
             let before = try RestoreTests.checksums(live)
             let result = try Hostile.verify([forged.file.path], try Hostile.environment(live, folder), check: check)
             check.expect(result.status == 3, "exit 3 (a bad backup): \(result.status) \(result.stderr)")
@@ -190,7 +217,7 @@ struct ForgedBackupTests {
         ("safe", Case(variant: .unendedCopy, encoding: .sql, manifest: true)),
         ("--in-place", Case(variant: .issue, encoding: .gpg, manifest: true)),
         ("--in-place", Case(variant: .withoutMeta, encoding: .sql, manifest: false)),
-        ("--in-place", Case(variant: .longLine, encoding: .gz, manifest: true)),
+        ("--in-place", Case(variant: .longLine, encoding: .gz, manifest: true))
     ]
 
     @Test(arguments: restoreMatrix)
@@ -199,30 +226,39 @@ struct ForgedBackupTests {
             let live = try Self.liveDatabase()
             defer { RestoreTests.dropAll(like: "\(live.name)_%") }
             let folder = try ScratchFolder()
-            let forged = try Self.forge(forgedCase.variant, forgedCase.encoding, manifest: forgedCase.manifest, into: folder)
+            let forged = try Self.forge(
+                forgedCase.variant, forgedCase.encoding, manifest: forgedCase.manifest, into: folder)
             let before = try RestoreTests.checksums(live)
             var arguments = ["restore", "--backup-file", forged.file.path, "--force"]
             if mode != "safe" { arguments.append(mode) }
             let result = try Command.lifeboat(arguments, environment: try Hostile.environment(live, folder))
             check.expect(result.status == 3, "exit 3 (a bad backup): \(result.status) \(result.stderr)")
             try Self.expectRefused(result, forged, live: live, before: before, check: check)
-            check.expect(try RestoreTests.databases(like: "\(live.name)_%").isEmpty, "no scratch or kept database is left")
+            check.expect(
+                try RestoreTests.databases(like: "\(live.name)_%").isEmpty, "no scratch or kept database is left")
         }
     }
 
     /// Legacy seed files (a date and no manifest) go through the same guard.
     @Test(arguments: Encoding.allCases)
     func legacyDateOnlyFilesAreGuardedToo(_ encoding: Encoding) throws {
-        try ReliabilityLog.run(.hostile, "forged backup, legacy date-only \(encoding.rawValue): verify and restore --test-only") { check in
+        try ReliabilityLog.run(
+            .hostile, "forged backup, legacy date-only \(encoding.rawValue): verify and restore --test-only"
+        ) { check in
             let live = try Self.liveDatabase()
             defer { RestoreTests.dropAll(like: "\(live.name)_%") }
             let folder = try ScratchFolder()
             let forged = try Self.forge(.issue, encoding, manifest: false, into: folder, legacy: true)
-            check.expect(BackupName(fileName: forged.file.lastPathComponent) != nil, "\(forged.file.lastPathComponent) reads as a backup name")
+            check.expect(
+                BackupName(fileName: forged.file.lastPathComponent) != nil,
+                "\(forged.file.lastPathComponent) reads as a backup name")
             let before = try RestoreTests.checksums(live)
             let environment = try Hostile.environment(live, folder)
-            try Self.expectRefused(try Hostile.verify([forged.file.path], environment, check: check), forged, live: live, before: before, check: check)
-            let restore = try Command.lifeboat(["restore", "--backup-file", forged.file.path, "--force", "--test-only"], environment: environment)
+            try Self.expectRefused(
+                try Hostile.verify([forged.file.path], environment, check: check), forged, live: live, before: before,
+                check: check)
+            let restore = try Command.lifeboat(
+                ["restore", "--backup-file", forged.file.path, "--force", "--test-only"], environment: environment)
             try Self.expectRefused(restore, forged, live: live, before: before, check: check)
         }
     }
@@ -241,7 +277,10 @@ struct ForgedBackupTests {
         try live.connect().query("SELECT lo_unlink(oid) FROM pg_largeobject_metadata")
         let restore = try Command.lifeboat(["restore", "--backup-file", file.path, "--force"], environment: environment)
         #expect(restore.status == 0, "\(restore.stderr)")
-        #expect(try live.connect().query("SELECT string_agg(convert_from(lo_get(oid), 'UTF8'), ',' ORDER BY oid) FROM pg_largeobject_metadata").scalar
+        #expect(
+            try live.connect().query(
+                "SELECT string_agg(convert_from(lo_get(oid), 'UTF8'), ',' ORDER BY oid) FROM pg_largeobject_metadata"
+            ).scalar
                 == "hello,world")
     }
 
@@ -256,8 +295,12 @@ struct ForgedBackupTests {
             let environment = try RunbookRunTests.environment(live, folder, state: state, log: log)
             let forged = try Self.forge(.issue, .gpg, manifest: true, into: folder)
             let before = try RestoreTests.checksums(live)
-            let result = try Command.lifeboat(["runbook", "run", "recent-corruption", "--input", "incident_time=latest", "--input", "backup_type=any", "--yes"],
-                                              environment: environment)
+            let result = try Command.lifeboat(
+                [
+                    "runbook", "run", "recent-corruption", "--input", "incident_time=latest", "--input",
+                    "backup_type=any", "--yes"
+                ],
+                environment: environment)
             try Self.expectRefused(result, forged, live: live, before: before, check: check)
             check.expect(!RunbookScenarioTests.log(log).contains("stop"), "the application was never stopped")
         }

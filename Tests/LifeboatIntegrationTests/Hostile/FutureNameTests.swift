@@ -20,14 +20,17 @@ struct FutureNameTests {
             try fixture.copy(fixture.compressed, into: folder, as: Self.older)
             try fixture.copy(fixture.compressed, into: folder, as: Self.planted, manifest: false)
             // A name within the hour, but a manifest that says it started in 2099.
-            let soon = BackupName(type: .weekly, timestamp: Date().addingTimeInterval(1800), compressed: true, encrypted: false)
+            let soon = BackupName(
+                type: .weekly, timestamp: Date().addingTimeInterval(1800), compressed: true, encrypted: false)
             let edited = try fixture.copy(fixture.compressed, into: folder, as: soon.fileName)
             let manifestURL = URL(fileURLWithPath: edited.path + ".manifest.json")
             var manifest = try BackupManifest.read(from: manifestURL)
             manifest.startedAt = Date(timeIntervalSince1970: 4_070_908_800)  // 2099-01-01
             try manifest.write(to: manifestURL)
-            let environment: [String: String?] = ["BACKUP_DIR": folder.path, "BACKUP_RETENTION_WEEKLY": "1",
-                                                  "DATABASE_URL": try TestEnvironment.adminURL]
+            let environment: [String: String?] = [
+                "BACKUP_DIR": folder.path, "BACKUP_RETENTION_WEEKLY": "1",
+                "DATABASE_URL": try TestEnvironment.adminURL
+            ]
 
             let list = try Command.lifeboat(["list", "--json"], environment: environment)
             check.expect(list.succeeded, "list: \(list.stderr)")
@@ -35,23 +38,31 @@ struct FutureNameTests {
             let warned = listed.filter { $0["warning"] as? String != nil }.compactMap { $0["name"] as? String }
             check.expect(Set(warned) == [Self.planted, soon.fileName], "both are listed with a warning: \(list.stdout)")
             let table = try Command.lifeboat(["list"], environment: environment)
-            check.expect(table.stderr.contains("warning: \(Self.planted) is dated 20990101T000000Z"), "list warns: \(table.stderr)")
+            check.expect(
+                table.stderr.contains("warning: \(Self.planted) is dated 20990101T000000Z"),
+                "list warns: \(table.stderr)")
 
             let verify = try Command.lifeboat(["verify", "--latest", "--json"], environment: environment)
             let report = (try? JSONSerialization.jsonObject(with: Data(verify.stdout.utf8)) as? [String: Any]) ?? [:]
-            check.expect(report["file"] as? String == real.path, "verify --latest takes the real newest: \(verify.stdout) \(verify.stderr)")
+            check.expect(
+                report["file"] as? String == real.path,
+                "verify --latest takes the real newest: \(verify.stdout) \(verify.stderr)")
 
             let prune = try Command.lifeboat(["prune", "--json"], environment: environment)
             let pruned = (try? JSONSerialization.jsonObject(with: Data(prune.stdout.utf8)) as? [String: Any]) ?? [:]
-            check.expect(pruned["removed"] as? [String] == [Self.older], "only the older real backup goes: \(prune.stdout) \(prune.stderr)")
+            check.expect(
+                pruned["removed"] as? [String] == [Self.older],
+                "only the older real backup goes: \(prune.stdout) \(prune.stderr)")
             check.expect(FileManager.default.fileExists(atPath: real.path), "the real newest is kept")
-            check.expect(FileManager.default.fileExists(atPath: folder.url.appendingPathComponent(Self.planted).path),
-                         "retention does not delete what it does not count")
+            check.expect(
+                FileManager.default.fileExists(atPath: folder.url.appendingPathComponent(Self.planted).path),
+                "retention does not delete what it does not count")
             check.expect(prune.stderr.contains("ahead of this host's clock"), "prune warns: \(prune.stderr)")
 
             let status = try Command.lifeboat(["status", "--json"], environment: environment)
-            check.expect(status.stdout.contains(Self.planted) && status.stdout.contains("ahead of this host's clock"),
-                         "status names it as a problem: \(status.stdout)")
+            check.expect(
+                status.stdout.contains(Self.planted) && status.stdout.contains("ahead of this host's clock"),
+                "status names it as a problem: \(status.stdout)")
         }
     }
 

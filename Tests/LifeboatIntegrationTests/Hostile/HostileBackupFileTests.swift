@@ -56,7 +56,8 @@ struct HostileBackupFileTests {
             case .gpgThatIsGzip: return (3, ["decrypt:"])
             case .gzNotGzip: return (3, ["gunzip:", "incorrect header check"])
             case .gzThatIsOpenPGP: return (3, ["gunzip:"])
-            case .sqlNotSQL: return (3, ["syntax error", "this is a shopping list"])  // psql's words, or the parallel restore's
+            // psql's words, or the parallel restore's
+            case .sqlNotSQL: return (3, ["syntax error", "this is a shopping list"])
             case .manifestMissing: return (0, ["no manifest"])
             case .manifestNotJSON, .manifestEmpty: return (3, ["manifest:", "not valid JSON"])
             case .manifestNotObject: return (3, ["manifest:", "not a JSON object"])
@@ -70,7 +71,9 @@ struct HostileBackupFileTests {
         }
 
         /// Puts the damaged file into `folder`; may point the environment elsewhere.
-        func prepare(_ fixture: HostileFixture, _ folder: ScratchFolder, _ environment: inout [String: String?]) throws -> URL {
+        func prepare(_ fixture: HostileFixture, _ folder: ScratchFolder, _ environment: inout [String: String?]) throws
+            -> URL
+        {
             let encrypted = "backup_daily_20250101T030000Z.sql.gz.gpg"
             let compressed = "backup_daily_20250101T030000Z.sql.gz"
             switch self {
@@ -112,7 +115,8 @@ struct HostileBackupFileTests {
             case .missingKeyring:
                 // Short and 0700, as gpg-agent wants its home (its socket path is limited).
                 let home = "/tmp/lbt-gpg-\(UInt32.random(in: 0...UInt32.max))"
-                try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+                try FileManager.default.createDirectory(
+                    atPath: home, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
                 environment["GNUPGHOME"] = home
                 return try fixture.copy(fixture.encrypted, into: folder)
             case .gpgNotOpenPGP:
@@ -122,10 +126,14 @@ struct HostileBackupFileTests {
             case .gpgPassphraseOnly:
                 let file = folder.url.appendingPathComponent(encrypted)
                 // --no-symkey-cache: the agent must not remember the passphrase for verify to use.
-                let made = try Command.run("/usr/bin/env", [
-                    "gpg", "--batch", "--homedir", try TestEnvironment.gnupgHome, "--pinentry-mode", "loopback", "--passphrase", "x",
-                    "--no-symkey-cache", "--symmetric", "--output", file.path, fixture.folder.appendingPathComponent(fixture.compressed).path,
-                ])
+                let made = try Command.run(
+                    "/usr/bin/env",
+                    [
+                        "gpg", "--batch", "--homedir", try TestEnvironment.gnupgHome, "--pinentry-mode", "loopback",
+                        "--passphrase", "x",
+                        "--no-symkey-cache", "--symmetric", "--output", file.path,
+                        fixture.folder.appendingPathComponent(fixture.compressed).path
+                    ])
                 try #require(made.succeeded, "gpg --symmetric: \(made.stderr)")
                 return file
             case .gpgThatIsGzip:
@@ -142,7 +150,8 @@ struct HostileBackupFileTests {
                 return try fixture.copy(fixture.compressed, into: folder, manifest: false)
             case .manifestNotJSON, .manifestEmpty, .manifestNotObject:
                 let file = try fixture.copy(fixture.compressed, into: folder)
-                let text = self == .manifestNotJSON ? "{\"format_version\": 1, \"tool\":" : self == .manifestEmpty ? "" : "[]"
+                let text =
+                    self == .manifestNotJSON ? "{\"format_version\": 1, \"tool\":" : self == .manifestEmpty ? "" : "[]"
                 try Data(text.utf8).write(to: URL(fileURLWithPath: file.path + ".manifest.json"))
                 return file
             case .manifestKeyMissing:
@@ -205,17 +214,22 @@ struct HostileBackupFileTests {
             if status == 0 {
                 // Nothing refused: with --json the checks and their details are on stdout.
                 check.expect(result.status == 0, "exit status \(result.status): \(result.stderr)")
-                for fragment in mentions { check.expect(result.stdout.contains(fragment), "the report says '\(fragment)': \(result.stdout)") }
+                for fragment in mentions {
+                    check.expect(result.stdout.contains(fragment), "the report says '\(fragment)': \(result.stdout)")
+                }
             } else {
                 check.refused(result, status: status, mentions: mentions)
             }
             if status == 3 { check.expect(result.stderr.contains("is BAD"), "the verdict says BAD: \(result.stderr)") }
             check.expect(try RestoreTests.checksums(live) == before, "the live database is unchanged")
-            check.expect(Hostile.backups(in: folder.url) == [file.lastPathComponent], "no new backup in BACKUP_DIR: \(folder.files)")
+            check.expect(
+                Hostile.backups(in: folder.url) == [file.lastPathComponent],
+                "no new backup in BACKUP_DIR: \(folder.files)")
             check.expect(Hostile.sha256(try Data(contentsOf: file)) == fileBefore, "the backup file is never changed")
             if damage == .manifestNewerVersion {
-                check.expect(FileManager.default.contents(atPath: manifestURL.path) == manifestBefore,
-                             "a newer manifest is not rewritten (its unknown keys would be lost)")
+                check.expect(
+                    FileManager.default.contents(atPath: manifestURL.path) == manifestBefore,
+                    "a newer manifest is not rewritten (its unknown keys would be lost)")
             }
         }
     }
@@ -223,8 +237,10 @@ struct HostileBackupFileTests {
     /// A safe restore of a damaged file stops before the live database; so does --in-place,
     /// which reads the whole file before it drops anything; and --table, whose scratch copy
     /// does not match the manifest.
-    @Test(arguments: ["safe restore of a bit-flipped backup", "in-place restore of a truncated backup",
-                      "table restore of a backup whose manifest counts disagree"])
+    @Test(arguments: [
+        "safe restore of a bit-flipped backup", "in-place restore of a truncated backup",
+        "table restore of a backup whose manifest counts disagree"
+    ])
     func restoreOfABadBackupLeavesTheLiveDatabase(_ variant: String) throws {
         try ReliabilityLog.run(.hostile, "restore: \(variant)") { check in
             let fixture = try HostileFixture.get()
@@ -247,7 +263,9 @@ struct HostileBackupFileTests {
             default:
                 try Hostile.editManifest(file) { manifest in
                     var tables = manifest["tables"] as? [[String: Any]] ?? []
-                    if let index = tables.firstIndex(where: { $0["name"] as? String == "rental" }) { tables[index]["rows"] = 1 }
+                    if let index = tables.firstIndex(where: { $0["name"] as? String == "rental" }) {
+                        tables[index]["rows"] = 1
+                    }
                     manifest["tables"] = tables
                 }
                 arguments += ["--table", "rental"]

@@ -20,26 +20,29 @@ struct HostileFixture: Sendable {
     let plain: String
 
     private static let shared: Result<HostileFixture, Failure> = {
-        do { return .success(try make()) } catch { return .failure(Failure(description: "the hostile fixture: \(error)")) }
+        do { return .success(try make()) } catch {
+            return .failure(Failure(description: "the hostile fixture: \(error)"))
+        }
     }()
 
     static func get() throws -> HostileFixture { try shared.get() }
 
     private static func make() throws -> HostileFixture {
         let database = try ScratchDatabase(prefix: "lbt_hostile_src")
-        let base = TestEnvironment.variables["LIFEBOAT_TEST_STATE"].map { URL(fileURLWithPath: $0) }
+        let base =
+            TestEnvironment.variables["LIFEBOAT_TEST_STATE"].map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.temporaryDirectory
         let folder = base.appendingPathComponent("hostile-fixture-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let environment: [String: String?] = [
             "DATABASE_URL": database.url, "BACKUP_DIR": folder.path, "BACKUP_DISK_MIN_FREE_GB": "0",
-            "GNUPGHOME": try TestEnvironment.gnupgHome, "BACKUP_ENCRYPTION_KEY": try TestEnvironment.gpgKey,
+            "GNUPGHOME": try TestEnvironment.gnupgHome, "BACKUP_ENCRYPTION_KEY": try TestEnvironment.gpgKey
         ]
         func take(_ arguments: [String]) throws -> String {
             let result = try Command.lifeboat(["backup", "--json"] + arguments, environment: environment)
             guard result.succeeded,
-                  let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any],
-                  let path = json["path"] as? String
+                let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any],
+                let path = json["path"] as? String
             else { throw Failure(description: "backup \(arguments) failed: \(result.stderr)") }
             return URL(fileURLWithPath: path).lastPathComponent
         }
@@ -53,12 +56,15 @@ struct HostileFixture: Sendable {
     /// Copies backup `name` (and its manifest, unless `manifest` is false) into `folder`,
     /// optionally under another file name; returns the copy.
     @discardableResult
-    func copy(_ name: String, into folder: ScratchFolder, as newName: String? = nil, manifest: Bool = true) throws -> URL {
+    func copy(_ name: String, into folder: ScratchFolder, as newName: String? = nil, manifest: Bool = true) throws
+        -> URL
+    {
         let target = folder.url.appendingPathComponent(newName ?? name)
         try FileManager.default.copyItem(at: self.folder.appendingPathComponent(name), to: target)
         if manifest {
-            try FileManager.default.copyItem(at: self.folder.appendingPathComponent(name + ".manifest.json"),
-                                             to: URL(fileURLWithPath: target.path + ".manifest.json"))
+            try FileManager.default.copyItem(
+                at: self.folder.appendingPathComponent(name + ".manifest.json"),
+                to: URL(fileURLWithPath: target.path + ".manifest.json"))
         }
         return target
     }
@@ -86,7 +92,10 @@ enum Hostile {
 
     /// The files in `folder` that look like backups.
     static func backups(in folder: URL) -> Set<String> {
-        Set(((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { BackupName(fileName: $0) != nil })
+        Set(
+            ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter {
+                BackupName(fileName: $0) != nil
+            })
     }
 
     /// Flips one bit at `offset` (negative: from the end).
@@ -126,10 +135,13 @@ enum Hostile {
     }
 
     /// `lifeboat verify --json` that also checks its temporary database was dropped.
-    static func verify(_ arguments: [String], _ environment: [String: String?], check: CaseCheck) throws -> CommandResult {
+    static func verify(_ arguments: [String], _ environment: [String: String?], check: CaseCheck) throws
+        -> CommandResult
+    {
         let result = try Command.lifeboat(["verify", "--json"] + arguments, environment: environment)
         if let report = try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any],
-           let temporary = report["temporary_database"] as? String, !temporary.isEmpty {
+            let temporary = report["temporary_database"] as? String, !temporary.isEmpty
+        {
             check.expect(try RestoreTests.databases(like: temporary).isEmpty, "\(temporary) was dropped")
         }
         return result

@@ -25,9 +25,12 @@ struct HostileRunbookTests {
         var text: [UInt8] {
             switch self {
             case .malformed:
-                return Array("name: bad\ndescription: x\nsteps:\n  - id: a\n    action: wait\n    with: { duration: 1s\n  - id: b\n".utf8)
+                return Array(
+                    "name: bad\ndescription: x\nsteps:\n  - id: a\n    action: wait\n    with: { duration: 1s\n  - id: b\n"
+                        .utf8)
             case .notUTF8:
-                return Array("name: bad\ndescription: ".utf8) + [0xFF, 0xFE, 0xC3, 0x28, 0x00, 0x9F] + Array("\nsteps: []\n".utf8)
+                return Array("name: bad\ndescription: ".utf8) + [0xFF, 0xFE, 0xC3, 0x28, 0x00, 0x9F]
+                    + Array("\nsteps: []\n".utf8)
             case .huge:
                 var text = "name: huge\ndescription: |\n"
                 let line = "  " + String(repeating: "x", count: 1000) + "\n"
@@ -36,21 +39,29 @@ struct HostileRunbookTests {
             case .billionLaughs:
                 var lines = ["a0: &a0 [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]"]
                 for level in 1...9 {
-                    lines.append("a\(level): &a\(level) [" + Array(repeating: "*a\(level - 1)", count: 9).joined(separator: ",") + "]")
+                    lines.append(
+                        "a\(level): &a\(level) [" + Array(repeating: "*a\(level - 1)", count: 9).joined(separator: ",")
+                            + "]")
                 }
                 lines += ["name: bomb", "description: *a9", "steps: []"]
                 return Array((lines.joined(separator: "\n") + "\n").utf8)
             case .aliasBombInParameters:
-                var lines = ["name: bomb", "description: x", "steps:", "  - id: s", "    action: wait", "    with:", "      duration: 1s",
-                             "      k0: &a0 [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]"]
+                var lines = [
+                    "name: bomb", "description: x", "steps:", "  - id: s", "    action: wait", "    with:",
+                    "      duration: 1s",
+                    "      k0: &a0 [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]"
+                ]
                 for level in 1...9 {
-                    lines.append("      k\(level): &a\(level) [" + Array(repeating: "*a\(level - 1)", count: 9).joined(separator: ",") + "]")
+                    lines.append(
+                        "      k\(level): &a\(level) ["
+                            + Array(repeating: "*a\(level - 1)", count: 9).joined(separator: ",") + "]")
                 }
                 return Array((lines.joined(separator: "\n") + "\n").utf8)
             case .undefinedAlias:
                 return Array("name: x\ndescription: *nowhere\nsteps: []\n".utf8)
             case .cycle:
-                return Array("""
+                return Array(
+                    """
                     name: cycle
                     description: x
                     steps:
@@ -65,11 +76,16 @@ struct HostileRunbookTests {
 
                     """.utf8)
             case .selfNeed:
-                return Array("name: self\ndescription: x\nsteps:\n  - id: a\n    action: wait\n    with: { duration: 1s }\n    needs: [a]\n".utf8)
+                return Array(
+                    "name: self\ndescription: x\nsteps:\n  - id: a\n    action: wait\n    with: { duration: 1s }\n    needs: [a]\n"
+                        .utf8)
             case .selfReference:
-                return Array("name: self\ndescription: x\nsteps:\n  - id: a\n    action: shell\n    with: { command: \"echo ${steps.a.outputs.output}\" }\n".utf8)
+                return Array(
+                    "name: self\ndescription: x\nsteps:\n  - id: a\n    action: shell\n    with: { command: \"echo ${steps.a.outputs.output}\" }\n"
+                        .utf8)
             case .duplicateIDs:
-                return Array("""
+                return Array(
+                    """
                     name: dup
                     description: x
                     steps:
@@ -112,13 +128,16 @@ struct HostileRunbookTests {
             try Data(runbook.text).write(to: file)
             let started = Date()
             // The memory a bomb would need shows as a crash or a kill; bounded time shows here.
-            let validate = try Command.lifeboat(["runbook", "validate", file.path], environment: ["LIFEBOAT_STATE_DIR": state.path])
+            let validate = try Command.lifeboat(
+                ["runbook", "validate", file.path], environment: ["LIFEBOAT_STATE_DIR": state.path])
             check.expect(Date().timeIntervalSince(started) < 20, "validated in bounded time")
             check.refused(validate, status: 2, mentions: runbook.mentions)
 
-            let run = try Command.lifeboat(["runbook", "run", file.path, "--yes"], environment: [
-                "LIFEBOAT_STATE_DIR": state.path, "DATABASE_URL": try TestEnvironment.url(for: "lbt_never_touched"),
-            ])
+            let run = try Command.lifeboat(
+                ["runbook", "run", file.path, "--yes"],
+                environment: [
+                    "LIFEBOAT_STATE_DIR": state.path, "DATABASE_URL": try TestEnvironment.url(for: "lbt_never_touched")
+                ])
             check.refused(run, status: 2, mentions: runbook.mentions)
             check.expect(state.files.isEmpty, "no run was started: \(state.files)")
         }
@@ -132,7 +151,8 @@ struct HostileRunbookTests {
             let root = try ScratchFolder()
             let state = root.url.appendingPathComponent("state")
             let file = root.url.appendingPathComponent("fetch.yaml")
-            try Data("""
+            try Data(
+                """
                 name: fetch-path
                 description: fetches what the input names
                 inputs:
@@ -142,24 +162,32 @@ struct HostileRunbookTests {
                     action: cloud.fetch
                     with: { name: "${inputs.name}" }
 
-                """.utf8).write(to: file)
+                """.utf8
+            ).write(to: file)
             var environment = cloud
             environment["LIFEBOAT_STATE_DIR"] = state.path
             environment["DATABASE_URL"] = try TestEnvironment.url(for: "lbt_never_touched")
             for name in ["../../x", "../../../../x", "/../x"] {
-                let run = try Command.lifeboat(["runbook", "run", file.path, "--yes", "--input", "name=\(name)"], environment: environment)
+                let run = try Command.lifeboat(
+                    ["runbook", "run", file.path, "--yes", "--input", "name=\(name)"], environment: environment)
                 check.refused(run, status: 1, mentions: ["is not a backup file name"])
             }
-            let runs = (try? FileManager.default.contentsOfDirectory(atPath: state.appendingPathComponent("runs").path)) ?? []
+            let runs =
+                (try? FileManager.default.contentsOfDirectory(atPath: state.appendingPathComponent("runs").path)) ?? []
             for run in runs {
                 let artifacts = state.appendingPathComponent("runs/\(run)/artifacts")
-                check.expect(((try? FileManager.default.contentsOfDirectory(atPath: artifacts.path)) ?? []).isEmpty, "no artifact in \(run)")
+                check.expect(
+                    ((try? FileManager.default.contentsOfDirectory(atPath: artifacts.path)) ?? []).isEmpty,
+                    "no artifact in \(run)")
             }
             let tree = HostileNamesTests.tree(root.url).filter { !$0.hasPrefix("state/") }
             check.expect(tree == ["fetch.yaml", "state"], "nothing beside the state folder: \(tree)")
             let stateTree = HostileNamesTests.tree(state)
-            check.expect(stateTree.allSatisfy { $0 == "locks" || $0 == "runs" || $0.hasPrefix("runs/") || $0.hasPrefix("locks/") },
-                         "only runs and locks in the state folder: \(stateTree)")
+            check.expect(
+                stateTree.allSatisfy {
+                    $0 == "locks" || $0 == "runs" || $0.hasPrefix("runs/") || $0.hasPrefix("locks/")
+                },
+                "only runs and locks in the state folder: \(stateTree)")
         }
     }
 }

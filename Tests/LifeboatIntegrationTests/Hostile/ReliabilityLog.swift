@@ -42,7 +42,9 @@ enum ReliabilityLog {
 final class CaseCheck {
     private(set) var failures = 0
 
-    func expect(_ condition: Bool, _ comment: @autoclosure () -> String = "", sourceLocation: SourceLocation = #_sourceLocation) {
+    func expect(
+        _ condition: Bool, _ comment: @autoclosure () -> String = "", sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         guard !condition else { return }
         failures += 1
         Issue.record(Comment(rawValue: comment()), sourceLocation: sourceLocation)
@@ -51,13 +53,22 @@ final class CaseCheck {
     /// The refusal every hostile input must get: the documented exit code, a message naming
     /// what failed, and no crash (a Swift runtime trap or an error that escaped the CLI's
     /// `error: STAGE:` formatting).
-    func refused(_ result: CommandResult, status: Int32, mentions fragments: [String], sourceLocation: SourceLocation = #_sourceLocation) {
-        expect(result.status == status, "exit status \(result.status), expected \(status): \(result.stderr)", sourceLocation: sourceLocation)
+    func refused(
+        _ result: CommandResult, status: Int32, mentions fragments: [String],
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
+        expect(
+            result.status == status, "exit status \(result.status), expected \(status): \(result.stderr)",
+            sourceLocation: sourceLocation)
         for fragment in fragments {
-            expect(result.stderr.localizedCaseInsensitiveContains(fragment), "stderr names '\(fragment)': \(result.stderr)",
-                   sourceLocation: sourceLocation)
+            expect(
+                result.stderr.localizedCaseInsensitiveContains(fragment),
+                "stderr names '\(fragment)': \(result.stderr)",
+                sourceLocation: sourceLocation)
         }
-        expect(!result.stderr.contains("Fatal error") && !result.stderr.contains("\nError: ") && !result.stderr.hasPrefix("Error: "),
-               "no crash and no unformatted error: \(result.stderr)", sourceLocation: sourceLocation)
+        expect(
+            !result.stderr.contains("Fatal error") && !result.stderr.contains("\nError: ")
+                && !result.stderr.hasPrefix("Error: "),
+            "no crash and no unformatted error: \(result.stderr)", sourceLocation: sourceLocation)
     }
 }

@@ -12,7 +12,9 @@ struct RestrictKeyTests {
     @Test func psqlRefusesAMetaCommandUnderOurKeyWithoutTheGuard() async throws {
         let target = try ScratchDatabase(fromPagila: false)
         let configuration = try await LifeboatConfiguration.load(
-            environment: ["DATABASE_URL": target.url, "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"],
+            environment: [
+                "DATABASE_URL": target.url, "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+            ],
             environmentFile: "/dev/null")
         try ReliabilityLog.run(.hostile, "unguarded psql under Lifeboat's \\restrict key refuses \\!") { check in
             let folder = try ScratchFolder()
@@ -20,11 +22,13 @@ struct RestrictKeyTests {
             let role = "lbt_restrict_\(UInt32.random(in: 0...UInt32.max))"
             let file = folder.url.appendingPathComponent("backup_manual_20250101T000000Z.sql")
             // pg_dump's own \restrict line too: psql would refuse it as a second \restrict.
-            try Data("""
+            try Data(
+                """
                 CREATE TABLE planted (a int);
                 CREATE ROLE \(role) LOGIN;
                 \\! touch \(marker.path)
-                """.utf8).write(to: file)
+                """.utf8
+            ).write(to: file)
             var restorer = SQLRestorer(configuration: configuration)
             restorer.bypassGuardForTesting = true
             var message = ""
@@ -37,9 +41,12 @@ struct RestrictKeyTests {
             check.expect(message.contains("backslash commands are restricted"), "psql's own refusal: \(message)")
             check.expect(!FileManager.default.fileExists(atPath: marker.path), "\\! did not run")
             let admin = try Connection(try TestEnvironment.adminURL)
-            check.expect(try admin.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [role]).rows.isEmpty, "the role was rolled back")
-            check.expect(try target.connect().query("SELECT to_regclass('public.planted') IS NULL").scalar == "t",
-                         "the table was rolled back")
+            check.expect(
+                try admin.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [role]).rows.isEmpty,
+                "the role was rolled back")
+            check.expect(
+                try target.connect().query("SELECT to_regclass('public.planted') IS NULL").scalar == "t",
+                "the table was rolled back")
         }
     }
 

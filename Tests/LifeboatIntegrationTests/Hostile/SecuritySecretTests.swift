@@ -24,8 +24,11 @@ final class CommandLineWatch: @unchecked Sendable {
 
     private func loop() {
         while lock.withLock({ running }) {
-            for pid in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] where pid.allSatisfy(\.isNumber) {
-                guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"), !data.isEmpty else { continue }
+            for pid in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+            where pid.allSatisfy(\.isNumber) {
+                guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"), !data.isEmpty else {
+                    continue
+                }
                 let line = String(decoding: data.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self)
                 let found = secrets.filter { line.contains($0) }
                 let program = programs.first { line.hasPrefix($0) }
@@ -67,7 +70,9 @@ struct SecuritySecretTests {
         var found: [String] = []
         let enumerator = FileManager.default.enumerator(atPath: root.path)
         while let relative = enumerator?.nextObject() as? String {
-            guard let data = FileManager.default.contents(atPath: root.appendingPathComponent(relative).path) else { continue }
+            guard let data = FileManager.default.contents(atPath: root.appendingPathComponent(relative).path) else {
+                continue
+            }
             let text = String(decoding: data, as: UTF8.self)
             for secret in secrets where text.contains(secret) { found.append("\(relative): \(secret)") }
         }
@@ -75,7 +80,9 @@ struct SecuritySecretTests {
     }
 
     @Test func noSecretInArgumentsLogsErrorsManifestsJournalsReportsOrConfig() throws {
-        try ReliabilityLog.run(.security, "secrets: not in pg_dump/psql arguments, output, errors, manifests, journals, reports, config") { check in
+        try ReliabilityLog.run(
+            .security, "secrets: not in pg_dump/psql arguments, output, errors, manifests, journals, reports, config"
+        ) { check in
             let password = Self.random("Pw-")
             let awsSecret = Self.random("AwsSecret-")
             let awsKey = Self.random("AKIALB")
@@ -90,7 +97,8 @@ struct SecuritySecretTests {
             defer { _ = try? admin.query("DROP ROLE IF EXISTS \(role)") }
             let live = try ScratchDatabase()
             defer { RestoreTests.dropAll(like: "\(live.name)_%") }
-            let host = try TestEnvironment.require("LIFEBOAT_TEST_PGHOST"), port = try TestEnvironment.require("LIFEBOAT_TEST_PGPORT")
+            let host = try TestEnvironment.require("LIFEBOAT_TEST_PGHOST"),
+                port = try TestEnvironment.require("LIFEBOAT_TEST_PGPORT")
             let url = "postgresql://\(role):\(password)@\(host):\(port)/\(live.name)"
 
             // pg_dump and psql that wait a moment, then become the real programs (same pid).
@@ -98,11 +106,11 @@ struct SecuritySecretTests {
             let pgBin = try TestEnvironment.pgBin
             for program in ["pg_dump", "psql"] {
                 try """
-                    #!/bin/bash
-                    if [ "${1:-}" = --version ]; then exec \(pgBin)/\(program) --version; fi
-                    sleep 0.5
-                    exec \(pgBin)/\(program) "$@"
-                    """.write(toFile: tools.url.appendingPathComponent(program).path, atomically: true, encoding: .utf8)
+                #!/bin/bash
+                if [ "${1:-}" = --version ]; then exec \(pgBin)/\(program) --version; fi
+                sleep 0.5
+                exec \(pgBin)/\(program) "$@"
+                """.write(toFile: tools.url.appendingPathComponent(program).path, atomically: true, encoding: .utf8)
                 chmod(tools.url.appendingPathComponent(program).path, 0o755)
             }
 
@@ -114,16 +122,19 @@ struct SecuritySecretTests {
             let environment: [String: String?] = [
                 "DATABASE_URL": url, "BACKUP_DIR": folder.path, "BACKUP_DISK_MIN_FREE_GB": "0",
                 "GNUPGHOME": try TestEnvironment.gnupgHome, "BACKUP_ENCRYPTION_KEY": try TestEnvironment.gpgKey,
-                "PG_DUMP_PATH": tools.url.appendingPathComponent("pg_dump").path, "PSQL_PATH": tools.url.appendingPathComponent("psql").path, "RESTORE_JOBS": "1",  // psql runs, to be watched
+                "PG_DUMP_PATH": tools.url.appendingPathComponent("pg_dump").path,
+                // psql runs, to be watched
+                "PSQL_PATH": tools.url.appendingPathComponent("psql").path, "RESTORE_JOBS": "1",
                 "AWS_ACCESS_KEY_ID": awsKey, "AWS_SECRET_ACCESS_KEY": awsSecret, "AWS_REGION": "us-east-1",
-                "BACKUP_CLOUD_BUCKET": try CloudTests.bucket(), "BACKUP_CLOUD_ENDPOINT": try TestEnvironment.require("LIFEBOAT_TEST_S3_ENDPOINT"),
+                "BACKUP_CLOUD_BUCKET": try CloudTests.bucket(),
+                "BACKUP_CLOUD_ENDPOINT": try TestEnvironment.require("LIFEBOAT_TEST_S3_ENDPOINT"),
                 "BACKUP_WEBHOOK_URL": "\(receiver.url)/\(hookToken)", "BACKUP_WEBHOOK_SECRET": hookSecret,
                 "LIFEBOAT_STATE_DIR": state.path, "LIFEBOAT_RUNBOOKS_DIR": RunbookRunTests.runbooks,
                 "LIFEBOAT_SERVICES_PROVIDER": "command", "LIFEBOAT_STOP_COMMAND": "echo stop >> \(shellQuote(log))",
                 "LIFEBOAT_START_COMMAND": "echo start >> \(shellQuote(log))",
                 "LIFEBOAT_METRICS_FILE": outputs.url.appendingPathComponent("lifeboat.prom").path,
                 // Where libpq and the password file would otherwise be read from: nothing else may help.
-                "PGPASSWORD": nil, "PGPASSFILE": "/dev/null",
+                "PGPASSWORD": nil, "PGPASSFILE": "/dev/null"
             ]
             var transcript: [(String, CommandResult)] = []
             func run(_ arguments: [String], _ extra: [String: String?] = [:]) throws -> CommandResult {
@@ -135,7 +146,8 @@ struct SecuritySecretTests {
             }
 
             // While pg_dump runs: its argument list, and every other process's, is watched.
-            let watch = CommandLineWatch(secrets: secrets, programs: ["\(pgBin)/pg_dump", "\(pgBin)/psql", Command.lifeboatPath])
+            let watch = CommandLineWatch(
+                secrets: secrets, programs: ["\(pgBin)/pg_dump", "\(pgBin)/psql", Command.lifeboatPath])
             let blocker = Held(try live.connect())  // holds pg_dump inside the dump until the watch has seen it
             try blocker.value.query("BEGIN")
             try blocker.value.query("LOCK TABLE rental IN ACCESS EXCLUSIVE MODE")
@@ -153,7 +165,9 @@ struct SecuritySecretTests {
             check.expect(seen.contains("\(pgBin)/pg_dump"), "the real pg_dump was seen running: \(seen)")
             check.expect(seen.contains("\(pgBin)/psql"), "the real psql was seen running: \(seen)")
             check.expect(hits.isEmpty, "no argument list held a secret: \(hits)")
-            check.expect(receiver.requests.contains { $0.event == "backup.completed" }, "the webhook was delivered (so its secret was used)")
+            check.expect(
+                receiver.requests.contains { $0.event == "backup.completed" },
+                "the webhook was delivered (so its secret was used)")
 
             // Everything else that prints or stores: listings, configuration, status, a runbook
             // run with its journal and reports, and failures whose messages name the cause.
@@ -163,33 +177,53 @@ struct SecuritySecretTests {
             _ = try run(["config", "--json"])
             _ = try run(["status", "--json"])
             try live.connect().query("DELETE FROM payment WHERE payment_id % 2 = 0")
-            let runbook = try run(["runbook", "run", "recent-corruption", "--input", "incident_time=latest", "--yes", "--json"])
+            let runbook = try run([
+                "runbook", "run", "recent-corruption", "--input", "incident_time=latest", "--yes", "--json"
+            ])
             check.expect(runbook.status == 0, "the runbook run works: \(runbook.stderr)")
-            if let runID = (try? JSONSerialization.jsonObject(with: Data(runbook.stdout.utf8)) as? [String: Any])?["run_id"] as? String {
+            if let runID = (try? JSONSerialization.jsonObject(with: Data(runbook.stdout.utf8)) as? [String: Any])?[
+                "run_id"] as? String
+            {
                 _ = try run(["runbook", "status", runID])
                 for format in ["md", "html", "json"] { _ = try run(["report", runID, "--format", format]) }
             } else {
                 check.expect(false, "the run printed its id: \(runbook.stdout)")
             }
             let wrongPassword = Self.random("WrongPw-")
-            let failedConnect = try run(["backup"], ["DATABASE_URL": "postgresql://\(role):\(wrongPassword)@\(host):\(port)/\(live.name)"])
-            check.expect(failedConnect.status == 1 && failedConnect.stderr.contains("password authentication failed"), "\(failedConnect.stderr)")
+            let failedConnect = try run(
+                ["backup"], ["DATABASE_URL": "postgresql://\(role):\(wrongPassword)@\(host):\(port)/\(live.name)"])
+            check.expect(
+                failedConnect.status == 1 && failedConnect.stderr.contains("password authentication failed"),
+                "\(failedConnect.stderr)")
             check.expect(!failedConnect.stderr.contains(wrongPassword), "a wrong password is not echoed either")
-            let failedCloud = try run(["fetch", "--latest"], ["BACKUP_CLOUD_BUCKET": "lbt-no-such-bucket-\(UInt32.random(in: 0...UInt32.max))"])
+            let failedCloud = try run(
+                ["fetch", "--latest"],
+                ["BACKUP_CLOUD_BUCKET": "lbt-no-such-bucket-\(UInt32.random(in: 0...UInt32.max))"])
             check.expect(failedCloud.status != 0, "a missing bucket fails: \(failedCloud.stderr)")
-            let failedHook = try run(["backup", "--type", "manual"], ["BACKUP_WEBHOOK_URL": "http://127.0.0.1:9/\(hookToken)", "BACKUP_WEBHOOK_ATTEMPTS": "1"])
-            check.expect(failedHook.stderr.contains("not delivered"), "the failed webhook is reported: \(failedHook.stderr)")
+            let failedHook = try run(
+                ["backup", "--type", "manual"],
+                ["BACKUP_WEBHOOK_URL": "http://127.0.0.1:9/\(hookToken)", "BACKUP_WEBHOOK_ATTEMPTS": "1"])
+            check.expect(
+                failedHook.stderr.contains("not delivered"), "the failed webhook is reported: \(failedHook.stderr)")
 
             for (command, result) in transcript {
                 for secret in secrets + [wrongPassword] {
-                    check.expect(!result.stdout.contains(secret) && !result.stderr.contains(secret), "`lifeboat \(command)` printed \(secret)")
+                    check.expect(
+                        !result.stdout.contains(secret) && !result.stderr.contains(secret),
+                        "`lifeboat \(command)` printed \(secret)")
                 }
             }
-            let stored = Self.leaks(in: folder.url, secrets) + Self.leaks(in: state.url, secrets) + Self.leaks(in: outputs.url, secrets)
-            check.expect(stored.isEmpty, "no backup, manifest, journal, approval, lock or metrics file holds a secret: \(stored)")
+            let stored =
+                Self.leaks(in: folder.url, secrets) + Self.leaks(in: state.url, secrets)
+                + Self.leaks(in: outputs.url, secrets)
+            check.expect(
+                stored.isEmpty, "no backup, manifest, journal, approval, lock or metrics file holds a secret: \(stored)"
+            )
             for request in receiver.requests {
-                check.expect(!request.body.contains(password) && !request.body.contains(awsSecret) && !request.body.contains(hookSecret),
-                             "no webhook body carries a secret: \(request.body)")
+                check.expect(
+                    !request.body.contains(password) && !request.body.contains(awsSecret)
+                        && !request.body.contains(hookSecret),
+                    "no webhook body carries a secret: \(request.body)")
             }
         }
     }

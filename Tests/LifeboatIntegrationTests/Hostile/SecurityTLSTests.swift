@@ -11,7 +11,9 @@ final class SelfSignedServer {
     private let process = Process()
 
     var url: String { "https://127.0.0.1:\(port)" }
-    var posts: [String] { ((try? String(contentsOf: log, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init) }
+    var posts: [String] {
+        ((try? String(contentsOf: log, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+    }
 
     static let script = """
         import http.server, ssl, sys
@@ -47,10 +49,12 @@ final class SelfSignedServer {
         folder = try ScratchFolder()
         let cert = folder.url.appendingPathComponent("cert.pem").path
         let key = folder.url.appendingPathComponent("key.pem").path
-        let made = try Command.run("/usr/bin/env", [
-            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1",
-            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-        ])
+        let made = try Command.run(
+            "/usr/bin/env",
+            [
+                "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1",
+                "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"
+            ])
         guard made.succeeded else { throw HostileFixture.Failure(description: "openssl req: \(made.stderr)") }
         log = folder.url.appendingPathComponent("posts.log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
@@ -68,7 +72,8 @@ final class SelfSignedServer {
         var announced: Int?
         while announced == nil {
             let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
-            if let line = text.split(separator: "\n").first, line.hasPrefix("ready "), let port = Int(line.dropFirst(6)) {
+            if let line = text.split(separator: "\n").first, line.hasPrefix("ready "), let port = Int(line.dropFirst(6))
+            {
                 announced = port
             } else if !process.isRunning || Date() > deadline {
                 Self.stop(process)
@@ -115,21 +120,26 @@ struct SecurityTLSTests {
             check.refused(list, status: 1, mentions: ["cloud:", "certificate", "LIFEBOAT_TLS_INSECURE=true"])
             check.expect(!list.stderr.contains(Self.insecureWarning), "no insecure warning when verification is on")
             check.expect(Date().timeIntervalSince(started) < 3, "a certificate error is not retried")
-            let fetch = try Command.lifeboat(["fetch", "backup_daily_20250101T030000Z.sql.gz"], environment: Self.cloud(server, folder))
+            let fetch = try Command.lifeboat(
+                ["fetch", "backup_daily_20250101T030000Z.sql.gz"], environment: Self.cloud(server, folder))
             check.refused(fetch, status: 1, mentions: ["certificate"])
             check.expect(folder.files.isEmpty, "nothing downloaded: \(folder.files)")
         }
     }
 
     @Test func insecureSettingReachesTheSelfSignedEndpointAndWarns() throws {
-        try ReliabilityLog.run(.security, "TLS: LIFEBOAT_TLS_INSECURE=true reaches a self-signed cloud endpoint, with a warning") { check in
+        try ReliabilityLog.run(
+            .security, "TLS: LIFEBOAT_TLS_INSECURE=true reaches a self-signed cloud endpoint, with a warning"
+        ) { check in
             let server = try SelfSignedServer()
             let folder = try ScratchFolder()
             var environment = Self.cloud(server, folder)
             environment["LIFEBOAT_TLS_INSECURE"] = "true"
             let list = try Command.lifeboat(["list", "--remote"], environment: environment)
             check.expect(list.status == 0, "list --remote works: \(list.stderr)")
-            check.expect(list.stderr.contains(Self.insecureWarning) && list.stderr.contains("the cloud endpoint"), "and warns: \(list.stderr)")
+            check.expect(
+                list.stderr.contains(Self.insecureWarning) && list.stderr.contains("the cloud endpoint"),
+                "and warns: \(list.stderr)")
             environment["LIFEBOAT_TLS_INSECURE"] = "maybe"
             let typo = try Command.lifeboat(["list", "--remote"], environment: environment)
             check.refused(typo, status: 2, mentions: ["LIFEBOAT_TLS_INSECURE is 'maybe'"])
@@ -137,7 +147,10 @@ struct SecurityTLSTests {
     }
 
     @Test func webhooksVerifyTheReceiversCertificate() throws {
-        try ReliabilityLog.run(.security, "TLS: webhooks refuse a self-signed receiver by default, deliver with the insecure setting and warn") { check in
+        try ReliabilityLog.run(
+            .security,
+            "TLS: webhooks refuse a self-signed receiver by default, deliver with the insecure setting and warn"
+        ) { check in
             let server = try SelfSignedServer()
             let live = try ScratchDatabase()
             let folder = try ScratchFolder()
@@ -145,22 +158,26 @@ struct SecurityTLSTests {
             environment["BACKUP_WEBHOOK_URL"] = server.url + "/hook"
             let secure = try Command.lifeboat(["backup", "--type", "manual"], environment: environment)
             check.expect(secure.status == 0, "a webhook never fails the backup: \(secure.stderr)")
-            check.expect(secure.stderr.contains("not delivered") && secure.stderr.contains("certificate"),
-                         "the failed delivery names the certificate: \(secure.stderr)")
+            check.expect(
+                secure.stderr.contains("not delivered") && secure.stderr.contains("certificate"),
+                "the failed delivery names the certificate: \(secure.stderr)")
             check.expect(!secure.stderr.contains(Self.insecureWarning), "no insecure warning")
             check.expect(server.posts.isEmpty, "nothing was posted: \(server.posts)")
 
             environment["LIFEBOAT_TLS_INSECURE"] = "true"
             let insecure = try Command.lifeboat(["backup", "--type", "manual"], environment: environment)
             check.expect(insecure.status == 0, "\(insecure.stderr)")
-            check.expect(insecure.stderr.contains(Self.insecureWarning) && insecure.stderr.contains("webhook receivers"), "it warns: \(insecure.stderr)")
+            check.expect(
+                insecure.stderr.contains(Self.insecureWarning) && insecure.stderr.contains("webhook receivers"),
+                "it warns: \(insecure.stderr)")
             check.expect(!insecure.stderr.contains("not delivered"), "and delivers: \(insecure.stderr)")
             check.expect(server.posts == ["/hook"], "one backup.completed arrived: \(server.posts)")
         }
     }
 
     @Test func configShowsTheSettingOffByDefault() throws {
-        try ReliabilityLog.run(.security, "TLS: lifeboat config shows LIFEBOAT_TLS_INSECURE false by default") { check in
+        try ReliabilityLog.run(.security, "TLS: lifeboat config shows LIFEBOAT_TLS_INSECURE false by default") {
+            check in
             let result = try Command.lifeboat(["config", "--json"], environment: ["LIFEBOAT_TLS_INSECURE": nil])
             check.expect(result.succeeded, "\(result.stderr)")
             check.expect(result.stdout.contains("LIFEBOAT_TLS_INSECURE"), "listed: \(result.stdout)")

@@ -8,10 +8,11 @@ import LifeboatStreams
 /// authenticated here (manifest signature, then each segment before gpg sees it); the
 /// plaintext then counts as this run's own artifact (see `BackupTrustParameter.isRunArtifact`).
 enum BackupDecrypt: RunbookAction {
-    static let spec = ActionSpec(name: "backup.decrypt", summary: "decrypt a backup into a 0600 artifact in the run folder",
-                                 parameters: [.required("backup", .string, "path of the .gpg backup"), BackupTrustParameter.spec],
-                                 outputs: ["path", BackupTrustParameter.output], safeToRepeat: true, changesLiveSystems: false,
-                                 resumeNeeds: [.transientRunFile(output: "path")])
+    static let spec = ActionSpec(
+        name: "backup.decrypt", summary: "decrypt a backup into a 0600 artifact in the run folder",
+        parameters: [.required("backup", .string, "path of the .gpg backup"), BackupTrustParameter.spec],
+        outputs: ["path", BackupTrustParameter.output], safeToRepeat: true, changesLiveSystems: false,
+        resumeNeeds: [.transientRunFile(output: "path")])
 
     static func run(_ parameters: ResolvedParameters, _ context: ActionContext) throws -> [String: String] {
         let source = URL(fileURLWithPath: try parameters.required("backup"))
@@ -19,7 +20,8 @@ enum BackupDecrypt: RunbookAction {
             // Nothing to decrypt: the next step reads the original and checks it itself.
             return ["path": source.path, BackupTrustParameter.output: "not checked here: the file is not encrypted"]
         }
-        try FileManager.default.createDirectory(at: context.artifacts, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try FileManager.default.createDirectory(
+            at: context.artifacts, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let name = String(source.lastPathComponent.dropLast(4))
         let output = context.artifacts.appendingPathComponent(name)
         if FileManager.default.fileExists(atPath: output.path) { try FileManager.default.removeItem(at: output) }
@@ -34,12 +36,14 @@ enum BackupDecrypt: RunbookAction {
         let hashing = SHA256Tap(downstream: sink)
         GnuPGAgent.launch(homeDirectory: context.configuration.gnupgHome)
         do {
-            try OpenPGP.decrypt(try reader.authenticatedSource(), to: hashing, homeDirectory: context.configuration.gnupgHome)
+            try OpenPGP.decrypt(
+                try reader.authenticatedSource(), to: hashing, homeDirectory: context.configuration.gnupgHome)
             try sink.commit()
         } catch let error as StreamError {
             sink.abort()
             throw error.stage == .authenticate
-                ? LifeboatError(stage: "authenticate", message: error.message, hint: error.hint, category: .badBackup) : LifeboatError(error)
+                ? LifeboatError(stage: "authenticate", message: error.message, hint: error.hint, category: .badBackup)
+                : LifeboatError(error)
         } catch {
             sink.abort()
             throw error

@@ -6,16 +6,22 @@ import LifeboatCore
 /// `reason` says why that one, for the plan, the approval and the report.
 enum BackupSelect: RunbookAction {
     static let spec = ActionSpec(
-        name: "backup.select", summary: "choose a backup: the latest of a type, the closest not after a time, the newest taken before an incident, or by name",
+        name: "backup.select",
+        summary:
+            "choose a backup: the latest of a type, the closest not after a time, the newest taken before an incident, or by name",
         parameters: [
             .optional("type", .choice(["daily", "weekly", "monthly", "manual", "any"]), "backup type (default any)"),
             .optional("which", .choice(["latest", "closest", "incident", "name"]), "how to choose (default latest)"),
             .optional("before", .timestamp, "with which: closest — the newest backup not after this time"),
-            .optional("incident", .timestampOrLatest, "with which: incident — when the damage began: the newest backup taken before it; latest: the newest backup"),
+            .optional(
+                "incident", .timestampOrLatest,
+                "with which: incident — when the damage began: the newest backup taken before it; latest: the newest backup"
+            ),
             .optional("name", .string, "with which: name — the file name"),
-            .optional("source", .choice(["local", "cloud"]), "where to look (default local)"),
+            .optional("source", .choice(["local", "cloud"]), "where to look (default local)")
         ],
-        outputs: ["name", "path", "timestamp", "type", "source", "bytes", "sha256", "reason"], safeToRepeat: true, changesLiveSystems: false)
+        outputs: ["name", "path", "timestamp", "type", "source", "bytes", "sha256", "reason"], safeToRepeat: true,
+        changesLiveSystems: false)
 
     static func run(_ parameters: ResolvedParameters, _ context: ActionContext) throws -> [String: String] {
         let type = parameters.string("type") ?? "any"
@@ -27,7 +33,9 @@ enum BackupSelect: RunbookAction {
         var candidates: [(name: BackupName, path: String, bytes: Int64?, clockWarning: String?)]
         if source == "cloud" {
             let sync = try CloudSync(configuration: context.configuration, cancellation: context.cancellation)
-            candidates = try sync.remoteBackups().map { ($0.name, $0.object.key, $0.object.size, $0.name.clockWarning(now: now)) }
+            candidates = try sync.remoteBackups().map {
+                ($0.name, $0.object.key, $0.object.size, $0.name.clockWarning(now: now))
+            }
         } else {
             candidates = try BackupInventory.scan(context.configuration.backupDirectory).entries
                 .map { ($0.name, $0.path.path, nil, $0.clockWarning(now: now)) }
@@ -55,7 +63,9 @@ enum BackupSelect: RunbookAction {
                 reason = "the latest \(kind)backup (incident time given as latest)"
             } else {
                 guard let time = InputValues.timestamp(incident) else {
-                    throw RunbookRunError("incident '\(incident)' is not a time or latest", hint: "start a new run with --input incident_time=2025-01-18T03:00:00Z")
+                    throw RunbookRunError(
+                        "incident '\(incident)' is not a time or latest",
+                        hint: "start a new run with --input incident_time=2025-01-18T03:00:00Z")
                 }
                 // Taken before the damage began: a backup from after it may hold the damage.
                 chosen = current.first { $0.name.timestamp < time }
@@ -70,20 +80,30 @@ enum BackupSelect: RunbookAction {
             reason = "the latest \(kind)backup"
         }
         guard let chosen else {
-            let range = current.isEmpty ? "; there is none"
+            let range =
+                current.isEmpty
+                ? "; there is none"
                 : "; the oldest is \(current.last!.name.fileName), the newest \(current.first!.name.fileName)"
-            throw NoMatch(message: "no \(kind)backup matches (\(reason == "named" ? "by name" : reason)) in the \(source == "cloud" ? "cloud bucket" : "backup folder")\(range)",
-                          hint: (source == "cloud" ? "check BACKUP_CLOUD_BUCKET and `lifeboat list --remote`" : "check BACKUP_DIR and `lifeboat list`")
-                              + "; or start a new run with an input the backups cover")
+            throw NoMatch(
+                message:
+                    "no \(kind)backup matches (\(reason == "named" ? "by name" : reason)) in the \(source == "cloud" ? "cloud bucket" : "backup folder")\(range)",
+                hint: (source == "cloud"
+                    ? "check BACKUP_CLOUD_BUCKET and `lifeboat list --remote`" : "check BACKUP_DIR and `lifeboat list`")
+                    + "; or start a new run with an input the backups cover")
         }
         context.note("selected \(chosen.name.fileName)")
         // Size and SHA-256 go into the journal so a post-incident report can name exactly
         // which bytes were restored, even on another machine.
-        let manifest = source == "local" ? (try? BackupReader.open(URL(fileURLWithPath: chosen.path), trust: .unchecked))?.manifest : nil
+        let manifest =
+            source == "local"
+            ? (try? BackupReader.open(URL(fileURLWithPath: chosen.path), trust: .unchecked))?.manifest : nil
         let bytes = manifest?.fileBytes ?? chosen.bytes ?? fileSize(chosen.path)
-        return ["name": chosen.name.fileName, "path": chosen.path, "timestamp": ISO8601DateFormatter().string(from: chosen.name.timestamp),
-                "type": chosen.name.type.rawValue, "source": source, "bytes": bytes.map(String.init) ?? "",
-                "sha256": manifest?.sha256 ?? "", "reason": reason]
+        return [
+            "name": chosen.name.fileName, "path": chosen.path,
+            "timestamp": ISO8601DateFormatter().string(from: chosen.name.timestamp),
+            "type": chosen.name.type.rawValue, "source": source, "bytes": bytes.map(String.init) ?? "",
+            "sha256": manifest?.sha256 ?? "", "reason": reason
+        ]
     }
 
     static func time(_ date: Date) -> String { ISO8601DateFormatter().string(from: date) }

@@ -6,26 +6,33 @@ import LifeboatCore
 /// it never fails because tables differ, only when it cannot compare.
 enum CompareLive: RunbookAction {
     static let spec = ActionSpec(
-        name: "compare.live", summary: "compare the database's row counts with a backup's manifest, table by table (read-only)",
+        name: "compare.live",
+        summary: "compare the database's row counts with a backup's manifest, table by table (read-only)",
         parameters: [
             .required("backup", .string, "path of the backup whose manifest to compare with"),
             .optional("tables", .stringList, "compare only these tables (default: all)"),
-            .optional("database", .string, "database (default: the target)"),
+            .optional("database", .string, "database (default: the target)")
         ],
-        outputs: ["changed_tables", "missing_tables", "added_tables", "identical", "summary"], safeToRepeat: true, changesLiveSystems: false)
+        outputs: ["changed_tables", "missing_tables", "added_tables", "identical", "summary"], safeToRepeat: true,
+        changesLiveSystems: false)
 
     static func run(_ parameters: ResolvedParameters, _ context: ActionContext) throws -> [String: String] {
         let backup = URL(fileURLWithPath: try parameters.required("backup"))
         let database = try database(parameters, context)
-        let diff = try LiveDiffer.compare(backup, configuration: context.configuration, database: database, tables: parameters.list("tables"))
+        let diff = try LiveDiffer.compare(
+            backup, configuration: context.configuration, database: database, tables: parameters.list("tables"))
         context.note("compare: \(database) against \(diff.backup): \(diff.summary)")
         for table in diff.tables where table.status != .unchanged {
-            let change = table.difference.map { "\(table.backupRows ?? 0) → \(table.liveRows ?? 0) (\($0 > 0 ? "+" : "")\($0))" } ?? table.status.rawValue
+            let change =
+                table.difference.map { "\(table.backupRows ?? 0) → \(table.liveRows ?? 0) (\($0 > 0 ? "+" : "")\($0))" }
+                ?? table.status.rawValue
             context.note("  \(table.table): \(change)")
         }
         func names(_ status: LiveDiff.Status) -> String { diff.tables(status).map(\.table).joined(separator: ",") }
-        return ["changed_tables": names(.changed), "missing_tables": names(.missing), "added_tables": names(.added),
-                "identical": String(diff.identical), "summary": diff.summary]
+        return [
+            "changed_tables": names(.changed), "missing_tables": names(.missing), "added_tables": names(.added),
+            "identical": String(diff.identical), "summary": diff.summary
+        ]
     }
 
     /// The database to count: the step's, else the target. A drill's scratch target does not
@@ -39,7 +46,9 @@ enum CompareLive: RunbookAction {
         defer { admin.close() }
         if try admin.exists(context.target) { return context.target }
         let live = try RestoreRunner(configuration: context.configuration).targetDatabase()
-        context.note("compare: the drill's scratch database \(context.target) does not exist yet: reading the live database \(live), read-only")
+        context.note(
+            "compare: the drill's scratch database \(context.target) does not exist yet: reading the live database \(live), read-only"
+        )
         return live
     }
 }

@@ -1,15 +1,17 @@
 /// `notify`: an event for the people following the incident, sent to the configured
 /// webhooks as `runbook.notice` with the runbook's own event name and message.
 enum Notify: RunbookAction {
-    static let spec = ActionSpec(name: "notify", summary: "send an event to the configured webhooks",
-                                 parameters: [.required("event", .string, "event name"), .optional("message", .string, "text")],
-                                 outputs: [], safeToRepeat: true, changesLiveSystems: false)
+    static let spec = ActionSpec(
+        name: "notify", summary: "send an event to the configured webhooks",
+        parameters: [.required("event", .string, "event name"), .optional("message", .string, "text")],
+        outputs: [], safeToRepeat: true, changesLiveSystems: false)
 
     static func run(_ parameters: ResolvedParameters, _ context: ActionContext) throws -> [String: String] {
         let event = parameters.string("event") ?? ""
         let message = parameters.string("message") ?? ""
         context.note("notify \(event): \(message)")
-        context.emit?(RunEvent(name: "runbook.notice", details: ["run_id": context.runID, "event": event, "message": message]))
+        context.emit?(
+            RunEvent(name: "runbook.notice", details: ["run_id": context.runID, "event": event, "message": message]))
         return [:]
     }
 }

@@ -8,7 +8,8 @@ import LifeboatCore
 /// (`RunEngine.finishScratchClusters`).
 enum PhysicalRestoreDrill {
     static func run(_ parameters: ResolvedParameters, _ context: ActionContext) throws -> [String: String] {
-        let settings = try PhysicalEngineSettings.required(context.configuration, for: "a PITR drill (physical.restore)")
+        let settings = try PhysicalEngineSettings.required(
+            context.configuration, for: "a PITR drill (physical.restore)")
         let target: PhysicalRestore.Target = try PhysicalRestoreAction.target(parameters)
         let set = parameters.string("set").flatMap { $0.isEmpty ? nil : $0 }
         let folder = scratchRoot(context, settings: settings).appendingPathComponent("pitr-\(context.runID)").path
@@ -20,10 +21,12 @@ enum PhysicalRestoreDrill {
         case .latest: scratchTarget = .latest
         case .time(let date): scratchTarget = .time(date)
         }
-        let outcome = try recovery.run(folder: folder, target: scratchTarget, set: set, keepOnFailure: context.keepScratch,
-                                       cancellation: context.cancellation)
-        context.note("scratch cluster recovered to \(outcome.recoveredTo.map(timestamp) ?? "an unknown point") "
-                     + "in \(String(format: "%.1f", outcome.recoverySeconds))s — \(outcome.url)")
+        let outcome = try recovery.run(
+            folder: folder, target: scratchTarget, set: set, keepOnFailure: context.keepScratch,
+            cancellation: context.cancellation)
+        context.note(
+            "scratch cluster recovered to \(outcome.recoveredTo.map(timestamp) ?? "an unknown point") "
+                + "in \(String(format: "%.1f", outcome.recoverySeconds))s — \(outcome.url)")
         return outputs(outcome, target: scratchTarget, kept: context.keepScratch)
     }
 
@@ -37,10 +40,13 @@ enum PhysicalRestoreDrill {
             let parent = URL(fileURLWithPath: data).standardizedFileURL.deletingLastPathComponent()
             if parent.path != "/" { return parent.appendingPathComponent("lifeboat-drills") }
         }
-        return context.runDirectory.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("drills")
+        return context.runDirectory.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(
+            "drills")
     }
 
-    static func outputs(_ outcome: ScratchRecovery.Outcome, target: ScratchRecovery.Target, kept: Bool) -> [String: String] {
+    static func outputs(_ outcome: ScratchRecovery.Outcome, target: ScratchRecovery.Target, kept: Bool) -> [String:
+        String]
+    {
         var outputs = [
             "engine": "pgbackrest", "backup_set": outcome.backupSet,
             "wal_start": outcome.walStart ?? "", "wal_stop": outcome.walStop ?? "",
@@ -48,7 +54,7 @@ enum PhysicalRestoreDrill {
             "stopped_before": outcome.stoppedBefore.map(timestamp) ?? "",
             "recovery_seconds": String(format: "%.3f", outcome.recoverySeconds),
             "scratch_port": String(outcome.instance.port), "scratch_url": outcome.url,
-            "scratch_dir": outcome.instance.folder, "kept": String(kept),
+            "scratch_dir": outcome.instance.folder, "kept": String(kept)
         ]
         switch target {
         case .latest:

@@ -6,7 +6,8 @@ import LifeboatCore
 /// to the target and promotes itself; `postgres.wait_ready` waits for that. A no-op in drills.
 enum PostgresStart: RunbookAction {
     static let spec = ActionSpec(
-        name: "postgres.start", summary: "start the PostgreSQL cluster (LIFEBOAT_PG_SERVICE: pg_ctl, systemd or command)",
+        name: "postgres.start",
+        summary: "start the PostgreSQL cluster (LIFEBOAT_PG_SERVICE: pg_ctl, systemd or command)",
         parameters: [], outputs: ["service", "done", "skipped"], safeToRepeat: true, changesLiveSystems: true)
 
     static func run(_ parameters: ResolvedParameters, _ context: ActionContext) throws -> [String: String] {

@@ -10,35 +10,48 @@ enum RestoreDatabase: RunbookAction {
         name: "restore.database", summary: "restore a backup into the target database",
         parameters: [
             .required("backup", .string, "path of the backup"),
-            .optional("mode", .choice(["safe", "in-place", "scratch"]), "safe (default), in-place, or scratch (a new database)"),
+            .optional(
+                "mode", .choice(["safe", "in-place", "scratch"]),
+                "safe (default), in-place, or scratch (a new database)"),
             .optional("database", .string, "target database (default: the runbook target)"),
-            .optional("staged", .string, "safe mode: the copy a restore.database_prepare step left, swapped in instead of restoring again"),
-            BackupTrustParameter.spec,
+            .optional(
+                "staged", .string,
+                "safe mode: the copy a restore.database_prepare step left, swapped in instead of restoring again"),
+            BackupTrustParameter.spec
         ],
-        outputs: ["database", "kept_as", "database_properties", BackupTrustParameter.output], safeToRepeat: false, changesLiveSystems: true)
+        outputs: ["database", "kept_as", "database_properties", BackupTrustParameter.output], safeToRepeat: false,
+        changesLiveSystems: true)
 
     static func run(_ parameters: ResolvedParameters, _ context: ActionContext) throws -> [String: String] {
         let backup = URL(fileURLWithPath: try parameters.required("backup"))
         let mode = parameters.string("mode") ?? "safe"
         var runner = context.restoreRunner(database: parameters.string("database"))
-        runner.allowUnsigned = parameters.flag(BackupTrustParameter.name) || BackupTrustParameter.isRunArtifact(backup, context)
+        runner.allowUnsigned =
+            parameters.flag(BackupTrustParameter.name) || BackupTrustParameter.isRunArtifact(backup, context)
         var plan = try runner.plan(backup: backup, mode: mode == "in-place" ? .inPlace : .safe)
         if mode == "scratch" && plan.targetExists {
             throw RunbookRunError("scratch restore target \(plan.target) already exists", hint: "name a new database")
         }
         if let staged = parameters.string("staged"), !staged.isEmpty {
             guard mode == "safe" else {
-                throw RunbookRunError("staged is for a safe restore, not mode \(mode)", hint: "leave staged out, or use mode: safe")
+                throw RunbookRunError(
+                    "staged is for a safe restore, not mode \(mode)", hint: "leave staged out, or use mode: safe")
             }
             plan.staged = staged
         }
         try context.checkpoint?(ScratchRedo.checkpoint(mode: mode, plan: plan))
         let result = try runner.run(plan)
         // Journaled with the step, so the report says which of the live database's own properties were kept.
-        let properties = result.propertyDifferences.isEmpty ? "as the backup's" : "kept the live database's: " + result.propertyDifferences.joined(separator: "; ")
-        return ["database": plan.target, "kept_as": result.keptAs ?? "", "database_properties": properties,
-                BackupTrustParameter.output: BackupTrustParameter.isRunArtifact(backup, context) && !parameters.flag(BackupTrustParameter.name)
-                    ? "this run's own artifact, authenticated by the step that wrote it" : plan.signature ?? BackupTrust.Verdict.notRequired.summary]
+        let properties =
+            result.propertyDifferences.isEmpty
+            ? "as the backup's" : "kept the live database's: " + result.propertyDifferences.joined(separator: "; ")
+        return [
+            "database": plan.target, "kept_as": result.keptAs ?? "", "database_properties": properties,
+            BackupTrustParameter.output: BackupTrustParameter.isRunArtifact(backup, context)
+                && !parameters.flag(BackupTrustParameter.name)
+                ? "this run's own artifact, authenticated by the step that wrote it"
+                : plan.signature ?? BackupTrust.Verdict.notRequired.summary
+        ]
     }
 }
 

@@ -17,16 +17,24 @@ import LifeboatCore
 enum RestoreDatabasePrepare: RunbookAction {
     static let spec = ActionSpec(
         name: "restore.database_prepare",
-        summary: "restore a backup beside the live database and validate it, changing nothing live; the copy is kept for restore.database to swap in",
+        summary:
+            "restore a backup beside the live database and validate it, changing nothing live; the copy is kept for restore.database to swap in",
         parameters: [
             .optional(Parameter.backup, .string, "path of the backup (source local)"),
-            .optional(Parameter.source, .choice([Source.local, Source.cloud]),
-                      "local (default): the file `backup`; cloud: backup `name` from the bucket, restored while it downloads into the run folder"),
-            .optional(Parameter.name, .string, "source cloud: the backup's file name in the bucket (backup.select's output name)"),
+            .optional(
+                Parameter.source, .choice([Source.local, Source.cloud]),
+                "local (default): the file `backup`; cloud: backup `name` from the bucket, restored while it downloads into the run folder"
+            ),
+            .optional(
+                Parameter.name, .string,
+                "source cloud: the backup's file name in the bucket (backup.select's output name)"),
             .optional("database", .string, "target database (default: the runbook target)"),
-            BackupTrustParameter.spec,
+            BackupTrustParameter.spec
         ],
-        outputs: [Output.prepared, Output.tables, Output.rows, Output.objects, BackupTrustParameter.output, Output.path, Output.resumedFrom],
+        outputs: [
+            Output.prepared, Output.tables, Output.rows, Output.objects, BackupTrustParameter.output, Output.path,
+            Output.resumedFrom
+        ],
         // Not repeated blindly: a resume drops the half-built copy first (ScratchRedo).
         safeToRepeat: false, changesLiveSystems: false)
 
@@ -54,25 +62,34 @@ enum RestoreDatabasePrepare: RunbookAction {
         var runner = context.restoreRunner(database: parameters.string("database"))
         guard streamsFromCloud(parameters.string(Parameter.source)) else {
             guard let path = parameters.string(Parameter.backup), !path.isEmpty else {
-                throw RunbookRunError("restore.database_prepare needs `backup` (a file), or `source: cloud` with `name`",
-                                      hint: "pass backup: \"${steps.<fetch step>.outputs.path}\", or source: cloud and name: \"${steps.<select step>.outputs.name}\"")
+                throw RunbookRunError(
+                    "restore.database_prepare needs `backup` (a file), or `source: cloud` with `name`",
+                    hint:
+                        "pass backup: \"${steps.<fetch step>.outputs.path}\", or source: cloud and name: \"${steps.<select step>.outputs.name}\""
+                )
             }
             let backup = URL(fileURLWithPath: path)
-            runner.allowUnsigned = parameters.flag(BackupTrustParameter.name) || BackupTrustParameter.isRunArtifact(backup, context)
+            runner.allowUnsigned =
+                parameters.flag(BackupTrustParameter.name) || BackupTrustParameter.isRunArtifact(backup, context)
             let plan = try runner.plan(backup: backup, mode: .safe)
             var outputs = try prepare(plan, reading: nil, runner, context)
-            outputs[BackupTrustParameter.output] = BackupTrustParameter.isRunArtifact(backup, context) && !parameters.flag(BackupTrustParameter.name)
-                ? "this run's own artifact, authenticated by the step that wrote it" : plan.signature ?? BackupTrust.Verdict.notRequired.summary
+            outputs[BackupTrustParameter.output] =
+                BackupTrustParameter.isRunArtifact(backup, context) && !parameters.flag(BackupTrustParameter.name)
+                ? "this run's own artifact, authenticated by the step that wrote it"
+                : plan.signature ?? BackupTrust.Verdict.notRequired.summary
             return outputs
         }
         return try streamFromCloud(try parameters.required(Parameter.name), parameters, runner, context)
     }
 
     /// Source cloud: the download and the restore at once, the file kept once both succeeded.
-    private static func streamFromCloud(_ name: String, _ parameters: ResolvedParameters, _ runner: RestoreRunner,
-                                        _ context: ActionContext) throws -> [String: String] {
+    private static func streamFromCloud(
+        _ name: String, _ parameters: ResolvedParameters, _ runner: RestoreRunner,
+        _ context: ActionContext
+    ) throws -> [String: String] {
         try CloudSync.checkName(name)  // before the name becomes a path
-        try FileManager.default.createDirectory(at: context.artifacts, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try FileManager.default.createDirectory(
+            at: context.artifacts, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         var runner = runner
         // Never relaxed for being in the run folder: this step is the one that authenticates it.
         runner.allowUnsigned = parameters.flag(BackupTrustParameter.name)
@@ -83,14 +100,20 @@ enum RestoreDatabasePrepare: RunbookAction {
             let plan = try runner.plan(backup: kept, mode: .safe)
             var outputs = try prepare(plan, reading: nil, runner, context)
             outputs[BackupTrustParameter.output] = plan.signature ?? BackupTrust.Verdict.notRequired.summary
-            outputs[Output.resumedFrom] = String(((try? FileManager.default.attributesOfItem(atPath: kept.path))?[.size] as? NSNumber)?.int64Value ?? 0)
+            outputs[Output.resumedFrom] = String(
+                ((try? FileManager.default.attributesOfItem(atPath: kept.path))?[.size] as? NSNumber)?.int64Value ?? 0)
             return outputs
         }
         GnuPGAgent.launch(homeDirectory: context.configuration.gnupgHome)
-        let stream = try StreamedFetch(try CloudSync(configuration: context.configuration, cancellation: context.cancellation),
-                                       name: name, into: context.artifacts, trust: trust)
+        let stream = try StreamedFetch(
+            try CloudSync(configuration: context.configuration, cancellation: context.cancellation),
+            name: name, into: context.artifacts, trust: trust)
         do {
-            if stream.resumedFrom > 0 { context.note("\(stream.resumedFrom) bytes of \(name) were downloaded before: restoring them while the rest downloads") }
+            if stream.resumedFrom > 0 {
+                context.note(
+                    "\(stream.resumedFrom) bytes of \(name) were downloaded before: restoring them while the rest downloads"
+                )
+            }
             let reader = stream.reader
             let plan = try runner.plan(reading: reader, mode: .safe)
             var outputs = try prepare(plan, reading: reader, runner, context)
@@ -111,8 +134,10 @@ enum RestoreDatabasePrepare: RunbookAction {
         }
     }
 
-    private static func prepare(_ plan: RestorePlan, reading reader: BackupReader?, _ runner: RestoreRunner,
-                                _ context: ActionContext) throws -> [String: String] {
+    private static func prepare(
+        _ plan: RestorePlan, reading reader: BackupReader?, _ runner: RestoreRunner,
+        _ context: ActionContext
+    ) throws -> [String: String] {
         try context.checkpoint?(ScratchRedo.checkpoint(mode: ScratchRedo.prepareMode, plan: plan))
         let prepared = try runner.prepare(plan, reading: reader)
         let validation = prepared.validation
@@ -120,8 +145,9 @@ enum RestoreDatabasePrepare: RunbookAction {
             Output.prepared: prepared.database,
             Output.tables: validation.map { String($0.tables) } ?? "not validated (no manifest)",
             Output.rows: validation.map { String($0.rows) } ?? "not validated (no manifest)",
-            Output.objects: validation.map { $0.objects.isEmpty ? "none to compare" : $0.objects } ?? "not validated (no manifest)",
-            Output.path: plan.backup,
+            Output.objects: validation.map { $0.objects.isEmpty ? "none to compare" : $0.objects }
+                ?? "not validated (no manifest)",
+            Output.path: plan.backup
         ]
     }
 }

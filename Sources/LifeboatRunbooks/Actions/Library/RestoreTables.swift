@@ -8,11 +8,17 @@ enum RestoreTables: RunbookAction {
         name: "restore.tables", summary: "restore named tables only, leaving all others untouched",
         parameters: [
             .required("backup", .string, "path of the backup"),
-            .optional("tables", .stringList, "tables to restore (schema.table, or the SQL spelling \"Sales Dept\".\"Order Items\")"),
+            .optional(
+                "tables", .stringList,
+                "tables to restore (schema.table, or the SQL spelling \"Sales Dept\".\"Order Items\")"),
             .optional("large_objects", .bool, "the backup's large objects come back too (default false)"),
-            .optional("staged", .string, "the scratch database a restore.tables_rehearse step left: copied from instead of restoring again"),
-            .optional("allow_fk_violations", .bool, "commit even when foreign keys to or from these tables are left violated (default false)"),
-            BackupTrustParameter.spec,
+            .optional(
+                "staged", .string,
+                "the scratch database a restore.tables_rehearse step left: copied from instead of restoring again"),
+            .optional(
+                "allow_fk_violations", .bool,
+                "commit even when foreign keys to or from these tables are left violated (default false)"),
+            BackupTrustParameter.spec
         ],
         outputs: ["tables", BackupTrustParameter.output], safeToRepeat: true, changesLiveSystems: true)
 
@@ -20,13 +26,18 @@ enum RestoreTables: RunbookAction {
         let backup = URL(fileURLWithPath: try parameters.required("backup"))
         let tables = parameters.list("tables")
         var runner = context.restoreRunner(database: nil)
-        runner.allowUnsigned = parameters.flag(BackupTrustParameter.name) || BackupTrustParameter.isRunArtifact(backup, context)
+        runner.allowUnsigned =
+            parameters.flag(BackupTrustParameter.name) || BackupTrustParameter.isRunArtifact(backup, context)
         runner.allowForeignKeyViolations = parameters.flag("allow_fk_violations")
         try prepareDrillTarget(backup, runner, context)
-        var plan = try runner.plan(backup: backup, mode: .tables, tables: tables, largeObjects: parameters.flag("large_objects"))
+        var plan = try runner.plan(
+            backup: backup, mode: .tables, tables: tables, largeObjects: parameters.flag("large_objects"))
         plan.staged = parameters.string("staged").flatMap { $0.isEmpty ? nil : $0 }
         _ = try runner.run(plan)
-        return ["tables": tables.joined(separator: ","), BackupTrustParameter.output: plan.signature ?? BackupTrust.Verdict.notRequired.summary]
+        return [
+            "tables": tables.joined(separator: ","),
+            BackupTrustParameter.output: plan.signature ?? BackupTrust.Verdict.notRequired.summary
+        ]
     }
 
     /// A drill's target starts empty: the whole backup is restored there first, so the table

@@ -12,7 +12,10 @@ enum SQLCheck: RunbookAction {
             .required("query", .string, "SQL returning one value"),
             .required("expect", .string, "expectation: '> 0', '= 42', '!= 0', '>= 10'"),
             .optional("database", .string, "database (default: the target, or the url's)"),
-            .optional("url", .string, "another server, e.g. a PITR drill's ${steps.ID.outputs.scratch_url} (DATABASE_URL's password is sent only to its own server and the run's scratch cluster)"),
+            .optional(
+                "url", .string,
+                "another server, e.g. a PITR drill's ${steps.ID.outputs.scratch_url} (DATABASE_URL's password is sent only to its own server and the run's scratch cluster)"
+            )
         ],
         outputs: ["value"], safeToRepeat: true, changesLiveSystems: false)
 
@@ -20,17 +23,21 @@ enum SQLCheck: RunbookAction {
         let connection: Connection
         if let url = parameters.string("url").flatMap({ $0.isEmpty ? nil : $0 }) ?? context.scratchURL {
             let database = parameters.string("database").flatMap { $0.isEmpty ? nil : $0 }
-            connection = try Connection(try ScratchConnection.conninfo(url, configured: context.configuration.databaseURL, database: database,
-                                                                       trusting: [context.scratchURL].compactMap { $0 }),
-                                        database: nil)
+            connection = try Connection(
+                try ScratchConnection.conninfo(
+                    url, configured: context.configuration.databaseURL, database: database,
+                    trusting: [context.scratchURL].compactMap { $0 }),
+                database: nil)
         } else {
-            connection = try Connection(context.configuration.databaseURL ?? "", database: parameters.string("database") ?? context.target)
+            connection = try Connection(
+                context.configuration.databaseURL ?? "", database: parameters.string("database") ?? context.target)
         }
         defer { connection.close() }
         let value = try readOnly(connection, try parameters.required("query"))
         let expectation = try parameters.required("expect")
         guard try holds(value, expectation) else {
-            throw RunbookRunError("the check failed: the query gave \(value.isEmpty ? "nothing" : value), expected \(expectation)")
+            throw RunbookRunError(
+                "the check failed: the query gave \(value.isEmpty ? "nothing" : value), expected \(expectation)")
         }
         return ["value": value]
     }

@@ -7,11 +7,12 @@ enum ServiceStep {
 
     /// The drill command configured for a kind, if any: only then does a drill run the step.
     static func drillCommand(_ kind: Kind, _ configuration: LifeboatConfiguration) -> String? {
-        let key: ConfigurationKey = switch kind {
-        case .stop: .drillStopCommand
-        case .start: .drillStartCommand
-        case .health: .drillHealthCommand
-        }
+        let key: ConfigurationKey =
+            switch kind {
+            case .stop: .drillStopCommand
+            case .start: .drillStartCommand
+            case .health: .drillHealthCommand
+            }
         return configuration.string(key).flatMap { $0.allSatisfy(\.isWhitespace) ? nil : $0 }
     }
 
@@ -28,11 +29,12 @@ enum ServiceStep {
             context.note("no services provider configured: nothing to \(kind.rawValue)")
             return ["provider": "none", "healthy": "true"]
         }
-        let outcome: ServiceOutcome = switch kind {
-        case .stop: try provider.stop()
-        case .start: try provider.start()
-        case .health: try provider.health()
-        }
+        let outcome: ServiceOutcome =
+            switch kind {
+            case .stop: try provider.stop()
+            case .start: try provider.start()
+            case .health: try provider.health()
+            }
         try outcome.requireSuccess()
         return ["provider": provider.name, "healthy": "true"]
     }

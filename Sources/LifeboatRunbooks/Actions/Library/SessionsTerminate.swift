@@ -3,9 +3,10 @@ import LifeboatCore
 /// `sessions.terminate`: ends every other session on a database, so a restore or a swap is not
 /// blocked (or raced) by an application that is still connected.
 enum SessionsTerminate: RunbookAction {
-    static let spec = ActionSpec(name: "sessions.terminate", summary: "terminate every session on a database",
-                                 parameters: [.optional("database", .string, "database (default: the target)")],
-                                 outputs: ["terminated"], safeToRepeat: true, changesLiveSystems: true)
+    static let spec = ActionSpec(
+        name: "sessions.terminate", summary: "terminate every session on a database",
+        parameters: [.optional("database", .string, "database (default: the target)")],
+        outputs: ["terminated"], safeToRepeat: true, changesLiveSystems: true)
 
     static func run(_ parameters: ResolvedParameters, _ context: ActionContext) throws -> [String: String] {
         let admin = try DatabaseAdmin(conninfo: context.configuration.databaseURL ?? "")

@@ -5,12 +5,14 @@ import LifeboatCore
 /// commands' environment (`ChildEnvironment`: everything but secrets).
 enum Shell: RunbookAction {
     static let commandParameter = "command"
-    static let spec = ActionSpec(name: "shell", summary: "run a shell command with a timeout",
-                                 parameters: [.required(commandParameter, .string, "command for /bin/sh -c (${…} values are shell-quoted)")],
-                                 outputs: ["exit_status", "output"], safeToRepeat: false, changesLiveSystems: true)
+    static let spec = ActionSpec(
+        name: "shell", summary: "run a shell command with a timeout",
+        parameters: [.required(commandParameter, .string, "command for /bin/sh -c (${…} values are shell-quoted)")],
+        outputs: ["exit_status", "output"], safeToRepeat: false, changesLiveSystems: true)
 
     static func run(_ parameters: ResolvedParameters, _ context: ActionContext) throws -> [String: String] {
-        let outcome = try ShellCommand.run(try parameters.required(commandParameter), timeout: context.stepTimeout ?? 600)
+        let outcome = try ShellCommand.run(
+            try parameters.required(commandParameter), timeout: context.stepTimeout ?? 600)
         try outcome.requireSuccess()
         return ["exit_status": String(outcome.exitStatus ?? 0), "output": outcome.outputTail]
     }

@@ -9,13 +9,17 @@ enum ValidateRowCounts: RunbookAction {
         name: "validate.row_counts", summary: "compare per-table row counts with the backup's manifest",
         parameters: [
             .required("backup", .string, "path of the backup whose manifest to compare with"),
-            .optional("database", .string, "database (default: the target)"),
+            .optional("database", .string, "database (default: the target)")
         ],
         outputs: ["tables", "rows", "mismatches"], safeToRepeat: true, changesLiveSystems: false)
 
     static func run(_ parameters: ResolvedParameters, _ context: ActionContext) throws -> [String: String] {
         // Runs after the restore that authenticated the same manifest; it only reads the counts.
-        guard let manifest = try BackupReader.open(URL(fileURLWithPath: try parameters.required("backup")), trust: .unchecked).manifest else {
+        guard
+            let manifest = try BackupReader.open(
+                URL(fileURLWithPath: try parameters.required("backup")), trust: .unchecked
+            ).manifest
+        else {
             throw RunbookRunError("the backup has no manifest: there are no row counts to compare with")
         }
         let database = parameters.string("database") ?? context.target
@@ -23,7 +27,9 @@ enum ValidateRowCounts: RunbookAction {
         defer { connection.close() }
         let mismatches = try RowCountValidator.compare(manifest.tables, in: connection)
         guard mismatches.isEmpty else {
-            throw RunbookRunError("\(mismatches.count) tables differ from the manifest: \(mismatches.prefix(5).map(\.description).joined(separator: "; "))")
+            throw RunbookRunError(
+                "\(mismatches.count) tables differ from the manifest: \(mismatches.prefix(5).map(\.description).joined(separator: "; "))"
+            )
         }
         return ["tables": String(manifest.tables.count), "rows": String(manifest.totalRows), "mismatches": "0"]
     }

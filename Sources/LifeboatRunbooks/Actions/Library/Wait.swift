@@ -2,9 +2,10 @@ import Foundation
 
 /// `wait`: a pause (for replication to settle, a load balancer to drain), cut short by a signal.
 enum Wait: RunbookAction {
-    static let spec = ActionSpec(name: "wait", summary: "wait for a while",
-                                 parameters: [.required("duration", .duration, "how long")],
-                                 outputs: [], safeToRepeat: true, changesLiveSystems: false)
+    static let spec = ActionSpec(
+        name: "wait", summary: "wait for a while",
+        parameters: [.required("duration", .duration, "how long")],
+        outputs: [], safeToRepeat: true, changesLiveSystems: false)
 
     static func run(_ parameters: ResolvedParameters, _ context: ActionContext) throws -> [String: String] {
         let seconds = try DurationValue.parse(try parameters.required("duration")).seconds
