@@ -88,17 +88,9 @@ public final class Connection {
                 PQexecParams(conn, sql, Int32(parameters.count), nil, values, nil, nil, 0)
             }
         }
-        guard let result else {
-            throw PostgresError(code: .queryFailed, message: String(cString: PQerrorMessage(conn)))
-        }
-        defer { PQclear(result) }
-        let status = PQresultStatus(result)
-        guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK else {
-            let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
-            throw PostgresError(
-                code: .queryFailed, message: String(cString: PQresultErrorMessage(result)), sqlState: state)
-        }
-        return QueryResult(copying: result)
+        let succeeded = try Self.succeeded(result, conn)
+        defer { PQclear(succeeded) }
+        return QueryResult(copying: succeeded)
     }
 
     /// Runs SQL given as bytes, exactly as they are (a restore's statements: a SQL_ASCII database
@@ -112,16 +104,25 @@ public final class Connection {
         let result = (text + [0]).withUnsafeBufferPointer { buffer in
             buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) { PQexec(conn, $0) }
         }
+        PQclear(try Self.succeeded(result, conn))
+    }
+
+    /// A statement's result when it succeeded (command or rows), for the caller to clear; else
+    /// the server's message and SQLSTATE as a `PostgresError`, the result already cleared.
+    private static func succeeded(_ result: OpaquePointer?, _ conn: OpaquePointer) throws(PostgresError)
+        -> OpaquePointer
+    {
         guard let result else {
             throw PostgresError(code: .queryFailed, message: String(cString: PQerrorMessage(conn)))
         }
-        defer { PQclear(result) }
         let status = PQresultStatus(result)
         guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK else {
             let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
-            throw PostgresError(
-                code: .queryFailed, message: String(cString: PQresultErrorMessage(result)), sqlState: state)
+            let message = String(cString: PQresultErrorMessage(result))
+            PQclear(result)
+            throw PostgresError(code: .queryFailed, message: message, sqlState: state)
         }
+        return result
     }
 
     /// Quotes an identifier for SQL text (schema, table or database names).
