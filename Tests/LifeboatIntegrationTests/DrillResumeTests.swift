@@ -8,7 +8,10 @@ import LifeboatRunbooks
 /// as the drill would have (and an interrupted drill keeps them, because the resume needs them).
 @Suite(.enabled(if: TestEnvironment.shouldRun))
 struct DrillResumeTests {
-    @Test func aDrillFinishedByResumeLeavesNoScratchDatabase() throws {
+    /// `--keep` is the drill's word, journaled when it starts: a resume, which has no such
+    /// flag, keeps the scratch databases too.
+    @Test(arguments: [false, true])
+    func aDrillFinishedByResumeLeavesNoScratchDatabaseUnlessKept(keep: Bool) throws {
         let database = try ScratchDatabase()
         let folder = try ScratchFolder()
         let state = try ScratchFolder()
@@ -21,7 +24,8 @@ struct DrillResumeTests {
         // The engine kills itself after the last step's action returned, before its end is journaled.
         environment["LIFEBOAT_TEST_CRASH_AFTER_STEP"] = "check"
         let crashed = try Command.lifeboat(
-            ["drill", "recent-corruption", "--input", "incident_time=latest"], environment: environment)
+            ["drill", "recent-corruption", "--input", "incident_time=latest"] + (keep ? ["--keep"] : []),
+            environment: environment)
         #expect(crashed.status == SIGKILL, "the drill died before it ended: \(crashed.status) \(crashed.stderr)")
         #expect(try !scratch().isEmpty, "an interrupted drill keeps its scratch database for the resume")
 
@@ -31,8 +35,13 @@ struct DrillResumeTests {
         try #require(resumed.succeeded, "\(resumed.stderr)")
         let events = try RunbookRunTests.journal(state, runID)
         #expect(events.last?.kind == .runFinished && events.last?.status == .succeeded)
+        #expect(events.first?.keepScratch == (keep ? true : nil))
         let left = try scratch()
-        #expect(left.isEmpty, "the resume dropped the drill's scratch databases: \(left)")
+        if keep {
+            #expect(!left.isEmpty, "the resume kept the scratch databases of a drill started with --keep")
+        } else {
+            #expect(left.isEmpty, "the resume dropped the drill's scratch databases: \(left)")
+        }
         #expect(try RestoreTests.databases(like: database.name).count == 1, "the live database stays")
     }
 }

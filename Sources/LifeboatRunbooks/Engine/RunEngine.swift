@@ -103,6 +103,7 @@ public struct RunEngine: Sendable {
         event.host = ProcessInfo.processInfo.hostName
         event.target = target
         event.drill = options.drill
+        if options.drill && options.keepScratch { event.keepScratch = true }
         try journal.append(event)
         if let report = options.preflight {
             var preflight = JournalEvent(kind: .preflight)
@@ -139,6 +140,7 @@ public struct RunEngine: Sendable {
         }
         var options = options
         options.drill = state.drill
+        options.keepScratch = options.keepScratch || state.keepScratch
         var flags: [String] = []
         if options.autoApprove { flags.append("--yes") }
         if options.retryInterruptedStep { flags.append("--retry-step") }

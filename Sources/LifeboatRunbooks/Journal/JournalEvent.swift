@@ -61,6 +61,9 @@ public struct JournalEvent: Codable, Sendable, Equatable {
     public var host: String?
     public var target: String?
     public var drill: Bool?
+    /// run_started, a drill's `--keep`: its scratch databases and clusters outlive the run, also
+    /// when a resume finishes it (the resume reads it from here, not from its own flags).
+    public var keepScratch: Bool?
     /// approval, approval_declined, step_retried, step_skipped: who, as they named themselves
     /// (`--by`) or the OS user at the terminal.
     public var by: String?

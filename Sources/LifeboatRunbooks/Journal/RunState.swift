@@ -15,6 +15,8 @@ public struct RunState: Sendable {
     public private(set) var inputs: [String: String] = [:]
     public private(set) var target: String?
     public private(set) var drill = false
+    /// The drill was started with `--keep`.
+    public private(set) var keepScratch = false
     public private(set) var startedAt: Date?
     public private(set) var finished: JournalEvent.Status?
     public private(set) var steps: [String: StepRecord] = [:]
@@ -51,6 +53,7 @@ public struct RunState: Sendable {
             inputs = event.inputs ?? [:]
             target = event.target
             drill = event.drill ?? false
+            keepScratch = event.keepScratch ?? false
             startedAt = startedAt ?? event.at
         case .stepStarted:
             guard let id = event.step else { return }
