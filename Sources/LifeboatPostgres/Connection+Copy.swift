@@ -32,13 +32,7 @@ extension Connection {
     /// `beginCopyIn` for a statement given as the file's bytes (`execute` says why).
     public func beginCopyIn(bytes text: [UInt8]) throws {
         let conn = try liveHandle()
-        guard !text.contains(0) else {
-            throw PostgresError(code: .copyFailed, message: "the statement holds a NUL byte, which SQL text cannot")
-        }
-        let result = (text + [0]).withUnsafeBufferPointer { buffer in
-            buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) { PQexec(conn, $0) }
-        }
-        try expect(result, PGRES_COPY_IN, conn)
+        try expect(try Self.exec(text, conn, failing: .copyFailed), PGRES_COPY_IN, conn)
     }
 
     public func putCopyData(_ chunk: [UInt8]) throws {

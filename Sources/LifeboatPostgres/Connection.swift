@@ -98,13 +98,20 @@ public final class Connection {
     /// NUL byte is refused: libpq would run only what comes before it.
     public func execute(_ text: [UInt8]) throws(PostgresError) {
         let conn = try liveHandle()
+        PQclear(try Self.succeeded(try Self.exec(text, conn, failing: .queryFailed), conn))
+    }
+
+    /// `PQexec` of SQL given as bytes (`execute`, `beginCopyIn(bytes:)`); the caller reads and
+    /// clears the result. A NUL byte is refused with `failing`'s code before libpq sees the text.
+    static func exec(_ text: [UInt8], _ conn: OpaquePointer, failing code: PostgresError.Code) throws(PostgresError)
+        -> OpaquePointer?
+    {
         guard !text.contains(0) else {
-            throw PostgresError(code: .queryFailed, message: "the statement holds a NUL byte, which SQL text cannot")
+            throw PostgresError(code: code, message: "the statement holds a NUL byte, which SQL text cannot")
         }
-        let result = (text + [0]).withUnsafeBufferPointer { buffer in
+        return (text + [0]).withUnsafeBufferPointer { buffer in
             buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) { PQexec(conn, $0) }
         }
-        PQclear(try Self.succeeded(result, conn))
     }
 
     /// A statement's result when it succeeded (command or rows), for the caller to clear; else
