@@ -133,3 +133,22 @@ import Testing
         }
     }
 }
+
+/// docs/configuration.md's defaults come from `ConfigurationKey`'s declarations; the page's own
+/// text (`ConfigurationKey.Reference`) may only say more (what an unset value falls back to),
+/// never repeat the declared value, or the two drift apart when a default changes.
+@Suite struct ConfigurationReferenceTests {
+    @Test(arguments: ConfigurationKey.all.filter { $0.reference?.defaultValue != nil })
+    func aPageDefaultNeverRepeatsTheDeclaredOne(_ key: ConfigurationKey) {
+        let page = key.reference?.defaultValue ?? ""
+        let declared = key.defaultValue.map { $0.isEmpty ? "empty" : "`\($0)`" } ?? "unset"
+        #expect(page != declared, "\(key.name): drop the page's defaultValue; the declaration prints \(declared)")
+    }
+
+    @Test func theTableShowsTheDeclaredDefault() {
+        let row = ConfigurationReference.markdown().split(separator: "\n").first {
+            $0.hasPrefix("| `\(ConfigurationKey.compressionLevel.name)` |")
+        }
+        #expect(row?.contains("| `\(ConfigurationKey.compressionLevel.defaultValue ?? "?")` |") == true)
+    }
+}

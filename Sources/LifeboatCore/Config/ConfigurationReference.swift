@@ -8,11 +8,11 @@ public enum ConfigurationReference {
         ]
         for key in ConfigurationKey.all {
             // The page's longer text (Markdown already) where there is one, else the declaration.
+            let value = key.defaultValue.map { $0.isEmpty ? "empty" : "`\($0)`" } ?? "unset"
             if let reference = key.reference {
-                lines.append("| `\(key.name)` | \(reference.defaultValue) | \(reference.meaning) |")
+                lines.append("| `\(key.name)` | \(reference.defaultValue ?? cell(value)) | \(reference.meaning) |")
                 continue
             }
-            let value = key.defaultValue.map { $0.isEmpty ? "empty" : "`\($0)`" } ?? "unset"
             var meaning = key.summary
             if key.isSecret { meaning += " (secret)" }
             lines.append("| `\(key.name)` | \(cell(value)) | \(cell(meaning)) |")
