@@ -21,7 +21,7 @@ VARIANTS = {
     "backup_peer": ("backup", "peer: `pg_dump | gzip -6 | gpg -e`"),
     "backup_peer_pigz": ("backup", "parallel peer: `pg_dump | pigz -6 | gpg -e`"),
     "backup_lifeboat": ("backup", "Lifeboat: `backup --compress --encrypt`"),
-    "backup_lifeboat_fast": ("backup", "Lifeboat, gzip level 1: `BACKUP_COMPRESSION_LEVEL=1 backup …` (not a goal)"),
+    "backup_lifeboat_level6": ("backup", "Lifeboat, gzip level 6: `BACKUP_COMPRESSION_LEVEL=6 backup …` (not a goal)"),
     "backup_lifeboat_signed": ("backup", "Lifeboat, signed: `BACKUP_SIGNING_KEY=… backup …` (not a goal)"),
     "restore_limit": ("restore", "limit: `psql < plain.sql`"),
     "restore_peer": ("restore", "peer: `gpg -d | gunzip | psql`"),
@@ -38,7 +38,7 @@ VARIANTS = {
 }
 LIFEBOAT_COMMANDS = {  # peak RSS per command: variant -> name
     "backup_lifeboat": "backup",
-    "backup_lifeboat_fast": "backup (level 1)",
+    "backup_lifeboat_level6": "backup (level 6)",
     "backup_lifeboat_signed": "backup (signed)",
     "restore_lifeboat_signed": "restore (signed)",
     "upload_lifeboat": "sync",
@@ -122,7 +122,7 @@ def fmt_ratio(x):
 
 def ratios_text(v, variant):
     parts = []
-    if variant in ("backup_lifeboat", "backup_lifeboat_fast"):
+    if variant in ("backup_lifeboat", "backup_lifeboat_level6"):
         parts = [f"{fmt_ratio(ratio(v, variant, 'backup_peer'))} peer", f"{fmt_ratio(ratio(v, variant, 'backup_peer_pigz'))} pigz peer",
                  f"{fmt_ratio(ratio(v, variant, 'backup_limit'))} limit"]
     elif variant == "restore_lifeboat":

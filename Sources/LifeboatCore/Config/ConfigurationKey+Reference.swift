@@ -24,7 +24,7 @@ extension ConfigurationKey {
             meaning: "default of `--compress`"),
         compressionLevel.name: Reference(
             meaning:
-                "gzip level, 1 (fastest) to 9 (smallest), with zlib's meaning: each level's file is no larger than zlib's at that level. Members are written by ISA-L level 1 (level 1), libdeflate 1 (2–3), libdeflate 7 (4–7) or libdeflate 8 (8–9); any `gunzip` reads them. Level 1 is several times faster than 6 for a file typically 5–20 % larger"
+                "gzip level, 1 (fastest) to 9 (smallest), with zlib's meaning: each level's file is no larger than zlib's at that level. Members are written by ISA-L level 1 (level 1), libdeflate 1 (2–3), libdeflate 7 (4–7) or libdeflate 8 (8–9); any `gunzip` reads them. The default, 1, makes files within a few per cent of `gzip -6`'s for under half the CPU of `pg_dump \\| gzip -6` (see [Performance](performance.md)); 6 makes them 6–27 % smaller again for about `gzip -6`'s CPU"
         ),
         encryptionEnabled.name: Reference(
             meaning: "default of `--encrypt`"),
