@@ -187,6 +187,28 @@ struct StatusTests {
             (status["pool"] as? [String: Any])?["checked_out"] as? Int == 0, "the failed checkout gave its slot back")
     }
 
+    /// A coordination server that accepts and never answers (a stalled host) bounds the look at
+    /// the workers' table by DB_CONNECT_TIMEOUT, like every other connection status opens: status
+    /// answers, the last runs are unknown, and the rest is still reported. No process-wide
+    /// PGCONNECT_TIMEOUT is involved (the coordination pool carries the setting itself).
+    @Test func aCoordinationServerThatNeverAnswersLeavesTheLastRunsUnknown() throws {
+        let setup = try Setup()
+        let listener = try SilentListener()
+        defer { listener.stop() }
+        var environment = setup.environment
+        environment["LIFEBOAT_COORDINATION_URL"] = "postgresql://lifeboat@127.0.0.1:\(listener.port)/coordination"
+        environment["DB_CONNECT_TIMEOUT"] = "1"
+        environment["PGCONNECT_TIMEOUT"] = nil
+        let result = try Command.lifeboat(["status", "--json"], environment: environment)
+        #expect(result.status == 0, "only the last runs are unknown: \(result.stdout)\n\(result.stderr)")
+        let status = try Self.json(result)
+        let schedule = try #require(status["schedule"] as? [String: Any])
+        #expect(schedule["last_runs_known"] as? Bool == false)
+        #expect((schedule["last_runs_error"] as? String ?? "").contains("timeout"), "\(schedule)")
+        #expect((status["database"] as? [String: Any])?["reachable"] as? Bool == true)
+        #expect(listener.accepted() >= 1, "status did try the coordination server")
+    }
+
     @Test func openRunsAreListedAndAFailedOneIsUnhealthyUntilAcknowledged() async throws {
         let state = try ScratchFolder()
         let engine = RunEngine(

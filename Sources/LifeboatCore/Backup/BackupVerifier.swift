@@ -41,16 +41,20 @@ public struct BackupVerifier {
     }
 
     /// Returns the report for a good or a bad backup; throws only when it could not check.
+    /// Every verification, whoever asked for it (`verify`, `backup --verify`, a runbook), sends
+    /// its event and lands in the metrics file (LIFEBOAT_METRICS_FILE) as passed, failed or error.
     public func verify(_ file: URL) throws -> Report {
         let report: Report
         do {
             report = try check(file)
         } catch {
+            JobMetrics.record(configuration) { $0.verification("error") }
             notifier.emit(
                 .backupVerificationFailed,
                 details: BackupEvents.verificationFailed(file: file, error: LifeboatError.wrap(error, stage: "verify")))
             throw error
         }
+        JobMetrics.record(configuration) { $0.verification(report.passed ? "passed" : "failed") }
         if report.passed {
             notifier.emit(.backupVerified, details: BackupEvents.verified(report))
         } else {

@@ -27,7 +27,6 @@ struct StatusCommand: AsyncParsableCommand {
     func run() async throws {
         let output = try await reportingErrors {
             let configuration = try await global.loadConfiguration()
-            Self.boundConnectTimeout(try configuration.poolSettings().connectTimeout)
             var status = try SystemStatusProbe(configuration: configuration).probe()
             let runs = OpenRun.scan(runEngine(configuration))
             // A failed recovery nobody has looked at is the loudest thing status can say.
@@ -51,17 +50,6 @@ struct StatusCommand: AsyncParsableCommand {
         }
         // 1, like a failed operation: monitoring needs only "zero or not"; the problems say why.
         if !output.status.healthy { throw CommandVerdict(.failed) }
-    }
-
-    /// The pool's connections take DB_CONNECT_TIMEOUT, but the workers' table is read through a
-    /// connection of its own, which would otherwise wait as long as the network lets it for a
-    /// coordination server that does not answer. A health check must answer, so libpq's
-    /// environment default gets the same bound (a connect_timeout in the URL still wins).
-    static func boundConnectTimeout(_ timeout: Duration) {
-        let (seconds, attoseconds) = timeout.components
-        let whole = attoseconds > 0 ? seconds + 1 : seconds
-        guard whole > 0 else { return }
-        setenv("PGCONNECT_TIMEOUT", String(whole), 0)
     }
 }
 

@@ -71,14 +71,7 @@ struct VerifyCommand: AsyncParsableCommand {
         verifier.allowUnsigned = allowUnsigned
         verifier.notifier = try EventNotifier(configuration: configuration)
         verifier.progress = progress.update
-        let report: BackupVerifier.Report
-        do {
-            report = try progress.showing { try verifier.verify(file) }
-        } catch {
-            JobMetrics.record(configuration) { $0.verification("error") }
-            throw error
-        }
-        JobMetrics.record(configuration) { $0.verification(report.passed ? "passed" : "failed") }
+        let report = try progress.showing { try verifier.verify(file) }
         if let signature = report.checks.first(where: { $0.name == "signature" && $0.result == "skipped" }) {
             StandardError.warning("\(file.lastPathComponent): \(signature.detail ?? "signature not checked")")
         }
