@@ -9,7 +9,8 @@ enum HTMLReportRenderer {
                 "report": try MustacheTemplate(string: HTMLReportTemplate.page),
                 "timeline": try MustacheTemplate(string: HTMLReportTemplate.timeline),
                 "span": try MustacheTemplate(string: HTMLReportTemplate.span),
-                "style": try MustacheTemplate(string: HTMLReportTemplate.style)
+                "style": try MustacheTemplate(string: HTMLReportTemplate.style),
+                "head": try MustacheTemplate(string: HTMLReportTemplate.head)
             ])
         } catch {
             throw ReportError(

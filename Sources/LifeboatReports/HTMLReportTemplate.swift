@@ -8,10 +8,7 @@ enum HTMLReportTemplate {
         <!DOCTYPE html>
         <html lang="en">
         <head>
-        <meta charset="utf-8">
-        <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
-        <meta name="viewport" content="width=device-width, initial-scale=1">
-        <meta name="generator" content="Lifeboat">
+        {{> head}}
         <title>{{title}}</title>
         <style>
         {{> style}}
@@ -149,6 +146,15 @@ enum HTMLReportTemplate {
         {{/rows}}<text class="tick" x="{{axisMiddle}}" y="{{axisTitleY}}" text-anchor="middle">{{axisTitle}}</text>
         </svg>
         </div>
+        """#
+
+    /// The head both pages share: its Content-Security-Policy is what keeps a report from
+    /// loading anything, so it is written once.
+    static let head = #"""
+        <meta charset="utf-8">
+        <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <meta name="generator" content="Lifeboat">
         """#
 
     /// The style sheet the run report and the history page share, so both read as one product.

@@ -7,10 +7,7 @@ enum HistoryHTMLTemplate {
         <!DOCTYPE html>
         <html lang="en">
         <head>
-        <meta charset="utf-8">
-        <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
-        <meta name="viewport" content="width=device-width, initial-scale=1">
-        <meta name="generator" content="Lifeboat">
+        {{> head}}
         <title>Recovery history — Lifeboat</title>
         <style>
         {{> style}}

@@ -25,7 +25,8 @@ extension RunHistory {
         do {
             library = MustacheLibrary(templates: [
                 "history": try MustacheTemplate(string: HistoryHTMLTemplate.page),
-                "style": try MustacheTemplate(string: HTMLReportTemplate.style)
+                "style": try MustacheTemplate(string: HTMLReportTemplate.style),
+                "head": try MustacheTemplate(string: HTMLReportTemplate.head)
             ])
         } catch {
             throw ReportError(

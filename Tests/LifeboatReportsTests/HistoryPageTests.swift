@@ -59,6 +59,11 @@ import LifeboatRunbooks
         #expect(html.contains("1 of 6 judged missed an objective."))
         #expect(!html.contains("http://") && !html.contains("https://") && !html.contains("<script"), "self-contained")
         #expect(!html.contains("{{"), "every template name was filled")
+        #expect(
+            html.contains(
+                "<head>\n<meta charset=\"utf-8\">\n<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'"
+            ),
+            "the run report's head, which loads nothing")
     }
 
     @Test func anEmptyHistorySaysSo() throws {

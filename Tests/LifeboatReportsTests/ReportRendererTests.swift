@@ -140,7 +140,10 @@ import LifeboatRunbooks
                     || html.components(separatedBy: "url(").dropFirst().allSatisfy { $0.hasPrefix("#") },
                 "only references inside the page")
             #expect(html.contains("<style>") && html.contains("@media print"))
-            #expect(html.contains("Content-Security-Policy\" content=\"default-src 'none'"))
+            #expect(
+                html.contains(
+                    "<head>\n<meta charset=\"utf-8\">\n<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'"
+                ))
         }
     }
 
