@@ -168,6 +168,20 @@ struct InteractiveRestoreTests {
         #expect(try Self.paymentCount(database) == damaged, "the live database is unchanged")
         #expect(try Self.databases(startingWith: database.name + "_").isEmpty, "no restore or before database was made")
 
+        // 1b. A number out of range is asked again; q quits: exit 2, nothing changed.
+        do {
+            let session = try TmuxSession(Self.restoreCommand(database, folder))
+            defer { session.kill() }
+            try await session.waitFor(["Restore which backup?", "  1) "])
+            try session.type("7")
+            try await session.waitFor(["type a number from 1 to 2"])
+            try session.type("q")
+            let end = try await session.waitFor(["no backup chosen: nothing was changed", "EXIT=2"])
+            #expect(!end.contains("Type the database name"), "no confirmation was asked: \(end)")
+        }
+        #expect(try Self.paymentCount(database) == damaged, "the live database is unchanged")
+        #expect(try Self.databases(startingWith: database.name + "_").isEmpty, "no restore or before database was made")
+
         // 2. Without a terminal, both prompts refuse.
         let noChoice = try Command.lifeboat(["restore"], environment: environment)
         #expect(noChoice.status == 2, "\(noChoice.stderr)")
