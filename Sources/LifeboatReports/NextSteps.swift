@@ -55,8 +55,8 @@ enum NextSteps {
             advice += forFailure(of: step, in: report)
         }
         if report.outcome != .succeeded && !report.drill,
-            let swap = report.steps.first(where: { $0.action == "restore.database" && $0.status == .succeeded }),
-            let kept = swap.outputs["kept_as"], !kept.isEmpty
+            let swap = report.steps.first(where: { $0.action == RestoreDatabase.name && $0.status == .succeeded }),
+            let kept = swap.outputs[RestoreDatabase.Output.keptAs], !kept.isEmpty
         {
             advice.append(
                 "Step '\(swap.id)' swapped the restored database in; the previous one is kept as \(kept): `lifeboat restore --rollback` puts it back if the restored data is wrong."
@@ -74,59 +74,59 @@ enum NextSteps {
             ? "This was a drill: the live database was not touched."
             : "If a safe restore already swapped the data in, `lifeboat restore --rollback` puts the previous database back."
         switch step.action {
-        case "backup.select":
+        case BackupSelect.name:
             return [
                 "No backup matched: list them with `lifeboat list` (or `lifeboat list --remote` for the bucket), check BACKUP_DIR and the runbook's inputs; choosing another backup needs a new run with other --input values."
             ]
-        case "cloud.fetch":
+        case CloudFetch.name:
             return [
                 "Check the bucket and its credentials (`lifeboat list --remote`, `lifeboat config`); a resumed fetch continues the partial download in the run's artifacts folder."
             ]
-        case "backup.decrypt":
+        case BackupDecrypt.name:
             return [
                 "Check that the decryption key is in the keyring Lifeboat uses (`lifeboat config` shows GNUPGHOME; `gpg --list-secret-keys`); import it with `gpg --import`."
             ]
-        case "backup.verify":
+        case BackupVerify.name:
             return [
                 "The backup did not verify: check it with `lifeboat verify \(backupPath ?? "BACKUP")`; if it is bad, start a new run that picks another backup."
             ]
-        case "restore.database":
+        case RestoreDatabase.name:
             return [
                 "Look at the databases with `psql -l`: a `\(target)_restore_*` one is a half-built copy to drop; a `\(target)_before_*` one means the swap happened. \(rollback)"
             ]
-        case "restore.tables_rehearse":
+        case RestoreTablesRehearse.name:
             return [
                 "Nothing live changed (the rehearsal rolls back): a `\(target)_tables_*` database it left is dropped by `lifeboat cleanup`; check that the runbook's tables are in the backup."
             ]
-        case "restore.tables":
+        case RestoreTables.name:
             return [
                 "The tables are copied back in one transaction, so \(target) is as it was: check that the runbook's tables are in the backup and that nothing holds locks on them (pg_stat_activity)."
             ]
-        case "validate.row_counts":
+        case ValidateRowCounts.name:
             return [
                 "The restored data does not match the backup's manifest: check the backup with `lifeboat verify \(backupPath ?? "BACKUP")`. \(rollback)"
             ]
-        case "sql.check":
+        case SQLCheck.name:
             return [
                 "The check's result is not what the runbook expects: look at \(target) with psql before the application uses it. \(rollback)"
             ]
-        case "services.stop":
+        case ServicesStop.name:
             return [
                 "The application may still be running: stop it by hand with your provider's stop command (`lifeboat config` shows it) before resuming."
             ]
-        case "services.start", "services.health":
+        case ServicesStart.name, ServicesHealth.name:
             return [
                 "The restored database is in place but the application did not come up healthy: start it by hand with your provider's commands (`lifeboat config` shows them) and read its logs."
             ]
-        case "sessions.terminate":
+        case SessionsTerminate.name:
             return [
                 "Sessions on \(target) could not be ended: see who is connected in pg_stat_activity and end them by hand."
             ]
-        case "shell":
+        case Shell.name:
             return [
                 "Run the step's command by hand to see why it failed (`lifeboat runbook plan \(report.scenario.file ?? report.scenario.name)` shows it)."
             ]
-        case "notify":
+        case Notify.name:
             return [
                 "The notification was not sent: tell the people who wait for it by hand, and check the webhook settings (`lifeboat config`)."
             ]
@@ -152,7 +152,7 @@ enum NextSteps {
                 "Step '\(step.id)' (\(action)) is safe to repeat: `lifeboat runbook resume \(run)` runs it again and goes on."
             ]
         }
-        if action == "restore.database" || action == "restore.database_prepare" {
+        if action == RestoreDatabase.name || action == RestoreDatabasePrepare.name {
             let target = report.target ?? "the target"
             return [
                 "Step '\(step.id)' (\(action)) was interrupted: `lifeboat runbook resume \(run)` builds it again when it was still restoring into its scratch copy (the live database untouched), and otherwise stops and says what it found. "
@@ -161,7 +161,7 @@ enum NextSteps {
         }
         var text =
             "Step '\(step.id)' (\(action)) changes live systems and may have half happened: check its effect first"
-        if action == "restore.database" {
+        if action == RestoreDatabase.name {
             let target = report.target ?? "the target"
             text +=
                 " (`psql -l`: a `\(target)_restore_*` database is a half-built copy to drop; a new `\(target)_before_*` one means the swap happened)"

@@ -1,4 +1,5 @@
 import Foundation
+import LifeboatRunbooks
 
 /// A physical recovery (pgBackRest restore plus WAL replay), from the journal: the outputs of
 /// the run's `physical.restore` step, the moment `postgres.wait_ready` saw recovery reach, and
@@ -24,20 +25,25 @@ public struct ReportRecovery: Codable, Sendable, Equatable {
     }
 
     init?(steps: [ReportStep]) {
-        guard let restore = steps.last(where: { $0.action == "physical.restore" && $0.status == .succeeded }) else {
+        typealias Output = PhysicalRestoreAction.Output
+        guard
+            let restore = steps.last(where: { $0.action == PhysicalRestoreAction.name && $0.status == .succeeded })
+        else {
             return nil
         }
         func text(_ value: String?) -> String? { value.flatMap { $0.isEmpty ? nil : $0 } }
         let outputs = restore.outputs
-        let ready = steps.last { $0.action == "postgres.wait_ready" && $0.status == .succeeded }?.outputs
-        let choice = steps.last { $0.action == "recovery.choose_path" && $0.status == .succeeded }?.outputs
-        let reached = text(outputs["recovered_to"]) ?? text(ready?["recovered_to"])
+        let ready = steps.last { $0.action == PostgresWaitReady.name && $0.status == .succeeded }?.outputs
+        let choice = steps.last { $0.action == RecoveryChoosePath.name && $0.status == .succeeded }?.outputs
+        let reached = text(outputs[Output.recoveredTo]) ?? text(ready?[PostgresWaitReady.Output.recoveredTo])
         self.init(
-            step: restore.id, engine: text(outputs["engine"]) ?? "pgbackrest", backupSet: text(outputs["backup_set"]),
-            target: text(outputs["target"]), walStart: text(outputs["wal_start"]), walStop: text(outputs["wal_stop"]),
+            step: restore.id, engine: text(outputs[Output.engine]) ?? "pgbackrest",
+            backupSet: text(outputs[Output.backupSet]), target: text(outputs[Output.target]),
+            walStart: text(outputs[Output.walStart]), walStop: text(outputs[Output.walStop]),
             recoveredTo: reached.flatMap(Self.date),
-            restoreSeconds: text(outputs["recovery_seconds"]).flatMap(Double.init),
-            path: text(choice?["path"]), reason: text(choice?["reason"]))
+            restoreSeconds: text(outputs[Output.recoverySeconds]).flatMap(Double.init),
+            path: text(choice?[RecoveryChoosePath.Output.path]), reason: text(choice?[RecoveryChoosePath.Output.reason])
+        )
     }
 
     /// `wait_ready` gives whole seconds, the drill's scratch cluster milliseconds: read both.

@@ -1,9 +1,11 @@
+import LifeboatRunbooks
+
 /// A check a run made of its backup or of the restored data (`backup.verify`, the validated copy
 /// of `restore.database_prepare`, `validate.row_counts`, `sql.check`): the evidence that the
 /// recovery worked.
 public struct ReportValidation: Codable, Sendable, Equatable {
     /// The actions whose steps are validations.
-    public static let actions = ["backup.verify", "restore.database_prepare", "validate.row_counts", "sql.check"]
+    public static let actions = [BackupVerify.name, RestoreDatabasePrepare.name, ValidateRowCounts.name, SQLCheck.name]
 
     public var step: String
     public var action: String

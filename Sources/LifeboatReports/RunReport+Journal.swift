@@ -216,21 +216,23 @@ extension ReportMeasures {
 extension ReportBackup {
     /// From the first `backup.select` that succeeded (the one the run went on with).
     init?(steps: [ReportStep]) {
-        guard let select = steps.first(where: { $0.action == "backup.select" && $0.status == .succeeded }),
-            let name = select.outputs["name"], !name.isEmpty
+        typealias Output = BackupSelect.Output
+        guard let select = steps.first(where: { $0.action == BackupSelect.name && $0.status == .succeeded }),
+            let name = select.outputs[Output.name], !name.isEmpty
         else { return nil }
         func output(_ key: String) -> String? { select.outputs[key].flatMap { $0.isEmpty ? nil : $0 } }
-        func path(of action: String) -> String? {
-            steps.first { $0.action == action && $0.status == .succeeded }?.outputs["path"].flatMap {
+        func path(of action: String, _ key: String) -> String? {
+            steps.first { $0.action == action && $0.status == .succeeded }?.outputs[key].flatMap {
                 $0.isEmpty ? nil : $0
             }
         }
         self.init(
-            step: select.id, name: name, type: output("type"),
-            snapshotAt: output("timestamp").flatMap { ISO8601DateFormatter().date(from: $0) },
-            bytes: output("bytes").flatMap { Int64($0) }, sha256: output("sha256"), source: output("source"),
-            path: output("path"), fetchedPath: path(of: "cloud.fetch") ?? streamedPath(steps),
-            decryptedPath: path(of: "backup.decrypt"))
+            step: select.id, name: name, type: output(Output.type),
+            snapshotAt: output(Output.timestamp).flatMap { ISO8601DateFormatter().date(from: $0) },
+            bytes: output(Output.bytes).flatMap { Int64($0) }, sha256: output(Output.sha256),
+            source: output(Output.source), path: output(Output.path),
+            fetchedPath: path(of: CloudFetch.name, CloudFetch.Output.path) ?? streamedPath(steps),
+            decryptedPath: path(of: BackupDecrypt.name, BackupDecrypt.Output.path))
     }
 }
 
@@ -238,9 +240,10 @@ extension ReportBackup {
 /// (only that form reports `resumed_from`).
 private func streamedPath(_ steps: [ReportStep]) -> String? {
     steps.first {
-        $0.action == "restore.database_prepare" && $0.status == .succeeded && $0.outputs["resumed_from"] != nil
+        $0.action == RestoreDatabasePrepare.name && $0.status == .succeeded
+            && $0.outputs[RestoreDatabasePrepare.Output.resumedFrom] != nil
     }?
-    .outputs["path"].flatMap { $0.isEmpty ? nil : $0 }
+    .outputs[RestoreDatabasePrepare.Output.path].flatMap { $0.isEmpty ? nil : $0 }
 }
 
 extension ReportValidation {

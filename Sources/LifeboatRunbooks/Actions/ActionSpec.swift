@@ -41,6 +41,11 @@ public struct ActionSpec: Sendable {
     public var resumeNeeds: [ResumeNeed] = []
 
     public func parameter(_ name: String) -> Parameter? { parameters.first { $0.name == name } }
+
+    /// The output naming a database a step made (`restore.database`, `restore.database_prepare`):
+    /// one key for every action that makes one, because a drill drops the databases its steps
+    /// name there (`RunEngine.finishScratchDatabases`) whichever action made them.
+    public static let databaseOutput = "database"
 }
 
 extension ActionSpec.Parameter {

@@ -7,7 +7,7 @@ import LifeboatCore
 /// it would skip. The preflight uses the same answer to check only the steps that would run.
 public struct PlanTimeChoices: Sendable {
     /// Actions run at plan time: read-only by their spec, and cheap (a folder or bucket listing).
-    static let choosers: Set<String> = ["recovery.choose_path", "backup.select"]
+    static let choosers: Set<String> = [RecoveryChoosePath.name, BackupSelect.name]
 
     /// Outputs of the chooser steps run now.
     public let outputs: [String: [String: String]]
@@ -49,13 +49,15 @@ public struct PlanTimeChoices: Sendable {
                     target: target, drill: false, services: nil, cancellation: nil, note: { _ in })
                 let result = try ActionExecutor.run(step.action, ResolvedParameters(values: values), context)
                 outputs[step.id] = result
-                if step.action == "backup.select" {
-                    lines.append("Backup: \(result["name"] ?? "?") — \(result["reason"] ?? "")")
-                } else if let path = result["path"] {
-                    lines.append("Path: \(path) — \(result["reason"] ?? "")")
+                if step.action == BackupSelect.name {
+                    lines.append(
+                        "Backup: \(result[BackupSelect.Output.name] ?? "?") — \(result[BackupSelect.Output.reason] ?? "")"
+                    )
+                } else if let path = result[RecoveryChoosePath.Output.path] {
+                    lines.append("Path: \(path) — \(result[RecoveryChoosePath.Output.reason] ?? "")")
                 }
             } catch {
-                let what = step.action == "backup.select" ? "Backup" : "Path"
+                let what = step.action == BackupSelect.name ? "Backup" : "Path"
                 lines.append(
                     "\(what): unknown until the run — step '\(step.id)' cannot decide now: \(RunbookPreflight.text(error))"
                 )

@@ -145,16 +145,16 @@ extension Planner.Plan {
             lines.append(head)
             lines.append("     \(planned.spec.summary)")
             for (name, value) in planned.parameters { lines.append("     \(name): \(value)") }
-            if step.action.hasPrefix("services.") {
-                let commands = serviceCommands[String(step.action.dropFirst("services.".count))] ?? []
+            if let verb = ServiceStep.verb(of: step.action) {
+                let commands = serviceCommands[verb] ?? []
                 if commands.isEmpty {
                     lines.append("     runs: nothing (no services provider configured, or none for this action)")
                 }
                 for command in commands { lines.append("     runs: \(command)") }
             }
             if [
-                "restore.database", RestoreDatabasePrepare.spec.name, "restore.tables", "restore.tables_rehearse",
-                "sessions.terminate"
+                RestoreDatabase.name, RestoreDatabasePrepare.name, RestoreTables.name, RestoreTablesRehearse.name,
+                SessionsTerminate.name
             ].contains(step.action),
                 !planned.parameters.contains(where: { $0.0 == "database" })
             {

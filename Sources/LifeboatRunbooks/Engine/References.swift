@@ -36,7 +36,7 @@ struct References {
     func parameters(of step: Step) throws -> ResolvedParameters {
         ResolvedParameters(
             values: try step.parameters.reduce(into: [:]) { values, entry in
-                let shellCommand = step.action == Shell.spec.name && entry.key == Shell.commandParameter
+                let shellCommand = step.action == Shell.name && entry.key == Shell.commandParameter
                 values[entry.key] = try entry.value.texts.map { text in
                     let template = try Template.parse(text)
                     return shellCommand

@@ -51,7 +51,7 @@ extension RunEngine {
     func interruptionState(_ runbook: Runbook, _ state: RunState, options: Options) -> String {
         let target = state.target ?? "the target database"
         var parts: [String] = []
-        let changing = ["restore.database", "restore.tables", "physical.restore"]
+        let changing = [RestoreDatabase.name, RestoreTables.name, PhysicalRestoreAction.name]
         if options.drill {
             parts.append("a drill: the live database was not touched")
         } else if let changed = state.order.first(where: {
@@ -79,10 +79,10 @@ extension RunEngine {
             parts.append("live database \(target) untouched")
         }
         let stopped = state.order.last {
-            state.steps[$0]?.action == "services.stop" && state.steps[$0]?.status == .succeeded
+            state.steps[$0]?.action == ServicesStop.name && state.steps[$0]?.status == .succeeded
         }
         let started = state.order.contains {
-            state.steps[$0]?.action == "services.start" && state.steps[$0]?.status == .succeeded
+            state.steps[$0]?.action == ServicesStart.name && state.steps[$0]?.status == .succeeded
         }
         if !options.drill, let stopped, !started {
             let commands = services?.commands(for: .start).map(ServiceProviders.commandLine) ?? []

@@ -27,7 +27,7 @@ extension RunEngine {
     /// The scratch cluster a drill's finished restore left running, if any.
     func scratchURL(_ runbook: Runbook, _ state: RunState) -> String? {
         Self.scratchClusterSteps(runbook).lazy.map(\.step).filter { state.steps[$0.id]?.status == .succeeded }
-            .compactMap { state.steps[$0.id]?.outputs["scratch_url"] }.first { !$0.isEmpty }
+            .compactMap { state.steps[$0.id]?.outputs[PhysicalRestoreAction.Output.scratchURL] }.first { !$0.isEmpty }
     }
 
     /// The steps whose action leaves a scratch cluster in a drill, with the output naming its folder.

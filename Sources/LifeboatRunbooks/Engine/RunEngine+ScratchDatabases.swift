@@ -9,7 +9,7 @@ extension RunEngine {
     /// The live database is never dropped, whatever a step's outputs say.
     func finishScratchDatabases(_ state: RunState, keep: Bool) {
         guard state.drill, !keep, state.finished != nil, let target = state.target, !target.isEmpty else { return }
-        let restored = state.steps.values.compactMap { $0.outputs["database"] }.filter { !$0.isEmpty }
+        let restored = state.steps.values.compactMap { $0.outputs[ActionSpec.databaseOutput] }.filter { !$0.isEmpty }
         let live = try? RestoreRunner(configuration: configuration).targetDatabase()
         let names = Set([target] + restored).filter { $0 != live }.sorted()
         let admin: DatabaseAdmin

@@ -307,8 +307,8 @@ extension RunEngine {
     /// else runs against the scratch target unless the step says otherwise.
     func drillBehaviour(_ step: Step) -> Step.DrillBehaviour {
         if let explicit = step.drill { return explicit }
-        guard step.action.hasPrefix("services.") else { return .run }
-        let kind = ServiceStep.Kind(rawValue: String(step.action.dropFirst("services.".count)))
+        guard step.action.hasPrefix(ServiceStep.family) else { return .run }
+        let kind = ServiceStep.kind(of: step.action)
         return kind.flatMap { ServiceStep.drillCommand($0, configuration) } == nil ? .record : .run
     }
 

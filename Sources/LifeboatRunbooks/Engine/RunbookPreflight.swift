@@ -58,7 +58,7 @@ public struct RunbookPreflight {
         var choice: String?
         var choiceProblem: String?
         var fromCloud = false
-        if let select = steps.first(where: { $0.action == "backup.select" }) {
+        if let select = steps.first(where: { $0.action == BackupSelect.name }) {
             fromCloud = resolve(select.parameters["source"]?.texts.first ?? "local", inputs, outputs) == "cloud"
             do {
                 // The plan-time choice already ran it (it lists the folder or the bucket); again only for its error.
@@ -66,21 +66,21 @@ public struct RunbookPreflight {
                     try choices.outputs[select.id]
                     ?? selectReadOnly(select, inputs: inputs, target: target, drill: drill)
                 outputs[select.id] = chosen
-                choice = "\(chosen["name"] ?? "?") — \(chosen["reason"] ?? "")"
+                choice = "\(chosen[BackupSelect.Output.name] ?? "?") — \(chosen[BackupSelect.Output.reason] ?? "")"
             } catch let none as BackupSelect.NoMatch {
                 choiceProblem = none.description
-                problem = "step '\(select.id)' (backup.select) finds no backup: \(none.message)"
+                problem = "step '\(select.id)' (\(BackupSelect.name)) finds no backup: \(none.message)"
             } catch {
-                problem = "step '\(select.id)' (backup.select) cannot choose one now: \(Self.text(error))"
+                problem = "step '\(select.id)' (\(BackupSelect.name)) cannot choose one now: \(Self.text(error))"
             }
         }
         let consumers = [
-            "cloud.fetch", "backup.verify", "backup.decrypt", "restore.database", RestoreDatabasePrepare.spec.name,
-            "restore.tables", "restore.tables_rehearse", "validate.row_counts"
+            CloudFetch.name, BackupVerify.name, BackupDecrypt.name, RestoreDatabase.name, RestoreDatabasePrepare.name,
+            RestoreTables.name, RestoreTablesRehearse.name, ValidateRowCounts.name
         ]
         var backup = PreflightSubject.Backup.unresolved(problem ?? "no step names a backup", fromCloud: fromCloud)
         if problem == nil, let first = steps.first(where: { consumers.contains($0.action) }) {
-            let cloud = first.action == "cloud.fetch" || streamsFromCloud(first, inputs, outputs)
+            let cloud = first.action == CloudFetch.name || streamsFromCloud(first, inputs, outputs)
             let parameter = cloud ? "name" : "backup"
             if let value = first.parameters[parameter]?.texts.first, let resolved = resolve(value, inputs, outputs),
                 !resolved.isEmpty
@@ -94,8 +94,8 @@ public struct RunbookPreflight {
 
         let restoring = steps.filter {
             [
-                "restore.database", RestoreDatabasePrepare.spec.name, "restore.tables", "restore.tables_rehearse",
-                "backup.verify"
+                RestoreDatabase.name, RestoreDatabasePrepare.name, RestoreTables.name, RestoreTablesRehearse.name,
+                BackupVerify.name
             ].contains($0.action)
         }
         let serverWork: PreflightSubject.ServerWork
@@ -103,7 +103,7 @@ public struct RunbookPreflight {
             serverWork = .none
         } else if !drill,
             restoring.allSatisfy({
-                $0.action == "restore.database"
+                $0.action == RestoreDatabase.name
                     && resolve($0.parameters["mode"]?.texts.first ?? "", inputs, outputs) == "in-place"
             })
         {
@@ -115,15 +115,15 @@ public struct RunbookPreflight {
             backup: backup, target: target, serverWork: serverWork,
             readsBackup: steps.contains {
                 [
-                    "backup.verify", "backup.decrypt", "restore.database", RestoreDatabasePrepare.spec.name,
-                    "restore.tables", "restore.tables_rehearse"
+                    BackupVerify.name, BackupDecrypt.name, RestoreDatabase.name, RestoreDatabasePrepare.name,
+                    RestoreTables.name, RestoreTablesRehearse.name
                 ].contains($0.action)
             },
             checksLock: true)
         // A drill's target is a scratch database the run makes first: its tables are the backup's.
         if !drill {
             var named: [String] = []
-            for step in steps where step.action.hasPrefix("restore.tables") {
+            for step in steps where [RestoreTables.name, RestoreTablesRehearse.name].contains(step.action) {
                 // Split as the step will read them (ResolvedParameters.list).
                 let texts = (step.parameters["tables"]?.texts ?? []).compactMap { resolve($0, inputs, outputs) }
                 for name in ResolvedParameters(values: ["tables": texts]).list("tables") where !named.contains(name) {
@@ -135,13 +135,13 @@ public struct RunbookPreflight {
         subject.choice = choice
         subject.choiceProblem = choiceProblem
         let runFolders = stateDirectory.appendingPathComponent("runs")
-        if steps.contains(where: { $0.action == "cloud.fetch" || streamsFromCloud($0, inputs, outputs) }) {
+        if steps.contains(where: { $0.action == CloudFetch.name || streamsFromCloud($0, inputs, outputs) }) {
             subject.localWrites.append(
                 PreflightSubject.LocalWrite(folder: runFolders, why: "the download") { manifest, size in
                     size ?? manifest?.fileBytes
                 })
         }
-        if steps.contains(where: { $0.action == "backup.decrypt" }) {
+        if steps.contains(where: { $0.action == BackupDecrypt.name }) {
             subject.localWrites.append(
                 PreflightSubject.LocalWrite(folder: runFolders, why: "the decrypted copy") { manifest, size in
                     // The plaintext is the gzip'd (or plain) SQL: about the file's size, or the dump's.
@@ -158,16 +158,12 @@ public struct RunbookPreflight {
     func runs(_ step: Step, drill: Bool) -> Bool {
         guard drill else { return true }
         if let explicit = step.drill { return explicit == .run }
-        guard step.action.hasPrefix("services.") else { return true }
-        return ServiceStep.Kind(rawValue: String(step.action.dropFirst("services.".count)))
-            .flatMap { ServiceStep.drillCommand($0, configuration) } != nil
+        guard step.action.hasPrefix(ServiceStep.family) else { return true }
+        return ServiceStep.kind(of: step.action).flatMap { ServiceStep.drillCommand($0, configuration) } != nil
     }
 
     func serviceCommands(_ steps: [Step], drill: Bool, into subject: inout PreflightSubject) {
-        let kinds = steps.compactMap { step -> ServiceStep.Kind? in
-            step.action.hasPrefix("services.")
-                ? ServiceStep.Kind(rawValue: String(step.action.dropFirst("services.".count))) : nil
-        }
+        let kinds = steps.compactMap { ServiceStep.kind(of: $0.action) }
         guard !kinds.isEmpty else {
             subject.servicesNote =
                 drill
@@ -233,7 +229,7 @@ public struct RunbookPreflight {
 
     /// A `restore.database_prepare` with `source: cloud`: it downloads into the run folder, as `cloud.fetch` does.
     func streamsFromCloud(_ step: Step, _ inputs: [String: String], _ outputs: [String: [String: String]]) -> Bool {
-        step.action == RestoreDatabasePrepare.spec.name
+        step.action == RestoreDatabasePrepare.name
             && RestoreDatabasePrepare.streamsFromCloud(
                 step.parameters[RestoreDatabasePrepare.Parameter.source]?.texts.first.flatMap {
                     resolve($0, inputs, outputs)

@@ -37,7 +37,7 @@ enum ScratchRedo {
     static func assess(_ step: Step, checkpoint: [String: String]?, configuration: LifeboatConfiguration, drill: Bool)
         -> Verdict
     {
-        guard [RestoreDatabase.spec.name, RestoreDatabasePrepare.spec.name].contains(step.action) else {
+        guard [RestoreDatabase.name, RestoreDatabasePrepare.name].contains(step.action) else {
             return .unsafe("its action may have half happened")
         }
         guard let checkpoint, let target = checkpoint[Key.target], let scratch = checkpoint[Key.scratch] else {

@@ -25,12 +25,12 @@ public struct DrillMeasures: Sendable, Codable, Equatable {
     public var walStop: String?
 
     static let validationActions = [
-        "restore.database", "restore.tables", "validate.row_counts", "sql.check", "physical.restore"
+        RestoreDatabase.name, RestoreTables.name, ValidateRowCounts.name, SQLCheck.name, PhysicalRestoreAction.name
     ]
-    static let selectionActions = ["backup.select", "physical.restore"]
+    static let selectionActions = [BackupSelect.name, PhysicalRestoreAction.name]
     /// What takes the application or the database down, and what brings it back.
-    static let stopActions = ["services.stop", "postgres.stop"]
-    static let startActions = ["services.start", "postgres.start", "postgres.wait_ready"]
+    static let stopActions = [ServicesStop.name, PostgresStop.name]
+    static let startActions = [ServicesStart.name, PostgresStart.name, PostgresWaitReady.name]
 
     /// The actions whose steps a measure comes from: a runbook with none of them cannot be
     /// judged on that objective (the validator says so).
@@ -67,21 +67,24 @@ public struct DrillMeasures: Sendable, Codable, Equatable {
         }.max()
         rtoSeconds = zip(state.startedAt, validated).map { $1.timeIntervalSince($0) }
         downtimeSeconds = Self.downtime(state, action: action)
-        let selection = state.order.first { action($0) == "backup.select" && state.steps[$0]?.status == .succeeded }
+        let selection = state.order.first { action($0) == BackupSelect.name && state.steps[$0]?.status == .succeeded }
         let outputs = selection.flatMap { state.steps[$0]?.outputs } ?? [:]
-        let physical = state.order.first { action($0) == "physical.restore" && state.steps[$0]?.status == .succeeded }
-            .flatMap { state.steps[$0]?.outputs }
+        let physical = state.order.first {
+            action($0) == PhysicalRestoreAction.name && state.steps[$0]?.status == .succeeded
+        }
+        .flatMap { state.steps[$0]?.outputs }
         if let physical {
-            backup = physical["backup_set"]
-            recoveredTo = physical["recovered_to"].flatMap { $0.isEmpty ? nil : $0 }
-            recoverySeconds = physical["recovery_seconds"].flatMap(Double.init)
-            walStart = physical["wal_start"].flatMap { $0.isEmpty ? nil : $0 }
-            walStop = physical["wal_stop"].flatMap { $0.isEmpty ? nil : $0 }
-            rpoSeconds = physical["recovery_point_gap_seconds"].flatMap(Double.init)
+            typealias Output = PhysicalRestoreAction.Output
+            backup = physical[Output.backupSet]
+            recoveredTo = physical[Output.recoveredTo].flatMap { $0.isEmpty ? nil : $0 }
+            recoverySeconds = physical[Output.recoverySeconds].flatMap(Double.init)
+            walStart = physical[Output.walStart].flatMap { $0.isEmpty ? nil : $0 }
+            walStop = physical[Output.walStop].flatMap { $0.isEmpty ? nil : $0 }
+            rpoSeconds = physical[Output.recoveryPointGapSeconds].flatMap(Double.init)
             return
         }
-        backup = outputs["name"]
-        let snapshot = outputs["timestamp"].flatMap { ISO8601DateFormatter().date(from: $0) }
+        backup = outputs[BackupSelect.Output.name]
+        let snapshot = outputs[BackupSelect.Output.timestamp].flatMap { ISO8601DateFormatter().date(from: $0) }
         // The moment the data should be back to: a PITR target, else when the damage began
         // (recent-corruption's incident_time unless `latest`, accidental-deletion's deleted_at),
         // else the run's start.

@@ -48,8 +48,7 @@ struct PlanJSON: Encodable {
                 id: planned.step.id, action: action, summary: planned.spec.summary,
                 changesLiveSystems: planned.spec.changesLiveSystems, skipped: choices.skipped[planned.step.id],
                 parameters: Dictionary(planned.parameters, uniquingKeysWith: { first, _ in first }),
-                runs: action.hasPrefix("services.")
-                    ? serviceCommands[String(action.dropFirst("services.".count))] ?? [] : nil,
+                runs: ServiceStep.verb(of: action).map { serviceCommands[$0] ?? [] },
                 needs: planned.needs, when: planned.step.when, approval: planned.approval)
         }
         self.preflight = preflight.checks

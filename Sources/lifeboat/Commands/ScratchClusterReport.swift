@@ -18,25 +18,27 @@ struct ScratchClusterReport: Encodable {
     let kept: Bool
 
     init?(_ state: RunState) {
+        typealias Output = PhysicalRestoreAction.Output
         guard
             let id = state.order.first(where: {
-                state.steps[$0]?.action == "physical.restore" && state.steps[$0]?.outputs["scratch_dir"] != nil
+                state.steps[$0]?.action == PhysicalRestoreAction.name
+                    && state.steps[$0]?.outputs[Output.scratchDir] != nil
             }),
             let outputs = state.steps[id]?.outputs
         else { return nil }
         func value(_ key: String) -> String? { outputs[key].flatMap { $0.isEmpty ? nil : $0 } }
         step = id
-        backupSet = outputs["backup_set"] ?? ""
-        target = outputs["target"] ?? ""
-        recoveredTo = value("recovered_to")
-        stoppedBefore = value("stopped_before")
-        recoveryPointGapSeconds = value("recovery_point_gap_seconds").flatMap(Double.init)
-        recoverySeconds = value("recovery_seconds").flatMap(Double.init)
-        walStart = value("wal_start")
-        walStop = value("wal_stop")
-        folder = outputs["scratch_dir"] ?? ""
-        port = value("scratch_port").flatMap(Int.init)
-        kept = outputs["kept"] == "true"
+        backupSet = outputs[Output.backupSet] ?? ""
+        target = outputs[Output.target] ?? ""
+        recoveredTo = value(Output.recoveredTo)
+        stoppedBefore = value(Output.stoppedBefore)
+        recoveryPointGapSeconds = value(Output.recoveryPointGapSeconds).flatMap(Double.init)
+        recoverySeconds = value(Output.recoverySeconds).flatMap(Double.init)
+        walStart = value(Output.walStart)
+        walStop = value(Output.walStop)
+        folder = outputs[Output.scratchDir] ?? ""
+        port = value(Output.scratchPort).flatMap(Int.init)
+        kept = outputs[Output.kept] == "true"
     }
 
     func lines(keep: Bool) -> [String] {

@@ -7,18 +7,27 @@ import LifeboatStreams
 /// that follows still validates against the backup's row counts. The signed original is
 /// authenticated here (manifest signature, then each segment before gpg sees it); the
 /// plaintext then counts as this run's own artifact (see `BackupTrustParameter.isRunArtifact`).
-enum BackupDecrypt: RunbookAction {
+public enum BackupDecrypt: RunbookAction {
+    public static let name = "backup.decrypt"
+
+    public enum Output {
+        /// The plaintext copy in the run folder (the original when it was not encrypted).
+        public static let path = "path"
+    }
+
     static let spec = ActionSpec(
-        name: "backup.decrypt", summary: "decrypt a backup into a 0600 artifact in the run folder",
+        name: name, summary: "decrypt a backup into a 0600 artifact in the run folder",
         parameters: [.required("backup", .string, "path of the .gpg backup"), BackupTrustParameter.spec],
-        outputs: ["path", BackupTrustParameter.output], safeToRepeat: true, changesLiveSystems: false,
-        resumeNeeds: [.transientRunFile(output: "path")])
+        outputs: [Output.path, BackupTrustParameter.output], safeToRepeat: true, changesLiveSystems: false,
+        resumeNeeds: [.transientRunFile(output: Output.path)])
 
     static func run(_ parameters: ResolvedParameters, _ context: ActionContext) throws -> [String: String] {
         let source = URL(fileURLWithPath: try parameters.required("backup"))
         guard source.lastPathComponent.hasSuffix(".gpg") else {
             // Nothing to decrypt: the next step reads the original and checks it itself.
-            return ["path": source.path, BackupTrustParameter.output: "not checked here: the file is not encrypted"]
+            return [
+                Output.path: source.path, BackupTrustParameter.output: "not checked here: the file is not encrypted"
+            ]
         }
         try FileManager.default.createDirectory(
             at: context.artifacts, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -59,6 +68,6 @@ enum BackupDecrypt: RunbookAction {
             manifest.signedBy = nil
             try manifest.write(to: URL(fileURLWithPath: output.path + ".manifest.json"))
         }
-        return ["path": output.path, BackupTrustParameter.output: verdict]
+        return [Output.path: output.path, BackupTrustParameter.output: verdict]
     }
 }

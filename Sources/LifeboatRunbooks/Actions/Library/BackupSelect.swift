@@ -4,9 +4,18 @@ import LifeboatCore
 /// `backup.select`: the latest backup of a type, the closest one not after a time, the newest
 /// one taken before an incident, or one by name, from BACKUP_DIR or the cloud bucket. Its
 /// `reason` says why that one, for the plan, the approval and the report.
-enum BackupSelect: RunbookAction {
+public enum BackupSelect: RunbookAction {
+    public static let name = "backup.select"
+
+    public enum Output {
+        public static let name = "name", path = "path", timestamp = "timestamp", type = "type", source = "source"
+        public static let bytes = "bytes", sha256 = "sha256"
+        /// Why this backup: for the plan, the approval and the report.
+        public static let reason = "reason"
+    }
+
     static let spec = ActionSpec(
-        name: "backup.select",
+        name: name,
         summary:
             "choose a backup: the latest of a type, the closest not after a time, the newest taken before an incident, or by name",
         parameters: [
@@ -20,8 +29,11 @@ enum BackupSelect: RunbookAction {
             .optional("name", .string, "with which: name — the file name"),
             .optional("source", .choice(["local", "cloud"]), "where to look (default local)")
         ],
-        outputs: ["name", "path", "timestamp", "type", "source", "bytes", "sha256", "reason"], safeToRepeat: true,
-        changesLiveSystems: false)
+        outputs: [
+            Output.name, Output.path, Output.timestamp, Output.type, Output.source, Output.bytes, Output.sha256,
+            Output.reason
+        ],
+        safeToRepeat: true, changesLiveSystems: false)
 
     static func run(_ parameters: ResolvedParameters, _ context: ActionContext) throws -> [String: String] {
         let type = parameters.string("type") ?? "any"
@@ -99,10 +111,10 @@ enum BackupSelect: RunbookAction {
             ? (try? BackupReader.open(URL(fileURLWithPath: chosen.path), trust: .unchecked))?.manifest : nil
         let bytes = manifest?.fileBytes ?? chosen.bytes ?? fileSize(chosen.path)
         return [
-            "name": chosen.name.fileName, "path": chosen.path,
-            "timestamp": ISO8601DateFormatter().string(from: chosen.name.timestamp),
-            "type": chosen.name.type.rawValue, "source": source, "bytes": bytes.map(String.init) ?? "",
-            "sha256": manifest?.sha256 ?? "", "reason": reason
+            Output.name: chosen.name.fileName, Output.path: chosen.path,
+            Output.timestamp: ISO8601DateFormatter().string(from: chosen.name.timestamp),
+            Output.type: chosen.name.type.rawValue, Output.source: source, Output.bytes: bytes.map(String.init) ?? "",
+            Output.sha256: manifest?.sha256 ?? "", Output.reason: reason
         ]
     }
 

@@ -3,11 +3,17 @@ import LifeboatCore
 
 /// `backup.verify`: the same check as `lifeboat verify`: integrity, then a restore into a
 /// temporary database whose row counts must match the manifest.
-enum BackupVerify: RunbookAction {
+public enum BackupVerify: RunbookAction {
+    public static let name = "backup.verify"
+
+    public enum Output {
+        public static let passed = "passed", tables = "tables", rows = "rows"
+    }
+
     static let spec = ActionSpec(
-        name: "backup.verify", summary: "verify a backup: integrity and a restore into a temporary database",
+        name: name, summary: "verify a backup: integrity and a restore into a temporary database",
         parameters: [.required("backup", .string, "path of the backup"), BackupTrustParameter.spec],
-        outputs: ["passed", "tables", "rows", BackupTrustParameter.output], safeToRepeat: true,
+        outputs: [Output.passed, Output.tables, Output.rows, BackupTrustParameter.output], safeToRepeat: true,
         changesLiveSystems: false)
 
     static func run(_ parameters: ResolvedParameters, _ context: ActionContext) throws -> [String: String] {
@@ -27,7 +33,8 @@ enum BackupVerify: RunbookAction {
             context.note("WARNING: \(backup.lastPathComponent): \(signature?.detail ?? "")")
         }
         return [
-            "passed": "true", "tables": String(manifest?.tables.count ?? 0), "rows": String(manifest?.totalRows ?? 0),
+            Output.passed: "true", Output.tables: String(manifest?.tables.count ?? 0),
+            Output.rows: String(manifest?.totalRows ?? 0),
             BackupTrustParameter.output: signature?.detail ?? BackupTrust.Verdict.notRequired.summary
         ]
     }

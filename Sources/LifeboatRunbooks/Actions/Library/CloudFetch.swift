@@ -3,11 +3,19 @@ import LifeboatCore
 
 /// `cloud.fetch`: downloads a backup (and its manifest) from the bucket into the run folder.
 /// A download cut short resumes where it stopped; one that finished before a crash is reused.
-enum CloudFetch: RunbookAction {
+public enum CloudFetch: RunbookAction {
+    public static let name = "cloud.fetch"
+
+    public enum Output {
+        /// The download in the run folder.
+        public static let path = "path", bytes = "bytes"
+    }
+
     static let spec = ActionSpec(
-        name: "cloud.fetch", summary: "download a backup from the cloud into the run folder (resumable)",
+        name: name, summary: "download a backup from the cloud into the run folder (resumable)",
         parameters: [.required("name", .string, "backup file name"), BackupTrustParameter.spec],
-        outputs: ["path", "bytes", BackupTrustParameter.output], safeToRepeat: true, changesLiveSystems: false)
+        outputs: [Output.path, Output.bytes, BackupTrustParameter.output], safeToRepeat: true,
+        changesLiveSystems: false)
 
     static func run(_ parameters: ResolvedParameters, _ context: ActionContext) throws -> [String: String] {
         let name = try parameters.required("name")
@@ -20,7 +28,8 @@ enum CloudFetch: RunbookAction {
                 ((try? FileManager.default.attributesOfItem(atPath: existing.path))?[.size] as? NSNumber)?.int64Value
                 ?? 0
             return [
-                "path": existing.path, "bytes": String(size), BackupTrustParameter.output: "checked when it was fetched"
+                Output.path: existing.path, Output.bytes: String(size),
+                BackupTrustParameter.output: "checked when it was fetched"
             ]
         }
         let sync = try CloudSync(configuration: context.configuration, cancellation: context.cancellation)
@@ -31,7 +40,7 @@ enum CloudFetch: RunbookAction {
             context.note("WARNING: \(name) \(signature)")
         }
         return [
-            "path": fetched.path, "bytes": String(fetched.resumedFrom + fetched.downloaded),
+            Output.path: fetched.path, Output.bytes: String(fetched.resumedFrom + fetched.downloaded),
             BackupTrustParameter.output: fetched.signature ?? BackupTrust.Verdict.notRequired.summary
         ]
     }

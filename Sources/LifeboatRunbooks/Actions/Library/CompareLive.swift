@@ -4,17 +4,24 @@ import LifeboatCore
 /// `compare.live`: the database's tables against a backup's manifest, as `lifeboat diff` does,
 /// so that a responder sees which tables a deletion hit before approving a restore. Read-only:
 /// it never fails because tables differ, only when it cannot compare.
-enum CompareLive: RunbookAction {
+public enum CompareLive: RunbookAction {
+    public static let name = "compare.live"
+
+    public enum Output {
+        public static let changedTables = "changed_tables", missingTables = "missing_tables"
+        public static let addedTables = "added_tables", identical = "identical", summary = "summary"
+    }
+
     static let spec = ActionSpec(
-        name: "compare.live",
+        name: name,
         summary: "compare the database's row counts with a backup's manifest, table by table (read-only)",
         parameters: [
             .required("backup", .string, "path of the backup whose manifest to compare with"),
             .optional("tables", .stringList, "compare only these tables (default: all)"),
             .optional("database", .string, "database (default: the target)")
         ],
-        outputs: ["changed_tables", "missing_tables", "added_tables", "identical", "summary"], safeToRepeat: true,
-        changesLiveSystems: false)
+        outputs: [Output.changedTables, Output.missingTables, Output.addedTables, Output.identical, Output.summary],
+        safeToRepeat: true, changesLiveSystems: false)
 
     static func run(_ parameters: ResolvedParameters, _ context: ActionContext) throws -> [String: String] {
         let backup = URL(fileURLWithPath: try parameters.required("backup"))
@@ -30,8 +37,8 @@ enum CompareLive: RunbookAction {
         }
         func names(_ status: LiveDiff.Status) -> String { diff.tables(status).map(\.table).joined(separator: ",") }
         return [
-            "changed_tables": names(.changed), "missing_tables": names(.missing), "added_tables": names(.added),
-            "identical": String(diff.identical), "summary": diff.summary
+            Output.changedTables: names(.changed), Output.missingTables: names(.missing),
+            Output.addedTables: names(.added), Output.identical: String(diff.identical), Output.summary: diff.summary
         ]
     }
 

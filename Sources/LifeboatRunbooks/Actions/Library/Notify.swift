@@ -1,8 +1,10 @@
 /// `notify`: an event for the people following the incident, sent to the configured
 /// webhooks as `runbook.notice` with the runbook's own event name and message.
-enum Notify: RunbookAction {
+public enum Notify: RunbookAction {
+    public static let name = "notify"
+
     static let spec = ActionSpec(
-        name: "notify", summary: "send an event to the configured webhooks",
+        name: name, summary: "send an event to the configured webhooks",
         parameters: [.required("event", .string, "event name"), .optional("message", .string, "text")],
         outputs: [], safeToRepeat: true, changesLiveSystems: false)
 

@@ -6,9 +6,23 @@ import LifeboatCore
 /// repeat after an interruption. PostgreSQL must be stopped (`postgres.stop`); the server then
 /// replays WAL to the target when started. In a drill it never touches the live cluster: the
 /// drill half (`PhysicalRestoreDrill`) recovers into a scratch instance instead.
-enum PhysicalRestoreAction: RunbookAction {
+public enum PhysicalRestoreAction: RunbookAction {
+    public static let name = "physical.restore"
+
+    public enum Output {
+        public static let engine = "engine", backupSet = "backup_set", target = "target"
+        public static let walStart = "wal_start", walStop = "wal_stop"
+        public static let recoveredTo = "recovered_to", recoverySeconds = "recovery_seconds", options = "options"
+        // Drills only (PhysicalRestoreDrill): the scratch cluster the validation steps reach.
+        public static let stoppedBefore = "stopped_before", recoveryPointGapSeconds = "recovery_point_gap_seconds"
+        public static let scratchPort = "scratch_port", scratchURL = "scratch_url"
+        /// The scratch cluster's folder: the engine stops it (and removes it unless kept) when the run ends.
+        public static let scratchDir = "scratch_dir"
+        public static let kept = "kept"
+    }
+
     static let spec = ActionSpec(
-        name: "physical.restore",
+        name: name,
         summary:
             "restore the whole cluster with pgBackRest to a point in time (or the latest), replacing its data directory",
         parameters: [
@@ -17,18 +31,20 @@ enum PhysicalRestoreAction: RunbookAction {
             .optional("data_directory", .string, "restore here instead of LIFEBOAT_PG_DATA / pg1-path")
         ],
         outputs: [
-            "engine", "backup_set", "target", "wal_start", "wal_stop", "recovered_to", "recovery_seconds", "options",
+            Output.engine, Output.backupSet, Output.target, Output.walStart, Output.walStop, Output.recoveredTo,
+            Output.recoverySeconds, Output.options,
             // Drills only (PhysicalRestoreDrill): the scratch cluster the validation steps reach.
-            "stopped_before", "recovery_point_gap_seconds", "scratch_port", "scratch_url", "scratch_dir", "kept"
+            Output.stoppedBefore, Output.recoveryPointGapSeconds, Output.scratchPort, Output.scratchURL,
+            Output.scratchDir, Output.kept
         ],
         safeToRepeat: true, changesLiveSystems: true,
-        resumeNeeds: [.runningScratchCluster(output: "scratch_dir")])
+        resumeNeeds: [.runningScratchCluster(output: Output.scratchDir)])
 
     static func run(_ parameters: ResolvedParameters, _ context: ActionContext) throws -> [String: String] {
         if context.drill { return try PhysicalRestoreDrill.run(parameters, context) }
         let target = try self.target(parameters)
         var restore = PhysicalRestore(
-            settings: try PhysicalEngineSettings.required(context.configuration, for: "physical.restore"))
+            settings: try PhysicalEngineSettings.required(context.configuration, for: name))
         restore.cancellation = context.cancellation
         let set = parameters.string("set").flatMap { $0.isEmpty ? nil : $0 }
         let directory = parameters.string("data_directory").flatMap { $0.isEmpty ? nil : $0 }
@@ -36,14 +52,14 @@ enum PhysicalRestoreAction: RunbookAction {
         context.note(
             "restored backup set \(result.backupSet)\(result.delta ? " (--delta)" : "") towards \(target.pgText)")
         return [
-            "engine": "pgbackrest", "backup_set": result.backupSet,
-            "target": {
+            Output.engine: "pgbackrest", Output.backupSet: result.backupSet,
+            Output.target: {
                 if case .time(let date) = target { return ArchiveFindings.timestamp(date) } else { return "latest" }
             }(),
-            "wal_start": result.walStart ?? "", "wal_stop": result.walStop ?? "",
+            Output.walStart: result.walStart ?? "", Output.walStop: result.walStop ?? "",
             // Known only once the server has replayed WAL: postgres.wait_ready reports it.
-            "recovered_to": "", "recovery_seconds": String(format: "%.1f", result.durationSeconds),
-            "options": result.options.joined(separator: " ")
+            Output.recoveredTo: "", Output.recoverySeconds: String(format: "%.1f", result.durationSeconds),
+            Output.options: result.options.joined(separator: " ")
         ]
     }
 

@@ -9,7 +9,7 @@ import LifeboatCore
 enum PhysicalRestoreDrill {
     static func run(_ parameters: ResolvedParameters, _ context: ActionContext) throws -> [String: String] {
         let settings = try PhysicalEngineSettings.required(
-            context.configuration, for: "a PITR drill (physical.restore)")
+            context.configuration, for: "a PITR drill (\(PhysicalRestoreAction.name))")
         let target: PhysicalRestore.Target = try PhysicalRestoreAction.target(parameters)
         let set = parameters.string("set").flatMap { $0.isEmpty ? nil : $0 }
         let folder = scratchRoot(context, settings: settings).appendingPathComponent("pitr-\(context.runID)").path
@@ -47,24 +47,25 @@ enum PhysicalRestoreDrill {
     static func outputs(_ outcome: ScratchRecovery.Outcome, target: ScratchRecovery.Target, kept: Bool) -> [String:
         String]
     {
+        typealias Output = PhysicalRestoreAction.Output
         var outputs = [
-            "engine": "pgbackrest", "backup_set": outcome.backupSet,
-            "wal_start": outcome.walStart ?? "", "wal_stop": outcome.walStop ?? "",
-            "recovered_to": outcome.recoveredTo.map(timestamp) ?? "",
-            "stopped_before": outcome.stoppedBefore.map(timestamp) ?? "",
-            "recovery_seconds": String(format: "%.3f", outcome.recoverySeconds),
-            "scratch_port": String(outcome.instance.port), "scratch_url": outcome.url,
-            "scratch_dir": outcome.instance.folder, "kept": String(kept)
+            Output.engine: "pgbackrest", Output.backupSet: outcome.backupSet,
+            Output.walStart: outcome.walStart ?? "", Output.walStop: outcome.walStop ?? "",
+            Output.recoveredTo: outcome.recoveredTo.map(timestamp) ?? "",
+            Output.stoppedBefore: outcome.stoppedBefore.map(timestamp) ?? "",
+            Output.recoverySeconds: String(format: "%.3f", outcome.recoverySeconds),
+            Output.scratchPort: String(outcome.instance.port), Output.scratchURL: outcome.url,
+            Output.scratchDir: outcome.instance.folder, Output.kept: String(kept)
         ]
         switch target {
         case .latest:
-            outputs["target"] = "latest"
+            outputs[Output.target] = "latest"
         case .time(let date):
-            outputs["target"] = timestamp(date)
+            outputs[Output.target] = timestamp(date)
             // How far the achieved point lies before the target: the data the recovery could
             // not bring back (no later transaction committed at or before the target).
             if let reached = outcome.recoveredTo {
-                outputs["recovery_point_gap_seconds"] = String(format: "%.3f", date.timeIntervalSince(reached))
+                outputs[Output.recoveryPointGapSeconds] = String(format: "%.3f", date.timeIntervalSince(reached))
             }
         }
         return outputs

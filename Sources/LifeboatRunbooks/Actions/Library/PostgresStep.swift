@@ -3,8 +3,16 @@ import LifeboatCore
 
 /// What the postgres.* actions share: the configured service, where postmaster.opts is kept
 /// between stop and start, and the drill answer.
-enum PostgresStep {
-    static let drillSkip = ["skipped": "drill: the live cluster is not touched"]
+public enum PostgresStep {
+    /// Outputs the postgres.* actions share.
+    public enum Output {
+        /// The service that was started or stopped, and what it did.
+        public static let service = "service", done = "done"
+        /// Why a drill did not run the step.
+        public static let skipped = "skipped"
+    }
+
+    static let drillSkip = [Output.skipped: "drill: the live cluster is not touched"]
 
     static func service(_ context: ActionContext, for action: String) throws -> PostgresService {
         var service = PostgresService(settings: try PhysicalEngineSettings.required(context.configuration, for: action))

@@ -5,16 +5,19 @@ import LifeboatCore
 /// physical restore replaces its data directory. With pg_ctl, the options the server runs with
 /// (postmaster.opts, which the restore removes) are kept in the run's folder for `postgres.start`.
 /// In a drill the live cluster is never touched: the step returns at once.
-enum PostgresStop: RunbookAction {
+public enum PostgresStop: RunbookAction {
+    public static let name = "postgres.stop"
+
     static let spec = ActionSpec(
-        name: "postgres.stop", summary: "stop the PostgreSQL cluster (LIFEBOAT_PG_SERVICE: pg_ctl, systemd or command)",
-        parameters: [], outputs: ["service", "done", "skipped"], safeToRepeat: true, changesLiveSystems: true)
+        name: name, summary: "stop the PostgreSQL cluster (LIFEBOAT_PG_SERVICE: pg_ctl, systemd or command)",
+        parameters: [], outputs: [PostgresStep.Output.service, PostgresStep.Output.done, PostgresStep.Output.skipped],
+        safeToRepeat: true, changesLiveSystems: true)
 
     static func run(_ parameters: ResolvedParameters, _ context: ActionContext) throws -> [String: String] {
         if context.drill { return PostgresStep.drillSkip }
-        let service = try PostgresStep.service(context, for: "postgres.stop")
+        let service = try PostgresStep.service(context, for: name)
         let outcome = try service.stop(saveOptions: PostgresStep.savedOptions(context))
         context.note("PostgreSQL \(outcome.done) (\(service.settings.service.name))")
-        return ["service": service.settings.service.name, "done": outcome.done]
+        return [PostgresStep.Output.service: service.settings.service.name, PostgresStep.Output.done: outcome.done]
     }
 }

@@ -5,9 +5,18 @@ import LifeboatCore
 /// database and swaps (the old one kept), `in-place` replaces it after a full integrity pass,
 /// `scratch` creates a new database and refuses one that exists. With `staged` (the copy a
 /// `restore.database_prepare` step built and validated) a safe restore is only the swap.
-enum RestoreDatabase: RunbookAction {
+public enum RestoreDatabase: RunbookAction {
+    public static let name = "restore.database"
+
+    public enum Output {
+        public static let database = ActionSpec.databaseOutput
+        /// Safe mode: the name the previous database was kept under (`lifeboat restore --rollback`).
+        public static let keptAs = "kept_as"
+        public static let databaseProperties = "database_properties"
+    }
+
     static let spec = ActionSpec(
-        name: "restore.database", summary: "restore a backup into the target database",
+        name: name, summary: "restore a backup into the target database",
         parameters: [
             .required("backup", .string, "path of the backup"),
             .optional(
@@ -19,8 +28,8 @@ enum RestoreDatabase: RunbookAction {
                 "safe mode: the copy a restore.database_prepare step left, swapped in instead of restoring again"),
             BackupTrustParameter.spec
         ],
-        outputs: ["database", "kept_as", "database_properties", BackupTrustParameter.output], safeToRepeat: false,
-        changesLiveSystems: true)
+        outputs: [Output.database, Output.keptAs, Output.databaseProperties, BackupTrustParameter.output],
+        safeToRepeat: false, changesLiveSystems: true)
 
     static func run(_ parameters: ResolvedParameters, _ context: ActionContext) throws -> [String: String] {
         let backup = URL(fileURLWithPath: try parameters.required("backup"))
@@ -46,7 +55,7 @@ enum RestoreDatabase: RunbookAction {
             result.propertyDifferences.isEmpty
             ? "as the backup's" : "kept the live database's: " + result.propertyDifferences.joined(separator: "; ")
         return [
-            "database": plan.target, "kept_as": result.keptAs ?? "", "database_properties": properties,
+            Output.database: plan.target, Output.keptAs: result.keptAs ?? "", Output.databaseProperties: properties,
             BackupTrustParameter.output: BackupTrustParameter.isRunArtifact(backup, context)
                 && !parameters.flag(BackupTrustParameter.name)
                 ? "this run's own artifact, authenticated by the step that wrote it"

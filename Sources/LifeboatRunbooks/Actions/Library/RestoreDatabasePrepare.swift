@@ -14,9 +14,11 @@ import LifeboatCore
 /// and the encrypted download is kept in the run folder (output `path`, for the swap and the
 /// row-count check, and as evidence). Killed part way, a resume drops the half-built copy
 /// (ScratchRedo), replays what the partial download holds and fetches the rest with Range.
-enum RestoreDatabasePrepare: RunbookAction {
+public enum RestoreDatabasePrepare: RunbookAction {
+    public static let name = "restore.database_prepare"
+
     static let spec = ActionSpec(
-        name: "restore.database_prepare",
+        name: name,
         summary:
             "restore a backup beside the live database and validate it, changing nothing live; the copy is kept for restore.database to swap in",
         parameters: [
@@ -46,13 +48,14 @@ enum RestoreDatabasePrepare: RunbookAction {
         static let local = "local", cloud = "cloud"
     }
 
-    enum Output {
+    public enum Output {
         /// "database", like every step that makes one: a drill drops the databases its steps name there.
-        static let prepared = "database", tables = "tables", rows = "rows", objects = "objects"
+        public static let prepared = ActionSpec.databaseOutput
+        public static let tables = "tables", rows = "rows", objects = "objects"
         /// The backup file the restore read (source cloud: the download kept in the run folder).
-        static let path = "path"
+        public static let path = "path"
         /// Source cloud: bytes a resumed step found already downloaded and replayed.
-        static let resumedFrom = "resumed_from"
+        public static let resumedFrom = "resumed_from"
     }
 
     /// Whether the step restores from the bucket (its backup is named by `name`, not `backup`).
@@ -63,7 +66,7 @@ enum RestoreDatabasePrepare: RunbookAction {
         guard streamsFromCloud(parameters.string(Parameter.source)) else {
             guard let path = parameters.string(Parameter.backup), !path.isEmpty else {
                 throw RunbookRunError(
-                    "restore.database_prepare needs `backup` (a file), or `source: cloud` with `name`",
+                    "\(name) needs `backup` (a file), or `source: cloud` with `name`",
                     hint:
                         "pass backup: \"${steps.<fetch step>.outputs.path}\", or source: cloud and name: \"${steps.<select step>.outputs.name}\""
                 )

@@ -3,9 +3,15 @@ import LifeboatCore
 
 /// `restore.tables`: named tables (and, asked, the large objects) copied back from a backup
 /// in one transaction, every other table left as it is (accidental deletion).
-enum RestoreTables: RunbookAction {
+public enum RestoreTables: RunbookAction {
+    public static let name = "restore.tables"
+
+    public enum Output {
+        public static let tables = "tables"
+    }
+
     static let spec = ActionSpec(
-        name: "restore.tables", summary: "restore named tables only, leaving all others untouched",
+        name: name, summary: "restore named tables only, leaving all others untouched",
         parameters: [
             .required("backup", .string, "path of the backup"),
             .optional(
@@ -20,7 +26,7 @@ enum RestoreTables: RunbookAction {
                 "commit even when foreign keys to or from these tables are left violated (default false)"),
             BackupTrustParameter.spec
         ],
-        outputs: ["tables", BackupTrustParameter.output], safeToRepeat: true, changesLiveSystems: true)
+        outputs: [Output.tables, BackupTrustParameter.output], safeToRepeat: true, changesLiveSystems: true)
 
     static func run(_ parameters: ResolvedParameters, _ context: ActionContext) throws -> [String: String] {
         let backup = URL(fileURLWithPath: try parameters.required("backup"))
@@ -35,7 +41,7 @@ enum RestoreTables: RunbookAction {
         plan.staged = parameters.string("staged").flatMap { $0.isEmpty ? nil : $0 }
         _ = try runner.run(plan)
         return [
-            "tables": tables.joined(separator: ","),
+            Output.tables: tables.joined(separator: ","),
             BackupTrustParameter.output: plan.signature ?? BackupTrust.Verdict.notRequired.summary
         ]
     }

@@ -5,9 +5,18 @@ import LifeboatCore
 /// rolled back, so the approval before the real one can say which foreign keys it would leave
 /// violated. The backup is restored and validated into a scratch database that the following
 /// `restore.tables` (its `staged` parameter) copies from: the backup is restored once.
-enum RestoreTablesRehearse: RunbookAction {
+public enum RestoreTablesRehearse: RunbookAction {
+    public static let name = "restore.tables_rehearse"
+
+    public enum Output {
+        /// The scratch database the backup was restored into (`restore.tables` copies from it).
+        public static let scratch = "scratch"
+        public static let tables = "tables", fkViolations = "fk_violations", fkViolationCount = "fk_violation_count"
+        public static let largeObjects = "large_objects"
+    }
+
     static let spec = ActionSpec(
-        name: "restore.tables_rehearse",
+        name: name,
         summary:
             "rehearse a table restore: restore the backup beside the live database and count the foreign keys the copy would break, changing nothing live",
         parameters: [
@@ -19,7 +28,8 @@ enum RestoreTablesRehearse: RunbookAction {
             BackupTrustParameter.spec
         ],
         outputs: [
-            "scratch", "tables", "fk_violations", "fk_violation_count", "large_objects", BackupTrustParameter.output
+            Output.scratch, Output.tables, Output.fkViolations, Output.fkViolationCount, Output.largeObjects,
+            BackupTrustParameter.output
         ],
         safeToRepeat: true, changesLiveSystems: false)
 
@@ -34,12 +44,12 @@ enum RestoreTablesRehearse: RunbookAction {
             largeObjects: parameters.flag("large_objects"))
         let rehearsal = try runner.rehearse(plan)
         return [
-            "scratch": rehearsal.scratch,
-            "tables": rehearsal.tables.joined(separator: ","),
-            "fk_violations": rehearsal.violations.isEmpty
+            Output.scratch: rehearsal.scratch,
+            Output.tables: rehearsal.tables.joined(separator: ","),
+            Output.fkViolations: rehearsal.violations.isEmpty
                 ? "none" : rehearsal.violations.map(\.summary).joined(separator: "; "),
-            "fk_violation_count": String(rehearsal.violations.count),
-            "large_objects": rehearsal.largeObjects.map(String.init) ?? "not asked",
+            Output.fkViolationCount: String(rehearsal.violations.count),
+            Output.largeObjects: rehearsal.largeObjects.map(String.init) ?? "not asked",
             BackupTrustParameter.output: plan.signature ?? BackupTrust.Verdict.notRequired.summary
         ]
     }

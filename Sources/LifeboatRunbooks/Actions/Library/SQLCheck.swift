@@ -5,9 +5,16 @@ import LifeboatPostgres
 /// `sql.check`: one value from a query, compared with an expectation such as `> 0`, `= 42`,
 /// `!= 0` or `>= 10` (numbers compare as numbers, anything else as text). A check only looks:
 /// its one statement runs in a read-only transaction that is rolled back.
-enum SQLCheck: RunbookAction {
+public enum SQLCheck: RunbookAction {
+    public static let name = "sql.check"
+
+    public enum Output {
+        /// The query's one value.
+        public static let value = "value"
+    }
+
     static let spec = ActionSpec(
-        name: "sql.check", summary: "run a query and compare its result with an expectation",
+        name: name, summary: "run a query and compare its result with an expectation",
         parameters: [
             .required("query", .string, "SQL returning one value"),
             .required("expect", .string, "expectation: '> 0', '= 42', '!= 0', '>= 10'"),
@@ -17,7 +24,7 @@ enum SQLCheck: RunbookAction {
                 "another server, e.g. a PITR drill's ${steps.ID.outputs.scratch_url} (DATABASE_URL's password is sent only to its own server and the run's scratch cluster)"
             )
         ],
-        outputs: ["value"], safeToRepeat: true, changesLiveSystems: false)
+        outputs: [Output.value], safeToRepeat: true, changesLiveSystems: false)
 
     static func run(_ parameters: ResolvedParameters, _ context: ActionContext) throws -> [String: String] {
         let connection: Connection
@@ -39,7 +46,7 @@ enum SQLCheck: RunbookAction {
             throw RunbookRunError(
                 "the check failed: the query gave \(value.isEmpty ? "nothing" : value), expected \(expectation)")
         }
-        return ["value": value]
+        return [Output.value: value]
     }
 
     /// The query's one value, read in a READ ONLY transaction that is always rolled back; the

@@ -1,8 +1,10 @@
 /// `services.health`: run the services' health check.
-enum ServicesHealth: RunbookAction {
+public enum ServicesHealth: RunbookAction {
+    public static let name = "services.health"
+
     static let spec = ActionSpec(
-        name: "services.health", summary: "run the services' health check",
-        parameters: [], outputs: ["healthy"], safeToRepeat: true, changesLiveSystems: false)
+        name: name, summary: "run the services' health check",
+        parameters: [], outputs: [ServiceStep.Output.healthy], safeToRepeat: true, changesLiveSystems: false)
 
     static func run(_ parameters: ResolvedParameters, _ context: ActionContext) throws -> [String: String] {
         try ServiceStep.perform(.health, context)

@@ -1,8 +1,10 @@
 /// `services.stop`: stop the application services (configured provider).
-enum ServicesStop: RunbookAction {
+public enum ServicesStop: RunbookAction {
+    public static let name = "services.stop"
+
     static let spec = ActionSpec(
-        name: "services.stop", summary: "stop the application services (configured provider)",
-        parameters: [], outputs: ["provider"], safeToRepeat: true, changesLiveSystems: true)
+        name: name, summary: "stop the application services (configured provider)",
+        parameters: [], outputs: [ServiceStep.Output.provider], safeToRepeat: true, changesLiveSystems: true)
 
     static func run(_ parameters: ResolvedParameters, _ context: ActionContext) throws -> [String: String] {
         try ServiceStep.perform(.stop, context)

@@ -4,14 +4,20 @@ import LifeboatPostgres
 
 /// `validate.row_counts`: every table's row count in the database against the backup's
 /// manifest: the proof that the restore brought everything back.
-enum ValidateRowCounts: RunbookAction {
+public enum ValidateRowCounts: RunbookAction {
+    public static let name = "validate.row_counts"
+
+    public enum Output {
+        public static let tables = "tables", rows = "rows", mismatches = "mismatches"
+    }
+
     static let spec = ActionSpec(
-        name: "validate.row_counts", summary: "compare per-table row counts with the backup's manifest",
+        name: name, summary: "compare per-table row counts with the backup's manifest",
         parameters: [
             .required("backup", .string, "path of the backup whose manifest to compare with"),
             .optional("database", .string, "database (default: the target)")
         ],
-        outputs: ["tables", "rows", "mismatches"], safeToRepeat: true, changesLiveSystems: false)
+        outputs: [Output.tables, Output.rows, Output.mismatches], safeToRepeat: true, changesLiveSystems: false)
 
     static func run(_ parameters: ResolvedParameters, _ context: ActionContext) throws -> [String: String] {
         // Runs after the restore that authenticated the same manifest; it only reads the counts.
@@ -31,6 +37,9 @@ enum ValidateRowCounts: RunbookAction {
                 "\(mismatches.count) tables differ from the manifest: \(mismatches.prefix(5).map(\.description).joined(separator: "; "))"
             )
         }
-        return ["tables": String(manifest.tables.count), "rows": String(manifest.totalRows), "mismatches": "0"]
+        return [
+            Output.tables: String(manifest.tables.count), Output.rows: String(manifest.totalRows),
+            Output.mismatches: "0"
+        ]
     }
 }

@@ -1,9 +1,11 @@
 import Foundation
 
 /// `wait`: a pause (for replication to settle, a load balancer to drain), cut short by a signal.
-enum Wait: RunbookAction {
+public enum Wait: RunbookAction {
+    public static let name = "wait"
+
     static let spec = ActionSpec(
-        name: "wait", summary: "wait for a while",
+        name: name, summary: "wait for a while",
         parameters: [.required("duration", .duration, "how long")],
         outputs: [], safeToRepeat: true, changesLiveSystems: false)
 
