@@ -25,23 +25,20 @@ public struct ReportRecovery: Codable, Sendable, Equatable {
     }
 
     init?(steps: [ReportStep]) {
-        typealias Output = PhysicalRestoreAction.Output
         guard
-            let restore = steps.last(where: { $0.action == PhysicalRestoreAction.name && $0.status == .succeeded })
+            let step = steps.last(where: { $0.action == PhysicalRestoreAction.name && $0.status == .succeeded })
         else {
             return nil
         }
         func text(_ value: String?) -> String? { value.flatMap { $0.isEmpty ? nil : $0 } }
-        let outputs = restore.outputs
+        let restore = PhysicalRestoreAction.Outcome(step: step.id, outputs: step.outputs)
         let ready = steps.last { $0.action == PostgresWaitReady.name && $0.status == .succeeded }?.outputs
         let choice = steps.last { $0.action == RecoveryChoosePath.name && $0.status == .succeeded }?.outputs
-        let reached = text(outputs[Output.recoveredTo]) ?? text(ready?[PostgresWaitReady.Output.recoveredTo])
+        let reached = restore.recoveredTo ?? text(ready?[PostgresWaitReady.Output.recoveredTo])
         self.init(
-            step: restore.id, engine: text(outputs[Output.engine]) ?? "pgbackrest",
-            backupSet: text(outputs[Output.backupSet]), target: text(outputs[Output.target]),
-            walStart: text(outputs[Output.walStart]), walStop: text(outputs[Output.walStop]),
-            recoveredTo: reached.flatMap(Self.date),
-            restoreSeconds: text(outputs[Output.recoverySeconds]).flatMap(Double.init),
+            step: restore.step, engine: restore.engine, backupSet: restore.backupSet, target: restore.target,
+            walStart: restore.walStart, walStop: restore.walStop, recoveredTo: reached.flatMap(Self.date),
+            restoreSeconds: restore.recoverySeconds,
             path: text(choice?[RecoveryChoosePath.Output.path]), reason: text(choice?[RecoveryChoosePath.Output.reason])
         )
     }

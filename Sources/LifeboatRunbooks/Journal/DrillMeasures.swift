@@ -69,18 +69,13 @@ public struct DrillMeasures: Sendable, Codable, Equatable {
         downtimeSeconds = Self.downtime(state, action: action)
         let selection = state.order.first { action($0) == BackupSelect.name && state.steps[$0]?.status == .succeeded }
         let outputs = selection.flatMap { state.steps[$0]?.outputs } ?? [:]
-        let physical = state.order.first {
-            action($0) == PhysicalRestoreAction.name && state.steps[$0]?.status == .succeeded
-        }
-        .flatMap { state.steps[$0]?.outputs }
-        if let physical {
-            typealias Output = PhysicalRestoreAction.Output
-            backup = physical[Output.backupSet]
-            recoveredTo = physical[Output.recoveredTo].flatMap { $0.isEmpty ? nil : $0 }
-            recoverySeconds = physical[Output.recoverySeconds].flatMap(Double.init)
-            walStart = physical[Output.walStart].flatMap { $0.isEmpty ? nil : $0 }
-            walStop = physical[Output.walStop].flatMap { $0.isEmpty ? nil : $0 }
-            rpoSeconds = physical[Output.recoveryPointGapSeconds].flatMap(Double.init)
+        if let physical = PhysicalRestoreAction.Outcome(succeededIn: state, action: action) {
+            backup = physical.backupSet
+            recoveredTo = physical.recoveredTo
+            recoverySeconds = physical.recoverySeconds
+            walStart = physical.walStart
+            walStop = physical.walStop
+            rpoSeconds = physical.recoveryPointGapSeconds
             return
         }
         backup = outputs[BackupSelect.Output.name]

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LifeboatCore
 import LifeboatPostgres
+import LifeboatReports
 import LifeboatRunbooks
 
 struct DrillCommand: AsyncParsableCommand {
@@ -76,7 +77,7 @@ struct DrillCommand: AsyncParsableCommand {
                     DrillReport(
                         runID: runID, runbook: runbook.name, status: state.finished?.rawValue ?? "open",
                         scratchDatabase: scratch, kept: keep, measures: measures, preflight: report.checks,
-                        scratchCluster: ScratchClusterReport(state)))
+                        scratchCluster: DrillScratchCluster(state)))
             } else {
                 RunbookCommand.printStatus(runID, state)
                 print(
@@ -92,7 +93,7 @@ struct DrillCommand: AsyncParsableCommand {
                     )
                 }
                 ObjectivesText.print(measures.objectives)
-                if let cluster = ScratchClusterReport(state) {
+                if let cluster = DrillScratchCluster(state) {
                     print(cluster.lines(keep: keep).joined(separator: "\n"))
                 } else {
                     print(keep ? "kept: \(scratch)" : "scratch databases dropped; live database \(live) untouched")
@@ -125,5 +126,5 @@ struct DrillReport: Encodable {
     /// The preflight checks: a failed one is shown and journaled, and the drill goes on.
     let preflight: [PreflightCheck]
     /// A PITR drill's scratch cluster (physical.restore): where it was, what it reached.
-    let scratchCluster: ScratchClusterReport?
+    let scratchCluster: DrillScratchCluster?
 }

@@ -2,8 +2,9 @@ import Foundation
 import LifeboatRunbooks
 
 /// What `lifeboat drill` says about a PITR drill's scratch cluster, from the journal's
-/// `physical.restore` outputs: the recovery's figures, and where the cluster is if it was kept.
-struct ScratchClusterReport: Encodable {
+/// `physical.restore` outputs (`PhysicalRestoreAction.Outcome`, the one reading of them): the
+/// recovery's figures, and where the cluster is if it was kept.
+public struct DrillScratchCluster: Encodable, Sendable {
     let step: String
     let backupSet: String
     let target: String
@@ -17,31 +18,23 @@ struct ScratchClusterReport: Encodable {
     let port: Int?
     let kept: Bool
 
-    init?(_ state: RunState) {
-        typealias Output = PhysicalRestoreAction.Output
-        guard
-            let id = state.order.first(where: {
-                state.steps[$0]?.action == PhysicalRestoreAction.name
-                    && state.steps[$0]?.outputs[Output.scratchDir] != nil
-            }),
-            let outputs = state.steps[id]?.outputs
-        else { return nil }
-        func value(_ key: String) -> String? { outputs[key].flatMap { $0.isEmpty ? nil : $0 } }
-        step = id
-        backupSet = outputs[Output.backupSet] ?? ""
-        target = outputs[Output.target] ?? ""
-        recoveredTo = value(Output.recoveredTo)
-        stoppedBefore = value(Output.stoppedBefore)
-        recoveryPointGapSeconds = value(Output.recoveryPointGapSeconds).flatMap(Double.init)
-        recoverySeconds = value(Output.recoverySeconds).flatMap(Double.init)
-        walStart = value(Output.walStart)
-        walStop = value(Output.walStop)
-        folder = outputs[Output.scratchDir] ?? ""
-        port = value(Output.scratchPort).flatMap(Int.init)
-        kept = outputs[Output.kept] == "true"
+    public init?(_ state: RunState) {
+        guard let outcome = PhysicalRestoreAction.Outcome(scratchClusterIn: state) else { return nil }
+        step = outcome.step
+        backupSet = outcome.backupSet ?? ""
+        target = outcome.target ?? ""
+        recoveredTo = outcome.recoveredTo
+        stoppedBefore = outcome.stoppedBefore
+        recoveryPointGapSeconds = outcome.recoveryPointGapSeconds
+        recoverySeconds = outcome.recoverySeconds
+        walStart = outcome.walStart
+        walStop = outcome.walStop
+        folder = outcome.scratchFolder ?? ""
+        port = outcome.scratchPort
+        kept = outcome.kept
     }
 
-    func lines(keep: Bool) -> [String] {
+    public func lines(keep: Bool) -> [String] {
         var lines = [
             "PITR: backup set \(backupSet), WAL \(walStart ?? "?") … \(walStop ?? "?"), target \(target)",
             "recovered to: \(recoveredTo ?? "unknown") (last replayed transaction)"
