@@ -212,10 +212,10 @@ public enum OpenPGP {
             }
             handle = data
             // gpgme pumps a callback object to and from gpg through 4 KiB (PIPE_BUF) reads and
-            // writes unless told otherwise: a poll, a pipe read or write and a callback per 4 KiB
-            // cost the backup of a 135 MB text-heavy dump more CPU than gpg's cipher. 256 KiB
-            // buffers (gpgme caps them at 1 MiB) cut those round trips 64-fold, and the
-            // backup's CPU by a fifth (`perf`, level 1). A gpgme without the flag still works.
+            // writes unless told otherwise: a poll, a pipe read or write and a callback per
+            // 4 KiB. 256 KiB buffers (gpgme caps them at 1 MiB) cut those round trips 64-fold
+            // (the gpgme thread's kernel time fell by more than half in `perf`; make bench's
+            // medians did not move). A gpgme without the flag still works.
             _ = gpgme_data_set_flag(data, "io-buffer-size", String(Self.ioBufferSize))
         }
 
