@@ -40,12 +40,18 @@ struct RunbookRecordTests {
         let folder = try ScratchFolder()
         let state = try ScratchFolder()
         defer { RestoreTests.dropAll(like: "\(database.name)_%") }
-        let environment = try RunbookRunTests.environment(
-            database, folder, state: state, log: folder.url.appendingPathComponent("log").path)
+        let log = folder.url.appendingPathComponent("log").path
+        var environment = try RunbookRunTests.environment(database, folder, state: state, log: log)
         _ = try BackupRoundTripTests.backup(["--type", "daily", "--compress", "--no-encrypt"], environment)
+        // The run stays open after the approval until the second `approve` has been refused:
+        // on an idle machine it otherwise ended first, and the refusal said "already ended".
+        let release = folder.url.appendingPathComponent("release")
+        environment["LIFEBOAT_START_COMMAND"] =
+            "while [ ! -e \(shellQuote(release.path)) ]; do sleep 0.1; done; echo start >> \(shellQuote(log))"
 
         let process = try Command.spawnLifeboat(
             ["runbook", "run", "recent-corruption", "--input", "incident_time=latest"], environment: environment)
+        defer { FileManager.default.createFile(atPath: release.path, contents: nil) }
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
         let (runID, _) = try #require(
             Self.waitForJournal(state, process, until: Self.waiting("stop")), "the run reached its gate")
@@ -79,6 +85,7 @@ struct RunbookRecordTests {
         let twice = try Command.lifeboat(["runbook", "approve", runID, "stop", "--by", "bob"], environment: environment)
         #expect(twice.status != 0)
         #expect(twice.stderr.contains("already approved by alice"), "\(twice.stderr)")
+        FileManager.default.createFile(atPath: release.path, contents: nil)
 
         for _ in 0..<1200 where process.isRunning { usleep(100_000) }
         #expect(process.terminationStatus == 0)
