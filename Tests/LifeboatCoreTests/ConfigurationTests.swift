@@ -141,7 +141,7 @@ import Testing
     @Test(arguments: ConfigurationKey.all.filter { $0.reference?.defaultValue != nil })
     func aPageDefaultNeverRepeatsTheDeclaredOne(_ key: ConfigurationKey) {
         let page = key.reference?.defaultValue ?? ""
-        let declared = key.defaultValue.map { $0.isEmpty ? "empty" : "`\($0)`" } ?? "unset"
+        let declared = ConfigurationReference.declaredDefault(key)
         #expect(page != declared, "\(key.name): drop the page's defaultValue; the declaration prints \(declared)")
     }
 

@@ -8,7 +8,7 @@ public enum ConfigurationReference {
         ]
         for key in ConfigurationKey.all {
             // The page's longer text (Markdown already) where there is one, else the declaration.
-            let value = key.defaultValue.map { $0.isEmpty ? "empty" : "`\($0)`" } ?? "unset"
+            let value = declaredDefault(key)
             if let reference = key.reference {
                 lines.append("| `\(key.name)` | \(reference.defaultValue ?? cell(value)) | \(reference.meaning) |")
                 continue
@@ -18,6 +18,11 @@ public enum ConfigurationReference {
             lines.append("| `\(key.name)` | \(cell(value)) | \(cell(meaning)) |")
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The default column as the declaration gives it: the value in backticks, "empty" or "unset".
+    static func declaredDefault(_ key: ConfigurationKey) -> String {
+        key.defaultValue.map { $0.isEmpty ? "empty" : "`\($0)`" } ?? "unset"
     }
 
     /// A table cell: a `|` would end it early.
