@@ -35,6 +35,10 @@ public struct RunState: Sendable {
     /// and ones the operator skipped.
     public private(set) var retries: [StepDecision] = []
     public private(set) var skips: [StepDecision] = []
+    /// Whether the stretch since the start or the last resume, in the journal's order, holds a
+    /// stop that said so (an interruption or a declined gate). Order, not time: a resume is
+    /// journaled in the same millisecond as the interruption it found.
+    private var stretchRecordsAStop = false
 
     public init(events: [JournalEvent]) {
         for event in events { apply(event) }
@@ -55,6 +59,7 @@ public struct RunState: Sendable {
             drill = event.drill ?? false
             keepScratch = event.keepScratch ?? false
             startedAt = startedAt ?? event.at
+            stretchRecordsAStop = false
         case .stepStarted:
             guard let id = event.step else { return }
             if !order.contains(id) { order.append(id) }
@@ -100,6 +105,7 @@ public struct RunState: Sendable {
             steps[id]?.waitingForApprovalSince = nil
         case .approvalDeclined:
             guard let id = event.step else { return }
+            stretchRecordsAStop = true
             if !order.contains(id) { order.append(id) }
             steps[id, default: StepRecord()].declines.append(
                 Decision(at: event.at, by: event.by, osUser: event.osUser, reason: event.reason))
@@ -113,6 +119,7 @@ public struct RunState: Sendable {
             if let action = event.action { record.action = action }
             steps[id] = record
         case .interrupted:
+            stretchRecordsAStop = true
             let stoppedAt = event.lastEventAt ?? event.at
             var cut: [String] = []
             for id in order {
@@ -139,6 +146,7 @@ public struct RunState: Sendable {
             // A failed run that is resumed is open again: its earlier end no longer stands.
             if finished == .failed { finished = nil; finishedAt = nil; finishMessage = nil }
             resumes.append(Resume(at: event.at, user: event.user, host: event.host, flags: event.flags ?? []))
+            stretchRecordsAStop = false
             if let last = interruptions.indices.last, interruptions[last].resumedAt == nil {
                 interruptions[last].resumedAt = event.at
             }
@@ -202,10 +210,6 @@ public struct RunState: Sendable {
     /// The run stopped without an end and nothing has said so yet: its last stretch (since the
     /// start or the last resume) holds no interruption, no declined gate and no end.
     public var stoppedSilently: Bool {
-        guard finished == nil else { return false }
-        let since = resumes.last?.at ?? startedAt ?? .distantPast
-        if interruptions.contains(where: { $0.recordedAt >= since }) { return false }
-        if steps.values.contains(where: { $0.declines.contains { $0.at >= since } }) { return false }
-        return true
+        finished == nil && !stretchRecordsAStop
     }
 }
