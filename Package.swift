@@ -11,7 +11,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
@@ -25,25 +24,24 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CDeflate", pkgConfig: "libdeflate", providers: [.apt(["libdeflate-dev"])]),
         .systemLibrary(name: "CIsal", pkgConfig: "libisal", providers: [.apt(["libisal-dev"])]),
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
 
         .target(name: "LifeboatPostgres", dependencies: ["CLibpq"]),
         .target(
             name: "LifeboatStreams",
             dependencies: [
-                "CZlib", "CDeflate", "CIsal", "CGpgme",
-                .product(name: "Crypto", package: "swift-crypto")
+                "CZlib", "CDeflate", "CIsal", "CGpgme", "CCrypto"
             ]
         ),
         .target(
             name: "LifeboatCloud",
-            dependencies: ["CCurl", "LifeboatStreams", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["CCurl", "LifeboatStreams"]
         ),
         .target(
             name: "LifeboatCore",
             dependencies: [
                 "LifeboatPostgres", "LifeboatStreams", "LifeboatCloud",
                 .product(name: "Configuration", package: "swift-configuration"),
-                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Prometheus", package: "swift-prometheus")
             ]
         ),
@@ -73,8 +71,7 @@ let package = Package(
         .testTarget(
             name: "LifeboatIntegrationTests",
             dependencies: [
-                "LifeboatCore", "LifeboatPostgres", "LifeboatStreams", "LifeboatRunbooks", "LifeboatReports",
-                .product(name: "Crypto", package: "swift-crypto")
+                "LifeboatCore", "LifeboatPostgres", "LifeboatStreams", "LifeboatRunbooks", "LifeboatReports"
             ],
             // Test runbooks, read from the source tree by path.
             exclude: ["Runbooks"]

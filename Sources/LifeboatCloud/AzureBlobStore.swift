@@ -1,5 +1,5 @@
-import Crypto
 import Foundation
+import LifeboatStreams
 
 /// Azure Blob Storage over its REST API, signed with Shared Key (see `AzureSharedKey`).
 /// Small files go up with one Put Blob; larger ones as blocks streamed from disk (Put Block)
@@ -159,7 +159,7 @@ public struct AzureBlobStore: ObjectStore {
         let operation = "block upload \(key)"
         let blockSize = max(settings.blockSize, (size + Self.maxBlocks - 1) / Self.maxBlocks)
         var ids: [String] = []
-        var whole = Insecure.MD5()
+        var whole = MD5()
         var offset: Int64 = 0
         while offset < size {
             let length = min(blockSize, size - offset)
@@ -200,7 +200,7 @@ public struct AzureBlobStore: ObjectStore {
     }
 
     /// One block's MD5, feeding the whole file's digest on the way (one read of each byte).
-    private static func md5(of file: URL, offset: Int64, length: Int64, alsoUpdating whole: inout Insecure.MD5) throws
+    private static func md5(of file: URL, offset: Int64, length: Int64, alsoUpdating whole: inout MD5) throws
         -> [UInt8]
     {
         guard let handle = FileHandle(forReadingAtPath: file.path) else {
@@ -208,7 +208,7 @@ public struct AzureBlobStore: ObjectStore {
         }
         defer { try? handle.close() }
         try handle.seek(toOffset: UInt64(offset))
-        var block = Insecure.MD5()
+        var block = MD5()
         var remaining = length
         while remaining > 0 {
             let data = try handle.read(upToCount: Int(min(remaining, 1 << 20))) ?? Data()

@@ -1,5 +1,5 @@
-import Crypto
 import Foundation
+import LifeboatStreams
 
 /// Azure Storage "Shared Key" authorization for the Blob service, as the REST reference
 /// ("Authorize with Shared Key") describes it for version 2015-02-21 and later: a string-to-sign
@@ -7,7 +7,6 @@ import Foundation
 /// Pure functions and values, so the documented worked examples are unit tests.
 public struct AzureSharedKey: Sendable {
     public let account: String
-    /// Raw bytes rather than a `SymmetricKey`, which is not Sendable.
     private let key: [UInt8]
 
     /// `base64Key` is the storage account's access key (key1 or key2). It is never echoed back,
@@ -31,8 +30,7 @@ public struct AzureSharedKey: Sendable {
 
     /// Base64(HMAC-SHA256(UTF8(stringToSign), key)).
     public func signature(of stringToSign: String) -> String {
-        Data(HMAC<SHA256>.authenticationCode(for: Data(stringToSign.utf8), using: SymmetricKey(data: key)))
-            .base64EncodedString()
+        Data(HMACSHA256.authenticationCode(for: Array(stringToSign.utf8), key: key)).base64EncodedString()
     }
 
     /// The standard headers whose values (never their names) fill fixed lines, in this order.

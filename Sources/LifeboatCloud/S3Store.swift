@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import LifeboatStreams
 import Synchronization
@@ -171,7 +170,7 @@ public struct S3Store: ObjectStore {
                     operation: operation, status: completed.status, code: code,
                     message: XMLElements(completed.body).first("Error/Message") ?? "")
             }
-            return FileDigest.hex(Array(Insecure.MD5.hash(data: partDigests))) + "-\(parts.count)"
+            return FileDigest.hex(MD5.hash(data: partDigests)) + "-\(parts.count)"
         } catch {
             _ = try? transport.send(
                 request("DELETE", key, query: [("uploadId", uploadID)]), operation: "abort \(operation)")
@@ -338,7 +337,7 @@ enum FileDigest {
         }
         defer { try? handle.close() }
         try handle.seek(toOffset: UInt64(offset))
-        var hasher = Insecure.MD5()
+        var hasher = MD5()
         var crc = CRC32()
         var remaining = length
         while remaining > 0 {
@@ -348,7 +347,7 @@ enum FileDigest {
             data.withUnsafeBytes { crc.update($0) }
             remaining -= Int64(data.count)
         }
-        return (Array(hasher.finalize()), crc.bigEndianBytes)
+        return (hasher.finalize(), crc.bigEndianBytes)
     }
 
     static func hex(_ bytes: [UInt8]) -> String {

@@ -1,5 +1,3 @@
-import Crypto
-
 /// A running SHA-256 and byte count, shared by the sink-side and source-side taps.
 public struct SHA256Digest {
     private var hasher = SHA256()

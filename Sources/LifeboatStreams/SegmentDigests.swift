@@ -1,5 +1,3 @@
-import Crypto
-
 /// The SHA-256 of every fixed-size segment of a stream. A whole-file hash can only be judged
 /// at the end, after every byte has gone on; per-segment hashes let a reader hold back one
 /// segment, check it, and only then pass it on, so no unchecked byte ever reaches psql.

@@ -1,5 +1,4 @@
 import Foundation
-import Crypto
 
 /// `Tests/Fixtures/webhook/receiver.py` as a child process: a local HTTP server that records
 /// every request (headers and exact body) and answers the status codes it was given, then 200.
@@ -15,11 +14,18 @@ final class WebhookReceiver {
         var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] ?? [:] }
         var details: [String: Any] { json["details"] as? [String: Any] ?? [:] }
 
-        /// Our own HMAC of the body as received, to compare with X-Lifeboat-Signature.
+        /// The HMAC of the body as received, by the `openssl` tool a receiver might use (not by
+        /// Lifeboat's own code), to compare with X-Lifeboat-Signature.
         func expectedSignature(secret: String) -> String {
-            let code = HMAC<SHA256>.authenticationCode(
-                for: Data(body.utf8), using: SymmetricKey(data: Data(secret.utf8)))
-            return "sha256=" + code.map { String(format: "%02x", $0) }.joined()
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "webhook-body-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: file) }
+            guard (try? Data(body.utf8).write(to: file)) != nil,
+                let result = try? Command.run(
+                    "/usr/bin/openssl", ["dgst", "-sha256", "-hmac", secret, "-r", file.path]),
+                result.succeeded, let hex = result.stdout.split(separator: " ").first
+            else { return "openssl dgst failed" }
+            return "sha256=" + hex
         }
     }
 

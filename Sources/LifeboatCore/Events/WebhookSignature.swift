@@ -1,4 +1,4 @@
-import Crypto
+import LifeboatStreams
 
 /// `X-Lifeboat-Signature: sha256=<hex>`: HMAC-SHA256 of the exact body bytes with
 /// BACKUP_WEBHOOK_SECRET, so a receiver can tell our requests from anyone else's.
@@ -12,7 +12,7 @@ public enum WebhookSignature {
     }
 
     public static func hex(_ body: [UInt8], secret: String) -> String {
-        let code = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Array(secret.utf8)))
+        let code = HMACSHA256.authenticationCode(for: body, key: Array(secret.utf8))
         return code.map { byte in
             let digits = Array("0123456789abcdef")
             return String([digits[Int(byte >> 4)], digits[Int(byte & 0x0f)]])

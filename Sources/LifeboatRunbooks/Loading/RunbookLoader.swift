@@ -1,5 +1,5 @@
-import Crypto
 import Foundation
+import LifeboatStreams
 import Yams
 
 /// Reads a runbook file into the model, collecting every structural problem (bad YAML,

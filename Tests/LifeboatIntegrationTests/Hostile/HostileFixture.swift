@@ -1,8 +1,8 @@
 import Foundation
 import Testing
-import Crypto
 import LifeboatCore
 import LifeboatPostgres
+import LifeboatStreams
 
 /// Good backups of a Pagila database, made once per test process: each hostile case copies
 /// the one it damages into a folder of its own (thirty Pagila backups would dominate the run).
@@ -85,7 +85,7 @@ enum Hostile {
     }
 
     static func sha256(_ data: Data) -> String {
-        var hasher = Crypto.SHA256()
+        var hasher = LifeboatStreams.SHA256()
         hasher.update(data: data)
         return hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }

@@ -1,0 +1,136 @@
+import CCrypto
+import Foundation
+
+/// The digests and the MAC Lifeboat needs (SHA-256 for files, manifests and runbooks; MD5 for
+/// the Content-MD5 and ETags of object stores; HMAC-SHA256 for Azure's SharedKey and webhook
+/// signatures), from OpenSSL's libcrypto, which libcurl already links. It replaced
+/// swift-crypto, whose bundled BoringSSL was 40 % of a clean build's CPU time (about two
+/// minutes of `make demo` on two cores) for these three functions. The only libcrypto calls in
+/// Lifeboat live here.
+///
+/// A running digest is a value, as swift-crypto's was: copying one and finalizing the copy
+/// leaves the original running (`SHA256Digest.hexDigest` relies on it). The C context sits in a
+/// class owned by one value at a time and is copied before a shared one is changed.
+public struct SHA256: Sendable {
+    private var context = DigestContext(.sha256)
+
+    public init() {}
+
+    public mutating func update(data: some ContiguousBytes) {
+        data.withUnsafeBytes { update(bufferPointer: $0) }
+    }
+
+    public mutating func update(bufferPointer: UnsafeRawBufferPointer) {
+        if !isKnownUniquelyReferenced(&context) { context = context.copy() }
+        context.update(bufferPointer)
+    }
+
+    /// The digest of everything given so far (32 bytes); the hash itself goes on unchanged.
+    public func finalize() -> [UInt8] { context.digest() }
+
+    public static func hash(data: some ContiguousBytes) -> [UInt8] {
+        var hasher = SHA256()
+        hasher.update(data: data)
+        return hasher.finalize()
+    }
+}
+
+/// MD5, only where a protocol asks for it (S3's Content-MD5 and ETags, Azure's block MD5s):
+/// never for trust, which is SHA-256 and OpenPGP signatures.
+public struct MD5: Sendable {
+    private var context = DigestContext(.md5)
+
+    public init() {}
+
+    public mutating func update(data: some ContiguousBytes) {
+        data.withUnsafeBytes { update(bufferPointer: $0) }
+    }
+
+    public mutating func update(bufferPointer: UnsafeRawBufferPointer) {
+        if !isKnownUniquelyReferenced(&context) { context = context.copy() }
+        context.update(bufferPointer)
+    }
+
+    /// The digest of everything given so far (16 bytes); the hash itself goes on unchanged.
+    public func finalize() -> [UInt8] { context.digest() }
+
+    public static func hash(data: some ContiguousBytes) -> [UInt8] {
+        var hasher = MD5()
+        hasher.update(data: data)
+        return hasher.finalize()
+    }
+}
+
+/// HMAC-SHA256 in one call (the messages signed are small: a request's string to sign, a
+/// webhook's body).
+public enum HMACSHA256 {
+    public static func authenticationCode(for message: some ContiguousBytes, key: some ContiguousBytes) -> [UInt8] {
+        var code = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+        var length: UInt32 = 0
+        let done = key.withUnsafeBytes { key in
+            message.withUnsafeBytes { message in
+                code.withUnsafeMutableBufferPointer { out in
+                    // A non-null pointer even for an empty key or message: libcrypto reads none of it.
+                    HMAC(
+                        EVP_sha256(), key.baseAddress ?? UnsafeRawPointer(out.baseAddress!), Int32(key.count),
+                        message.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? UnsafePointer(out.baseAddress!),
+                        message.count, out.baseAddress, &length)
+                }
+            }
+        }
+        // HMAC fails only when libcrypto cannot allocate: nothing sensible goes on from there.
+        precondition(done != nil && length == 32, "libcrypto's HMAC-SHA256 failed")
+        return Array(code[..<Int(length)])
+    }
+}
+
+/// One libcrypto digest context (`EVP_MD_CTX`), freed with its owner.
+///
+/// `@unchecked Sendable`: the context is only touched through the value types above, which copy
+/// it before changing one that is shared, so no two threads ever use one context at once.
+final class DigestContext: @unchecked Sendable {
+    enum Algorithm {
+        case sha256, md5
+        var evp: OpaquePointer? {
+            switch self {
+            case .sha256: return EVP_sha256()
+            case .md5: return EVP_md5()
+            }
+        }
+    }
+
+    private let context: OpaquePointer
+
+    init(_ algorithm: Algorithm) {
+        // Allocation and initialisation fail only when memory runs out.
+        guard let context = EVP_MD_CTX_new(), EVP_DigestInit_ex(context, algorithm.evp, nil) == 1 else {
+            preconditionFailure("libcrypto could not start a digest")
+        }
+        self.context = context
+    }
+
+    private init(copying other: OpaquePointer) {
+        guard let context = EVP_MD_CTX_new(), EVP_MD_CTX_copy_ex(context, other) == 1 else {
+            preconditionFailure("libcrypto could not copy a digest")
+        }
+        self.context = context
+    }
+
+    deinit { EVP_MD_CTX_free(context) }
+
+    func copy() -> DigestContext { DigestContext(copying: context) }
+
+    func update(_ bytes: UnsafeRawBufferPointer) {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
+        precondition(EVP_DigestUpdate(context, base, bytes.count) == 1, "libcrypto could not update a digest")
+    }
+
+    /// Finalizes a copy, so this context can go on.
+    func digest() -> [UInt8] {
+        let finished = copy()
+        var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+        var length: UInt32 = 0
+        precondition(EVP_DigestFinal_ex(finished.context, &out, &length) == 1, "libcrypto could not end a digest")
+        return Array(out[..<Int(length)])
+    }
+}
