@@ -1,7 +1,7 @@
 import Foundation
 
 /// Writes a file so that it appears whole or not at all: bytes go to a hidden `.NAME.partial`
-/// beside the target, then fsync, then a hard link to the final name (which refuses to replace
+/// beside the target (written back as they come, see `WriteBehind`), then fsync, then a hard link to the final name (which refuses to replace
 /// an existing file, so two writers never overwrite each other), then the directory is fsync'd.
 /// Until `commit` the partial file is removed on every path, including `deinit`.
 ///
@@ -21,6 +21,9 @@ public final class AtomicFileSink: ByteSink {
     /// removed, so the lock outlives the close of `fd` in `commit` (no sweep can take it then).
     private var lockFD: Int32 = -1
     private var committed = false
+    /// Bytes written, and how many of them the kernel has been asked to write back already.
+    private var written: Int64 = 0
+    private var writeBackRequested: Int64 = 0
 
     /// Creates the partial file exclusively with the given permissions (0600: backups hold data).
     /// Throws `StreamError` with `errno == EEXIST` when the name is already taken.
@@ -57,6 +60,11 @@ public final class AtomicFileSink: ByteSink {
     public func write(_ chunk: [UInt8]) throws {
         guard fd >= 0 else { throw StreamError(stage: .write, message: "\(finalName) is already closed") }
         try Self.writeAll(chunk, to: fd, path: partialPath)
+        written += Int64(chunk.count)
+        if written - writeBackRequested >= WriteBehind.interval {
+            WriteBehind.start(fd, offset: writeBackRequested, length: written - writeBackRequested)
+            writeBackRequested = written
+        }
     }
 
     /// write(2) until every byte is out, retrying on EINTR and short writes.
@@ -211,5 +219,29 @@ enum PartialMarker {
 
     static func remove(from fd: Int32) {
         _ = fremovexattr.map { $0(fd, name) }
+    }
+}
+
+/// Asks the kernel to start writing a file's newest bytes to disk while the writer goes on
+/// (`sync_file_range` with `SYNC_FILE_RANGE_WRITE`, as PostgreSQL's `backend_flush_after`
+/// does), so that the fsync that makes a backup durable waits for its last few megabytes
+/// rather than for the whole file: on a disk writing 100 MB/s, a 50 MB backup's fsync took
+/// half a second, all of it after the dump had ended. It never waits and never fails a write:
+/// durability still comes from the fsync in `commit`.
+enum WriteBehind {
+    /// Every 8 MiB: large enough that the calls cost nothing, small enough to keep the disk busy.
+    static let interval: Int64 = 8 << 20
+
+    private typealias SyncFileRange = @convention(c) (Int32, Int64, Int64, UInt32) -> Int32
+    /// `SYNC_FILE_RANGE_WRITE` from <fcntl.h>.
+    private static let startWriting: UInt32 = 2
+    /// glibc declares `sync_file_range` only under `_GNU_SOURCE`, which Swift's Glibc module is
+    /// built without: the symbol is looked up instead (nil elsewhere, where this does nothing).
+    private static let syncFileRange: SyncFileRange? = dlopen(nil, RTLD_NOW).flatMap {
+        dlsym($0, "sync_file_range")
+    }.map { unsafeBitCast($0, to: SyncFileRange.self) }
+
+    static func start(_ fd: Int32, offset: Int64, length: Int64) {
+        _ = syncFileRange?(fd, offset, length, startWriting)
     }
 }

@@ -106,6 +106,27 @@ import LifeboatStreams
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
     }
 
+    /// Past the write-behind interval the kernel is asked to write back as the file grows;
+    /// the bytes and the commit are as before, and an abort still leaves nothing.
+    @Test func aFileLargerThanTheWriteBehindIntervalArrivesWholeOrNotAtAll() throws {
+        let directory = try folder()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var expected = SHA256()
+        let sink = try AtomicFileSink(directory: directory, finalName: "large")
+        for index in 0..<24 {
+            let chunk = [UInt8](repeating: UInt8(index), count: 1 << 20)
+            expected.update(data: chunk)
+            try sink.write(chunk)
+        }
+        try sink.commit()
+        let written = try Data(contentsOf: directory.appendingPathComponent("large"))
+        #expect(written.count == 24 << 20 && SHA256.hash(data: written) == expected.finalize())
+        let abandoned = try AtomicFileSink(directory: directory, finalName: "abandoned")
+        for _ in 0..<10 { try abandoned.write([UInt8](repeating: 1, count: 1 << 20)) }
+        abandoned.abort()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["large"])
+    }
+
     @Test func commitCreates0600AndRefusesToOverwrite() throws {
         let directory = try folder()
         defer { try? FileManager.default.removeItem(at: directory) }
