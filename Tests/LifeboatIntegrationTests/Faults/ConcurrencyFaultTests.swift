@@ -8,13 +8,16 @@ import LifeboatRunbooks
 /// being written, two runbook runs on one target, a verify while a restore runs.
 @Suite(.enabled(if: TestEnvironment.shouldRun))
 struct ConcurrencyFaultTests {
+    /// The step holds its run (and the target's lock) until the test creates `release`, at
+    /// most two minutes: with a fixed sleep a second run that started late on a busy machine
+    /// found the first one finished and ran too.
     static let slowRunbook = """
         name: slow-step
-        description: One slow step with a side effect, for two runs racing for one target.
+        description: One step with a side effect that waits for the test's release, for two runs racing for one target.
         steps:
           - id: work
             action: shell
-            with: { command: "echo start >> \\"${env.LB_WORK}/log\\"; sleep 2; echo end >> \\"${env.LB_WORK}/log\\"" }
+            with: { command: "echo start >> \\"${env.LB_WORK}/log\\"; for i in $(seq 1200); do [ -e \\"${env.LB_WORK}/release\\" ] && break; sleep 0.1; done; echo end >> \\"${env.LB_WORK}/log\\"" }
         """
 
     static func intact(_ folder: ScratchFolder, _ name: String) -> Bool {
@@ -124,7 +127,11 @@ struct ConcurrencyFaultTests {
             let processes = try logs.map {
                 try Faults.spawn(["runbook", "run", runbook.path, "--yes"], environment: environment, output: $0)
             }
+            // The holder waits in its step until one run has ended: the refused one.
+            let oneEnded = Faults.wait(120) { processes.contains { !$0.isRunning } }
+            _ = FileManager.default.createFile(atPath: work.url.appendingPathComponent("release").path, contents: nil)
             let statuses = processes.map { Faults.finish($0) }
+            fault.check(oneEnded, "one run ended while the other held the target")
             let outputs = logs.map(Faults.text)
             fault.check(statuses.sorted() == [0, 1], "one runs, one is refused: \(statuses) \(outputs)")
             let refused = outputs[statuses[0] == 0 ? 1 : 0]
