@@ -161,11 +161,15 @@ struct ConcurrencyFaultTests {
             let tools = try ScratchFolder()
             let real = try TestEnvironment.pgBin + "/psql"
             let psql = tools.url.appendingPathComponent("psql").path
-            // The restore's psql waits two seconds, so the verify runs in the middle of it.
+            // The restore's psql waits until the verify has ended (at most two minutes), so the
+            // verify runs in the middle of it however fast or slow the machine is.
+            let release = tools.url.appendingPathComponent("release")
             try """
             #!/bin/bash
             if [ "${1:-}" = --version ]; then exec \(real) --version; fi
-            if [[ "$PGDATABASE" == *_restore_* ]]; then sleep 2; fi
+            if [[ "$PGDATABASE" == *_restore_* ]]; then
+                for i in $(seq 1200); do [ -e \(shellQuote(release.path)) ] && break; sleep 0.1; done
+            fi
             exec \(real) "$@"
             """.write(toFile: psql, atomically: true, encoding: .utf8)
             chmod(psql, 0o755)
@@ -175,12 +179,14 @@ struct ConcurrencyFaultTests {
             let log = tools.url.appendingPathComponent("restore.out")
             let restore = try Faults.spawn(
                 ["restore", "--backup-file", file.path, "--force"], environment: environment, output: log)
-            let restoring = Faults.wait(30) {
+            let restoring = Faults.wait(120) {
                 !((try? RestoreTests.databases(like: "\(database.name)_restore_%")) ?? []).isEmpty
             }
             let verify = try Command.lifeboat(["verify", file.path, "--json"], environment: environment)
-            let status = Faults.finish(restore)
-            fault.check(restoring, "the verify started while the restore ran")
+            let stillRestoring = restore.isRunning
+            _ = FileManager.default.createFile(atPath: release.path, contents: nil)
+            let status = Faults.finish(restore, within: 180)
+            fault.check(restoring && stillRestoring, "the verify ran while the restore ran")
             fault.check(verify.status == 0, "the verify passes: \(verify.stderr)")
             fault.check(status == 0, "the restore succeeds: \(Faults.text(log))")
             fault.check(try RestoreTests.checksums(database) == original, "the live database holds the backup")
