@@ -28,14 +28,35 @@ struct ConcurrencyFaultTests {
         return (try? Faults.sha256(path)) == manifest.sha256 && manifest.fileName == name
     }
 
+    /// Two backups that want one name: the names of the next 55 seconds are taken by stand-in
+    /// files, so both backups (whenever in that window each starts) move on to the same first
+    /// free second and race for it. Aiming both starts at one clock second failed silently on a
+    /// busy machine: they started in different seconds and never met.
     @Test func twoBackupsOfOneTypeInTheSameSecond() throws {
         try FaultLog.run("two backups of the same type started in the same second") { fault in
             let database = try ScratchDatabase()
             let folder = try ScratchFolder()
             var environment = try BackupRoundTripTests.environment(database, folder)
             environment["BACKUP_DISK_MIN_FREE_GB"] = "0"
+            let now = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
+            var taken: Set<String> = []
+            for offset in -2..<55 {
+                for encrypted in [false, true] {
+                    let name = BackupName(
+                        type: .daily, timestamp: now.addingTimeInterval(Double(offset)), compressed: true,
+                        encrypted: encrypted)
+                    try Data("taken".utf8).write(to: folder.url.appendingPathComponent(name.fileName))
+                    taken.insert(name.fileName)
+                }
+            }
+            let wanted = Set(
+                [false, true].map {
+                    BackupName(type: .daily, timestamp: now.addingTimeInterval(55), compressed: true, encrypted: $0)
+                        .fileName
+                })
+            let backups = { Faults.backups(folder).filter { !taken.contains($0) } }
             // Both pause in pg_dump until both have reserved a name, so the second one sees
-            // the first one's partial file for the same second.
+            // the first one's partial file for the name both wanted.
             let dump = try PausingPgDump(bytes: 50_000)
             environment["PG_DUMP_PATH"] = dump.path
             let logs = (0..<2).map { _ in
@@ -43,19 +64,18 @@ struct ConcurrencyFaultTests {
                     "lifeboat-same-second-\(UUID().uuidString).log")
             }
             defer { for log in logs { try? FileManager.default.removeItem(at: log) } }
-            let now = Date().timeIntervalSince1970
-            usleep(UInt32((now.rounded(.up) - now) * 1_000_000) + 10_000)  // just after a second starts
             let processes = try logs.map {
                 try Faults.spawn(["backup", "--type", "daily", "--compress"], environment: environment, output: $0)
             }
-            let reserved = Faults.wait(30) { Faults.hidden(folder).count == 2 }
+            let reserved = Faults.wait(120) { Faults.hidden(folder).count == 2 }
             dump.release()
             let statuses = processes.map { Faults.finish($0) }
             fault.check(reserved, "both reserved a name: \(folder.files)")
             fault.check(statuses == [0, 0], "both succeed: \(statuses) \(logs.map(Faults.text))")
-            let backups = Faults.backups(folder)
-            fault.check(backups.count == 2 && Set(backups).count == 2, "two backups under two names: \(folder.files)")
-            fault.check(backups.allSatisfy { Self.intact(folder, $0) }, "each matches its own manifest")
+            let made = backups()
+            fault.check(made.count == 2 && Set(made).count == 2, "two backups under two names: \(made)")
+            fault.check(made.contains { wanted.contains($0) }, "one got the name both wanted: \(made) \(wanted)")
+            fault.check(made.allSatisfy { Self.intact(folder, $0) }, "each matches its own manifest")
             fault.check(Faults.hidden(folder).isEmpty, "no partial file left: \(folder.files)")
         }
     }
