@@ -38,6 +38,22 @@ struct RunbookRunTests {
         try RunJournal.read(state.url.appendingPathComponent("runs/\(runID)/journal.jsonl"))
     }
 
+    /// Waits (at most two minutes) until the restore's psql sleeps in its scratch copy of
+    /// `database`: the step is then mid-restore, whatever the machine's speed.
+    static func waitForSleepingRestore(of database: ScratchDatabase) throws -> Bool {
+        let admin = try Connection(try TestEnvironment.adminURL)
+        defer { admin.close() }
+        for _ in 0..<1200 {
+            let sleeping = try admin.query(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname LIKE $1 AND query LIKE '%pg_sleep%'",
+                ["\(database.name)_restore_%"]
+            ).scalar
+            if sleeping != "0" { return true }
+            usleep(100_000)
+        }
+        return false
+    }
+
     @Test func recentCorruptionRunsEndToEnd() throws {
         let database = try ScratchDatabase()
         let folder = try ScratchFolder()
@@ -122,7 +138,7 @@ struct RunbookRunTests {
             }
         }
         #expect(restoring, "the run reached the prepare step")
-        usleep(500_000)
+        #expect(try Self.waitForSleepingRestore(of: database), "the prepare step is building its copy")
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         try FileManager.default.removeItem(at: tools.url.appendingPathComponent("slow"))
