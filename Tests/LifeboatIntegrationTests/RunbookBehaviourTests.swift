@@ -46,7 +46,8 @@ struct RunbookBehaviourTests {
         let started = Date()
         let (result, events, log, _) = try Self.run("timeout-continue")
         #expect(result.succeeded, "\(result.stderr)")
-        #expect(Date().timeIntervalSince(started) < 20, "the 30 s step was cut at its timeout")
+        // The step would sleep 300 s; the bound leaves a busy machine minutes for the rest.
+        #expect(Date().timeIntervalSince(started) < 200, "the 300 s step was cut at its timeout")
         let slow = events.first { $0.kind == .stepFinished && $0.step == "slow" }
         #expect(slow?.status == .failed)
         #expect(slow?.message?.contains("timed out") == true, "\(slow?.message ?? "")")
