@@ -343,7 +343,7 @@ struct ObjectStoreKillFaultTests {
             let size = {
                 (try? FileManager.default.attributesOfItem(atPath: partial.path)[.size] as? NSNumber)?.intValue ?? 0
             }
-            fault.check(Faults.wait(30) { size() > 1_000_000 }, "the download is under way")
+            fault.check(Faults.wait(120) { size() > 1_000_000 }, "the download is under way")
             first.kill()
             let status = Faults.finish(process)
             let output = Faults.text(log)
@@ -392,7 +392,7 @@ final class OwnMoto {
         process.standardInput = FileHandle.nullDevice
         try process.run()
         try handle.close()
-        let up = Faults.wait(20) { (try? self.aws(["s3api", "list-buckets"]))?.succeeded ?? false }
+        let up = Faults.wait(120) { (try? self.aws(["s3api", "list-buckets"]))?.succeeded ?? false }
         try #require(up, "moto_server did not start: \(Faults.text(log))")
     }
 
@@ -453,7 +453,7 @@ final class FaultProxy {
         try process.run()
         try handle.close()
         try #require(
-            Faults.wait(10) { FileManager.default.fileExists(atPath: portFile.path) },
+            Faults.wait(120) { FileManager.default.fileExists(atPath: portFile.path) },
             "the proxy did not start: \(Faults.text(log))")
         endpoint = "http://127.0.0.1:" + Faults.text(portFile).trimmingCharacters(in: .whitespacesAndNewlines)
     }
