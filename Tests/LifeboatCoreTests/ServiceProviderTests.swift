@@ -228,12 +228,21 @@ private struct FakeBin {
         defer { kill(daemon, SIGKILL) }
         #expect(started.succeeded && !started.timedOut && started.outputTail == "started")
         #expect(kill(daemon, 0) == 0, "the daemon is left running")
+        // Until it has exec'd sleep, the daemon is the shell's forked child, which may hold the
+        // /dev/null it is opening for a background job's stdin (seen as a stray "3" under load).
+        var execed = false
+        for _ in 0..<1200 where !execed {
+            execed = FileManager.default.contents(atPath: "/proc/\(daemon)/cmdline") == Data("sleep\u{0}600\u{0}".utf8)
+            if !execed { usleep(50_000) }
+        }
+        #expect(execed, "the daemon became sleep 600")
         let descriptors = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(daemon)/fd").sorted()
         #expect(descriptors == ["0", "1", "2"], "the daemon holds none of Lifeboat's descriptors")
     }
 
     @Test func timedOutOutcomeSaysSo() throws {
-        let provider = try CommandServiceProvider(stopCommand: "true", startCommand: "sleep 5", timeout: 0.3)
+        // The command outlives the timeout by far on any machine: a slow start cannot let it end first.
+        let provider = try CommandServiceProvider(stopCommand: "true", startCommand: "sleep 300", timeout: 0.3)
         let started = try provider.start()
         #expect(started.timedOut && !started.succeeded && started.exitStatus == nil && started.signal == SIGTERM)
         #expect(started.summary.contains("timed out"))
