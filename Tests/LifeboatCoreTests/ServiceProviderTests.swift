@@ -228,14 +228,16 @@ private struct FakeBin {
         defer { kill(daemon, SIGKILL) }
         #expect(started.succeeded && !started.timedOut && started.outputTail == "started")
         #expect(kill(daemon, 0) == 0, "the daemon is left running")
-        // Until it has exec'd sleep, the daemon is the shell's forked child, which may hold the
-        // /dev/null it is opening for a background job's stdin (seen as a stray "3" under load).
-        var execed = false
-        for _ in 0..<1200 where !execed {
-            execed = FileManager.default.contents(atPath: "/proc/\(daemon)/cmdline") == Data("sleep\u{0}600\u{0}".utf8)
-            if !execed { usleep(50_000) }
+        // Its descriptors are read once it sleeps (the kernel's wait channel): before that it may
+        // be the shell's forked child, or sleep starting up, which briefly holds a "3" of its own
+        // (seen here in 13 of 300 tries). A descriptor leaked by Lifeboat would stay.
+        var asleep = false
+        for _ in 0..<1200 where !asleep {
+            let channel = (try? String(contentsOfFile: "/proc/\(daemon)/wchan", encoding: .utf8)) ?? ""
+            asleep = channel.contains("nanosleep")
+            if !asleep { usleep(50_000) }
         }
-        #expect(execed, "the daemon became sleep 600")
+        #expect(asleep, "the daemon is asleep in sleep 600")
         let descriptors = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(daemon)/fd").sorted()
         #expect(descriptors == ["0", "1", "2"], "the daemon holds none of Lifeboat's descriptors")
     }
