@@ -228,12 +228,23 @@ private struct FakeBin {
         defer { kill(daemon, SIGKILL) }
         #expect(started.succeeded && !started.timedOut && started.outputTail == "started")
         #expect(kill(daemon, 0) == 0, "the daemon is left running")
+        // Its descriptors are read once it sleeps (the kernel's wait channel): before that it may
+        // be the shell's forked child, or sleep starting up, which briefly holds a "3" of its own
+        // (seen here in 13 of 300 tries). A descriptor leaked by Lifeboat would stay.
+        var asleep = false
+        for _ in 0..<1200 where !asleep {
+            let channel = (try? String(contentsOfFile: "/proc/\(daemon)/wchan", encoding: .utf8)) ?? ""
+            asleep = channel.contains("nanosleep")
+            if !asleep { usleep(50_000) }
+        }
+        #expect(asleep, "the daemon is asleep in sleep 600")
         let descriptors = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(daemon)/fd").sorted()
         #expect(descriptors == ["0", "1", "2"], "the daemon holds none of Lifeboat's descriptors")
     }
 
     @Test func timedOutOutcomeSaysSo() throws {
-        let provider = try CommandServiceProvider(stopCommand: "true", startCommand: "sleep 5", timeout: 0.3)
+        // The command outlives the timeout by far on any machine: a slow start cannot let it end first.
+        let provider = try CommandServiceProvider(stopCommand: "true", startCommand: "sleep 300", timeout: 0.3)
         let started = try provider.start()
         #expect(started.timedOut && !started.succeeded && started.exitStatus == nil && started.signal == SIGTERM)
         #expect(started.summary.contains("timed out"))

@@ -168,7 +168,7 @@ struct BackupFailureTests {
         try process.run()
         let monitor = try database.connect()
         var waiting = false
-        for _ in 0..<100 where !waiting {
+        for _ in 0..<1200 where !waiting {  // a hang guard; a busy machine may take long
             waiting =
                 try monitor.query(
                     "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'pg_dump' AND wait_event_type = 'Lock'",

@@ -34,7 +34,7 @@ struct CloudAuthTests {
             process.standardError = handle
             try process.run()
             var up = false
-            for _ in 0..<100 where !up {
+            for _ in 0..<1200 where !up {  // a hang guard: moto starts slowly on a busy machine
                 usleep(100_000)
                 up =
                     (try? Command.run(

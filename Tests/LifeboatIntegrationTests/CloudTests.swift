@@ -179,7 +179,7 @@ struct CloudTests {
         try process.run()
         let partial = target.url.appendingPathComponent(".\(file.lastPathComponent).partial")
         var partialSize = 0
-        for _ in 0..<100 where partialSize < 2 << 20 {
+        for _ in 0..<1200 where partialSize < 2 << 20 && process.isRunning {  // a hang guard
             usleep(100_000)
             partialSize =
                 (try? FileManager.default.attributesOfItem(atPath: partial.path)[.size] as? NSNumber)?.intValue ?? 0

@@ -257,7 +257,7 @@ extension PhysicalEngineTests {
         process.standardError = FileHandle.nullDevice
         try ChildProcess.start(process)
         var victims: [pid_t] = []
-        for _ in 0..<1200 where victims.isEmpty && process.isRunning {
+        for _ in 0..<12000 where victims.isEmpty && process.isRunning {  // up to 120 s: a hang guard
             victims = Self.pgbackrestRestorePids(config: config)
             if victims.isEmpty { usleep(10_000) }
         }

@@ -296,7 +296,7 @@ struct ReportTests {
             }
         }
         #expect(restoring, "the run reached the prepare step")
-        usleep(500_000)
+        #expect(try RunbookRunTests.waitForSleepingRestore(of: database), "the prepare step is building its copy")
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         let id = try #require(runID)

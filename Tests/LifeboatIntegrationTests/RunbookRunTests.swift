@@ -38,6 +38,22 @@ struct RunbookRunTests {
         try RunJournal.read(state.url.appendingPathComponent("runs/\(runID)/journal.jsonl"))
     }
 
+    /// Waits (at most two minutes) until the restore's psql sleeps in its scratch copy of
+    /// `database`: the step is then mid-restore, whatever the machine's speed.
+    static func waitForSleepingRestore(of database: ScratchDatabase) throws -> Bool {
+        let admin = try Connection(try TestEnvironment.adminURL)
+        defer { admin.close() }
+        for _ in 0..<1200 {
+            let sleeping = try admin.query(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname LIKE $1 AND query LIKE '%pg_sleep%'",
+                ["\(database.name)_restore_%"]
+            ).scalar
+            if sleeping != "0" { return true }
+            usleep(100_000)
+        }
+        return false
+    }
+
     @Test func recentCorruptionRunsEndToEnd() throws {
         let database = try ScratchDatabase()
         let folder = try ScratchFolder()
@@ -122,7 +138,7 @@ struct RunbookRunTests {
             }
         }
         #expect(restoring, "the run reached the prepare step")
-        usleep(500_000)
+        #expect(try Self.waitForSleepingRestore(of: database), "the prepare step is building its copy")
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         try FileManager.default.removeItem(at: tools.url.appendingPathComponent("slow"))
@@ -223,32 +239,23 @@ extension RunbookRunTests {
         func start(_ arguments: [String]) throws -> Process {
             try Command.spawnLifeboat(arguments, environment: environment)
         }
-        func waitForApprovalWait(_ runID: String?) -> String? {
-            for _ in 0..<600 {
-                if let id = runID
-                    ?? (try? FileManager.default.contentsOfDirectory(
-                        atPath: state.url.appendingPathComponent("runs").path))?.first,
-                    let events = try? Self.journal(state, id),
-                    events.contains(where: {
-                        $0.kind == .stepFinished && $0.step == "prepare" && $0.status == .succeeded
-                    })
-                {
-                    usleep(300_000)
-                    return id
-                }
-                usleep(100_000)
-            }
-            return nil
+        // Waits until the gate is journaled as waiting, since the run (or its latest resume)
+        // started: a fixed pause after prepare let a slow resume be approved before it waited.
+        func waitForApprovalWait(_ process: Process) -> String? {
+            RunbookRecordTests.waitForJournal(state, process) { events in
+                let since = events.lastIndex { $0.kind == .resumed } ?? 0
+                return events[since...].contains { $0.kind == .approvalRequested && $0.step == "stop" }
+            }?.0
         }
 
         let first = try start(["runbook", "run", "recent-corruption", "--input", "incident_time=latest"])
-        let runID = try #require(waitForApprovalWait(nil), "the run reached the approval gate")
+        let runID = try #require(waitForApprovalWait(first), "the run reached the approval gate")
         kill(first.processIdentifier, SIGKILL)
         first.waitUntilExit()
         #expect(!FileManager.default.fileExists(atPath: log), "nothing was stopped before approval")
 
         let resumed = try start(["runbook", "resume", runID])
-        _ = waitForApprovalWait(runID)
+        #expect(waitForApprovalWait(resumed) == runID, "the resumed run waits at the gate again")
         let approve = try Command.lifeboat(
             ["runbook", "approve", runID, "stop", "--by", "alice"], environment: environment)
         #expect(approve.succeeded, "\(approve.stderr)")
@@ -346,20 +353,10 @@ extension RunbookRunTests {
         let before = try RestoreTests.checksums(database)
         let process = try Command.spawnLifeboat(
             ["runbook", "run", "recent-corruption", "--input", "incident_time=latest"], environment: environment)
-        var runID: String?
-        for _ in 0..<600 where runID == nil {
-            usleep(100_000)
-            if let id =
-                (try? FileManager.default.contentsOfDirectory(atPath: state.url.appendingPathComponent("runs").path))?
-                .first,
-                let events = try? Self.journal(state, id),
-                events.contains(where: { $0.kind == .stepFinished && $0.step == "prepare" })
-            {
-                runID = id
-            }
-        }
-        let id = try #require(runID, "the run reached the approval gate")
-        usleep(300_000)
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        let (id, _) = try #require(
+            RunbookRecordTests.waitForJournal(state, process, until: RunbookRecordTests.waiting("stop")),
+            "the run reached the approval gate")
         let abort = try Command.lifeboat(["runbook", "abort", id], environment: environment)
         #expect(abort.succeeded, "\(abort.stderr)")
         for _ in 0..<100 where process.isRunning { usleep(100_000) }

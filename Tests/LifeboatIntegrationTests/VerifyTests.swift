@@ -149,7 +149,7 @@ struct VerifyTests {
         let temporary = "lifeboat_verify_%_\(process.processIdentifier)"
         let admin = try Connection(try TestEnvironment.adminURL)
         var sleeping = false
-        for _ in 0..<150 where !sleeping {
+        for _ in 0..<1200 where !sleeping {  // a hang guard; a busy machine may take long
             sleeping =
                 try admin.query(
                     "SELECT count(*) FROM pg_stat_activity WHERE datname LIKE $1 AND query LIKE '%pg_sleep%'",

@@ -90,17 +90,34 @@ struct WorkerTests {
         return try condition()
     }
 
+    /// The `lifeboat` processes started by the worker `pid` (they carry LIFEBOAT_WORKER_PID).
+    static func jobs(ofWorker pid: Int32) -> [String] {
+        let marker = Data("LIFEBOAT_WORKER_PID=\(pid)\u{0}".utf8)
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.filter { entry in
+            guard entry.allSatisfy(\.isNumber),
+                let command = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline"),
+                command.starts(with: Data(Command.lifeboatPath.utf8)),
+                let environ = FileManager.default.contents(atPath: "/proc/\(entry)/environ")
+            else { return false }
+            return environ.range(of: marker) != nil
+        }
+    }
+
     @Test func threeWorkersRunEachSlotOnce() throws {
         let database = try ScratchDatabase(fromPagila: false)
         let folder = try ScratchFolder()
         let state = try ScratchFolder()
         let environment = try Self.environment(database, folder, state)
-        let workers = try Self.workers(3, scale: 20, lease: 5, environment)
+        // A virtual minute is 6 real seconds. Missed slots collapse into one, so a slot is
+        // skipped only when no worker is free for a whole slot: with three workers that takes
+        // backups of an empty database lasting well over 12 s (half that at the former ×20).
+        let workers = try Self.workers(3, scale: 10, lease: 5, environment)
         defer { Self.stop(workers) }
-        let enough = try Self.wait(90) { try Self.rows(database).filter(\.finished).count >= 5 }
+        let enough = try Self.wait(180) { try Self.rows(database).filter(\.finished).count >= 5 }
         Self.stop(workers)
         let count = try Self.rows(database).count
-        try #require(enough, "five slots ran within 90 s: \(count) rows")
+        try #require(enough, "five slots ran within 180 s: \(count) rows")
 
         let rows = try Self.rows(database)
         let finished = rows.filter(\.finished)
@@ -128,16 +145,23 @@ struct WorkerTests {
         let database = try ScratchDatabase(fromPagila: false)
         let folder = try ScratchFolder()
         let state = try ScratchFolder()
-        // A pg_dump that takes three seconds, so the kill lands mid-job.
+        // A pg_dump that waits until the test releases it (at most two minutes), so the kill
+        // lands mid-job: a fixed three seconds assumed the test sees the claim and kills
+        // within them.
         let slowDump = folder.url.deletingLastPathComponent().appendingPathComponent(
             "slow-pg_dump-\(UUID().uuidString)")
+        let release = URL(fileURLWithPath: slowDump.path + ".release")
         try """
         #!/bin/sh
-        case "$1" in --version) ;; *) sleep 3 ;; esac
+        case "$1" in
+            --version) ;;
+            *) for i in $(seq 1200); do [ -e \(shellQuote(release.path)) ] && break; sleep 0.1; done ;;
+        esac
         exec \(shellQuote(try TestEnvironment.pgBin + "/pg_dump")) "$@"
         """.write(to: slowDump, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: slowDump.path)
         defer { try? FileManager.default.removeItem(at: slowDump) }
+        defer { try? FileManager.default.removeItem(at: release) }
         var environment = try Self.environment(database, folder, state)
         environment["PG_DUMP_PATH"] = slowDump.path
         let workers = try Self.workers(2, scale: 6, lease: 2, environment)
@@ -154,6 +178,11 @@ struct WorkerTests {
             workers.first { $0.processIdentifier == pid }, "the claim names one of our workers: \(victim.worker)")
         kill(pid, SIGKILL)
         killed.waitUntilExit()
+        // The killed worker's job stops itself once it sees its parent gone; released before
+        // that, it could finish its dump and leave a backup.
+        let orphanGone = try Self.wait(120) { Self.jobs(ofWorker: pid).isEmpty }
+        _ = FileManager.default.createFile(atPath: release.path, contents: nil)
+        #expect(orphanGone, "the killed worker's job stopped: \(Self.jobs(ofWorker: pid))")
 
         let takenOver = try Self.wait(60) { try Self.rows(database).first { $0.slot == victim.slot }?.finished == true }
         Self.stop(workers)

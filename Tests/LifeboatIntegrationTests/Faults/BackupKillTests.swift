@@ -44,7 +44,7 @@ struct BackupKillFaultTests {
                 ["backup", "--type", "daily"] + stage.flags, environment: environment, output: log)
             fault.check(dump.waitUntilPaused(), "pg_dump reached the pause: \(Faults.text(log))")
             // The partial file exists from the start; give the stages a moment to take the bytes.
-            fault.check(Faults.wait(10) { !Faults.hidden(folder).isEmpty }, "the partial file was created")
+            fault.check(Faults.wait(120) { !Faults.hidden(folder).isEmpty }, "the partial file was created")
             usleep(300_000)
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()

@@ -8,13 +8,16 @@ import LifeboatRunbooks
 /// being written, two runbook runs on one target, a verify while a restore runs.
 @Suite(.enabled(if: TestEnvironment.shouldRun))
 struct ConcurrencyFaultTests {
+    /// The step holds its run (and the target's lock) until the test creates `release`, at
+    /// most two minutes: with a fixed sleep a second run that started late on a busy machine
+    /// found the first one finished and ran too.
     static let slowRunbook = """
         name: slow-step
-        description: One slow step with a side effect, for two runs racing for one target.
+        description: One step with a side effect that waits for the test's release, for two runs racing for one target.
         steps:
           - id: work
             action: shell
-            with: { command: "echo start >> \\"${env.LB_WORK}/log\\"; sleep 2; echo end >> \\"${env.LB_WORK}/log\\"" }
+            with: { command: "echo start >> \\"${env.LB_WORK}/log\\"; for i in $(seq 1200); do [ -e \\"${env.LB_WORK}/release\\" ] && break; sleep 0.1; done; echo end >> \\"${env.LB_WORK}/log\\"" }
         """
 
     static func intact(_ folder: ScratchFolder, _ name: String) -> Bool {
@@ -25,14 +28,35 @@ struct ConcurrencyFaultTests {
         return (try? Faults.sha256(path)) == manifest.sha256 && manifest.fileName == name
     }
 
+    /// Two backups that want one name: the names of the next 55 seconds are taken by stand-in
+    /// files, so both backups (whenever in that window each starts) move on to the same first
+    /// free second and race for it. Aiming both starts at one clock second failed silently on a
+    /// busy machine: they started in different seconds and never met.
     @Test func twoBackupsOfOneTypeInTheSameSecond() throws {
         try FaultLog.run("two backups of the same type started in the same second") { fault in
             let database = try ScratchDatabase()
             let folder = try ScratchFolder()
             var environment = try BackupRoundTripTests.environment(database, folder)
             environment["BACKUP_DISK_MIN_FREE_GB"] = "0"
+            let now = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
+            var taken: Set<String> = []
+            for offset in -2..<55 {
+                for encrypted in [false, true] {
+                    let name = BackupName(
+                        type: .daily, timestamp: now.addingTimeInterval(Double(offset)), compressed: true,
+                        encrypted: encrypted)
+                    try Data("taken".utf8).write(to: folder.url.appendingPathComponent(name.fileName))
+                    taken.insert(name.fileName)
+                }
+            }
+            let wanted = Set(
+                [false, true].map {
+                    BackupName(type: .daily, timestamp: now.addingTimeInterval(55), compressed: true, encrypted: $0)
+                        .fileName
+                })
+            let backups = { Faults.backups(folder).filter { !taken.contains($0) } }
             // Both pause in pg_dump until both have reserved a name, so the second one sees
-            // the first one's partial file for the same second.
+            // the first one's partial file for the name both wanted.
             let dump = try PausingPgDump(bytes: 50_000)
             environment["PG_DUMP_PATH"] = dump.path
             let logs = (0..<2).map { _ in
@@ -40,19 +64,18 @@ struct ConcurrencyFaultTests {
                     "lifeboat-same-second-\(UUID().uuidString).log")
             }
             defer { for log in logs { try? FileManager.default.removeItem(at: log) } }
-            let now = Date().timeIntervalSince1970
-            usleep(UInt32((now.rounded(.up) - now) * 1_000_000) + 10_000)  // just after a second starts
             let processes = try logs.map {
                 try Faults.spawn(["backup", "--type", "daily", "--compress"], environment: environment, output: $0)
             }
-            let reserved = Faults.wait(30) { Faults.hidden(folder).count == 2 }
+            let reserved = Faults.wait(120) { Faults.hidden(folder).count == 2 }
             dump.release()
             let statuses = processes.map { Faults.finish($0) }
             fault.check(reserved, "both reserved a name: \(folder.files)")
             fault.check(statuses == [0, 0], "both succeed: \(statuses) \(logs.map(Faults.text))")
-            let backups = Faults.backups(folder)
-            fault.check(backups.count == 2 && Set(backups).count == 2, "two backups under two names: \(folder.files)")
-            fault.check(backups.allSatisfy { Self.intact(folder, $0) }, "each matches its own manifest")
+            let made = backups()
+            fault.check(made.count == 2 && Set(made).count == 2, "two backups under two names: \(made)")
+            fault.check(made.contains { wanted.contains($0) }, "one got the name both wanted: \(made) \(wanted)")
+            fault.check(made.allSatisfy { Self.intact(folder, $0) }, "each matches its own manifest")
             fault.check(Faults.hidden(folder).isEmpty, "no partial file left: \(folder.files)")
         }
     }
@@ -124,7 +147,11 @@ struct ConcurrencyFaultTests {
             let processes = try logs.map {
                 try Faults.spawn(["runbook", "run", runbook.path, "--yes"], environment: environment, output: $0)
             }
+            // The holder waits in its step until one run has ended: the refused one.
+            let oneEnded = Faults.wait(120) { processes.contains { !$0.isRunning } }
+            _ = FileManager.default.createFile(atPath: work.url.appendingPathComponent("release").path, contents: nil)
             let statuses = processes.map { Faults.finish($0) }
+            fault.check(oneEnded, "one run ended while the other held the target")
             let outputs = logs.map(Faults.text)
             fault.check(statuses.sorted() == [0, 1], "one runs, one is refused: \(statuses) \(outputs)")
             let refused = outputs[statuses[0] == 0 ? 1 : 0]
@@ -154,11 +181,15 @@ struct ConcurrencyFaultTests {
             let tools = try ScratchFolder()
             let real = try TestEnvironment.pgBin + "/psql"
             let psql = tools.url.appendingPathComponent("psql").path
-            // The restore's psql waits two seconds, so the verify runs in the middle of it.
+            // The restore's psql waits until the verify has ended (at most two minutes), so the
+            // verify runs in the middle of it however fast or slow the machine is.
+            let release = tools.url.appendingPathComponent("release")
             try """
             #!/bin/bash
             if [ "${1:-}" = --version ]; then exec \(real) --version; fi
-            if [[ "$PGDATABASE" == *_restore_* ]]; then sleep 2; fi
+            if [[ "$PGDATABASE" == *_restore_* ]]; then
+                for i in $(seq 1200); do [ -e \(shellQuote(release.path)) ] && break; sleep 0.1; done
+            fi
             exec \(real) "$@"
             """.write(toFile: psql, atomically: true, encoding: .utf8)
             chmod(psql, 0o755)
@@ -168,12 +199,14 @@ struct ConcurrencyFaultTests {
             let log = tools.url.appendingPathComponent("restore.out")
             let restore = try Faults.spawn(
                 ["restore", "--backup-file", file.path, "--force"], environment: environment, output: log)
-            let restoring = Faults.wait(30) {
+            let restoring = Faults.wait(120) {
                 !((try? RestoreTests.databases(like: "\(database.name)_restore_%")) ?? []).isEmpty
             }
             let verify = try Command.lifeboat(["verify", file.path, "--json"], environment: environment)
-            let status = Faults.finish(restore)
-            fault.check(restoring, "the verify started while the restore ran")
+            let stillRestoring = restore.isRunning
+            _ = FileManager.default.createFile(atPath: release.path, contents: nil)
+            let status = Faults.finish(restore, within: 180)
+            fault.check(restoring && stillRestoring, "the verify ran while the restore ran")
             fault.check(verify.status == 0, "the verify passes: \(verify.stderr)")
             fault.check(status == 0, "the restore succeeds: \(Faults.text(log))")
             fault.check(try RestoreTests.checksums(database) == original, "the live database holds the backup")

@@ -186,7 +186,7 @@ struct EngineCrashFaultTests {
             let name = String(backup.lastPathComponent.dropLast(4))
             var runID: String?
             var artifacts: URL?
-            let writing = Faults.wait(30) {
+            let writing = Faults.wait(120) {
                 runID =
                     runID
                     ?? (try? FileManager.default.contentsOfDirectory(

@@ -114,7 +114,7 @@ final class PausingPgDump {
         chmod(path, 0o755)
     }
 
-    func waitUntilPaused(_ seconds: TimeInterval = 30) -> Bool {
+    func waitUntilPaused(_ seconds: TimeInterval = 120) -> Bool {
         Faults.wait(seconds) { FileManager.default.fileExists(atPath: paused.path) }
     }
 

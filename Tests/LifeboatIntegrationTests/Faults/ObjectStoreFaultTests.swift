@@ -283,12 +283,15 @@ struct ObjectStoreKillFaultTests {
             let process = try Faults.spawn(
                 ["backup", "--type", "daily", "--no-compress", "--upload"], environment: environment, output: log)
             // The upload starts once the backup and its manifest are written.
-            let uploading = Faults.wait(30) { Faults.backupLike(folder).count == 2 }
-            usleep(1_000_000)
+            let written = Faults.wait(120) { Faults.backupLike(folder).count == 2 }
+            // Killed once moto has taken part of the body (more than any request's headers):
+            // a fixed pause could kill it before the upload began on a busy machine.
+            let uploading = Faults.wait(120) { moto.receivedBytes() > 64 * 1024 }
             moto.kill()
             let status = Faults.finish(process)
             let output = Faults.text(log)
-            fault.check(uploading, "the backup was written before the upload: \(output)")
+            fault.check(written, "the backup was written before the upload: \(output)")
+            fault.check(uploading, "moto was killed mid-upload: \(output)")
             fault.check(status == 1, "the upload fails: \(status) \(output)")
             fault.check(
                 output.contains("error: cloud:") && output.contains("upload backups/"), "names the upload: \(output)")
@@ -340,7 +343,7 @@ struct ObjectStoreKillFaultTests {
             let size = {
                 (try? FileManager.default.attributesOfItem(atPath: partial.path)[.size] as? NSNumber)?.intValue ?? 0
             }
-            fault.check(Faults.wait(30) { size() > 1_000_000 }, "the download is under way")
+            fault.check(Faults.wait(120) { size() > 1_000_000 }, "the download is under way")
             first.kill()
             let status = Faults.finish(process)
             let output = Faults.text(log)
@@ -389,7 +392,7 @@ final class OwnMoto {
         process.standardInput = FileHandle.nullDevice
         try process.run()
         try handle.close()
-        let up = Faults.wait(20) { (try? self.aws(["s3api", "list-buckets"]))?.succeeded ?? false }
+        let up = Faults.wait(120) { (try? self.aws(["s3api", "list-buckets"]))?.succeeded ?? false }
         try #require(up, "moto_server did not start: \(Faults.text(log))")
     }
 
@@ -400,6 +403,17 @@ final class OwnMoto {
                 "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing-secret-value",
                 "AWS_DEFAULT_REGION": "us-east-1"
             ])
+    }
+
+    /// The most bytes the kernel has acknowledged to moto on any one open connection (`ss`):
+    /// how far an upload has got, seen from outside without a clock.
+    func receivedBytes() -> Int {
+        let port = endpoint.split(separator: ":").last.map(String.init) ?? ""
+        let listed = try? Command.run(
+            "/usr/bin/env", ["ss", "-Htin", "state", "established", "( dport = :\(port) )"])
+        return (listed?.stdout ?? "").split(whereSeparator: \.isWhitespace).compactMap { field in
+            field.hasPrefix("bytes_acked:") ? Int(field.dropFirst("bytes_acked:".count)) : nil
+        }.max() ?? 0
     }
 
     /// SIGKILL: its signal mask came from a test thread, and a crash is what is simulated.
@@ -439,7 +453,7 @@ final class FaultProxy {
         try process.run()
         try handle.close()
         try #require(
-            Faults.wait(10) { FileManager.default.fileExists(atPath: portFile.path) },
+            Faults.wait(120) { FileManager.default.fileExists(atPath: portFile.path) },
             "the proxy did not start: \(Faults.text(log))")
         endpoint = "http://127.0.0.1:" + Faults.text(portFile).trimmingCharacters(in: .whitespacesAndNewlines)
     }

@@ -152,7 +152,9 @@ struct SecuritySecretTests {
             try blocker.value.query("BEGIN")
             try blocker.value.query("LOCK TABLE rental IN ACCESS EXCLUSIVE MODE")
             let release = Thread {
-                for _ in 0..<300 where !watch.sawProgram("\(pgBin)/pg_dump") { usleep(20_000) }
+                // Six seconds was not always enough for a busy machine to reach pg_dump; the lock
+                // holds pg_dump until then, so only a hang guard is needed.
+                for _ in 0..<6000 where !watch.sawProgram("\(pgBin)/pg_dump") { usleep(20_000) }
                 usleep(200_000)
                 _ = try? blocker.value.query("ROLLBACK")
             }

@@ -68,7 +68,7 @@ final class SelfSignedServer {
         process.standardInput = FileHandle.nullDevice
         try process.run()
         try handle.close()
-        let deadline = Date().addingTimeInterval(15)
+        let deadline = Date().addingTimeInterval(120)  // a hang guard; a busy machine may take long
         var announced: Int?
         while announced == nil {
             let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
