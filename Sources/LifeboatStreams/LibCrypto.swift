@@ -1,44 +1,33 @@
 import CCrypto
 import Foundation
 
-/// The digests and the MAC Lifeboat needs (SHA-256 for files, manifests and runbooks; MD5 for
-/// the Content-MD5 and ETags of object stores; HMAC-SHA256 for Azure's SharedKey and webhook
-/// signatures), from OpenSSL's libcrypto, which libcurl already links. It replaced
-/// swift-crypto, whose bundled BoringSSL was 40 % of a clean build's CPU time (about two
-/// minutes of `make demo` on two cores) for these three functions. The only libcrypto calls in
-/// Lifeboat live here.
-///
-/// A running digest is a value, as swift-crypto's was: copying one and finalizing the copy
-/// leaves the original running (`SHA256Digest.hexDigest` relies on it). The C context sits in a
-/// class owned by one value at a time and is copied before a shared one is changed.
-public struct SHA256: Sendable {
-    private var context = DigestContext(.sha256)
+// The digests and the MAC Lifeboat needs (SHA-256 for files, manifests and runbooks; MD5 for
+// the Content-MD5 and ETags of object stores; HMAC-SHA256 for Azure's SharedKey and webhook
+// signatures), from OpenSSL's libcrypto, which libcurl already links. It replaced
+// swift-crypto, whose bundled BoringSSL was 40 % of a clean build's CPU time (about two
+// minutes of `make demo` on two cores) for these three functions. The only libcrypto calls in
+// Lifeboat live here.
 
-    public init() {}
-
-    public mutating func update(data: some ContiguousBytes) {
-        data.withUnsafeBytes { update(bufferPointer: $0) }
-    }
-
-    public mutating func update(bufferPointer: UnsafeRawBufferPointer) {
-        if !isKnownUniquelyReferenced(&context) { context = context.copy() }
-        context.update(bufferPointer)
-    }
-
-    /// The digest of everything given so far (32 bytes); the hash itself goes on unchanged.
-    public func finalize() -> [UInt8] { context.digest() }
-
-    public static func hash(data: some ContiguousBytes) -> [UInt8] {
-        var hasher = SHA256()
-        hasher.update(data: data)
-        return hasher.finalize()
-    }
-}
-
+/// SHA-256, for backups, manifests and runbooks.
+public typealias SHA256 = RunningDigest<SHA256Function>
 /// MD5, only where a protocol asks for it (S3's Content-MD5 and ETags, Azure's block MD5s):
 /// never for trust, which is SHA-256 and OpenPGP signatures.
-public struct MD5: Sendable {
-    private var context = DigestContext(.md5)
+public typealias MD5 = RunningDigest<MD5Function>
+
+/// Which digest a `RunningDigest` computes.
+public protocol DigestFunction: Sendable {
+    static var kind: DigestKind { get }
+}
+public enum DigestKind: Sendable { case sha256, md5 }
+public enum SHA256Function: DigestFunction { public static let kind = DigestKind.sha256 }
+public enum MD5Function: DigestFunction { public static let kind = DigestKind.md5 }
+
+/// A digest fed piece by piece. It is a value, as swift-crypto's were: copying one and
+/// finalizing the copy leaves the original running (`SHA256Digest.hexDigest` relies on it).
+/// The C context sits in a class owned by one value at a time and is copied before a shared
+/// one is changed.
+public struct RunningDigest<Function: DigestFunction>: Sendable {
+    private var context = DigestContext(Function.kind)
 
     public init() {}
 
@@ -51,13 +40,14 @@ public struct MD5: Sendable {
         context.update(bufferPointer)
     }
 
-    /// The digest of everything given so far (16 bytes); the hash itself goes on unchanged.
+    /// The digest of everything given so far (32 bytes for SHA-256, 16 for MD5); the running
+    /// digest goes on unchanged.
     public func finalize() -> [UInt8] { context.digest() }
 
     public static func hash(data: some ContiguousBytes) -> [UInt8] {
-        var hasher = MD5()
-        hasher.update(data: data)
-        return hasher.finalize()
+        var digest = Self()
+        digest.update(data: data)
+        return digest.finalize()
     }
 }
 
@@ -89,21 +79,16 @@ public enum HMACSHA256 {
 /// `@unchecked Sendable`: the context is only touched through the value types above, which copy
 /// it before changing one that is shared, so no two threads ever use one context at once.
 final class DigestContext: @unchecked Sendable {
-    enum Algorithm {
-        case sha256, md5
-        var evp: OpaquePointer? {
-            switch self {
-            case .sha256: return EVP_sha256()
-            case .md5: return EVP_md5()
-            }
-        }
-    }
-
     private let context: OpaquePointer
 
-    init(_ algorithm: Algorithm) {
+    init(_ kind: DigestKind) {
+        let algorithm: OpaquePointer? =
+            switch kind {
+            case .sha256: EVP_sha256()
+            case .md5: EVP_md5()
+            }
         // Allocation and initialisation fail only when memory runs out.
-        guard let context = EVP_MD_CTX_new(), EVP_DigestInit_ex(context, algorithm.evp, nil) == 1 else {
+        guard let context = EVP_MD_CTX_new(), EVP_DigestInit_ex(context, algorithm, nil) == 1 else {
             preconditionFailure("libcrypto could not start a digest")
         }
         self.context = context
