@@ -125,7 +125,7 @@ public struct S3Store: ObjectStore {
                         ("Content-Type", "application/octet-stream")
                     ],
                     body: .file(path: file.path, offset: 0, length: size)), "upload \(key)")
-            expectedETag = FileDigest.hex(md5)
+            expectedETag = DigestHex.of(md5)
         }
         guard let stored = try storedObject(key) else {
             throw CloudError(operation: "upload \(key)", message: "the object is missing right after the upload")
@@ -170,7 +170,7 @@ public struct S3Store: ObjectStore {
                     operation: operation, status: completed.status, code: code,
                     message: XMLElements(completed.body).first("Error/Message") ?? "")
             }
-            return FileDigest.hex(MD5.hash(data: partDigests)) + "-\(parts.count)"
+            return DigestHex.of(MD5.hash(data: partDigests)) + "-\(parts.count)"
         } catch {
             _ = try? transport.send(
                 request("DELETE", key, query: [("uploadId", uploadID)]), operation: "abort \(operation)")
@@ -230,7 +230,7 @@ public struct S3Store: ObjectStore {
                             headers: headers,
                             body: .file(path: file.path, offset: offset, length: length)),
                         "\(operation) (part \(number))")
-                    let etag = response.headers["etag"] ?? "\"\(FileDigest.hex(md5))\""
+                    let etag = response.headers["etag"] ?? "\"\(DigestHex.of(md5))\""
                     state.withLock {
                         $0.done[number] = UploadedPart(number: number, etag: etag, md5: md5, crc32: crc32)
                     }
@@ -348,9 +348,5 @@ enum FileDigest {
             remaining -= Int64(data.count)
         }
         return (hasher.finalize(), crc.bigEndianBytes)
-    }
-
-    static func hex(_ bytes: [UInt8]) -> String {
-        bytes.map { String(format: "%02x", $0) }.joined()
     }
 }

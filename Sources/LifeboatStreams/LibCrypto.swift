@@ -51,6 +51,22 @@ public struct RunningDigest<Function: DigestFunction>: Sendable {
     }
 }
 
+/// Digests as `sha256sum` and `md5sum` print them, and as manifests, ETags and signature
+/// headers carry them: lowercase hex, two digits a byte.
+public enum DigestHex {
+    private static let digits = Array("0123456789abcdef".utf8)
+
+    public static func of(_ bytes: some Sequence<UInt8>) -> String {
+        var text: [UInt8] = []
+        text.reserveCapacity(bytes.underestimatedCount * 2)
+        for byte in bytes {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+}
+
 /// HMAC-SHA256 in one call (the messages signed are small: a request's string to sign, a
 /// webhook's body).
 public enum HMACSHA256 {

@@ -11,12 +11,7 @@ public struct SHA256Digest {
     }
 
     /// The lowercase hex digest, as `sha256sum` prints it.
-    public func hexDigest() -> String {
-        hasher.finalize().map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
-    }
+    public func hexDigest() -> String { DigestHex.of(hasher.finalize()) }
 }
 
 /// Hashes and counts the bytes that pass through on their way to the next sink, so the

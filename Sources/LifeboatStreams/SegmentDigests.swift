@@ -4,10 +4,6 @@
 public enum SegmentDigests {
     /// 4 MiB: small enough to buffer, large enough that the manifest stays short (256 hashes per GiB).
     public static let defaultSegmentSize = 4 * 1024 * 1024
-
-    static func hex(_ bytes: some Sequence<UInt8>) -> String {
-        bytes.map { $0 < 16 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
-    }
 }
 
 /// Records the per-segment SHA-256 of the bytes on their way to the next sink (the backup side).
@@ -44,7 +40,7 @@ public final class SegmentDigestTap: ByteSink {
     }
 
     private func closeSegment() {
-        digests.append(SegmentDigests.hex(hasher.finalize()))
+        digests.append(DigestHex.of(hasher.finalize()))
         hasher = SHA256()
         filled = 0
     }
@@ -129,7 +125,7 @@ public final class SegmentCheckingSource: ByteSource {
                 damagedData: true)
         }
         if segment.count < target { throw truncated(extra: Int64(segment.count)) }
-        let digest = SegmentDigests.hex(SHA256.hash(data: segment))
+        let digest = DigestHex.of(SHA256.hash(data: segment))
         guard digest == expected[segmentIndex] else {
             let end = offset + Int64(segment.count) - 1
             throw StreamError(

@@ -12,10 +12,6 @@ public enum WebhookSignature {
     }
 
     public static func hex(_ body: [UInt8], secret: String) -> String {
-        let code = HMACSHA256.authenticationCode(for: body, key: Array(secret.utf8))
-        return code.map { byte in
-            let digits = Array("0123456789abcdef")
-            return String([digits[Int(byte >> 4)], digits[Int(byte & 0x0f)]])
-        }.joined()
+        DigestHex.of(HMACSHA256.authenticationCode(for: body, key: Array(secret.utf8)))
     }
 }

@@ -48,7 +48,7 @@ public struct RunbookLoader {
         guard data.count <= Self.sizeLimit else { throw tooLarge(data.count) }
         return try load(
             text: String(decoding: data, as: UTF8.self), file: url.path,
-            sha256: SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined())
+            sha256: DigestHex.of(SHA256.hash(data: data)))
     }
 
     public func load(text: String, file: String, sha256: String = "") throws -> Runbook {

@@ -87,7 +87,7 @@ enum Hostile {
     static func sha256(_ data: Data) -> String {
         var hasher = LifeboatStreams.SHA256()
         hasher.update(data: data)
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return DigestHex.of(hasher.finalize())
     }
 
     /// The files in `folder` that look like backups.
