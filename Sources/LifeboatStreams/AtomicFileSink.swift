@@ -1,8 +1,9 @@
 import Foundation
 
 /// Writes a file so that it appears whole or not at all: bytes go to a hidden `.NAME.partial`
-/// beside the target (written back as they come, see `WriteBehind`), then fsync, then a hard link to the final name (which refuses to replace
-/// an existing file, so two writers never overwrite each other), then the directory is fsync'd.
+/// beside the target (written back as they come, see `WriteBehind`), then fsync, then a hard
+/// link to the final name (which refuses to replace an existing file, so two writers never
+/// overwrite each other), then the directory is fsync'd.
 /// Until `commit` the partial file is removed on every path, including `deinit`.
 ///
 /// A process killed outright (SIGKILL, power loss) cannot remove its partial file. So that a

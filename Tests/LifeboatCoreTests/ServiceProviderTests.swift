@@ -243,8 +243,10 @@ private struct FakeBin {
     }
 
     @Test func timedOutOutcomeSaysSo() throws {
-        // The command outlives the timeout by far on any machine: a slow start cannot let it end first.
-        let provider = try CommandServiceProvider(stopCommand: "true", startCommand: "sleep 300", timeout: 0.3)
+        // The command outlives the timeout by far on any machine: a slow start cannot let it end
+        // first, and 2 s (not a fraction of one) lets even a busy machine have it asleep when
+        // the timeout's SIGTERM comes.
+        let provider = try CommandServiceProvider(stopCommand: "true", startCommand: "sleep 300", timeout: 2)
         let started = try provider.start()
         #expect(started.timedOut && !started.succeeded && started.exitStatus == nil && started.signal == SIGTERM)
         #expect(started.summary.contains("timed out"))
